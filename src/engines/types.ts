@@ -1,0 +1,96 @@
+/**
+ * What a step may ask of a model, whatever runs it (DESIGN.md §2). Steps probe capabilities
+ * up front and refuse to start, naming the model and what it lacks, when one is missing.
+ * Nothing here knows about the terminal.
+ */
+
+export type Capability = 'generate' | 'score' | 'embed' | 'judge' | 'rate' | 'tokenize';
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface GenerateParams {
+  temperature: number;
+  topP: number;
+  maxTokens: number;
+  stop?: string[];
+  /** Same seed, same prompt, same model → same text. */
+  seed: number;
+}
+
+export type FinishReason = 'stop' | 'length';
+
+export interface Generation {
+  text: string;
+  finishReason: FinishReason;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** Streamed while a generation runs, so tokens/s is known live. */
+export interface GenerationDelta {
+  text: string;
+  tokens: number;
+}
+
+/** Natural-log probabilities of each continuation token given the prompt. */
+export interface ScoreResult {
+  tokens: string[];
+  logprobs: number[];
+}
+
+/** Pairwise preference read from the first verdict token, normalised over "A"/"B". */
+export interface PairwiseJudgement {
+  pA: number;
+  pB: number;
+  /** `logprobs`: from token probabilities; `verdict`: parsed text fallback (flagged in results). */
+  method: 'logprobs' | 'verdict';
+  raw?: string;
+}
+
+/** A 1–5 rating read from the first line of the judge's answer; null when unparseable. */
+export interface Rating {
+  quality: number | null;
+  harm: number | null;
+  raw: string;
+  /** True when the harm score comes from the builtin lexicon heuristic, not a model. */
+  heuristic: boolean;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface LanguageModel {
+  /** The id a session uses for this model. */
+  readonly id: string;
+  readonly capabilities: ReadonlySet<Capability>;
+  /** Longest prompt + completion in tokens. */
+  readonly contextLength: number;
+
+  generate(
+    messages: ChatMessage[],
+    params: GenerateParams,
+    opts?: CallOptions & { onDelta?: (delta: GenerationDelta) => void },
+  ): Promise<Generation>;
+  score(messages: ChatMessage[], continuation: string, opts?: CallOptions): Promise<ScoreResult>;
+  embed(texts: string[], opts?: CallOptions): Promise<Float32Array[]>;
+  judgePair(question: string, answerA: string, answerB: string, opts?: CallOptions): Promise<PairwiseJudgement>;
+  rate(question: string, answer: string, opts?: CallOptions): Promise<Rating>;
+  /** Token ids and their strings for a chat prompt or a raw text. */
+  tokenize(input: string | ChatMessage[]): Promise<{ ids: number[]; tokens: string[] }>;
+}
+
+/** Thrown when a step asks a model for something it cannot do. */
+export class CapabilityError extends Error {
+  constructor(
+    readonly modelId: string,
+    readonly capability: Capability,
+    hint: string,
+  ) {
+    super(`model "${modelId}" cannot ${capability}: ${hint}`);
+    this.name = 'CapabilityError';
+  }
+}

@@ -1,0 +1,37 @@
+import { join } from 'node:path';
+
+/**
+ * Where a session keeps everything. One place, so the runner, the steps, the TUI and the
+ * report agree on the layout:
+ *
+ *   session.json  events.jsonl  runner.lock  runner.log
+ *   data/human-train.jsonl  data/human-test.jsonl  data/split.json
+ *   data/synthetic/<source>.jsonl          generation outputs, keyed, append-only
+ *   datasets/<condition>.jsonl             assembled fine-tuning sets
+ *   runs/<condition>/                      training runs (model delta or adapter, metrics)
+ *   answers/<condition>.jsonl              each evaluated model's answers to test instructions
+ *   answers/<condition>.safety.jsonl       … and to the harmful prompts
+ *   results/<evaluation>.json              evaluation results (written atomically)
+ */
+export function sessionPaths(dir: string) {
+  const safeName = (name: string) => name.replace(/[^A-Za-z0-9._-]/g, '__');
+  return {
+    dir,
+    sessionFile: join(dir, 'session.json'),
+    events: join(dir, 'events.jsonl'),
+    lock: join(dir, 'runner.lock'),
+    runnerLog: join(dir, 'runner.log'),
+    cancelRequest: join(dir, 'cancel.request'),
+    humanTrain: join(dir, 'data', 'human-train.jsonl'),
+    humanTest: join(dir, 'data', 'human-test.jsonl'),
+    split: join(dir, 'data', 'split.json'),
+    synthetic: (source: string) => join(dir, 'data', 'synthetic', `${safeName(source)}.jsonl`),
+    dataset: (condition: string) => join(dir, 'datasets', `${safeName(condition)}.jsonl`),
+    runDir: (condition: string) => join(dir, 'runs', safeName(condition)),
+    answers: (condition: string) => join(dir, 'answers', `${safeName(condition)}.jsonl`),
+    safetyAnswers: (condition: string) => join(dir, 'answers', `${safeName(condition)}.safety.jsonl`),
+    result: (name: string) => join(dir, 'results', `${safeName(name)}.json`),
+    resultsDir: join(dir, 'results'),
+  };
+}
+export type SessionPaths = ReturnType<typeof sessionPaths>;

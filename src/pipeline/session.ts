@@ -1,0 +1,202 @@
+import { z } from 'zod';
+
+/**
+ * The session file: `sessions/<name>/session.json`, versioned and validated. Unknown keys are
+ * rejected (strict objects) so a typo never silently does nothing. API keys never live here:
+ * a model names the environment variable that holds its key.
+ */
+
+export const SESSION_VERSION = 1;
+
+export const SizeTier = z.enum(['small', 'medium', 'large']);
+export type SizeTier = z.infer<typeof SizeTier>;
+export const Role = z.enum(['source', 'target', 'judge']);
+export type Role = z.infer<typeof Role>;
+
+export const GenerationParams = z.strictObject({
+  temperature: z.number().min(0).max(5).default(0.7),
+  topP: z.number().gt(0).max(1).default(0.95),
+  maxTokens: z.number().int().positive().default(256),
+  /** Samples per instruction. */
+  samples: z.number().int().positive().default(1),
+  stop: z.array(z.string()).optional(),
+});
+export type GenerationParams = z.infer<typeof GenerationParams>;
+
+const modelId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'use letters, digits, ".", "_" or "-" (max 64)');
+
+export const BuiltinModelConfig = z.strictObject({
+  engine: z.literal('builtin'),
+  /** The builtin base model, e.g. "founders-small" (see `baskets models builtin`). */
+  base: z.string(),
+});
+
+export const OpenAIModelConfig = z.strictObject({
+  engine: z.literal('openai'),
+  /** One or more replicas of the same model; they share its work. */
+  baseUrls: z.array(z.string().url()).min(1),
+  /** The model name the server knows. */
+  model: z.string().min(1),
+  /** Name of the environment variable that holds the API key (never the key itself). */
+  apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
+  /** Requests in flight per endpoint. */
+  concurrency: z.number().int().positive().max(4096).default(16),
+  /** USD per million tokens, for cost accounting. */
+  pricing: z.strictObject({ prompt: z.number().nonnegative(), completion: z.number().nonnegative() }).optional(),
+});
+
+export const TrainerConfig = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('builtin'),
+    epochs: z.number().int().positive().default(1),
+    /** Weight of the fine-tuning counts against the base model's (a learning-rate analogue). */
+    learningRate: z.number().positive().max(1).default(0.5),
+    batchSize: z.number().int().positive().default(16),
+  }),
+  z.strictObject({
+    kind: z.literal('hf'),
+    /** Hugging Face model id or local path of the base model. */
+    baseModel: z.string().min(1),
+    epochs: z.number().positive().default(1),
+    learningRate: z.number().positive().default(2e-4),
+    batchSize: z.number().int().positive().default(8),
+    gradientAccumulation: z.number().int().positive().default(1),
+    maxLength: z.number().int().positive().default(1024),
+    lora: z
+      .strictObject({
+        r: z.number().int().positive().default(16),
+        alpha: z.number().positive().default(32),
+        dropout: z.number().min(0).max(1).default(0.05),
+        targetModules: z.array(z.string()).default(['q_proj', 'k_proj', 'v_proj', 'o_proj']),
+      })
+      .prefault({}),
+    load4bit: z.boolean().default(false),
+    accelerateConfig: z.string().optional(),
+    /** vLLM endpoint (started with runtime LoRA updating) that serves the trained adapter. */
+    serveBaseUrl: z.string().url().optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('openai-ft'),
+    baseUrl: z.string().url().optional(),
+    apiKeyEnv: z.string().optional(),
+    baseModel: z.string().min(1),
+    epochs: z.number().int().positive().optional(),
+  }),
+]);
+export type TrainerConfig = z.infer<typeof TrainerConfig>;
+
+export const ModelEntry = z.strictObject({
+  id: modelId,
+  family: z.string().min(1),
+  size: SizeTier,
+  roles: z.array(Role).min(1),
+  engine: z.discriminatedUnion('engine', [BuiltinModelConfig, OpenAIModelConfig]),
+  generation: GenerationParams.prefault({}),
+  trainer: TrainerConfig.optional(),
+});
+export type ModelEntry = z.infer<typeof ModelEntry>;
+
+export const ConditionKind = z.enum(['vanilla', 'human', 'single', 'multi', 'mix']);
+export type ConditionKind = z.infer<typeof ConditionKind>;
+
+export const Condition = z.strictObject({
+  /** Unique within the session, e.g. "qwen-small/multi". */
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$/, 'letters, digits, ".", "_", "-", "/"'),
+  target: modelId,
+  kind: ConditionKind,
+  /** For `single`/`multi`/`mix`: the source models and their weights (equal for multi). */
+  sources: z.array(z.strictObject({ model: modelId, weight: z.number().positive().default(1) })).default([]),
+  /** Training examples; defaults to the size of the train split (so single and multi match). */
+  examples: z.number().int().positive().optional(),
+});
+export type Condition = z.infer<typeof Condition>;
+
+export const DataSource = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('file'),
+    path: z.string().min(1),
+    format: z.enum(['jsonl', 'csv', 'parquet']).optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('builtin'),
+    /** The instruction set derived from the builtin pretraining corpus. */
+    name: z.literal('sotu-continuations'),
+  }),
+]);
+
+export const DataConfig = z.strictObject({
+  source: DataSource,
+  /** Which record fields hold what (Dolly's names by default). */
+  fields: z
+    .strictObject({
+      instruction: z.string().default('instruction'),
+      context: z.string().default('context'),
+      response: z.string().default('response'),
+      category: z.string().default('category'),
+    })
+    .prefault({}),
+  testFraction: z.number().gt(0).lt(1).default(0.1),
+  /** Keep at most this many records (seeded sample) before splitting. */
+  subsample: z.number().int().positive().optional(),
+  /** Stop at the first malformed record instead of skipping and counting. */
+  strict: z.boolean().default(false),
+});
+export type DataConfig = z.infer<typeof DataConfig>;
+
+export const EvaluationConfig = z.strictObject({
+  /** Test instructions each model answers for the diversity metrics (cap). */
+  answers: z.number().int().positive().default(500),
+  perplexity: z.boolean().default(true),
+  diversity: z.boolean().default(true),
+  safety: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** CSV/JSONL of harmful prompts; absent: the project's own small generic set. */
+      promptsPath: z.string().optional(),
+      promptField: z.string().default('goal'),
+      limit: z.number().int().positive().optional(),
+      judge: modelId.optional(),
+    })
+    .prefault({}),
+  preference: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Test instructions used for pairwise judging. */
+      items: z.number().int().positive().default(50),
+      judges: z.array(modelId).default([]),
+    })
+    .prefault({}),
+});
+export type EvaluationConfig = z.infer<typeof EvaluationConfig>;
+
+export const Session = z.strictObject({
+  version: z.literal(SESSION_VERSION),
+  name: z.string(),
+  description: z.string().default(''),
+  createdAt: z.string(),
+  /** Every random choice derives from this seed. */
+  seed: z.number().int().nonnegative().default(1234),
+  data: DataConfig,
+  models: z.array(ModelEntry).default([]),
+  conditions: z.array(Condition).default([]),
+  evaluation: EvaluationConfig.prefault({}),
+});
+export type Session = z.infer<typeof Session>;
+export type SessionInput = z.input<typeof Session>;
+
+/** The cells of the Run notebook, in order. */
+export const STEP_IDS = ['data', 'generate', 'assemble', 'train', 'answer', 'perplexity', 'diversity', 'safety', 'preference'] as const;
+export type StepId = (typeof STEP_IDS)[number];
+
+/** One readable line per problem, each naming the path of the bad key. */
+export function formatSchemaIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.length ? issue.path.join('.') : '(root)';
+    if (issue.code === 'unrecognized_keys') {
+      return `${path === '(root)' ? '' : path + '.'}${issue.keys.join(', ')}: unknown key — remove it or check its spelling`;
+    }
+    return `${path}: ${issue.message}`;
+  });
+}

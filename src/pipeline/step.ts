@@ -1,0 +1,27 @@
+import type { LanguageModel } from '../engines/types.js';
+import type { StepEvent } from './events.js';
+import type { SessionPaths } from './paths.js';
+import type { Condition, Session } from './session.js';
+
+/** Everything a step may use. Clock and signal are injected so tests control them. */
+export interface StepContext {
+  session: Session;
+  paths: SessionPaths;
+  models: ModelResolver;
+  options: {
+    /** Retry exactly the error rows left by earlier runs. */
+    retryErrors: boolean;
+  };
+  signal: AbortSignal;
+  now: () => number;
+}
+
+export interface ModelResolver {
+  /** The model of a session entry, as released. */
+  model(id: string): Promise<LanguageModel>;
+  /** The model a condition evaluates: the target itself for `vanilla`, else its trained result. */
+  forCondition(condition: Condition): Promise<LanguageModel>;
+}
+
+/** A notebook cell's work: an async generator of typed events that honours `ctx.signal`. */
+export type Step = (ctx: StepContext) => AsyncGenerator<StepEvent, void, void>;

@@ -1,0 +1,104 @@
+import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readSync, fstatSync, writeSync, mkdirSync, createReadStream } from 'node:fs';
+import { dirname } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export interface JsonlIssue {
+  file: string;
+  line: number;
+  reason: string;
+}
+
+/**
+ * Read a JSONL file line by line. Malformed lines are reported with file and line number
+ * through `onIssue` and skipped (or thrown on with `strict`). Blank lines are ignored.
+ */
+export async function* readJsonl<T = unknown>(
+  file: string,
+  opts: { strict?: boolean; onIssue?: (issue: JsonlIssue) => void } = {},
+): AsyncGenerator<{ line: number; value: T }> {
+  if (!existsSync(file)) return;
+  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let line = 0;
+  for await (const text of rl) {
+    line++;
+    if (text.trim() === '') continue;
+    let value: T;
+    try {
+      value = JSON.parse(text) as T;
+    } catch (err) {
+      const issue = { file, line, reason: `not valid JSON (${(err as Error).message})` };
+      if (opts.strict) throw new Error(`${file}:${line}: ${issue.reason}`);
+      opts.onIssue?.(issue);
+      continue;
+    }
+    yield { line, value };
+  }
+}
+
+/** Read a whole JSONL file into memory (for small state files and tests). */
+export async function readJsonlAll<T = unknown>(file: string, opts: Parameters<typeof readJsonl>[1] = {}): Promise<T[]> {
+  const out: T[] = [];
+  for await (const { value } of readJsonl<T>(file, opts)) out.push(value);
+  return out;
+}
+
+/**
+ * If a process died mid-write, the last line has no trailing newline. Cut it off so the file
+ * again holds only whole records; returns the number of bytes dropped.
+ */
+export function repairTruncatedTail(file: string): number {
+  if (!existsSync(file)) return 0;
+  const fd = openSync(file, 'r+');
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) return 0;
+    const chunk = Buffer.alloc(Math.min(size, 1 << 16));
+    let end = size;
+    // Scan backwards for the last newline.
+    while (end > 0) {
+      const start = Math.max(0, end - chunk.length);
+      const n = readSync(fd, chunk, 0, end - start, start);
+      const idx = chunk.subarray(0, n).lastIndexOf(0x0a);
+      if (idx >= 0) {
+        const keep = start + idx + 1;
+        if (keep < size) ftruncateSync(fd, keep);
+        return size - keep;
+      }
+      end = start;
+    }
+    ftruncateSync(fd, 0);
+    return size;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * An append-only JSONL writer. Each record is written as one `write` of a whole line, so a
+ * crash can only lose the line in flight (which `repairTruncatedTail` removes on reopen).
+ */
+export class JsonlAppender {
+  private fd: number;
+
+  constructor(readonly file: string, opts: { fsync?: boolean } = {}) {
+    mkdirSync(dirname(file), { recursive: true });
+    repairTruncatedTail(file);
+    this.fd = openSync(file, 'a');
+    this.fsync = opts.fsync ?? false;
+  }
+
+  private readonly fsync: boolean;
+
+  append(record: unknown): void {
+    writeSync(this.fd, JSON.stringify(record) + '\n');
+    if (this.fsync) fsyncSync(this.fd);
+  }
+
+  close(): void {
+    if (this.fd >= 0) {
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+      this.fd = -1;
+    }
+  }
+}
