@@ -1,0 +1,50 @@
+/**
+ * Sentences of a response for the paper's within-response Self-BLEU. The paper splits with
+ * NLTK's Punkt `sent_tokenize`; this is a rule-based stand-in with the same main behaviour:
+ * a sentence ends at `.`, `!` or `?` (optionally followed by closing quotes or brackets) before
+ * whitespace, except after a known abbreviation or a single-letter initial. Newlines alone do
+ * not end a sentence (Punkt treats them as spaces). Then the paper's own filters apply.
+ */
+
+const ABBREVIATIONS = new Set([
+  'mr', 'mrs', 'ms', 'dr', 'prof', 'sr', 'jr', 'st', 'vs', 'etc', 'e.g', 'i.e', 'cf', 'al',
+  'inc', 'ltd', 'co', 'corp', 'no', 'fig', 'approx', 'dept', 'est', 'gen', 'gov', 'mt', 'u.s',
+  'jan', 'feb', 'mar', 'apr', 'jun', 'jul', 'aug', 'sep', 'sept', 'oct', 'nov', 'dec',
+]);
+
+const BOUNDARY = /[.!?]+["'”’)\]]*(?=\s)/g;
+
+/** Split text into sentences (see the module comment for the rules). */
+export function splitSentences(text: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (const m of text.matchAll(BOUNDARY)) {
+    const end = m.index + m[0].length;
+    if (m[0][0] === '.') {
+      const word = /([\p{L}.]+)$/u.exec(text.slice(start, m.index))?.[1].toLowerCase() ?? '';
+      if (ABBREVIATIONS.has(word) || /^\p{L}$/u.test(word)) continue;
+    }
+    const sentence = text.slice(start, end).trim();
+    if (sentence) out.push(sentence);
+    start = end;
+  }
+  const rest = text.slice(start).trim();
+  if (rest) out.push(rest);
+  return out;
+}
+
+/** The paper's markdown clean-up: `#` runs, `**` and `*` removed, then trimmed. */
+export function removeMarkdown(text: string): string {
+  return text.replace(/#+/g, '').replace(/\*\*/g, '').replace(/\*/g, '').trim();
+}
+
+/**
+ * The paper's sentence filter: markdown removed, then only sentences of at least 4
+ * whitespace-separated words are kept. (The paper also drops empty sentences, bare list
+ * markers such as "1." and strings under 3 characters; all of those have fewer than 4 words.)
+ */
+export function paperSentences(response: string): string[] {
+  return splitSentences(response)
+    .map(removeMarkdown)
+    .filter((s) => s.split(/\s+/).filter(Boolean).length >= 4);
+}
