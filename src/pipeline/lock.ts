@@ -1,5 +1,6 @@
 import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { sessionPaths } from './paths.js';
+import { ConfigError } from './errors.js';
 
 /**
  * One runner per session: `runner.lock` holds the runner's pid. Creating it with O_EXCL makes
@@ -35,7 +36,7 @@ export function readRunnerLock(sessionDir: string): LockInfo | null {
   }
 }
 
-export class LockHeldError extends Error {
+export class LockHeldError extends ConfigError {
   constructor(readonly holder: LockInfo, session: string) {
     super(
       `session "${session}" is already being run by process ${holder.pid}: attach to it with \`baskets attach ${session}\`, or cancel it first`,

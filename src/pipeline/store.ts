@@ -4,6 +4,7 @@ import { writeJsonAtomic } from '../util/atomic.js';
 import { sessionPaths } from './paths.js';
 import { formatSchemaIssues, Session, SESSION_VERSION, type SessionInput } from './session.js';
 import { lastRunStatus } from './status.js';
+import { ConfigError } from './errors.js';
 
 export interface SessionSummary {
   name: string;
@@ -16,9 +17,9 @@ export interface SessionSummary {
 /** A session name is a folder name: letters, digits, ".", "_", "-", never a path. */
 export function sanitizeSessionName(raw: string): string {
   const name = raw.trim();
-  if (!name) throw new Error('session name is empty: give a name such as "qwen-vs-llama"');
+  if (!name) throw new ConfigError('session name is empty: give a name such as "qwen-vs-llama"');
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name) || name.includes('..')) {
-    throw new Error(
+    throw new ConfigError(
       `invalid session name "${name.replace(/[^\x20-\x7e]/g, '?').slice(0, 80)}": use letters, digits, ".", "_" or "-" (max 64, no slashes)`,
     );
   }
@@ -31,17 +32,17 @@ export function parseSession(text: string, where: string): Session {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${where}: not valid JSON (${(err as Error).message}) — fix the file or restore it`);
+    throw new ConfigError(`${where}: not valid JSON (${(err as Error).message}) — fix the file or restore it`);
   }
   const version = (raw as { version?: unknown } | null)?.version;
   if (version !== undefined && version !== SESSION_VERSION) {
-    throw new Error(`${where}: session version ${String(version)} is not supported (this baskets reads version ${SESSION_VERSION})`);
+    throw new ConfigError(`${where}: session version ${String(version)} is not supported (this baskets reads version ${SESSION_VERSION})`);
   }
   const result = Session.safeParse(raw);
   if (!result.success) {
     const issues = formatSchemaIssues(result.error);
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
-    throw new Error(`${where}: ${issues[0]}${more}`);
+    throw new ConfigError(`${where}: ${issues[0]}${more}`);
   }
   return result.data;
 }
@@ -84,7 +85,7 @@ export class SessionStore {
   load(name: string): Session {
     const file = sessionPaths(this.dir(name)).sessionFile;
     if (!existsSync(file)) {
-      throw new Error(`no session "${name}" in ${this.root}: run \`baskets\` to create one, or check the sessions folder in settings`);
+      throw new ConfigError(`no session "${name}" in ${this.root}: run \`baskets\` to create one, or check the sessions folder in settings`);
     }
     return parseSession(readFileSync(file, 'utf8'), file);
   }
@@ -92,15 +93,15 @@ export class SessionStore {
   save(session: Session): void {
     const name = sanitizeSessionName(session.name);
     const checked = Session.safeParse(session);
-    if (!checked.success) throw new Error(`session "${name}": ${formatSchemaIssues(checked.error)[0]}`);
+    if (!checked.success) throw new ConfigError(`session "${name}": ${formatSchemaIssues(checked.error)[0]}`);
     writeJsonAtomic(sessionPaths(this.dir(name)).sessionFile, checked.data);
   }
 
   create(input: SessionInput): Session {
     const name = sanitizeSessionName(input.name);
-    if (this.exists(name)) throw new Error(`session "${name}" already exists: choose another name or delete it first`);
+    if (this.exists(name)) throw new ConfigError(`session "${name}" already exists: choose another name or delete it first`);
     const parsed = Session.safeParse({ ...input, name });
-    if (!parsed.success) throw new Error(`new session "${name}": ${formatSchemaIssues(parsed.error)[0]}`);
+    if (!parsed.success) throw new ConfigError(`new session "${name}": ${formatSchemaIssues(parsed.error)[0]}`);
     mkdirSync(this.dir(name), { recursive: true });
     this.save(parsed.data);
     return parsed.data;
@@ -120,7 +121,7 @@ export class SessionStore {
 
   remove(name: string): void {
     const dir = this.dir(name);
-    if (!existsSync(dir)) throw new Error(`no session "${name}" to delete`);
+    if (!existsSync(dir)) throw new ConfigError(`no session "${name}" to delete`);
     rmSync(dir, { recursive: true, force: true });
   }
 }

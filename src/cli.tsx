@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { SessionStore } from './pipeline/store.js';
+import { resolveSessionsDir } from './settings.js';
+import { EXIT, UsageError } from './commands/errors.js';
+
+const USAGE = `baskets — synthetic eggs in many baskets: how the diversity of synthetic data sources shapes fine-tuned models
+
+usage:
+  baskets                              the TUI: sessions, the new-session wizard, run notebooks, results
+  baskets demo [--headless] [--json] [--fresh]
+                                       the offline demo study (builtin models), run in the TUI
+  baskets run <session> [--steps data,generate,…] [--detach] [--headless] [--json] [--retry-errors]
+  baskets attach <session> [--json]    follow a running (or finished) session
+  baskets serve [--host 127.0.0.1] [--port 8000] [--token T] [--faults SPEC] [--instant] [--models a,b]
+  baskets metrics <file.jsonl> [--field response] [--vector-field embedding] [--logprobs-field logprobs] [--json]
+  baskets report <session> [--format md|csv|json] [--out FILE]
+  baskets models <base-url> [--json] [--refresh] [--api-key-env VAR]
+
+global options: --sessions DIR (default: settings, else ./sessions)  --ascii  --verbose  --help  --version
+exit codes: 0 success, 1 a run failed, 2 bad usage or configuration`;
+
+const OPTIONS = {
+  sessions: { type: 'string' },
+  steps: { type: 'string' },
+  detach: { type: 'boolean' },
+  headless: { type: 'boolean' },
+  json: { type: 'boolean' },
+  'retry-errors': { type: 'boolean' },
+  fresh: { type: 'boolean' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  token: { type: 'string' },
+  faults: { type: 'string' },
+  instant: { type: 'boolean' },
+  models: { type: 'string' },
+  field: { type: 'string' },
+  'vector-field': { type: 'string' },
+  'logprobs-field': { type: 'string' },
+  format: { type: 'string' },
+  out: { type: 'string' },
+  refresh: { type: 'boolean' },
+  'api-key-env': { type: 'string' },
+  ascii: { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+const out = (line: string) => process.stdout.write(line + '\n');
+/** An interactive terminal: the TUI is used; otherwise the same work prints lines. */
+const interactive = () => Boolean(process.stdout.isTTY && process.stdin.isTTY);
+
+function need(positionals: string[], index: number, what: string): string {
+  const value = positionals[index];
+  if (!value) throw new UsageError(`missing ${what}: see \`baskets --help\``);
+  return value;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.split('\n')[0]} — see \`baskets --help\``);
+  }
+  const { values: flags, positionals } = parsed as { values: Values; positionals: string[] };
+  if (flags.help) return (out(USAGE), EXIT.ok);
+  if (flags.version) {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    return (out(pkg.version), EXIT.ok);
+  }
+  const [command = 'tui'] = positionals;
+  const store = () => new SessionStore(resolveSessionsDir(flags.sessions));
+  const ascii = flags.ascii ?? false;
+
+  switch (command) {
+    case 'tui': {
+      const { runTui } = await import('./app.js');
+      await runTui({ sessionsDir: store().root, ascii });
+      return EXIT.ok;
+    }
+    case 'run':
+    case 'demo': {
+      const s = store();
+      let name: string;
+      if (command === 'demo') {
+        const { ensureDemoSession } = await import('./commands/demo.js');
+        name = ensureDemoSession(s, { fresh: flags.fresh });
+      } else {
+        name = need(positionals, 1, 'session name');
+      }
+      const run = await import('./commands/run.js');
+      const runFlags = { steps: flags.steps, json: flags.json, retryErrors: flags['retry-errors'] };
+      if (flags.detach) return run.runDetached(s, name, runFlags, out);
+      if (flags.headless || flags.json || !interactive()) return run.runHeadless(s, name, runFlags, out);
+      // Interactive: the run lives in its own process; the TUI attaches and may quit freely.
+      await run.runDetached(s, name, runFlags, () => {});
+      const { runTui } = await import('./app.js');
+      await runTui({ sessionsDir: s.root, ascii, initialSession: name, initialScreen: 'run' });
+      return EXIT.ok;
+    }
+    case 'attach': {
+      const s = store();
+      const name = need(positionals, 1, 'session name');
+      if (flags.headless || flags.json || !interactive()) {
+        const run = await import('./commands/run.js');
+        return run.attachHeadless(s, name, { json: flags.json }, out);
+      }
+      s.load(name);
+      const { runTui } = await import('./app.js');
+      await runTui({ sessionsDir: s.root, ascii, initialSession: name, initialScreen: 'run' });
+      return EXIT.ok;
+    }
+    case 'serve': {
+      const { serveCommand } = await import('./commands/serve.js');
+      return serveCommand({ host: flags.host, port: flags.port, token: flags.token, faults: flags.faults, instant: flags.instant, models: flags.models }, out);
+    }
+    case 'metrics': {
+      const { metricsCommand } = await import('./commands/metrics.js');
+      return metricsCommand(need(positionals, 1, 'file of records'), {
+        field: flags.field,
+        vectorField: flags['vector-field'],
+        logprobsField: flags['logprobs-field'],
+        json: flags.json,
+        out,
+      });
+    }
+    case 'report': {
+      const { reportCommand } = await import('./commands/report.js');
+      return reportCommand(store(), need(positionals, 1, 'session name'), { format: flags.format, out: flags.out, print: out });
+    }
+    case 'models': {
+      const { modelsCommand } = await import('./commands/models.js');
+      return modelsCommand(need(positionals, 1, 'base URL (e.g. http://localhost:8000/v1)'), {
+        json: flags.json,
+        refresh: flags.refresh,
+        apiKeyEnv: flags['api-key-env'],
+        out,
+      });
+    }
+    default:
+      throw new UsageError(`unknown command "${command}": see \`baskets --help\``);
+  }
+}
+
+const verbose = process.argv.includes('--verbose');
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const e = err instanceof Error ? err : new Error(String(err));
+    process.stderr.write(`baskets: ${e.message.split('\n')[0]}\n`);
+    if (verbose && e.stack) process.stderr.write(e.stack + '\n');
+    process.exitCode = e instanceof UsageError ? EXIT.usage : EXIT.runFailed;
+  },
+);

@@ -1,0 +1,105 @@
+import { createModelResolver } from '../pipeline/models.js';
+import { startDetachedRun, readRunnerLock, followEvents } from '../pipeline/control.js';
+import { runSession, type RunOutcome } from '../pipeline/runner.js';
+import { STEP_IDS, type StepId } from '../pipeline/session.js';
+import { STEPS } from '../pipeline/steps/index.js';
+import { sessionPaths } from '../pipeline/paths.js';
+import type { SessionStore } from '../pipeline/store.js';
+import type { RunEvent } from '../pipeline/events.js';
+import { createPrinter } from './printer.js';
+import { EXIT, UsageError } from './errors.js';
+
+export interface RunFlags {
+  steps?: string;
+  detach?: boolean;
+  headless?: boolean;
+  json?: boolean;
+  retryErrors?: boolean;
+}
+
+export function parseSteps(spec: string | undefined): StepId[] | undefined {
+  if (!spec) return undefined;
+  const steps = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const s of steps) {
+    if (!(STEP_IDS as readonly string[]).includes(s)) throw new UsageError(`unknown step "${s}": choose from ${STEP_IDS.join(', ')}`);
+  }
+  return steps as StepId[];
+}
+
+const ATTACH_GRACE_MS = 3000;
+
+export const outcomeExit = (o: RunOutcome) => (o === 'done' ? EXIT.ok : EXIT.runFailed);
+
+/** Run a session's steps in this process, printing progress lines or JSON lines. */
+export async function runHeadless(store: SessionStore, name: string, flags: RunFlags, out: (s: string) => void): Promise<number> {
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  // Survive the terminal going away (ssh drop): keep running, stop writing to it.
+  process.on('SIGHUP', () => {});
+  try {
+    const outcome = await runSession({
+      store,
+      name,
+      steps: parseSteps(flags.steps),
+      retryErrors: flags.retryErrors,
+      registry: STEPS,
+      models: (ctx) => createModelResolver(ctx.session, ctx.paths, { signal: ctx.signal }),
+      onEvent: createPrinter(out, { json: flags.json }),
+      signal: abort.signal,
+    });
+    return outcomeExit(outcome);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
+
+/** Start a runner that outlives the terminal and say how to follow it. */
+export async function runDetached(store: SessionStore, name: string, flags: RunFlags, out: (s: string) => void): Promise<number> {
+  store.load(name); // fail fast on a missing or invalid session
+  const lock = readRunnerLock(store.dir(name));
+  if (lock?.alive) throw new UsageError(`session "${name}" is already running (pid ${lock.pid}): attach with \`baskets attach ${name}\``);
+  const { pid } = await startDetachedRun(store.root, name, { steps: parseSteps(flags.steps), retryErrors: flags.retryErrors });
+  out(`started runner ${pid} for "${name}" (log: ${sessionPaths(store.dir(name)).runnerLog})`);
+  out(`follow it with: baskets attach ${name}`);
+  return EXIT.ok;
+}
+
+/**
+ * Follow a session's event log from the shell until its run finishes (or forever with no run).
+ * Returns the run's exit code. Ctrl-C detaches without stopping the run.
+ */
+export async function attachHeadless(store: SessionStore, name: string, flags: { json?: boolean }, out: (s: string) => void): Promise<number> {
+  store.load(name);
+  const dir = store.dir(name);
+  const print = createPrinter(out, { json: flags.json, progressEveryMs: 0 });
+  return new Promise<number>((resolve) => {
+    let lastRun: RunEvent | undefined;
+    let sawLiveRun = false;
+    const follower = followEvents(sessionPaths(dir).events, (events) => {
+      for (const e of events) {
+        print(e);
+        if (e.type === 'run-start' || e.type === 'run-finish') lastRun = e;
+      }
+    });
+    const startedAt = Date.now();
+    const check = setInterval(() => {
+      const alive = readRunnerLock(dir)?.alive ?? false;
+      sawLiveRun ||= alive;
+      if (alive) return;
+      if (lastRun?.type === 'run-finish') finish(outcomeExit(lastRun.status));
+      // A runner that was just started may not hold its lock yet: give it a moment.
+      else if (sawLiveRun || Date.now() - startedAt > ATTACH_GRACE_MS) finish(lastRun ? EXIT.runFailed : EXIT.ok);
+    }, 300);
+    const detach = () => finish(EXIT.ok);
+    process.once('SIGINT', detach);
+    function finish(code: number) {
+      clearInterval(check);
+      follower.close();
+      process.off('SIGINT', detach);
+      resolve(code);
+    }
+  });
+}

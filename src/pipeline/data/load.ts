@@ -1,0 +1,115 @@
+import { createReadStream, existsSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { parse as parseCsv } from 'csv-parse';
+import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
+import { readJsonl } from '../../util/jsonl.js';
+import type { Example } from '../example.js';
+import type { DataConfig } from '../session.js';
+
+/** A record the loader could not use, with where it is and why. */
+export interface DataIssue {
+  file: string;
+  line: number;
+  reason: string;
+}
+
+export interface LoadedData {
+  examples: Example[];
+  issues: DataIssue[];
+}
+
+type Fields = DataConfig['fields'];
+type Format = 'jsonl' | 'csv' | 'parquet';
+
+export function detectFormat(path: string, declared?: Format): Format {
+  if (declared) return declared;
+  const ext = extname(path).toLowerCase();
+  if (ext === '.jsonl' || ext === '.json' || ext === '.ndjson') return 'jsonl';
+  if (ext === '.csv' || ext === '.tsv') return 'csv';
+  if (ext === '.parquet' || ext === '.pq') return 'parquet';
+  throw new Error(`cannot tell the format of ${path}: use .jsonl, .csv or .parquet, or set data.source.format`);
+}
+
+/**
+ * Map one raw record to an Example. Instruction and response are required non-empty strings;
+ * context and category are optional. Returns the reason when the record is unusable.
+ */
+export function mapRecord(raw: unknown, fields: Fields, id: string): Example | string {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return 'not an object';
+  const rec = raw as Record<string, unknown>;
+  const text = (key: string, required: boolean): string | { missing: string } => {
+    const v = rec[key];
+    if (v === undefined || v === null) return required ? { missing: `missing field "${key}"` } : '';
+    if (typeof v !== 'string') return required ? { missing: `field "${key}" is not text` } : String(v);
+    if (required && !v.trim()) return { missing: `field "${key}" is empty` };
+    return v;
+  };
+  const instruction = text(fields.instruction, true);
+  if (typeof instruction !== 'string') return `${instruction.missing} (map the instruction field)`;
+  const response = text(fields.response, true);
+  if (typeof response !== 'string') return `${response.missing} (map the response field)`;
+  const context = text(fields.context, false) as string;
+  const category = text(fields.category, false) as string;
+  return { id, instruction, context, response, category };
+}
+
+/** Raw records with their 1-based line (or row) numbers. */
+async function* rawRecords(path: string, format: Format, onIssue: (issue: DataIssue) => void): AsyncGenerator<{ line: number; value: unknown }> {
+  switch (format) {
+    case 'jsonl':
+      yield* readJsonl(path, { onIssue });
+      return;
+    case 'csv': {
+      const parser = createReadStream(path).pipe(
+        parseCsv({
+          columns: true,
+          bom: true,
+          delimiter: extname(path).toLowerCase() === '.tsv' ? '\t' : ',',
+          relax_column_count: true,
+          skip_empty_lines: true,
+          info: true,
+        }),
+      );
+      for await (const { record, info } of parser as AsyncIterable<{ record: unknown; info: { lines: number } }>) {
+        yield { line: info.lines, value: record };
+      }
+      return;
+    }
+    case 'parquet': {
+      const rows = await parquetReadObjects({ file: await asyncBufferFromFile(path) });
+      for (let i = 0; i < rows.length; i++) yield { line: i + 1, value: rows[i] };
+      return;
+    }
+  }
+}
+
+/**
+ * Load a human instruction dataset from JSONL, CSV or Parquet with mapped field names.
+ * Malformed records are reported with file and line; `strict` stops at the first one.
+ */
+export async function loadDatasetFile(
+  path: string,
+  opts: { fields: Fields; format?: Format; strict?: boolean; baseDir?: string },
+): Promise<LoadedData> {
+  const file = resolve(opts.baseDir ?? process.cwd(), path);
+  if (!existsSync(file)) throw new Error(`dataset file not found: ${file} — check data.source.path`);
+  const format = detectFormat(file, opts.format);
+  const issues: DataIssue[] = [];
+  const examples: Example[] = [];
+  const fail = (issue: DataIssue) => {
+    if (opts.strict) throw new Error(`${issue.file}:${issue.line}: ${issue.reason} (--strict stops at the first bad record)`);
+    issues.push(issue);
+  };
+  try {
+    for await (const { line, value } of rawRecords(file, format, fail)) {
+      const mapped = mapRecord(value, opts.fields, String(line));
+      if (typeof mapped === 'string') fail({ file, line, reason: mapped });
+      else examples.push(mapped);
+    }
+  } catch (err) {
+    const msg = (err as Error).message;
+    if (msg.includes('--strict')) throw err;
+    throw new Error(`cannot read ${file} as ${format}: ${msg.split('\n')[0]}`);
+  }
+  return { examples, issues };
+}

@@ -1,0 +1,64 @@
+import { openBuiltinModel, openTrainedBuiltin } from '../engines/builtin/index.js';
+import { openOpenAIModel } from '../engines/openai/index.js';
+import type { LanguageModel } from '../engines/types.js';
+import { readTrainedModel } from '../trainers/trained-model.js';
+import type { SessionPaths } from './paths.js';
+import type { Condition, ModelEntry, Session } from './session.js';
+import type { ModelResolver } from './step.js';
+
+/**
+ * Opens the models a session names, once each: session entries by id, and conditions by their
+ * trained result (`runs/<condition>/model.json`, written by the train step).
+ */
+export function createModelResolver(session: Session, paths: SessionPaths, opts: { signal?: AbortSignal } = {}): ModelResolver {
+  const cache = new Map<string, Promise<LanguageModel>>();
+  const once = (key: string, open: () => Promise<LanguageModel>) => {
+    let model = cache.get(key);
+    if (!model) {
+      model = open();
+      cache.set(key, model);
+      model.catch(() => cache.delete(key));
+    }
+    return model;
+  };
+  const entry = (id: string): ModelEntry => {
+    const found = session.models.find((m) => m.id === id);
+    if (!found) throw new Error(`model "${id}" is not in session "${session.name}": add it on the Models screen`);
+    return found;
+  };
+  const openEntry = (e: ModelEntry, id = e.id) =>
+    e.engine.engine === 'builtin' ? openBuiltinModel(e.engine.base, { id, signal: opts.signal }) : openOpenAIModel(e, { id, signal: opts.signal });
+
+  return {
+    model: (id) => once(`model:${id}`, () => openEntry(entry(id))),
+    forCondition: (condition: Condition) =>
+      once(`condition:${condition.name}`, async () => {
+        const target = entry(condition.target);
+        if (condition.kind === 'vanilla') return openEntry(target, condition.name);
+        const trained = readTrainedModel(paths.runDir(condition.name));
+        if (!trained) throw new Error(`condition "${condition.name}" has no trained model yet: run the train step first`);
+        switch (trained.kind) {
+          case 'builtin':
+            return openTrainedBuiltin(trained.modelDir, { id: condition.name, signal: opts.signal });
+          case 'openai':
+            return openOpenAIModel(
+              {
+                ...target,
+                engine: {
+                  engine: 'openai',
+                  baseUrls: [trained.baseUrl],
+                  model: trained.model,
+                  apiKeyEnv: trained.apiKeyEnv,
+                  concurrency: target.engine.engine === 'openai' ? target.engine.concurrency : 16,
+                },
+              },
+              { id: condition.name, signal: opts.signal },
+            );
+          case 'unserved':
+            throw new Error(
+              `condition "${condition.name}" was trained but its adapter is not served: start it with \`${trained.serveCommand.join(' ')}\` and set trainer.serveBaseUrl`,
+            );
+        }
+      }),
+  };
+}

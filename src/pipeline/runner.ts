@@ -1,0 +1,112 @@
+import { existsSync, unlinkSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { JsonlAppender } from '../util/jsonl.js';
+import type { RunEvent, StepEvent, StepStatus } from './events.js';
+import { acquireRunnerLock } from './lock.js';
+import { sessionPaths } from './paths.js';
+import { STEP_IDS, type StepId } from './session.js';
+import type { ModelResolver, Step, StepContext } from './step.js';
+import type { SessionStore } from './store.js';
+import { cancelRequested } from './control.js';
+
+export interface RunOptions {
+  store: SessionStore;
+  name: string;
+  steps?: StepId[];
+  retryErrors?: boolean;
+  /** Every event, as it is written to the log (the headless printer, tests). */
+  onEvent?: (event: RunEvent) => void;
+  /** The step implementations; injected so tests can run a subset. */
+  registry: Partial<Record<StepId, Step>>;
+  models: (ctx: Omit<StepContext, 'models'>) => ModelResolver;
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+export type RunOutcome = 'done' | 'failed' | 'cancelled';
+
+/**
+ * Execute a session's steps in order, appending every event to `events.jsonl`. Holds the
+ * session's runner lock for its whole life; a cancel (signal, SIGTERM, or the cancel marker
+ * file) aborts the current step cleanly and ends the run as `cancelled`.
+ */
+export async function runSession(opts: RunOptions): Promise<RunOutcome> {
+  const now = opts.now ?? Date.now;
+  const session = opts.store.load(opts.name);
+  const dir = opts.store.dir(opts.name);
+  const paths = sessionPaths(dir);
+  const release = acquireRunnerLock(dir, opts.name);
+  const abort = new AbortController();
+  const onExternalAbort = () => abort.abort(new Error('cancelled'));
+  opts.signal?.addEventListener('abort', onExternalAbort, { once: true });
+  if (existsSync(paths.cancelRequest)) unlinkSync(paths.cancelRequest);
+  const cancelPoll = setInterval(() => {
+    if (cancelRequested(dir)) onExternalAbort();
+  }, 500);
+  const log = new JsonlAppender(paths.events);
+  const runId = randomUUID().slice(0, 8);
+  const emit = (event: RunEvent) => {
+    log.append(event);
+    opts.onEvent?.(event);
+  };
+
+  const steps = (opts.steps?.length ? STEP_IDS.filter((s) => opts.steps!.includes(s)) : [...STEP_IDS]) as StepId[];
+  let outcome: RunOutcome = 'done';
+  try {
+    emit({ type: 'run-start', t: now(), runId, pid: process.pid, steps });
+    const base: Omit<StepContext, 'models'> = {
+      session,
+      paths,
+      options: { retryErrors: opts.retryErrors ?? false },
+      signal: abort.signal,
+      now,
+    };
+    const ctx: StepContext = { ...base, models: opts.models(base) };
+    for (const step of steps) {
+      const started = now();
+      emit({ type: 'step-start', t: started, runId, step });
+      const impl = opts.registry[step];
+      let status: StepStatus = 'done';
+      let summary = '';
+      let error: string | undefined;
+      if (!impl) {
+        status = 'skipped';
+        summary = 'not available in this version of baskets';
+      } else {
+        try {
+          for await (const event of impl(ctx)) {
+            if (event.type === 'summary') summary = event.text;
+            emit({ ...event, t: now(), runId, step } as RunEvent);
+            if (abort.signal.aborted) break;
+          }
+          if (abort.signal.aborted) status = 'cancelled';
+        } catch (err) {
+          status = abort.signal.aborted ? 'cancelled' : 'failed';
+          error = (err as Error).message;
+        }
+      }
+      if (status === 'cancelled' && !summary) summary = 'cancelled';
+      if (status === 'failed' && !summary) summary = error ?? 'failed';
+      emit({ type: 'step-finish', t: now(), runId, step, status, elapsedMs: now() - started, summary, ...(error ? { error } : {}) });
+      if (status === 'cancelled') {
+        outcome = 'cancelled';
+        break;
+      }
+      if (status === 'failed') {
+        outcome = 'failed';
+        break;
+      }
+    }
+    emit({ type: 'run-finish', t: now(), runId, status: outcome });
+    return outcome;
+  } finally {
+    clearInterval(cancelPoll);
+    opts.signal?.removeEventListener('abort', onExternalAbort);
+    log.close();
+    if (existsSync(paths.cancelRequest)) unlinkSync(paths.cancelRequest);
+    release();
+  }
+}
+
+/** Event types a step yields (re-exported for step authors). */
+export type { StepEvent };
