@@ -1,0 +1,43 @@
+import { randomInt } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { contextTooLong, unknownModel } from './errors.js';
+import type { ModelProvider, ServedModel } from './served-model.js';
+import { deriveSeed } from '../../util/rng.js';
+
+/** What a route handler gets: the parsed body, the response, and the server's shared state. */
+export interface RouteContext {
+  body: Record<string, unknown>;
+  res: ServerResponse;
+  /** Fires when the client disconnects, so model work stops. */
+  signal: AbortSignal;
+  models: ModelProvider;
+  /** Injected fault: drop the connection after the first streamed chunk (or mid-body). */
+  resetMidStream: boolean;
+}
+
+export async function openModel(models: ModelProvider, id: string, signal: AbortSignal): Promise<ServedModel> {
+  const pending = models.open(id, signal);
+  if (!pending) throw unknownModel(id);
+  return pending;
+}
+
+/** Refuse requests whose prompt plus completion budget does not fit the model. */
+export function checkContext(model: ServedModel, promptTokens: number, maxTokens: number, param: string): void {
+  if (promptTokens + maxTokens > model.info.contextLength) {
+    throw contextTooLong(promptTokens + maxTokens, model.info.contextLength, param);
+  }
+}
+
+/** The seed of choice i: the request's seed for the first choice, so n=1 and n>1 agree on it. */
+export function choiceSeed(seed: number, index: number): number {
+  return index === 0 ? seed >>> 0 : deriveSeed(seed >>> 0, `choice:${index}`);
+}
+
+export function requestSeed(seed: number | null | undefined): number {
+  return seed ?? randomInt(0, 2 ** 32);
+}
+
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** UTF-8 bytes of a token, as OpenAI's chat logprobs carry them. */
+export const utf8Bytes = (text: string) => [...Buffer.from(text, 'utf8')];

@@ -1,0 +1,254 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { TrainMetrics } from '../../pipeline/events.js';
+import type { TrainingExample } from '../../pipeline/example.js';
+import { ApiError, badRequest, notFound } from './errors.js';
+import { parseTrainingFile, type FileStore } from './files.js';
+import type { FineTuningJobRequest } from './requests.js';
+import { nowSeconds } from './context.js';
+
+/**
+ * Fine-tuning jobs behind `/v1/fine_tuning/jobs`, shaped like OpenAI's: a job runs the builtin
+ * trainer in the background, records message and metrics events (metrics carry
+ * `data: {step, train_loss, valid_loss, …}`) and checkpoints, and on success registers its
+ * `ft:<base>:…` model so the completion routes serve it.
+ */
+
+/** The trainer's stream (trainBuiltin's shape), so jobs do not depend on the engine itself. */
+export type TrainEvent =
+  | { type: 'metrics'; metrics: TrainMetrics }
+  | { type: 'checkpoint'; path: string; step: number }
+  | { type: 'done'; modelDir: string };
+
+export interface TrainRequest {
+  base: string;
+  examples: TrainingExample[];
+  outDir: string;
+  epochs: number;
+  learningRate: number;
+  batchSize: number;
+  seed: number;
+  signal?: AbortSignal;
+}
+
+export interface JobDeps {
+  dataDir: string;
+  files: FileStore;
+  /** Whether `base` is a model this server can fine-tune. */
+  canTrain(base: string): boolean;
+  train(req: TrainRequest): AsyncIterable<TrainEvent>;
+  /** Serve the finished model under `id`. */
+  registerModel(id: string, base: string, modelDir: string): void;
+  log(line: string): void;
+}
+
+type JobStatus = 'validating_files' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+interface JobEvent {
+  id: string;
+  object: 'fine_tuning.job.event';
+  created_at: number;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  type: 'message' | 'metrics';
+  data: Record<string, unknown> | null;
+}
+
+interface Checkpoint {
+  id: string;
+  object: 'fine_tuning.job.checkpoint';
+  created_at: number;
+  fine_tuned_model_checkpoint: string;
+  fine_tuning_job_id: string;
+  step_number: number;
+  metrics: { step: number; train_loss?: number; valid_loss?: number };
+}
+
+interface Job {
+  id: string;
+  object: 'fine_tuning.job';
+  created_at: number;
+  finished_at: number | null;
+  model: string;
+  fine_tuned_model: string | null;
+  organization_id: string;
+  status: JobStatus;
+  hyperparameters: { n_epochs: number; learning_rate_multiplier: number; batch_size: number };
+  training_file: string;
+  validation_file: string | null;
+  result_files: string[];
+  trained_tokens: number | null;
+  seed: number;
+  error: { code: string; message: string; param: string | null } | null;
+  method: { type: 'supervised' };
+}
+
+const DEFAULTS = { epochs: 1, learningRate: 0.5, batchSize: 16 };
+
+export class JobManager {
+  private readonly jobs = new Map<string, { job: Job; events: JobEvent[]; checkpoints: Checkpoint[]; abort: AbortController }>();
+
+  constructor(private readonly deps: JobDeps) {}
+
+  create(req: FineTuningJobRequest): Job {
+    if (!this.deps.canTrain(req.model)) {
+      throw notFound(`The model \`${req.model}\` cannot be fine-tuned here; GET /v1/models lists the builtin bases.`, 'model', 'model_not_found');
+    }
+    const examples = parseTrainingFile(this.deps.files.read(req.training_file, 'training_file'), req.training_file, 'training_file');
+    if (req.validation_file) this.deps.files.get(req.validation_file, 'validation_file');
+    const hp = req.hyperparameters ?? {};
+    const pick = <T>(v: T | 'auto' | null | undefined, fallback: T): T => (v == null || v === 'auto' ? fallback : v);
+    const id = `ftjob-${randomBytes(12).toString('hex')}`;
+    const job: Job = {
+      id,
+      object: 'fine_tuning.job',
+      created_at: nowSeconds(),
+      finished_at: null,
+      model: req.model,
+      fine_tuned_model: null,
+      organization_id: 'baskets',
+      status: 'queued',
+      hyperparameters: {
+        n_epochs: pick(hp.n_epochs, DEFAULTS.epochs),
+        learning_rate_multiplier: pick(hp.learning_rate_multiplier, DEFAULTS.learningRate),
+        batch_size: pick(hp.batch_size, DEFAULTS.batchSize),
+      },
+      training_file: req.training_file,
+      validation_file: req.validation_file ?? null,
+      result_files: [],
+      trained_tokens: null,
+      seed: req.seed ?? 42,
+      error: null,
+      method: { type: 'supervised' },
+    };
+    const entry = { job, events: [] as JobEvent[], checkpoints: [] as Checkpoint[], abort: new AbortController() };
+    this.jobs.set(id, entry);
+    this.event(entry, 'info', `Created fine-tuning job: ${id} (${examples.length} examples)`);
+    const modelId = `ft:${req.model}:baskets${req.suffix ? `:${req.suffix}` : ''}:${id.slice(6, 14)}`;
+    void this.run(entry, examples, modelId);
+    return job;
+  }
+
+  get(id: string): Job {
+    return this.entry(id).job;
+  }
+
+  list(after: string | undefined, limit: number): { data: Job[]; has_more: boolean } {
+    return page([...this.jobs.values()].map((e) => e.job).reverse(), after, limit);
+  }
+
+  /** Newest first, as OpenAI lists them. */
+  events(id: string, after: string | undefined, limit: number): { data: JobEvent[]; has_more: boolean } {
+    return page(this.entry(id).events.slice().reverse(), after, limit);
+  }
+
+  checkpoints(id: string, after: string | undefined, limit: number): { data: Checkpoint[]; has_more: boolean } {
+    return page(this.entry(id).checkpoints.slice().reverse(), after, limit);
+  }
+
+  cancel(id: string): Job {
+    const entry = this.entry(id);
+    const { status } = entry.job;
+    if (status === 'succeeded' || status === 'failed' || status === 'cancelled') {
+      throw new ApiError(409, `Job ${id} has already ${status}; only queued or running jobs can be cancelled.`, 'invalid_request_error', 'fine_tuning_job_id');
+    }
+    entry.job.status = 'cancelled';
+    entry.job.finished_at = nowSeconds();
+    entry.abort.abort(new Error('cancelled'));
+    this.event(entry, 'info', 'Fine-tuning job cancelled');
+    return entry.job;
+  }
+
+  /** Stop every running job (server shutdown). */
+  abortAll(): void {
+    for (const entry of this.jobs.values()) entry.abort.abort(new Error('server closing'));
+  }
+
+  private entry(id: string) {
+    const entry = this.jobs.get(id);
+    if (!entry) throw notFound(`No such fine-tuning job: ${id}`, 'fine_tuning_job_id', 'fine_tuning_job_not_found');
+    return entry;
+  }
+
+  private async run(entry: { job: Job; events: JobEvent[]; checkpoints: Checkpoint[]; abort: AbortController }, examples: TrainingExample[], modelId: string) {
+    const { job } = entry;
+    const signal = entry.abort.signal;
+    let last: TrainMetrics | undefined;
+    try {
+      await Promise.resolve(); // let create() answer before training starts
+      if (signal.aborted) return;
+      job.status = 'running';
+      this.event(entry, 'info', 'Fine-tuning job started');
+      const stream = this.deps.train({
+        base: job.model,
+        examples,
+        outDir: join(this.deps.dataDir, 'models', job.id),
+        epochs: job.hyperparameters.n_epochs,
+        learningRate: job.hyperparameters.learning_rate_multiplier,
+        batchSize: job.hyperparameters.batch_size,
+        seed: job.seed,
+        signal,
+      });
+      for await (const ev of stream) {
+        if (signal.aborted) return;
+        if (ev.type === 'metrics') {
+          last = ev.metrics;
+          this.event(entry, 'info', `Step ${ev.metrics.step}/${ev.metrics.totalSteps}: training loss=${fmt(ev.metrics.loss)}`, 'metrics', metricsData(ev.metrics));
+        } else if (ev.type === 'checkpoint') {
+          entry.checkpoints.push({
+            id: `ftckpt-${randomBytes(8).toString('hex')}`,
+            object: 'fine_tuning.job.checkpoint',
+            created_at: nowSeconds(),
+            fine_tuned_model_checkpoint: `${modelId}:ckpt-step-${ev.step}`,
+            fine_tuning_job_id: job.id,
+            step_number: ev.step,
+            metrics: { step: ev.step, ...(last?.loss !== undefined && { train_loss: last.loss }), ...(last?.evalLoss !== undefined && { valid_loss: last.evalLoss }) },
+          });
+          this.event(entry, 'info', `Checkpoint created at step ${ev.step}`);
+        } else {
+          this.deps.registerModel(modelId, job.model, ev.modelDir);
+          job.fine_tuned_model = modelId;
+          job.status = 'succeeded';
+          job.finished_at = nowSeconds();
+          this.event(entry, 'info', `New fine-tuned model created: ${modelId}`);
+          this.event(entry, 'info', 'The job has successfully completed');
+        }
+      }
+      if (job.status === 'running') throw new Error('the trainer stopped without producing a model');
+    } catch (err) {
+      if (signal.aborted) return;
+      job.status = 'failed';
+      job.finished_at = nowSeconds();
+      job.error = { code: 'training_failed', message: (err as Error).message, param: null };
+      this.event(entry, 'error', `Fine-tuning job failed: ${(err as Error).message}`);
+      this.deps.log(`fine-tuning job ${job.id} failed: ${(err as Error).message}`);
+    }
+  }
+
+  private event(entry: { job: Job; events: JobEvent[] }, level: JobEvent['level'], message: string, type: JobEvent['type'] = 'message', data: Record<string, unknown> | null = null) {
+    entry.events.push({ id: `ftevent-${randomBytes(8).toString('hex')}`, object: 'fine_tuning.job.event', created_at: nowSeconds(), level, message, type, data });
+  }
+}
+
+function metricsData(m: TrainMetrics): Record<string, unknown> {
+  const data: Record<string, unknown> = { step: m.step, total_steps: m.totalSteps };
+  if (m.loss !== undefined) data.train_loss = m.loss;
+  if (m.evalLoss !== undefined) data.valid_loss = m.evalLoss;
+  if (m.learningRate !== undefined) data.learning_rate = m.learningRate;
+  if (m.epoch !== undefined) data.epoch = m.epoch;
+  if (m.tokensPerSecond !== undefined) data.tokens_per_second = m.tokensPerSecond;
+  return data;
+}
+
+const fmt = (x: number | undefined) => (x === undefined ? 'n/a' : x.toFixed(4));
+
+/** OpenAI's cursor pagination: items after the one with id `after`, at most `limit`. */
+function page<T extends { id: string }>(items: T[], after: string | undefined, limit: number): { data: T[]; has_more: boolean } {
+  let start = 0;
+  if (after) {
+    const idx = items.findIndex((x) => x.id === after);
+    if (idx < 0) throw badRequest(`No item with id ${after} to page after.`, 'after');
+    start = idx + 1;
+  }
+  return { data: items.slice(start, start + limit), has_more: start + limit < items.length };
+}

@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { SseWriter, sendJson } from '../http.js';
+import { CompletionRequest, parseRequest } from '../requests.js';
+import type { PositionLogprobs, ServedModel, TokenLogprob } from '../served-model.js';
+import { generateChoice } from '../generation.js';
+import { checkContext, choiceSeed, nowSeconds, openModel, requestSeed, type RouteContext } from '../context.js';
+import { usage } from './chat.js';
+
+/**
+ * POST /v1/completions on raw prompts, as vLLM answers it: `echo` with `logprobs` scores the
+ * prompt itself (first token null), `max_tokens: 0` skips generation, and `prompt_logprobs`
+ * gives vLLM's list of `{token_id: {logprob, rank, decoded_token}}` dicts with a leading null.
+ */
+export async function completions(ctx: RouteContext): Promise<void> {
+  const req = parseRequest(CompletionRequest, ctx.body);
+  const model = await openModel(ctx.models, req.model, ctx.signal);
+  const prompts = await encodePrompts(model, req.prompt);
+  const maxTokens = req.max_tokens ?? 16;
+  for (const prompt of prompts) checkContext(model, prompt.ids.length, maxTokens, 'prompt');
+
+  const seed = requestSeed(req.seed);
+  const n = req.n ?? 1;
+  const head = { id: `cmpl-${randomUUID()}`, created: nowSeconds(), model: model.info.id, system_fingerprint: null };
+  const sse = req.stream ? new SseWriter(ctx.res, ctx.resetMidStream) : null;
+  const choices = [];
+  let promptTokens = 0;
+  let completionTokens = 0;
+
+  for (const [promptIndex, prompt] of prompts.entries()) {
+    promptTokens += prompt.ids.length;
+    const needPromptScores = (req.echo && req.logprobs != null) || req.prompt_logprobs != null;
+    const scored = needPromptScores
+      ? await model.scoreTokens(prompt.ids, Math.max(req.logprobs ?? 0, req.prompt_logprobs ?? 0), ctx.signal)
+      : null;
+    const firstToken = prompt.ids.length > 0 ? await model.decode([prompt.ids[0]]) : '';
+
+    for (let j = 0; j < n; j++) {
+      const index = promptIndex * n + j;
+      const logprobs = req.logprobs != null ? new CompletionLogprobs(req.logprobs, req.echo ? 0 : prompt.text.length) : null;
+      if (req.echo && logprobs && scored) logprobs.addPrompt(firstToken, scored);
+      const echoText = req.echo ? prompt.text : '';
+      const promptLogprobs = req.prompt_logprobs != null && scored ? vllmPromptLogprobs(scored, req.prompt_logprobs) : undefined;
+      if (sse && echoText) sse.send({ ...head, object: 'text_completion', choices: [{ index, text: echoText, logprobs: logprobs?.take() ?? null, finish_reason: null }] });
+
+      const result = await generateChoice(
+        model,
+        prompt.ids,
+        { maxTokens, stop: req.stop, temperature: req.temperature ?? 1, topP: req.top_p ?? 1, seed: choiceSeed(seed, index), topK: req.logprobs ?? 0 },
+        ctx.signal,
+        sse
+          ? (piece) => {
+              logprobs?.addGenerated(piece.tokens);
+              sse.send({ ...head, object: 'text_completion', choices: [{ index, text: piece.text, logprobs: logprobs?.take() ?? null, finish_reason: null }] });
+            }
+          : undefined,
+      );
+      completionTokens += result.tokens.length;
+      if (sse) {
+        sse.send({ ...head, object: 'text_completion', choices: [{ index, text: '', logprobs: null, finish_reason: result.finishReason, ...(promptLogprobs && { prompt_logprobs: promptLogprobs }) }] });
+        continue;
+      }
+      logprobs?.addGenerated(result.tokens);
+      choices.push({
+        index,
+        text: echoText + result.text,
+        logprobs: logprobs?.take() ?? null,
+        finish_reason: result.finishReason,
+        ...(promptLogprobs && { prompt_logprobs: promptLogprobs }),
+      });
+    }
+  }
+
+  if (sse) {
+    if (req.stream_options?.include_usage) sse.send({ ...head, object: 'text_completion', choices: [], usage: usage(promptTokens, completionTokens) });
+    sse.done();
+    return;
+  }
+  sendJson(ctx.res, 200, { ...head, object: 'text_completion', choices, usage: usage(promptTokens, completionTokens) });
+}
+
+interface EncodedPrompt {
+  ids: number[];
+  text: string;
+}
+
+async function encodePrompts(model: ServedModel, prompt: CompletionRequest['prompt']): Promise<EncodedPrompt[]> {
+  const list: (string | number[])[] =
+    typeof prompt === 'string' ? [prompt] : typeof prompt[0] === 'number' ? [prompt as number[]] : (prompt as (string | number[])[]);
+  return Promise.all(
+    list.map(async (p) =>
+      typeof p === 'string' ? { ids: (await model.encodeText(p)).ids, text: p } : { ids: p, text: await model.decode(p) },
+    ),
+  );
+}
+
+/** The legacy completions `logprobs` object, built up in text order (prompt first when echoed). */
+class CompletionLogprobs {
+  private tokens: string[] = [];
+  private tokenLogprobs: (number | null)[] = [];
+  private topLogprobs: (Record<string, number> | null)[] = [];
+  private textOffset: number[] = [];
+
+  constructor(
+    private readonly k: number,
+    private offset: number,
+  ) {}
+
+  addPrompt(firstToken: string, scored: (PositionLogprobs | null)[]): void {
+    scored.forEach((position, i) => {
+      const text = position ? position.text : i === 0 ? firstToken : '';
+      this.push(text, position?.logprob ?? null, position ? topDict(position, this.k) : null);
+    });
+  }
+
+  addGenerated(tokens: PositionLogprobs[]): void {
+    for (const token of tokens) this.push(token.text, token.logprob, topDict(token, this.k));
+  }
+
+  /** The entries gathered since the last take (all of them when not streaming). */
+  take() {
+    const out = { tokens: this.tokens, token_logprobs: this.tokenLogprobs, top_logprobs: this.topLogprobs, text_offset: this.textOffset };
+    this.tokens = [];
+    this.tokenLogprobs = [];
+    this.topLogprobs = [];
+    this.textOffset = [];
+    return out;
+  }
+
+  private push(text: string, logprob: number | null, top: Record<string, number> | null): void {
+    this.tokens.push(text);
+    this.tokenLogprobs.push(logprob);
+    this.topLogprobs.push(top);
+    this.textOffset.push(this.offset);
+    this.offset += text.length;
+  }
+}
+
+/** vLLM includes the chosen token beside the top-k alternatives. */
+function topDict(position: PositionLogprobs, k: number): Record<string, number> {
+  const dict: Record<string, number> = {};
+  for (const alt of position.top.slice(0, k)) dict[alt.text] = alt.logprob;
+  dict[position.text] = position.logprob;
+  return dict;
+}
+
+type VllmLogprob = { logprob: number; rank: number; decoded_token: string };
+
+function vllmPromptLogprobs(scored: (PositionLogprobs | null)[], k: number): (Record<string, VllmLogprob> | null)[] {
+  return scored.map((position) => {
+    if (!position) return null;
+    const dict: Record<string, VllmLogprob> = {};
+    position.top.slice(0, k).forEach((alt: TokenLogprob, i) => {
+      dict[String(alt.id)] = { logprob: alt.logprob, rank: i + 1, decoded_token: alt.text };
+    });
+    dict[String(position.id)] = { logprob: position.logprob, rank: position.rank, decoded_token: position.text };
+    return dict;
+  });
+}

@@ -1,0 +1,79 @@
+import type { ChatMessage } from '../types.js';
+import type { TrainEvent, TrainRequest } from './jobs.js';
+
+/**
+ * What the HTTP layer needs of a model, one level below the chat-oriented `LanguageModel`:
+ * token ids, per-position log-probs with their top alternatives, and token-by-token sampling.
+ * OpenAI's completions API (raw prompts, echo, prompt_logprobs) and chat `top_logprobs` are
+ * defined at that level. An engine adapter (see builtin-provider.ts) implements it, so the
+ * routes never depend on engine internals.
+ */
+
+export interface ModelInfo {
+  id: string;
+  /** Unix seconds. */
+  created: number;
+  ownedBy: string;
+  /** The base a fine-tuned model was trained from; null for a base model. */
+  parent: string | null;
+  /** What the model ultimately derives from (vLLM's `root`). */
+  root: string;
+  contextLength: number;
+}
+
+export interface Encoded {
+  ids: number[];
+  tokens: string[];
+}
+
+export interface TokenLogprob {
+  id: number;
+  /** The token's text as it appears in decoded output. */
+  text: string;
+  logprob: number;
+}
+
+/** One position of a scored or sampled sequence: the token there and the most likely alternatives. */
+export interface PositionLogprobs extends TokenLogprob {
+  /** 1-based rank of the token in the model's distribution. */
+  rank: number;
+  top: TokenLogprob[];
+}
+
+export interface SampleParams {
+  temperature: number;
+  topP: number;
+  seed: number;
+  /** How many alternatives each sampled position reports (0: none). */
+  topK: number;
+}
+
+export interface ServedModel {
+  readonly info: ModelInfo;
+  readonly canEmbed: boolean;
+  /** Apply the model's chat template, optionally ending with the assistant's turn header. */
+  encodeChat(messages: ChatMessage[], addGenerationPrompt: boolean): Promise<Encoded>;
+  encodeText(text: string): Promise<Encoded>;
+  decode(ids: number[]): Promise<string>;
+  /** Entry i (i ≥ 1) scores ids[i] given ids[0..i); entry 0 is null (nothing precedes it). */
+  scoreTokens(ids: number[], topK: number, signal?: AbortSignal): Promise<(PositionLogprobs | null)[]>;
+  /** Sample a continuation of `ids` token by token; the iterator ends at the end-of-text token. */
+  sample(ids: number[], params: SampleParams, signal?: AbortSignal): AsyncIterable<PositionLogprobs>;
+  embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
+}
+
+/** The models a server offers: listed without loading, opened lazily on first use. */
+export interface ModelProvider {
+  list(): ModelInfo[];
+  /** Resolves the model, loading it on first use; undefined when no such model is served. */
+  open(id: string, signal?: AbortSignal): Promise<ServedModel> | undefined;
+}
+
+/** An engine behind `baskets serve`: its base models, its trained models, and its trainer. */
+export interface ServeEngine {
+  bases(): ModelInfo[];
+  openBase(id: string): Promise<ServedModel>;
+  /** A fine-tuned model, served under `info.id`, from the directory its training run wrote. */
+  openTrained(info: ModelInfo, modelDir: string): Promise<ServedModel>;
+  train(req: TrainRequest): AsyncIterable<TrainEvent>;
+}
