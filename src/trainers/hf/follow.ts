@@ -1,0 +1,114 @@
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { TrainMetrics } from '../../pipeline/events.js';
+import { parseTrainerState, TrainLogFollower } from './parse.js';
+
+export interface FollowOptions {
+  signal?: AbortSignal;
+  /** Keep following new output until the signal aborts (default); false reads what is there and returns. */
+  follow?: boolean;
+  pollMs?: number;
+}
+
+/**
+ * Follow a training run started outside baskets (or by it) and yield its metrics. The target is
+ * a log file, a JSONL metrics file, a trainer_state.json, or an output dir, in which the first
+ * of these found is followed: metrics.jsonl (baskets), trainer_log.jsonl (LLaMA-Factory),
+ * trainer_state.json of the newest checkpoint or of the dir itself (any HF Trainer).
+ */
+export async function* followTrainingOutput(target: string, opts: FollowOptions = {}): AsyncGenerator<TrainMetrics> {
+  if (!existsSync(target)) throw new Error(`${target} does not exist: give a training output dir, a log file or a trainer_state.json`);
+  if (statSync(target).isDirectory()) {
+    const log = ['metrics.jsonl', 'trainer_log.jsonl'].map((f) => join(target, f)).find((f) => existsSync(f));
+    if (log) yield* followLines(log, opts);
+    else yield* followTrainerState(() => newestTrainerState(target), opts);
+  } else if (basename(target) === 'trainer_state.json') {
+    yield* followTrainerState(() => target, opts);
+  } else {
+    yield* followLines(target, opts);
+  }
+}
+
+async function* followLines(file: string, opts: FollowOptions): AsyncGenerator<TrainMetrics> {
+  const follower = new TrainLogFollower();
+  // A write may end inside a multi-byte character; the decoder holds those bytes back.
+  let decoder = new StringDecoder('utf8');
+  let offset = 0;
+  let partial = '';
+  for (;;) {
+    const size = existsSync(file) ? statSync(file).size : 0;
+    if (size < offset) {
+      // Truncated or replaced: start over.
+      offset = 0;
+      partial = '';
+      decoder = new StringDecoder('utf8');
+    }
+    if (size > offset) {
+      const text = partial + decoder.write(readRange(file, offset, size));
+      offset = size;
+      const lines = text.split(/\r?\n|\r/);
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        const metrics = follower.push(line);
+        if (metrics) yield metrics;
+      }
+    }
+    if (!(await waitForMore(opts))) break;
+  }
+  const last = partial && follower.push(partial);
+  if (last) yield last;
+}
+
+async function* followTrainerState(locate: () => string | null, opts: FollowOptions): AsyncGenerator<TrainMetrics> {
+  let lastStep = -1;
+  let lastSeen = '';
+  for (;;) {
+    const file = locate();
+    const stamp = file && existsSync(file) ? `${file}:${statSync(file).mtimeMs}` : '';
+    if (file && stamp && stamp !== lastSeen) {
+      lastSeen = stamp;
+      for (const metrics of parseTrainerState(readFileSync(file, 'utf8'))) {
+        if (metrics.step <= lastStep) continue;
+        lastStep = metrics.step;
+        yield metrics;
+      }
+    }
+    if (!(await waitForMore(opts))) break;
+  }
+}
+
+/** The HF Trainer writes trainer_state.json into each checkpoint and, at the end, into the output dir. */
+function newestTrainerState(dir: string): string | null {
+  const checkpoints = readdirSync(dir)
+    .map((name) => /^checkpoint-(\d+)$/.exec(name))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .sort((a, b) => Number(b[1]) - Number(a[1]));
+  const candidates = [join(dir, 'trainer_state.json'), ...checkpoints.map((m) => join(dir, m[0], 'trainer_state.json'))];
+  const present = candidates.filter((f) => existsSync(f));
+  if (!present.length) return null;
+  return present.reduce((a, b) => (statSync(b).mtimeMs > statSync(a).mtimeMs ? b : a));
+}
+
+function readRange(file: string, start: number, end: number): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(end - start);
+    const n = readSync(fd, buf, 0, buf.length, start);
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** True when the caller wants more after a poll interval; false to stop. */
+async function waitForMore(opts: FollowOptions): Promise<boolean> {
+  if (opts.follow === false || opts.signal?.aborted) return false;
+  try {
+    await sleep(opts.pollMs ?? 1000, undefined, { signal: opts.signal });
+    return true;
+  } catch {
+    return false;
+  }
+}

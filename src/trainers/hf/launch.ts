@@ -1,0 +1,186 @@
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { GpuSample, TrainMetrics } from '../../pipeline/events.js';
+import { AsyncQueue } from '../queue.js';
+import { likelyCause } from './diagnose.js';
+import { startGpuMonitor } from './gpu.js';
+import { TrainLogFollower } from './parse.js';
+
+export type HfProcessEvent =
+  | { type: 'metrics'; metrics: TrainMetrics }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  | { type: 'gpu'; samples: GpuSample[] | null; message?: string }
+  | { type: 'done'; adapterDir: string };
+
+export interface HfLaunchOptions {
+  /** Where train.log is written (the script's own output dir is in `args`). */
+  runDir: string;
+  /** Arguments for the training script. */
+  args: string[];
+  /** The command that runs the script; default `accelerate launch [--config_file <accelerateConfig>]`. */
+  launcher?: string[];
+  accelerateConfig?: string;
+  /** The training script; default the project's trainers/train_hf.py. */
+  script?: string;
+  signal?: AbortSignal;
+  /** After a stop request, how long the trainer may take to save its checkpoint before it is killed. */
+  stopGraceMs?: number;
+  /** The nvidia-smi command, or false to not sample GPUs. */
+  nvidiaSmi?: string | false;
+}
+
+/** A training process that failed; the message names the likely cause, `logTail` holds its last lines. */
+export class TrainingFailedError extends Error {
+  constructor(
+    message: string,
+    readonly logTail: string[],
+    readonly logFile: string,
+  ) {
+    super(message);
+    this.name = 'TrainingFailedError';
+  }
+}
+
+const TAIL_LINES = 50;
+const LOG_LINE = /^BASKETS_(LOG|DONE|STOPPED) (\{.*\})\s*$/;
+
+/** A file shipped with baskets (trainers/…), found from this module whether run from src or dist. */
+export function projectFile(rel: string): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).name === 'baskets') return join(dir, rel);
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`cannot find the baskets package root to locate ${rel}`);
+    dir = parent;
+  }
+}
+
+/**
+ * Run the HF training script in its own process group and stream what it reports. Arguments
+ * go to spawn as an array, never through a shell. Every output line is appended to
+ * <runDir>/train.log. Aborting the signal sends SIGTERM to the whole group (the script saves a
+ * checkpoint and exits), then SIGKILL after `stopGraceMs`; the generator returns only once the
+ * processes are gone and then throws the abort reason. A non-zero exit throws
+ * TrainingFailedError with the likely cause and the last 50 lines.
+ */
+export async function* runHfProcess(opts: HfLaunchOptions): AsyncGenerator<HfProcessEvent> {
+  const launcher = opts.launcher ?? ['accelerate', 'launch', ...(opts.accelerateConfig ? ['--config_file', opts.accelerateConfig] : [])];
+  const script = opts.script ?? projectFile('trainers/train_hf.py');
+  const argv = [...launcher.slice(1), script, ...opts.args];
+  mkdirSync(opts.runDir, { recursive: true });
+  const logFile = join(opts.runDir, 'train.log');
+  const logFd = openSync(logFile, 'a');
+  writeSync(logFd, `\n=== ${new Date().toISOString()} ${JSON.stringify([launcher[0], ...argv])}\n`);
+
+  const events = new AsyncQueue<HfProcessEvent>();
+  const tail: string[] = [];
+  const follower = new TrainLogFollower();
+  let adapterDir: string | null = null;
+  let stopRequested = false;
+
+  const child = spawn(launcher[0], argv, {
+    detached: true, // its own process group, so a stop reaches accelerate's worker processes too
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PYTHONUNBUFFERED: '1' },
+  });
+  const stopGpu = opts.nvidiaSmi === false ? () => {} : startGpuMonitor((report) => events.push({ type: 'gpu', ...report }), opts.nvidiaSmi);
+
+  const onLine = (line: string) => {
+    writeSync(logFd, line + '\n');
+    if (line.trim() === '') return;
+    tail.push(line);
+    if (tail.length > TAIL_LINES) tail.shift();
+    const own = LOG_LINE.exec(line);
+    if (own) {
+      const payload = safeJson(own[2]);
+      if (own[1] === 'LOG') events.push({ type: 'log', level: payload.level === 'warn' ? 'warn' : 'info', message: String(payload.message ?? '') });
+      else if (own[1] === 'DONE' && typeof payload.adapter_dir === 'string') adapterDir = payload.adapter_dir;
+      return;
+    }
+    const metrics = follower.push(line);
+    if (metrics) events.push({ type: 'metrics', metrics });
+  };
+  splitLines(child.stdout, onLine);
+  splitLines(child.stderr, onLine);
+
+  const stop = () => {
+    if (stopRequested) return;
+    stopRequested = true;
+    signalGroup(child.pid, 'SIGTERM');
+    const killTimer = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), opts.stopGraceMs ?? 120_000);
+    child.once('close', () => clearTimeout(killTimer));
+  };
+  opts.signal?.addEventListener('abort', stop, { once: true });
+  if (opts.signal?.aborted) stop();
+
+  const exited = new Promise<void>((resolve) => {
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      events.fail(new TrainingFailedError(launcherMissing(launcher[0], err), tail.slice(), logFile));
+      resolve();
+    });
+    // 'close' waits for every process holding the output pipes, i.e. the launcher's workers too.
+    child.once('close', (code, signal) => {
+      stopGpu();
+      if (stopRequested) events.end();
+      else if (code === 0 && adapterDir) events.push({ type: 'done', adapterDir });
+      else if (code === 0) events.fail(new TrainingFailedError('the training script exited without finishing (no BASKETS_DONE line): see train.log', tail.slice(), logFile));
+      else events.fail(new TrainingFailedError(`training failed: ${likelyCause(tail, { code, signal })}`, tail.slice(), logFile));
+      events.end();
+      resolve();
+    });
+  });
+
+  try {
+    yield* events;
+    if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('cancelled');
+  } finally {
+    opts.signal?.removeEventListener('abort', stop);
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) stop();
+    await exited;
+    stopGpu();
+    closeSync(logFd);
+  }
+}
+
+function splitLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let pending = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    // tqdm redraws with \r; each redraw is a line of its own.
+    const parts = (pending + chunk).split(/\r\n|\n|\r/);
+    pending = parts.pop() ?? '';
+    parts.forEach(onLine);
+  });
+  stream.on('end', () => {
+    if (pending) onLine(pending);
+    pending = '';
+  });
+}
+
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}
+
+function safeJson(text: string): Record<string, unknown> {
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+function launcherMissing(command: string, err: NodeJS.ErrnoException): string {
+  if (err.code !== 'ENOENT') return `cannot start ${command}: ${err.message}`;
+  if (command === 'accelerate') {
+    return `accelerate not found on PATH: in the Python environment you train with, pip install -r ${projectFile('trainers/requirements.txt')}, activate it, and rerun (or set BASKETS_HF_LAUNCHER)`;
+  }
+  return `${command} not found on PATH: install it or fix BASKETS_HF_LAUNCHER`;
+}

@@ -1,0 +1,138 @@
+import { copyFileSync, mkdtempSync, readFileSync, appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { TrainMetrics } from '../../src/pipeline/events.js';
+import { followTrainingOutput } from '../../src/trainers/hf/follow.js';
+import { parseDuration, parseTrainerState, TrainLogFollower } from '../../src/trainers/hf/parse.js';
+import { parsePythonLiteral } from '../../src/trainers/hf/python-literal.js';
+
+const fixture = (name: string) => join(import.meta.dirname, 'fixtures', name);
+const lines = (name: string) => readFileSync(fixture(name), 'utf8').split('\n');
+const followAll = (name: string) => {
+  const f = new TrainLogFollower();
+  return lines(name).map((l) => f.push(l)).filter((m): m is TrainMetrics => m !== null);
+};
+async function collect(gen: AsyncGenerator<TrainMetrics>): Promise<TrainMetrics[]> {
+  const out: TrainMetrics[] = [];
+  for await (const m of gen) out.push(m);
+  return out;
+}
+
+describe('python literal parser', () => {
+  it('reads the dicts the HF Trainer prints', () => {
+    expect(parsePythonLiteral("{'loss': 1.5, 'lr': 2e-05, 'ok': True, 'x': None, 'g': nan, 'l': [1, (2, 3)], 's': 'it\\'s'}")).toEqual({
+      loss: 1.5,
+      lr: 2e-5,
+      ok: true,
+      x: null,
+      g: null,
+      l: [1, [2, 3]],
+      s: "it's",
+    });
+  });
+  it('rejects what is not a literal', () => {
+    expect(parsePythonLiteral("{'loss': tensor(0.5)}")).toBeUndefined();
+    expect(parsePythonLiteral("{'loss': 1.5")).toBeUndefined();
+    expect(parsePythonLiteral('{} trailing')).toBeUndefined();
+  });
+});
+
+describe('training log parser', () => {
+  it("reads baskets' own script output and ignores the repeats and garbage around it", () => {
+    const records = followAll('hf-script-output.txt');
+    expect(records.map((r) => [r.step, r.loss ?? null, r.evalLoss ?? null])).toEqual([
+      [5, 5.5123, null],
+      [10, 4.9011, null],
+      [10, null, 4.95],
+      [20, 4.0, null],
+    ]);
+    expect(records[0]).toEqual({
+      step: 5,
+      totalSteps: 24,
+      loss: 5.5123,
+      learningRate: 0.00019,
+      epoch: 0.21,
+      gradNorm: 1.84,
+      tokensPerSecond: 5120.5,
+      gpuMemoryMb: 2210.4,
+      elapsedS: 2.1,
+      remainingS: 7.98,
+    });
+  });
+
+  it('follows axolotl / TRL printed dicts, taking the step from the training progress bar', () => {
+    const records = followAll('axolotl-output.txt');
+    expect(records).toEqual([
+      { step: 10, totalSteps: 40, loss: 1.9821, gradNorm: 0.75, learningRate: 2e-5, epoch: 0.25 },
+      { step: 10, totalSteps: 40, evalLoss: 1.8502, epoch: 0.25 },
+      { step: 20, totalSteps: 40, loss: 1.6012, learningRate: 1.5e-5, epoch: 0.5 },
+    ]);
+  });
+
+  it('counts log records when there is neither a step nor a progress bar', () => {
+    const f = new TrainLogFollower();
+    expect(f.push("{'loss': 2.0, 'epoch': 0.1}")?.step).toBe(1);
+    expect(f.push("{'loss': 1.9, 'epoch': 0.2}")?.step).toBe(2);
+  });
+
+  it("reads LLaMA-Factory's trainer_log.jsonl", () => {
+    const records = followAll('llamafactory-trainer_log.jsonl');
+    expect(records).toHaveLength(3);
+    expect(records[0]).toEqual({ step: 10, totalSteps: 100, loss: 1.2345, learningRate: 4.9e-5, epoch: 0.1, elapsedS: 62, remainingS: 558, tokensPerSecond: 1234.5 });
+    expect(records[1].remainingS).toBe(86400 + 8 * 60 + 16);
+    expect(records[2]).toMatchObject({ step: 20, evalLoss: 1.15, elapsedS: 130 });
+  });
+
+  it('reads trainer_state.json, merging the train and eval records of a step', () => {
+    const records = parseTrainerState(readFileSync(fixture('trainer_state.json'), 'utf8'));
+    expect(records).toEqual([
+      { step: 10, totalSteps: 40, loss: 2.01, gradNorm: 0.91, learningRate: 1.8e-5, epoch: 0.25, evalLoss: 1.95 },
+      { step: 20, totalSteps: 40, loss: 1.77, gradNorm: 0.8, learningRate: 1.2e-5, epoch: 0.5 },
+    ]);
+    expect(parseTrainerState('not json')).toEqual([]);
+  });
+
+  it('parses durations as Python prints timedeltas', () => {
+    expect(parseDuration('0:01:02')).toBe(62);
+    expect(parseDuration('2 days, 1:00:00.5')).toBe(2 * 86400 + 3600.5);
+    expect(parseDuration('soon')).toBeUndefined();
+  });
+});
+
+describe('following a run started elsewhere', () => {
+  it('prefers trainer_log.jsonl in an output dir and keeps following appended lines', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'baskets-follow-'));
+    const log = join(dir, 'trainer_log.jsonl');
+    writeFileSync(log, lines('llamafactory-trainer_log.jsonl').slice(0, 1).join('\n') + '\n');
+    const abort = new AbortController();
+    const seen: TrainMetrics[] = [];
+    const following = (async () => {
+      for await (const m of followTrainingOutput(dir, { signal: abort.signal, pollMs: 20 })) {
+        seen.push(m);
+        if (seen.length === 1) appendFileSync(log, '{"current_steps": 30, "total_steps": 100, "lo'); // half a line …
+        if (seen.length === 1) setTimeout(() => appendFileSync(log, 'ss": 0.9}\n'), 60); // … completed later
+        if (seen.length === 2) abort.abort();
+      }
+    })();
+    await following;
+    expect(seen.map((m) => [m.step, m.loss])).toEqual([
+      [10, 1.2345],
+      [30, 0.9],
+    ]);
+  });
+
+  it("reads the newest checkpoint's trainer_state.json when a dir has no log file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'baskets-follow-'));
+    for (const step of [10, 20]) mkdirSync(join(dir, `checkpoint-${step}`));
+    writeFileSync(join(dir, 'checkpoint-10', 'trainer_state.json'), '{"log_history": [{"loss": 3, "step": 10}], "max_steps": 40}');
+    copyFileSync(fixture('trainer_state.json'), join(dir, 'checkpoint-20', 'trainer_state.json'));
+    const records = await collect(followTrainingOutput(dir, { follow: false }));
+    expect(records.map((r) => r.step)).toEqual([10, 20]);
+    expect(records[1].loss).toBe(1.77);
+  });
+
+  it('says what to give it when the target does not exist', async () => {
+    await expect(collect(followTrainingOutput('/nonexistent/run', { follow: false }))).rejects.toThrow(/does not exist/);
+  });
+});
