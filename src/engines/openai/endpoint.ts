@@ -1,0 +1,87 @@
+import OpenAI from 'openai';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { AimdLimiter } from './limiter.js';
+import { readApiKey } from './secrets.js';
+
+export interface EndpointOptions {
+  /** Requests in flight at most; also the size of the connection pool. */
+  concurrency: number;
+  apiKeyEnv?: string;
+  /** Per-request timeout: no response headers, or no streamed chunk, for this long. */
+  timeoutMs: number;
+}
+
+export const DEFAULT_TIMEOUT_MS = 600_000;
+
+/** `http://host:8000/v1/` → `http://host:8000/v1`. */
+export function normalizeBaseUrl(baseUrl: string): string {
+  return baseUrl.replace(/\/+$/, '');
+}
+
+/**
+ * One replica of a served model: an SDK client over its own undici connection pool, and the
+ * AIMD limiter that decides how many requests it gets. The SDK never retries on its own
+ * (maxRetries 0): the pool does, so that every retry goes through the limiter.
+ */
+export class Endpoint {
+  readonly baseUrl: string;
+  readonly client: OpenAI;
+  readonly limiter: AimdLimiter;
+  private readonly agent: Agent;
+
+  constructor(baseUrl: string, readonly opts: EndpointOptions) {
+    this.baseUrl = normalizeBaseUrl(baseUrl);
+    this.limiter = new AimdLimiter(opts.concurrency);
+    // Undici's own timeouts sit above ours, or Node's 300 s body timeout fires first on long generations.
+    const undiciTimeout = opts.timeoutMs + 30_000;
+    this.agent = new Agent({
+      connections: opts.concurrency,
+      headersTimeout: undiciTimeout,
+      bodyTimeout: undiciTimeout,
+      keepAliveTimeout: 30_000,
+    });
+    this.client = new OpenAI({
+      baseURL: this.baseUrl,
+      // Read at call time, so a key exported after start-up is used and never stored.
+      apiKey: async () => readApiKey(opts.apiKeyEnv) ?? 'none',
+      maxRetries: 0,
+      timeout: opts.timeoutMs,
+      // Undici's own fetch: Node 20's built-in fetch bundles an older undici that rejects this Agent.
+      fetch: undiciFetch as unknown as typeof globalThis.fetch,
+      fetchOptions: { dispatcher: this.agent } as Record<string, unknown>,
+      logLevel: 'off',
+    });
+  }
+
+  /** The server root, where vLLM puts /tokenize and llama.cpp /props (base URL minus /v1). */
+  get root(): string {
+    return this.baseUrl.replace(/\/v1$/, '');
+  }
+
+  /** A JSON request the SDK has no method for; `path` is absolute from the server root. */
+  async json(path: string, init: { body?: unknown; signal?: AbortSignal; method?: string } = {}): Promise<{ status: number; body: unknown }> {
+    const key = readApiKey(this.opts.apiKeyEnv);
+    const res = await undiciFetch(this.root + path, {
+      method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+      headers: {
+        'content-type': 'application/json',
+        ...(key ? { authorization: `Bearer ${key}` } : {}),
+      },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      signal: init.signal ?? AbortSignal.timeout(this.opts.timeoutMs),
+      dispatcher: this.agent,
+    });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // Non-JSON bodies (an HTML 404 page) are returned as text for the caller to judge.
+    }
+    return { status: res.status, body };
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}

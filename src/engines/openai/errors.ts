@@ -1,0 +1,94 @@
+import { APIError, APIUserAbortError } from 'openai';
+import { redactSecrets } from './secrets.js';
+
+/**
+ * What went wrong with one request to an OpenAI-compatible server, and whether trying again
+ * can help. Overloads (429, 5xx) also tell the endpoint's limiter to back off.
+ */
+export interface Failure {
+  retryable: boolean;
+  /** A 429 or 5xx: the server is saturated or failing, so send less. */
+  overload: boolean;
+  /** From a Retry-After / retry-after-ms header. */
+  retryAfterMs?: number;
+  /** One line, secrets removed. */
+  message: string;
+}
+
+/** The response ended before the server said why it stopped (a reset or truncated stream). */
+export class IncompleteResponseError extends Error {
+  override name = 'IncompleteResponseError';
+}
+
+/** No byte arrived for too long; raised by the request watchdog. */
+export class StallError extends Error {
+  override name = 'StallError';
+  constructor(ms: number) {
+    super(`no response for ${Math.round(ms / 1000)} s (stalled)`);
+  }
+}
+
+/** A request that failed for good; its message is one redacted line naming the endpoint. */
+export class RequestFailedError extends Error {
+  override name = 'RequestFailedError';
+  constructor(
+    message: string,
+    readonly failure: Failure,
+    readonly attempts: number,
+    cause?: unknown,
+  ) {
+    super(message, { cause });
+  }
+}
+
+const RETRYABLE_STATUS = new Set([408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524]);
+
+export function retryAfterMs(headers: Headers | undefined): number | undefined {
+  if (!headers) return undefined;
+  const ms = Number.parseFloat(headers.get('retry-after-ms') ?? '');
+  if (Number.isFinite(ms) && ms >= 0) return ms;
+  const raw = headers.get('retry-after');
+  if (!raw) return undefined;
+  const seconds = Number.parseFloat(raw);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(raw);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim().slice(0, 300);
+}
+
+/** The innermost cause, where undici hides the network error (ECONNREFUSED, ENOTFOUND …). */
+export function rootCause(err: unknown): { code?: string; message: string } {
+  let current: unknown = err;
+  for (let depth = 0; depth < 6; depth++) {
+    const next = (current as { cause?: unknown } | null)?.cause;
+    if (!next) break;
+    current = next;
+  }
+  const e = current as { code?: string; message?: string } | null;
+  return { code: typeof e?.code === 'string' ? e.code : undefined, message: String(e?.message ?? current) };
+}
+
+export function classifyFailure(err: unknown, apiKeyEnv?: string): Failure {
+  const redact = (text: string) => oneLine(redactSecrets(text, apiKeyEnv));
+  if (err instanceof StallError || err instanceof IncompleteResponseError) {
+    return { retryable: true, overload: err instanceof StallError, message: redact(err.message) };
+  }
+  if (err instanceof APIError && typeof err.status === 'number') {
+    const status = err.status;
+    const body = (err.error as { message?: string } | undefined)?.message ?? err.message;
+    return {
+      retryable: RETRYABLE_STATUS.has(status),
+      overload: status === 429 || status >= 500,
+      retryAfterMs: retryAfterMs(err.headers),
+      message: redact(`HTTP ${status}: ${body}`),
+    };
+  }
+  if (err instanceof APIUserAbortError) return { retryable: false, overload: false, message: 'cancelled' };
+  // Connection errors, resets mid-body, malformed JSON: the next attempt may well succeed.
+  const cause = rootCause(err);
+  const what = cause.code ? `${cause.code}: ${cause.message}` : (err as Error)?.message ?? String(err);
+  return { retryable: true, overload: false, message: redact(what) };
+}

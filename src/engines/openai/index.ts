@@ -1,0 +1,149 @@
+import type { ModelEntry } from '../../pipeline/session.js';
+import {
+  CapabilityError,
+  type Capability,
+  type CallOptions,
+  type ChatMessage,
+  type GenerateParams,
+  type Generation,
+  type GenerationDelta,
+  type LanguageModel,
+  type PairwiseJudgement,
+  type Rating,
+  type ScoreResult,
+} from '../types.js';
+import { streamChat } from './chat.js';
+import { DEFAULT_TIMEOUT_MS, Endpoint } from './endpoint.js';
+import { judgePairOn, rateOn } from './judging.js';
+import { EndpointPool } from './pool.js';
+import { capabilitiesOf, probeServer, type ModelProbe } from './probe.js';
+import { SCORE_HINT, scoreOn } from './scoring.js';
+import { tokenizeOn } from './tokenize.js';
+
+export { preflightOpenAIModel } from './preflight.js';
+export { probeServer, readCachedProbe, probeCacheFile, type ModelProbe, type ServerProbe } from './probe.js';
+export { RequestFailedError } from './errors.js';
+export { redactSecrets } from './secrets.js';
+
+export interface OpenAIModelOptions {
+  /** The id the session uses; defaults to the entry's. */
+  id?: string;
+  signal?: AbortSignal;
+  /** Retries after a retryable failure (429, 5xx, reset, malformed body, stall). Default 5. */
+  retries?: number;
+  /** No response headers or no streamed chunk for this long fails the attempt. Default 600 s. */
+  timeoutMs?: number;
+  /** Probe capabilities again instead of trusting the per-server cache. */
+  refreshProbe?: boolean;
+}
+
+type OpenAIEntry = ModelEntry & { engine: { engine: 'openai' } };
+
+const EMBED_BATCH = 64;
+/** Used when a server does not say (llama.cpp without /props, OpenAI). */
+const FALLBACK_CONTEXT = 4096;
+
+/** A model on one or more OpenAI-compatible replicas that share its work. */
+class OpenAIModel implements LanguageModel {
+  readonly capabilities: ReadonlySet<Capability>;
+  readonly contextLength: number;
+
+  constructor(
+    readonly id: string,
+    private readonly model: string,
+    private readonly pool: EndpointPool,
+    probe: ModelProbe,
+  ) {
+    this.capabilities = capabilitiesOf(probe);
+    this.contextLength = probe.contextLength ?? FALLBACK_CONTEXT;
+  }
+
+  /** Requests in flight across all replicas. */
+  get inFlight(): number {
+    return this.pool.inFlight;
+  }
+
+  generate(
+    messages: ChatMessage[],
+    params: GenerateParams,
+    opts: CallOptions & { onDelta?: (delta: GenerationDelta) => void } = {},
+  ): Promise<Generation> {
+    return this.pool.call((e) => streamChat(e, this.model, messages, params, opts), { what: `chat for model "${this.id}"`, signal: opts.signal });
+  }
+
+  async score(messages: ChatMessage[], continuation: string, opts: CallOptions = {}): Promise<ScoreResult> {
+    if (!this.capabilities.has('score')) throw new CapabilityError(this.id, 'score', SCORE_HINT);
+    const { tokens, logprobs } = await this.pool.call((e) => scoreOn(e, this.id, this.model, messages, continuation, opts.signal), {
+      what: `scoring for model "${this.id}"`,
+      signal: opts.signal,
+    });
+    return { tokens, logprobs };
+  }
+
+  async embed(texts: string[], opts: CallOptions = {}): Promise<Float32Array[]> {
+    if (!this.capabilities.has('embed')) {
+      throw new CapabilityError(this.id, 'embed', 'the server serves no embeddings for it (start a pooling-model instance on vLLM/SGLang)');
+    }
+    const out: Float32Array[] = [];
+    for (let i = 0; i < texts.length; i += EMBED_BATCH) {
+      const batch = texts.slice(i, i + EMBED_BATCH);
+      // Always floats: the SDK's default base64 decoding corrupts vectors from most local servers.
+      const res = await this.pool.call((e) => e.client.embeddings.create({ model: this.model, input: batch, encoding_format: 'float' }, { signal: opts.signal }), {
+        what: `embeddings for model "${this.id}"`,
+        signal: opts.signal,
+      });
+      for (const item of [...res.data].sort((a, b) => a.index - b.index)) out.push(Float32Array.from(item.embedding));
+    }
+    return out;
+  }
+
+  judgePair(question: string, answerA: string, answerB: string, opts: CallOptions = {}): Promise<PairwiseJudgement> {
+    return this.pool.call((e) => judgePairOn(e, this.model, question, answerA, answerB, opts.signal), {
+      what: `judging for model "${this.id}"`,
+      signal: opts.signal,
+    });
+  }
+
+  rate(question: string, answer: string, opts: CallOptions = {}): Promise<Rating> {
+    return this.pool.call((e) => rateOn(e, this.model, question, answer, opts.signal), { what: `rating for model "${this.id}"`, signal: opts.signal });
+  }
+
+  tokenize(input: string | ChatMessage[]): Promise<{ ids: number[]; tokens: string[] }> {
+    return this.pool.call((e) => tokenizeOn(e, this.id, this.model, input), { what: `tokenizing for model "${this.id}"` });
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+/**
+ * Open a session's openai model entry: one pooled client per replica, capabilities from the
+ * per-server probe cache (probing this model when it is not cached yet).
+ */
+export async function openOpenAIModel(entry: ModelEntry, opts: OpenAIModelOptions = {}): Promise<LanguageModel & { close(): Promise<void>; readonly inFlight: number }> {
+  if (entry.engine.engine !== 'openai') throw new Error(`model "${entry.id}" uses the ${entry.engine.engine} engine, not openai`);
+  const config = (entry as OpenAIEntry).engine;
+  const id = opts.id ?? entry.id;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const endpoints = config.baseUrls.map((url) => new Endpoint(url, { concurrency: config.concurrency, apiKeyEnv: config.apiKeyEnv, timeoutMs }));
+  const pool = new EndpointPool(endpoints, opts.retries ?? 5, config.apiKeyEnv);
+  try {
+    const server = await probeServer(config.baseUrls[0], {
+      apiKeyEnv: config.apiKeyEnv,
+      signal: opts.signal,
+      refresh: opts.refreshProbe,
+      only: config.model,
+      timeoutMs,
+      retries: opts.retries ?? 5,
+    });
+    const probe = server.models.find((m) => m.model === config.model);
+    if (!probe) {
+      throw new Error(`model "${id}": ${config.baseUrls[0]} does not serve "${config.model}" — fix engine.model (see \`baskets models ${config.baseUrls[0]}\`)`);
+    }
+    return new OpenAIModel(id, config.model, pool, probe);
+  } catch (err) {
+    await pool.close();
+    throw err;
+  }
+}

@@ -1,0 +1,92 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Endpoint } from './endpoint.js';
+import { RequestFailedError, classifyFailure } from './errors.js';
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** What the request is, for error messages ("chat", "score" …). */
+  what: string;
+}
+
+/**
+ * The replicas of one model sharing its work. A request goes to the replica with the most free
+ * room under its AIMD window, waits when all are full, and is retried (on any replica) after a
+ * retryable failure, honouring Retry-After, up to `retries` times.
+ */
+export class EndpointPool {
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(
+    readonly endpoints: Endpoint[],
+    private readonly retries: number,
+    private readonly apiKeyEnv?: string,
+  ) {}
+
+  get inFlight(): number {
+    return this.endpoints.reduce((sum, e) => sum + e.limiter.inFlight, 0);
+  }
+
+  private pickFree(): Endpoint | undefined {
+    let best: Endpoint | undefined;
+    for (const e of this.endpoints) if (e.limiter.free > 0 && (!best || e.limiter.free > best.limiter.free)) best = e;
+    return best;
+  }
+
+  private async acquire(signal?: AbortSignal): Promise<Endpoint> {
+    for (;;) {
+      signal?.throwIfAborted();
+      const endpoint = this.pickFree();
+      if (endpoint) {
+        endpoint.limiter.inFlight++;
+        return endpoint;
+      }
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          signal?.removeEventListener('abort', wake);
+          resolve();
+        };
+        this.waiting.push(wake);
+        signal?.addEventListener('abort', wake, { once: true });
+      });
+    }
+  }
+
+  private release(endpoint: Endpoint): void {
+    endpoint.limiter.inFlight--;
+    // Wake as many waiters as there is room (the window may have grown).
+    let room = this.endpoints.reduce((sum, e) => sum + Math.max(0, e.limiter.free), 0);
+    while (room-- > 0 && this.waiting.length) this.waiting.shift()!();
+  }
+
+  async call<T>(fn: (endpoint: Endpoint) => Promise<T>, opts: CallOptions): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const endpoint = await this.acquire(opts.signal);
+      const startedAt = performance.now();
+      let delayMs: number;
+      try {
+        const result = await fn(endpoint);
+        endpoint.limiter.onSuccess();
+        return result;
+      } catch (err) {
+        if (opts.signal?.aborted) throw opts.signal.reason ?? err;
+        const failure = classifyFailure(err, this.apiKeyEnv);
+        if (failure.overload) endpoint.limiter.onOverload(startedAt, performance.now());
+        const tries = attempt + 1;
+        if (!failure.retryable || attempt >= this.retries) {
+          const after = tries > 1 ? ` after ${tries} attempts` : '';
+          throw new RequestFailedError(`${opts.what} at ${endpoint.baseUrl} failed${after}: ${failure.message}`, failure, tries, err);
+        }
+        // Exponential back-off with jitter (timing only: never changes what is generated).
+        const backoff = Math.min(8_000, 250 * 2 ** attempt) * (0.5 + Math.random() / 2);
+        delayMs = Math.max(backoff, failure.retryAfterMs ?? 0);
+      } finally {
+        this.release(endpoint);
+      }
+      await sleep(delayMs, undefined, { signal: opts.signal });
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.endpoints.map((e) => e.close()));
+  }
+}

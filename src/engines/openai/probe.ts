@@ -1,0 +1,181 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeJsonAtomic } from '../../util/atomic.js';
+import type { Capability } from '../types.js';
+import { userCacheDir } from './cache-dir.js';
+import { streamChat } from './chat.js';
+import { DEFAULT_TIMEOUT_MS, Endpoint, normalizeBaseUrl } from './endpoint.js';
+import { classifyFailure } from './errors.js';
+import { EndpointPool } from './pool.js';
+import { scoreOn, type ScoringMethod } from './scoring.js';
+import { contextLengthOf, guessServerKind, listModels, type ListedModel, type ServerKind } from './server-info.js';
+import { tokenizeOn } from './tokenize.js';
+
+/** What one served model can do, found by trying each thing once. Never holds a key. */
+export interface ModelProbe {
+  model: string;
+  /** vLLM: the base model of a LoRA adapter. */
+  parent?: string;
+  chat: boolean;
+  streaming: boolean;
+  chatLogprobs: boolean;
+  tokenize: boolean;
+  /** How prompt log-probs came back (count checked against the prompt's tokens), or null. */
+  scoring: ScoringMethod | null;
+  embeddings: boolean;
+  contextLength: number | null;
+  contextSource?: string;
+  /** Plain words for each thing it cannot do, and why. */
+  notes: string[];
+}
+
+export interface ServerProbe {
+  baseUrl: string;
+  server: ServerKind;
+  probedAt: string;
+  models: ModelProbe[];
+}
+
+/** `probes/<hash of base url>.json` under the user cache dir. */
+export function probeCacheFile(baseUrl: string): string {
+  const hash = createHash('sha256').update(normalizeBaseUrl(baseUrl)).digest('hex').slice(0, 16);
+  return join(userCacheDir(), 'probes', `${hash}.json`);
+}
+
+export function readCachedProbe(baseUrl: string): ServerProbe | null {
+  try {
+    const probe = JSON.parse(readFileSync(probeCacheFile(baseUrl), 'utf8')) as ServerProbe;
+    return probe.baseUrl === normalizeBaseUrl(baseUrl) && Array.isArray(probe.models) ? probe : null;
+  } catch {
+    return null;
+  }
+}
+
+function writeCachedProbe(probe: ServerProbe): void {
+  writeJsonAtomic(probeCacheFile(probe.baseUrl), probe);
+}
+
+/** The engine capabilities a probe grants. */
+export function capabilitiesOf(probe: ModelProbe): Set<Capability> {
+  const caps = new Set<Capability>();
+  if (probe.chat) caps.add('generate').add('judge').add('rate');
+  if (probe.tokenize) caps.add('tokenize');
+  if (probe.scoring) caps.add('score');
+  if (probe.embeddings) caps.add('embed');
+  return caps;
+}
+
+const SERVER_NAMES: Record<ServerKind, string> = {
+  vllm: 'vLLM',
+  sglang: 'SGLang',
+  'llama.cpp': 'llama.cpp',
+  ollama: 'Ollama',
+  'lm-studio': 'LM Studio',
+  openai: 'OpenAI',
+  baskets: 'baskets serve',
+  unknown: 'this server',
+};
+
+interface ProbeOptions {
+  apiKeyEnv?: string;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  retries?: number;
+}
+
+/** Try each capability of one model; a refusal is a "no" with its reason, a flaky error is retried. */
+export async function probeModel(pool: EndpointPool, listed: ListedModel, server: ServerKind, signal?: AbortSignal): Promise<ModelProbe> {
+  const name = SERVER_NAMES[server];
+  const notes: string[] = [];
+  const attempt = async <T>(what: string, fn: (e: Endpoint) => Promise<T>): Promise<T | null> => {
+    try {
+      return await pool.call(fn, { what, signal });
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      notes.push(`${what}: ${(err as Error).message}`);
+      return null;
+    }
+  };
+  const model = listed.id;
+  const hello = [{ role: 'user' as const, content: 'Say OK.' }];
+
+  const chatReply = await attempt('chat', (e) =>
+    e.client.chat.completions.create({ model, messages: hello, max_tokens: 4, temperature: 0, logprobs: true, top_logprobs: 2 }, { signal }),
+  );
+  const chatLogprobs = Boolean(chatReply?.choices[0]?.logprobs?.content?.length);
+  let chat = chatReply !== null;
+  if (!chat) {
+    // Some servers refuse the logprobs fields; chat itself may still work.
+    const plain = await attempt('chat', (e) => e.client.chat.completions.create({ model, messages: hello, max_tokens: 4, temperature: 0 }, { signal }));
+    chat = plain !== null;
+    if (chat) notes.splice(0, notes.length);
+  }
+  if (chat && !chatLogprobs) notes.push(`${name} returns no chat log-probs: self-preference falls back to parsed verdicts`);
+  const streaming = chat && (await attempt('streaming', (e) => streamChat(e, model, hello, { temperature: 0, topP: 1, maxTokens: 4, seed: 1 }, { signal }))) !== null;
+
+  const tokenized = await attempt('tokenize', (e) => tokenizeOn(e, model, model, 'Hello there.', { signal }));
+  let scoring: ScoringMethod | null = null;
+  if (tokenized) {
+    scoring = (await attempt('score', (e) => scoreOn(e, model, model, hello, 'OK, here it is.', signal)))?.method ?? null;
+  }
+  if (!scoring) notes.push(`${name} cannot score a given text: perplexity needs vLLM or SGLang`);
+
+  const embedded = await attempt('embeddings', (e) => e.client.embeddings.create({ model, input: ['probe'], encoding_format: 'float' }, { signal }));
+  const vector = embedded?.data[0]?.embedding;
+  const embeddings = Array.isArray(vector) && vector.length > 0 && vector.every((x) => typeof x === 'number');
+  if (!embeddings) notes.push(`${name} serves no embeddings for this model (vLLM/SGLang need a separate pooling-model instance)`);
+
+  const context = await contextLengthOf(pool.endpoints[0], listed, signal).catch(() => null);
+  if (!context) notes.push('context length not reported by the server');
+  return {
+    model,
+    ...(listed.parent ? { parent: listed.parent } : {}),
+    chat,
+    streaming,
+    chatLogprobs,
+    tokenize: tokenized !== null,
+    scoring,
+    embeddings,
+    contextLength: context?.tokens ?? null,
+    ...(context ? { contextSource: context.source } : {}),
+    notes,
+  };
+}
+
+function openPool(baseUrl: string, opts: ProbeOptions): EndpointPool {
+  const endpoint = new Endpoint(baseUrl, { concurrency: 4, apiKeyEnv: opts.apiKeyEnv, timeoutMs: opts.timeoutMs ?? 60_000 });
+  return new EndpointPool([endpoint], opts.retries ?? 2, opts.apiKeyEnv);
+}
+
+/**
+ * List a server's models and probe each one, cached per server. `refresh` probes again;
+ * `only` probes just that model (merged into the cached server entry).
+ */
+export async function probeServer(baseUrl: string, opts: ProbeOptions & { refresh?: boolean; only?: string } = {}): Promise<ServerProbe> {
+  const cached = readCachedProbe(baseUrl);
+  if (cached && !opts.refresh && (!opts.only || cached.models.some((m) => m.model === opts.only))) return cached;
+  const pool = openPool(baseUrl, { ...opts, timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS / 10 });
+  try {
+    let listed: ListedModel[];
+    try {
+      listed = await pool.call((e) => listModels(e, opts.signal), { what: 'listing models', signal: opts.signal });
+    } catch (err) {
+      throw new Error(`cannot list the models of ${normalizeBaseUrl(baseUrl)}: ${classifyFailure(err, opts.apiKeyEnv).message}`);
+    }
+    const server = guessServerKind(listed, baseUrl);
+    const targets = opts.only ? listed.filter((m) => m.id === opts.only) : listed;
+    const probed = await Promise.all(targets.map((m) => probeModel(pool, m, server, opts.signal)));
+    const kept = opts.only && cached ? cached.models.filter((m) => m.model !== opts.only && listed.some((l) => l.id === m.model)) : [];
+    const probe: ServerProbe = {
+      baseUrl: normalizeBaseUrl(baseUrl),
+      server,
+      probedAt: new Date().toISOString(),
+      models: [...kept, ...probed].sort((a, b) => a.model.localeCompare(b.model)),
+    };
+    writeCachedProbe(probe);
+    return probe;
+  } finally {
+    await pool.close();
+  }
+}

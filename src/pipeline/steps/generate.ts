@@ -1,0 +1,75 @@
+import { existsSync } from 'node:fs';
+import { writeJsonAtomic } from '../../util/atomic.js';
+import { readJsonlAll } from '../../util/jsonl.js';
+import type { StepEvent } from '../events.js';
+import type { Example } from '../example.js';
+import { EventChannel } from '../generation/channel.js';
+import { preflightModels } from '../generation/preflight.js';
+import { generateForSource, type SourceAccounting } from '../generation/source-run.js';
+import type { Step } from '../step.js';
+
+export { readSyntheticAnswers } from '../generation/answers.js';
+export { paramsHashOf } from '../generation/keys.js';
+export { preflightModels, PreflightError } from '../generation/preflight.js';
+
+/**
+ * The generate cell: every source model answers every train instruction (`samples` times),
+ * all sources at once, each appending to its own keyed file. Checks every source before any
+ * work, resumes where an earlier run stopped, and ends with per-source accounting in
+ * results/generation.json.
+ */
+export const generateStep: Step = async function* (ctx) {
+  const sources = ctx.session.models.filter((m) => m.roles.includes('source'));
+  if (sources.length === 0) throw new Error('no source models: give at least one model the "source" role on the Models screen');
+  await preflightModels(sources, { signal: ctx.signal });
+  if (!existsSync(ctx.paths.humanTrain)) throw new Error(`no train instructions at ${ctx.paths.humanTrain}: run the data step first`);
+  const examples = await readJsonlAll<Example>(ctx.paths.humanTrain);
+  const models = await Promise.all(sources.map((s) => ctx.models.model(s.id)));
+  for (const [i, model] of models.entries()) {
+    if (!model.capabilities.has('generate')) throw new Error(`model "${sources[i].id}" cannot generate: the server did not answer a chat request — see \`baskets models\``);
+  }
+
+  // One source failing for good (a full disk, say) stops the others rather than leaving them running unseen.
+  const abort = new AbortController();
+  const onAbort = () => abort.abort(ctx.signal.reason);
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  const channel = new EventChannel<StepEvent>();
+  const started = ctx.now();
+  const work = Promise.all(
+    sources.map((entry, i) =>
+      generateForSource(
+        { entry, model: models[i], file: ctx.paths.synthetic(entry.id), examples, sessionSeed: ctx.session.seed, retryErrors: ctx.options.retryErrors },
+        { signal: abort.signal, now: ctx.now, emit: (e) => channel.push(e) },
+      ).catch((err) => {
+        abort.abort(err);
+        throw err;
+      }),
+    ),
+  ).finally(() => {
+    ctx.signal.removeEventListener('abort', onAbort);
+    channel.close();
+  });
+  work.catch(() => {}); // observed below, after the events drain
+  yield* channel.drain();
+  const accounting = await work;
+
+  const path = ctx.paths.result('generation');
+  writeJsonAtomic(path, { examples: examples.length, wallMs: ctx.now() - started, sources: accounting });
+  const text = summarize(accounting);
+  yield { type: 'result', name: 'generation', path, summary: text };
+  yield { type: 'summary', text };
+};
+
+function summarize(accounting: SourceAccounting[]): string {
+  const sum = (pick: (a: SourceAccounting) => number) => accounting.reduce((s, a) => s + pick(a), 0);
+  const keys = sum((a) => a.keys);
+  const parts = [`${accounting.length} source${accounting.length === 1 ? '' : 's'}: ${sum((a) => a.answered)}/${keys} answered`];
+  const errors = sum((a) => a.errors);
+  if (errors) parts.push(`${errors} errors (retry with --retry-errors)`);
+  const truncated = sum((a) => a.truncated);
+  if (truncated) parts.push(`${truncated} cut at max tokens`);
+  parts.push(`${sum((a) => a.promptTokens + a.completionTokens).toLocaleString('en-US')} tokens`);
+  const costs = accounting.filter((a) => a.costUsd !== null);
+  if (costs.length) parts.push(`$${costs.reduce((s, a) => s + (a.costUsd ?? 0), 0).toFixed(2)}`);
+  return parts.join(', ');
+}
