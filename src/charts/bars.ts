@@ -1,0 +1,176 @@
+/**
+ * Horizontal bars with 95% interval whiskers on one shared scale, so conditions and targets
+ * compare at a glance. Bars start from zero, which is drawn as a line when the scale has
+ * negative values (SPB and PSB can be negative).
+ */
+import type { ChartOptions } from './options.js';
+import { blankCells, paint, renderCells, type Cell } from './palette.js';
+import { cellOf, type Scale } from './scale.js';
+import { cleanLabel, displayWidth, formatNumber, pad, truncate } from './text.js';
+
+export interface BarRow {
+  label: string;
+  value: number | null;
+  /** Interval bounds (95% bootstrap by convention); both or neither. */
+  lo?: number | null;
+  hi?: number | null;
+  /** How many items the value rests on; printed beside it. */
+  n?: number;
+  /** Rows sharing a group (a target) are drawn together under its name. */
+  group?: string;
+}
+
+export interface BarChartOptions extends ChartOptions {
+  /** Row order, applied within each group; 'given' keeps the caller's order. */
+  order?: 'given' | 'descending' | 'ascending';
+  /** Fix the scale (e.g. to compare panes); values outside it are clamped. */
+  domain?: readonly [number, number];
+  /** Appended to printed values, e.g. "%". */
+  unit?: string;
+}
+
+const GLYPHS = {
+  unicode: { bar: '█', whisker: '─', lo: '├', hi: '┤', both: '┼', zero: '│', more: '…' },
+  ascii: { bar: '#', whisker: '-', lo: '|', hi: '|', both: '+', zero: ':', more: '...' },
+};
+
+const MIN_BAR_CELLS = 5;
+const MAX_LABEL_SHARE = 0.3;
+
+type Entry = { header: string } | { row: BarRow; label: string };
+
+export function barChart(rows: readonly BarRow[], options: BarChartOptions): string {
+  const { width, height } = options;
+  const ascii = options.ascii ?? false;
+  const color = options.color ?? false;
+  if (width < 1 || height < 1) return '';
+  if (rows.length === 0) return truncate('no data', width, ascii);
+  const glyphs = ascii ? GLYPHS.ascii : GLYPHS.unicode;
+  const unitText = cleanLabel(options.unit ?? '', ascii);
+  const ordered = orderRows(rows, options.order ?? 'given');
+  const clean = (text: string): string => cleanLabel(text, ascii);
+
+  // Group headers cost a line each; when the rows alone barely fit, the group moves into the label.
+  let entries = grouped(ordered, clean);
+  if (entries.length + 1 > height) {
+    entries = ordered.map((row) => ({ row, label: clean(row.group ? `${row.label} (${row.group})` : row.label) }));
+  }
+  const rowEntries = entries.filter((e): e is { row: BarRow; label: string } => 'row' in e);
+  const valueText = (row: BarRow, withN: boolean): string =>
+    formatNumber(row.value) + (row.value === null ? '' : unitText) + (withN && row.n !== undefined ? ` n=${formatNumber(row.n)}` : '');
+
+  const longest = Math.max(...rowEntries.map((e) => displayWidth(e.label)));
+  const labelWidth = Math.max(1, Math.min(longest, Math.floor(width * MAX_LABEL_SHARE)));
+  const layoutFor = (withN: boolean) => {
+    const valueWidth = Math.max(...rowEntries.map((e) => displayWidth(valueText(e.row, withN))));
+    return { withN, valueWidth, barCells: width - labelWidth - valueWidth - 2 };
+  };
+  const layout = [layoutFor(true), layoutFor(false)].find((l) => l.barCells >= MIN_BAR_CELLS);
+  if (!layout) return compact(rowEntries.map((e) => `${e.label} ${valueText(e.row, false)}`), options, glyphs.more);
+
+  const scale = scaleFor(rows, options.domain);
+  const showAxis = entries.length + 1 <= height;
+  const showTitle = options.title !== undefined && entries.length + 2 <= height;
+  const room = height - Number(showAxis) - Number(showTitle);
+  const hidden = entries.length > room ? entries.length - (room - 1) : 0;
+  const visible = hidden > 0 ? entries.slice(0, room - 1) : entries;
+
+  const lines: string[] = [];
+  if (showTitle) lines.push(truncate(clean(options.title ?? ''), width, ascii));
+  for (const entry of visible) {
+    if ('header' in entry) {
+      lines.push(paint(truncate(entry.header, width, ascii), 'muted', color));
+      continue;
+    }
+    const bar = renderCells(barCells(entry.row, scale, layout.barCells, glyphs), color);
+    const label = pad(truncate(entry.label, labelWidth, ascii), labelWidth);
+    lines.push(`${label} ${bar} ${valueText(entry.row, layout.withN)}`);
+  }
+  if (hidden > 0) lines.push(truncate(`${glyphs.more} ${hidden} more`, width, ascii));
+  if (showAxis) lines.push(' '.repeat(labelWidth + 1) + paint(axisLabels(scale, layout.barCells, unitText), 'axis', color));
+  return lines.join('\n');
+}
+
+function orderRows(rows: readonly BarRow[], order: NonNullable<BarChartOptions['order']>): BarRow[] {
+  if (order === 'given') return [...rows];
+  const sign = order === 'descending' ? -1 : 1;
+  // Rows without a value sink to the end whichever way the rest is sorted.
+  return [...rows].sort((a, b) => {
+    if (a.value === null || b.value === null) return Number(a.value === null) - Number(b.value === null);
+    return sign * (a.value - b.value);
+  });
+}
+
+/** Rows gathered under their group's header, groups in order of first appearance. */
+function grouped(rows: readonly BarRow[], clean: (text: string) => string): Entry[] {
+  if (rows.every((r) => r.group === undefined)) return rows.map((row) => ({ row, label: clean(row.label) }));
+  const groups = new Map<string, BarRow[]>();
+  for (const row of rows) {
+    const key = row.group ?? '';
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+  }
+  return [...groups].flatMap(([group, members]): Entry[] => [
+    { header: clean(group) },
+    ...members.map((row) => ({ row, label: `  ${clean(row.label)}` })),
+  ]);
+}
+
+/** The shared scale: every value and interval bound, and zero, since bars start there. */
+function scaleFor(rows: readonly BarRow[], domain: BarChartOptions['domain']): Scale {
+  if (domain && domain[0] < domain[1]) return { min: domain[0], max: domain[1], log: false };
+  const values = rows.flatMap((r) => [r.value, r.lo, r.hi]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const min = Math.min(0, ...values);
+  const max = Math.max(0, ...values);
+  return min < max ? { min, max, log: false } : { min: 0, max: 1, log: false };
+}
+
+function barCells(row: BarRow, scale: Scale, cells: number, glyphs: (typeof GLYPHS)['unicode']): Cell[] {
+  const out = blankCells(cells);
+  const zero = cellOf(scale, 0, cells);
+  const zeroLine = scale.min < 0;
+  if (zeroLine) out[zero] = { ch: glyphs.zero, tone: 'axis' };
+  if (row.value !== null && Number.isFinite(row.value) && row.value !== 0) {
+    const end = cellOf(scale, row.value, cells);
+    // Cell `zero` holds the zero line when there is one; otherwise it is where bars begin.
+    const [from, to] = row.value > 0 ? [zeroLine ? zero + 1 : zero, end] : [end, zero - 1];
+    for (let c = from; c <= to; c++) out[c] = { ch: glyphs.bar, tone: 0 };
+  }
+  if (typeof row.lo === 'number' && typeof row.hi === 'number' && Number.isFinite(row.lo) && Number.isFinite(row.hi)) {
+    const lo = cellOf(scale, Math.min(row.lo, row.hi), cells);
+    const hi = cellOf(scale, Math.max(row.lo, row.hi), cells);
+    for (let c = lo + 1; c < hi; c++) if (out[c].ch === ' ') out[c] = { ch: glyphs.whisker, tone: 'axis' };
+    if (lo === hi) out[lo] = { ch: glyphs.both, tone: 'axis' };
+    else {
+      out[lo] = { ch: glyphs.lo, tone: 'axis' };
+      out[hi] = { ch: glyphs.hi, tone: 'axis' };
+    }
+  }
+  return out;
+}
+
+/** The scale's range under the bars: minimum at the left, maximum at the right, zero between. */
+function axisLabels(scale: Scale, cells: number, unitText: string): string {
+  const row = new Array<string>(cells).fill(' ');
+  const put = (text: string, from: number): void => {
+    const chars = Array.from(text);
+    if (from < 0 || from + chars.length > cells) return;
+    if (row.slice(Math.max(0, from - 1), from + chars.length + 1).some((ch) => ch !== ' ')) return;
+    chars.forEach((ch, i) => (row[from + i] = ch));
+  };
+  const minText = formatNumber(scale.min) + unitText;
+  const maxText = formatNumber(scale.max) + unitText;
+  put(minText, 0);
+  put(maxText, cells - displayWidth(maxText));
+  if (scale.min < 0 && scale.max > 0) put('0', cellOf(scale, 0, cells));
+  return row.join('').trimEnd();
+}
+
+/** Too narrow for bars: one "label value" line per row, or all of them on one line. */
+function compact(items: readonly string[], options: BarChartOptions, more: string): string {
+  const ascii = options.ascii ?? false;
+  const fit = (text: string): string => truncate(text, options.width, ascii);
+  if (options.height === 1 || items.length === 0) return fit(items.join('  '));
+  if (items.length <= options.height) return items.map(fit).join('\n');
+  const shown = items.slice(0, options.height - 1);
+  return [...shown.map(fit), fit(`${more} ${items.length - shown.length} more`)].join('\n');
+}
