@@ -1,0 +1,128 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { TrainerConfig } from '../../src/pipeline/session.js';
+import { trainWithHf, type HfTrainerConfig } from '../../src/trainers/hf/index.js';
+import type { TrainerEvent, TrainJob } from '../../src/trainers/types.js';
+
+const STANDIN = join(import.meta.dirname, 'fixtures', 'standin_trainer.py');
+
+function setup(mode: string, extra: Partial<HfTrainerConfig> = {}) {
+  const runDir = mkdtempSync(join(tmpdir(), 'baskets-hf-'));
+  const abort = new AbortController();
+  const job: TrainJob = { name: 'demo/human', datasetPath: join(runDir, 'data.jsonl'), runDir, seed: 7, signal: abort.signal };
+  const cfg = TrainerConfig.parse({ kind: 'hf', baseModel: `standin:${mode}`, ...extra }) as HfTrainerConfig;
+  const run = (opts: { stopGraceMs?: number } = {}) =>
+    trainWithHf(job, cfg, { launcher: ['python3'], script: STANDIN, nvidiaSmi: false, ...opts });
+  return { runDir, abort, run };
+}
+
+async function drain(gen: AsyncGenerator<TrainerEvent>, onEvent: (e: TrainerEvent) => void = () => {}) {
+  const events: TrainerEvent[] = [];
+  for await (const e of gen) {
+    events.push(e);
+    onEvent(e);
+  }
+  return events;
+}
+
+/** Running, as opposed to gone or a zombie (a container's PID 1 may never reap orphans). */
+const alive = (pid: number) => {
+  try {
+    const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+};
+
+describe('hf launcher', () => {
+  it('streams metrics and logs, keeps train.log, and records the serve command for the adapter', async () => {
+    const { runDir, run } = setup('ok', { lora: { r: 64 } } as Partial<HfTrainerConfig>);
+    const events = await drain(run());
+    const losses = events.flatMap((e) => (e.type === 'metrics' ? [e.metrics.loss] : []));
+    expect(losses).toEqual([2.5, 2, 1.5, 1]);
+    expect(events).toContainEqual({ type: 'log', level: 'info', message: 'stand-in mode ok' });
+    const last = events.at(-1);
+    expect(last).toEqual({
+      type: 'trained',
+      model: {
+        kind: 'unserved',
+        adapterDir: join(runDir, 'adapter'),
+        serveCommand: ['vllm', 'serve', 'standin:ok', '--enable-lora', '--lora-modules', `demo/human=${join(runDir, 'adapter')}`, '--max-lora-rank', '64'],
+      },
+    });
+    // Arguments arrive as one array element each, in --key=value form.
+    const argv = JSON.parse(readFileSync(join(runDir, 'argv.json'), 'utf8')) as string[];
+    expect(argv).toContain('--model=standin:ok');
+    expect(argv).toContain(`--output-dir=${runDir}`);
+    expect(argv).toContain('--lora-r=64');
+    expect(readFileSync(join(runDir, 'train.log'), 'utf8')).toMatch(/BASKETS_DONE/);
+  });
+
+  it('passes hostile model names through untouched, never to a shell', async () => {
+    const { runDir, run } = setup('ok; touch pwned $(id)');
+    // The stand-in knows no such mode and exits without finishing; what matters is what it received.
+    await expect(drain(run())).rejects.toThrow(/exited without finishing/);
+    const argv = JSON.parse(readFileSync(join(runDir, 'argv.json'), 'utf8')) as string[];
+    expect(argv[0]).toBe('--model=standin:ok; touch pwned $(id)');
+    expect(existsSync('pwned')).toBe(false);
+  });
+
+  it('fails on a Python error with the error line as the cause and the log tail as an event', async () => {
+    const { runDir, run } = setup('crash');
+    const events: TrainerEvent[] = [];
+    await expect(drain(run(), (e) => events.push(e))).rejects.toThrow(/ValueError: tokenizer has no attribute 'foo'.*train\.log/);
+    const tail = events.find((e) => e.type === 'log' && e.level === 'error');
+    expect(tail && tail.type === 'log' && tail.message).toMatch(/Traceback/);
+    expect(readFileSync(join(runDir, 'train.log'), 'utf8')).toMatch(/ValueError/);
+  });
+
+  it('recognises CUDA out of memory and says what to change', async () => {
+    const { run } = setup('oom');
+    await expect(drain(run())).rejects.toThrow(/CUDA out of memory: lower the batch size .* enable 4-bit/);
+  });
+
+  it('points a missing Python module at the requirements file', async () => {
+    const { run } = setup('missing');
+    await expect(drain(run())).rejects.toThrow(/Python module "peft_that_is_not_installed" is missing: pip install -r trainers\/requirements\.txt/);
+  });
+
+  it('says how to install accelerate when the launcher is not on PATH', async () => {
+    const { runDir } = setup('ok');
+    const abort = new AbortController();
+    const job: TrainJob = { name: 'x', datasetPath: 'd.jsonl', runDir, seed: 1, signal: abort.signal };
+    const cfg = TrainerConfig.parse({ kind: 'hf', baseModel: 'm' }) as HfTrainerConfig;
+    const gen = trainWithHf(job, cfg, { launcher: ['accelerate-not-installed-here'], script: STANDIN, nvidiaSmi: false });
+    await expect(drain(gen)).rejects.toThrow(/accelerate-not-installed-here not found on PATH/);
+    const { projectFile } = await import('../../src/trainers/hf/launch.js');
+    expect(existsSync(projectFile('trainers/requirements.txt'))).toBe(true);
+  });
+
+  it('stops a hanging run cleanly on cancel: the script saves a checkpoint and exits', async () => {
+    const { runDir, abort, run } = setup('hang');
+    const seen: TrainerEvent[] = [];
+    await expect(
+      drain(run(), (e) => {
+        seen.push(e);
+        if (seen.filter((x) => x.type === 'metrics').length === 3) abort.abort(new Error('cancelled'));
+      }),
+    ).rejects.toThrow('cancelled');
+    expect(readFileSync(join(runDir, 'train.log'), 'utf8')).toMatch(/BASKETS_STOPPED/);
+  });
+
+  it('kills a run that ignores the stop request, workers included, after the grace period', async () => {
+    const { runDir, abort, run } = setup('stubborn');
+    const started = Date.now();
+    await expect(
+      drain(run({ stopGraceMs: 300 }), (e) => {
+        if (e.type === 'metrics') abort.abort(new Error('cancelled'));
+      }),
+    ).rejects.toThrow('cancelled');
+    const pids = JSON.parse(readFileSync(join(runDir, 'pids.json'), 'utf8')) as number[];
+    expect(pids).toHaveLength(2);
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
