@@ -40,7 +40,8 @@ export async function preflightOpenAIModel(entry: ModelEntry, opts: { signal?: A
   return null;
 }
 
-function explainUnreachable(baseUrl: string, err: unknown, apiKeyEnv: string | undefined, timeoutMs: number): string {
+/** Why a server could not be listed, and what to do about it, in one line. */
+export function explainUnreachable(baseUrl: string, err: unknown, apiKeyEnv: string | undefined, timeoutMs: number): string {
   const failure = err instanceof RequestFailedError ? err : undefined;
   const cause = rootCause(err);
   const host = new URL(baseUrl).host;

@@ -6,7 +6,8 @@ import type { Capability } from '../types.js';
 import { userCacheDir } from './cache-dir.js';
 import { streamChat } from './chat.js';
 import { DEFAULT_TIMEOUT_MS, Endpoint, normalizeBaseUrl } from './endpoint.js';
-import { classifyFailure } from './errors.js';
+import { explainUnreachable } from './preflight.js';
+import { redactSecrets } from './secrets.js';
 import { EndpointPool } from './pool.js';
 import { scoreOn, type ScoringMethod } from './scoring.js';
 import { contextLengthOf, guessServerKind, listModels, type ListedModel, type ServerKind } from './server-info.js';
@@ -155,13 +156,15 @@ function openPool(baseUrl: string, opts: ProbeOptions): EndpointPool {
 export async function probeServer(baseUrl: string, opts: ProbeOptions & { refresh?: boolean; only?: string } = {}): Promise<ServerProbe> {
   const cached = readCachedProbe(baseUrl);
   if (cached && !opts.refresh && (!opts.only || cached.models.some((m) => m.model === opts.only))) return cached;
-  const pool = openPool(baseUrl, { ...opts, timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS / 10 });
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS / 10;
+  const pool = openPool(baseUrl, { ...opts, timeoutMs });
   try {
     let listed: ListedModel[];
     try {
       listed = await pool.call((e) => listModels(e, opts.signal), { what: 'listing models', signal: opts.signal });
     } catch (err) {
-      throw new Error(`cannot list the models of ${normalizeBaseUrl(baseUrl)}: ${classifyFailure(err, opts.apiKeyEnv).message}`);
+      if (opts.signal?.aborted) throw err;
+      throw new Error(redactSecrets(explainUnreachable(normalizeBaseUrl(baseUrl), err, opts.apiKeyEnv, timeoutMs), opts.apiKeyEnv));
     }
     const server = guessServerKind(listed, baseUrl);
     const targets = opts.only ? listed.filter((m) => m.id === opts.only) : listed;

@@ -1,0 +1,58 @@
+import { probeServer, type ModelProbe, type ServerProbe } from '../engines/openai/probe.js';
+import { sanitizeLine } from '../util/sanitize.js';
+import { UsageError } from './errors.js';
+
+export interface ModelsOptions {
+  json?: boolean;
+  /** Probe again instead of showing the cached result. */
+  refresh?: boolean;
+  /** The environment variable holding the server's API key. */
+  apiKeyEnv?: string;
+  out: (line: string) => void;
+}
+
+const yesNo = (v: boolean) => (v ? 'yes' : 'no');
+
+function row(m: ModelProbe): string[] {
+  return [
+    m.model,
+    yesNo(m.chat),
+    yesNo(m.streaming),
+    yesNo(m.chatLogprobs),
+    m.scoring ?? 'no',
+    yesNo(m.embeddings),
+    m.contextLength === null ? '?' : String(m.contextLength),
+  ].map(sanitizeLine);
+}
+
+/** The probe as an aligned table, then the reasons behind every "no". */
+export function formatProbeTable(probe: ServerProbe, cached: boolean): string[] {
+  const head = ['model', 'chat', 'stream', 'chat logprobs', 'score', 'embed', 'context'];
+  const rows = probe.models.map(row);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const when = probe.probedAt.slice(0, 16).replace('T', ' ');
+  const lines = [`${probe.baseUrl} (${probe.server}), probed ${when} UTC${cached ? ' — cached; --refresh probes again' : ''}`, '', line(head), ...rows.map(line)];
+  if (probe.models.length === 0) lines.push('(the server lists no models)');
+  const notes = probe.models.flatMap((m) => m.notes.map((n) => `  ${sanitizeLine(m.model)}: ${sanitizeLine(n)}`));
+  if (notes.length) lines.push('', 'notes:', ...notes);
+  return lines;
+}
+
+/** `baskets models <base-url>`: list a server's models and what each can serve. Exit code. */
+export async function modelsCommand(baseUrl: string, opts: ModelsOptions): Promise<number> {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new UsageError(`"${baseUrl}" is not a URL: pass a base URL such as http://localhost:8000/v1`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`"${baseUrl}" is not an http(s) URL: pass e.g. http://localhost:8000/v1`);
+  if (opts.apiKeyEnv && !process.env[opts.apiKeyEnv]) throw new UsageError(`environment variable ${opts.apiKeyEnv} is not set: export it or drop --api-key-env`);
+  const before = Date.now();
+  const probe = await probeServer(baseUrl, { apiKeyEnv: opts.apiKeyEnv, refresh: opts.refresh });
+  const cached = Date.parse(probe.probedAt) < before;
+  if (opts.json) opts.out(JSON.stringify({ ...probe, cached }, null, 2));
+  else for (const line of formatProbeTable(probe, cached)) opts.out(line);
+  return 0;
+}
