@@ -30,8 +30,8 @@ export function tokenize13a(segment: string): string[] {
   return line.split(PY_WHITESPACE).filter((t) => t !== '');
 }
 
-/** Counts of all n-grams of orders 1..maxOrder, keyed by the tokens joined with a space. */
-function ngramCounts(tokens: readonly string[], maxOrder: number): Map<string, number> {
+/** Counts of all n-grams of orders 1..maxOrder, keyed by order and the tokens joined with a space. */
+export function ngramCounts(tokens: readonly string[], maxOrder: number): Map<string, number> {
   const out = new Map<string, number>();
   for (let n = 1; n <= maxOrder; n++) {
     for (let i = 0; i + n <= tokens.length; i++) {
@@ -57,9 +57,8 @@ export function closestRefLength(hypLen: number, refLens: readonly number[]): nu
 }
 
 /**
- * sacrebleu `BLEU.compute_bleu` with exp smoothing and effective order: a zero n-gram match
- * count at order n gets precision 100 / (2^k · total_n) for the k-th such order; orders the
- * hypothesis is too short for are left out; no unigram-or-higher match at all gives 0.
+ * Sentence BLEU of one hypothesis against references (sacrebleu `sentence_score`): clipped
+ * counts against the maximum count of each n-gram over the references, closest reference length.
  */
 export function sacreSentenceBleu(hypothesis: readonly string[], references: readonly (readonly string[])[], maxOrder = 4): number {
   if (references.length === 0) throw new Error('sentence BLEU needs at least one reference');
@@ -67,15 +66,29 @@ export function sacreSentenceBleu(hypothesis: readonly string[], references: rea
   for (const ref of references) {
     for (const [key, c] of ngramCounts(ref, maxOrder)) if (c > (refMax.get(key) ?? 0)) refMax.set(key, c);
   }
+  const refLen = closestRefLength(hypothesis.length, references.map((r) => r.length));
+  return sacreBleuFromCounts(ngramCounts(hypothesis, maxOrder), (key) => refMax.get(key) ?? 0, hypothesis.length, refLen, maxOrder);
+}
+
+/**
+ * sacrebleu `BLEU.compute_bleu` with exp smoothing and effective order: a zero n-gram match
+ * count at order n gets precision 100 / (2^k · total_n) for the k-th such order; orders the
+ * hypothesis is too short for are left out; no match at any order gives 0.
+ */
+export function sacreBleuFromCounts(
+  hypCounts: ReadonlyMap<string, number>,
+  refMax: (key: string) => number,
+  sysLen: number,
+  refLen: number,
+  maxOrder = 4,
+): number {
   const correct = new Array<number>(maxOrder).fill(0);
   const total = new Array<number>(maxOrder).fill(0);
-  for (const [key, c] of ngramCounts(hypothesis, maxOrder)) {
+  for (const [key, c] of hypCounts) {
     const n = Number(key.slice(0, key.indexOf('\u0000')));
     total[n - 1] += c;
-    correct[n - 1] += Math.min(c, refMax.get(key) ?? 0);
+    correct[n - 1] += Math.min(c, refMax(key));
   }
-  const sysLen = hypothesis.length;
-  const refLen = closestRefLength(sysLen, references.map((r) => r.length));
   if (!correct.some((c) => c > 0)) return 0;
   const bp = sysLen < refLen ? Math.exp(1 - refLen / sysLen) : 1;
   let smooth = 1;

@@ -23,7 +23,7 @@
  */
 import { mulberry32, sample } from '../util/rng.js';
 import { countIds, indexNgrams, type NgramIndex } from './ngrams.js';
-import { sacreSentenceBleu, tokenize13a } from './sacrebleu.js';
+import { closestRefLength, ngramCounts, sacreBleuFromCounts, tokenize13a } from './sacrebleu.js';
 import { paperSentences } from './sentences.js';
 import { defined, undefinedBecause, type MetricValue } from './value.js';
 
@@ -40,13 +40,32 @@ export interface WithinSelfBleu {
   ineligible: number;
 }
 
-/** Within-response Self-BLEU of one list of sentences (0–100), or null with fewer than two. */
+/**
+ * Within-response Self-BLEU of one list of sentences (0–100), or null with fewer than two.
+ * Each n-gram's largest and second-largest count over the sentences are kept, so "the maximum
+ * over all sentences but i" needs no pass over the other sentences.
+ */
 export function responseSelfBleu(sentences: readonly string[]): number | null {
   if (sentences.length < 2) return null;
   const tokens = sentences.map(tokenize13a);
+  const counts = tokens.map((t) => ngramCounts(t, 4));
+  const top = new Map<string, { max1: number; at: number; max2: number }>();
+  counts.forEach((c, i) => {
+    for (const [key, n] of c) {
+      const m = top.get(key);
+      if (!m) top.set(key, { max1: n, at: i, max2: 0 });
+      else if (n > m.max1) top.set(key, { max1: n, at: i, max2: m.max1 });
+      else if (n > m.max2) m.max2 = n;
+    }
+  });
   let sum = 0;
   for (let i = 0; i < tokens.length; i++) {
-    sum += sacreSentenceBleu(tokens[i], tokens.filter((_, j) => j !== i));
+    const refMax = (key: string) => {
+      const m = top.get(key)!;
+      return m.at === i ? m.max2 : m.max1;
+    };
+    const refLen = closestRefLength(tokens[i].length, tokens.filter((_, j) => j !== i).map((t) => t.length));
+    sum += sacreBleuFromCounts(counts[i], refMax, tokens[i].length, refLen);
   }
   return sum / tokens.length;
 }

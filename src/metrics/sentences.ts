@@ -1,7 +1,7 @@
 /**
  * Sentences of a response for the paper's within-response Self-BLEU. The paper splits with
  * NLTK's Punkt `sent_tokenize`; this is a rule-based stand-in with the same main behaviour:
- * a sentence ends at `.`, `!` or `?` (optionally followed by closing quotes or brackets) before
+ * a sentence ends at `.`, `!` or `?` (optionally followed by closing quotes, brackets or `*`/`_`) before
  * whitespace, except after a known abbreviation or a single-letter initial. Newlines alone do
  * not end a sentence (Punkt treats them as spaces). Then the paper's own filters apply.
  */
@@ -12,7 +12,8 @@ const ABBREVIATIONS = new Set([
   'jan', 'feb', 'mar', 'apr', 'jun', 'jul', 'aug', 'sep', 'sept', 'oct', 'nov', 'dec',
 ]);
 
-const BOUNDARY = /[.!?]+["'”’)\]]*(?=\s)/g;
+// Closing quotes, brackets and markdown emphasis may follow the end mark.
+const BOUNDARY = /[.!?]+["'”’)\]*_]*(?=\s)/g;
 
 /** Split text into sentences (see the module comment for the rules). */
 export function splitSentences(text: string): string[] {
