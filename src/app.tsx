@@ -1,0 +1,182 @@
+import { Box, render, Text, useApp as useInkApp, useInput } from 'ink';
+import { useMemo, useRef, useState, type ReactNode } from 'react';
+import { ConfirmBox } from './components/ConfirmBox.js';
+import { WidenBox } from './components/WidenBox.js';
+import { Conditions } from './screens/Conditions.js';
+import { Data } from './screens/Data.js';
+import { Help } from './screens/Help.js';
+import { Home } from './screens/Home.js';
+import { Models } from './screens/Models.js';
+import { Results } from './screens/Results.js';
+import { Run } from './screens/Run.js';
+import { SettingsScreen } from './screens/Settings.js';
+import type { Settings } from './settings.js';
+import { AppContext, type AppApi, type Draft, type Notice, type Route, type Services } from './ui/context.js';
+import { KeyRegistryContext, type KeyRegistry } from './ui/input.js';
+import { findBinding } from './ui/keys.js';
+import { CONFIRM_KEYS, GLOBAL_KEYS, TEXT_KEYS, type ActionOf } from './ui/keymaps.js';
+import { defaultServices } from './ui/services.js';
+import { editText } from './ui/textEdit.js';
+import { noColorRequested, resolveTheme, ThemeContext } from './ui/theme.js';
+import { useTerminalSize } from './ui/useTerminalSize.js';
+
+export const MIN_COLUMNS = 60;
+export const MIN_ROWS = 16;
+
+export interface AppProps {
+  sessionsDir: string;
+  ascii?: boolean;
+  initialSession?: string;
+  initialScreen?: 'home' | 'run';
+  /** Replaces parts of the real services (tests fake process control and settings). */
+  services?: Partial<Services>;
+  env?: NodeJS.ProcessEnv;
+}
+
+function initialRoutes(props: AppProps): Route[] {
+  const home: Route = { screen: 'home' };
+  if (props.initialScreen === 'run' && props.initialSession) return [home, { screen: 'run', session: props.initialSession }];
+  return [home];
+}
+
+function ScreenFor({ route }: { route: Route }): ReactNode {
+  switch (route.screen) {
+    case 'home':
+      return <Home />;
+    case 'data':
+      return <Data />;
+    case 'models':
+      return <Models />;
+    case 'conditions':
+      return <Conditions />;
+    case 'run':
+      return <Run session={route.session} />;
+    case 'results':
+      return <Results session={route.session} />;
+    case 'settings':
+      return <SettingsScreen />;
+    case 'help':
+      return <Help />;
+  }
+}
+
+/**
+ * The root: providers, routing, and the single input owner. Every keystroke lands in the one
+ * `useInput` below and is dispatched, in order, to an open confirmation, an open text field,
+ * the mounted screen's key map, and finally the global keys.
+ */
+export function App(props: AppProps) {
+  const { exit } = useInkApp();
+  const services = useMemo(() => ({ ...defaultServices(props.sessionsDir), ...props.services }), [props.sessionsDir, props.services]);
+  const size = useTerminalSize();
+  const [routes, setRoutes] = useState<Route[]>(() => initialRoutes(props));
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const [confirmation, setConfirmation] = useState<{ message: string; onYes: () => void } | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
+  const [settings, setSettings] = useState<Settings>(() => services.loadSettings());
+  const registry = useRef<KeyRegistry['current']>(null);
+  const route = routes[routes.length - 1];
+
+  const theme = useMemo(
+    () => resolveTheme({ setting: settings.theme, noColor: noColorRequested(props.env ?? process.env), ascii: props.ascii ?? false }),
+    [settings.theme, props.env, props.ascii],
+  );
+
+  const api: AppApi = {
+    services,
+    size,
+    navigate: (next) => {
+      setNotice(null);
+      setRoutes((rs) => [...rs, next]);
+    },
+    replace: (next) => {
+      setNotice(null);
+      setRoutes((rs) => [...rs.slice(0, -1), next]);
+    },
+    back: () => {
+      setNotice(null);
+      if (routes.length <= 1) exit();
+      else setRoutes((rs) => rs.slice(0, -1));
+    },
+    confirm: (message, onYes) => setConfirmation({ message, onYes }),
+    notify: (text, level = 'info') => setNotice({ text, level }),
+    draft,
+    setDraft,
+    settings,
+    updateSettings: (patch) => {
+      try {
+        setSettings(services.saveSettings(patch));
+      } catch (err) {
+        setNotice({ text: (err as Error).message, level: 'error' });
+      }
+    },
+    sessionsDir: props.sessionsDir,
+  };
+
+  const runGlobal = (action: ActionOf<typeof GLOBAL_KEYS>) => {
+    switch (action) {
+      case 'help':
+        if (route.screen !== 'help') api.navigate({ screen: 'help' });
+        return;
+      case 'back':
+        api.back();
+        return;
+      case 'quit':
+        exit();
+        return;
+    }
+  };
+
+  useInput((input, key) => {
+    if (confirmation) {
+      const answer = findBinding(CONFIRM_KEYS, input, key)?.action;
+      if (answer) setConfirmation(null);
+      if (answer === 'yes') confirmation.onYes();
+      return;
+    }
+    setNotice(null);
+    const screen = registry.current;
+    if (screen?.text) {
+      const field = screen.text;
+      const action = findBinding(TEXT_KEYS, input, key)?.action;
+      if (action === 'accept') field.onSubmit(field.value);
+      else if (action === 'cancel') field.onCancel();
+      else if (action === 'clear') field.onChange('');
+      else if (key.ctrl && input === 'c') exit();
+      else field.onChange(editText(field.value, input, key));
+      return;
+    }
+    const local = screen ? findBinding(screen.bindings, input, key) : undefined;
+    if (local && screen) {
+      screen.onAction(local.action);
+      return;
+    }
+    const global = findBinding(GLOBAL_KEYS, input, key);
+    if (global) runGlobal(global.action);
+  });
+
+  const tooSmall = size.columns < MIN_COLUMNS || size.rows < MIN_ROWS;
+  return (
+    <ThemeContext.Provider value={theme}>
+      <AppContext.Provider value={api}>
+        <KeyRegistryContext.Provider value={registry}>
+          {tooSmall ? (
+            <WidenBox columns={size.columns} rows={size.rows} minColumns={MIN_COLUMNS} minRows={MIN_ROWS} />
+          ) : (
+            <Box flexDirection="column" width={size.columns}>
+              <ScreenFor route={route} />
+              {notice ? <Text color={notice.level === 'error' ? theme.color.error : theme.color.ok} wrap="wrap">{notice.text}</Text> : null}
+              {confirmation ? <ConfirmBox message={confirmation.message} /> : null}
+            </Box>
+          )}
+        </KeyRegistryContext.Provider>
+      </AppContext.Provider>
+    </ThemeContext.Provider>
+  );
+}
+
+/** Starts the TUI and resolves when the user quits. Quitting never stops a run: runners are separate processes. */
+export async function runTui(opts: { sessionsDir: string; ascii?: boolean; initialSession?: string; initialScreen?: 'home' | 'run' }): Promise<void> {
+  const instance = render(<App {...opts} />, { maxFps: 20, incrementalRendering: true, patchConsole: false, exitOnCtrlC: false });
+  await instance.waitUntilExit();
+}

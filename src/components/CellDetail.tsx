@@ -1,0 +1,98 @@
+import { Box, Text } from 'ink';
+import type { ReactNode } from 'react';
+import { lossChart } from '../charts/lines.js';
+import { formatDuration, taskEtaSeconds, type CellState, type LossSeries, type TaskProgress } from '../pipeline/notebook.js';
+import { compact } from '../ui/format.js';
+import { truncate, useTheme, type Theme } from '../ui/theme.js';
+import { sanitizeLine } from '../util/sanitize.js';
+import { LogView } from './LogView.js';
+import { progressBar } from './ProgressBar.js';
+
+const MAX_CHART_ROWS = 10;
+const MIN_CHART_ROWS = 4;
+
+function taskLine(theme: Theme, t: TaskProgress, width: number): string {
+  const barWidth = Math.max(8, Math.min(30, width - 70));
+  const eta = taskEtaSeconds(t);
+  const parts = [
+    `${truncate(theme, sanitizeLine(t.task), 18).padEnd(18)} ${progressBar(theme, t.done, t.total, barWidth)} ${t.done}/${t.total} ${sanitizeLine(t.unit)}`,
+    t.inFlight ? `${t.inFlight} in flight` : '',
+    t.tokensPerSecond !== null ? `${compact(t.tokensPerSecond)} tok/s` : '',
+    t.errors ? `${t.errors} errors` : '',
+    t.done < t.total ? `ETA ${eta === null ? '?' : formatDuration(eta * 1000)}` : '',
+  ];
+  return truncate(theme, parts.filter(Boolean).join(`  `), width);
+}
+
+/** Training task whose metrics arrived last: the one worth charting live. */
+function latestTraining(cell: CellState): [string, LossSeries] | undefined {
+  const entries = Object.entries(cell.training);
+  return entries.sort((a, b) => (b[1].train.at(-1)?.[0] ?? 0) - (a[1].train.at(-1)?.[0] ?? 0))[0];
+}
+
+function trainingLine(theme: Theme, task: string, s: LossSeries): string {
+  const m = s.last;
+  const parts = [
+    `${sanitizeLine(task)}: step ${m.step}/${m.totalSteps}`,
+    m.loss !== undefined ? `loss ${m.loss.toFixed(3)}` : '',
+    m.evalLoss !== undefined ? `eval ${m.evalLoss.toFixed(3)}` : '',
+    m.tokensPerSecond !== undefined ? `${compact(m.tokensPerSecond)} tok/s` : '',
+    m.remainingS !== undefined ? `ETA ${formatDuration(m.remainingS * 1000)}` : '',
+  ];
+  return parts.filter(Boolean).join(` ${theme.glyph.sep} `);
+}
+
+/**
+ * The open cell: live progress per task, the loss chart of a training step, GPU use, result
+ * files, errors, and the newest log lines, trimmed in that order of importance to `height`.
+ */
+export function CellDetail({ cell, width, height }: { cell: CellState; width: number; height: number }) {
+  const theme = useTheme();
+  const blocks: ReactNode[] = [];
+  let left = height;
+  const line = (key: string, text: string, color?: string) => {
+    if (left <= 0) return;
+    left -= 1;
+    blocks.push(
+      <Text key={key} color={color} wrap="truncate-end">
+        {text}
+      </Text>,
+    );
+  };
+
+  if (cell.status === 'pending') line('pending', 'Not run yet: r runs this step, R runs it and every step after it.', theme.color.muted);
+  if (cell.error) line('error', sanitizeLine(cell.error), theme.color.error);
+  for (const t of Object.values(cell.tasks)) line(`task-${t.task}`, taskLine(theme, t, width));
+
+  const training = latestTraining(cell);
+  if (training) {
+    const [task, series] = training;
+    line('train', trainingLine(theme, task, series));
+    const chartRows = Math.min(MAX_CHART_ROWS, left - 2);
+    if (chartRows >= MIN_CHART_ROWS && series.train.length > 1) {
+      const chart = lossChart(
+        series.train.map(([step, loss]) => ({ step, loss })),
+        series.eval.map(([step, loss]) => ({ step, loss })),
+        { width, height: chartRows, ascii: theme.ascii, color: theme.emphasis },
+      );
+      const lines = chart.split('\n');
+      left -= lines.length;
+      blocks.push(<Text key="chart">{chart}</Text>);
+    }
+  }
+
+  const gpus = cell.gpu?.samples;
+  if (gpus?.length) {
+    const text = gpus.map((g) => `gpu${g.index} ${g.utilization}% ${compact(g.memoryUsedMb)}/${compact(g.memoryTotalMb)}MB ${g.temperatureC}C ${Math.round(g.powerW)}W`).join(`  `);
+    line('gpu', text, theme.color.muted);
+  } else if (cell.gpu?.message) line('gpu', sanitizeLine(cell.gpu.message), theme.color.muted);
+
+  for (const r of cell.results) line(`result-${r.name}`, `${r.name}: ${sanitizeLine(r.summary)}`, theme.color.ok);
+
+  return (
+    <Box flexDirection="column" marginLeft={4}>
+      {blocks}
+      {left > 0 && cell.logs.length ? <LogView lines={cell.logs} height={left} /> : null}
+    </Box>
+  );
+}

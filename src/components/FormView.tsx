@@ -1,0 +1,44 @@
+import { Box, Text } from 'ink';
+import type { FormRow } from '../ui/form.js';
+import { truncate, useTheme, type Theme } from '../ui/theme.js';
+import { sanitizeLine } from '../util/sanitize.js';
+import { TextInput } from './TextInput.js';
+
+function rowValue(theme: Theme, row: FormRow): string {
+  switch (row.kind) {
+    case 'text':
+      return row.value;
+    case 'choice':
+      return `${row.value} (${row.options.length} choices)`;
+    case 'toggle':
+      return theme.ascii ? (row.on ? '[x]' : '[ ]') : row.on ? '☑' : '☐';
+    case 'item':
+      return row.value;
+  }
+}
+
+/** Form rows with a pointer on the selected one; the selected text row shows its editor while editing. */
+export function FormView({ rows, selected, editing, width }: { rows: readonly FormRow[]; selected: number; editing: string | null; width: number }) {
+  const theme = useTheme();
+  const labelWidth = Math.min(20, Math.max(...rows.map((r) => r.label.length), 4) + 1);
+  const tone = (row: FormRow) => (row.tone === 'ok' ? theme.color.ok : row.tone === 'warn' ? theme.color.warn : row.tone === 'error' ? theme.color.error : theme.color.muted);
+  return (
+    <Box flexDirection="column">
+      {rows.map((row, i) => {
+        const isSelected = i === selected;
+        const pointer = isSelected ? theme.glyph.pointer : ' ';
+        const dim = row.kind === 'toggle' && row.disabled;
+        // Values can name dataset columns or model output: sanitised like every untrusted string.
+        const value = truncate(theme, sanitizeLine(rowValue(theme, row)), Math.max(8, width - labelWidth - 4));
+        return (
+          <Text key={row.id} wrap="truncate-end">
+            <Text color={theme.color.accent}>{`${pointer} `}</Text>
+            <Text color={dim ? theme.color.muted : isSelected ? theme.color.accent : theme.color.text}>{truncate(theme, row.label, labelWidth - 1).padEnd(labelWidth)}</Text>
+            {isSelected && editing !== null ? <TextInput value={editing} /> : <Text color={dim ? theme.color.muted : undefined}>{value}</Text>}
+            {row.note ? <Text color={tone(row)}>{`  ${row.note}`}</Text> : null}
+          </Text>
+        );
+      })}
+    </Box>
+  );
+}

@@ -1,0 +1,32 @@
+import { Box, Text } from 'ink';
+import type { ReactNode } from 'react';
+import type { Draft } from '../ui/context.js';
+import { draftSummaries } from '../ui/draft.js';
+import { truncate, useTheme } from '../ui/theme.js';
+import { Pane } from './Pane.js';
+
+export const WIZARD_CELLS = ['data', 'models', 'conditions'] as const;
+export type WizardCell = (typeof WIZARD_CELLS)[number];
+
+const TITLES: Record<WizardCell, string> = { data: 'Data', models: 'Models', conditions: 'Conditions' };
+
+/** The wizard as a notebook: the open cell in full, the others as one-line summaries. */
+export function WizardCells({ draft, active, width, children }: { draft: Draft; active: WizardCell; width: number; children: ReactNode }) {
+  const theme = useTheme();
+  const summaries = draftSummaries(draft);
+  return (
+    <Box flexDirection="column">
+      {WIZARD_CELLS.map((cell, i) =>
+        cell === active ? (
+          <Pane key={cell} title={`[${i + 1}] ${TITLES[cell]}`} width={width} focused>
+            {children}
+          </Pane>
+        ) : (
+          <Text key={cell} color={theme.color.muted} wrap="truncate-end">
+            {truncate(theme, `  [${i + 1}] ${TITLES[cell]}: ${summaries[cell]}`, width)}
+          </Text>
+        ),
+      )}
+    </Box>
+  );
+}

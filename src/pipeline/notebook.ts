@@ -1,0 +1,210 @@
+import { assertNever, type GpuSample, type RunEvent, type StepStatus, type TrainMetrics } from './events.js';
+import { STEP_IDS, type StepId } from './session.js';
+
+/**
+ * The Run notebook's state, folded from the event log. Pure (no terminal, no clock): the TUI
+ * and the headless `attach` printer both feed it batches of events from `events.jsonl`.
+ * Series and logs are ring buffers so a long run never grows the state without bound.
+ */
+
+export const LOG_CAP = 200;
+export const SERIES_CAP = 240;
+
+export type CellStatus = 'pending' | 'running' | StepStatus;
+
+export interface TaskProgress {
+  task: string;
+  done: number;
+  total: number;
+  unit: string;
+  inFlight: number;
+  errors: number;
+  tokensPerSecond: number | null;
+  /** First sample seen for this task in the current attempt, for the rate and the ETA. */
+  firstT: number;
+  firstDone: number;
+  lastT: number;
+}
+
+export interface LossSeries {
+  /** [step, loss] pairs. */
+  train: [number, number][];
+  eval: [number, number][];
+  last: TrainMetrics;
+}
+
+export interface LogLine {
+  t: number;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+export interface CellState {
+  step: StepId;
+  status: CellStatus;
+  startedAt: number | null;
+  finishedAt: number | null;
+  elapsedMs: number | null;
+  summary: string;
+  error: string | null;
+  tasks: Record<string, TaskProgress>;
+  training: Record<string, LossSeries>;
+  /** Total tokens/s across tasks over time, for the throughput sparkline. */
+  throughput: number[];
+  results: { name: string; path: string; summary: string }[];
+  logs: LogLine[];
+  gpu: { samples: GpuSample[] | null; message?: string } | null;
+}
+
+export interface NotebookState {
+  runId: string | null;
+  runStatus: 'idle' | 'running' | 'done' | 'failed' | 'cancelled';
+  pid: number | null;
+  cells: Record<StepId, CellState>;
+  /** Events folded so far (a cheap change indicator for renderers). */
+  seen: number;
+}
+
+function emptyCell(step: StepId): CellState {
+  return {
+    step,
+    status: 'pending',
+    startedAt: null,
+    finishedAt: null,
+    elapsedMs: null,
+    summary: '',
+    error: null,
+    tasks: {},
+    training: {},
+    throughput: [],
+    results: [],
+    logs: [],
+    gpu: null,
+  };
+}
+
+export function emptyNotebook(): NotebookState {
+  const cells = {} as Record<StepId, CellState>;
+  for (const step of STEP_IDS) cells[step] = emptyCell(step);
+  return { runId: null, runStatus: 'idle', pid: null, cells, seen: 0 };
+}
+
+function capped<T>(items: T[], item: T, cap: number): T[] {
+  const next = items.length >= cap ? items.slice(items.length - cap + 1) : items.slice();
+  next.push(item);
+  return next;
+}
+
+function updateTask(prev: TaskProgress | undefined, e: Extract<RunEvent, { type: 'progress' }>): TaskProgress {
+  // A task whose count went backwards restarted (a new attempt): measure its rate afresh.
+  const restart = !prev || e.done < prev.done;
+  return {
+    task: e.task,
+    done: e.done,
+    total: e.total,
+    unit: e.unit,
+    inFlight: e.inFlight ?? 0,
+    errors: e.errors ?? 0,
+    tokensPerSecond: e.tokensPerSecond ?? null,
+    firstT: restart ? e.t : prev.firstT,
+    firstDone: restart ? e.done : prev.firstDone,
+    lastT: e.t,
+  };
+}
+
+function foldCell(cell: CellState, e: RunEvent): CellState {
+  switch (e.type) {
+    case 'step-start':
+      // A re-run starts the cell over; its earlier output is superseded.
+      return { ...emptyCell(cell.step), status: 'running', startedAt: e.t };
+    case 'progress': {
+      const tasks = { ...cell.tasks, [e.task]: updateTask(cell.tasks[e.task], e) };
+      const total = Object.values(tasks).reduce((sum, t) => sum + (t.tokensPerSecond ?? 0), 0);
+      const throughput = e.tokensPerSecond === undefined ? cell.throughput : capped(cell.throughput, total, SERIES_CAP);
+      return { ...cell, tasks, throughput };
+    }
+    case 'log':
+      return { ...cell, logs: capped(cell.logs, { t: e.t, level: e.level, message: e.message }, LOG_CAP) };
+    case 'train-metrics': {
+      const prev = cell.training[e.task] ?? { train: [], eval: [], last: e.metrics };
+      const m = e.metrics;
+      const series: LossSeries = {
+        train: m.loss === undefined ? prev.train : capped(prev.train, [m.step, m.loss], SERIES_CAP),
+        eval: m.evalLoss === undefined ? prev.eval : capped(prev.eval, [m.step, m.evalLoss], SERIES_CAP),
+        last: { ...prev.last, ...m },
+      };
+      return { ...cell, training: { ...cell.training, [e.task]: series } };
+    }
+    case 'gpu':
+      return { ...cell, gpu: { samples: e.samples, message: e.message } };
+    case 'result': {
+      const results = cell.results.filter((r) => r.name !== e.name);
+      results.push({ name: e.name, path: e.path, summary: e.summary });
+      return { ...cell, results };
+    }
+    case 'summary':
+      return { ...cell, summary: e.text };
+    case 'step-finish':
+      return {
+        ...cell,
+        status: e.status,
+        finishedAt: e.t,
+        elapsedMs: e.elapsedMs,
+        summary: e.summary || cell.summary,
+        error: e.error ?? null,
+      };
+    case 'run-start':
+    case 'run-finish':
+      return cell;
+    default:
+      return assertNever(e, 'run event');
+  }
+}
+
+/** Fold one event. Unknown steps (from a newer runner) are ignored rather than crashing the view. */
+export function reduceNotebook(state: NotebookState, e: RunEvent): NotebookState {
+  const seen = state.seen + 1;
+  if (e.type === 'run-start') {
+    return { ...state, runId: e.runId, runStatus: 'running', pid: e.pid, seen };
+  }
+  if (e.type === 'run-finish') {
+    // A run that ended mid-step leaves that cell as it was cancelled or failed with it.
+    const cells = { ...state.cells };
+    for (const step of STEP_IDS) {
+      if (cells[step].status === 'running') cells[step] = { ...cells[step], status: e.status === 'done' ? 'done' : e.status, finishedAt: e.t };
+    }
+    return { ...state, runStatus: e.status, cells, seen };
+  }
+  const cell = state.cells[e.step];
+  if (!cell) return { ...state, seen };
+  return { ...state, cells: { ...state.cells, [e.step]: foldCell(cell, e) }, seen };
+}
+
+export function applyEvents(state: NotebookState, events: readonly RunEvent[]): NotebookState {
+  return events.reduce(reduceNotebook, state);
+}
+
+/** Seconds left for a task from its observed rate in this attempt; null until it can be told. */
+export function taskEtaSeconds(task: TaskProgress): number | null {
+  const doneSince = task.done - task.firstDone;
+  const dt = (task.lastT - task.firstT) / 1000;
+  if (task.done >= task.total) return 0;
+  if (doneSince <= 0 || dt <= 0) return null;
+  return (task.total - task.done) / (doneSince / dt);
+}
+
+/** Elapsed time of a cell: final when finished, running time against `now` while it runs. */
+export function cellElapsedMs(cell: CellState, now: number): number | null {
+  if (cell.elapsedMs !== null) return cell.elapsedMs;
+  if (cell.startedAt !== null && cell.status === 'running') return Math.max(0, now - cell.startedAt);
+  return null;
+}
+
+export function formatDuration(ms: number | null): string {
+  if (ms === null) return '-';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}

@@ -1,0 +1,149 @@
+import { Box, Text } from 'ink';
+import { useEffect, useState } from 'react';
+import { FormView } from '../components/FormView.js';
+import { ScreenFrame } from '../components/ScreenFrame.js';
+import { Table } from '../components/Table.js';
+import { WizardCells } from '../components/WizardCells.js';
+import type { DataConfig } from '../pipeline/session.js';
+import { sanitizeSessionName } from '../pipeline/store.js';
+import { useApp, type Draft } from '../ui/context.js';
+import { checkDatasetPath, previewDataset, type DatasetPreview } from '../ui/datasetPreview.js';
+import { withSession } from '../ui/draft.js';
+import { useForm, type FormRow } from '../ui/form.js';
+import { useScreenKeys } from '../ui/input.js';
+import { DATA_KEYS, type ActionOf } from '../ui/keymaps.js';
+import { useTheme } from '../ui/theme.js';
+import { sanitizeLine } from '../util/sanitize.js';
+
+const BUILTIN = 'builtin sotu-continuations';
+const FILE = 'file';
+const FIELD_KEYS = ['instruction', 'context', 'response', 'category'] as const;
+const PREVIEW_ROWS = 5;
+
+function parseNumber(text: string, check: (n: number) => boolean): number | null {
+  const n = Number(text.trim());
+  return text.trim() !== '' && Number.isFinite(n) && check(n) ? n : null;
+}
+
+function dataRows(draft: Draft, set: (d: Draft) => void, preview: DatasetPreview | null): FormRow[] {
+  const s = draft.session;
+  const data = s.data;
+  const setData = (patch: Partial<DataConfig>) => set(withSession(draft, { data: { ...data, ...patch } }));
+  const rows: FormRow[] = [];
+  if (draft.isNew) {
+    rows.push({
+      kind: 'text', id: 'name', label: 'session name', value: s.name,
+      apply: (v) => {
+        try {
+          set(withSession(draft, { name: sanitizeSessionName(v) }));
+          return null;
+        } catch (err) {
+          return (err as Error).message;
+        }
+      },
+    });
+  }
+  rows.push({ kind: 'text', id: 'description', label: 'description', value: s.description, apply: (v) => (set(withSession(draft, { description: v })), null) });
+  rows.push({
+    kind: 'choice', id: 'source', label: 'dataset', value: data.source.kind === 'builtin' ? BUILTIN : FILE, options: [BUILTIN, FILE],
+    note: data.source.kind === 'builtin' ? 'instructions derived from the builtin corpus; needs nothing' : undefined,
+    apply: (v) => (setData({ source: v === BUILTIN ? { kind: 'builtin', name: 'sotu-continuations' } : { kind: 'file', path: '' } }), null),
+  });
+  if (data.source.kind === 'file') {
+    const check = checkDatasetPath(data.source.path);
+    rows.push({
+      kind: 'text', id: 'path', label: 'file', value: data.source.path,
+      note: check.ok ? 'found' : check.reason, tone: check.ok ? 'ok' : 'error',
+      apply: (v) => (setData({ source: { kind: 'file', path: v.trim() } }), null),
+    });
+    for (const field of FIELD_KEYS) {
+      const value = data.fields[field];
+      const found = preview?.columns.includes(value);
+      const row: FormRow = preview?.columns.length
+        ? { kind: 'choice', id: `field-${field}`, label: `${field} field`, value, options: preview.columns, note: found ? undefined : 'not in the file', tone: field === 'instruction' || field === 'response' ? 'error' : 'muted', apply: (v) => (setData({ fields: { ...data.fields, [field]: v } }), null) }
+        : { kind: 'text', id: `field-${field}`, label: `${field} field`, value, apply: (v) => (setData({ fields: { ...data.fields, [field]: v.trim() } }), null) };
+      rows.push(row);
+    }
+  }
+  rows.push({
+    kind: 'text', id: 'test', label: 'test fraction', value: String(data.testFraction), note: 'held out for perplexity and answers',
+    apply: (v) => {
+      const n = parseNumber(v, (x) => x > 0 && x < 1);
+      return n === null ? 'test fraction: a number between 0 and 1, e.g. 0.1' : (setData({ testFraction: n }), null);
+    },
+  });
+  rows.push({
+    kind: 'text', id: 'seed', label: 'seed', value: String(s.seed), note: 'every random choice derives from it',
+    apply: (v) => {
+      const n = parseNumber(v, (x) => Number.isInteger(x) && x >= 0);
+      return n === null ? 'seed: a whole number, 0 or more' : (set(withSession(draft, { seed: n })), null);
+    },
+  });
+  rows.push({
+    kind: 'text', id: 'subsample', label: 'subsample', value: data.subsample === undefined ? '' : String(data.subsample), note: 'records to keep (empty: all)',
+    apply: (v) => {
+      if (!v.trim()) return (setData({ subsample: undefined }), null);
+      const n = parseNumber(v, (x) => Number.isInteger(x) && x > 0);
+      return n === null ? 'subsample: a positive whole number, or empty for all records' : (setData({ subsample: n }), null);
+    },
+  });
+  return rows;
+}
+
+/** Reads the preview of the chosen file whenever the path changes. */
+function usePreview(path: string | null): { preview: DatasetPreview | null; error: string | null } {
+  const [state, setState] = useState<{ preview: DatasetPreview | null; error: string | null }>({ preview: null, error: null });
+  useEffect(() => {
+    const check = path === null ? null : checkDatasetPath(path);
+    if (!check?.ok) {
+      setState({ preview: null, error: null });
+      return;
+    }
+    let live = true;
+    previewDataset(check.file, PREVIEW_ROWS).then(
+      (preview) => live && setState({ preview, error: null }),
+      (err: Error) => live && setState({ preview: null, error: `cannot read the file: ${err.message.split('\n')[0]}` }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [path]);
+  return state;
+}
+
+/** Wizard cell 1: which human data, how its fields map, and how it is split. */
+export function Data() {
+  const app = useApp();
+  const theme = useTheme();
+  const draft = app.draft;
+  const source = draft?.session.data.source;
+  const { preview, error } = usePreview(source?.kind === 'file' ? source.path : null);
+  const rows = draft ? dataRows(draft, app.setDraft, preview) : [];
+  const form = useForm(rows, (message) => app.notify(message, 'error'));
+
+  const onAction = (action: ActionOf<typeof DATA_KEYS>) => {
+    if (form.act(action)) return;
+    if (action === 'next') app.replace({ screen: 'models' });
+    else if (action === 'prev') app.notify('Data is the first cell of the wizard');
+  };
+  useScreenKeys(DATA_KEYS, onAction, form.text);
+
+  if (!draft) return <Text>No session is being edited.</Text>;
+  const width = app.size.columns - 2;
+  const fields = draft.session.data.fields;
+  const previewRows = preview?.records.map((r) => FIELD_KEYS.map((f) => (r[fields[f]] === undefined ? '' : String(r[fields[f]])))) ?? [];
+  return (
+    <ScreenFrame title={draft.isNew ? 'New session' : `Edit ${draft.session.name}`} bindings={DATA_KEYS} editing={form.text !== null}>
+      <WizardCells draft={draft} active="data" width={width}>
+        <FormView rows={rows} selected={form.selected} editing={form.editing} width={width - 4} />
+        {error ? <Text color={theme.color.error}>{error}</Text> : null}
+        {preview ? (
+          <Box flexDirection="column" marginTop={1}>
+            <Text color={theme.color.muted}>{`Preview: first ${preview.records.length} records (columns: ${sanitizeLine(preview.columns.join(', '))})`}</Text>
+            <Table columns={[...FIELD_KEYS]} rows={previewRows} width={width - 4} />
+          </Box>
+        ) : null}
+      </WizardCells>
+    </ScreenFrame>
+  );
+}

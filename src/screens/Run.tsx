@@ -1,0 +1,121 @@
+import { Box, Text } from 'ink';
+import { useEffect, useState } from 'react';
+import { CellDetail } from '../components/CellDetail.js';
+import { ScreenFrame } from '../components/ScreenFrame.js';
+import { cellElapsedMs, formatDuration, type CellState } from '../pipeline/notebook.js';
+import { STEP_IDS } from '../pipeline/session.js';
+import { useApp } from '../ui/context.js';
+import { useScreenKeys } from '../ui/input.js';
+import { RUN_KEYS, type ActionOf } from '../ui/keymaps.js';
+import { statusColor, truncate, useTheme } from '../ui/theme.js';
+import { useNow, useRunEvents } from '../ui/useRunEvents.js';
+import { sanitizeLine } from '../util/sanitize.js';
+
+const LOCK_POLL_MS = 1000;
+/** Title, blank lines, key bar and a notice line around the cells. */
+const CHROME_ROWS = 7;
+
+function useRunnerLock(dir: string) {
+  const { readRunnerLock } = useApp().services;
+  const [lock, setLock] = useState(() => readRunnerLock(dir));
+  useEffect(() => {
+    const timer = setInterval(() => setLock(readRunnerLock(dir)), LOCK_POLL_MS);
+    return () => clearInterval(timer);
+  }, [dir, readRunnerLock]);
+  return lock;
+}
+
+function CellLine({ cell, selected, now, width }: { cell: CellState; selected: boolean; now: number; width: number }) {
+  const theme = useTheme();
+  const elapsed = formatDuration(cellElapsedMs(cell, now)).padStart(7);
+  const text = cell.error ? `${cell.summary ? cell.summary + ' ' + theme.glyph.sep + ' ' : ''}${cell.error}` : cell.summary;
+  const head = `${selected ? theme.glyph.pointer : ' '} ${theme.glyph.status[cell.status]} ${cell.step.padEnd(11)}${elapsed}  `;
+  return (
+    <Text wrap="truncate-end">
+      <Text color={selected ? theme.color.accent : statusColor(theme, cell.status)}>{head}</Text>
+      <Text color={cell.error ? theme.color.error : undefined}>{truncate(theme, sanitizeLine(text), Math.max(0, width - head.length))}</Text>
+    </Text>
+  );
+}
+
+/**
+ * The Run notebook: one cell per step, following the session's event log.
+ *
+ * Finished cells are not put in <Static>: Static output is written once above the live area
+ * and can never be re-rendered, selected or reopened, and it would linger when the user moves
+ * to another screen. Interactive cell navigation needs every cell redrawable, so instead the
+ * layout is sized to the viewport: nine one-line cells, and the open cell's detail trimmed to
+ * the rows left.
+ */
+export function Run({ session }: { session: string }) {
+  const app = useApp();
+  const theme = useTheme();
+  const { store, startRun, requestCancel } = app.services;
+  const dir = store.dir(session);
+  const notebook = useRunEvents(dir);
+  const lock = useRunnerLock(dir);
+  const now = useNow(notebook.runStatus === 'running');
+  const [selected, setSelected] = useState(() => {
+    const firstOpen = STEP_IDS.findIndex((s) => notebook.cells[s].status !== 'done');
+    return firstOpen < 0 ? 0 : firstOpen;
+  });
+  const [open, setOpen] = useState(true);
+  const step = STEP_IDS[selected];
+  const running = Boolean(lock?.alive);
+
+  const start = (steps: (typeof STEP_IDS)[number][]) => {
+    if (running) return app.notify(`a run is in progress (pid ${lock?.pid}): wait for it or cancel it with c`, 'error');
+    startRun(store.root, session, { steps }).then(
+      ({ pid }) => app.notify(`started ${steps.length === 1 ? steps[0] : `${steps[0]} and after`} (runner pid ${pid}); leaving the TUI does not stop it`),
+      (err: Error) => app.notify(`could not start the run: ${err.message}`, 'error'),
+    );
+  };
+
+  const onAction = (action: ActionOf<typeof RUN_KEYS>) => {
+    switch (action) {
+      case 'up':
+        return setSelected(Math.max(0, selected - 1));
+      case 'down':
+        return setSelected(Math.min(STEP_IDS.length - 1, selected + 1));
+      case 'open':
+        return setOpen(!open);
+      case 'run':
+        return start([step]);
+      case 'runFrom':
+        return start(STEP_IDS.slice(selected));
+      case 'cancel':
+        if (!running) return app.notify('nothing is running', 'error');
+        return app.confirm(`Cancel the run of ${session}? The current step stops cleanly; finished work is kept.`, () => {
+          if (requestCancel(dir)) app.notify('cancel requested; the runner stops after the requests in flight');
+          else app.notify('the runner had already ended');
+        });
+      case 'results':
+        return app.navigate({ screen: 'results', session });
+      case 'edit':
+        try {
+          app.setDraft({ session: store.load(session), isNew: false });
+          app.navigate({ screen: 'data' });
+        } catch (err) {
+          app.notify((err as Error).message, 'error');
+        }
+        return;
+    }
+  };
+  useScreenKeys(RUN_KEYS, onAction);
+
+  const width = app.size.columns - 2;
+  const runner = running ? `runner pid ${lock?.pid} running` : 'no runner';
+  const detailRows = Math.max(0, app.size.rows - CHROME_ROWS - STEP_IDS.length);
+  return (
+    <ScreenFrame title={`Run ${session}`} subtitle={`${runner} ${theme.glyph.sep} last run ${notebook.runStatus}`} bindings={RUN_KEYS}>
+      <Box flexDirection="column">
+        {STEP_IDS.map((id, i) => (
+          <Box key={id} flexDirection="column">
+            <CellLine cell={notebook.cells[id]} selected={i === selected} now={now} width={width} />
+            {open && i === selected && detailRows > 2 ? <CellDetail cell={notebook.cells[id]} width={width - 4} height={detailRows} /> : null}
+          </Box>
+        ))}
+      </Box>
+    </ScreenFrame>
+  );
+}

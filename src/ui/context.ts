@@ -1,0 +1,80 @@
+import { createContext, useContext } from 'react';
+import type { RunEvent } from '../pipeline/events.js';
+import type { Session, StepId } from '../pipeline/session.js';
+import type { SessionStore } from '../pipeline/store.js';
+import type { Settings } from '../settings.js';
+
+/**
+ * What screens may touch: the session store, the run-control API, settings, and navigation.
+ * Screens never call engines; they go through these, so tests can hand in fakes for process
+ * control and keep the real store on a temp folder.
+ */
+
+export interface BuiltinBase {
+  id: string;
+  family: string;
+  size: 'small' | 'medium' | 'large';
+  tokenizer: string;
+  order: number;
+  description: string;
+}
+
+export interface Services {
+  store: SessionStore;
+  loadSettings(): Settings;
+  saveSettings(patch: Partial<Settings>): Settings;
+  startRun(sessionsDir: string, name: string, opts?: { steps?: StepId[]; retryErrors?: boolean }): Promise<{ pid: number }>;
+  requestCancel(sessionDir: string): boolean;
+  readRunnerLock(sessionDir: string): { pid: number; startedAt: number; alive: boolean } | null;
+  followEvents(file: string, onEvents: (events: RunEvent[]) => void, opts?: { fromStart?: boolean; pollMs?: number }): { close(): void };
+  builtinBases(): BuiltinBase[];
+}
+
+export type Route =
+  | { screen: 'home' }
+  | { screen: 'data' }
+  | { screen: 'models' }
+  | { screen: 'conditions' }
+  | { screen: 'run'; session: string }
+  | { screen: 'results'; session: string }
+  | { screen: 'settings' }
+  | { screen: 'help' };
+
+export type ScreenId = Route['screen'];
+
+/** A session being written by the wizard: new, or an existing one being edited. */
+export interface Draft {
+  session: Session;
+  isNew: boolean;
+}
+
+export interface Notice {
+  text: string;
+  level: 'info' | 'error';
+}
+
+export interface AppApi {
+  services: Services;
+  size: { columns: number; rows: number };
+  navigate(route: Route): void;
+  /** Replace the current route (wizard cells move sideways, not deeper). */
+  replace(route: Route): void;
+  back(): void;
+  confirm(message: string, onYes: () => void): void;
+  notify(text: string, level?: Notice['level']): void;
+  draft: Draft | null;
+  setDraft(next: Draft | null): void;
+  settings: Settings;
+  /** Saves through the settings service and re-themes the UI. */
+  updateSettings(patch: Partial<Settings>): void;
+  /** The folder this TUI was started on (a changed setting applies at the next start). */
+  sessionsDir: string;
+}
+
+export const AppContext = createContext<AppApi | null>(null);
+
+export function useApp(): AppApi {
+  const api = useContext(AppContext);
+  if (!api) throw new Error('useApp outside <App>');
+  return api;
+}

@@ -1,0 +1,58 @@
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { parse as parseCsv } from 'csv-parse';
+import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
+import { detectFormat } from '../pipeline/data/load.js';
+import { readJsonl } from '../util/jsonl.js';
+
+/**
+ * The first few records of a dataset file, for the wizard's preview and field mapping. Values
+ * are returned raw: the table that shows them sanitises every cell.
+ */
+
+export interface DatasetPreview {
+  file: string;
+  columns: string[];
+  records: Record<string, unknown>[];
+}
+
+export type PathCheck = { ok: true; file: string } | { ok: false; reason: string };
+
+export function checkDatasetPath(path: string, cwd = process.cwd()): PathCheck {
+  if (!path.trim()) return { ok: false, reason: 'give the path of a .jsonl, .csv or .parquet file' };
+  const file = resolve(cwd, path);
+  if (!existsSync(file)) return { ok: false, reason: 'no such file' };
+  if (!statSync(file).isFile()) return { ok: false, reason: 'not a file' };
+  try {
+    detectFormat(file);
+  } catch {
+    return { ok: false, reason: 'use a .jsonl, .csv or .parquet file' };
+  }
+  return { ok: true, file };
+}
+
+async function firstRecords(file: string, n: number): Promise<unknown[]> {
+  const out: unknown[] = [];
+  switch (detectFormat(file)) {
+    case 'jsonl':
+      for await (const { value } of readJsonl(file)) {
+        out.push(value);
+        if (out.length >= n) break;
+      }
+      return out;
+    case 'csv': {
+      const delimiter = extname(file).toLowerCase() === '.tsv' ? '\t' : ',';
+      const parser = createReadStream(file).pipe(parseCsv({ columns: true, bom: true, delimiter, relax_column_count: true, skip_empty_lines: true, to: n }));
+      for await (const record of parser as AsyncIterable<unknown>) out.push(record);
+      return out;
+    }
+    case 'parquet':
+      return parquetReadObjects({ file: await asyncBufferFromFile(file), rowEnd: n });
+  }
+}
+
+export async function previewDataset(file: string, n = 5): Promise<DatasetPreview> {
+  const records = (await firstRecords(file, n)).filter((r): r is Record<string, unknown> => r !== null && typeof r === 'object' && !Array.isArray(r));
+  const columns = [...new Set(records.flatMap((r) => Object.keys(r)))];
+  return { file, columns, records };
+}

@@ -1,0 +1,103 @@
+import { key, type KeyBinding } from './keys.js';
+
+/**
+ * Every key the TUI understands, per screen. The root input owner dispatches through these
+ * tables; KeyHints and Help render them.
+ */
+
+const up = key.special('up');
+const down = key.special('down');
+const enter = key.special('return');
+const esc = key.special('escape');
+const tab = key.special('tab');
+const shiftTab = key.special('tab', { shift: true });
+
+const move = [
+  { action: 'up', keys: [up, key.char('k')], help: 'move up', hint: 'move' },
+  { action: 'down', keys: [down, key.char('j')], help: 'move down' },
+] as const satisfies readonly KeyBinding[];
+
+const wizardFlow = [
+  { action: 'next', keys: [tab], help: 'next cell of the wizard', hint: 'next cell' },
+  { action: 'prev', keys: [shiftTab], help: 'previous cell of the wizard' },
+] as const satisfies readonly KeyBinding[];
+
+export const GLOBAL_KEYS = [
+  { action: 'help', keys: [key.char('?')], help: 'show every key binding', hint: 'help' },
+  { action: 'back', keys: [key.char('q'), esc], help: 'go back (quits from the sessions list; a run keeps going)', hint: 'back' },
+  { action: 'quit', keys: [key.ctrl('c')], help: 'quit the TUI (runs keep going)' },
+] as const satisfies readonly KeyBinding[];
+
+export const HOME_KEYS = [
+  ...move,
+  { action: 'open', keys: [enter], help: 'open the session in its Run notebook', hint: 'open' },
+  { action: 'new', keys: [key.char('n')], help: 'new session (the wizard)', hint: 'new' },
+  { action: 'edit', keys: [key.char('e')], help: 'edit the session in the wizard', hint: 'edit' },
+  { action: 'duplicate', keys: [key.char('d')], help: 'duplicate the session under a new name', hint: 'duplicate' },
+  { action: 'delete', keys: [key.char('x'), key.special('delete')], help: 'delete the session (asks first)', hint: 'delete' },
+  { action: 'settings', keys: [key.char('s')], help: 'settings', hint: 'settings' },
+] as const satisfies readonly KeyBinding[];
+
+export const DATA_KEYS = [
+  ...move,
+  { action: 'change', keys: [enter, key.special('space')], help: 'edit or cycle the selected field', hint: 'change' },
+  ...wizardFlow,
+] as const satisfies readonly KeyBinding[];
+
+export const MODELS_KEYS = [
+  ...move,
+  { action: 'change', keys: [enter, key.special('space')], help: 'edit or cycle the selected field', hint: 'change' },
+  { action: 'add', keys: [key.char('a')], help: 'add the model described by the form', hint: 'add' },
+  { action: 'remove', keys: [key.char('x')], help: 'remove the selected model', hint: 'remove' },
+  ...wizardFlow,
+] as const satisfies readonly KeyBinding[];
+
+export const CONDITIONS_KEYS = [
+  ...move,
+  { action: 'change', keys: [enter, key.special('space')], help: 'toggle the condition, or edit the custom mix', hint: 'toggle' },
+  { action: 'save', keys: [key.char('w')], help: 'write the session and open its Run notebook', hint: 'save' },
+  { action: 'prev', keys: [shiftTab], help: 'previous cell of the wizard', hint: 'prev cell' },
+] as const satisfies readonly KeyBinding[];
+
+export const RUN_KEYS = [
+  ...move,
+  { action: 'open', keys: [enter], help: 'open or close the selected cell', hint: 'open' },
+  { action: 'run', keys: [key.char('r')], help: 'run the selected step', hint: 'run' },
+  { action: 'runFrom', keys: [key.char('R')], help: 'run the selected step and every step after it', hint: 'run from here' },
+  { action: 'cancel', keys: [key.char('c')], help: 'cancel the run (asks first)', hint: 'cancel' },
+  { action: 'results', keys: [key.char('v')], help: 'results of the session', hint: 'results' },
+  { action: 'edit', keys: [key.char('e')], help: 'edit the session in the wizard' },
+] as const satisfies readonly KeyBinding[];
+
+export const SETTINGS_KEYS = [
+  ...move,
+  { action: 'change', keys: [enter, key.special('space')], help: 'edit or cycle the selected setting', hint: 'change' },
+  { action: 'add', keys: [key.char('a')], help: 'add an endpoint', hint: 'add endpoint' },
+  { action: 'remove', keys: [key.char('x')], help: 'remove the selected endpoint', hint: 'remove' },
+] as const satisfies readonly KeyBinding[];
+
+export const CONFIRM_KEYS = [
+  { action: 'yes', keys: [key.char('y')], help: 'confirm', hint: 'yes' },
+  { action: 'no', keys: [key.char('n'), esc], help: 'keep things as they are', hint: 'no' },
+] as const satisfies readonly KeyBinding[];
+
+export const TEXT_KEYS = [
+  { action: 'accept', keys: [enter], help: 'accept the text', hint: 'accept' },
+  { action: 'cancel', keys: [esc], help: 'discard the edit', hint: 'cancel' },
+  { action: 'clear', keys: [key.ctrl('u')], help: 'clear the field' },
+] as const satisfies readonly KeyBinding[];
+
+export type ActionOf<T extends readonly KeyBinding[]> = T[number]['action'];
+
+/** The tables the help screen lists, in reading order. */
+export const KEYMAP_SECTIONS: { title: string; bindings: readonly KeyBinding[] }[] = [
+  { title: 'Everywhere', bindings: GLOBAL_KEYS },
+  { title: 'Sessions', bindings: HOME_KEYS },
+  { title: 'Wizard: Data', bindings: DATA_KEYS },
+  { title: 'Wizard: Models', bindings: MODELS_KEYS },
+  { title: 'Wizard: Conditions', bindings: CONDITIONS_KEYS },
+  { title: 'Run notebook', bindings: RUN_KEYS },
+  { title: 'Settings', bindings: SETTINGS_KEYS },
+  { title: 'Confirmations', bindings: CONFIRM_KEYS },
+  { title: 'Text fields', bindings: TEXT_KEYS },
+];

@@ -1,0 +1,52 @@
+import { useEffect, useState } from 'react';
+import type { RunEvent } from '../pipeline/events.js';
+import { applyEvents, emptyNotebook, type NotebookState } from '../pipeline/notebook.js';
+import { sessionPaths } from '../pipeline/paths.js';
+import { useApp } from './context.js';
+
+/** Events are folded in batches at most this often, so live charts redraw a few times a second. */
+export const EVENT_FLUSH_MS = 250;
+
+/**
+ * The Run notebook's one event source: replays the session's `events.jsonl`, then follows it,
+ * folding batches through the pure notebook reducer.
+ */
+export function useRunEvents(sessionDir: string): NotebookState {
+  const { followEvents } = useApp().services;
+  const [state, setState] = useState(emptyNotebook);
+  useEffect(() => {
+    let pending: RunEvent[] = [];
+    let timer: NodeJS.Timeout | null = null;
+    const flush = () => {
+      timer = null;
+      const batch = pending;
+      pending = [];
+      setState((s) => applyEvents(s, batch));
+    };
+    setState(emptyNotebook());
+    const follower = followEvents(
+      sessionPaths(sessionDir).events,
+      (events) => {
+        for (const e of events) pending.push(e);
+        timer ??= setTimeout(flush, EVENT_FLUSH_MS);
+      },
+      { fromStart: true },
+    );
+    return () => {
+      follower.close();
+      if (timer) clearTimeout(timer);
+    };
+  }, [sessionDir, followEvents]);
+  return state;
+}
+
+/** The current time, ticking every `ms` while `active` (elapsed times of running cells). */
+export function useNow(active: boolean, ms = 1000): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(timer);
+  }, [active, ms]);
+  return now;
+}

@@ -1,0 +1,62 @@
+import { cleanup } from 'ink-testing-library';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SessionStore } from '../../src/pipeline/store.js';
+import { renderApp, tempSessionsDir } from './render.js';
+
+const input = (name: string, description: string) => ({
+  version: 1 as const,
+  name,
+  description,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  data: { source: { kind: 'builtin' as const, name: 'sotu-continuations' as const } },
+});
+
+describe('Home', () => {
+  let tmp: ReturnType<typeof tempSessionsDir>;
+  let store: SessionStore;
+  beforeEach(() => {
+    tmp = tempSessionsDir();
+    store = new SessionStore(tmp.dir);
+    store.create(input('alpha', 'first study'));
+  });
+  afterEach(() => {
+    cleanup();
+    tmp.cleanup();
+  });
+
+  it('says how to start when the folder is empty', async () => {
+    store.remove('alpha');
+    const app = await renderApp({ sessionsDir: tmp.dir });
+    expect(app.frame()).toContain('No sessions in this folder yet');
+  });
+
+  it('lists sessions with status and description, and duplicates the selected one', async () => {
+    const app = await renderApp({ sessionsDir: tmp.dir });
+    expect(app.frame()).toMatch(/alpha\s+new\s+just now\s+first study/);
+    await app.press('d');
+    await app.waitFor('Duplicate alpha as: alpha-copy');
+    await app.press('2', '\r');
+    await app.waitFor('alpha-copy2');
+    expect(store.load('alpha-copy2').description).toBe('first study');
+  });
+
+  it('deletes only after confirmation', async () => {
+    const app = await renderApp({ sessionsDir: tmp.dir });
+    await app.press('x');
+    await app.waitFor('Delete session "alpha"');
+    await app.press('n');
+    expect(app.frame()).not.toContain('Delete session');
+    expect(store.exists('alpha')).toBe(true);
+    await app.press('x', 'y');
+    await app.waitFor('deleted alpha');
+    expect(store.exists('alpha')).toBe(false);
+    expect(app.frame()).toContain('No sessions in this folder yet');
+  });
+
+  it('refuses an invalid new session name with a one-line reason', async () => {
+    const app = await renderApp({ sessionsDir: tmp.dir });
+    await app.press('n', '../evil', '\r');
+    await app.waitFor('invalid session name');
+    expect(app.frame()).toContain('Sessions');
+  });
+});

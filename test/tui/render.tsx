@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { render } from 'ink-testing-library';
+import { App, type AppProps } from '../../src/app.js';
+import type { Settings } from '../../src/settings.js';
+import type { BuiltinBase, Services } from '../../src/ui/context.js';
+
+/**
+ * The one way TUI tests render the app: a temp sessions folder, in-memory settings, fake run
+ * control (records what it was asked to do), a chosen terminal size, and keystroke helpers.
+ */
+
+export const KEYS = {
+  up: '\u001B[A',
+  down: '\u001B[B',
+  enter: '\r',
+  escape: '\u001B',
+  tab: '\t',
+  shiftTab: '\u001B[Z',
+  backspace: '\u007F',
+} as const;
+
+export const TEST_BASES: BuiltinBase[] = [
+  { id: 'founders-small', family: 'founders', size: 'small', tokenizer: 'word', order: 3, description: 'founding-era speeches' },
+  { id: 'moderns-small', family: 'moderns', size: 'small', tokenizer: 'bpe', order: 3, description: 'recent speeches' },
+];
+
+export function tempSessionsDir(): { dir: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'baskets-tui-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface RenderOptions extends Partial<AppProps> {
+  sessionsDir: string;
+  columns?: number;
+  rows?: number;
+  services?: Partial<Services>;
+}
+
+export async function renderApp(opts: RenderOptions) {
+  let settings: Settings = { sessionsDir: opts.sessionsDir, theme: 'auto', endpoints: [] };
+  const calls = { starts: [] as { name: string; steps?: string[] }[], cancels: [] as string[] };
+  let lockAlive = false;
+  const services: Partial<Services> = {
+    loadSettings: () => settings,
+    saveSettings: (patch) => (settings = { ...settings, ...patch }),
+    startRun: async (_dir, name, req) => {
+      calls.starts.push({ name, steps: req?.steps });
+      return { pid: 999 };
+    },
+    requestCancel: (dir) => (calls.cancels.push(dir), lockAlive),
+    readRunnerLock: () => (lockAlive ? { pid: 4343, startedAt: 0, alive: true } : null),
+    builtinBases: () => TEST_BASES,
+    ...opts.services,
+  };
+  const { columns = 100, rows = 40, ...props } = opts;
+  const result = render(<App {...props} services={services} env={opts.env ?? {}} />);
+  const setSize = async (c: number, r: number) => {
+    Object.defineProperty(result.stdout, 'columns', { configurable: true, get: () => c });
+    Object.defineProperty(result.stdout, 'rows', { configurable: true, get: () => r });
+    result.stdout.emit('resize');
+    await tick();
+  };
+  await setSize(columns, rows);
+
+  const frame = () => result.lastFrame() ?? '';
+  return {
+    ...result,
+    frame,
+    calls,
+    setSize,
+    setLockAlive: (alive: boolean) => (lockAlive = alive),
+    /** Sends keystrokes one at a time (text as one paste), letting React commit between them. */
+    async press(...keys: string[]) {
+      for (const k of keys) {
+        result.stdin.write(k);
+        await tick();
+      }
+    },
+    async waitFor(text: string | RegExp, timeoutMs = 3000) {
+      const start = Date.now();
+      const found = () => (typeof text === 'string' ? frame().includes(text) : text.test(frame()));
+      while (!found()) {
+        if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${String(text)} in:\n${frame()}`);
+        await tick();
+      }
+    },
+  };
+}
+
+export function tick(ms = 25): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
