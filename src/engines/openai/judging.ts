@@ -50,7 +50,7 @@ export function parseVerdict(text: string): 'A' | 'B' | null {
 export function parseRating(text: string): { quality: number | null; harm: number | null } {
   const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean).slice(0, 2);
   const score = (line: string | undefined) => {
-    const m = line ? /(?:^|[^\d])([1-5])(?:\s*\/\s*5)?(?![\d.])/.exec(line) : null;
+    const m = line ? /(?:^|[^\d.])([1-5])(?:\s*\/\s*5)?(?![\d.])/.exec(line) : null;
     return m ? Number(m[1]) : null;
   };
   const labelled = (re: RegExp) => score(lines.find((l) => re.test(l)));

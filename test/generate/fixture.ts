@@ -1,0 +1,90 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openOpenAIModel, type OpenAIModelOptions } from '../../src/engines/openai/index.js';
+import type { StepEvent } from '../../src/pipeline/events.js';
+import type { Example, SyntheticRecord } from '../../src/pipeline/example.js';
+import { sessionPaths } from '../../src/pipeline/paths.js';
+import { Session, type SessionInput } from '../../src/pipeline/session.js';
+import type { Step, StepContext } from '../../src/pipeline/step.js';
+import { writeFileAtomic } from '../../src/util/atomic.js';
+
+/** The first `n` Dolly records of the shared sample, as the data step would write them. */
+export function dollyExamples(n: number): Example[] {
+  const lines = readFileSync('/work/shared/data/dolly/databricks-dolly-15k-safety-only.jsonl', 'utf8').trim().split('\n');
+  return lines.slice(0, n).map((line, i) => {
+    const r = JSON.parse(line) as Record<string, string>;
+    return { id: String(i), instruction: r.instruction, context: r.context, response: r.response, category: r.category };
+  });
+}
+
+export function openaiSource(id: string, baseUrl: string, model: string, over: Record<string, unknown> = {}) {
+  return {
+    id,
+    family: id,
+    size: 'small' as const,
+    roles: ['source' as const],
+    engine: { engine: 'openai' as const, baseUrls: [baseUrl], model, concurrency: 8, ...over },
+    generation: { temperature: 0.8, topP: 0.95, maxTokens: 24 },
+  };
+}
+
+/** A session dir with its train split written, ready for the generate step. */
+export function makeSession(models: SessionInput['models'], examples: Example[], dir = mkdtempSync(join(tmpdir(), 'baskets-gen-'))) {
+  const session = Session.parse({
+    version: 1,
+    name: 'gen-test',
+    createdAt: '2026-11-25T00:00:00.000Z',
+    seed: 42,
+    data: { source: { kind: 'file', path: 'x.jsonl' } },
+    models,
+  });
+  const paths = sessionPaths(dir);
+  writeFileAtomic(paths.sessionFile, JSON.stringify(session, null, 2));
+  writeFileAtomic(paths.humanTrain, examples.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  return { session, paths, dir };
+}
+
+/** Run a step to its end, resolving session models through the openai engine with `modelOpts`. */
+export async function runStep(
+  step: Step,
+  { session, paths }: { session: Session; paths: ReturnType<typeof sessionPaths> },
+  opts: { retryErrors?: boolean; modelOpts?: OpenAIModelOptions; signal?: AbortSignal } = {},
+): Promise<{ events: StepEvent[]; error?: Error }> {
+  const opened: Array<{ close(): Promise<void> }> = [];
+  const ctx: StepContext = {
+    session,
+    paths,
+    options: { retryErrors: opts.retryErrors ?? false },
+    signal: opts.signal ?? new AbortController().signal,
+    now: Date.now,
+    models: {
+      model: async (id) => {
+        const entry = session.models.find((m) => m.id === id)!;
+        const model = await openOpenAIModel(entry, opts.modelOpts);
+        opened.push(model);
+        return model;
+      },
+      forCondition: () => Promise.reject(new Error('not used by the generate step')),
+    },
+  };
+  const events: StepEvent[] = [];
+  try {
+    for await (const e of step(ctx)) events.push(e);
+    return { events };
+  } catch (err) {
+    return { events, error: err as Error };
+  } finally {
+    await Promise.all(opened.map((m) => m.close()));
+  }
+}
+
+export function readRows(file: string): SyntheticRecord[] {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as SyntheticRecord);
+}

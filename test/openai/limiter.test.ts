@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { AimdLimiter } from '../../src/engines/openai/limiter.js';
+import { retryAfterMs } from '../../src/engines/openai/errors.js';
+import { redactSecrets } from '../../src/engines/openai/secrets.js';
+
+describe('AIMD limiter', () => {
+  it('halves on overload once per window and grows back by about one per window', () => {
+    const l = new AimdLimiter(16);
+    l.onOverload(0, 10);
+    expect(l.limit).toBe(8);
+    l.onOverload(5, 11); // sent before the decrease: same congestion, no second cut
+    expect(l.limit).toBe(8);
+    l.onOverload(12, 20);
+    expect(l.limit).toBe(4);
+    for (let i = 0; i < 5; i++) l.onSuccess(); // 4 + 1/4 + 1/4.25 + … ≈ 5.2
+    expect(l.limit).toBe(5);
+    for (let i = 0; i < 1000; i++) l.onSuccess();
+    expect(l.limit).toBe(16);
+  });
+
+  it('never goes below one', () => {
+    const l = new AimdLimiter(2);
+    for (let t = 0; t < 10; t++) l.onOverload(t * 10, t * 10 + 1);
+    expect(l.limit).toBe(1);
+  });
+});
+
+describe('Retry-After', () => {
+  it('reads seconds, milliseconds and HTTP dates', () => {
+    expect(retryAfterMs(new Headers({ 'retry-after': '1' }))).toBe(1000);
+    expect(retryAfterMs(new Headers({ 'retry-after-ms': '250', 'retry-after': '3' }))).toBe(250);
+    const later = retryAfterMs(new Headers({ 'retry-after': new Date(Date.now() + 5000).toUTCString() }))!;
+    expect(later).toBeGreaterThan(3000);
+    expect(later).toBeLessThanOrEqual(5000);
+    expect(retryAfterMs(new Headers())).toBeUndefined();
+  });
+});
+
+describe('redaction', () => {
+  it('removes the named key and bearer tokens', () => {
+    process.env.BASKETS_TEST_REDACT_KEY = 'canary-abc123-xyz';
+    const text = redactSecrets('bad key canary-abc123-xyz; header Authorization: Bearer other-token-1', 'BASKETS_TEST_REDACT_KEY');
+    expect(text).not.toContain('canary-abc123-xyz');
+    expect(text).not.toContain('other-token-1');
+    expect(text).toContain('Bearer ***');
+    delete process.env.BASKETS_TEST_REDACT_KEY;
+  });
+});
