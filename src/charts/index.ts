@@ -1,0 +1,25 @@
+/** Pure chart functions: data and a pane size in, a string that fits the pane out. */
+export type { ChartOptions } from './options.js';
+export { paint, type Tone } from './palette.js';
+export { charWidth, cleanLabel, displayWidth, formatInterval, formatNumber, pad, truncate, type Align } from './text.js';
+export {
+  heapsChart,
+  lineChart,
+  lossChart,
+  type HeapsFit,
+  type LineChartOptions,
+  type LineSeries,
+  type LossPoint,
+  type Point,
+} from './lines.js';
+export { barChart, type BarChartOptions, type BarRow } from './bars.js';
+export {
+  dangerCounts,
+  dangerSummary,
+  heatGrid,
+  heatGrids,
+  MIN_HEAT_GRID_HEIGHT,
+  type HeatGridData,
+  type HeatGridOptions,
+} from './heatgrid.js';
+export { sparkline, type SparklineOptions } from './sparkline.js';
