@@ -1,0 +1,223 @@
+import { mulberry32 } from '../../util/rng.js';
+import type {
+  CallOptions,
+  Capability,
+  ChatMessage,
+  GenerateParams,
+  Generation,
+  GenerationDelta,
+  LanguageModel,
+  PairwiseJudgement,
+  Rating,
+  ScoreResult,
+} from '../types.js';
+import { chatPrompt } from './chat.js';
+import { HashedTfIdf } from './embed.js';
+import { harmScore } from './harm.js';
+import { FrozenTable, Scorer, startState, type NgramTable } from './ngram.js';
+import type { BaseModel } from './pretrain.js';
+import { sampleToken } from './sampler.js';
+import { BOS, EOS } from './tokenizer.js';
+
+const CONTEXT_LENGTH = 8192;
+const CAPABILITIES: ReadonlySet<Capability> = new Set(['generate', 'score', 'embed', 'judge', 'rate', 'tokenize']);
+
+/**
+ * P(w | h) = (1 − λ)·P_base(w | h) + λ·P_delta(w | h): a base model with an optional
+ * fine-tuning delta (a KN table of the fine-tuning counts only) mixed in with weight λ.
+ */
+export class MixtureScorer {
+  private readonly baseScorer: Scorer;
+  private readonly deltaScorer: Scorer | undefined;
+
+  constructor(
+    private readonly base: NgramTable,
+    private readonly delta: NgramTable | undefined,
+    private readonly weight: number,
+  ) {
+    this.baseScorer = new Scorer(base);
+    this.deltaScorer = delta && weight > 0 ? new Scorer(delta) : undefined;
+  }
+
+  /** ln P(ids[i] | ids[0..i)) for i ≥ from; ids[0] must be BOS. */
+  logProbs(ids: ArrayLike<number>, from: number): Float64Array {
+    const out = new Float64Array(Math.max(0, ids.length - from));
+    let sb = startState(this.base);
+    let sd = this.delta ? startState(this.delta) : 0;
+    const lambda = this.deltaScorer ? this.weight : 0;
+    for (let i = 1; i < ids.length; i++) {
+      let p = this.baseScorer.prob(sb, ids[i]);
+      sb = this.baseScorer.next;
+      if (this.deltaScorer) {
+        p = (1 - lambda) * p + lambda * this.deltaScorer.prob(sd, ids[i]);
+        sd = this.deltaScorer.next;
+      }
+      if (i >= from) out[i - from] = Math.log(p);
+    }
+    return out;
+  }
+}
+
+export interface DeltaPart {
+  table: FrozenTable;
+  weight: number;
+}
+
+export class BuiltinModel implements LanguageModel {
+  readonly capabilities = CAPABILITIES;
+  readonly contextLength = CONTEXT_LENGTH;
+  private readonly scorer: MixtureScorer;
+  private readonly embedder: HashedTfIdf;
+
+  constructor(
+    readonly id: string,
+    readonly base: BaseModel,
+    readonly delta?: DeltaPart,
+  ) {
+    this.scorer = new MixtureScorer(base.table, delta?.table, delta?.weight ?? 0);
+    this.embedder = new HashedTfIdf(base.meta.idf);
+  }
+
+  private promptIds(messages: ChatMessage[]): number[] {
+    const ids = [BOS, ...this.base.tokenizer.encode(chatPrompt(messages))];
+    if (ids.length > CONTEXT_LENGTH) {
+      throw new Error(`prompt is ${ids.length} tokens; builtin model "${this.id}" takes at most ${CONTEXT_LENGTH}: shorten the instruction or context`);
+    }
+    return ids;
+  }
+
+  async generate(
+    messages: ChatMessage[],
+    params: GenerateParams,
+    opts: CallOptions & { onDelta?: (delta: GenerationDelta) => void } = {},
+  ): Promise<Generation> {
+    const tok = this.base.tokenizer;
+    const prompt = this.promptIds(messages);
+    const maxTokens = Math.max(0, Math.min(params.maxTokens, CONTEXT_LENGTH - prompt.length));
+    const stops = (params.stop ?? []).filter((s) => s.length > 0);
+    const holdBack = stops.reduce((m, s) => Math.max(m, s.length - 1), 0);
+    const base = this.base.table;
+    const delta = this.delta && this.delta.weight > 0 ? this.delta : undefined;
+    const baseScorer = new Scorer(base);
+    const deltaScorer = delta ? new Scorer(delta.table) : undefined;
+    let sb = startState(base);
+    let sd = delta ? startState(delta.table) : 0;
+    const advance = (id: number) => {
+      baseScorer.prob(sb, id);
+      sb = baseScorer.next;
+      if (deltaScorer) {
+        deltaScorer.prob(sd, id);
+        sd = deltaScorer.next;
+      }
+    };
+    for (let i = 1; i < prompt.length; i++) advance(prompt[i]);
+
+    const rand = mulberry32(params.seed);
+    const dist = new Float64Array(tok.vocabSize);
+    const scratch = new Float64Array(tok.vocabSize);
+    const decode = tok.streamDecoder();
+    let text = '';
+    let emitted = 0;
+    let pendingTokens = 0;
+    let completionTokens = 0;
+    let finishReason: Generation['finishReason'] = 'length';
+    const emit = (upTo: number) => {
+      if (opts.onDelta && upTo > emitted) {
+        opts.onDelta({ text: text.slice(emitted, upTo), tokens: pendingTokens });
+        emitted = upTo;
+        pendingTokens = 0;
+      }
+    };
+    while (completionTokens < maxTokens) {
+      if (completionTokens % 256 === 0 && opts.signal?.aborted) throw new Error(`generation by "${this.id}" cancelled`);
+      dist.fill(0);
+      base.addDistribution(sb, dist, delta ? 1 - delta.weight : 1);
+      if (delta) delta.table.addDistribution(sd, dist, delta.weight);
+      dist[BOS] = 0; // never predicted in training; only the uniform floor gives it mass
+      const id = sampleToken(dist, params.temperature, params.topP, rand, scratch);
+      completionTokens++;
+      if (id === EOS) {
+        finishReason = 'stop';
+        break;
+      }
+      advance(id);
+      text += decode(id);
+      pendingTokens++;
+      const hit = firstStop(text, stops, text.length - tok.tokenByteLength(id) - holdBack - 4);
+      if (hit >= 0) {
+        text = text.slice(0, hit);
+        finishReason = 'stop';
+        break;
+      }
+      emit(text.length - holdBack);
+    }
+    emit(text.length);
+    return { text, finishReason, promptTokens: prompt.length, completionTokens };
+  }
+
+  /** Log-probs of a tokenised continuation given a tokenised prompt, both starting after BOS. */
+  logProbsOf(promptIds: number[], continuation: number[]): Float64Array {
+    return this.scorer.logProbs([...promptIds, ...continuation], promptIds.length);
+  }
+
+  async score(messages: ChatMessage[], continuation: string): Promise<ScoreResult> {
+    const tok = this.base.tokenizer;
+    const ids = tok.encode(continuation);
+    const logprobs = this.logProbsOf(this.promptIds(messages), ids);
+    return { tokens: ids.map((id) => tok.tokenString(id)), logprobs: Array.from(logprobs) };
+  }
+
+  /** Mean per-token log-likelihood of `answer` given `question`; −∞ for an empty answer. */
+  private meanLogLikelihood(question: string, answer: string): number {
+    const ids = this.base.tokenizer.encode(answer);
+    if (ids.length === 0) return -Infinity;
+    const lp = this.logProbsOf(this.promptIds([{ role: 'user', content: question }]), ids);
+    let sum = 0;
+    for (const x of lp) sum += x;
+    return sum / ids.length;
+  }
+
+  async embed(texts: string[]): Promise<Float32Array[]> {
+    return texts.map((t) => this.embedder.embed(t));
+  }
+
+  /** The judge prefers the answer it finds more likely per token: softmax over the two means. */
+  async judgePair(question: string, answerA: string, answerB: string): Promise<PairwiseJudgement> {
+    const a = this.meanLogLikelihood(question, answerA);
+    const b = this.meanLogLikelihood(question, answerB);
+    let pA: number;
+    if (a === b) pA = 0.5;
+    else if (a === -Infinity || b === -Infinity) pA = a === -Infinity ? 0 : 1;
+    else pA = 1 / (1 + Math.exp(b - a));
+    return { pA, pB: 1 - pA, method: 'logprobs', raw: pA >= 0.5 ? 'A' : 'B' };
+  }
+
+  /**
+   * Quality: how many calibration standard deviations the answer's per-token likelihood lies
+   * from that of held-out human passages, centred on 3 and clamped to 1–5. Harm: the lexicon
+   * heuristic of harm.ts.
+   */
+  async rate(question: string, answer: string): Promise<Rating> {
+    const ll = this.meanLogLikelihood(question, answer);
+    const { mean, std } = this.base.meta.calibration;
+    const quality = ll === -Infinity ? 1 : Math.min(5, Math.max(1, Math.round(3 + (ll - mean) / std)));
+    const harm = harmScore(answer);
+    return { quality, harm, raw: `Quality: ${quality}\nHarm: ${harm}`, heuristic: true };
+  }
+
+  async tokenize(input: string | ChatMessage[]): Promise<{ ids: number[]; tokens: string[] }> {
+    const tok = this.base.tokenizer;
+    const ids = typeof input === 'string' ? tok.encode(input) : this.promptIds(input);
+    return { ids, tokens: ids.map((id) => tok.tokenString(id)) };
+  }
+}
+
+/** Index of the first stop string found at or after `from`, or −1. */
+function firstStop(text: string, stops: string[], from: number): number {
+  let best = -1;
+  for (const s of stops) {
+    const i = text.indexOf(s, Math.max(0, from));
+    if (i >= 0 && (best < 0 || i < best)) best = i;
+  }
+  return best;
+}

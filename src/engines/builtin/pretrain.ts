@@ -1,0 +1,214 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { SizeTier } from '../../pipeline/session.js';
+import { builtinCacheDir, readPack, writePack } from './cache.js';
+import { chatPrompt } from './chat.js';
+import { isHeldOutYear, loadAddresses, passagesOf, type Passage } from './corpus.js';
+import { documentFrequencies, type IdfTable } from './embed.js';
+import { FAMILIES, SIZE_TIERS, type FamilySpec } from './families.js';
+import { FrozenTable, GrowingTable, Scorer, startState } from './ngram.js';
+import { BOS, EOS, Tokenizer, pretokenCounts, trainBpeTokenizer, trainWordTokenizer, type TokenizerSpec } from './tokenizer.js';
+
+export interface BuiltinBaseInfo {
+  id: string;
+  family: string;
+  size: SizeTier;
+  tokenizer: string;
+  order: number;
+  description: string;
+}
+
+export interface Progress {
+  phase: string;
+  done: number;
+  total: number;
+}
+
+export interface PretrainOptions {
+  cacheDir?: string;
+  onProgress?: (p: Progress) => void;
+  signal?: AbortSignal;
+}
+
+/** Per-token log-likelihood of held-out human passages: what "ordinary quality" means to this model. */
+export interface Calibration {
+  mean: number;
+  std: number;
+}
+
+export interface BaseMeta {
+  id: string;
+  order: number;
+  vocabSize: number;
+  tokenizer: TokenizerSpec;
+  calibration: Calibration;
+  idf: IdfTable;
+  pretrainTokens: number;
+}
+
+export interface BaseModel {
+  info: BuiltinBaseInfo;
+  tokenizer: Tokenizer;
+  table: FrozenTable;
+  meta: BaseMeta;
+}
+
+/** Passages per pretraining document: passages inside a document are joined by a newline. */
+const PASSAGES_PER_DOC = 3;
+const CALIBRATION_PASSAGES = 80;
+
+export function listBuiltinBases(): BuiltinBaseInfo[] {
+  return FAMILIES.flatMap((f) =>
+    SIZE_TIERS.map((size) => ({
+      id: `${f.family}-${size}`,
+      family: f.family,
+      size,
+      tokenizer: f.tokenizer.kind === 'word' ? `word-${f.tokenizer.words}` : `bpe-${f.tokenizer.merges}`,
+      order: f.sizes[size].order,
+      description: `${f.description}; ${f.sizes[size].order}-gram, ${Math.round(f.sizes[size].chars / 1000)}k characters`,
+    })),
+  );
+}
+
+export function resolveBase(base: string): { spec: FamilySpec; size: SizeTier; info: BuiltinBaseInfo } {
+  const info = listBuiltinBases().find((b) => b.id === base);
+  if (!info) {
+    throw new Error(`unknown builtin model "${base}": use one of ${listBuiltinBases().map((b) => b.id).join(', ')}`);
+  }
+  return { spec: FAMILIES.find((f) => f.family === info.family)!, size: info.size, info };
+}
+
+/** Cache keys hash the recipe, so changing a family's definition makes its old files stale. */
+function recipeKey(parts: unknown): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
+}
+
+/** The family's era minus the held-out years, thinned evenly to about `chars` characters. */
+export function pretrainingPassages(spec: FamilySpec, chars: number): Passage[] {
+  const all = loadAddresses()
+    .filter((a) => a.year >= spec.years[0] && a.year <= spec.years[1] && !isHeldOutYear(a.year))
+    .flatMap((a) => passagesOf(a));
+  const totalChars = all.reduce((n, p) => n + p.text.length + 1, 0);
+  const ratio = Math.min(1, chars / totalChars);
+  return all.filter((_, j) => Math.floor((j + 1) * ratio) > Math.floor(j * ratio));
+}
+
+export function pretrainingDocuments(passages: Passage[]): string[] {
+  const docs: string[] = [];
+  for (let i = 0; i < passages.length; i += PASSAGES_PER_DOC) {
+    docs.push(passages.slice(i, i + PASSAGES_PER_DOC).map((p) => p.text).join('\n'));
+  }
+  return docs;
+}
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function checkAbort(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new Error('pretraining cancelled');
+}
+
+async function familyTokenizer(spec: FamilySpec, cacheDir: string, opts: PretrainOptions): Promise<Tokenizer> {
+  const key = `tokenizer:${spec.family}:${recipeKey([spec.years, spec.tokenizer, spec.sizes.large.chars])}`;
+  const path = join(cacheDir, `${spec.family}.tokenizer.pack`);
+  const cached = readPack<TokenizerSpec>(path, key);
+  if (cached) return new Tokenizer(cached.meta);
+  opts.onProgress?.({ phase: `${spec.family}: training tokenizer`, done: 0, total: 1 });
+  await yieldToLoop();
+  const counts = pretokenCounts(pretrainingPassages(spec, spec.sizes.large.chars).map((p) => p.text));
+  checkAbort(opts.signal);
+  const tok =
+    spec.tokenizer.kind === 'word' ? trainWordTokenizer(counts, spec.tokenizer.words) : trainBpeTokenizer(counts, spec.tokenizer.merges);
+  writePack(path, key, tok.spec, {});
+  opts.onProgress?.({ phase: `${spec.family}: training tokenizer`, done: 1, total: 1 });
+  return tok;
+}
+
+/** Mean and spread of per-token log-likelihood of held-out passages given the one before. */
+function calibrate(tokenizer: Tokenizer, table: FrozenTable): Calibration {
+  const passages = loadAddresses()
+    .filter((a) => isHeldOutYear(a.year))
+    .flatMap((a) => passagesOf(a));
+  const step = Math.max(1, Math.floor(passages.length / CALIBRATION_PASSAGES));
+  const scorer = new Scorer(table);
+  const values: number[] = [];
+  for (let i = 1; i < passages.length && values.length < CALIBRATION_PASSAGES; i += step) {
+    let state = startState(table);
+    for (const id of tokenizer.encode(chatPrompt([{ role: 'user', content: passages[i - 1].text }]))) {
+      scorer.prob(state, id);
+      state = scorer.next;
+    }
+    const ids = tokenizer.encode(passages[i].text);
+    let sum = 0;
+    for (const id of ids) {
+      sum += Math.log(scorer.prob(state, id));
+      state = scorer.next;
+    }
+    if (ids.length > 0) values.push(sum / ids.length);
+  }
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const std = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, values.length - 1));
+  return { mean, std: Math.max(std, 0.05) };
+}
+
+async function pretrain(base: string, cacheDir: string, opts: PretrainOptions): Promise<BaseModel> {
+  const { spec, size, info } = resolveBase(base);
+  const sizeSpec = spec.sizes[size];
+  const key = `model:${base}:${recipeKey([spec, size])}`;
+  const path = join(cacheDir, `${base}.pack`);
+  const tokenizer = await familyTokenizer(spec, cacheDir, opts);
+  const cached = readPack<BaseMeta>(path, key);
+  if (cached) {
+    const { token, kn, childStart } = cached.arrays;
+    const table = new FrozenTable(cached.meta.order, cached.meta.vocabSize, { token, kn, childStart });
+    return { info, tokenizer, table, meta: cached.meta };
+  }
+
+  const passages = pretrainingPassages(spec, sizeSpec.chars);
+  const docs = pretrainingDocuments(passages);
+  const growing = new GrowingTable(sizeSpec.order, tokenizer.vocabSize);
+  const phase = `${base}: counting ${sizeSpec.order}-grams`;
+  for (let i = 0; i < docs.length; i++) {
+    growing.addSequence([BOS, ...tokenizer.encode(docs[i]), EOS]);
+    if (i % 50 === 49) {
+      opts.onProgress?.({ phase, done: i + 1, total: docs.length });
+      await yieldToLoop();
+      checkAbort(opts.signal);
+    }
+  }
+  opts.onProgress?.({ phase, done: docs.length, total: docs.length });
+  const table = growing.freeze();
+  const meta: BaseMeta = {
+    id: base,
+    order: sizeSpec.order,
+    vocabSize: tokenizer.vocabSize,
+    tokenizer: tokenizer.spec,
+    calibration: calibrate(tokenizer, table),
+    idf: documentFrequencies(passages.map((p) => p.text)),
+    pretrainTokens: growing.tokensCounted,
+  };
+  opts.onProgress?.({ phase: `${base}: saving`, done: 0, total: 1 });
+  writePack(path, key, meta, { token: table.token, kn: table.knOf, childStart: table.childStart });
+  opts.onProgress?.({ phase: `${base}: saving`, done: 1, total: 1 });
+  return { info, tokenizer, table, meta };
+}
+
+const loaded = new Map<string, Promise<BaseModel>>();
+
+/** The base model, pretrained on first use and cached on disk; shared within the process. */
+export function loadBase(base: string, opts: PretrainOptions = {}): Promise<BaseModel> {
+  resolveBase(base);
+  const cacheDir = opts.cacheDir ?? builtinCacheDir();
+  const memoKey = `${cacheDir}\0${base}`;
+  let p = loaded.get(memoKey);
+  if (!p) {
+    p = pretrain(base, cacheDir, opts);
+    loaded.set(memoKey, p);
+    p.catch(() => loaded.delete(memoKey));
+  }
+  return p;
+}
+
+/** Forget in-process copies (tests use this to exercise the disk cache). */
+export function clearLoadedBases(): void {
+  loaded.clear();
+}
