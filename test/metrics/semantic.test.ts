@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { symmetricEigenvalues } from '../../src/metrics/eigen.js';
+import { meanPairwiseCosineDistance, unitRows, vendiScore } from '../../src/metrics/semantic.js';
+import { mulberry32 } from '../../src/util/rng.js';
+
+const X = [[1, 2, 0, -1], [0.5, -1, 2, 0], [3, 0, 0, 1], [1, 1, 1, 1], [-2, 0.5, 0, 1], [0, 0, 1, -3]];
+
+describe('Jacobi eigenvalues', () => {
+  it('finds the eigenvalues of a known symmetric matrix', () => {
+    // [[2,1],[1,2]] has eigenvalues 1 and 3; diag stays as is.
+    const e = Array.from(symmetricEigenvalues(Float64Array.from([2, 1, 1, 2]), 2)).sort();
+    expect(e[0]).toBeCloseTo(1, 14);
+    expect(e[1]).toBeCloseTo(3, 14);
+  });
+});
+
+describe('mean pairwise cosine distance', () => {
+  it('equals numpy: 1 − mean of the upper triangle of the cosine matrix', () => {
+    // numpy 1.24: U = X/‖X‖; K = U·Uᵀ; 1 − K[triu(1)].mean()
+    expect(meanPairwiseCosineDistance(unitRows(X)).value).toBeCloseTo(1.0161461121666755, 13);
+  });
+  it('is 0 for identical directions, 1 for orthogonal ones, undefined below two vectors', () => {
+    expect(meanPairwiseCosineDistance(unitRows([[1, 2], [2, 4], [0.5, 1]])).value).toBeCloseTo(0, 14);
+    expect(meanPairwiseCosineDistance(unitRows([[1, 0, 0], [0, 3, 0], [0, 0, 2]])).value).toBeCloseTo(1, 14);
+    expect(meanPairwiseCosineDistance(unitRows([[1, 0]])).value).toBeNull();
+  });
+  it('leaves zero vectors out and counts them', () => {
+    const u = unitRows([[1, 0], [0, 0], [0, 1]]);
+    expect(u.zeroVectors).toBe(1);
+    expect(meanPairwiseCosineDistance(u).value).toBeCloseTo(1, 14);
+  });
+  it('refuses vectors of different dimensions', () => {
+    expect(() => unitRows([[1, 0], [1, 0, 0]])).toThrow(/dimensions/);
+  });
+});
+
+describe('Vendi score', () => {
+  it('is 1 for identical vectors and n for orthogonal ones', () => {
+    expect(vendiScore(unitRows(Array(5).fill([0.3, -1, 2]))).value).toBeCloseTo(1, 10);
+    const eye = Array.from({ length: 4 }, (_, i) => Array.from({ length: 4 }, (_, j) => (i === j ? 1 : 0)));
+    expect(vendiScore(unitRows(eye)).value).toBeCloseTo(4, 12);
+  });
+  it('equals numpy eigvalsh on K/n', () => {
+    // numpy 1.24: w = eigvalsh(K/n); exp(−Σ w ln w) over w > 0
+    expect(vendiScore(unitRows(X)).value).toBeCloseTo(3.7244912496779734, 12);
+  });
+  it('gives the same value in the dual (d×d) and primal (n×n) forms', () => {
+    const r = mulberry32(5);
+    const vs = Array.from({ length: 40 }, () => Float32Array.from({ length: 12 }, () => r() - 0.5));
+    const u = unitRows(vs);
+    expect(vendiScore(u, 'dual').value).toBeCloseTo(vendiScore(u, 'primal').value!, 10);
+    expect(vendiScore(unitRows(X), 'dual').value).toBeCloseTo(3.7244912496779734, 12);
+  });
+  it('is undefined without non-zero vectors', () => {
+    expect(vendiScore(unitRows([[0, 0]])).value).toBeNull();
+  });
+});
