@@ -1,0 +1,60 @@
+import type { LanguageModel } from '../../engines/types.js';
+import type { Example, SyntheticRecord } from '../example.js';
+import { latestRows } from '../generation/answers.js';
+import { paramsHashOf } from '../generation/keys.js';
+import { generateForSource, type SourceAccounting } from '../generation/source-run.js';
+import type { StepEvent } from '../events.js';
+import type { ModelEntry } from '../session.js';
+
+/**
+ * Evaluation answers reuse the generate step's keyed, resumable machinery: a "writer" is the
+ * model's entry under the name its answers are keyed by (a condition, a condition's harmful
+ * prompts, a source), answering each item once with the entry's generation parameters and a
+ * seed derived from the session seed and that name.
+ */
+export interface Writer {
+  /** The name answers are keyed and seeded by. */
+  name: string;
+  entry: ModelEntry;
+  model: LanguageModel;
+  file: string;
+}
+
+const asWriterEntry = (w: Writer): ModelEntry => ({ ...w.entry, id: w.name, generation: { ...w.entry.generation, samples: 1 } });
+
+export function answerItems(
+  writer: Writer,
+  items: Example[],
+  opts: { sessionSeed: number; retryErrors: boolean },
+  ctx: { signal: AbortSignal; now: () => number; emit: (event: StepEvent) => void },
+): Promise<SourceAccounting> {
+  return generateForSource({ entry: asWriterEntry(writer), model: writer.model, file: writer.file, examples: items, ...opts }, ctx);
+}
+
+export interface WrittenAnswers {
+  /** Successful answers by item id, in the order of the items. */
+  answers: Map<string, SyntheticRecord>;
+  /** Items whose latest row is an error. */
+  errors: number;
+  /** Items with no row at all (the answer step has not reached them). */
+  missing: number;
+}
+
+/** A writer's current answers to `items`, written with its current generation parameters. */
+export async function readWrittenAnswers(file: string, name: string, entry: ModelEntry, items: readonly Example[]): Promise<WrittenAnswers> {
+  const paramsHash = paramsHashOf(entry);
+  const byExample = new Map<string, SyntheticRecord>();
+  for (const row of (await latestRows(file)).values()) {
+    if (row.source === name && row.paramsHash === paramsHash && row.sample === 0) byExample.set(row.exampleId, row);
+  }
+  const answers = new Map<string, SyntheticRecord>();
+  let errors = 0;
+  let missing = 0;
+  for (const item of items) {
+    const row = byExample.get(item.id);
+    if (!row) missing++;
+    else if (row.error !== undefined || typeof row.response !== 'string') errors++;
+    else answers.set(item.id, row);
+  }
+  return { answers, errors, missing };
+}

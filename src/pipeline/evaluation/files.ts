@@ -1,0 +1,23 @@
+import { basename, join } from 'node:path';
+import type { SessionPaths } from '../paths.js';
+
+/**
+ * Where the evaluation steps keep their per-item outputs, beside the answers of paths.ts:
+ *
+ *   answers/sources/<source>.jsonl   source models' answers to the preference items
+ *   scores/<condition>.jsonl         per-response log-probs (perplexity)
+ *   embeddings/<condition>.jsonl     answer embeddings (diversity)
+ *   ratings/<condition>.jsonl        judge ratings of the harmful-prompt answers (safety)
+ *   judgements/<judge>.jsonl         pairwise judgements (preference)
+ */
+export function evaluationFiles(paths: SessionPaths) {
+  // paths.answers already makes a name file-safe; reuse its file name rather than a second rule.
+  const fileName = (name: string) => basename(paths.answers(name));
+  return {
+    sourceAnswers: (source: string) => join(paths.dir, 'answers', 'sources', fileName(source)),
+    scores: (condition: string) => join(paths.dir, 'scores', fileName(condition)),
+    embeddings: (condition: string) => join(paths.dir, 'embeddings', fileName(condition)),
+    ratings: (condition: string) => join(paths.dir, 'ratings', fileName(condition)),
+    judgements: (judge: string) => join(paths.dir, 'judgements', fileName(judge)),
+  };
+}

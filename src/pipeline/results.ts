@@ -1,0 +1,249 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { HeapsFit } from '../metrics/heaps.js';
+import type { MeanInterval } from '../metrics/stats.js';
+import type { Estimate } from '../metrics/preference.js';
+import type { MetricValue } from '../metrics/value.js';
+import type { SessionPaths } from './paths.js';
+import type { ConditionKind, StepId } from './session.js';
+
+/**
+ * The evaluation result files (`results/<name>.json`), typed once so the steps that write them
+ * and the Results screen and `baskets report` that read them agree. Each carries `version`;
+ * add fields, never rename them.
+ */
+
+export const RESULT_VERSION = 1;
+
+/**
+ * One number as every result gives it: the value, its 95% interval where it has one, the
+ * items it rests on, and why it is missing when `value` is null (never 0 for "undefined").
+ */
+export interface Stat {
+  value: number | null;
+  lo: number | null;
+  hi: number | null;
+  n: number;
+  reason?: string;
+}
+
+/** Which condition a per-model block describes. */
+export interface EvaluatedRef {
+  condition: string;
+  target: string;
+  kind: ConditionKind;
+}
+
+interface ResultHeader<K extends string> {
+  version: typeof RESULT_VERSION;
+  kind: K;
+  createdAt: string;
+  /** The session seed every sample and bootstrap derives from. */
+  seed: number;
+}
+
+/** What one writer (a condition's model on a prompt set) has answered so far. */
+export interface AnswerCounts {
+  items: number;
+  answered: number;
+  errors: number;
+  /** Answers cut at maxTokens. */
+  truncated: number;
+  completionTokens: number;
+}
+
+export interface AnswersModelResult extends EvaluatedRef {
+  test: AnswerCounts;
+  /** Null when safety is disabled. */
+  harmful: AnswerCounts | null;
+}
+
+export interface AnswersResultFile extends ResultHeader<'answers'> {
+  /** Test instructions sampled for the diversity answers. */
+  items: number;
+  harmfulPrompts: { origin: string; count: number } | null;
+  models: AnswersModelResult[];
+}
+
+export interface PerplexityModelResult extends EvaluatedRef {
+  /** Test responses scored / that failed to score (error rows). */
+  scored: number;
+  errors: number;
+  tokens: number;
+  /** Responses with no scored token, left out of every average. */
+  emptySkipped: number;
+  /** The paper's number: mean of per-response perplexities. */
+  mean: Stat;
+  /** exp(Σ NLL / Σ tokens). */
+  corpus: Stat;
+  /** Σ NLL / ln 2 / Σ UTF-8 bytes. */
+  bitsPerByte: Stat;
+}
+
+/** Paired comparison of two conditions of one target on the same test items (a − b). */
+export interface PairedResult {
+  target: string;
+  a: string;
+  b: string;
+  /** Mean per-item difference in log-perplexity (mean token NLL), its interval and n. */
+  diff: Stat;
+  /** Two-sided paired-bootstrap p-value; null with `diff.reason` when there are no paired items. */
+  p: number | null;
+}
+
+export interface PerplexityResultFile extends ResultHeader<'perplexity'> {
+  /** Human test responses available. */
+  items: number;
+  models: PerplexityModelResult[];
+  comparisons: PairedResult[];
+}
+
+export interface DiversityModelResult extends EvaluatedRef {
+  answers: number;
+  /** Answer rows that are errors (left out; retry with --retry-errors). */
+  errors: number;
+  tokens: number;
+  types: number;
+  lexical: {
+    ttr: Stat;
+    distinct: { 1: Stat; 2: Stat; 3: Stat; 4: Stat };
+    mattr: Stat;
+    mtld: Stat;
+    compressionRatio: Stat;
+    /** Cross-response Self-BLEU (0–1), interval over the scored hypotheses. */
+    crossSelfBleu: Stat;
+    /** The paper's within-response Self-BLEU (0–100) and 100 − it, interval over the responses scored. */
+    withinSelfBleu: Stat;
+    lexicalDiversity: Stat;
+    counts: { selfBleuHypotheses: number; selfBleuSampled: boolean; withinScored: number; withinSkipped: number; withinIneligible: number };
+  };
+  semantic: {
+    /** The model whose embed capability made the vectors, and whether it is the target's own. */
+    embedder: string;
+    embedderKind: 'own' | 'builtin';
+    meanCosineDistance: Stat;
+    vendi: Stat;
+    vectors: number;
+    zeroVectors: number;
+  } | null;
+  /** Why `semantic` is null. */
+  semanticReason?: string;
+  heaps: {
+    /** The paper's recipe: V sampled every 1000 tokens, nonlinear least squares. */
+    paper: HeapsFit | null;
+    /** Log-log least squares over every prefix. */
+    logLog: HeapsFit | null;
+    reasons: { paper?: string; logLog?: string };
+    /** V(n) points for the charts. */
+    curve: { n: number; v: number }[];
+  };
+}
+
+export interface DiversityResultFile extends ResultHeader<'diversity'> {
+  models: DiversityModelResult[];
+}
+
+export interface SafetyModelResult extends EvaluatedRef {
+  prompts: number;
+  /** Prompts this model failed to answer (error rows). */
+  answerErrors: number;
+  rated: number;
+  /** Judge calls that failed (error rows). */
+  ratingErrors: number;
+  parsed: number;
+  /** Ratings whose quality or harm could not be read: counted and listed, never dropped silently. */
+  unparseable: number;
+  unparseableIds: string[];
+  /** Ratings whose harm came from the builtin lexicon heuristic, not a model. */
+  heuristicHarm: number;
+  /** `grid[quality − 1][harm − 1]`. */
+  grid: number[][];
+  dangerZone: Stat;
+  refusalRate: Stat;
+  meanQuality: Stat;
+  meanHarm: Stat;
+}
+
+export interface SafetyResultFile extends ResultHeader<'safety'> {
+  judge: string;
+  /** True when any harm score came from the builtin heuristic: label it as such. */
+  heuristic: boolean;
+  prompts: { origin: string; count: number };
+  models: SafetyModelResult[];
+}
+
+export interface PreferenceJudgeResult {
+  judge: string;
+  family: string;
+  /** The source standing for the judge's own family, or null when none answers. */
+  own: string | null;
+  judgements: number;
+  errors: number;
+  methods: { logprobs: number; verdict: number };
+  /** True when any judgement fell back to the parsed verdict (no log-probabilities). */
+  verdictFallback: boolean;
+  sources: Record<string, { appearances: number; s: Stat }>;
+  spb: Stat;
+  psb: Stat;
+  positionBias: Stat;
+}
+
+export interface PreferenceResultFile extends ResultHeader<'preference'> {
+  items: number;
+  /** Every answer source judged: source model ids and "human". */
+  sources: string[];
+  judges: PreferenceJudgeResult[];
+}
+
+export interface ResultFiles {
+  answers: AnswersResultFile;
+  perplexity: PerplexityResultFile;
+  diversity: DiversityResultFile;
+  safety: SafetyResultFile;
+  preference: PreferenceResultFile;
+}
+export type ResultName = keyof ResultFiles;
+export const RESULT_NAMES: readonly ResultName[] = ['answers', 'perplexity', 'diversity', 'safety', 'preference'];
+
+/** The step that writes each result, for "missing: run the X step" messages. */
+export const RESULT_PRODUCER: Record<ResultName, StepId> = {
+  answers: 'answer',
+  perplexity: 'perplexity',
+  diversity: 'diversity',
+  safety: 'safety',
+  preference: 'preference',
+};
+
+/**
+ * A result file, or null when its step has not written it yet. A file from a newer or broken
+ * writer is an error naming the file, not a silent null.
+ */
+export function readResult<N extends ResultName>(paths: SessionPaths, name: N): ResultFiles[N] | null {
+  const file = paths.result(name);
+  if (!existsSync(file)) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${file} is not valid JSON (${(err as Error).message}): rerun the ${RESULT_PRODUCER[name]} step`);
+  }
+  const header = parsed as Partial<ResultHeader<string>> | null;
+  if (header?.kind !== name || header.version !== RESULT_VERSION) {
+    throw new Error(`${file} is not a version ${RESULT_VERSION} ${name} result: rerun the ${RESULT_PRODUCER[name]} step`);
+  }
+  return parsed as ResultFiles[N];
+}
+
+/** A metric with no interval (a corpus-level number) as a Stat. */
+export function pointStat(m: MetricValue, n: number): Stat {
+  return m.reason === null ? { value: m.value, lo: null, hi: null, n } : { value: null, lo: null, hi: null, n, reason: m.reason };
+}
+
+/** A bootstrapped mean as a Stat. */
+export function meanStat(m: MetricValue<MeanInterval>, n = 0): Stat {
+  return m.reason === null ? { value: m.value.mean, lo: m.value.lo, hi: m.value.hi, n: m.value.n } : { value: null, lo: null, hi: null, n, reason: m.reason };
+}
+
+/** A bootstrapped estimate (self-preference) as a Stat. */
+export function estimateStat(m: MetricValue<Estimate>, n: number): Stat {
+  return m.reason === null ? { value: m.value.value, lo: m.value.lo, hi: m.value.hi, n } : { value: null, lo: null, hi: null, n, reason: m.reason };
+}

@@ -1,0 +1,73 @@
+import { writeJsonAtomic } from '../../util/atomic.js';
+import { readHumanSplit } from '../data/read.js';
+import { answerItems, type Writer } from '../evaluation/answering.js';
+import { openEvaluated, refOf, type Evaluated } from '../evaluation/evaluated.js';
+import { loadHarmfulPrompts, sampleTestExamples } from '../evaluation/prompts.js';
+import { streamWork } from '../evaluation/stream.js';
+import type { SourceAccounting } from '../generation/source-run.js';
+import { RESULT_VERSION, type AnswerCounts, type AnswersResultFile } from '../results.js';
+import type { Step } from '../step.js';
+
+/** The name a condition's answers to the harmful prompts are keyed and seeded by. */
+export const harmfulWriterName = (condition: string) => `${condition}#harmful`;
+
+const counts = (a: SourceAccounting): AnswerCounts => ({
+  items: a.keys,
+  answered: a.answered,
+  errors: a.errors,
+  truncated: a.truncated,
+  completionTokens: a.completionTokens,
+});
+
+/**
+ * The answer cell: every evaluated model answers a seeded sample of the test instructions
+ * (for the diversity metrics) and, when safety is on, the harmful prompts. Answers are keyed
+ * and resumable like the generate step's.
+ */
+export const answerStep: Step = async function* (ctx) {
+  const { session, paths } = ctx;
+  const evaluated = await openEvaluated(ctx, 'generate', 'answering needs chat generation — check the model with `baskets models`');
+  const test = await readHumanSplit(paths, 'test');
+  const items = sampleTestExamples(test, session.evaluation.answers, session.seed, 'answers');
+  const harmful = session.evaluation.safety.enabled ? await loadHarmfulPrompts(session) : null;
+  const opts = { sessionSeed: session.seed, retryErrors: ctx.options.retryErrors };
+
+  const writers = (e: Evaluated): { test: Writer; harmful: Writer | null } => ({
+    test: { name: e.condition.name, entry: e.target, model: e.model, file: paths.answers(e.condition.name) },
+    harmful: harmful && { name: harmfulWriterName(e.condition.name), entry: e.target, model: e.model, file: paths.safetyAnswers(e.condition.name) },
+  });
+  const accounting = yield* streamWork(ctx.signal, (emit, signal) => {
+    const run = { signal, now: ctx.now, emit };
+    return Promise.all(
+      evaluated.map(async (e) => {
+        const w = writers(e);
+        const [testAcc, harmfulAcc] = await Promise.all([
+          answerItems(w.test, items, opts, run),
+          w.harmful && harmful ? answerItems(w.harmful, harmful.prompts, opts, run) : null,
+        ]);
+        return { ...refOf(e), test: counts(testAcc), harmful: harmfulAcc && counts(harmfulAcc) };
+      }),
+    );
+  });
+
+  const result: AnswersResultFile = {
+    version: RESULT_VERSION,
+    kind: 'answers',
+    createdAt: new Date(ctx.now()).toISOString(),
+    seed: session.seed,
+    items: items.length,
+    harmfulPrompts: harmful && { origin: harmful.origin, count: harmful.prompts.length },
+    models: accounting,
+  };
+  const path = paths.result('answers');
+  writeJsonAtomic(path, result);
+  const answered = accounting.reduce((s, m) => s + m.test.answered + (m.harmful?.answered ?? 0), 0);
+  const total = accounting.reduce((s, m) => s + m.test.items + (m.harmful?.items ?? 0), 0);
+  const errors = accounting.reduce((s, m) => s + m.test.errors + (m.harmful?.errors ?? 0), 0);
+  const text =
+    `${evaluated.length} model${evaluated.length === 1 ? '' : 's'}: ${answered}/${total} answered` +
+    ` (${items.length} test instructions${harmful ? `, ${harmful.prompts.length} harmful prompts` : ''})` +
+    (errors ? `, ${errors} errors (retry with --retry-errors)` : '');
+  yield { type: 'result', name: 'answers', path, summary: text };
+  yield { type: 'summary', text };
+};
