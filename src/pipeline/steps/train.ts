@@ -1,0 +1,151 @@
+import { existsSync } from 'node:fs';
+import { DEFAULT_BUILTIN_TRAINER, trainWithBuiltin } from '../../trainers/builtin.js';
+import { serveAdapter, trainWithHf, type HfTrainerOptions } from '../../trainers/hf/index.js';
+import { trainWithOpenAI, type OpenAIFtOptions } from '../../trainers/openai-ft.js';
+import { readTrainedModel, writeTrainedModel } from '../../trainers/trained-model.js';
+import type { TrainerEvent, TrainJob } from '../../trainers/types.js';
+import { deriveSeed } from '../../util/rng.js';
+import type { StepEvent, TrainMetrics } from '../events.js';
+import type { Condition, ModelEntry, Session, TrainerConfig } from '../session.js';
+import type { Step, StepContext } from '../step.js';
+
+export interface TrainStepOptions {
+  builtin?: { cacheDir?: string };
+  hf?: HfTrainerOptions;
+  openai?: OpenAIFtOptions;
+}
+
+interface Plan {
+  condition: Condition;
+  target: ModelEntry;
+  trainer: TrainerConfig;
+  job: TrainJob;
+}
+
+/**
+ * The train step: fine-tune every non-vanilla condition's target on its assembled dataset,
+ * one condition at a time (they share the GPU). A finished run (runs/<condition>/model.json)
+ * is skipped; an interrupted one resumes where its trainer can (hf checkpoints, a hosted job
+ * re-attached). Metrics stream as `train-metrics` and `progress` events per condition.
+ */
+export function createTrainStep(opts: TrainStepOptions = {}): Step {
+  return async function* trainStep(ctx) {
+    const plans = planRuns(ctx);
+    if (plans.length === 0) {
+      yield { type: 'summary', text: 'nothing to train (vanilla conditions only)' };
+      return;
+    }
+    const finals: string[] = [];
+    let trained = 0;
+    let skipped = 0;
+    for (const plan of plans) {
+      const { condition, job, trainer } = plan;
+      const existing = readTrainedModel(job.runDir);
+      if (existing && !(existing.kind === 'unserved' && trainer.kind === 'hf' && trainer.serveBaseUrl)) {
+        skipped++;
+        yield { type: 'log', level: 'info', message: `${condition.name}: already trained (${job.runDir}), skipped` };
+        continue;
+      }
+      yield { type: 'log', level: 'info', message: `${condition.name}: training ${plan.target.id} with the ${trainer.kind} trainer` };
+      let last: TrainMetrics | undefined;
+      const events = existing?.kind === 'unserved' && trainer.kind === 'hf' ? serveAdapter(job, trainer, existing.adapterDir, hfOptions(ctx.session, plan, opts)) : runTrainer(plan, ctx, opts);
+      for await (const event of events) {
+        if (event.type === 'trained') {
+          writeTrainedModel(job.runDir, event.model);
+          continue;
+        }
+        if (event.type === 'metrics') last = { ...last, ...event.metrics };
+        yield* toStepEvents(condition.name, event);
+      }
+      ctx.signal.throwIfAborted();
+      if (!readTrainedModel(job.runDir)) throw new Error(`${condition.name}: the ${trainer.kind} trainer ended without a model`);
+      trained++;
+      if (last) finals.push(`${condition.name} ${formatLoss(last)}`);
+    }
+    const head = `trained ${trained}${skipped ? `, ${skipped} already done` : ''}`;
+    yield { type: 'summary', text: finals.length ? `${head} · ${finals.join(', ')}` : head };
+  };
+}
+
+export const trainStep: Step = createTrainStep();
+
+/** Check every condition up front, so a config mistake shows before hours of training. */
+function planRuns(ctx: StepContext): Plan[] {
+  return ctx.session.conditions
+    .filter((c) => c.kind !== 'vanilla')
+    .map((condition) => {
+      const target = ctx.session.models.find((m) => m.id === condition.target);
+      if (!target) throw new Error(`condition "${condition.name}" targets "${condition.target}", which is not in the session's models: add it or fix the condition`);
+      const trainer = target.trainer ?? (target.engine.engine === 'builtin' ? DEFAULT_BUILTIN_TRAINER : null);
+      if (!trainer) {
+        throw new Error(`model "${target.id}" has no trainer: add "trainer": {"kind": "hf", "baseModel": …} or {"kind": "openai-ft", "baseModel": …} to it in session.json`);
+      }
+      if (trainer.kind === 'builtin' && target.engine.engine !== 'builtin') {
+        throw new Error(`model "${target.id}" is served over HTTP, so the builtin trainer cannot train it: use an "hf" or "openai-ft" trainer`);
+      }
+      const datasetPath = ctx.paths.dataset(condition.name);
+      if (!existsSync(datasetPath)) throw new Error(`condition "${condition.name}" has no dataset yet (${datasetPath}): run the assemble step first`);
+      const job: TrainJob = {
+        name: condition.name,
+        datasetPath,
+        runDir: ctx.paths.runDir(condition.name),
+        seed: deriveSeed(ctx.session.seed, `train:${condition.name}`),
+        signal: ctx.signal,
+      };
+      return { condition, target, trainer, job };
+    });
+}
+
+function runTrainer(plan: Plan, ctx: StepContext, opts: TrainStepOptions): AsyncGenerator<TrainerEvent> {
+  const { trainer, target, job } = plan;
+  switch (trainer.kind) {
+    case 'builtin':
+      // planRuns checked that a builtin trainer has a builtin target.
+      return trainWithBuiltin(job, target.engine.engine === 'builtin' ? target.engine.base : '', trainer, opts.builtin);
+    case 'hf':
+      return trainWithHf(job, trainer, hfOptions(ctx.session, plan, opts));
+    case 'openai-ft':
+      return trainWithOpenAI(job, trainer, opts.openai);
+  }
+}
+
+/** vLLM serves every session's adapters side by side, so the served name carries the session too. */
+function hfOptions(session: Session, plan: Plan, opts: TrainStepOptions): HfTrainerOptions {
+  const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '-');
+  return {
+    ...opts.hf,
+    servedName: `${safe(session.name)}--${safe(plan.condition.name)}`,
+    ...(plan.target.engine.engine === 'openai' && plan.target.engine.apiKeyEnv ? { apiKeyEnv: plan.target.engine.apiKeyEnv } : {}),
+  };
+}
+
+function* toStepEvents(task: string, event: Exclude<TrainerEvent, { type: 'trained' }>): Generator<StepEvent> {
+  switch (event.type) {
+    case 'metrics':
+      yield { type: 'train-metrics', task, metrics: event.metrics };
+      yield {
+        type: 'progress',
+        task,
+        done: event.metrics.step,
+        total: event.metrics.totalSteps,
+        unit: 'steps',
+        ...(event.metrics.tokensPerSecond !== undefined ? { tokensPerSecond: event.metrics.tokensPerSecond } : {}),
+      };
+      return;
+    case 'log':
+      yield { type: 'log', level: event.level, message: `${task}: ${event.message}` };
+      return;
+    case 'gpu':
+      yield event;
+      return;
+    default: {
+      const unexpected: never = event;
+      throw new Error(`unexpected trainer event ${JSON.stringify(unexpected)}`);
+    }
+  }
+}
+
+function formatLoss(m: TrainMetrics): string {
+  const parts = [m.loss !== undefined ? `loss ${m.loss.toFixed(3)}` : '', m.evalLoss !== undefined ? `eval ${m.evalLoss.toFixed(3)}` : ''].filter(Boolean);
+  return parts.join(' / ') || `step ${m.step}`;
+}

@@ -1,0 +1,37 @@
+import { join } from 'node:path';
+import { trainBuiltin } from '../engines/builtin/index.js';
+import type { TrainerConfig } from '../pipeline/session.js';
+import { HELD_OUT_FRACTION, readTrainingExamples } from './dataset.js';
+import type { TrainerEvent, TrainJob } from './types.js';
+
+export type BuiltinTrainerConfig = Extract<TrainerConfig, { kind: 'builtin' }>;
+
+/** What a builtin-engine target trains with when its session entry names no trainer. */
+export const DEFAULT_BUILTIN_TRAINER: BuiltinTrainerConfig = { kind: 'builtin', epochs: 1, learningRate: 0.5, batchSize: 16 };
+
+/** Continued training of a builtin n-gram model on the condition's dataset, in process. */
+export async function* trainWithBuiltin(
+  job: TrainJob,
+  base: string,
+  cfg: BuiltinTrainerConfig,
+  opts: { cacheDir?: string } = {},
+): AsyncGenerator<TrainerEvent> {
+  const examples = await readTrainingExamples(job.datasetPath);
+  const stream = trainBuiltin({
+    base,
+    examples,
+    outDir: join(job.runDir, 'model'),
+    epochs: cfg.epochs,
+    learningRate: cfg.learningRate,
+    batchSize: cfg.batchSize,
+    evalFraction: HELD_OUT_FRACTION,
+    seed: job.seed,
+    signal: job.signal,
+    cacheDir: opts.cacheDir,
+  });
+  for await (const event of stream) {
+    if (event.type === 'metrics') yield event;
+    else if (event.type === 'done') yield { type: 'trained', model: { kind: 'builtin', modelDir: event.modelDir } };
+  }
+  job.signal.throwIfAborted();
+}

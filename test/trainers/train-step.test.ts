@@ -1,0 +1,126 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtinInstructionSet, openTrainedBuiltin } from '../../src/engines/builtin/index.js';
+import type { StepEvent } from '../../src/pipeline/events.js';
+import type { TrainingExample } from '../../src/pipeline/example.js';
+import { sessionPaths } from '../../src/pipeline/paths.js';
+import { Session, type SessionInput } from '../../src/pipeline/session.js';
+import type { StepContext } from '../../src/pipeline/step.js';
+import { trainStep } from '../../src/pipeline/steps/train.js';
+import { readTrainedModel } from '../../src/trainers/trained-model.js';
+
+const previousCacheDir = process.env.BASKETS_CACHE_DIR;
+beforeAll(() => {
+  process.env.BASKETS_CACHE_DIR = mkdtempSync(join(tmpdir(), 'baskets-cache-'));
+});
+afterAll(() => {
+  if (previousCacheDir === undefined) delete process.env.BASKETS_CACHE_DIR;
+  else process.env.BASKETS_CACHE_DIR = previousCacheDir;
+});
+
+function makeContext(overrides: Partial<SessionInput> = {}, signal = new AbortController().signal): StepContext {
+  const dir = mkdtempSync(join(tmpdir(), 'baskets-train-'));
+  const session = Session.parse({
+    version: 1,
+    name: 'train test',
+    createdAt: '2026-01-01T00:00:00Z',
+    data: { source: { kind: 'builtin', name: 'sotu-continuations' } },
+    models: [{ id: 'founders-s', family: 'founders', size: 'small', roles: ['target'], engine: { engine: 'builtin', base: 'founders-small' }, trainer: { kind: 'builtin', epochs: 3, learningRate: 0.5, batchSize: 8 } }],
+    conditions: [
+      { name: 'founders-s/vanilla', target: 'founders-s', kind: 'vanilla' },
+      { name: 'founders-s/human', target: 'founders-s', kind: 'human' },
+    ],
+    ...overrides,
+  } satisfies SessionInput);
+  const paths = sessionPaths(dir);
+  const notUsed = () => Promise.reject(new Error('the train step opens no models'));
+  return { session, paths, models: { model: notUsed, forCondition: notUsed }, options: { retryErrors: false }, signal, now: Date.now };
+}
+
+function writeDataset(ctx: StepContext, condition: string, n: number): void {
+  const rows: TrainingExample[] = builtinInstructionSet()
+    .slice(0, n)
+    .map((e) => ({ exampleId: e.id, origin: 'human', instruction: e.instruction, context: e.context, response: e.response }));
+  mkdirSync(join(ctx.paths.dir, 'datasets'), { recursive: true });
+  writeFileSync(ctx.paths.dataset(condition), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+}
+
+async function run(ctx: StepContext, onEvent: (e: StepEvent) => void = () => {}): Promise<StepEvent[]> {
+  const events: StepEvent[] = [];
+  for await (const e of trainStep(ctx)) {
+    events.push(e);
+    onEvent(e);
+  }
+  return events;
+}
+
+describe('train step with the builtin trainer', () => {
+  it('trains a tiny dataset end to end with falling loss, writes model.json, and skips it on rerun', async () => {
+    const ctx = makeContext();
+    writeDataset(ctx, 'founders-s/human', 60);
+    const events = await run(ctx);
+
+    const metrics = events.flatMap((e) => (e.type === 'train-metrics' ? [e] : []));
+    expect(metrics.length).toBeGreaterThan(5);
+    expect(new Set(metrics.map((m) => m.task))).toEqual(new Set(['founders-s/human']));
+    const losses = metrics.flatMap((m) => (m.metrics.loss === undefined ? [] : [m.metrics.loss]));
+    expect(losses.at(-1)!).toBeLessThan(losses[0]);
+    const evalLosses = metrics.flatMap((m) => (m.metrics.evalLoss === undefined ? [] : [m.metrics.evalLoss]));
+    expect(evalLosses.length).toBeGreaterThan(1);
+    const progress = events.filter((e) => e.type === 'progress');
+    expect(progress.at(-1)).toMatchObject({ task: 'founders-s/human', unit: 'steps' });
+    const last = progress.at(-1) as Extract<StepEvent, { type: 'progress' }>;
+    expect(last.done).toBe(last.total);
+    const summary = events.at(-1);
+    expect(summary?.type).toBe('summary');
+    expect(summary?.type === 'summary' && summary.text).toMatch(/^trained 1 · founders-s\/human loss \d/);
+
+    const runDir = ctx.paths.runDir('founders-s/human');
+    const trained = readTrainedModel(runDir);
+    expect(trained?.kind).toBe('builtin');
+    // Stored relative to the run dir, read back absolute.
+    expect(JSON.parse(readFileSync(join(runDir, 'model.json'), 'utf8')).modelDir).not.toMatch(/^\//);
+    const model = await openTrainedBuiltin((trained as { modelDir: string }).modelDir, { id: 'founders-s/human' });
+    expect(model.id).toBe('founders-s/human');
+
+    const again = await run(ctx);
+    expect(again.some((e) => e.type === 'train-metrics')).toBe(false);
+    expect(again.at(-1)).toEqual({ type: 'summary', text: 'trained 0, 1 already done' });
+  });
+
+  it('stops cleanly on cancel and resumes from the checkpoint on the next run', async () => {
+    const abort = new AbortController();
+    const ctx = makeContext({}, abort.signal);
+    writeDataset(ctx, 'founders-s/human', 120);
+    let steps = 0;
+    await expect(
+      run(ctx, (e) => {
+        if (e.type === 'train-metrics' && e.metrics.step > 0 && ++steps === 20) abort.abort(new Error('cancelled'));
+      }),
+    ).rejects.toThrow('cancelled');
+    expect(readTrainedModel(ctx.paths.runDir('founders-s/human'))).toBeNull();
+
+    const resumed = await run({ ...ctx, signal: new AbortController().signal });
+    const firstStep = resumed.find((e) => e.type === 'train-metrics');
+    expect(firstStep?.type === 'train-metrics' && firstStep.metrics.step).toBeGreaterThan(1);
+    expect(readTrainedModel(ctx.paths.runDir('founders-s/human'))?.kind).toBe('builtin');
+  });
+
+  it('refuses to start, in one line, when a dataset or a trainer is missing', async () => {
+    const noData = makeContext();
+    await expect(run(noData)).rejects.toThrow(/no dataset yet .* run the assemble step first/);
+
+    const httpTarget = makeContext({
+      models: [{ id: 'remote', family: 'llama', size: 'small', roles: ['target'], engine: { engine: 'openai', baseUrls: ['http://127.0.0.1:9/v1'], model: 'm' } }],
+      conditions: [{ name: 'remote/human', target: 'remote', kind: 'human' }],
+    });
+    await expect(run(httpTarget)).rejects.toThrow(/model "remote" has no trainer: add "trainer"/);
+  });
+
+  it('says there is nothing to train for vanilla-only sessions', async () => {
+    const ctx = makeContext({ conditions: [{ name: 'founders-s/vanilla', target: 'founders-s', kind: 'vanilla' }] });
+    expect(await run(ctx)).toEqual([{ type: 'summary', text: 'nothing to train (vanilla conditions only)' }]);
+  });
+});
