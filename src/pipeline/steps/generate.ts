@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import { readJsonlAll } from '../../util/jsonl.js';
@@ -31,6 +32,7 @@ export const generateStep: Step = async function* (ctx) {
 
   // One source failing for good (a full disk, say) stops the others rather than leaving them running unseen.
   const abort = new AbortController();
+  setMaxListeners(0, abort.signal); // every request in flight listens for a cancel
   const onAbort = () => abort.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   const channel = new EventChannel<StepEvent>();
