@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { cleanLabel, displayWidth, formatInterval, formatNumber, pad, truncate } from '../../src/charts/text.js';
+
+describe('displayWidth', () => {
+  it('counts terminal cells: wide CJK as 2, SGR codes and combining marks as 0', () => {
+    expect(displayWidth('abc')).toBe(3);
+    expect(displayWidth('日本')).toBe(4);
+    expect(displayWidth('ｈｉ')).toBe(4);
+    expect(displayWidth('\x1b[1;31mab\x1b[0m')).toBe(2);
+    expect(displayWidth('e\u0301')).toBe(1);
+    expect(displayWidth('█─┤')).toBe(3);
+  });
+});
+
+describe('truncate', () => {
+  it('leaves text that fits alone', () => {
+    expect(truncate('hello', 5)).toBe('hello');
+  });
+  it('ends cut text with an ellipsis, "..." in ASCII', () => {
+    expect(truncate('hello world', 8)).toBe('hello w…');
+    expect(truncate('hello world', 8, true)).toBe('hello...');
+  });
+  it('never splits a wide character', () => {
+    expect(truncate('日本語テキスト', 6)).toBe('日本…');
+    expect(displayWidth(truncate('日本語テキスト', 6))).toBeLessThanOrEqual(6);
+  });
+  it('cuts without an ellipsis when there is no room for one', () => {
+    expect(truncate('hello', 2, true)).toBe('he');
+    expect(truncate('hello', 0)).toBe('');
+  });
+});
+
+describe('pad', () => {
+  it('pads by display width, on either side or both', () => {
+    expect(pad('日本', 6, 'right')).toBe('  日本');
+    expect(pad('ab', 5, 'center')).toBe(' ab  ');
+    expect(pad('ab', 4)).toBe('ab  ');
+    expect(pad('abcdef', 3)).toBe('abcdef');
+  });
+});
+
+describe('formatNumber', () => {
+  it.each([
+    [0, '0'],
+    [2.5, '2.5'],
+    [100, '100'],
+    [0.1234, '0.123'],
+    [-0.25, '-0.25'],
+    [1234, '1.23k'],
+    [12345, '12.3k'],
+    [999.6, '1k'],
+    [1_500_000, '1.5M'],
+    [0.000012, '1.2e-5'],
+    [Infinity, 'inf'],
+    [NaN, 'n/a'],
+    [null, 'n/a'],
+  ])('%s → %s', (value, text) => {
+    expect(formatNumber(value)).toBe(text);
+  });
+  it('takes the number of significant digits', () => {
+    expect(formatNumber(1234, 2)).toBe('1.2k');
+    expect(formatNumber(Math.PI, 5)).toBe('3.1416');
+  });
+});
+
+describe('formatInterval', () => {
+  it('prints the value and its interval, or the value alone', () => {
+    expect(formatInterval(0.52, 0.48, 0.56)).toBe('0.52 [0.48, 0.56]');
+    expect(formatInterval(1234, 1100, 1400)).toBe('1.23k [1.1k, 1.4k]');
+    expect(formatInterval(0.52, null, 0.56)).toBe('0.52');
+  });
+});
+
+describe('cleanLabel', () => {
+  it('strips escape sequences and folds lines; ASCII mode replaces the rest', () => {
+    expect(cleanLabel('a\x1b[2Jb\nc')).toBe('ab c');
+    expect(cleanLabel('qwen β', true)).toBe('qwen ?');
+  });
+});
