@@ -63,6 +63,8 @@ export interface NotebookState {
   cells: Record<StepId, CellState>;
   /** Events folded so far (a cheap change indicator for renderers). */
   seen: number;
+  /** Time of the newest event: the clock of a run whose runner is gone. */
+  lastT: number | null;
 }
 
 function emptyCell(step: StepId): CellState {
@@ -86,7 +88,7 @@ function emptyCell(step: StepId): CellState {
 export function emptyNotebook(): NotebookState {
   const cells = {} as Record<StepId, CellState>;
   for (const step of STEP_IDS) cells[step] = emptyCell(step);
-  return { runId: null, runStatus: 'idle', pid: null, cells, seen: 0 };
+  return { runId: null, runStatus: 'idle', pid: null, cells, seen: 0, lastT: null };
 }
 
 function capped<T>(items: T[], item: T, cap: number): T[] {
@@ -164,8 +166,9 @@ function foldCell(cell: CellState, e: RunEvent): CellState {
 /** Fold one event. Unknown steps (from a newer runner) are ignored rather than crashing the view. */
 export function reduceNotebook(state: NotebookState, e: RunEvent): NotebookState {
   const seen = state.seen + 1;
+  const lastT = e.t;
   if (e.type === 'run-start') {
-    return { ...state, runId: e.runId, runStatus: 'running', pid: e.pid, seen };
+    return { ...state, runId: e.runId, runStatus: 'running', pid: e.pid, seen, lastT };
   }
   if (e.type === 'run-finish') {
     // A run that ended mid-step leaves that cell as it was cancelled or failed with it.
@@ -173,11 +176,11 @@ export function reduceNotebook(state: NotebookState, e: RunEvent): NotebookState
     for (const step of STEP_IDS) {
       if (cells[step].status === 'running') cells[step] = { ...cells[step], status: e.status === 'done' ? 'done' : e.status, finishedAt: e.t };
     }
-    return { ...state, runStatus: e.status, cells, seen };
+    return { ...state, runStatus: e.status, cells, seen, lastT };
   }
   const cell = state.cells[e.step];
-  if (!cell) return { ...state, seen };
-  return { ...state, cells: { ...state.cells, [e.step]: foldCell(cell, e) }, seen };
+  if (!cell) return { ...state, seen, lastT };
+  return { ...state, cells: { ...state.cells, [e.step]: foldCell(cell, e) }, seen, lastT };
 }
 
 export function applyEvents(state: NotebookState, events: readonly RunEvent[]): NotebookState {

@@ -1,36 +1,46 @@
-import { Box, Text } from 'ink';
+import { Text } from 'ink';
+import { useState, type ReactNode } from 'react';
 import { ScreenFrame } from '../components/ScreenFrame.js';
 import { useApp } from '../ui/context.js';
+import { useScreenKeys } from '../ui/input.js';
 import { bindingLabel } from '../ui/keys.js';
-import { KEYMAP_SECTIONS } from '../ui/keymaps.js';
+import { HELP_KEYS, KEYMAP_SECTIONS, type ActionOf } from '../ui/keymaps.js';
 import { useTheme } from '../ui/theme.js';
 
-const SECTION_WIDTH = 46;
 const KEY_WIDTH = 14;
+/** Title, margins and key bar around the list. */
+const CHROME_ROWS = 5;
 
-/** Every key binding, generated from the same tables the input owner dispatches. */
+/** Every key binding, generated from the same tables the input owner dispatches; scrolls when taller than the terminal. */
 export function Help() {
   const app = useApp();
   const theme = useTheme();
-  // Sections flow side by side so the whole table fits a normal terminal.
-  const width = Math.min(SECTION_WIDTH, app.size.columns - 2);
+  const [offset, setOffset] = useState(0);
+  const lines: ReactNode[] = [];
+  for (const section of KEYMAP_SECTIONS) {
+    lines.push(
+      <Text key={section.title} color={theme.color.accent} bold={theme.emphasis}>
+        {section.title}
+      </Text>,
+    );
+    for (const b of section.bindings) {
+      lines.push(
+        <Text key={`${section.title}-${b.action}`} wrap="truncate-end">
+          <Text color={theme.color.accent}>{`  ${bindingLabel(b, theme.ascii).padEnd(KEY_WIDTH)}`}</Text>
+          <Text>{b.help}</Text>
+        </Text>,
+      );
+    }
+  }
+  const height = Math.max(1, app.size.rows - CHROME_ROWS);
+  const maxOffset = Math.max(0, lines.length - height);
+  const onAction = (action: ActionOf<typeof HELP_KEYS>) => setOffset(Math.max(0, Math.min(maxOffset, offset + (action === 'up' ? -1 : 1))));
+  useScreenKeys(HELP_KEYS, onAction);
+  const first = Math.min(offset, maxOffset);
+  const more = maxOffset > 0 ? `lines ${first + 1}-${first + height} of ${lines.length}` : undefined;
   return (
-    <ScreenFrame title="Keys" subtitle="q or Esc to go back" bindings={[]}>
-      <Box flexDirection="row" flexWrap="wrap">
-        {KEYMAP_SECTIONS.map((section) => (
-          <Box key={section.title} flexDirection="column" width={width} marginBottom={1}>
-            <Text color={theme.color.accent} bold={theme.emphasis}>
-              {section.title}
-            </Text>
-            {section.bindings.map((b) => (
-              <Text key={b.action} wrap="truncate-end">
-                <Text color={theme.color.accent}>{bindingLabel(b, theme.ascii).padEnd(KEY_WIDTH)}</Text>
-                <Text>{b.help}</Text>
-              </Text>
-            ))}
-          </Box>
-        ))}
-      </Box>
+    <ScreenFrame title="Keys" subtitle={more} bindings={HELP_KEYS}>
+      {lines.slice(first, first + height)}
     </ScreenFrame>
   );
 }

@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import { useEffect, useState } from 'react';
 import { CellDetail } from '../components/CellDetail.js';
 import { ScreenFrame } from '../components/ScreenFrame.js';
-import { cellElapsedMs, formatDuration, type CellState } from '../pipeline/notebook.js';
+import { cellElapsedMs, formatDuration, type CellState, type NotebookState } from '../pipeline/notebook.js';
 import { STEP_IDS } from '../pipeline/session.js';
 import { useApp } from '../ui/context.js';
 import { useScreenKeys } from '../ui/input.js';
@@ -23,6 +23,13 @@ function useRunnerLock(dir: string) {
     return () => clearInterval(timer);
   }, [dir, readRunnerLock]);
   return lock;
+}
+
+function defaultSelection(notebook: NotebookState): number {
+  const running = STEP_IDS.findIndex((s) => notebook.cells[s].status === 'running');
+  if (running >= 0) return running;
+  const unfinished = STEP_IDS.findIndex((s) => notebook.cells[s].status !== 'done');
+  return unfinished < 0 ? 0 : unfinished;
 }
 
 function CellLine({ cell, selected, now, width }: { cell: CellState; selected: boolean; now: number; width: number }) {
@@ -54,14 +61,16 @@ export function Run({ session }: { session: string }) {
   const dir = store.dir(session);
   const notebook = useRunEvents(dir);
   const lock = useRunnerLock(dir);
-  const now = useNow(notebook.runStatus === 'running');
-  const [selected, setSelected] = useState(() => {
-    const firstOpen = STEP_IDS.findIndex((s) => notebook.cells[s].status !== 'done');
-    return firstOpen < 0 ? 0 : firstOpen;
-  });
+  const running = Boolean(lock?.alive);
+  // With no live runner a "running" cell was interrupted: its clock stops at the last event.
+  const now = useNow(running);
+  const clock = running ? now : (notebook.lastT ?? now);
+  // Until the user moves, the selection follows the work: the running cell, else the first unfinished one.
+  const [chosen, setChosen] = useState<number | null>(null);
+  const selected = chosen ?? defaultSelection(notebook);
+  const setSelected = (i: number) => setChosen(i);
   const [open, setOpen] = useState(true);
   const step = STEP_IDS[selected];
-  const running = Boolean(lock?.alive);
 
   const start = (steps: (typeof STEP_IDS)[number][]) => {
     if (running) return app.notify(`a run is in progress (pid ${lock?.pid}): wait for it or cancel it with c`, 'error');
@@ -105,13 +114,14 @@ export function Run({ session }: { session: string }) {
 
   const width = app.size.columns - 2;
   const runner = running ? `runner pid ${lock?.pid} running` : 'no runner';
+  const lastRun = notebook.runStatus === 'running' && !running ? 'interrupted' : notebook.runStatus;
   const detailRows = Math.max(0, app.size.rows - CHROME_ROWS - STEP_IDS.length);
   return (
-    <ScreenFrame title={`Run ${session}`} subtitle={`${runner} ${theme.glyph.sep} last run ${notebook.runStatus}`} bindings={RUN_KEYS}>
+    <ScreenFrame title={`Run ${session}`} subtitle={`${runner} ${theme.glyph.sep} last run ${lastRun}`} bindings={RUN_KEYS}>
       <Box flexDirection="column">
         {STEP_IDS.map((id, i) => (
           <Box key={id} flexDirection="column">
-            <CellLine cell={notebook.cells[id]} selected={i === selected} now={now} width={width} />
+            <CellLine cell={notebook.cells[id]} selected={i === selected} now={clock} width={width} />
             {open && i === selected && detailRows > 2 ? <CellDetail cell={notebook.cells[id]} width={width - 4} height={detailRows} /> : null}
           </Box>
         ))}

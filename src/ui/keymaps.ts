@@ -76,6 +76,11 @@ export const SETTINGS_KEYS = [
   { action: 'remove', keys: [key.char('x')], help: 'remove the selected endpoint', hint: 'remove' },
 ] as const satisfies readonly KeyBinding[];
 
+export const HELP_KEYS = [
+  { action: 'up', keys: [up, key.char('k')], help: 'scroll up', hint: 'scroll' },
+  { action: 'down', keys: [down, key.char('j')], help: 'scroll down' },
+] as const satisfies readonly KeyBinding[];
+
 export const CONFIRM_KEYS = [
   { action: 'yes', keys: [key.char('y')], help: 'confirm', hint: 'yes' },
   { action: 'no', keys: [key.char('n'), esc], help: 'keep things as they are', hint: 'no' },
@@ -98,6 +103,7 @@ export const KEYMAP_SECTIONS: { title: string; bindings: readonly KeyBinding[] }
   { title: 'Wizard: Conditions', bindings: CONDITIONS_KEYS },
   { title: 'Run notebook', bindings: RUN_KEYS },
   { title: 'Settings', bindings: SETTINGS_KEYS },
+  { title: 'Help', bindings: HELP_KEYS },
   { title: 'Confirmations', bindings: CONFIRM_KEYS },
   { title: 'Text fields', bindings: TEXT_KEYS },
 ];
