@@ -27,9 +27,9 @@ export interface FamilySpec {
 export const FAMILIES: FamilySpec[] = [
   {
     family: 'founders',
-    description: 'early-republic addresses 1790–1860, whole-word tokenizer',
+    description: 'early-republic addresses 1790–1860, whole-word tokenizer (2500 words, spaced and bare)',
     years: [1790, 1860],
-    tokenizer: { kind: 'word', words: 3000 },
+    tokenizer: { kind: 'word', words: 2500 },
     sizes: { small: { order: 2, chars: 350_000 }, medium: { order: 3, chars: 800_000 }, large: { order: 4, chars: 1_600_000 } },
   },
   {

@@ -136,12 +136,22 @@ function byFrequency(counts: Map<string, number>): [string, number][] {
   return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
+/**
+ * The `vocabWords` most frequent words, each in both forms — with its leading space (inside a
+ * sentence) and without (after a newline, at the start of a text) — so neither position falls
+ * back to bytes. Single bytes are tokens already.
+ */
 export function trainWordTokenizer(counts: Map<string, number>, vocabWords: number): Tokenizer {
-  // Single bytes are already tokens; only multi-byte pieces earn a whole-word slot.
-  const words = byFrequency(counts)
-    .filter(([w]) => utf8.encode(w).length > 1)
+  const merged = new Map<string, number>();
+  for (const [piece, c] of counts) {
+    const bare = piece.startsWith(' ') ? piece.slice(1) : piece;
+    if (/^\p{L}+$/u.test(bare) || /^\p{N}+$/u.test(bare)) merged.set(bare, (merged.get(bare) ?? 0) + c);
+    else if (utf8.encode(piece).length > 1) merged.set(piece, (merged.get(piece) ?? 0) + c);
+  }
+  const words = byFrequency(merged)
     .slice(0, vocabWords)
-    .map(([w]) => w);
+    .flatMap(([w]) => (/^[\p{L}\p{N}]/u.test(w) ? [w, ` ${w}`] : [w]))
+    .filter((w) => utf8.encode(w).length > 1);
   return new Tokenizer({ kind: 'word', words });
 }
 
