@@ -66,13 +66,16 @@ export function barChart(rows: readonly BarRow[], options: BarChartOptions): str
     return { withN, valueWidth, barCells: width - labelWidth - valueWidth - 2 };
   };
   const layout = [layoutFor(true), layoutFor(false)].find((l) => l.barCells >= MIN_BAR_CELLS);
-  if (!layout) return compact(rowEntries.map((e) => `${e.label} ${valueText(e.row, false)}`), options, glyphs.more);
+  const listed = (): string => compact(rowEntries.map((e) => `${e.label.trim()} ${valueText(e.row, false)}`), options, glyphs.more);
+  if (!layout) return listed();
 
   const scale = scaleFor(rows, options.domain);
   const showAxis = entries.length + 1 <= height;
   const showTitle = options.title !== undefined && entries.length + 2 <= height;
   const room = height - Number(showAxis) - Number(showTitle);
   const hidden = entries.length > room ? entries.length - (room - 1) : 0;
+  // A pane with room for the overflow note alone lists the values instead.
+  if (hidden > 0 && room < 2) return listed();
   const visible = hidden > 0 ? entries.slice(0, room - 1) : entries;
 
   const lines: string[] = [];

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { barChart } from '../../src/charts/bars.js';
+import { barRows } from './fixtures.js';
+
+describe('barChart', () => {
+  it('puts whiskers at their cells on a known scale', () => {
+    const row = { label: 'a', value: 5, lo: 4, hi: 6 };
+    // Domain 0–10 over 11 cells: cell k is the value k.
+    expect(barChart([row], { width: 15, height: 2, domain: [0, 10] }).split('\n')).toEqual([
+      'a ████├█┤     5',
+      '  0        10',
+    ]);
+    expect(barChart([{ ...row, lo: 2, hi: 8 }], { width: 15, height: 1, domain: [0, 10], ascii: true })).toBe('a ##|###--|   5');
+  });
+
+  it('draws negative values leftwards from a zero line, with the range beneath', () => {
+    const rows = [{ label: 'neg', value: -2 }, { label: 'pos', value: 4 }];
+    expect(barChart(rows, { width: 17, height: 3, ascii: true }).split('\n')).toEqual([
+      'neg ###:       -2',
+      'pos    :###### 4',
+      '    -2 0     4',
+    ]);
+  });
+
+  it('sorts by value when asked, rows without a value last', () => {
+    const out = barChart(barRows, { width: 100, height: 20, order: 'descending' });
+    const labels = out.split('\n').filter((l) => /n=/.test(l)).map((l) => l.trim().split(/ {2,}| [│├█]/)[0]);
+    expect(labels.map((l) => l.trim())).toEqual(['human', 'single-source synthetic', 'vanilla', '多源 multi', 'human']);
+    expect(out).toMatch(/ n\/a\b/);
+  });
+
+  it('groups rows under their target, in the order given', () => {
+    const lines = barChart(barRows, { width: 80, height: 20 }).split('\n');
+    expect(lines[0]).toBe('llama-3.1-8b');
+    expect(lines[1]).toMatch(/^ {2}vanilla /);
+    expect(lines[4]).toBe('qwen-2.5-7b');
+    expect(lines[5]).toMatch(/^ {2}多源 multi /);
+  });
+
+  it('folds the group into the label when headers do not fit', () => {
+    const lines = barChart(barRows, { width: 80, height: 6 }).split('\n');
+    expect(lines[0]).toMatch(/^vanilla \(llama-3\.1-8b\)/);
+    expect(lines).toHaveLength(6);
+  });
+
+  it('prints each value with the number of items it rests on', () => {
+    const out = barChart(barRows, { width: 80, height: 20 });
+    expect(out).toMatch(/┤ +0\.12 n=500$/m);
+    expect(out).toMatch(/-0\.08 n=480$/m);
+  });
+
+  it('shortens long labels with an ellipsis', () => {
+    const rows = [{ label: 'a very long condition name', value: 1 }];
+    expect(barChart(rows, { width: 30, height: 2 }).split('\n')[0]).toMatch(/^a very l… █/);
+    expect(barChart(rows, { width: 30, height: 2, ascii: true }).split('\n')[0]).toMatch(/^a very\.\.\. #/);
+  });
+
+  it('says how many rows did not fit', () => {
+    const rows = Array.from({ length: 10 }, (_, i) => ({ label: `r${i}`, value: i }));
+    const lines = barChart(rows, { width: 40, height: 4 }).split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[3]).toBe('… 7 more');
+  });
+
+  it('lists label and value when too narrow for bars', () => {
+    const rows = [{ label: 'human', value: 0.31 }, { label: 'multi', value: 0.18 }];
+    expect(barChart(rows, { width: 12, height: 2 })).toBe('human 0.31\nmulti 0.18');
+    expect(barChart(rows, { width: 30, height: 1, title: 'x' })).toBe('human 0.31  multi 0.18');
+  });
+});
