@@ -1,0 +1,166 @@
+import { listBuiltinBases, openBuiltinModel } from '../../engines/builtin/index.js';
+import type { LanguageModel } from '../../engines/types.js';
+import { textMetrics, type TextMetrics } from '../../metrics/index.js';
+import { paperSentences } from '../../metrics/sentences.js';
+import { responseSelfBleu } from '../../metrics/selfbleu.js';
+import { bootstrapMean } from '../../metrics/stats.js';
+import type { MetricValue } from '../../metrics/value.js';
+import { writeJsonAtomic } from '../../util/atomic.js';
+import { deriveSeed } from '../../util/rng.js';
+import { readHumanSplit } from '../data/read.js';
+import { readWrittenAnswers } from '../evaluation/answering.js';
+import { refOf, targetEntry, type Evaluated } from '../evaluation/evaluated.js';
+import { evaluationFiles } from '../evaluation/files.js';
+import { itemKey, runKeyed, type KeyedRow } from '../evaluation/keyed.js';
+import { sampleTestExamples } from '../evaluation/prompts.js';
+import { streamWork } from '../evaluation/stream.js';
+import { parallelismOf } from '../generation/source-run.js';
+import { meanStat, pointStat, RESULT_VERSION, type DiversityModelResult, type DiversityResultFile, type EvaluatedRef, type Stat } from '../results.js';
+import type { Step } from '../step.js';
+
+export interface EmbeddingRow extends KeyedRow {
+  vector?: number[];
+}
+
+interface Embedder {
+  model: LanguageModel;
+  kind: 'own' | 'builtin';
+  parallelism: number;
+}
+
+/** Everything diversity reports for one model, from its answers and (optionally) their vectors. */
+export function diversityOf(
+  ref: EvaluatedRef,
+  answers: string[],
+  opts: { errors: number; seed: number; vectors?: (number[] | undefined)[]; embedder?: { id: string; kind: 'own' | 'builtin' } },
+): DiversityModelResult {
+  const { seed, vectors, embedder } = opts;
+  const m: TextMetrics = textMetrics(
+    answers.map((text, i) => (vectors?.[i] ? { text, vector: vectors[i] } : { text })),
+    { seed },
+  );
+  const n = answers.length;
+  const point = (x: MetricValue) => pointStat(x, n);
+  // Per-response scores of the paper's within-response Self-BLEU, for its interval.
+  const within = answers.map((a) => responseSelfBleu(paperSentences(a))).filter((x): x is number => x !== null);
+  const withinSelfBleu: Stat = m.withinSelfBleu.selfBleu.reason === null ? { ...meanStat(bootstrapMean(within, { seed })), value: m.withinSelfBleu.selfBleu.value } : point(m.withinSelfBleu.selfBleu);
+  const lexicalDiversity: Stat =
+    m.withinSelfBleu.lexicalDiversity.reason === null
+      ? { ...meanStat(bootstrapMean(within.map((x) => 100 - x), { seed })), value: m.withinSelfBleu.lexicalDiversity.value }
+      : point(m.withinSelfBleu.lexicalDiversity);
+  const cross = m.crossSelfBleu;
+  const crossSelfBleu = cross.selfBleu.reason === null ? meanStat(bootstrapMean(cross.scores.map((s) => s.bleu), { seed })) : point(cross.selfBleu);
+  const semantic =
+    m.semantic && embedder
+      ? {
+          embedder: embedder.id,
+          embedderKind: embedder.kind,
+          meanCosineDistance: pointStat(m.semantic.meanCosineDistance, m.semantic.vectors),
+          vendi: pointStat(m.semantic.vendi, m.semantic.vectors),
+          vectors: m.semantic.vectors,
+          zeroVectors: m.semantic.zeroVectors,
+        }
+      : null;
+  return {
+    ...ref,
+    answers: n,
+    errors: opts.errors,
+    tokens: m.tokens,
+    types: m.types,
+    lexical: {
+      ttr: point(m.ttr),
+      distinct: { 1: point(m.distinct[1]), 2: point(m.distinct[2]), 3: point(m.distinct[3]), 4: point(m.distinct[4]) },
+      mattr: point(m.mattr),
+      mtld: point(m.mtld),
+      compressionRatio: point(m.compressionRatio),
+      crossSelfBleu,
+      withinSelfBleu,
+      lexicalDiversity,
+      counts: {
+        selfBleuHypotheses: cross.hypotheses,
+        selfBleuSampled: cross.sampled,
+        withinScored: m.withinSelfBleu.scored,
+        withinSkipped: m.withinSelfBleu.skipped,
+        withinIneligible: m.withinSelfBleu.ineligible,
+      },
+    },
+    semantic,
+    ...(semantic ? {} : { semanticReason: embedder ? 'no answer has an embedding (embedding failed: retry with --retry-errors)' : 'no embedder' }),
+    heaps: {
+      paper: m.heaps.paper.value,
+      logLog: m.heaps.logLog.value,
+      reasons: {
+        ...(m.heaps.paper.reason !== null ? { paper: m.heaps.paper.reason } : {}),
+        ...(m.heaps.logLog.reason !== null ? { logLog: m.heaps.logLog.reason } : {}),
+      },
+      curve: m.heaps.curve,
+    },
+  };
+}
+
+/**
+ * The diversity cell: lexical, semantic and vocabulary-growth metrics of each evaluated
+ * model's answers (written by the answer step). Embeddings come from the target's own model
+ * when it can embed, else from the builtin embedder, and are kept per answer.
+ */
+export const diversityStep: Step = async function* (ctx) {
+  const { session, paths } = ctx;
+  if (session.conditions.length === 0) throw new Error('no conditions to evaluate: add one on the Conditions screen');
+  const test = await readHumanSplit(paths, 'test');
+  const items = sampleTestExamples(test, session.evaluation.answers, session.seed, 'answers');
+  const evaluated: (Evaluated & { written: Awaited<ReturnType<typeof readWrittenAnswers>> })[] = [];
+  for (const condition of session.conditions) {
+    const target = targetEntry(session, condition);
+    const written = await readWrittenAnswers(paths.answers(condition.name), condition.name, target, items);
+    if (written.answers.size === 0) throw new Error(`condition "${condition.name}" has no answers to the test instructions: run the answer step first`);
+    evaluated.push({ condition, target, model: await ctx.models.forCondition(condition), written });
+  }
+  const builtin = evaluated.some((e) => !e.model.capabilities.has('embed')) ? await openBuiltinModel(listBuiltinBases()[0].id, { signal: ctx.signal }) : null;
+  const embedders: Embedder[] = evaluated.map((e) =>
+    e.model.capabilities.has('embed') ? { model: e.model, kind: 'own', parallelism: parallelismOf(e.target) } : { model: builtin!, kind: 'builtin', parallelism: 2 },
+  );
+  if (builtin) yield { type: 'log', level: 'info', message: `models that cannot embed use the builtin embedder "${builtin.id}" for semantic diversity` };
+
+  const files = evaluationFiles(paths);
+  const embedded = yield* streamWork(ctx.signal, (emit, signal) =>
+    Promise.all(
+      evaluated.map((e, i) => {
+        const emb = embedders[i];
+        const answers = [...e.written.answers.values()];
+        return runKeyed<EmbeddingRow>(
+          {
+            file: files.embeddings(e.condition.name),
+            task: e.condition.name,
+            unit: 'embeddings',
+            parallelism: emb.parallelism,
+            retryErrors: ctx.options.retryErrors,
+            tasks: answers.map((a) => ({
+              key: itemKey('embed', emb.model.id, a.key),
+              run: async (s) => ({ vector: Array.from((await emb.model.embed([a.response!], { signal: s }))[0]) }),
+            })),
+          },
+          { signal, now: ctx.now, emit },
+        );
+      }),
+    ),
+  );
+
+  const seed = deriveSeed(session.seed, 'diversity');
+  const models = evaluated.map((e, i) => {
+    const emb = embedders[i];
+    const answers = [...e.written.answers.values()];
+    const vectors = answers.map((a) => embedded[i].get(itemKey('embed', emb.model.id, a.key))?.vector);
+    return diversityOf(
+      refOf(e),
+      answers.map((a) => a.response!),
+      { errors: e.written.errors, seed, vectors, embedder: { id: emb.model.id, kind: emb.kind } },
+    );
+  });
+  const result: DiversityResultFile = { version: RESULT_VERSION, kind: 'diversity', createdAt: new Date(ctx.now()).toISOString(), seed: session.seed, models };
+  const path = paths.result('diversity');
+  writeJsonAtomic(path, result);
+  const fmt = (x: number | null) => (x === null ? '—' : x.toFixed(1));
+  const text = models.map((m) => `${m.condition} ${fmt(m.lexical.lexicalDiversity.value)}`).join(', ') + ' (100 − Self-BLEU)';
+  yield { type: 'result', name: 'diversity', path, summary: text };
+  yield { type: 'summary', text };
+};
