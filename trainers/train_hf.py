@@ -199,7 +199,8 @@ class BasketsCallback(TrainerCallback):
         return control
 
     def on_log(self, args, state, control, logs=None, **kwargs):
-        if not state.is_world_process_zero or not logs:
+        # Skip the end-of-training summary ('train_runtime', mean 'train_loss'): it is not a step.
+        if not state.is_world_process_zero or not logs or ("loss" not in logs and "eval_loss" not in logs):
             return
         elapsed = time.time() - (self.started or time.time())
         done = state.global_step - self.start_step

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseNvidiaSmiCsv, startGpuMonitor, type GpuReport } from '../../src/trainers/hf/gpu.js';
 
@@ -9,6 +10,16 @@ describe('nvidia-smi CSV', () => {
     expect(samples[0]).toEqual({ index: 0, utilization: 97, memoryUsedMb: 30510, memoryTotalMb: 81559, temperatureC: 64, powerW: 402.51 });
     expect(samples[1].index).toBe(1);
     expect(samples[1].powerW).toBeNaN();
+  });
+
+  it('reports each interval as one batch with every GPU in it', async () => {
+    const reports: GpuReport[] = [];
+    const stop = startGpuMonitor((r) => reports.push(r), join(import.meta.dirname, 'fixtures', 'fake-nvidia-smi'));
+    await new Promise((r) => setTimeout(r, 1000));
+    stop();
+    expect(reports.length).toBeGreaterThanOrEqual(2);
+    for (const report of reports) expect(report.samples?.map((s) => s.index)).toEqual([0, 1]);
+    expect(reports[1].samples![0].utilization).toBe(51);
   });
 
   it('reports once, with samples null and a reason, when nvidia-smi is absent', async () => {
