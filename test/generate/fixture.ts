@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openOpenAIModel, type OpenAIModelOptions } from '../../src/engines/openai/index.js';
@@ -87,4 +88,13 @@ export function readRows(file: string): SyntheticRecord[] {
     return [];
   }
   return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as SyntheticRecord);
+}
+
+/** A loopback port with nothing listening on it. */
+export async function deadPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
 }

@@ -1,17 +1,7 @@
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { generateStep } from '../../src/pipeline/steps/generate.js';
-import { dollyExamples, makeSession, openaiSource, runStep } from './fixture.js';
-
-/** A loopback port with nothing listening on it. */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
+import { deadPort, dollyExamples, makeSession, openaiSource, runStep } from './fixture.js';
 
 async function preflightError(source: ReturnType<typeof openaiSource>) {
   const s = makeSession([source], dollyExamples(3));

@@ -87,6 +87,7 @@ export function classifyFailure(err: unknown, apiKeyEnv?: string): Failure {
     };
   }
   if (err instanceof APIUserAbortError) return { retryable: false, overload: false, message: 'cancelled' };
+  if (err instanceof SyntaxError) return { retryable: true, overload: false, message: redact(`malformed response body (${err.message})`) };
   // Connection errors, resets mid-body, malformed JSON: the next attempt may well succeed.
   const cause = rootCause(err);
   const what = cause.code ? `${cause.code}: ${cause.message}` : (err as Error)?.message ?? String(err);

@@ -1,7 +1,7 @@
 import { APIError } from 'openai';
 import type { ModelEntry } from '../../pipeline/session.js';
 import { Endpoint } from './endpoint.js';
-import { RequestFailedError, StallError, rootCause } from './errors.js';
+import { StallError, rootCause } from './errors.js';
 import { EndpointPool } from './pool.js';
 import { redactSecrets } from './secrets.js';
 import { listModels } from './server-info.js';
@@ -42,7 +42,6 @@ export async function preflightOpenAIModel(entry: ModelEntry, opts: { signal?: A
 
 /** Why a server could not be listed, and what to do about it, in one line. */
 export function explainUnreachable(baseUrl: string, err: unknown, apiKeyEnv: string | undefined, timeoutMs: number): string {
-  const failure = err instanceof RequestFailedError ? err : undefined;
   const cause = rootCause(err);
   const host = new URL(baseUrl).host;
   if (cause.code === 'ENOTFOUND' || cause.code === 'EAI_AGAIN') return `cannot resolve host "${new URL(baseUrl).hostname}" (${baseUrl}) — check the base URL`;
@@ -53,5 +52,5 @@ export function explainUnreachable(baseUrl: string, err: unknown, apiKeyEnv: str
   }
   if (inner instanceof APIError && inner.status === 404) return `${baseUrl} has no /models — check the base URL (it usually ends in /v1)`;
   if (inner instanceof StallError || /timed? ?out/i.test(cause.message)) return `${host} did not answer within ${Math.round(timeoutMs / 1000)} s — check that the server is up`;
-  return `${baseUrl} is not usable (${failure?.failure.message ?? cause.message}) — check the server and the base URL`;
+  return `${baseUrl} is not usable (${cause.message}) — check the server and the base URL`;
 }
