@@ -52,6 +52,9 @@ export function sendError(res: ServerResponse, err: ApiError): void {
   sendJson(res, err.status, err.body(), err.headers);
 }
 
+/** How long an injected mid-stream reset waits after the first event, so the client has read it. */
+const RESET_DELAY_MS = 50;
+
 /** A server-sent-events writer for streamed completions (`data: {...}` … `data: [DONE]`). */
 export class SseWriter {
   /** `resetAfterFirst`: an injected fault that drops the connection right after the first event. */
@@ -62,13 +65,18 @@ export class SseWriter {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   }
 
+  private resetting = false;
+
   send(value: unknown): void {
-    if (this.res.destroyed) return;
-    this.res.write(`data: ${JSON.stringify(value)}\n\n`);
-    if (this.resetAfterFirst) this.res.socket?.resetAndDestroy();
+    if (this.res.destroyed || this.resetting) return;
+    if (!this.resetAfterFirst) return void this.res.write(`data: ${JSON.stringify(value)}\n\n`);
+    // Let the client read the headers and this first event, then reset the connection under it.
+    this.resetting = true;
+    this.res.write(`data: ${JSON.stringify(value)}\n\n`, () => setTimeout(() => this.res.socket?.resetAndDestroy(), RESET_DELAY_MS));
   }
 
   done(): void {
+    if (this.resetting) return; // the reset ends this response
     this.res.end('data: [DONE]\n\n');
   }
 }

@@ -72,7 +72,7 @@ export const TokenizeRequest = z.union([
     add_generation_prompt: z.boolean().nullish(),
     return_token_strs: z.boolean().nullish(),
   }),
-  z.object({ model: z.string().min(1), prompt: z.string(), return_token_strs: z.boolean().nullish() }),
+  z.object({ model: z.string().min(1), prompt: z.string(), add_special_tokens: z.boolean().nullish(), return_token_strs: z.boolean().nullish() }),
 ]);
 
 export const DetokenizeRequest = z.object({ model: z.string().min(1), tokens: tokenIds });

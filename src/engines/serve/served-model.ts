@@ -53,7 +53,8 @@ export interface ServedModel {
   readonly canEmbed: boolean;
   /** Apply the model's chat template, optionally ending with the assistant's turn header. */
   encodeChat(messages: ChatMessage[], addGenerationPrompt: boolean): Promise<Encoded>;
-  encodeText(text: string): Promise<Encoded>;
+  /** `addSpecialTokens` (default true) puts BOS first, as vLLM does for raw prompts. */
+  encodeText(text: string, addSpecialTokens?: boolean): Promise<Encoded>;
   decode(ids: number[]): Promise<string>;
   /** Entry i (i ≥ 1) scores ids[i] given ids[0..i); entry 0 is null (nothing precedes it). */
   scoreTokens(ids: number[], topK: number, signal?: AbortSignal): Promise<(PositionLogprobs | null)[]>;

@@ -140,7 +140,11 @@ export async function listen(deps: HttpServerDeps): Promise<{ port: number; clos
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (res.destroyed) return; // the client went away (or a reset was injected): nothing to answer
+      if (res.destroyed) {
+        // The client went away (or a reset was injected): the disconnect signal stopped the work.
+        deps.log(`${req.method} ${req.url}: connection closed before the answer was complete; work stopped`);
+        return;
+      }
       if (err instanceof ApiError) return sendError(res, err);
       deps.log(`internal error on ${req.method} ${req.url}: ${(err as Error)?.message ?? String(err)}`);
       sendError(res, new ApiError(500, `Internal server error: ${(err as Error)?.message ?? String(err)}`, 'server_error'));

@@ -9,7 +9,7 @@ export async function tokenize(ctx: RouteContext): Promise<void> {
   const encoded =
     'messages' in req
       ? await model.encodeChat(chatMessages(req.messages), req.add_generation_prompt ?? true)
-      : await model.encodeText(req.prompt);
+      : await model.encodeText(req.prompt, req.add_special_tokens ?? true);
   sendJson(ctx.res, 200, {
     count: encoded.ids.length,
     max_model_len: model.info.contextLength,

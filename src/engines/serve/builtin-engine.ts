@@ -1,0 +1,158 @@
+import { mulberry32 } from '../../util/rng.js';
+import type { ChatMessage } from '../types.js';
+import { listBuiltinBases, openBuiltinModel, openTrainedBuiltin, trainBuiltin } from '../builtin/index.js';
+import { BuiltinModel } from '../builtin/model.js';
+import { chatPrompt } from '../builtin/chat.js';
+import { Scorer, startState, type FrozenTable } from '../builtin/ngram.js';
+import { sampleToken } from '../builtin/sampler.js';
+import { BOS, EOS } from '../builtin/tokenizer.js';
+import type { LanguageModel } from '../types.js';
+import type { Encoded, ModelInfo, PositionLogprobs, SampleParams, ServeEngine, ServedModel, TokenLogprob } from './served-model.js';
+
+/**
+ * The builtin engine behind `baskets serve`. The token-level view reads the model's tables
+ * directly: the same mixture P = (1 − λ)·P_base + λ·P_delta that `score` uses, and the same
+ * sampling loop (one seeded draw per token, BOS masked) as `generate`, so a served answer
+ * equals the in-process one for the same seed and a served log-prob equals `score`'s.
+ */
+
+/** BuiltinModel's context length; the serve tests check the two agree. */
+export const BUILTIN_CONTEXT_LENGTH = 8192;
+
+export function builtinServeEngine(opts: { cacheDir?: string } = {}): ServeEngine {
+  const created = Math.floor(Date.now() / 1000);
+  return {
+    bases: () =>
+      listBuiltinBases().map((b) => ({ id: b.id, created, ownedBy: 'baskets', parent: null, root: b.id, contextLength: BUILTIN_CONTEXT_LENGTH })),
+    openBase: async (id) => {
+      const info = { id, created, ownedBy: 'baskets', parent: null, root: id, contextLength: BUILTIN_CONTEXT_LENGTH };
+      return new BuiltinServedModel(info, await openBuiltinModel(id, { cacheDir: opts.cacheDir }));
+    },
+    openTrained: async (info, modelDir) => new BuiltinServedModel(info, await openTrainedBuiltin(modelDir, { id: info.id, cacheDir: opts.cacheDir })),
+    train: (req) => trainBuiltin({ ...req, cacheDir: opts.cacheDir }),
+  };
+}
+
+/** One builtin model seen token by token. */
+class BuiltinServedModel implements ServedModel {
+  readonly canEmbed = true;
+  private readonly model: BuiltinModel;
+  private readonly parts: { table: FrozenTable; weight: number }[];
+
+  constructor(
+    readonly info: ModelInfo,
+    model: LanguageModel,
+  ) {
+    if (!(model instanceof BuiltinModel)) throw new Error(`model "${model.id}" is not a builtin model`);
+    this.model = model;
+    const delta = model.delta && model.delta.weight > 0 ? model.delta : undefined;
+    this.parts = [{ table: model.base.table, weight: delta ? 1 - delta.weight : 1 }, ...(delta ? [delta] : [])];
+  }
+
+  private get tokenizer() {
+    return this.model.base.tokenizer;
+  }
+
+  /** The builtin template has no assistant header (the answer starts on the next line), so both forms agree. */
+  async encodeChat(messages: ChatMessage[]): Promise<Encoded> {
+    return this.encodeText(chatPrompt(messages));
+  }
+
+  async encodeText(text: string, addSpecialTokens = true): Promise<Encoded> {
+    const ids = [...(addSpecialTokens ? [BOS] : []), ...this.tokenizer.encode(text)];
+    return { ids, tokens: ids.map((id) => this.tokenizer.tokenString(id)) };
+  }
+
+  async decode(ids: number[]): Promise<string> {
+    const vocab = this.tokenizer.vocabSize;
+    const bad = ids.find((id) => id >= vocab);
+    if (bad !== undefined) throw new Error(`token id ${bad} is outside the vocabulary (size ${vocab})`);
+    return this.tokenizer.decode(ids);
+  }
+
+  async scoreTokens(ids: number[], topK: number, signal?: AbortSignal): Promise<(PositionLogprobs | null)[]> {
+    await this.decode(ids); // validates the ids
+    const walk = new StateWalk(this.parts);
+    const dist = new Float64Array(this.tokenizer.vocabSize);
+    const out: (PositionLogprobs | null)[] = [null];
+    if (ids[0] !== BOS) walk.advance(ids[0]);
+    for (let i = 1; i < ids.length; i++) {
+      if (i % 256 === 0 && signal?.aborted) throw signal.reason;
+      walk.distribution(dist);
+      const p = walk.advance(ids[i]);
+      out.push(this.position(ids[i], p, dist, topK));
+    }
+    return out;
+  }
+
+  async *sample(ids: number[], params: SampleParams, signal?: AbortSignal): AsyncIterable<PositionLogprobs> {
+    const walk = new StateWalk(this.parts);
+    for (let i = ids[0] === BOS ? 1 : 0; i < ids.length; i++) walk.advance(ids[i]);
+    const rand = mulberry32(params.seed);
+    const dist = new Float64Array(this.tokenizer.vocabSize);
+    const scratch = new Float64Array(this.tokenizer.vocabSize);
+    const decode = this.tokenizer.streamDecoder();
+    for (let n = 0; ; n++) {
+      if (signal?.aborted) throw signal.reason;
+      if (n % 64 === 63) await new Promise((r) => setImmediate(r)); // let other requests and disconnects through
+      walk.distribution(dist);
+      const raw = Float64Array.from(dist);
+      dist[BOS] = 0; // as generate(): BOS is never predicted in training
+      const id = sampleToken(dist, params.temperature, params.topP, rand, scratch);
+      if (id === EOS) return;
+      const p = walk.advance(id);
+      yield { ...this.position(id, p, raw, params.topK), text: decode(id) };
+    }
+  }
+
+  embed(texts: string[]): Promise<Float32Array[]> {
+    return this.model.embed(texts);
+  }
+
+  /** The chosen token's log-prob (from the scorer, exactly as `score` computes it) and the top-k of `dist`. */
+  private position(id: number, p: number, dist: Float64Array, topK: number): PositionLogprobs {
+    let rank = 1;
+    const own = dist[id];
+    for (let w = 0; w < dist.length; w++) if (dist[w] > own) rank++;
+    return { id, text: this.tokenizer.tokenString(id), logprob: Math.log(p), rank, top: topK > 0 ? this.top(dist, topK) : [] };
+  }
+
+  /** The k most likely tokens, most likely first (one pass, insertion into a short sorted list). */
+  private top(dist: Float64Array, k: number): TokenLogprob[] {
+    const best: number[] = [];
+    for (let w = 0; w < dist.length; w++) {
+      if (dist[w] <= 0 || (best.length === k && dist[w] <= dist[best[k - 1]])) continue;
+      if (best.length === k) best.pop();
+      let j = best.length;
+      while (j > 0 && dist[best[j - 1]] < dist[w]) j--;
+      best.splice(j, 0, w);
+    }
+    return best.map((w) => ({ id: w, text: this.tokenizer.tokenString(w), logprob: Math.log(dist[w]) }));
+  }
+}
+
+/** The n-gram states of the base (and delta) table along a sequence that starts with BOS. */
+class StateWalk {
+  private readonly scorers: Scorer[];
+  private readonly states: number[];
+
+  constructor(private readonly parts: { table: FrozenTable; weight: number }[]) {
+    this.scorers = parts.map((p) => new Scorer(p.table));
+    this.states = parts.map((p) => startState(p.table));
+  }
+
+  /** P(id | state) under the mixture, then move past `id`. */
+  advance(id: number): number {
+    let p = 0;
+    this.parts.forEach((part, i) => {
+      p += part.weight * this.scorers[i].prob(this.states[i], id);
+      this.states[i] = this.scorers[i].next;
+    });
+    return p;
+  }
+
+  distribution(out: Float64Array): void {
+    out.fill(0);
+    this.parts.forEach((part, i) => part.table.addDistribution(this.states[i], out, part.weight));
+  }
+}

@@ -1,0 +1,83 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FaultInjector, parseFaults, type FaultSpec } from './faults.js';
+import { FileStore } from './files.js';
+import { JobManager } from './jobs.js';
+import { ModelRegistry } from './registry.js';
+import { listen } from './server.js';
+import { builtinServeEngine } from './builtin-engine.js';
+import type { ServeEngine } from './served-model.js';
+import { nowSeconds } from './context.js';
+
+/**
+ * `baskets serve`: an OpenAI-compatible HTTP server over the builtin engine (DESIGN.md §2),
+ * with vLLM's extensions (/tokenize, prompt_logprobs, max_model_len), OpenAI's fine-tuning
+ * jobs, optional fault injection and an instant mode for client benchmarks.
+ */
+
+export { parseFaults, type FaultSpec, type FaultKind } from './faults.js';
+
+export interface ServeOptions {
+  host?: string;
+  port?: number;
+  /** Required as a bearer token when set; required to listen beyond loopback. */
+  token?: string;
+  faults?: FaultSpec | string;
+  /** Builtin bases to expose (default: all). */
+  models?: string[];
+  cacheDir?: string;
+  /** Answer chat completions at once with deterministic text (client benchmarks). */
+  instant?: boolean;
+  /** Where uploaded files and fine-tuned models live (default: a new temp dir). */
+  dataDir?: string;
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  /** The OpenAI base URL, e.g. http://127.0.0.1:8000/v1 */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export async function startServer(opts: ServeOptions, engine: ServeEngine = builtinServeEngine({ cacheDir: opts.cacheDir })): Promise<RunningServer> {
+  const host = opts.host ?? '127.0.0.1';
+  if (!LOOPBACK.has(host) && !opts.token) {
+    throw new Error(`refusing to listen on ${host} without a token: pass --token <secret> (clients then send it as a bearer token), or bind 127.0.0.1`);
+  }
+  if (opts.token !== undefined && opts.token.trim() === '') throw new Error('the token is empty: pass a non-empty --token');
+  const faults = opts.faults === undefined ? undefined : new FaultInjector(typeof opts.faults === 'string' ? parseFaults(opts.faults) : opts.faults);
+  const log = opts.log ?? (() => {});
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'baskets-serve-'));
+
+  const registry = new ModelRegistry();
+  const bases = engine.bases();
+  const wanted = opts.models ?? bases.map((b) => b.id);
+  for (const id of wanted) {
+    const info = bases.find((b) => b.id === id);
+    if (!info) throw new Error(`unknown builtin model "${id}": choose from ${bases.map((b) => b.id).join(', ')}`);
+    registry.add(info, () => engine.openBase(id));
+  }
+
+  const files = new FileStore(dataDir);
+  const jobs = new JobManager({
+    dataDir,
+    files,
+    canTrain: (base) => wanted.includes(base),
+    train: (req) => engine.train(req),
+    registerModel: (id, base, modelDir) => {
+      const parent = registry.list().find((m) => m.id === base);
+      const info = { id, created: nowSeconds(), ownedBy: 'baskets', parent: base, root: parent?.root ?? base, contextLength: parent?.contextLength ?? 0 };
+      registry.add(info, () => engine.openTrained(info, modelDir));
+    },
+    log,
+  });
+
+  const server = await listen({ host, port: opts.port ?? 0, token: opts.token, faults, instant: opts.instant ?? false, models: registry, files, jobs, log });
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  log(`baskets serve listening on http://${urlHost}:${server.port}/v1 (${wanted.length} models${faults ? ', faults on' : ''}${opts.instant ? ', instant' : ''})`);
+  return { url: `http://${urlHost}:${server.port}/v1`, port: server.port, close: server.close };
+}
