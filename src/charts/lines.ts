@@ -51,20 +51,19 @@ export function lineChart(series: readonly LineSeries[], options: LineChartOptio
   const data = series.map((s) => ({ name: cleanLabel(s.name, ascii), points: normalise(s.points) }));
   const xScale = scaleOf(data.flatMap((s) => s.points.map((p) => p.x)), options.logX ?? false);
   const yScale = yScaleOf(data, options);
-  if (!xScale || !yScale) return summaryLines(['no data'], options).join('\n');
+  if (!xScale || !yScale) return compactForm('no data', options);
+  const compact = (): string => compactForm(options.summary ?? lastValues(data, options.yUnit ?? ''), options);
+  if (height < MIN_PLOT_ROWS + 1) return compact();
 
-  const fullHeight = height >= MIN_PLOT_ROWS + 1;
   const withTicks = height >= 6;
   const withLegend = height >= 7;
   const withTitle = height >= 9 && options.title !== undefined;
   const plotRows = height - 1 - Number(withTicks) - Number(withLegend) - Number(withTitle);
 
-  const yLabels = fullHeight ? yAxisLabels(yScale, plotRows, options.yUnit ?? '', ascii) : new Map<number, string>();
+  const yLabels = yAxisLabels(yScale, plotRows, options.yUnit ?? '', ascii);
   const labelWidth = Math.max(0, ...[...yLabels.values()].map(displayWidth));
   const plotColumns = width - labelWidth - 2;
-  if (!fullHeight || plotColumns < MIN_PLOT_COLUMNS) {
-    return summaryLines([options.summary ?? lastValues(data, options.yUnit ?? '')], options).join('\n');
-  }
+  if (plotColumns < MIN_PLOT_COLUMNS) return compact();
 
   const strokes = ascii ? STROKES.ascii : STROKES.unicode;
   const axis = ascii ? AXIS.ascii : AXIS.unicode;
@@ -250,11 +249,11 @@ function lastValues(data: readonly { name: string; points: Point[] }[], unitText
     .join('  ');
 }
 
-/** The compact form: the title (when there is room) and one line of text. */
-function summaryLines(text: readonly string[], options: LineChartOptions): string[] {
+/** The compact form: the title (when there is room) above one line of text. */
+function compactForm(text: string, options: LineChartOptions): string {
   const ascii = options.ascii ?? false;
-  const lines = options.title !== undefined && options.height >= 2 ? [cleanLabel(options.title, ascii), ...text] : [...text];
-  return lines.slice(0, options.height).map((l) => truncate(cleanLabel(l, ascii), options.width, ascii));
+  const lines = options.title !== undefined && options.height >= 2 ? [options.title, text] : [text];
+  return lines.map((l) => truncate(cleanLabel(l, ascii), options.width, ascii)).join('\n');
 }
 
 export interface HeapsFit {
