@@ -30,10 +30,9 @@ const GLYPHS = {
 // "5 │" before the cells, and one separator column before each cell and after the last.
 const ROW_LABEL_WIDTH = 3;
 const MAX_CELL_WIDTH = 6;
-const GRID_ROWS = LEVELS;
 const MIN_GRID_WIDTH = ROW_LABEL_WIDTH + LEVELS * 2 + 1;
 /** Rows a grid needs at its most compact: the five harm rows and the danger line. */
-export const MIN_HEAT_GRID_HEIGHT = GRID_ROWS + 1;
+export const MIN_HEAT_GRID_HEIGHT = LEVELS + 1;
 
 function countAt(data: HeatGridData, harm: number, quality: number): number {
   const v = data.counts[harm - 1]?.[quality - 1] ?? 0;
