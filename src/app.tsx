@@ -1,5 +1,5 @@
-import { Box, render, Text, useApp as useInkApp, useInput } from 'ink';
-import { useMemo, useRef, useState, type ReactNode } from 'react';
+import { Box, render, Text, useApp as useInkApp, useInput, type Key } from 'ink';
+import { useCallback, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { ConfirmBox } from './components/ConfirmBox.js';
 import { WidenBox } from './components/WidenBox.js';
 import { Conditions } from './screens/Conditions.js';
@@ -127,7 +127,7 @@ export function App(props: AppProps) {
     }
   };
 
-  useInput((input, key) => {
+  const onKey = (input: string, key: Key) => {
     if (confirmation) {
       const answer = findBinding(CONFIRM_KEYS, input, key)?.action;
       if (answer) setConfirmation(null);
@@ -153,7 +153,14 @@ export function App(props: AppProps) {
     }
     const global = findBinding(GLOBAL_KEYS, input, key);
     if (global) runGlobal(global.action);
+  };
+  // Ink re-subscribes a changed handler only after paint; a key pressed in between would meet
+  // the previous render's state. A ref updated at commit keeps the dispatch current.
+  const onKeyRef = useRef(onKey);
+  useLayoutEffect(() => {
+    onKeyRef.current = onKey;
   });
+  useInput(useCallback((input: string, key: Key) => onKeyRef.current(input, key), []));
 
   const tooSmall = size.columns < MIN_COLUMNS || size.rows < MIN_ROWS;
   return (

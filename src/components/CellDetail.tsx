@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
-import { lossChart } from '../charts/lines.js';
+import { lossChart, sparkline } from '../charts/index.js';
 import { formatDuration, taskEtaSeconds, type CellState, type LossSeries, type TaskProgress } from '../pipeline/notebook.js';
 import { compact } from '../ui/format.js';
 import { truncate, useTheme, type Theme } from '../ui/theme.js';
@@ -63,6 +63,16 @@ export function CellDetail({ cell, width, height }: { cell: CellState; width: nu
   if (cell.status === 'pending') line('pending', 'Not run yet: r runs this step, R runs it and every step after it.', theme.color.muted);
   if (cell.error) line('error', sanitizeLine(cell.error), theme.color.error);
   for (const t of Object.values(cell.tasks)) line(`task-${t.task}`, taskLine(theme, t, width));
+  if (cell.throughput.length > 1 && left > 0) {
+    const label = `throughput ${compact(cell.throughput.at(-1) ?? 0)} tok/s `;
+    left -= 1;
+    blocks.push(
+      <Text key="throughput" wrap="truncate-end">
+        <Text color={theme.color.muted}>{label}</Text>
+        {sparkline(cell.throughput, { width: Math.max(0, Math.min(cell.throughput.length, 60, width - label.length)), min: 0, ascii: theme.ascii, color: theme.emphasis })}
+      </Text>,
+    );
+  }
 
   const training = latestTraining(cell);
   if (training) {

@@ -7,7 +7,8 @@ export function WidenBox({ columns, rows, minColumns, minRows }: { columns: numb
   return (
     <Box flexDirection="column" borderStyle={theme.glyph.border} borderColor={theme.color.warn} paddingX={1} width={Math.max(20, Math.min(columns, 50))}>
       <Text color={theme.color.warn}>Widen the terminal</Text>
-      <Text wrap="wrap">{`baskets needs at least ${minColumns}x${minRows}; this one is ${columns}x${rows}.`}</Text>
+      <Text>{`baskets needs at least ${minColumns}x${minRows};`}</Text>
+      <Text>{`this one is ${columns}x${rows}.`}</Text>
       <Text color={theme.color.muted}>Ctrl-C quits; runs keep going.</Text>
     </Box>
   );

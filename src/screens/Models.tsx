@@ -4,7 +4,8 @@ import { FormView } from '../components/FormView.js';
 import { ScreenFrame } from '../components/ScreenFrame.js';
 import { WizardCells } from '../components/WizardCells.js';
 import { formatSchemaIssues, ModelEntry, Role, SizeTier } from '../pipeline/session.js';
-import { useApp, type BuiltinBase } from '../ui/context.js';
+import type { BuiltinBaseInfo } from '../engines/builtin/index.js';
+import { useApp } from '../ui/context.js';
 import { withModel, withoutModel } from '../ui/draft.js';
 import { useForm, type FormRow } from '../ui/form.js';
 import { useScreenKeys } from '../ui/input.js';
@@ -28,7 +29,7 @@ interface ModelSpec {
   roles: (typeof ROLE_SETS)[number];
 }
 
-function specFromBase(spec: ModelSpec, base: BuiltinBase | undefined): ModelSpec {
+function specFromBase(spec: ModelSpec, base: BuiltinBaseInfo | undefined): ModelSpec {
   return base ? { ...spec, base: base.id, id: base.id, family: base.family, size: base.size } : spec;
 }
 
@@ -42,7 +43,7 @@ function toEntry(spec: ModelSpec): ModelEntry | string {
   return parsed.success ? parsed.data : formatSchemaIssues(parsed.error)[0];
 }
 
-function specRows(spec: ModelSpec, set: (s: ModelSpec) => void, bases: BuiltinBase[], endpoints: Endpoint[]): FormRow[] {
+function specRows(spec: ModelSpec, set: (s: ModelSpec) => void, bases: BuiltinBaseInfo[], endpoints: Endpoint[]): FormRow[] {
   const text = (id: keyof ModelSpec & string, label: string, note?: string): FormRow => ({ kind: 'text', id, label, value: String(spec[id]), note, apply: (v) => (set({ ...spec, [id]: v.trim() }), null) });
   const rows: FormRow[] = [
     { kind: 'choice', id: 'engine', label: 'engine', value: spec.engine, options: ['builtin', 'openai'], apply: (v) => (set({ ...spec, engine: v as ModelSpec['engine'] }), null) },

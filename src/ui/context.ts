@@ -1,4 +1,5 @@
 import { createContext, useContext } from 'react';
+import type { BuiltinBaseInfo } from '../engines/builtin/index.js';
 import type { RunEvent } from '../pipeline/events.js';
 import type { Session, StepId } from '../pipeline/session.js';
 import type { SessionStore } from '../pipeline/store.js';
@@ -10,15 +11,6 @@ import type { Settings } from '../settings.js';
  * control and keep the real store on a temp folder.
  */
 
-export interface BuiltinBase {
-  id: string;
-  family: string;
-  size: 'small' | 'medium' | 'large';
-  tokenizer: string;
-  order: number;
-  description: string;
-}
-
 export interface Services {
   store: SessionStore;
   loadSettings(): Settings;
@@ -27,7 +19,7 @@ export interface Services {
   requestCancel(sessionDir: string): boolean;
   readRunnerLock(sessionDir: string): { pid: number; startedAt: number; alive: boolean } | null;
   followEvents(file: string, onEvents: (events: RunEvent[]) => void, opts?: { fromStart?: boolean; pollMs?: number }): { close(): void };
-  builtinBases(): BuiltinBase[];
+  builtinBases(): BuiltinBaseInfo[];
 }
 
 export type Route =

@@ -1,3 +1,4 @@
+import { listBuiltinBases } from '../engines/builtin/index.js';
 import { followEvents, readRunnerLock, requestCancel, startDetachedRun } from '../pipeline/control.js';
 import { SessionStore } from '../pipeline/store.js';
 import { loadSettings, saveSettings } from '../settings.js';
@@ -13,6 +14,6 @@ export function defaultServices(sessionsDir: string): Services {
     requestCancel,
     readRunnerLock,
     followEvents,
-    builtinBases: () => [],
+    builtinBases: listBuiltinBases,
   };
 }

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { render } from 'ink-testing-library';
 import { App, type AppProps } from '../../src/app.js';
 import type { Settings } from '../../src/settings.js';
-import type { BuiltinBase, Services } from '../../src/ui/context.js';
+import type { BuiltinBaseInfo } from '../../src/engines/builtin/index.js';
+import type { Services } from '../../src/ui/context.js';
 
 /**
  * The one way TUI tests render the app: a temp sessions folder, in-memory settings, fake run
@@ -21,7 +22,7 @@ export const KEYS = {
   backspace: '\u007F',
 } as const;
 
-export const TEST_BASES: BuiltinBase[] = [
+export const TEST_BASES: BuiltinBaseInfo[] = [
   { id: 'founders-small', family: 'founders', size: 'small', tokenizer: 'word', order: 3, description: 'founding-era speeches' },
   { id: 'moderns-small', family: 'moderns', size: 'small', tokenizer: 'bpe', order: 3, description: 'recent speeches' },
 ];
@@ -64,18 +65,28 @@ export async function renderApp(opts: RenderOptions) {
   };
   await setSize(columns, rows);
 
-  const frame = () => result.lastFrame() ?? '';
+  const raw = () => result.lastFrame() ?? '';
+  // Colour (SGR) codes stripped, so text assertions hold whether or not colour is on.
+  const frame = () => raw().replace(/\u001b\[[0-9;]*m/g, '');
   return {
     ...result,
     frame,
+    raw,
     calls,
     setSize,
     setLockAlive: (alive: boolean) => (lockAlive = alive),
-    /** Sends keystrokes one at a time (text as one paste), letting React commit between them. */
+    /**
+     * Sends keystrokes one at a time (text as one paste). Like a person, it waits to see the
+     * screen react before the next key (up to a limit, for keys that change nothing), so a
+     * loaded machine cannot reorder a key before the render of the previous one.
+     */
     async press(...keys: string[]) {
       for (const k of keys) {
+        const before = result.frames.length;
         result.stdin.write(k);
-        await tick();
+        const start = Date.now();
+        while (result.frames.length === before && Date.now() - start < KEY_SETTLE_MS) await tick(5);
+        await tick(5);
       }
     },
     async waitFor(text: string | RegExp, timeoutMs = 3000) {
@@ -88,6 +99,9 @@ export async function renderApp(opts: RenderOptions) {
     },
   };
 }
+
+/** Longest wait for a keystroke to show on screen. */
+const KEY_SETTLE_MS = 250;
 
 export function tick(ms = 25): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -55,6 +55,7 @@ describe('Run notebook', () => {
     // The log line quoted a clear-screen sequence: shown without it.
     await app.waitFor('(error row kept)');
     expect(app.frame()).not.toContain('\u001b[2J');
+    expect(app.frame()).toMatch(/throughput 101\.2 tok\/s [▁-█]{3}/);
     await app.press(KEYS.enter);
     expect(app.frame()).not.toContain('(error row kept)');
   });

@@ -40,7 +40,7 @@ describe('new-session wizard', () => {
     await app.waitFor('no such file');
     await app.press(KEYS.enter, '\u0015', dataset, KEYS.enter);
     await app.waitFor('Preview: first 2 records');
-    const preview = app.frame();
+    const preview = app.raw();
     expect(preview).toContain('found');
     expect(preview).toContain('Explain eggs in baskets');
     expect(preview).toContain('the link');

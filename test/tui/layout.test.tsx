@@ -1,0 +1,82 @@
+import { copyFileSync } from 'node:fs';
+import { cleanup } from 'ink-testing-library';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { sessionPaths } from '../../src/pipeline/paths.js';
+import { SessionStore } from '../../src/pipeline/store.js';
+import { renderApp, tempSessionsDir } from './render.js';
+
+// Colour must be possible in this file, or "no colour codes under NO_COLOR" could not fail.
+// Workers are reused across files: restore the variable so other files see their usual setting.
+const previousForceColor = vi.hoisted(() => {
+  const previous = process.env.FORCE_COLOR;
+  process.env.FORCE_COLOR = '1';
+  return previous;
+});
+afterAll(() => {
+  if (previousForceColor === undefined) delete process.env.FORCE_COLOR;
+  else process.env.FORCE_COLOR = previousForceColor;
+});
+
+const ESC = '\u001b';
+const BOX_AND_BLOCKS = /[\u2500-\u259f\u2190-\u21ff\u2700-\u27bf\u25a0-\u25ff\u2800-\u28ff]/;
+
+describe('layout and themes', () => {
+  let tmp: ReturnType<typeof tempSessionsDir>;
+  beforeEach(() => {
+    tmp = tempSessionsDir();
+    const store = new SessionStore(tmp.dir);
+    store.create({ version: 1, name: 'demo', createdAt: '2026-01-01T00:00:00.000Z', data: { source: { kind: 'builtin', name: 'sotu-continuations' } } });
+    copyFileSync(new URL('./fixtures/run-events.jsonl', import.meta.url).pathname, sessionPaths(store.dir('demo')).events);
+  });
+  afterEach(() => {
+    cleanup();
+    tmp.cleanup();
+  });
+
+  const runScreen = (extra: { env?: NodeJS.ProcessEnv; ascii?: boolean; columns?: number; rows?: number }) =>
+    renderApp({ sessionsDir: tmp.dir, initialScreen: 'run', initialSession: 'demo', rows: 40, ...extra });
+
+  it('replaces the layout with a widen box below the minimum size, and restores it on resize', async () => {
+    const app = await runScreen({});
+    await app.waitFor('387 records');
+    await app.setSize(50, 40);
+    expect(app.frame()).toContain('Widen the terminal');
+    expect(app.frame()).toContain('this one is 50x40');
+    expect(app.frame()).not.toContain('387 records');
+    await app.setSize(100, 12);
+    expect(app.frame()).toContain('this one is 100x12');
+    await app.setSize(100, 40);
+    await app.waitFor('387 records');
+  });
+
+  it('draws colour and box drawing by default (the control for the next test)', async () => {
+    const app = await runScreen({});
+    await app.waitFor('387 records');
+    await app.press('\u001B[A'); // train: the loss chart
+    await app.waitFor('train  ');
+    expect(app.raw()).toContain(`${ESC}[`);
+    expect(app.raw()).toMatch(BOX_AND_BLOCKS);
+  });
+
+  it('under NO_COLOR and --ascii emits no escape codes and only plain characters', async () => {
+    const app = await runScreen({ env: { NO_COLOR: '1' }, ascii: true });
+    await app.waitFor('387 records');
+    const screens: string[] = [app.raw()];
+    await app.press('\u001B[A');
+    await app.waitFor('qwen-s/multi: step 200/200');
+    screens.push(app.raw());
+    await app.press('\u001B[A', '\u001B[A');
+    await app.waitFor('throughput');
+    screens.push(app.raw());
+    await app.press('?');
+    await app.waitFor('Everywhere');
+    screens.push(app.raw());
+    await app.setSize(40, 40);
+    screens.push(app.raw());
+    for (const frame of screens) {
+      expect(frame).not.toContain(ESC);
+      expect(frame).not.toMatch(BOX_AND_BLOCKS);
+      expect(frame).toMatch(/^[\x20-\x7e\n]*$/);
+    }
+  });
+});
