@@ -28,6 +28,8 @@ import sys
 import time
 
 import torch
+import transformers
+from packaging.version import Version
 from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
 from transformers import (
     AutoModelForCausalLM,
@@ -237,7 +239,9 @@ def load_model(args):
     dtype = torch.float32
     if torch.cuda.is_available():
         dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    kwargs = {"torch_dtype": dtype}
+    # transformers 4.56 renamed torch_dtype to dtype (the old name warns, and may go away).
+    dtype_key = "dtype" if Version(transformers.__version__) >= Version("4.56") else "torch_dtype"
+    kwargs = {dtype_key: dtype}
     if args.load_4bit:
         try:
             from transformers import BitsAndBytesConfig

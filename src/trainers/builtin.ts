@@ -29,9 +29,20 @@ export async function* trainWithBuiltin(
     signal: job.signal,
     cacheDir: opts.cacheDir,
   });
-  for await (const event of stream) {
-    if (event.type === 'metrics') yield event;
-    else if (event.type === 'done') yield { type: 'trained', model: { kind: 'builtin', modelDir: event.modelDir } };
+  // Iterated by hand: `for await` would close the trainer the moment our consumer stops, before
+  // it could save a checkpoint.
+  let finished = false;
+  try {
+    for (let next = await stream.next(); !next.done; next = await stream.next()) {
+      const event = next.value;
+      if (event.type === 'metrics') yield event;
+      else if (event.type === 'done') yield { type: 'trained', model: { kind: 'builtin', modelDir: event.modelDir } };
+    }
+    finished = true;
+  } finally {
+    // A runner that stops listening after a cancel leaves the trainer paused at a yield; let it
+    // reach its abort check, which saves a checkpoint, so the rerun resumes from this step.
+    if (!finished && job.signal.aborted) while (!(await stream.next()).done);
   }
   job.signal.throwIfAborted();
 }

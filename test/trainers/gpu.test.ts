@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseNvidiaSmiCsv, startGpuMonitor, type GpuReport } from '../../src/trainers/hf/gpu.js';
 
 describe('nvidia-smi CSV', () => {
@@ -15,9 +15,8 @@ describe('nvidia-smi CSV', () => {
   it('reports each interval as one batch with every GPU in it', async () => {
     const reports: GpuReport[] = [];
     const stop = startGpuMonitor((r) => reports.push(r), join(import.meta.dirname, 'fixtures', 'fake-nvidia-smi'));
-    await new Promise((r) => setTimeout(r, 1000));
+    await vi.waitFor(() => expect(reports.length).toBeGreaterThanOrEqual(2), { timeout: 10_000, interval: 100 });
     stop();
-    expect(reports.length).toBeGreaterThanOrEqual(2);
     for (const report of reports) expect(report.samples?.map((s) => s.index)).toEqual([0, 1]);
     expect(reports[1].samples![0].utilization).toBe(51);
   });

@@ -90,22 +90,34 @@ describe('train step with the builtin trainer', () => {
     expect(again.at(-1)).toEqual({ type: 'summary', text: 'trained 0, 1 already done' });
   });
 
-  it('stops cleanly on cancel and resumes from the checkpoint on the next run', async () => {
+  it('stops cleanly on cancel, as the runner does it, and resumes from that step on the next run', async () => {
     const abort = new AbortController();
     const ctx = makeContext({}, abort.signal);
     writeDataset(ctx, 'founders-s/human', 120);
-    let steps = 0;
-    await expect(
-      run(ctx, (e) => {
-        if (e.type === 'train-metrics' && e.metrics.step > 0 && ++steps === 20) abort.abort(new Error('cancelled'));
-      }),
-    ).rejects.toThrow('cancelled');
+    // The runner aborts, then stops reading the step's events (breaking out of its loop).
+    for await (const e of trainStep(ctx)) {
+      if (e.type === 'train-metrics' && e.metrics.step === 20) {
+        abort.abort(new Error('cancelled'));
+        break;
+      }
+    }
     expect(readTrainedModel(ctx.paths.runDir('founders-s/human'))).toBeNull();
 
     const resumed = await run({ ...ctx, signal: new AbortController().signal });
     const firstStep = resumed.find((e) => e.type === 'train-metrics');
-    expect(firstStep?.type === 'train-metrics' && firstStep.metrics.step).toBeGreaterThan(1);
+    expect(firstStep?.type === 'train-metrics' && firstStep.metrics.step).toBe(21);
     expect(readTrainedModel(ctx.paths.runDir('founders-s/human'))?.kind).toBe('builtin');
+  });
+
+  it('throws the cancel reason when the step is cancelled while it is still being read', async () => {
+    const abort = new AbortController();
+    const ctx = makeContext({}, abort.signal);
+    writeDataset(ctx, 'founders-s/human', 60);
+    await expect(
+      run(ctx, (e) => {
+        if (e.type === 'train-metrics' && e.metrics.step === 3) abort.abort(new Error('cancelled'));
+      }),
+    ).rejects.toThrow('cancelled');
   });
 
   it('refuses to start, in one line, when a dataset or a trainer is missing', async () => {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GpuSample, TrainMetrics } from '../../pipeline/events.js';
 import { AsyncQueue } from '../queue.js';
@@ -97,7 +97,7 @@ export async function* runHfProcess(opts: HfLaunchOptions): AsyncGenerator<HfPro
     if (own) {
       const payload = safeJson(own[2]);
       if (own[1] === 'LOG') events.push({ type: 'log', level: payload.level === 'warn' ? 'warn' : 'info', message: String(payload.message ?? '') });
-      else if (own[1] === 'DONE' && typeof payload.adapter_dir === 'string') adapterDir = payload.adapter_dir;
+      else if (own[1] === 'DONE' && typeof payload.adapter_dir === 'string') adapterDir = resolve(payload.adapter_dir);
       return;
     }
     const metrics = follower.push(line);
