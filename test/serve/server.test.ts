@@ -185,7 +185,10 @@ describe('POST /v1/completions and /tokenize', () => {
     const text = 'Gentlemen of the Senate';
     const ids = (await post('/tokenize', { model: MODEL, prompt: text, add_special_tokens: false })).json.tokens;
     expect((await post('/detokenize', { model: MODEL, tokens: ids })).json).toEqual({ prompt: text });
-    expect((await post('/detokenize', { model: MODEL, tokens: [10 ** 7] })).status).toBe(500);
+    const outside = await post('/detokenize', { model: MODEL, tokens: [10 ** 7] });
+    expect(outside.status).toBe(400);
+    expect(outside.json.error.message).toMatch(/outside the vocabulary/);
+    expect((await post('/v1/completions', { model: MODEL, prompt: [0, 10 ** 7], max_tokens: 1 })).status).toBe(400);
   });
 });
 

@@ -7,6 +7,7 @@ import { Scorer, startState, type FrozenTable } from '../builtin/ngram.js';
 import { sampleToken } from '../builtin/sampler.js';
 import { BOS, EOS } from '../builtin/tokenizer.js';
 import type { LanguageModel } from '../types.js';
+import { badRequest } from './errors.js';
 import type { Encoded, ModelInfo, PositionLogprobs, SampleParams, ServeEngine, ServedModel, TokenLogprob } from './served-model.js';
 
 /**
@@ -66,7 +67,7 @@ class BuiltinServedModel implements ServedModel {
   async decode(ids: number[]): Promise<string> {
     const vocab = this.tokenizer.vocabSize;
     const bad = ids.find((id) => id >= vocab);
-    if (bad !== undefined) throw new Error(`token id ${bad} is outside the vocabulary (size ${vocab})`);
+    if (bad !== undefined) throw badRequest(`Token id ${bad} is outside the vocabulary of \`${this.info.id}\` (ids 0–${vocab - 1}).`, 'tokens');
     return this.tokenizer.decode(ids);
   }
 
