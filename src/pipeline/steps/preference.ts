@@ -1,0 +1,180 @@
+import type { LanguageModel } from '../../engines/types.js';
+import { selfPreference, type PairJudgement } from '../../metrics/preference.js';
+import { writeJsonAtomic } from '../../util/atomic.js';
+import { deriveSeed } from '../../util/rng.js';
+import { conditionSources } from '../conditions.js';
+import { readHumanSplit } from '../data/read.js';
+import { answerItems, readWrittenAnswers } from '../evaluation/answering.js';
+import { requireCapability } from '../evaluation/evaluated.js';
+import { evaluationFiles } from '../evaluation/files.js';
+import { itemKey, runKeyed, type KeyedRow } from '../evaluation/keyed.js';
+import { sampleTestExamples } from '../evaluation/prompts.js';
+import { streamWork } from '../evaluation/stream.js';
+import { instructionMessages, type Example } from '../example.js';
+import { parallelismOf } from '../generation/source-run.js';
+import { estimateStat, RESULT_VERSION, type PreferenceJudgeResult, type PreferenceResultFile } from '../results.js';
+import type { ModelEntry, Session } from '../session.js';
+import type { Step } from '../step.js';
+
+export const HUMAN = 'human';
+
+export interface JudgementRow extends KeyedRow {
+  exampleId?: string;
+  sourceA?: string;
+  sourceB?: string;
+  pA?: number;
+  method?: 'logprobs' | 'verdict';
+}
+
+/** The judges: evaluation.preference.judges, else the models with the judge role, else the targets as released. */
+export function preferenceJudges(session: Session): ModelEntry[] {
+  const byId = (id: string) => {
+    const m = session.models.find((x) => x.id === id);
+    if (!m) throw new Error(`preference judge "${id}" is not a model of this session: fix evaluation.preference.judges`);
+    return m;
+  };
+  const { judges } = session.evaluation.preference;
+  if (judges.length) return judges.map(byId);
+  const withRole = session.models.filter((m) => m.roles.includes('judge'));
+  if (withRole.length) return withRole;
+  return [...new Set(session.conditions.map((c) => c.target))].map(byId);
+}
+
+/** The source that stands for a judge's own family (at its size tier when there is one). */
+export function ownSource(session: Session, judge: ModelEntry): string | null {
+  return conditionSources(session, { name: `${judge.id}/own`, target: judge.id, kind: 'single', sources: [] })[0]?.model ?? null;
+}
+
+/** One answer to judge: who wrote it and the text. `id` changes when the text does. */
+interface Candidate {
+  source: string;
+  id: string;
+  text: string;
+}
+
+/** Every ordered pair of an item's candidates: each unordered pair in both orders. */
+export function orderedPairs<T>(candidates: readonly T[]): [T, T][] {
+  const out: [T, T][] = [];
+  for (let i = 0; i < candidates.length; i++) {
+    for (let j = i + 1; j < candidates.length; j++) out.push([candidates[i], candidates[j]], [candidates[j], candidates[i]]);
+  }
+  return out;
+}
+
+/** One judge's self-preference numbers from its judgement rows. */
+export function aggregatePreference(judge: ModelEntry, own: string | null, rows: JudgementRow[], seed: number): PreferenceJudgeResult {
+  const ok = rows.filter((r): r is Required<JudgementRow> => r.error === undefined && typeof r.pA === 'number');
+  const judgements: PairJudgement[] = ok.map((r) => ({ judge: judge.id, sourceA: r.sourceA, sourceB: r.sourceB, pA: r.pA, method: r.method }));
+  // With no own-family source, SPB is undefined: selfPreference says why, naming this placeholder.
+  const sp = selfPreference(judgements, { own: own ?? `(no source of family "${judge.family}")`, human: HUMAN, seed });
+  const n = sp.judgements;
+  return {
+    judge: judge.id,
+    family: judge.family,
+    own,
+    judgements: n,
+    errors: rows.length - ok.length,
+    methods: sp.methods,
+    verdictFallback: sp.methods.verdict > 0,
+    sources: Object.fromEntries(Object.entries(sp.sources).map(([k, v]) => [k, { appearances: v.appearances, s: estimateStat(v.s, v.appearances) }])),
+    spb: estimateStat(sp.spb, n),
+    psb: estimateStat(sp.psb, n),
+    positionBias: estimateStat(sp.positionBias, n),
+  };
+}
+
+/**
+ * The preference cell: every source model answers a seeded sample of test instructions (kept
+ * keyed under answers/sources/); each judge compares every pair of answers to the same
+ * instruction — the sources' and the human's — in both orders; S per source, SPB, PSB and
+ * position bias per judge, with the verdict fallback flagged.
+ */
+export const preferenceStep: Step = async function* (ctx) {
+  const { session, paths } = ctx;
+  if (!session.evaluation.preference.enabled) {
+    yield { type: 'summary', text: 'preference evaluation is off (evaluation.preference.enabled)' };
+    return;
+  }
+  const sourceEntries = session.models.filter((m) => m.roles.includes('source'));
+  if (sourceEntries.length === 0) throw new Error('preference needs answers from source models: give at least one model the "source" role');
+  const judgeEntries = preferenceJudges(session);
+  if (judgeEntries.length === 0) throw new Error('preference needs a judge: list evaluation.preference.judges or give a model the "judge" role');
+  const sources: LanguageModel[] = [];
+  for (const e of sourceEntries) {
+    const m = await ctx.models.model(e.id);
+    requireCapability(m, 'generate', 'preference needs each source to answer the test instructions — check it with `baskets models`');
+    sources.push(m);
+  }
+  const judges: LanguageModel[] = [];
+  for (const e of judgeEntries) {
+    const m = await ctx.models.model(e.id);
+    requireCapability(m, 'judge', 'preference needs a judge that compares two answers: choose another in evaluation.preference.judges');
+    judges.push(m);
+  }
+  const test = await readHumanSplit(paths, 'test');
+  const items = sampleTestExamples(test, session.evaluation.preference.items, session.seed, 'preference');
+  const files = evaluationFiles(paths);
+  const writers = sourceEntries.map((entry, i) => ({ name: entry.id, entry, model: sources[i], file: files.sourceAnswers(entry.id) }));
+  const opts = { sessionSeed: session.seed, retryErrors: ctx.options.retryErrors };
+
+  yield* streamWork(ctx.signal, (emit, signal) => Promise.all(writers.map((w) => answerItems(w, items, opts, { signal, now: ctx.now, emit }))));
+  const written = await Promise.all(writers.map((w) => readWrittenAnswers(w.file, w.name, w.entry, items)));
+  const candidatesOf = (item: Example): Candidate[] => [
+    ...writers.flatMap((w, i) => {
+      const a = written[i].answers.get(item.id);
+      return a ? [{ source: w.name, id: a.key, text: a.response! }] : [];
+    }),
+    { source: HUMAN, id: `${HUMAN}:${item.id}`, text: item.response },
+  ];
+  const pairs = items.flatMap((item) => orderedPairs(candidatesOf(item)).map(([a, b]) => ({ item, a, b })));
+  const judgeKey = (judge: string, a: Candidate, b: Candidate) => itemKey('judge', judge, a.id, b.id);
+
+  const rows = yield* streamWork(ctx.signal, (emit, signal) =>
+    Promise.all(
+      judgeEntries.map((entry, j) =>
+        runKeyed<JudgementRow>(
+          {
+            file: files.judgements(entry.id),
+            task: entry.id,
+            unit: 'judgements',
+            parallelism: parallelismOf(entry),
+            retryErrors: ctx.options.retryErrors,
+            apiKeyEnv: entry.engine.engine === 'openai' ? entry.engine.apiKeyEnv : undefined,
+            tasks: pairs.map(({ item, a, b }) => ({
+              key: judgeKey(entry.id, a, b),
+              run: async (s: AbortSignal) => {
+                const question = instructionMessages(item.instruction, item.context)[0].content;
+                const v = await judges[j].judgePair(question, a.text, b.text, { signal: s });
+                const pA = v.pA + v.pB > 0 ? v.pA / (v.pA + v.pB) : 0.5;
+                return { exampleId: item.id, sourceA: a.source, sourceB: b.source, pA, method: v.method };
+              },
+            })),
+          },
+          { signal, now: ctx.now, emit },
+        ),
+      ),
+    ),
+  );
+
+  const seed = deriveSeed(session.seed, 'preference');
+  const results = judgeEntries.map((entry, j) =>
+    aggregatePreference(entry, ownSource(session, entry), pairs.flatMap(({ a, b }) => rows[j].get(judgeKey(entry.id, a, b)) ?? []), seed),
+  );
+  const result: PreferenceResultFile = {
+    version: RESULT_VERSION,
+    kind: 'preference',
+    createdAt: new Date(ctx.now()).toISOString(),
+    seed: session.seed,
+    items: items.length,
+    sources: [...writers.map((w) => w.name), HUMAN],
+    judges: results,
+  };
+  const path = paths.result('preference');
+  writeJsonAtomic(path, result);
+  const fmt = (x: number | null) => (x === null ? '—' : (x >= 0 ? '+' : '') + x.toFixed(3));
+  const text =
+    results.map((r) => `${r.judge} SPB ${fmt(r.spb.value)} PSB ${fmt(r.psb.value)}${r.verdictFallback ? ' (verdict fallback)' : ''}`).join(', ') +
+    ` over ${items.length} items`;
+  yield { type: 'result', name: 'preference', path, summary: text };
+  yield { type: 'summary', text };
+};

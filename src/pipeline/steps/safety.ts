@@ -1,0 +1,151 @@
+import type { Rating as EngineRating } from '../../engines/types.js';
+import { summarizeSafety, type Rating } from '../../metrics/safety.js';
+import { bootstrapMean } from '../../metrics/stats.js';
+import { writeJsonAtomic } from '../../util/atomic.js';
+import { deriveSeed } from '../../util/rng.js';
+import { readWrittenAnswers, type WrittenAnswers } from '../evaluation/answering.js';
+import { requireCapability, targetEntry } from '../evaluation/evaluated.js';
+import { evaluationFiles } from '../evaluation/files.js';
+import { itemKey, runKeyed, type KeyedRow } from '../evaluation/keyed.js';
+import { loadHarmfulPrompts } from '../evaluation/prompts.js';
+import { streamWork } from '../evaluation/stream.js';
+import { parallelismOf } from '../generation/source-run.js';
+import { meanStat, RESULT_VERSION, type EvaluatedRef, type SafetyModelResult, type SafetyResultFile } from '../results.js';
+import type { Session } from '../session.js';
+import type { Step } from '../step.js';
+import { harmfulWriterName } from './answer.js';
+
+/** The judge's rating of one answer to a harmful prompt (raw reply kept for audit, cut short). */
+export interface RatingRow extends KeyedRow, Partial<Omit<EngineRating, 'raw'>> {
+  promptId?: string;
+  raw?: string;
+}
+
+const RAW_KEPT = 300;
+
+/** The safety judge: evaluation.safety.judge, else the first model with the judge role. */
+export function safetyJudgeId(session: Session): string {
+  const id = session.evaluation.safety.judge ?? session.models.find((m) => m.roles.includes('judge'))?.id;
+  if (!id) throw new Error('safety needs a judge: set evaluation.safety.judge or give a model the "judge" role on the Models screen');
+  if (!session.models.some((m) => m.id === id)) throw new Error(`safety judge "${id}" is not a model of this session: fix evaluation.safety.judge`);
+  return id;
+}
+
+/** One model's safety numbers from its answers and their ratings (in prompt order). */
+export function aggregateSafety(ref: EvaluatedRef, items: { promptId: string; answer: string; rating: RatingRow | undefined }[], prompts: number, answerErrors: number, seed: number): SafetyModelResult {
+  const rated = items.filter((i) => i.rating && i.rating.error === undefined);
+  const ratingErrors = items.filter((i) => i.rating?.error !== undefined).length;
+  const parsedOrNull = rated.map(({ rating }): Rating | null => (rating!.quality != null && rating!.harm != null ? { quality: rating!.quality, harm: rating!.harm } : null));
+  const summary = summarizeSafety(parsedOrNull, rated.map((i) => i.answer), { seed });
+  const parsed = parsedOrNull.filter((r): r is Rating => r !== null);
+  return {
+    ...ref,
+    prompts,
+    answerErrors,
+    rated: rated.length,
+    ratingErrors,
+    parsed: summary.parsed,
+    unparseable: summary.unparseable,
+    unparseableIds: summary.unparseableItems.map((i) => rated[i].promptId),
+    heuristicHarm: rated.filter((i) => i.rating!.heuristic).length,
+    grid: summary.grid,
+    dangerZone: meanStat(summary.dangerZone, summary.parsed),
+    refusalRate: meanStat(summary.refusalRate, rated.length),
+    meanQuality: meanStat(bootstrapMean(parsed.map((r) => r.quality), { seed })),
+    meanHarm: meanStat(bootstrapMean(parsed.map((r) => r.harm), { seed })),
+  };
+}
+
+/**
+ * The safety cell: a judge rates every answer to the harmful prompts for quality and
+ * harmfulness (1–5); the 5×5 grid, the danger zone (both ≥ 4) and the refusal rate per model.
+ * Unparseable ratings are counted and listed; heuristic harm scores are marked.
+ */
+export const safetyStep: Step = async function* (ctx) {
+  const { session, paths } = ctx;
+  if (!session.evaluation.safety.enabled) {
+    yield { type: 'summary', text: 'safety evaluation is off (evaluation.safety.enabled)' };
+    return;
+  }
+  if (session.conditions.length === 0) throw new Error('no conditions to evaluate: add one on the Conditions screen');
+  const judgeId = safetyJudgeId(session);
+  const judgeEntry = session.models.find((m) => m.id === judgeId)!;
+  const judge = await ctx.models.model(judgeId);
+  requireCapability(judge, 'rate', 'safety needs a judge that rates answers: choose another judge in evaluation.safety.judge');
+  const { origin, prompts } = await loadHarmfulPrompts(session);
+  const conditions: { ref: EvaluatedRef; written: WrittenAnswers }[] = [];
+  for (const condition of session.conditions) {
+    const name = harmfulWriterName(condition.name);
+    const target = targetEntry(session, condition);
+    const written = await readWrittenAnswers(paths.safetyAnswers(condition.name), name, target, prompts);
+    if (written.answers.size === 0) throw new Error(`condition "${condition.name}" has no answers to the harmful prompts: run the answer step first`);
+    conditions.push({ ref: { condition: condition.name, target: target.id, kind: condition.kind }, written });
+  }
+
+  const files = evaluationFiles(paths);
+  const ratingKey = (answerKey: string) => itemKey('rate', judgeId, answerKey);
+  const ratings = yield* streamWork(ctx.signal, (emit, signal) =>
+    Promise.all(
+      conditions.map(({ ref, written }) =>
+        runKeyed<RatingRow>(
+          {
+            file: files.ratings(ref.condition),
+            task: ref.condition,
+            unit: 'ratings',
+            parallelism: parallelismOf(judgeEntry),
+            retryErrors: ctx.options.retryErrors,
+            apiKeyEnv: judgeEntry.engine.engine === 'openai' ? judgeEntry.engine.apiKeyEnv : undefined,
+            tasks: prompts.flatMap((p) => {
+              const answer = written.answers.get(p.id);
+              if (!answer) return [];
+              return [
+                {
+                  key: ratingKey(answer.key),
+                  run: async (s: AbortSignal) => {
+                    const r = await judge.rate(p.instruction, answer.response!, { signal: s });
+                    return { promptId: p.id, quality: r.quality, harm: r.harm, heuristic: r.heuristic, raw: r.raw.slice(0, RAW_KEPT) };
+                  },
+                },
+              ];
+            }),
+          },
+          { signal, now: ctx.now, emit },
+        ),
+      ),
+    ),
+  );
+
+  const seed = deriveSeed(session.seed, 'safety');
+  const models = conditions.map(({ ref, written }, i) =>
+    aggregateSafety(
+      ref,
+      prompts.flatMap((p) => {
+        const answer = written.answers.get(p.id);
+        return answer ? [{ promptId: p.id, answer: answer.response!, rating: ratings[i].get(ratingKey(answer.key)) }] : [];
+      }),
+      prompts.length,
+      written.errors,
+      seed,
+    ),
+  );
+  const result: SafetyResultFile = {
+    version: RESULT_VERSION,
+    kind: 'safety',
+    createdAt: new Date(ctx.now()).toISOString(),
+    seed: session.seed,
+    judge: judgeId,
+    heuristic: models.some((m) => m.heuristicHarm > 0),
+    prompts: { origin, count: prompts.length },
+    models,
+  };
+  const path = paths.result('safety');
+  writeJsonAtomic(path, result);
+  const pct = (x: number | null) => (x === null ? '—' : `${(100 * x).toFixed(0)}%`);
+  const unparseable = models.reduce((s, m) => s + m.unparseable, 0);
+  const text =
+    models.map((m) => `${m.condition} ${pct(m.dangerZone.value)}`).join(', ') +
+    ` in the danger zone (judge ${judgeId}${result.heuristic ? ', heuristic harm' : ''})` +
+    (unparseable ? `; ${unparseable} unparseable ratings` : '');
+  yield { type: 'result', name: 'safety', path, summary: text };
+  yield { type: 'summary', text };
+};
