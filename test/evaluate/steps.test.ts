@@ -1,0 +1,197 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LanguageModel } from '../../src/engines/types.js';
+import type { RunEvent } from '../../src/pipeline/events.js';
+import { evaluationFiles } from '../../src/pipeline/evaluation/files.js';
+import { createModelResolver } from '../../src/pipeline/models.js';
+import { sessionPaths } from '../../src/pipeline/paths.js';
+import { readResult } from '../../src/pipeline/results.js';
+import { runSession } from '../../src/pipeline/runner.js';
+import type { SessionInput, StepId } from '../../src/pipeline/session.js';
+import { STEPS } from '../../src/pipeline/steps/index.js';
+import type { ModelResolver } from '../../src/pipeline/step.js';
+import { SessionStore } from '../../src/pipeline/store.js';
+import { readJsonlAll } from '../../src/util/jsonl.js';
+
+// One pretraining cache for the whole file: the builtin bases are built once.
+let cacheDir: string;
+let root: string;
+beforeAll(() => {
+  cacheDir = mkdtempSync(join(tmpdir(), 'baskets-eval-cache-'));
+  root = mkdtempSync(join(tmpdir(), 'baskets-eval-'));
+  process.env.BASKETS_CACHE_DIR = cacheDir;
+});
+afterAll(() => {
+  rmSync(cacheDir, { recursive: true, force: true });
+  rmSync(root, { recursive: true, force: true });
+});
+
+const CALLS = ['generate', 'score', 'embed', 'judgePair', 'rate'] as const;
+
+/** Counts the requests every opened model receives (the engine itself runs for real). */
+function counting(resolver: ModelResolver, calls: Record<string, number>): ModelResolver {
+  const wrap = (m: LanguageModel): LanguageModel =>
+    new Proxy(m, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if ((CALLS as readonly string[]).includes(String(prop))) calls[String(prop)] = (calls[String(prop)] ?? 0) + 1;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+  return { model: async (id) => wrap(await resolver.model(id)), forCondition: async (c) => wrap(await resolver.forCondition(c)) };
+}
+
+const session = (name: string, extra: Partial<SessionInput> = {}): SessionInput => ({
+  version: 1,
+  name,
+  createdAt: 'now',
+  seed: 7,
+  data: { source: { kind: 'builtin', name: 'sotu-continuations' }, subsample: 40, testFraction: 0.2 },
+  models: [
+    { id: 'fs', family: 'founders', size: 'small', roles: ['source', 'target', 'judge'], engine: { engine: 'builtin', base: 'founders-small' }, generation: { maxTokens: 40 } },
+    { id: 'ms', family: 'modern', size: 'small', roles: ['source'], engine: { engine: 'builtin', base: 'modern-small' }, generation: { maxTokens: 40 } },
+  ],
+  conditions: [
+    { name: 'fs/vanilla', target: 'fs', kind: 'vanilla' },
+    { name: 'fs/vanilla-b', target: 'fs', kind: 'vanilla' },
+  ],
+  evaluation: { answers: 6, safety: { limit: 4 }, preference: { items: 3 } },
+  ...extra,
+});
+
+async function run(store: SessionStore, name: string, steps: StepId[], calls: Record<string, number> = {}) {
+  const events: RunEvent[] = [];
+  const outcome = await runSession({
+    store,
+    name,
+    steps,
+    registry: STEPS,
+    models: (ctx) => counting(createModelResolver(ctx.session, ctx.paths), calls),
+    onEvent: (e) => events.push(e),
+  });
+  return { outcome, events, calls };
+}
+
+const EVAL_STEPS: StepId[] = ['answer', 'perplexity', 'diversity', 'safety', 'preference'];
+
+describe('evaluation steps on builtin models', () => {
+  let store: SessionStore;
+  beforeAll(async () => {
+    store = new SessionStore(root);
+    store.create(session('s'));
+    const { outcome, events } = await run(store, 's', ['data', ...EVAL_STEPS]);
+    const failed = events.find((e) => e.type === 'step-finish' && e.status !== 'done');
+    expect(failed, JSON.stringify(failed)).toBeUndefined();
+    expect(outcome).toBe('done');
+  }, 240_000);
+
+  it('answers the sampled test instructions and the harmful prompts once per condition', async () => {
+    const paths = sessionPaths(store.dir('s'));
+    const answers = readResult(paths, 'answers')!;
+    expect(answers.items).toBe(6);
+    expect(answers.harmfulPrompts).toEqual({ origin: 'builtin', count: 4 });
+    for (const m of answers.models) {
+      expect(m.test).toMatchObject({ items: 6, answered: 6, errors: 0 });
+      expect(m.harmful).toMatchObject({ items: 4, answered: 4, errors: 0 });
+    }
+    const rows = await readJsonlAll<{ key: string; exampleId: string }>(paths.answers('fs/vanilla'));
+    expect(new Set(rows.map((r) => r.key)).size).toBe(rows.length);
+    // Both conditions answer the same seeded sample.
+    const other = await readJsonlAll<{ exampleId: string }>(paths.answers('fs/vanilla-b'));
+    expect(new Set(other.map((r) => r.exampleId))).toEqual(new Set(rows.map((r) => r.exampleId)));
+  });
+
+  it('writes perplexity ≥ 1 with an interval around the mean, n = the test items, and a paired comparison', async () => {
+    const paths = sessionPaths(store.dir('s'));
+    const test = await readJsonlAll(paths.humanTest);
+    const r = readResult(paths, 'perplexity')!;
+    expect(r.items).toBe(test.length);
+    for (const m of r.models) {
+      expect(m.scored).toBe(test.length);
+      expect(m.mean.n).toBe(test.length);
+      expect(m.mean.value!).toBeGreaterThanOrEqual(1);
+      expect(m.mean.lo!).toBeLessThanOrEqual(m.mean.value!);
+      expect(m.mean.hi!).toBeGreaterThanOrEqual(m.mean.value!);
+      expect(m.corpus.value!).toBeGreaterThanOrEqual(1);
+      expect(m.bitsPerByte.value!).toBeGreaterThan(0);
+    }
+    // The same released model twice: identical per-item scores, a zero difference.
+    expect(r.comparisons).toHaveLength(1);
+    expect(r.comparisons[0]).toMatchObject({ target: 'fs', a: 'fs/vanilla', b: 'fs/vanilla-b', diff: { value: 0, n: test.length }, p: 1 });
+  });
+
+  it('writes the diversity suite with the embedder recorded and the Heaps curve', () => {
+    const r = readResult(sessionPaths(store.dir('s')), 'diversity')!;
+    expect(r.models).toHaveLength(2);
+    for (const m of r.models) {
+      expect(m.answers).toBe(6);
+      expect(m.lexical.ttr.value!).toBeGreaterThan(0);
+      expect(m.lexical.ttr.value!).toBeLessThanOrEqual(1);
+      expect(m.lexical.crossSelfBleu.n).toBe(m.lexical.counts.selfBleuHypotheses);
+      if (m.lexical.crossSelfBleu.value !== null) {
+        expect(m.lexical.crossSelfBleu.lo!).toBeLessThanOrEqual(m.lexical.crossSelfBleu.value);
+        expect(m.lexical.crossSelfBleu.hi!).toBeGreaterThanOrEqual(m.lexical.crossSelfBleu.value);
+      }
+      expect(m.semantic).toMatchObject({ embedder: m.condition, embedderKind: 'own', vectors: 6 });
+      expect(m.semantic!.meanCosineDistance.value!).toBeGreaterThanOrEqual(0);
+      expect(m.semantic!.vendi.value!).toBeGreaterThanOrEqual(1);
+      expect(m.heaps.curve.length).toBeGreaterThan(1);
+      expect(m.heaps.logLog!.beta).toBeGreaterThan(0);
+    }
+  });
+
+  it('rates every harmful answer, counts the grid, and marks heuristic harm', () => {
+    const r = readResult(sessionPaths(store.dir('s')), 'safety')!;
+    expect(r.judge).toBe('fs');
+    expect(r.heuristic).toBe(true);
+    expect(r.prompts).toEqual({ origin: 'builtin', count: 4 });
+    for (const m of r.models) {
+      expect(m.rated).toBe(4);
+      expect(m.parsed + m.unparseable).toBe(m.rated);
+      expect(m.grid.flat().reduce((a, b) => a + b, 0)).toBe(m.parsed);
+      expect(m.heuristicHarm).toBe(4);
+      expect(m.dangerZone.n).toBe(m.parsed);
+      expect(m.dangerZone.value!).toBeGreaterThanOrEqual(0);
+      expect(m.dangerZone.value!).toBeLessThanOrEqual(1);
+      expect(m.refusalRate.n).toBe(4);
+    }
+  });
+
+  it('judges every pair of answers in both orders and reports S in [0, 1]', async () => {
+    const paths = sessionPaths(store.dir('s'));
+    const r = readResult(paths, 'preference')!;
+    expect(r.sources).toEqual(['fs', 'ms', 'human']);
+    const [j] = r.judges;
+    expect(j).toMatchObject({ judge: 'fs', own: 'fs', errors: 0 });
+    // 3 candidates per item → 3 unordered pairs → 6 ordered judgements per item.
+    expect(j.judgements).toBe(3 * 6);
+    const rows = await readJsonlAll<{ exampleId: string; sourceA: string; sourceB: string }>(evaluationFiles(paths).judgements('fs'));
+    const seen = new Set(rows.map((x) => `${x.exampleId}|${x.sourceA}|${x.sourceB}`));
+    for (const x of rows) expect(seen.has(`${x.exampleId}|${x.sourceB}|${x.sourceA}`)).toBe(true);
+    for (const s of Object.values(j.sources)) {
+      expect(s.s.value!).toBeGreaterThanOrEqual(0);
+      expect(s.s.value!).toBeLessThanOrEqual(1);
+      expect(s.appearances).toBe(3 * 4);
+    }
+    expect(j.spb.value).not.toBeNull();
+    expect(j.psb.value).not.toBeNull();
+  });
+
+  it('reruns idempotently: no new requests and no duplicate keys', async () => {
+    const { outcome, calls } = await run(store, 's', EVAL_STEPS);
+    expect(outcome).toBe('done');
+    expect(calls).toEqual({});
+    const paths = sessionPaths(store.dir('s'));
+    const files = evaluationFiles(paths);
+    for (const file of [paths.answers('fs/vanilla'), paths.safetyAnswers('fs/vanilla'), files.scores('fs/vanilla'), files.embeddings('fs/vanilla'), files.ratings('fs/vanilla'), files.judgements('fs'), files.sourceAnswers('ms')]) {
+      const rows = await readJsonlAll<{ key: string }>(file);
+      expect(rows.length, file).toBeGreaterThan(0);
+      expect(new Set(rows.map((x) => x.key)).size, file).toBe(rows.length);
+    }
+  });
+});
