@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import type { FormRow } from '../ui/form.js';
 import { truncate, useTheme, type Theme } from '../ui/theme.js';
+import { windowAround } from '../ui/viewport.js';
 import { sanitizeLine } from '../util/sanitize.js';
 import { TextInput } from './TextInput.js';
 
@@ -17,14 +18,19 @@ function rowValue(theme: Theme, row: FormRow): string {
   }
 }
 
-/** Form rows with a pointer on the selected one; the selected text row shows its editor while editing. */
-export function FormView({ rows, selected, editing, width }: { rows: readonly FormRow[]; selected: number; editing: string | null; width: number }) {
+/**
+ * Form rows with a pointer on the selected one; the selected text row shows its editor while
+ * editing. Taller forms show the rows around the selection and say how many are hidden.
+ */
+export function FormView({ rows, selected, editing, width, height }: { rows: readonly FormRow[]; selected: number; editing: string | null; width: number; height: number }) {
   const theme = useTheme();
+  const { start, end } = windowAround(rows.length, selected, rows.length > height ? height - 1 : height);
   const labelWidth = Math.min(20, Math.max(...rows.map((r) => r.label.length), 4) + 1);
   const tone = (row: FormRow) => (row.tone === 'ok' ? theme.color.ok : row.tone === 'warn' ? theme.color.warn : row.tone === 'error' ? theme.color.error : theme.color.muted);
   return (
     <Box flexDirection="column">
-      {rows.map((row, i) => {
+      {rows.slice(start, end).map((row, offset) => {
+        const i = start + offset;
         const isSelected = i === selected;
         const pointer = isSelected ? theme.glyph.pointer : ' ';
         const dim = row.kind === 'toggle' && row.disabled;
@@ -39,6 +45,7 @@ export function FormView({ rows, selected, editing, width }: { rows: readonly Fo
           </Text>
         );
       })}
+      {end - start < rows.length ? <Text color={theme.color.muted}>{`  rows ${start + 1}-${end} of ${rows.length}`}</Text> : null}
     </Box>
   );
 }

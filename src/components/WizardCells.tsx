@@ -6,6 +6,8 @@ import { truncate, useTheme } from '../ui/theme.js';
 import { Pane } from './Pane.js';
 
 export const WIZARD_CELLS = ['data', 'models', 'conditions'] as const;
+/** Rows around a wizard cell's body: screen title, margins, key bar, notice, the pane's border and title, the two collapsed cells. */
+export const WIZARD_CHROME_ROWS = 10;
 export type WizardCell = (typeof WIZARD_CELLS)[number];
 
 const TITLES: Record<WizardCell, string> = { data: 'Data', models: 'Models', conditions: 'Conditions' };

@@ -2,7 +2,7 @@ import { Text } from 'ink';
 import { useState } from 'react';
 import { FormView } from '../components/FormView.js';
 import { ScreenFrame } from '../components/ScreenFrame.js';
-import { WizardCells } from '../components/WizardCells.js';
+import { WIZARD_CHROME_ROWS, WizardCells } from '../components/WizardCells.js';
 import type { SizeTier } from '../pipeline/session.js';
 import { conditionName, formatMix, PAPER_KINDS, paperCondition, parseMix } from '../ui/conditions.js';
 import { useApp, type Draft } from '../ui/context.js';
@@ -84,7 +84,7 @@ export function Conditions() {
   return (
     <ScreenFrame title={draft.isNew ? 'New session' : `Edit ${draft.session.name}`} bindings={CONDITIONS_KEYS} editing={form.text !== null}>
       <WizardCells draft={draft} active="conditions" width={width}>
-        <FormView rows={rows} selected={form.selected} editing={form.editing} width={width - 4} />
+        <FormView rows={rows} selected={form.selected} editing={form.editing} width={width - 4} height={app.size.rows - WIZARD_CHROME_ROWS - 1} />
         {rows.length === 1 ? <Text>No target models: go back (Shift-Tab) and give a model the target role.</Text> : null}
       </WizardCells>
     </ScreenFrame>

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import { FormView } from '../components/FormView.js';
 import { ScreenFrame } from '../components/ScreenFrame.js';
 import { Table } from '../components/Table.js';
-import { WizardCells } from '../components/WizardCells.js';
+import { WIZARD_CHROME_ROWS, WizardCells } from '../components/WizardCells.js';
 import type { DataConfig } from '../pipeline/session.js';
 import { sanitizeSessionName } from '../pipeline/store.js';
 import { useApp, type Draft } from '../ui/context.js';
@@ -135,7 +135,7 @@ export function Data() {
   return (
     <ScreenFrame title={draft.isNew ? 'New session' : `Edit ${draft.session.name}`} bindings={DATA_KEYS} editing={form.text !== null}>
       <WizardCells draft={draft} active="data" width={width}>
-        <FormView rows={rows} selected={form.selected} editing={form.editing} width={width - 4} />
+        <FormView rows={rows} selected={form.selected} editing={form.editing} width={width - 4} height={app.size.rows - WIZARD_CHROME_ROWS - (preview ? PREVIEW_ROWS + 3 : 0)} />
         {error ? <Text color={theme.color.error}>{error}</Text> : null}
         {preview ? (
           <Box flexDirection="column" marginTop={1}>

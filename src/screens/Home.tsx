@@ -11,8 +11,11 @@ import { ago } from '../ui/format.js';
 import { useScreenKeys } from '../ui/input.js';
 import { HOME_KEYS, type ActionOf } from '../ui/keymaps.js';
 import { useTheme } from '../ui/theme.js';
+import { windowAround } from '../ui/viewport.js';
 
 const REFRESH_MS = 2000;
+/** Title, margins, table header, prompt, key bar and notice. */
+const CHROME_ROWS = 9;
 
 type Prompt = { kind: 'new'; value: string } | { kind: 'duplicate'; from: string; value: string };
 
@@ -114,8 +117,9 @@ export function Home() {
   );
 
   const width = app.size.columns - 2;
-  const rows = sessions.map((s, i) => [
-    `${i === selected ? theme.glyph.pointer : ' '} ${s.name}`,
+  const { start, end } = windowAround(sessions.length, selected, app.size.rows - CHROME_ROWS);
+  const rows = sessions.slice(start, end).map((s, offset) => [
+    `${start + offset === selected ? theme.glyph.pointer : ' '} ${s.name}`,
     s.status,
     ago(s.lastActivity, now),
     s.status === 'invalid' ? (s.error ?? '') : s.description,

@@ -2,7 +2,7 @@ import { Text } from 'ink';
 import { useState } from 'react';
 import { FormView } from '../components/FormView.js';
 import { ScreenFrame } from '../components/ScreenFrame.js';
-import { WizardCells } from '../components/WizardCells.js';
+import { WIZARD_CHROME_ROWS, WizardCells } from '../components/WizardCells.js';
 import { formatSchemaIssues, ModelEntry, Role, SizeTier } from '../pipeline/session.js';
 import type { BuiltinBaseInfo } from '../engines/builtin/index.js';
 import { useApp } from '../ui/context.js';
@@ -128,7 +128,7 @@ export function Models() {
   return (
     <ScreenFrame title={draft.isNew ? 'New session' : `Edit ${draft.session.name}`} bindings={MODELS_KEYS} editing={form.text !== null}>
       <WizardCells draft={draft} active="models" width={width}>
-        <FormView rows={rows} selected={form.selected} editing={form.editing} width={width - 4} />
+        <FormView rows={rows} selected={form.selected} editing={form.editing} width={width - 4} height={app.size.rows - WIZARD_CHROME_ROWS - 1} />
         {models.length === 0 ? <Text>No models yet: describe one above and press a.</Text> : null}
       </WizardCells>
     </ScreenFrame>

@@ -11,6 +11,8 @@ import type { Endpoint, Settings } from '../settings.js';
 
 const THEMES: readonly Settings['theme'][] = ['auto', 'dark', 'light', 'mono'];
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Title, margins, key bar, notice, the pane's border and title, and the hint under the form. */
+const SETTINGS_CHROME_ROWS = 9;
 
 /** Sessions folder, theme and the OpenAI-compatible endpoints the Models cell offers. */
 export function SettingsScreen() {
@@ -61,7 +63,7 @@ export function SettingsScreen() {
   return (
     <ScreenFrame title="Settings" bindings={SETTINGS_KEYS} editing={form.text !== null}>
       <Pane title="Settings" width={width}>
-        <FormView rows={rows} selected={form.selected} editing={form.editing} width={width - 4} />
+        <FormView rows={rows} selected={form.selected} editing={form.editing} width={width - 4} height={app.size.rows - SETTINGS_CHROME_ROWS} />
         {settings.endpoints.length === 0 ? <Text>No endpoints yet: fill in the three endpoint rows and press a.</Text> : null}
       </Pane>
     </ScreenFrame>

@@ -57,11 +57,18 @@ export async function renderApp(opts: RenderOptions) {
   };
   const { columns = 100, rows = 40, ...props } = opts;
   const result = render(<App {...props} services={services} env={opts.env ?? {}} />);
+  /** Waits until a frame newer than `before` is drawn (or a limit, for input that changes nothing). */
+  const settle = async (before: number) => {
+    const start = Date.now();
+    while (result.frames.length === before && Date.now() - start < SETTLE_MS) await tick(5);
+    await tick(5);
+  };
   const setSize = async (c: number, r: number) => {
     Object.defineProperty(result.stdout, 'columns', { configurable: true, get: () => c });
     Object.defineProperty(result.stdout, 'rows', { configurable: true, get: () => r });
+    const before = result.frames.length;
     result.stdout.emit('resize');
-    await tick();
+    await settle(before);
   };
   await setSize(columns, rows);
 
@@ -84,9 +91,7 @@ export async function renderApp(opts: RenderOptions) {
       for (const k of keys) {
         const before = result.frames.length;
         result.stdin.write(k);
-        const start = Date.now();
-        while (result.frames.length === before && Date.now() - start < KEY_SETTLE_MS) await tick(5);
-        await tick(5);
+        await settle(before);
       }
     },
     async waitFor(text: string | RegExp, timeoutMs = 3000) {
@@ -100,8 +105,8 @@ export async function renderApp(opts: RenderOptions) {
   };
 }
 
-/** Longest wait for a keystroke to show on screen. */
-const KEY_SETTLE_MS = 250;
+/** Longest wait for a keystroke or a resize to show on screen. */
+const SETTLE_MS = 250;
 
 export function tick(ms = 25): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
