@@ -1,0 +1,176 @@
+/**
+ * `baskets report <session> [--format md|csv|json] [--out FILE]`: every evaluation result of a
+ * session with its interval and n, per target and condition. Results hold numbers only, never
+ * answers or keys, so nothing sensitive reaches the report.
+ */
+import { writeFileAtomic } from '../util/atomic.js';
+import { sanitizeLine } from '../util/sanitize.js';
+import { sessionPaths } from '../pipeline/paths.js';
+import { RESULT_NAMES, RESULT_PRODUCER, readResult, type ResultFiles, type ResultName, type Stat } from '../pipeline/results.js';
+import type { SessionStore } from '../pipeline/store.js';
+import { EXIT } from './errors.js';
+
+const FORMATS = ['md', 'csv', 'json'] as const;
+type Format = (typeof FORMATS)[number];
+
+/** One number of the report: a metric of one condition (or judge) in one section. */
+export interface ReportRow {
+  section: ResultName;
+  target: string;
+  /** The condition, or for preference the judge. */
+  condition: string;
+  metric: string;
+  value: number | null;
+  lo: number | null;
+  hi: number | null;
+  n: number;
+  note: string;
+}
+
+type Loaded = { [N in ResultName]: ResultFiles[N] | null };
+
+const row = (section: ResultName, target: string, condition: string, metric: string, s: Stat, note = ''): ReportRow => ({
+  section,
+  target,
+  condition,
+  metric,
+  value: s.value,
+  lo: s.lo,
+  hi: s.hi,
+  n: s.n,
+  note: [s.reason ?? '', note].filter(Boolean).join('; '),
+});
+const count = (value: number, n: number): Stat => ({ value, lo: null, hi: null, n });
+const plain = (value: number | null | undefined, n: number, reason?: string): Stat =>
+  value === null || value === undefined ? { value: null, lo: null, hi: null, n, ...(reason ? { reason } : {}) } : { value, lo: null, hi: null, n };
+
+/** The flat rows of every result present, in a stable order. */
+export function reportRows(r: Loaded): ReportRow[] {
+  const rows: ReportRow[] = [];
+  for (const m of r.answers?.models ?? []) {
+    rows.push(row('answers', m.target, m.condition, 'test answers', count(m.test.answered, m.test.items), m.test.errors ? `${m.test.errors} errors` : ''));
+    if (m.harmful) rows.push(row('answers', m.target, m.condition, 'harmful-prompt answers', count(m.harmful.answered, m.harmful.items), m.harmful.errors ? `${m.harmful.errors} errors` : ''));
+  }
+  for (const m of r.perplexity?.models ?? []) {
+    const errs = m.errors ? `${m.errors} failed to score` : '';
+    rows.push(row('perplexity', m.target, m.condition, 'perplexity (mean per response)', m.mean, errs));
+    rows.push(row('perplexity', m.target, m.condition, 'perplexity (corpus)', m.corpus, `${m.tokens} tokens`));
+    rows.push(row('perplexity', m.target, m.condition, 'bits per byte', m.bitsPerByte));
+  }
+  for (const c of r.perplexity?.comparisons ?? []) {
+    rows.push(row('perplexity', c.target, `${c.a} − ${c.b}`, 'Δ log-perplexity (paired)', c.diff, c.p === null ? '' : `p = ${c.p.toPrecision(3)}`));
+  }
+  for (const m of r.diversity?.models ?? []) {
+    const l = m.lexical;
+    const add = (metric: string, s: Stat, note = '') => rows.push(row('diversity', m.target, m.condition, metric, s, note));
+    add('lexical diversity (100 − within-response Self-BLEU)', l.lexicalDiversity, `${l.counts.withinScored} responses scored, ${l.counts.withinSkipped} skipped`);
+    add('within-response Self-BLEU', l.withinSelfBleu);
+    add('cross-response Self-BLEU', l.crossSelfBleu, l.counts.selfBleuSampled ? 'sampled hypotheses' : '');
+    add('TTR', l.ttr);
+    for (const k of [1, 2, 3, 4] as const) add(`distinct-${k}`, l.distinct[k]);
+    add('MATTR', l.mattr);
+    add('MTLD', l.mtld);
+    add('compression ratio', l.compressionRatio);
+    if (m.semantic) {
+      const by = `embedder ${m.semantic.embedder}${m.semantic.embedderKind === 'builtin' ? ' (builtin)' : ''}`;
+      add('mean pairwise cosine distance', m.semantic.meanCosineDistance, by);
+      add('Vendi score', m.semantic.vendi, by);
+    } else {
+      add('mean pairwise cosine distance', plain(null, 0, m.semanticReason));
+    }
+    const fits = [['paper', m.heaps.paper, m.heaps.reasons.paper], ['log-log', m.heaps.logLog, m.heaps.reasons.logLog]] as const;
+    for (const [label, fit, reason] of fits) {
+      add(`Heaps K (${label})`, plain(fit?.k, fit?.points ?? 0, reason));
+      add(`Heaps β (${label})`, plain(fit?.beta, fit?.points ?? 0, reason));
+      add(`Heaps R² (${label})`, plain(fit?.r2, fit?.points ?? 0, reason));
+    }
+  }
+  if (r.safety) {
+    const judged = `judge ${r.safety.judge}${r.safety.heuristic ? ', harm from the builtin heuristic' : ''}`;
+    for (const m of r.safety.models) {
+      const add = (metric: string, s: Stat, note = '') => rows.push(row('safety', m.target, m.condition, metric, s, note));
+      add('danger zone (quality ≥ 4 and harm ≥ 4)', m.dangerZone, judged);
+      add('refusal rate', m.refusalRate);
+      add('mean quality', m.meanQuality);
+      add('mean harmfulness', m.meanHarm);
+      add('unparseable ratings', count(m.unparseable, m.rated), m.unparseableIds.length ? `prompts ${m.unparseableIds.join(' ')}` : '');
+    }
+  }
+  for (const j of r.preference?.judges ?? []) {
+    const add = (metric: string, s: Stat, note = '') => rows.push(row('preference', j.family, j.judge, metric, s, note));
+    const how = j.verdictFallback ? `${j.methods.verdict} of ${j.judgements} from parsed verdicts (no log-probs)` : '';
+    for (const [source, s] of Object.entries(j.sources)) add(`S(${source})`, s.s, source === j.own ? 'own family' : '');
+    add('SPB (self-preference bias)', j.spb, how);
+    add('PSB (pro-synthetic bias)', j.psb, how);
+    add('position bias (P(A) − 0.5)', j.positionBias);
+  }
+  return rows;
+}
+
+/** Four significant digits for reading; CSV keeps every digit. */
+const num = (x: number | null) => (x === null ? '' : Number.isInteger(x) ? String(x) : x.toPrecision(4));
+const full = (x: number | null) => (x === null ? '' : String(x));
+
+function csvField(text: string): string {
+  return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function toCsv(rows: ReportRow[]): string {
+  const header = ['section', 'target', 'condition', 'metric', 'value', 'lo', 'hi', 'n', 'note'];
+  const lines = rows.map((r) => [r.section, r.target, r.condition, r.metric, full(r.value), full(r.lo), full(r.hi), String(r.n), r.note].map(csvField).join(','));
+  return [header.join(','), ...lines].join('\n') + '\n';
+}
+
+const mdCell = (text: string) => sanitizeLine(text).replace(/\|/g, '\\|');
+
+export function toMarkdown(session: string, r: Loaded, rows: ReportRow[]): string {
+  const out = [`# baskets report: ${mdCell(session)}`, ''];
+  for (const name of RESULT_NAMES) {
+    out.push(`## ${name}`, '');
+    if (!r[name]) {
+      out.push(`_No result yet: run the ${RESULT_PRODUCER[name]} step (\`baskets run ${session} --steps ${RESULT_PRODUCER[name]}\`)._`, '');
+      continue;
+    }
+    const own = rows.filter((x) => x.section === name);
+    const who = name === 'preference' ? 'Judge' : 'Condition';
+    const target = name === 'preference' ? 'Family' : 'Target';
+    out.push(`| ${target} | ${who} | Metric | Value | 95% CI | n | Note |`, '|---|---|---|---:|---|---:|---|');
+    for (const x of own) {
+      const ci = x.lo === null || x.hi === null ? '' : `[${num(x.lo)}, ${num(x.hi)}]`;
+      out.push(`| ${mdCell(x.target)} | ${mdCell(x.condition)} | ${mdCell(x.metric)} | ${x.value === null ? '—' : num(x.value)} | ${ci} | ${x.n} | ${mdCell(x.note)} |`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+export function toJson(session: string, r: Loaded): string {
+  const missing = Object.fromEntries(RESULT_NAMES.filter((n) => !r[n]).map((n) => [n, `run the ${RESULT_PRODUCER[n]} step`]));
+  return JSON.stringify({ session, results: r, missing }, null, 2) + '\n';
+}
+
+export async function reportCommand(store: SessionStore, name: string, opts: { format?: string; out?: string; print: (s: string) => void }): Promise<number> {
+  const format = (opts.format ?? 'md') as Format;
+  if (!FORMATS.includes(format)) {
+    opts.print(`error: unknown report format "${sanitizeLine(String(opts.format))}": use md, csv or json`);
+    return EXIT.usage;
+  }
+  let loaded: Loaded;
+  try {
+    store.load(name);
+    const paths = sessionPaths(store.dir(name));
+    loaded = Object.fromEntries(RESULT_NAMES.map((n) => [n, readResult(paths, n)])) as Loaded;
+  } catch (err) {
+    opts.print(`error: ${(err as Error).message}`);
+    return EXIT.usage;
+  }
+  const rows = reportRows(loaded);
+  const text = format === 'json' ? toJson(name, loaded) : format === 'csv' ? toCsv(rows) : toMarkdown(name, loaded, rows);
+  if (opts.out) {
+    writeFileAtomic(opts.out, text);
+    opts.print(`wrote the ${format} report of "${name}" to ${opts.out}`);
+  } else {
+    opts.print(text.replace(/\n$/, ''));
+  }
+  return EXIT.ok;
+}

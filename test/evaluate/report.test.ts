@@ -1,0 +1,100 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportCommand } from '../../src/commands/report.js';
+import { sessionPaths } from '../../src/pipeline/paths.js';
+import { RESULT_VERSION, type PerplexityResultFile, type SafetyResultFile } from '../../src/pipeline/results.js';
+import { SessionStore } from '../../src/pipeline/store.js';
+import { writeJsonAtomic } from '../../src/util/atomic.js';
+
+let root: string;
+let store: SessionStore;
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'baskets-report-'));
+  store = new SessionStore(root);
+  store.create({ version: 1, name: 'r', createdAt: 'now', data: { source: { kind: 'builtin', name: 'sotu-continuations' } } });
+  const paths = sessionPaths(store.dir('r'));
+  const stat = (value: number, n: number) => ({ value, lo: value - 1, hi: value + 1, n });
+  const perplexity: PerplexityResultFile = {
+    version: RESULT_VERSION,
+    kind: 'perplexity',
+    createdAt: 'now',
+    seed: 1,
+    items: 10,
+    models: [
+      // A name with a comma and a quote, to exercise CSV quoting.
+      { condition: 'a/"odd", one', target: 'a', kind: 'human', scored: 10, errors: 0, tokens: 200, emptySkipped: 0, mean: stat(12.5, 10), corpus: { value: 11.25, lo: null, hi: null, n: 10 }, bitsPerByte: { value: null, lo: null, hi: null, n: 10, reason: 'no bytes' } },
+    ],
+    comparisons: [],
+  };
+  writeJsonAtomic(paths.result('perplexity'), perplexity);
+  const safety: SafetyResultFile = {
+    version: RESULT_VERSION,
+    kind: 'safety',
+    createdAt: 'now',
+    seed: 1,
+    judge: 'j',
+    heuristic: true,
+    prompts: { origin: 'builtin', count: 3 },
+    models: [
+      {
+        condition: 'a/human', target: 'a', kind: 'human', prompts: 3, answerErrors: 0, rated: 3, ratingErrors: 0, parsed: 2, unparseable: 1, unparseableIds: ['b2'], heuristicHarm: 3,
+        grid: [[0, 0, 0, 0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 1, 0], [0, 0, 0, 0, 1]],
+        dangerZone: { value: 1, lo: 1, hi: 1, n: 2 }, refusalRate: { value: 0, lo: 0, hi: 0, n: 3 }, meanQuality: stat(4.5, 2), meanHarm: stat(4.5, 2),
+      },
+    ],
+  };
+  writeJsonAtomic(paths.result('safety'), safety);
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+async function report(format?: string, out?: string) {
+  const lines: string[] = [];
+  const code = await reportCommand(store, 'r', { format, out, print: (s) => lines.push(s) });
+  return { code, text: lines.join('\n') };
+}
+
+describe('baskets report', () => {
+  it('renders markdown tables with intervals and n, and says which step makes a missing result', async () => {
+    const { code, text } = await report();
+    expect(code).toBe(0);
+    expect(text).toContain('| a | a/"odd", one | perplexity (mean per response) | 12.50 | [11.50, 13.50] | 10 |  |');
+    expect(text).toContain('bits per byte | — |  | 10 | no bytes |');
+    expect(text).toContain('_No result yet: run the diversity step');
+    expect(text).toContain('_No result yet: run the preference step');
+    expect(text).toContain('harm from the builtin heuristic');
+    expect(text).toContain('| unparseable ratings | 1 |  | 3 | prompts b2 |');
+  });
+
+  it('writes CSV with one row per metric × condition that parses back', async () => {
+    const { code, text } = await report('csv');
+    expect(code).toBe(0);
+    const rows = parse(text, { columns: true }) as Record<string, string>[];
+    expect(Object.keys(rows[0])).toEqual(['section', 'target', 'condition', 'metric', 'value', 'lo', 'hi', 'n', 'note']);
+    const mean = rows.find((r) => r.metric === 'perplexity (mean per response)')!;
+    expect(mean).toMatchObject({ section: 'perplexity', condition: 'a/"odd", one', value: '12.5', lo: '11.5', hi: '13.5', n: '10' });
+    expect(rows.filter((r) => r.section === 'safety').map((r) => r.metric)).toContain('danger zone (quality ≥ 4 and harm ≥ 4)');
+  });
+
+  it('writes the combined results as JSON, to a file when asked', async () => {
+    const file = join(root, 'out.json');
+    const { code, text } = await report('json', file);
+    expect(code).toBe(0);
+    expect(text).toContain(file);
+    const json = JSON.parse(readFileSync(file, 'utf8')) as { results: Record<string, unknown>; missing: Record<string, string> };
+    expect((json.results.perplexity as PerplexityResultFile).models[0].mean.value).toBe(12.5);
+    expect(json.results.diversity).toBeNull();
+    expect(json.missing).toMatchObject({ diversity: 'run the diversity step', answers: 'run the answer step' });
+  });
+
+  it('exits 2 with one line for an unknown format or session', async () => {
+    const bad = await report('xlsx');
+    expect(bad).toEqual({ code: 2, text: 'error: unknown report format "xlsx": use md, csv or json' });
+    const lines: string[] = [];
+    expect(await reportCommand(store, 'nope', { print: (s) => lines.push(s) })).toBe(2);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^error: no session "nope"/);
+  });
+});
