@@ -8,7 +8,7 @@ import { sampleToken } from '../builtin/sampler.js';
 import { BOS, EOS } from '../builtin/tokenizer.js';
 import type { LanguageModel } from '../types.js';
 import { badRequest } from './errors.js';
-import type { Encoded, ModelInfo, PositionLogprobs, SampleParams, ServeEngine, ServedModel, TokenLogprob } from './served-model.js';
+import type { Encoded, ModelInfo, PositionLogprobs, SampleParams, ScoredPosition, ServeEngine, ServedModel, TokenLogprob } from './served-model.js';
 
 /**
  * The builtin engine behind `baskets serve`. The token-level view reads the model's tables
@@ -71,11 +71,11 @@ class BuiltinServedModel implements ServedModel {
     return this.tokenizer.decode(ids);
   }
 
-  async scoreTokens(ids: number[], topK: number, signal?: AbortSignal): Promise<(PositionLogprobs | null)[]> {
+  async scoreTokens(ids: number[], topK: number, signal?: AbortSignal): Promise<(ScoredPosition | null)[]> {
     await this.decode(ids); // validates the ids
     const walk = new StateWalk(this.parts);
     const dist = new Float64Array(this.tokenizer.vocabSize);
-    const out: (PositionLogprobs | null)[] = [null];
+    const out: (ScoredPosition | null)[] = [null];
     if (ids[0] !== BOS) walk.advance(ids[0]);
     for (let i = 1; i < ids.length; i++) {
       if (i % 256 === 0 && signal?.aborted) throw signal.reason;
@@ -97,12 +97,13 @@ class BuiltinServedModel implements ServedModel {
       if (signal?.aborted) throw signal.reason;
       if (n % 64 === 63) await new Promise((r) => setImmediate(r)); // let other requests and disconnects through
       walk.distribution(dist);
-      const raw = Float64Array.from(dist);
+      const bos = dist[BOS];
       dist[BOS] = 0; // as generate(): BOS is never predicted in training
       const id = sampleToken(dist, params.temperature, params.topP, rand, scratch);
       if (id === EOS) return;
+      dist[BOS] = bos; // alternatives are reported from the model's own distribution
       const p = walk.advance(id);
-      yield { ...this.position(id, p, raw, params.topK), text: decode(id) };
+      yield { id, text: decode(id), logprob: Math.log(p), top: params.topK > 0 ? this.top(dist, params.topK) : [] };
     }
   }
 
@@ -110,8 +111,8 @@ class BuiltinServedModel implements ServedModel {
     return this.model.embed(texts);
   }
 
-  /** The chosen token's log-prob (from the scorer, exactly as `score` computes it) and the top-k of `dist`. */
-  private position(id: number, p: number, dist: Float64Array, topK: number): PositionLogprobs {
+  /** The chosen token's log-prob (from the scorer, exactly as `score` computes it), its rank and the top-k of `dist`. */
+  private position(id: number, p: number, dist: Float64Array, topK: number): ScoredPosition {
     let rank = 1;
     const own = dist[id];
     for (let w = 0; w < dist.length; w++) if (dist[w] > own) rank++;

@@ -35,9 +35,13 @@ export interface TokenLogprob {
 
 /** One position of a scored or sampled sequence: the token there and the most likely alternatives. */
 export interface PositionLogprobs extends TokenLogprob {
+  top: TokenLogprob[];
+}
+
+/** A scored prompt position also knows its token's rank (vLLM's prompt_logprobs carry it). */
+export interface ScoredPosition extends PositionLogprobs {
   /** 1-based rank of the token in the model's distribution. */
   rank: number;
-  top: TokenLogprob[];
 }
 
 export interface SampleParams {
@@ -57,7 +61,7 @@ export interface ServedModel {
   encodeText(text: string, addSpecialTokens?: boolean): Promise<Encoded>;
   decode(ids: number[]): Promise<string>;
   /** Entry i (i ≥ 1) scores ids[i] given ids[0..i); entry 0 is null (nothing precedes it). */
-  scoreTokens(ids: number[], topK: number, signal?: AbortSignal): Promise<(PositionLogprobs | null)[]>;
+  scoreTokens(ids: number[], topK: number, signal?: AbortSignal): Promise<(ScoredPosition | null)[]>;
   /** Sample a continuation of `ids` token by token; the iterator ends at the end-of-text token. */
   sample(ids: number[], params: SampleParams, signal?: AbortSignal): AsyncIterable<PositionLogprobs>;
   embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SseWriter, sendJson } from '../http.js';
 import { CompletionRequest, parseRequest } from '../requests.js';
-import type { PositionLogprobs, ServedModel, TokenLogprob } from '../served-model.js';
+import type { PositionLogprobs, ScoredPosition, ServedModel, TokenLogprob } from '../served-model.js';
 import { generateChoice } from '../generation.js';
 import { checkContext, choiceSeed, nowSeconds, openModel, requestSeed, type RouteContext } from '../context.js';
 import { usage } from './chat.js';
@@ -145,7 +145,7 @@ function topDict(position: PositionLogprobs, k: number): Record<string, number> 
 
 type VllmLogprob = { logprob: number; rank: number; decoded_token: string };
 
-function vllmPromptLogprobs(scored: (PositionLogprobs | null)[], k: number): (Record<string, VllmLogprob> | null)[] {
+function vllmPromptLogprobs(scored: (ScoredPosition | null)[], k: number): (Record<string, VllmLogprob> | null)[] {
   return scored.map((position) => {
     if (!position) return null;
     const dict: Record<string, VllmLogprob> = {};
