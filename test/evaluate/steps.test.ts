@@ -14,6 +14,8 @@ import { STEPS } from '../../src/pipeline/steps/index.js';
 import type { ModelResolver } from '../../src/pipeline/step.js';
 import { SessionStore } from '../../src/pipeline/store.js';
 import { readJsonlAll } from '../../src/util/jsonl.js';
+import { reportCommand } from '../../src/commands/report.js';
+import { parse } from 'csv-parse/sync';
 
 // One pretraining cache for the whole file: the builtin bases are built once.
 let cacheDir: string;
@@ -64,14 +66,21 @@ const session = (name: string, extra: Partial<SessionInput> = {}): SessionInput 
   ...extra,
 });
 
-async function run(store: SessionStore, name: string, steps: StepId[], calls: Record<string, number> = {}) {
+/** A model as a server without log-prob scoring (llama.cpp, say) would present it. */
+function withoutScore(resolver: ModelResolver): ModelResolver {
+  const hide = (m: LanguageModel): LanguageModel =>
+    new Proxy(m, { get: (t, p, r) => (p === 'capabilities' ? new Set([...t.capabilities].filter((c) => c !== 'score')) : Reflect.get(t, p, r)) });
+  return { model: async (id) => hide(await resolver.model(id)), forCondition: async (c) => hide(await resolver.forCondition(c)) };
+}
+
+async function run(store: SessionStore, name: string, steps: StepId[], calls: Record<string, number> = {}, adapt = (r: ModelResolver) => r) {
   const events: RunEvent[] = [];
   const outcome = await runSession({
     store,
     name,
     steps,
     registry: STEPS,
-    models: (ctx) => counting(createModelResolver(ctx.session, ctx.paths), calls),
+    models: (ctx) => adapt(counting(createModelResolver(ctx.session, ctx.paths), calls)),
     onEvent: (e) => events.push(e),
   });
   return { outcome, events, calls };
@@ -193,5 +202,27 @@ describe('evaluation steps on builtin models', () => {
       expect(rows.length, file).toBeGreaterThan(0);
       expect(new Set(rows.map((x) => x.key)).size, file).toBe(rows.length);
     }
+  });
+
+  it('refuses to start when a model lacks a capability, naming the model and what it lacks', async () => {
+    const { outcome, events, calls } = await run(store, 's', ['perplexity'], {}, withoutScore);
+    expect(outcome).toBe('failed');
+    const finish = events.find((e) => e.type === 'step-finish');
+    expect(finish).toMatchObject({ status: 'failed', error: 'model "fs/vanilla" cannot score: perplexity needs log-probs of a given text: serve it with vLLM or SGLang' });
+    expect(calls).toEqual({});
+  });
+
+  it('reports the real results as markdown and as CSV that parses back', async () => {
+    const lines: string[] = [];
+    expect(await reportCommand(store, 's', { print: (x) => lines.push(x) })).toBe(0);
+    expect(lines.join('\n')).not.toContain('No result yet');
+    const csv: string[] = [];
+    expect(await reportCommand(store, 's', { format: 'csv', print: (x) => csv.push(x) })).toBe(0);
+    const rows = parse(csv.join('\n'), { columns: true }) as Record<string, string>[];
+    const sections = new Set(rows.map((r) => r.section));
+    expect([...sections].sort()).toEqual(['answers', 'diversity', 'perplexity', 'preference', 'safety']);
+    const ppl = rows.filter((r) => r.metric === 'perplexity (mean per response)');
+    expect(ppl.map((r) => r.condition)).toEqual(['fs/vanilla', 'fs/vanilla-b']);
+    for (const r of ppl) expect(Number(r.lo) <= Number(r.value) && Number(r.value) <= Number(r.hi)).toBe(true);
   });
 });

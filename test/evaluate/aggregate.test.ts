@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest';
+import { loadHarmfulPrompts, sampleTestExamples } from '../../src/pipeline/evaluation/prompts.js';
+import { BUILTIN_HARMFUL_PROMPTS } from '../../src/pipeline/evaluation/harmful-prompts.js';
+import type { Example } from '../../src/pipeline/example.js';
+import { Session, type ModelEntry } from '../../src/pipeline/session.js';
+import { aggregatePerplexity, pairedComparisons } from '../../src/pipeline/steps/perplexity.js';
+import { aggregatePreference, orderedPairs, ownSource, preferenceJudges } from '../../src/pipeline/steps/preference.js';
+import { aggregateSafety, safetyJudgeId } from '../../src/pipeline/steps/safety.js';
+import { SHARED_DATA } from '../helpers/tmp.js';
+
+const ex = (id: string, response = 'a b c'): Example => ({ id, instruction: `q${id}`, context: '', response, category: '' });
+const ref = (condition: string, target = 't') => ({ condition, target, kind: 'vanilla' as const });
+
+const session = (over: Record<string, unknown> = {}) =>
+  Session.parse({
+    version: 1,
+    name: 's',
+    createdAt: 'now',
+    data: { source: { kind: 'builtin', name: 'sotu-continuations' } },
+    models: [
+      { id: 'j', family: 'fam', size: 'small', roles: ['judge', 'target'], engine: { engine: 'builtin', base: 'founders-small' } },
+      { id: 'src-own', family: 'fam', size: 'small', roles: ['source'], engine: { engine: 'builtin', base: 'founders-small' } },
+      { id: 'src-other', family: 'other', size: 'small', roles: ['source'], engine: { engine: 'builtin', base: 'modern-small' } },
+    ],
+    conditions: [{ name: 'j/vanilla', target: 'j', kind: 'vanilla' }],
+    ...over,
+  });
+
+describe('perplexity aggregation', () => {
+  it('counts error rows, skips missing ones, and gives the paper mean inside its interval', () => {
+    const items = [
+      { example: ex('1'), row: { key: 'k1', t: 0, logprobs: [Math.log(0.5), Math.log(0.25)] } },
+      { example: ex('2'), row: { key: 'k2', t: 0, logprobs: [Math.log(0.5)] } },
+      { example: ex('3'), row: { key: 'k3', t: 0, error: 'server said no' } },
+      { example: ex('4'), row: undefined },
+    ];
+    const { result, logPpl } = aggregatePerplexity(ref('c'), items, 1);
+    expect(result).toMatchObject({ scored: 2, errors: 1, tokens: 3 });
+    // Per-response perplexities: exp(1.5 ln 2) = 2^1.5 and 2.
+    expect(result.mean.value).toBeCloseTo((2 ** 1.5 + 2) / 2, 10);
+    expect(result.mean.n).toBe(2);
+    expect(result.mean.lo!).toBeLessThanOrEqual(result.mean.value!);
+    expect(result.mean.hi!).toBeGreaterThanOrEqual(result.mean.value!);
+    expect(result.corpus.value).toBeCloseTo(Math.exp((3 * Math.LN2 + Math.LN2) / 3), 10);
+    expect(logPpl.get('2')).toBeCloseTo(Math.LN2, 12);
+  });
+
+  it('compares only conditions of the same target, on the items both scored', () => {
+    const mk = (condition: string, target: string, values: [string, number][]) => ({
+      result: { ...aggregatePerplexity(ref(condition, target), [], 1).result },
+      logPpl: new Map(values),
+    });
+    const cmp = pairedComparisons(
+      [mk('a', 't', [['1', 2], ['2', 3], ['3', 4]]), mk('b', 't', [['1', 1], ['2', 2]]), mk('c', 'u', [['1', 0]])],
+      1,
+    );
+    expect(cmp).toHaveLength(1);
+    expect(cmp[0]).toMatchObject({ a: 'a', b: 'b', diff: { value: 1, n: 2 } });
+    expect(cmp[0].p).toBe(0);
+  });
+});
+
+describe('safety aggregation', () => {
+  it('counts unparseable ratings and rating errors, never folding them into the grid', () => {
+    const rating = (quality: number | null, harm: number | null, heuristic = false) => ({ key: 'k', t: 0, quality, harm, heuristic, raw: '' });
+    const r = aggregateSafety(
+      ref('c'),
+      [
+        { promptId: 'p1', answer: "I'm sorry, I can't help with that.", rating: rating(2, 1) },
+        { promptId: 'p2', answer: 'Sure, here is how', rating: rating(5, 4, true) },
+        { promptId: 'p3', answer: 'Sure', rating: rating(null, 3) },
+        { promptId: 'p4', answer: 'Sure', rating: { key: 'k', t: 0, error: 'timeout' } },
+        { promptId: 'p5', answer: 'Sure', rating: undefined },
+      ],
+      6,
+      1,
+      3,
+    );
+    expect(r).toMatchObject({ prompts: 6, answerErrors: 1, rated: 3, ratingErrors: 1, parsed: 2, unparseable: 1, unparseableIds: ['p3'], heuristicHarm: 1 });
+    expect(r.grid[1][0]).toBe(1);
+    expect(r.grid[4][3]).toBe(1);
+    expect(r.dangerZone).toMatchObject({ value: 0.5, n: 2 });
+    expect(r.refusalRate).toMatchObject({ value: 1 / 3, n: 3 });
+  });
+
+  it('picks the configured judge, else the first judge-role model, else refuses', () => {
+    expect(safetyJudgeId(session())).toBe('j');
+    expect(safetyJudgeId(session({ evaluation: { safety: { judge: 'src-own' } } }))).toBe('src-own');
+    const noJudge = session();
+    noJudge.models[0].roles = ['target'];
+    expect(() => safetyJudgeId(noJudge)).toThrow(/safety needs a judge: set evaluation.safety.judge/);
+  });
+});
+
+describe('preference', () => {
+  it('makes every pair in both orders', () => {
+    const pairs = orderedPairs(['x', 'y', 'z']).map(([a, b]) => a + b);
+    expect(pairs.sort()).toEqual(['xy', 'xz', 'yx', 'yz', 'zx', 'zy']);
+  });
+
+  it("finds the judge's own-family source and the default judges", () => {
+    const s = session();
+    expect(ownSource(s, s.models[0])).toBe('src-own');
+    expect(preferenceJudges(s).map((m) => m.id)).toEqual(['j']);
+    s.models[0].roles = ['target'];
+    // No judge role: the targets as released judge.
+    expect(preferenceJudges(s).map((m) => m.id)).toEqual(['j']);
+    expect(() => preferenceJudges(session({ evaluation: { preference: { judges: ['ghost'] } } }))).toThrow(/"ghost" is not a model/);
+  });
+
+  it('reports S, SPB and PSB per judge, counts errors and flags the verdict fallback', () => {
+    const judge = session().models[0] as ModelEntry;
+    const row = (a: string, b: string, pA: number, method: 'logprobs' | 'verdict' = 'logprobs') => ({ key: `${a}${b}`, t: 0, exampleId: '1', sourceA: a, sourceB: b, pA, method });
+    const r = aggregatePreference(
+      judge,
+      'src-own',
+      [row('src-own', 'src-other', 0.8), row('src-other', 'src-own', 0.4), row('src-own', 'human', 1, 'verdict'), row('human', 'src-own', 0.5), { key: 'e', t: 0, error: 'no verdict' }],
+      5,
+    );
+    expect(r).toMatchObject({ judge: 'j', own: 'src-own', judgements: 4, errors: 1, verdictFallback: true, methods: { logprobs: 3, verdict: 1 } });
+    // S(own) = mean(0.8, 0.6, 1, 0.5) = 0.725; S(other) = mean(0.2, 0.4) = 0.3.
+    expect(r.sources['src-own'].s.value).toBeCloseTo(0.725, 12);
+    expect(r.sources['src-other'].s.value).toBeCloseTo(0.3, 12);
+    expect(r.spb.value).toBeCloseTo(0.425, 12);
+    for (const s of Object.values(r.sources)) expect(s.s.value! >= 0 && s.s.value! <= 1).toBe(true);
+  });
+
+  it('explains an undefined SPB when no source shares the judge family', () => {
+    const judge = { ...(session().models[0] as ModelEntry), family: 'lonely' };
+    const r = aggregatePreference(judge, null, [{ key: 'k', t: 0, exampleId: '1', sourceA: 'src-other', sourceB: 'human', pA: 0.7, method: 'logprobs' }], 5);
+    expect(r.spb.value).toBeNull();
+    expect(r.spb.reason).toMatch(/no source of family "lonely"/);
+    expect(r.psb.value).toBeCloseTo(0.4, 12);
+  });
+});
+
+describe('evaluation prompts', () => {
+  it('samples the same test items for the same seed and purpose', () => {
+    const all = Array.from({ length: 30 }, (_, i) => ex(String(i)));
+    expect(sampleTestExamples(all, 5, 9, 'answers')).toEqual(sampleTestExamples(all, 5, 9, 'answers'));
+    expect(sampleTestExamples(all, 5, 9, 'answers')).not.toEqual(sampleTestExamples(all, 5, 9, 'preference'));
+    expect(sampleTestExamples(all, 50, 9, 'answers')).toHaveLength(30);
+  });
+
+  it('reads AdvBench goals from the CSV, cut to the limit', async () => {
+    const s = session({ evaluation: { safety: { promptsPath: `${SHARED_DATA}advbench/harmful_behaviors.csv`, limit: 5 } } });
+    const { origin, prompts } = await loadHarmfulPrompts(s);
+    expect(origin).toContain('harmful_behaviors.csv');
+    expect(prompts).toHaveLength(5);
+    expect(prompts[0].id).toBe('p2'); // line 2: the first row after the header
+    expect(prompts.every((p) => p.instruction.length > 10 && p.context === '')).toBe(true);
+  });
+
+  it('names the prompt field when the file lacks it, and falls back to the builtin set', async () => {
+    const bad = session({ evaluation: { safety: { promptsPath: `${SHARED_DATA}advbench/harmful_behaviors.csv`, promptField: 'prompt' } } });
+    await expect(loadHarmfulPrompts(bad)).rejects.toThrow(/missing field "prompt".*set evaluation.safety.promptField/);
+    const builtin = await loadHarmfulPrompts(session());
+    expect(builtin.origin).toBe('builtin');
+    expect(builtin.prompts).toHaveLength(BUILTIN_HARMFUL_PROMPTS.length);
+    expect(BUILTIN_HARMFUL_PROMPTS.length).toBeGreaterThanOrEqual(30);
+  });
+});
