@@ -40,6 +40,7 @@ export interface OpenAIModelOptions {
 type OpenAIEntry = ModelEntry & { engine: { engine: 'openai' } };
 
 const EMBED_BATCH = 64;
+const PROBE_RETRIES = 5;
 /** Used when a server does not say (llama.cpp without /props, OpenAI). */
 const FALLBACK_CONTEXT = 4096;
 
@@ -135,7 +136,8 @@ export async function openOpenAIModel(entry: ModelEntry, opts: OpenAIModelOption
       refresh: opts.refreshProbe,
       only: config.model,
       timeoutMs,
-      retries: opts.retries ?? 5,
+      // Probes keep their own budget: a flaky moment must not be cached as "cannot".
+      retries: PROBE_RETRIES,
     });
     const probe = server.models.find((m) => m.model === config.model);
     if (!probe) {

@@ -8,6 +8,7 @@ import { StallError } from './errors.js';
 export class Watchdog {
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
+  private lastActivity = performance.now();
   private stalled = false;
   private readonly onParentAbort = () => this.controller.abort(this.parent?.reason);
 
@@ -17,19 +18,25 @@ export class Watchdog {
   ) {
     if (parent?.aborted) this.controller.abort(parent.reason);
     else parent?.addEventListener('abort', this.onParentAbort, { once: true });
-    this.touch();
+    this.arm(idleMs);
   }
 
   get signal(): AbortSignal {
     return this.controller.signal;
   }
 
+  /** Called per chunk, so it only notes the time; the one timer re-arms itself lazily. */
   touch(): void {
-    clearTimeout(this.timer);
+    this.lastActivity = performance.now();
+  }
+
+  private arm(ms: number): void {
     this.timer = setTimeout(() => {
+      const idle = performance.now() - this.lastActivity;
+      if (idle < this.idleMs) return this.arm(this.idleMs - idle);
       this.stalled = true;
       this.controller.abort(new StallError(this.idleMs));
-    }, this.idleMs);
+    }, ms);
   }
 
   /** The error to throw: a StallError when the watchdog fired, else the original one. */

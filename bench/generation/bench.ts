@@ -1,0 +1,163 @@
+/**
+ * Generation-step throughput against `baskets serve --instant` (no model work, so the client
+ * side is what is measured), beside a minimal loop over the raw `openai` SDK at the same
+ * concurrency, in the same run. The server runs in a child process so its CPU time is not
+ * counted as the client's. Run: see README.md in this folder.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import OpenAI from 'openai';
+import { openOpenAIModel } from '../../src/engines/openai/index.js';
+import { startServer } from '../../src/engines/serve/index.js';
+import type { Example } from '../../src/pipeline/example.js';
+import { sessionPaths } from '../../src/pipeline/paths.js';
+import { Session } from '../../src/pipeline/session.js';
+import { generateStep, readSyntheticAnswers } from '../../src/pipeline/steps/generate.js';
+import { writeFileAtomic } from '../../src/util/atomic.js';
+
+const MODEL = 'founders-small';
+const CONCURRENCIES = [16, 64, 256];
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
+const INSTRUCTIONS = 400;
+const SAMPLES = 5; // 2000 requests per measurement
+const MAX_TOKENS = 16;
+
+interface Measure {
+  completionsPerS: number;
+  tokensPerS: number;
+  cpuMsPerRequest: number;
+}
+
+async function measure(requests: number, work: () => Promise<number>): Promise<Measure> {
+  const cpu = process.cpuUsage();
+  const t = performance.now();
+  const tokens = await work();
+  const s = (performance.now() - t) / 1000;
+  const used = process.cpuUsage(cpu);
+  return { completionsPerS: requests / s, tokensPerS: tokens / s, cpuMsPerRequest: (used.user + used.system) / 1000 / requests };
+}
+
+/** The baseline: N workers each streaming chat completions through one default SDK client. */
+async function rawSdk(url: string, concurrency: number, requests: number): Promise<Measure> {
+  const client = new OpenAI({ baseURL: url, apiKey: 'unused', maxRetries: 0 });
+  return measure(requests, async () => {
+    let next = 0;
+    let tokens = 0;
+    const worker = async () => {
+      while (next < requests) {
+        const seed = next++;
+        const stream = await client.chat.completions.create({
+          model: MODEL,
+          messages: [{ role: 'user', content: `Instruction ${seed}` }],
+          max_tokens: MAX_TOKENS,
+          seed,
+          stream: true,
+          stream_options: { include_usage: true },
+        });
+        for await (const chunk of stream) if (chunk.choices[0]?.delta?.content) tokens++;
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    return tokens;
+  });
+}
+
+/** The generate step on a fresh session: keyed files, progress events, accounting and all. */
+async function step(url: string, concurrency: number, examples: Example[]): Promise<Measure> {
+  const dir = mkdtempSync(join(tmpdir(), 'baskets-bench-gen-'));
+  const session = Session.parse({
+    version: 1,
+    name: 'bench',
+    createdAt: new Date().toISOString(),
+    data: { source: { kind: 'file', path: 'x' } },
+    models: [
+      {
+        id: 'src',
+        family: 'f',
+        size: 'small',
+        roles: ['source'],
+        engine: { engine: 'openai', baseUrls: [url], model: MODEL, concurrency },
+        generation: { maxTokens: MAX_TOKENS, samples: SAMPLES },
+      },
+    ],
+  });
+  const paths = sessionPaths(dir);
+  writeFileAtomic(paths.humanTrain, examples.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  const opened: Array<{ close(): Promise<void> }> = [];
+  try {
+    return await measure(examples.length * SAMPLES, async () => {
+      let tokens = 0;
+      const ctx = {
+        session,
+        paths,
+        options: { retryErrors: false },
+        signal: new AbortController().signal,
+        now: Date.now,
+        models: {
+          model: async () => {
+            const m = await openOpenAIModel(session.models[0]);
+            opened.push(m);
+            return m;
+          },
+          forCondition: () => Promise.reject(new Error('unused')),
+        },
+      };
+      for await (const _event of generateStep(ctx));
+      for (const rows of (await readSyntheticAnswers(paths.synthetic('src'))).values()) for (const r of rows) tokens += r.completionTokens ?? 0;
+      return tokens;
+    });
+  } finally {
+    await Promise.all(opened.map((m) => m.close()));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function serveChild(): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      const m = /(http:\/\/\S+\/v1)/.exec(d.toString());
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return { url, stop: () => child.kill('SIGTERM') };
+}
+
+async function main() {
+  if (process.argv.includes('--serve')) {
+    const server = await startServer({ port: 0, instant: true, models: [MODEL] });
+    process.stdout.write(`${server.url}\n`);
+    process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));
+    return;
+  }
+  const { url, stop } = await serveChild();
+  const examples: Example[] = Array.from({ length: INSTRUCTIONS }, (_, i) => ({ id: String(i), instruction: `Instruction ${i}: describe a basket.`, context: '', response: '', category: 'bench' }));
+  await step(url, 16, examples.slice(0, 10)); // warm-up: probe cache, JIT
+  const rows: string[] = [];
+  for (const c of CONCURRENCIES) {
+    const raw: Measure[] = [];
+    const gen: Measure[] = [];
+    for (let r = 0; r < REPEATS; r++) {
+      raw.push(await rawSdk(url, c, INSTRUCTIONS * SAMPLES));
+      gen.push(await step(url, c, examples));
+    }
+    const m = (xs: Measure[], k: keyof Measure) => median(xs.map((x) => x[k]));
+    const ratio = m(gen, 'completionsPerS') / m(raw, 'completionsPerS');
+    rows.push(
+      `| ${c} | ${m(raw, 'completionsPerS').toFixed(0)} | ${m(gen, 'completionsPerS').toFixed(0)} | ${ratio.toFixed(2)}× | ${m(raw, 'tokensPerS').toFixed(0)} | ${m(gen, 'tokensPerS').toFixed(0)} | ${m(raw, 'cpuMsPerRequest').toFixed(2)} | ${m(gen, 'cpuMsPerRequest').toFixed(2)} |`,
+    );
+    process.stderr.write(`${rows.at(-1)}\n`);
+  }
+  stop();
+  console.log('| concurrency | raw SDK completions/s | generate step completions/s | step / raw | raw SDK tokens/s | step tokens/s | raw SDK CPU ms/request | step CPU ms/request |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const row of rows) console.log(row);
+}
+
+await main();
