@@ -21,16 +21,8 @@ export function sampleToken(p: Float64Array, temperature: number, topP: number, 
   let threshold = 0;
   let mass = z;
   if (topP < 1) {
-    const floor = ((1 - topP) * z) / v;
-    const candidates: number[] = [];
-    for (let w = 0; w < v; w++) if (q[w] >= floor) candidates.push(q[w]);
-    const sorted = Float64Array.from(candidates).sort();
-    let cum = 0;
-    for (let i = sorted.length - 1; i >= 0; i--) {
-      cum += sorted[i];
-      threshold = sorted[i];
-      if (cum >= topP * z) break;
-    }
+    // Usually a few tokens above 0.1% of the mass already reach topP; only then the wider floor.
+    threshold = nucleusThreshold(q, z, topP, 1e-3 * z) ?? nucleusThreshold(q, z, topP, ((1 - topP) * z) / v) ?? 0;
     mass = 0;
     for (let w = 0; w < v; w++) if (q[w] >= threshold) mass += q[w];
   }
@@ -44,4 +36,20 @@ export function sampleToken(p: Float64Array, temperature: number, topP: number, 
     if (cum > u) return w;
   }
   return last;
+}
+
+/**
+ * The smallest tempered mass in the nucleus, looking only at tokens with mass ≥ `floor`;
+ * undefined when those tokens together hold less than topP·Z (the nucleus reaches below).
+ */
+function nucleusThreshold(q: Float64Array, z: number, topP: number, floor: number): number | undefined {
+  const candidates: number[] = [];
+  for (let w = 0; w < q.length; w++) if (q[w] >= floor) candidates.push(q[w]);
+  const sorted = Float64Array.from(candidates).sort();
+  let cum = 0;
+  for (let i = sorted.length - 1; i >= 0; i--) {
+    cum += sorted[i];
+    if (cum >= topP * z) return sorted[i];
+  }
+  return undefined;
 }
