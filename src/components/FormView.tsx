@@ -25,7 +25,7 @@ function rowValue(theme: Theme, row: FormRow): string {
 export function FormView({ rows, selected, editing, width, height }: { rows: readonly FormRow[]; selected: number; editing: string | null; width: number; height: number }) {
   const theme = useTheme();
   const { start, end } = windowAround(rows.length, selected, rows.length > height ? height - 1 : height);
-  const labelWidth = Math.min(20, Math.max(...rows.map((r) => r.label.length), 4) + 1);
+  const labelWidth = Math.min(30, Math.floor(width / 3), Math.max(...rows.map((r) => r.label.length), 4) + 1);
   const tone = (row: FormRow) => (row.tone === 'ok' ? theme.color.ok : row.tone === 'warn' ? theme.color.warn : row.tone === 'error' ? theme.color.error : theme.color.muted);
   return (
     <Box flexDirection="column">
