@@ -15,8 +15,8 @@ export interface RouteContext {
   resetMidStream: boolean;
 }
 
-export async function openModel(models: ModelProvider, id: string, signal: AbortSignal): Promise<ServedModel> {
-  const pending = models.open(id, signal);
+export async function openModel(models: ModelProvider, id: string): Promise<ServedModel> {
+  const pending = models.open(id);
   if (!pending) throw unknownModel(id);
   return pending;
 }

@@ -14,10 +14,6 @@ export class ModelRegistry implements ModelProvider {
     this.loaded.delete(info.id);
   }
 
-  has(id: string): boolean {
-    return this.entries.has(id);
-  }
-
   list(): ModelInfo[] {
     return [...this.entries.values()].map((e) => e.info);
   }

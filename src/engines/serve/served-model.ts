@@ -71,7 +71,7 @@ export interface ServedModel {
 export interface ModelProvider {
   list(): ModelInfo[];
   /** Resolves the model, loading it on first use; undefined when no such model is served. */
-  open(id: string, signal?: AbortSignal): Promise<ServedModel> | undefined;
+  open(id: string): Promise<ServedModel> | undefined;
 }
 
 /** An engine behind `baskets serve`: its base models, its trained models, and its trainer. */

@@ -12,7 +12,7 @@ export async function chatCompletions(ctx: RouteContext): Promise<void> {
   if (req.top_logprobs != null && req.top_logprobs > 0 && !req.logprobs) {
     throw badRequest('`top_logprobs` needs `logprobs: true`.', 'top_logprobs');
   }
-  const model = await openModel(ctx.models, req.model, ctx.signal);
+  const model = await openModel(ctx.models, req.model);
   const prompt = await model.encodeChat(chatMessages(req.messages), true);
   const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? model.info.contextLength - prompt.ids.length;
   checkContext(model, prompt.ids.length, Math.max(maxTokens, 1), 'messages');

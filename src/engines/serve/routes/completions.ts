@@ -13,7 +13,7 @@ import { usage } from './chat.js';
  */
 export async function completions(ctx: RouteContext): Promise<void> {
   const req = parseRequest(CompletionRequest, ctx.body);
-  const model = await openModel(ctx.models, req.model, ctx.signal);
+  const model = await openModel(ctx.models, req.model);
   const prompts = await encodePrompts(model, req.prompt);
   const maxTokens = req.max_tokens ?? 16;
   for (const prompt of prompts) checkContext(model, prompt.ids.length, maxTokens, 'prompt');

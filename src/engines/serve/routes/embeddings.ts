@@ -6,7 +6,7 @@ import { openModel, type RouteContext } from '../context.js';
 /** POST /v1/embeddings; base64 is little-endian float32, as OpenAI encodes it. */
 export async function embeddings(ctx: RouteContext): Promise<void> {
   const req = parseRequest(EmbeddingRequest, ctx.body);
-  const model = await openModel(ctx.models, req.model, ctx.signal);
+  const model = await openModel(ctx.models, req.model);
   if (!model.canEmbed) throw badRequest(`The model \`${model.info.id}\` does not support embeddings.`, 'model', 'model_not_supported');
   const inputs: (string | number[])[] =
     typeof req.input === 'string' ? [req.input] : typeof req.input[0] === 'number' ? [req.input as number[]] : (req.input as (string | number[])[]);
@@ -29,7 +29,7 @@ export async function embeddings(ctx: RouteContext): Promise<void> {
   });
 }
 
-export function float32Base64(vector: Float32Array): string {
+function float32Base64(vector: Float32Array): string {
   const bytes = Buffer.alloc(vector.length * 4);
   vector.forEach((value, i) => bytes.writeFloatLE(value, i * 4));
   return bytes.toString('base64');

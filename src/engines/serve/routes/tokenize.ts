@@ -5,7 +5,7 @@ import { openModel, type RouteContext } from '../context.js';
 /** POST /tokenize in vLLM's shape: `{count, max_model_len, tokens, token_strs?}`. */
 export async function tokenize(ctx: RouteContext): Promise<void> {
   const req = parseRequest(TokenizeRequest, ctx.body);
-  const model = await openModel(ctx.models, req.model, ctx.signal);
+  const model = await openModel(ctx.models, req.model);
   const encoded =
     'messages' in req
       ? await model.encodeChat(chatMessages(req.messages), req.add_generation_prompt ?? true)
@@ -21,6 +21,6 @@ export async function tokenize(ctx: RouteContext): Promise<void> {
 /** POST /detokenize: `{prompt}` from token ids. */
 export async function detokenize(ctx: RouteContext): Promise<void> {
   const req = parseRequest(DetokenizeRequest, ctx.body);
-  const model = await openModel(ctx.models, req.model, ctx.signal);
+  const model = await openModel(ctx.models, req.model);
   sendJson(ctx.res, 200, { prompt: await model.decode(req.tokens) });
 }
