@@ -81,3 +81,22 @@ export async function startServer(opts: ServeOptions, engine: ServeEngine = buil
   log(`baskets serve listening on http://${urlHost}:${server.port}/v1 (${wanted.length} models${faults ? ', faults on' : ''}${opts.instant ? ', instant' : ''})`);
   return { url: `http://${urlHost}:${server.port}/v1`, port: server.port, close: server.close };
 }
+
+/**
+ * The `baskets serve` command: start the server, say where it listens, and close cleanly on
+ * SIGINT/SIGTERM (running fine-tuning jobs are stopped). Resolves once the server is closed.
+ */
+export async function runServe(opts: ServeOptions, out: (line: string) => void = (line) => console.log(line)): Promise<void> {
+  const server = await startServer({ ...opts, log: opts.log ?? out });
+  out(`OpenAI base URL: ${server.url}${opts.token ? ' (send the token as a bearer token)' : ''}`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      out('closing the server');
+      server.close().then(resolve, resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
