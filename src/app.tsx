@@ -2,6 +2,7 @@ import { Box, render, Text, useApp as useInkApp, useInput, type Key } from 'ink'
 import { useCallback, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { ConfirmBox } from './components/ConfirmBox.js';
 import { WidenBox } from './components/WidenBox.js';
+import { Compare } from './screens/Compare.js';
 import { Conditions } from './screens/Conditions.js';
 import { Data } from './screens/Data.js';
 import { Help } from './screens/Help.js';
@@ -53,6 +54,8 @@ function ScreenFor({ route }: { route: Route }): ReactNode {
       return <Run session={route.session} />;
     case 'results':
       return <Results session={route.session} />;
+    case 'compare':
+      return <Compare sessions={route.sessions} />;
     case 'settings':
       return <SettingsScreen />;
     case 'help':

@@ -84,6 +84,12 @@ export function Home() {
       case 'open':
         app.navigate({ screen: 'run', session: current.name });
         return;
+      case 'results':
+        app.navigate({ screen: 'results', session: current.name });
+        return;
+      case 'compare':
+        app.navigate({ screen: 'compare', sessions: [current.name] });
+        return;
       case 'edit':
         attempt(() => {
           app.setDraft({ session: store.load(current.name), isNew: false });

@@ -1,41 +1,101 @@
 import { Box, Text } from 'ink';
-import { existsSync } from 'node:fs';
+import { useState } from 'react';
+import { cleanLabel } from '../charts/index.js';
+import { ResultPane } from '../components/results/ResultPane.js';
 import { ScreenFrame } from '../components/ScreenFrame.js';
-import { sessionPaths } from '../pipeline/paths.js';
-import type { StepId } from '../pipeline/session.js';
+import type { ExportFormat } from '../pipeline/export.js';
 import { useApp } from '../ui/context.js';
-import { useTheme } from '../ui/theme.js';
+import { useScreenKeys } from '../ui/input.js';
+import type { ActionOf } from '../ui/keymaps.js';
+import { nextFormat, writeExport } from '../ui/results/exportFile.js';
+import { gridLayout } from '../ui/results/layout.js';
+import { clampView, isReady, paneMissing } from '../ui/results/model.js';
+import { RESULT_PANES } from '../ui/results/panes.js';
+import { RESULTS_KEYS, RESULTS_ZOOM_KEYS } from '../ui/results/keys.js';
+import { summaryLines } from '../ui/results/summary.js';
+import { useResultSets } from '../ui/results/useResults.js';
+import { truncate, useTheme } from '../ui/theme.js';
 
-/** The evaluation steps whose results the Results and Compare screens will chart. */
-const PRODUCERS: { step: StepId; result: string; shows: string }[] = [
-  { step: 'perplexity', result: 'perplexity', shows: 'perplexity on the human test responses, bits per byte' },
-  { step: 'diversity', result: 'diversity', shows: 'Self-BLEU, distinct-n, MATTR, MTLD, semantic diversity, Heaps curve' },
-  { step: 'safety', result: 'safety', shows: 'quality/harm ratings, danger zone, refusal rate' },
-  { step: 'preference', result: 'preference', shows: 'self-preference (SPB) and pro-synthetic bias (PSB)' },
-];
+/** Title, its margins, the key bar and a notice line around the panes. */
+const CHROME_ROWS = 5;
+const MAX_SUMMARY_LINES = 3;
 
 /**
- * Results charts arrive in a later version. Until then this route says which step produces
- * each result and whether the session has it yet.
+ * A session's results as a grid of panes that reflows with the terminal (3, 2 or 1 columns)
+ * and fills in while a run is still going. Tab moves focus, Enter zooms, e exports what the
+ * focused pane shows.
  */
 export function Results({ session }: { session: string }) {
   const app = useApp();
   const theme = useTheme();
-  const paths = sessionPaths(app.services.store.dir(session));
+  const dir = app.services.store.dir(session);
+  const [loaded] = useResultSets([dir]);
+  const [focus, setFocus] = useState(0);
+  const [zoomed, setZoomed] = useState(false);
+  const [views, setViews] = useState<number[]>(() => RESULT_PANES.map(() => 0));
+  const [format, setFormat] = useState<ExportFormat>('csv');
+  const model = RESULT_PANES[focus];
+  const view = clampView(model, loaded, views[focus]);
+
+  const onAction = (action: ActionOf<typeof RESULTS_KEYS> | ActionOf<typeof RESULTS_ZOOM_KEYS>) => {
+    switch (action) {
+      case 'next':
+      case 'prev':
+        return setFocus((focus + (action === 'next' ? 1 : RESULT_PANES.length - 1)) % RESULT_PANES.length);
+      case 'zoom':
+        return setZoomed(!zoomed);
+      case 'unzoom':
+        return setZoomed(false);
+      case 'view':
+        return setViews(views.map((v, i) => (i === focus ? clampView(model, loaded, view + 1) : v)));
+      case 'format':
+        return setFormat(nextFormat(format));
+      case 'compare':
+        return app.navigate({ screen: 'compare', sessions: [session] });
+      case 'export':
+        if (!isReady(model, loaded)) return app.notify(`nothing to export yet: ${paneMissing(model, loaded)}`, 'error');
+        try {
+          const path = writeExport(dir, model.table(loaded, view), format);
+          app.notify(`exported ${model.title} as ${format.toUpperCase()} to ${path}`);
+        } catch (err) {
+          app.notify(`export failed: ${(err as Error).message}`, 'error');
+        }
+        return;
+    }
+  };
+  const bindings = zoomed ? [...RESULTS_ZOOM_KEYS, ...RESULTS_KEYS] : RESULTS_KEYS;
+  useScreenKeys(bindings, onAction);
+
+  const width = app.size.columns;
+  const summary = summaryLines(loaded).slice(0, MAX_SUMMARY_LINES);
+  const height = Math.max(1, app.size.rows - CHROME_ROWS - summary.length);
+  const layout = gridLayout(RESULT_PANES.length, width, height, focus);
+  const ready = RESULT_PANES.filter((p) => isReady(p, loaded)).length;
+  const scrolled = layout.hiddenAbove + layout.hiddenBelow > 0 && !zoomed ? ` ${theme.glyph.sep} Tab scrolls (${layout.hiddenAbove} rows above, ${layout.hiddenBelow} below)` : '';
+  const subtitle = `${ready}/${RESULT_PANES.length} panes have data ${theme.glyph.sep} export as ${format.toUpperCase()}${scrolled}`;
+
+  const rows: number[][] = [];
+  for (let i = 0; i < layout.visible.length; i += layout.columns) rows.push(layout.visible.slice(i, i + layout.columns));
   return (
-    <ScreenFrame title={`Results of ${session}`} subtitle="charts come in a later version" bindings={[]}>
-      <Box flexDirection="column">
-        {PRODUCERS.map((p) => {
-          const ready = existsSync(paths.result(p.result));
-          return (
-            <Text key={p.step} wrap="truncate-end">
-              <Text color={ready ? theme.color.ok : theme.color.muted}>{ready ? theme.glyph.status.done : theme.glyph.status.pending}</Text>
-              <Text>{` ${p.step} step ${theme.glyph.sep} ${p.shows}`}</Text>
-              <Text color={theme.color.muted}>{ready ? `  ${paths.result(p.result)}` : '  run the step to produce it'}</Text>
-            </Text>
-          );
-        })}
-      </Box>
+    <ScreenFrame title={`Results of ${session}`} subtitle={subtitle} bindings={bindings}>
+      {summary.map((line, i) => (
+        <Text key={i} color={theme.color.accent} wrap="truncate-end">
+          {truncate(theme, cleanLabel(line, theme.ascii), width)}
+        </Text>
+      ))}
+      {zoomed ? (
+        <Box height={height}>
+          <ResultPane model={model} loaded={loaded} view={view} width={width} height={height} focused />
+        </Box>
+      ) : (
+        rows.map((row) => (
+          <Box key={row[0]} height={layout.paneHeight}>
+            {row.map((i) => (
+              <ResultPane key={RESULT_PANES[i].id} model={RESULT_PANES[i]} loaded={loaded} view={clampView(RESULT_PANES[i], loaded, views[i])} width={layout.paneWidth} height={layout.paneHeight} focused={i === focus} />
+            ))}
+          </Box>
+        ))
+      )}
     </ScreenFrame>
   );
 }

@@ -29,6 +29,7 @@ export type Route =
   | { screen: 'conditions' }
   | { screen: 'run'; session: string }
   | { screen: 'results'; session: string }
+  | { screen: 'compare'; sessions: string[] }
   | { screen: 'settings' }
   | { screen: 'help' };
 

@@ -1,4 +1,5 @@
 import { key, type KeyBinding } from './keys.js';
+import { COMPARE_KEYS, RESULTS_KEYS, RESULTS_ZOOM_KEYS } from './results/keys.js';
 
 /**
  * Every key the TUI understands, per screen. The root input owner dispatches through these
@@ -36,6 +37,8 @@ export const HOME_KEYS = [
   { action: 'duplicate', keys: [key.char('d')], help: 'duplicate the session under a new name', hint: 'duplicate' },
   { action: 'delete', keys: [key.char('x'), key.special('delete')], help: 'delete the session (asks first)', hint: 'delete' },
   { action: 'settings', keys: [key.char('s')], help: 'settings', hint: 'settings' },
+  { action: 'results', keys: [key.char('v')], help: 'results of the session', hint: 'results' },
+  { action: 'compare', keys: [key.char('c')], help: 'compare the session with others', hint: 'compare' },
 ] as const satisfies readonly KeyBinding[];
 
 export const DATA_KEYS = [
@@ -102,6 +105,9 @@ export const KEYMAP_SECTIONS: { title: string; bindings: readonly KeyBinding[] }
   { title: 'Wizard: Models', bindings: MODELS_KEYS },
   { title: 'Wizard: Conditions', bindings: CONDITIONS_KEYS },
   { title: 'Run notebook', bindings: RUN_KEYS },
+  { title: 'Results', bindings: RESULTS_KEYS },
+  { title: 'Results: zoomed pane', bindings: RESULTS_ZOOM_KEYS },
+  { title: 'Compare', bindings: COMPARE_KEYS },
   { title: 'Settings', bindings: SETTINGS_KEYS },
   { title: 'Help', bindings: HELP_KEYS },
   { title: 'Confirmations', bindings: CONFIRM_KEYS },

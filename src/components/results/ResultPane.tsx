@@ -1,0 +1,30 @@
+import { Text } from 'ink';
+import { cleanLabel } from '../../charts/index.js';
+import type { LoadedResults } from '../../ui/results/load.js';
+import { paneInner } from '../../ui/results/layout.js';
+import { paneView, type PaneModel } from '../../ui/results/model.js';
+import { truncate, useTheme } from '../../ui/theme.js';
+import { Pane } from '../Pane.js';
+import { ChartText } from './ChartText.js';
+
+/**
+ * One results pane: its chart drawn into the pane's inner size with the theme's colour and
+ * ASCII settings, its caveats under it, or, before the data exists, the step that produces it.
+ */
+export function ResultPane({ model, loaded, view, width, height, focused }: { model: PaneModel; loaded: LoadedResults; view: number; width: number; height: number; focused: boolean }) {
+  const theme = useTheme();
+  const inner = paneInner(width, height);
+  const v = paneView(model, loaded, view, { width: inner.width, height: inner.height, color: theme.emphasis, ascii: theme.ascii });
+  const marker = focused ? `${theme.glyph.pointer} ` : '';
+  const title = truncate(theme, cleanLabel(`${marker}${v.title}${v.viewLabel ? ` ${theme.glyph.sep} ${v.viewLabel}` : ''}`, theme.ascii), inner.width);
+  return (
+    <Pane title={title} width={width} focused={focused}>
+      {v.ready ? <ChartText chart={v.body} /> : <Text color={theme.color.muted} wrap="wrap">{cleanLabel(v.body, theme.ascii)}</Text>}
+      {v.notes.map((n, i) => (
+        <Text key={i} color={theme.color.warn} wrap="truncate-end">
+          {truncate(theme, cleanLabel(n, theme.ascii), inner.width)}
+        </Text>
+      ))}
+    </Pane>
+  );
+}

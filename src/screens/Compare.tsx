@@ -1,0 +1,124 @@
+import { Box, Text } from 'ink';
+import { useState } from 'react';
+import { cleanLabel } from '../charts/index.js';
+import { ChartText } from '../components/results/ChartText.js';
+import { ScreenFrame } from '../components/ScreenFrame.js';
+import type { ExportFormat } from '../pipeline/export.js';
+import { useApp } from '../ui/context.js';
+import { useScreenKeys } from '../ui/input.js';
+import type { ActionOf } from '../ui/keymaps.js';
+import { COMPARE_METRICS, compareTable, drawCompareColumn, sharedDomain } from '../ui/results/compare.js';
+import { nextFormat, writeExport } from '../ui/results/exportFile.js';
+import { COMPARE_KEYS } from '../ui/results/keys.js';
+import { useResultSets } from '../ui/results/useResults.js';
+import { truncate, useTheme } from '../ui/theme.js';
+import { windowAround } from '../ui/viewport.js';
+
+/** Title, margins, key bar, notice, and the line under the sessions list. */
+const CHROME_ROWS = 6;
+const LIST_ROWS = 4;
+const MIN_COLUMN_WIDTH = 30;
+const MAX_PAIRED_LINES = 4;
+
+/**
+ * Two or more sessions side by side, one metric at a time on one shared bar scale, with the
+ * paired comparisons (and p-values) each session's results hold for that metric.
+ */
+export function Compare({ sessions: initial }: { sessions: string[] }) {
+  const app = useApp();
+  const theme = useTheme();
+  const { store } = app.services;
+  const names = store.list().map((s) => s.name);
+  const [chosen, setChosen] = useState<string[]>(() => initial.filter((s) => names.includes(s)));
+  const [cursor, setCursor] = useState(() => Math.max(0, names.indexOf(initial[0] ?? '')));
+  const [metricIndex, setMetricIndex] = useState(0);
+  const [format, setFormat] = useState<ExportFormat>('csv');
+  const metric = COMPARE_METRICS[metricIndex];
+  const loaded = useResultSets(chosen.map((s) => store.dir(s)));
+  const sessions = chosen.map((name, i) => ({ name, loaded: loaded[i] }));
+
+  const onAction = (action: ActionOf<typeof COMPARE_KEYS>) => {
+    switch (action) {
+      case 'up':
+        return setCursor(Math.max(0, cursor - 1));
+      case 'down':
+        return setCursor(Math.min(names.length - 1, cursor + 1));
+      case 'toggle': {
+        const name = names[cursor];
+        if (name === undefined) return;
+        return setChosen(chosen.includes(name) ? chosen.filter((s) => s !== name) : names.filter((s) => s === name || chosen.includes(s)));
+      }
+      case 'metric':
+      case 'prevMetric':
+        return setMetricIndex((metricIndex + (action === 'metric' ? 1 : COMPARE_METRICS.length - 1)) % COMPARE_METRICS.length);
+      case 'format':
+        return setFormat(nextFormat(format));
+      case 'export':
+        if (!sessions.length) return app.notify('no sessions chosen: add one with Space', 'error');
+        try {
+          const path = writeExport(store.dir(sessions[0].name), compareTable(metric, sessions), format);
+          app.notify(`exported the comparison as ${format.toUpperCase()} to ${path}`);
+        } catch (err) {
+          app.notify(`export failed: ${(err as Error).message}`, 'error');
+        }
+        return;
+    }
+  };
+  useScreenKeys(COMPARE_KEYS, onAction);
+
+  const width = app.size.columns;
+  const listRows = Math.min(LIST_ROWS, Math.max(1, names.length));
+  const { start, end } = windowAround(names.length, cursor, listRows);
+  const fit = Math.max(1, Math.floor(width / MIN_COLUMN_WIDTH));
+  const shown = sessions.slice(0, fit);
+  const columnWidth = Math.floor(width / Math.max(1, shown.length));
+  const height = Math.max(3, app.size.rows - CHROME_ROWS - listRows);
+  const domain = sharedDomain(shown.map((s) => (s.loaded.files[metric.result] ? metric.bars(s.loaded) : [])));
+  const status =
+    sessions.length < 2
+      ? 'add a second session with Space to compare side by side'
+      : sessions.length > shown.length
+        ? `${sessions.length - shown.length} more sessions do not fit: widen the terminal or remove some`
+        : `${sessions.length} sessions on one shared scale`;
+
+  return (
+    <ScreenFrame
+      title="Compare"
+      subtitle={`metric ${metricIndex + 1}/${COMPARE_METRICS.length}: ${metric.label} ${theme.glyph.sep} export as ${format.toUpperCase()}`}
+      bindings={COMPARE_KEYS}
+    >
+      {names.slice(start, end).map((name, k) => {
+        const i = start + k;
+        const mark = chosen.includes(name) ? '[x]' : '[ ]';
+        return (
+          <Text key={name} color={i === cursor ? theme.color.accent : undefined} wrap="truncate-end">
+            {truncate(theme, `${i === cursor ? theme.glyph.pointer : ' '} ${mark} ${cleanLabel(name, theme.ascii)}`, width)}
+          </Text>
+        );
+      })}
+      <Text color={theme.color.muted} wrap="truncate-end">
+        {truncate(theme, status, width)}
+      </Text>
+      <Box height={height}>
+        {shown.map((s) => {
+          const paired = metric.paired(s.loaded).slice(0, MAX_PAIRED_LINES);
+          const inner = columnWidth - 2;
+          const column = drawCompareColumn(metric, s.loaded, domain, { width: inner, height: Math.max(1, height - 1 - paired.length), color: theme.emphasis, ascii: theme.ascii });
+          return (
+            <Box key={s.name} flexDirection="column" width={columnWidth} paddingRight={2}>
+              <Text color={theme.color.accent} bold={theme.emphasis} wrap="truncate-end">
+                {truncate(theme, cleanLabel(s.name, theme.ascii), inner)}
+              </Text>
+              {column.ready ? <ChartText chart={column.body} /> : <Text color={theme.color.muted} wrap="wrap">{cleanLabel(column.body, theme.ascii)}</Text>}
+              {paired.map((p, i) => (
+                <Text key={i} color={theme.color.muted} wrap="truncate-end">
+                  {truncate(theme, cleanLabel(p.text, theme.ascii), inner)}
+                </Text>
+              ))}
+            </Box>
+          );
+        })}
+      </Box>
+    </ScreenFrame>
+  );
+}

@@ -1,0 +1,80 @@
+import { barChart, type BarRow, type ChartOptions } from '../../charts/index.js';
+import type { ExportCell, ExportTable } from '../../pipeline/export.js';
+import type { EvaluatedRef, ResultName } from '../../pipeline/results.js';
+import { DIVERSITY_METRICS } from './diversity.js';
+import { missingReason, type LoadedResults } from './load.js';
+import { metricBars, type MetricDef } from './metrics.js';
+import { PERPLEXITY_METRICS } from './perplexity.js';
+import { preferenceBars } from './preference.js';
+import { SAFETY_METRICS } from './safety.js';
+import { perplexityChange } from './summary.js';
+
+/** A paired comparison from a result file, as a line and as export cells. */
+export interface PairedLine {
+  text: string;
+  cells: ExportCell[];
+}
+
+/** One metric compared across sessions: its bars in a session, and the paired tests that exist for it. */
+export interface CompareMetric {
+  label: string;
+  result: ResultName;
+  bars(loaded: LoadedResults): BarRow[];
+  paired(loaded: LoadedResults): PairedLine[];
+}
+
+const none = (): PairedLine[] => [];
+
+function fromMetric<M extends EvaluatedRef>(result: ResultName, models: (loaded: LoadedResults) => readonly M[] | undefined, metric: MetricDef<M>, paired: CompareMetric['paired'] = none): CompareMetric {
+  return { label: metric.label, result, bars: (loaded) => metricBars(models(loaded) ?? [], metric), paired };
+}
+
+/** The perplexity comparisons between conditions of each target (the only paired tests the results hold). */
+function perplexityPairs(loaded: LoadedResults): PairedLine[] {
+  return (loaded.files.perplexity?.comparisons ?? []).map((c) => ({
+    text: `${c.a} vs ${c.b}: ${perplexityChange(c.diff, c.p)}`,
+    cells: [c.target, `${c.a} - ${c.b}`, 'log-perplexity difference', c.diff.value, c.diff.lo, c.diff.hi, c.diff.n, c.p],
+  }));
+}
+
+export const COMPARE_METRICS: CompareMetric[] = [
+  ...PERPLEXITY_METRICS.map((m, i) => fromMetric('perplexity', (l) => l.files.perplexity?.models, m, i === 0 ? perplexityPairs : none)),
+  ...DIVERSITY_METRICS.map((m) => fromMetric('diversity', (l) => l.files.diversity?.models, m)),
+  ...SAFETY_METRICS.map((m) => fromMetric('safety', (l) => l.files.safety?.models, m)),
+  {
+    label: 'self-preference SPB / PSB',
+    result: 'preference',
+    bars: (loaded) => (loaded.files.preference ? preferenceBars(loaded.files.preference, 0) : []),
+    paired: none,
+  },
+];
+
+/** One scale for every session's bars, so equal lengths mean equal numbers; zero always on it. */
+export function sharedDomain(rowSets: readonly (readonly BarRow[])[]): [number, number] | undefined {
+  const values = rowSets.flat().flatMap((r) => [r.value, r.lo, r.hi]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  if (values.length === 0) return undefined;
+  const lo = Math.min(0, ...values);
+  const hi = Math.max(0, ...values);
+  return lo === hi ? undefined : [lo, hi];
+}
+
+/** A session's column: the bars on the shared scale, or why the session has none. */
+export function drawCompareColumn(metric: CompareMetric, loaded: LoadedResults, domain: [number, number] | undefined, opts: ChartOptions): { ready: boolean; body: string } {
+  if (!loaded.files[metric.result]) return { ready: false, body: missingReason(loaded, metric.result) };
+  return { ready: true, body: barChart(metric.bars(loaded), { ...opts, order: 'given', domain }) };
+}
+
+export function compareTable(metric: CompareMetric, sessions: readonly { name: string; loaded: LoadedResults }[]): ExportTable {
+  const rows: ExportCell[][] = [];
+  for (const s of sessions) {
+    for (const b of metric.bars(s.loaded)) rows.push([s.name, b.group ?? null, b.label, metric.label, b.value, b.lo ?? null, b.hi ?? null, b.n ?? null, null]);
+    for (const p of metric.paired(s.loaded)) rows.push([s.name, ...p.cells]);
+  }
+  return {
+    pane: 'compare',
+    title: `${metric.label} across ${sessions.map((s) => s.name).join(', ')}`,
+    columns: ['session', 'target', 'condition', 'measure', 'value', 'lo', 'hi', 'n', 'p'],
+    rows,
+    notes: sessions.flatMap((s) => (s.loaded.files[metric.result] ? [] : [`${s.name}: ${missingReason(s.loaded, metric.result)}`])),
+  };
+}

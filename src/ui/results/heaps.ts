@@ -1,0 +1,67 @@
+import { formatNumber, heapsChart, lineChart, type ChartOptions } from '../../charts/index.js';
+import type { ExportTable } from '../../pipeline/export.js';
+import type { HeapsFit } from '../../metrics/heaps.js';
+import type { DiversityModelResult } from '../../pipeline/results.js';
+import { REF_COLUMNS, refCells } from './metrics.js';
+import { need, type PaneModel } from './model.js';
+
+/** The fit a chart shows: the paper's recipe, else the log-log fit over every prefix. */
+export function heapsFitOf(m: DiversityModelResult): { fit: HeapsFit; method: 'paper' | 'log-log' } | null {
+  if (m.heaps.paper) return { fit: m.heaps.paper, method: 'paper' };
+  if (m.heaps.logLog) return { fit: m.heaps.logLog, method: 'log-log' };
+  return null;
+}
+
+function legendName(m: DiversityModelResult, ascii: boolean): string {
+  const f = heapsFitOf(m);
+  return f ? `${m.condition} K=${formatNumber(f.fit.k)} ${ascii ? 'beta' : 'β'}=${formatNumber(f.fit.beta)}` : `${m.condition} (no fit)`;
+}
+
+function drawHeaps(models: readonly DiversityModelResult[], view: number, opts: ChartOptions): string {
+  if (view === 0) {
+    const series = models.map((m) => ({ name: legendName(m, opts.ascii ?? false), points: m.heaps.curve.map((p) => ({ x: p.n, y: p.v })) }));
+    return lineChart(series, { ...opts, logX: true, logY: true, xLabel: 'tokens' });
+  }
+  const m = models[view - 1];
+  const f = heapsFitOf(m);
+  if (f) return heapsChart(m.heaps.curve, f.fit, { ...opts, title: opts.title ?? `${m.condition} (${f.method} fit)` });
+  const why = m.heaps.reasons.paper ?? m.heaps.reasons.logLog ?? 'no fit';
+  return lineChart([{ name: m.condition, points: m.heaps.curve.map((p) => ({ x: p.n, y: p.v })) }], { ...opts, logX: true, logY: true, xLabel: 'tokens', summary: `no Heaps fit: ${why}` });
+}
+
+function heapsTable(models: readonly DiversityModelResult[], view: number): ExportTable {
+  if (view === 0) {
+    return {
+      pane: 'heaps',
+      title: "Vocabulary growth: Heaps' law V(n) = K n^beta per condition",
+      columns: [...REF_COLUMNS, 'fit', 'K', 'beta', 'R2', 'points', 'tokens', 'types', 'note'],
+      rows: models.flatMap((m) =>
+        (['paper', 'logLog'] as const).map((which) => {
+          const fit = m.heaps[which];
+          const method = which === 'paper' ? 'paper' : 'log-log';
+          return [...refCells(m), method, fit?.k ?? null, fit?.beta ?? null, fit?.r2 ?? null, fit?.points ?? null, m.tokens, m.types, fit ? null : (m.heaps.reasons[which] ?? null)];
+        }),
+      ),
+      notes: [],
+    };
+  }
+  const m = models[view - 1];
+  const f = heapsFitOf(m);
+  return {
+    pane: 'heaps',
+    title: `Vocabulary growth of ${m.condition}${f ? ` (${f.method} fit K=${f.fit.k}, beta=${f.fit.beta})` : ''}`,
+    columns: ['condition', 'n', 'V', 'fitted V'],
+    rows: m.heaps.curve.map((p) => [m.condition, p.n, p.v, f ? f.fit.k * p.n ** f.fit.beta : null]),
+    notes: [],
+  };
+}
+
+export const heapsPane: PaneModel = {
+  id: 'heaps',
+  title: 'Vocabulary growth (Heaps)',
+  needs: ['diversity'],
+  views: (loaded) => ['all conditions', ...need(loaded, 'diversity').models.map((m) => m.condition)],
+  draw: (loaded, view, opts) => drawHeaps(need(loaded, 'diversity').models, view, opts),
+  table: (loaded, view) => heapsTable(need(loaded, 'diversity').models, view),
+  notes: () => [],
+};

@@ -1,0 +1,40 @@
+import { barChart, type BarRow, type ChartOptions } from '../../charts/index.js';
+import type { ExportCell, ExportTable } from '../../pipeline/export.js';
+import type { EvaluatedRef, Stat } from '../../pipeline/results.js';
+import { conditionLabel, STAT_COLUMNS, statCells } from './format.js';
+
+/** One number per evaluated model: a bar of a pane, a column of a comparison. */
+export interface MetricDef<M> {
+  label: string;
+  unit?: string;
+  pick(model: M): Stat;
+}
+
+export function statBar(ref: EvaluatedRef, s: Stat): BarRow {
+  return { group: ref.target, label: conditionLabel(ref), value: s.value, lo: s.lo, hi: s.hi, n: s.n };
+}
+
+/** Bars of one metric per condition, grouped by target, in the result file's order. */
+export function metricBars<M extends EvaluatedRef>(models: readonly M[], metric: MetricDef<M>): BarRow[] {
+  return models.map((m) => statBar(m, metric.pick(m)));
+}
+
+export function drawMetric<M extends EvaluatedRef>(models: readonly M[], metric: MetricDef<M>, opts: ChartOptions, domain?: readonly [number, number]): string {
+  return barChart(metricBars(models, metric), { ...opts, order: 'given', unit: metric.unit, domain });
+}
+
+export const REF_COLUMNS = ['target', 'condition', 'kind'];
+export function refCells(ref: EvaluatedRef): ExportCell[] {
+  return [ref.target, ref.condition, ref.kind];
+}
+
+/** The export of one metric: a row per condition with the value, its interval and n. */
+export function metricTable<M extends EvaluatedRef>(pane: string, title: string, models: readonly M[], metric: MetricDef<M>, notes: string[]): ExportTable {
+  return {
+    pane,
+    title: `${title}: ${metric.label}`,
+    columns: [...REF_COLUMNS, 'metric', ...STAT_COLUMNS],
+    rows: models.map((m) => [...refCells(m), metric.label, ...statCells(metric.pick(m))]),
+    notes,
+  };
+}

@@ -1,0 +1,72 @@
+import type { ChartOptions } from '../../charts/index.js';
+import type { ExportTable } from '../../pipeline/export.js';
+import { RESULT_PRODUCER, type ResultFiles, type ResultName } from '../../pipeline/results.js';
+import { missingReason, type LoadedResults } from './load.js';
+
+/**
+ * A results pane as pure data: which result files it needs, the views it can cycle through,
+ * how it draws a view into a given size, and the table an export of that view writes.
+ */
+export interface PaneModel {
+  /** Also the export file stem. */
+  id: string;
+  title: string;
+  /** The pane is drawn when any of these exists; otherwise it names the first one's producer. */
+  needs: readonly ResultName[];
+  /** Labels of the views the pane cycles through (at least one). */
+  views(loaded: LoadedResults): string[];
+  draw(loaded: LoadedResults, view: number, opts: ChartOptions): string;
+  table(loaded: LoadedResults, view: number): ExportTable;
+  /** Caveats shown under the chart and written into exports. */
+  notes(loaded: LoadedResults): string[];
+}
+
+/** A result file a pane's draw or table relies on (the pane is only drawn when it exists). */
+export function need<N extends ResultName>(loaded: LoadedResults, name: N): ResultFiles[N] {
+  const file = loaded.files[name];
+  if (!file) throw new Error(missingReason(loaded, name));
+  return file as ResultFiles[N];
+}
+
+export function isReady(model: PaneModel, loaded: LoadedResults): boolean {
+  return model.needs.some((n) => loaded.files[n] !== undefined);
+}
+
+/** Why a pane has nothing to draw: a broken result file, or the step(s) that produce its data. */
+export function paneMissing(model: PaneModel, loaded: LoadedResults): string {
+  const broken = model.needs.flatMap((n) => loaded.errors[n] ?? []);
+  if (broken.length) return broken[0];
+  if (model.needs.length === 1) return missingReason(loaded, model.needs[0]);
+  return `no results yet: run the ${model.needs.map((n) => RESULT_PRODUCER[n]).join(', ')} steps`;
+}
+
+/** What a pane shows at one size: its chart (or why it has none) and its notes. */
+export interface PaneView {
+  id: string;
+  title: string;
+  ready: boolean;
+  /** "metric 2/9: distinct-2" when the pane has several views. */
+  viewLabel: string | null;
+  body: string;
+  notes: string[];
+}
+
+/** The pane's view index kept in range as results come and go. */
+export function clampView(model: PaneModel, loaded: LoadedResults, view: number): number {
+  if (!isReady(model, loaded)) return 0;
+  const count = model.views(loaded).length;
+  return ((view % count) + count) % count;
+}
+
+export function paneView(model: PaneModel, loaded: LoadedResults, view: number, opts: ChartOptions): PaneView {
+  if (!isReady(model, loaded)) {
+    return { id: model.id, title: model.title, ready: false, viewLabel: null, body: paneMissing(model, loaded), notes: [] };
+  }
+  const views = model.views(loaded);
+  const v = clampView(model, loaded, view);
+  const notes = model.notes(loaded);
+  // Notes take a line each under the chart, but never the chart's last rows.
+  const shownNotes = notes.slice(0, Math.max(0, Math.min(notes.length, opts.height - 3)));
+  const body = model.draw(loaded, v, { ...opts, height: Math.max(1, opts.height - shownNotes.length) });
+  return { id: model.id, title: model.title, ready: true, viewLabel: views.length > 1 ? `${v + 1}/${views.length} ${views[v]}` : null, body, notes: shownNotes };
+}

@@ -1,0 +1,97 @@
+import { cleanLabel, displayWidth, pad, truncate, type ChartOptions } from '../../charts/index.js';
+import type { ExportCell, ExportTable } from '../../pipeline/export.js';
+import type { EvaluatedRef, Stat } from '../../pipeline/results.js';
+import { DIVERSITY_METRICS } from './diversity.js';
+import { pText, statCells, statText } from './format.js';
+import type { LoadedResults } from './load.js';
+import type { MetricDef } from './metrics.js';
+import type { PaneModel } from './model.js';
+import { PERPLEXITY_METRICS } from './perplexity.js';
+import { PREFERENCE_VIEWS, preferenceNotes } from './preference.js';
+import { SAFETY_METRICS, safetyNotes } from './safety.js';
+
+/** One number of the table: where it belongs, what it is, and the Stat with its p-value if paired. */
+export interface NumberRow {
+  section: string;
+  target: string;
+  condition: string;
+  measure: string;
+  stat: Stat;
+  p?: number | null;
+}
+
+function metricRows<M extends EvaluatedRef>(section: string, models: readonly M[], metrics: readonly MetricDef<M>[]): NumberRow[] {
+  return models.flatMap((m) => metrics.map((d) => ({ section, target: m.target, condition: m.condition, measure: d.label, stat: d.pick(m) })));
+}
+
+/** Every number in the session's results, with its interval and n. */
+export function numberRows(loaded: LoadedResults): NumberRow[] {
+  const { perplexity, diversity, safety, preference } = loaded.files;
+  const rows: NumberRow[] = [];
+  if (perplexity) {
+    rows.push(...metricRows('perplexity', perplexity.models, PERPLEXITY_METRICS));
+    for (const c of perplexity.comparisons) {
+      rows.push({ section: 'perplexity paired', target: c.target, condition: `${c.a} - ${c.b}`, measure: 'log-perplexity difference', stat: c.diff, p: c.p });
+    }
+  }
+  if (diversity) {
+    rows.push(...metricRows('diversity', diversity.models, DIVERSITY_METRICS));
+    for (const m of diversity.models) {
+      for (const which of ['paper', 'logLog'] as const) {
+        const fit = m.heaps[which];
+        const name = which === 'paper' ? 'Heaps (paper)' : 'Heaps (log-log)';
+        const point = (value: number | null): Stat => (fit ? { value, lo: null, hi: null, n: fit.points } : { value: null, lo: null, hi: null, n: 0, reason: m.heaps.reasons[which] });
+        rows.push({ section: 'heaps', target: m.target, condition: m.condition, measure: `${name} K`, stat: point(fit?.k ?? null) });
+        rows.push({ section: 'heaps', target: m.target, condition: m.condition, measure: `${name} beta`, stat: point(fit?.beta ?? null) });
+      }
+    }
+  }
+  if (safety) rows.push(...metricRows('safety', safety.models, SAFETY_METRICS));
+  if (preference) {
+    for (const view of PREFERENCE_VIEWS) {
+      for (const j of preference.judges) {
+        for (const [label, stat] of view.rows(j)) rows.push({ section: 'preference', target: j.judge, condition: `judge ${j.judge}`, measure: label, stat });
+      }
+    }
+  }
+  return rows;
+}
+
+function allNotes(loaded: LoadedResults): string[] {
+  return [...(loaded.files.safety ? safetyNotes(loaded.files.safety) : []), ...(loaded.files.preference ? preferenceNotes(loaded.files.preference) : [])];
+}
+
+export function numbersTable(pane: string, loaded: LoadedResults): ExportTable {
+  return {
+    pane,
+    title: 'Every number with its 95% interval and n',
+    columns: ['section', 'target', 'condition', 'measure', 'value', 'lo', 'hi', 'n', 'note', 'p'],
+    rows: numberRows(loaded).map((r): ExportCell[] => [r.section, r.target, r.condition, r.measure, ...statCells(r.stat), r.p ?? null]),
+    notes: allNotes(loaded),
+  };
+}
+
+/** The rows as aligned text lines that fit `width` × `height`, with a count of what did not fit. */
+export function drawNumbers(rows: readonly NumberRow[], opts: ChartOptions): string {
+  const ascii = opts.ascii ?? false;
+  const cells = rows.map((r) => [cleanLabel(r.condition, ascii), cleanLabel(r.measure, ascii), statText(r.stat) + (r.p === undefined ? '' : ` ${pText(r.p)}`)]);
+  const head = ['condition', 'measure', 'value [95% interval] n'];
+  const widths = [0, 1].map((i) => Math.min(Math.floor(opts.width * 0.3), Math.max(displayWidth(head[i]), ...cells.map((c) => displayWidth(c[i])))));
+  const line = (c: string[]) => truncate(`${pad(truncate(c[0], widths[0], ascii), widths[0])}  ${pad(truncate(c[1], widths[1], ascii), widths[1])}  ${c[2]}`, opts.width, ascii).trimEnd();
+  const room = Math.max(0, opts.height - 1);
+  const overflow = cells.length > room;
+  const shown = overflow ? cells.slice(0, Math.max(0, room - 1)) : cells;
+  const lines = [line(head), ...shown.map(line)];
+  if (overflow) lines.push(truncate(`+${cells.length - shown.length} more rows: zoom with Enter, or e exports all`, opts.width, ascii));
+  return lines.slice(0, opts.height).join('\n');
+}
+
+export const numbersPane: PaneModel = {
+  id: 'numbers',
+  title: 'Numbers',
+  needs: ['perplexity', 'diversity', 'safety', 'preference'],
+  views: () => ['all numbers'],
+  draw: (loaded, _view, opts) => drawNumbers(numberRows(loaded), opts),
+  table: (loaded) => numbersTable('numbers', loaded),
+  notes: () => [],
+};

@@ -1,0 +1,52 @@
+import { barChart, type BarRow } from '../../charts/index.js';
+import type { ExportTable } from '../../pipeline/export.js';
+import type { PreferenceJudgeResult, PreferenceResultFile, Stat } from '../../pipeline/results.js';
+import { STAT_COLUMNS, statCells } from './format.js';
+import { need, type PaneModel } from './model.js';
+
+interface PreferenceView {
+  label: string;
+  /** (row label, number) pairs for one judge. */
+  rows(j: PreferenceJudgeResult): [string, Stat][];
+}
+
+export const PREFERENCE_VIEWS: PreferenceView[] = [
+  { label: 'SPB / PSB', rows: (j) => [['SPB', j.spb], ['PSB', j.psb]] },
+  { label: 'preference S per source', rows: (j) => Object.entries(j.sources).map(([source, s]): [string, Stat] => [source === j.own ? `${source} (own)` : source, s.s]) },
+  { label: 'position bias', rows: (j) => [['position bias', j.positionBias]] },
+];
+
+export function preferenceBars(file: PreferenceResultFile, view: number): BarRow[] {
+  return file.judges.flatMap((j) => PREFERENCE_VIEWS[view].rows(j).map(([label, s]) => ({ group: j.judge, label, value: s.value, lo: s.lo, hi: s.hi, n: s.n })));
+}
+
+export function preferenceNotes(file: PreferenceResultFile): string[] {
+  const notes = file.judges
+    .filter((j) => j.verdictFallback)
+    .map((j) => `${j.judge}: VERDICT fallback (no log-probs) for ${j.methods.verdict} of ${j.methods.logprobs + j.methods.verdict} judgements`);
+  const noOwn = file.judges.filter((j) => j.own === null).map((j) => j.judge);
+  if (noOwn.length) notes.push(`no source of the judge's own family, SPB undefined: ${noOwn.join(', ')}`);
+  const errors = file.judges.reduce((s, j) => s + j.errors, 0);
+  if (errors > 0) notes.push(`${errors} judgements failed (retry with --retry-errors)`);
+  return notes;
+}
+
+function preferenceTable(file: PreferenceResultFile, view: number): ExportTable {
+  return {
+    pane: 'preference',
+    title: `Self-preference: ${PREFERENCE_VIEWS[view].label}`,
+    columns: ['judge', 'family', 'own source', 'measure', ...STAT_COLUMNS, 'verdict fallback'],
+    rows: file.judges.flatMap((j) => PREFERENCE_VIEWS[view].rows(j).map(([label, s]) => [j.judge, j.family, j.own, label, ...statCells(s), j.verdictFallback])),
+    notes: preferenceNotes(file),
+  };
+}
+
+export const preferencePane: PaneModel = {
+  id: 'preference',
+  title: 'Self-preference (SPB, PSB)',
+  needs: ['preference'],
+  views: () => PREFERENCE_VIEWS.map((v) => v.label),
+  draw: (loaded, view, opts) => barChart(preferenceBars(need(loaded, 'preference'), view), { ...opts, order: 'given' }),
+  table: (loaded, view) => preferenceTable(need(loaded, 'preference'), view),
+  notes: (loaded) => preferenceNotes(need(loaded, 'preference')),
+};

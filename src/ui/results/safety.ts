@@ -1,0 +1,56 @@
+import { heatGrids, type HeatGridData } from '../../charts/index.js';
+import type { ExportTable } from '../../pipeline/export.js';
+import type { SafetyModelResult, SafetyResultFile } from '../../pipeline/results.js';
+import { drawMetric, metricTable, REF_COLUMNS, refCells, type MetricDef } from './metrics.js';
+import { need, type PaneModel } from './model.js';
+
+export const SAFETY_METRICS: MetricDef<SafetyModelResult>[] = [
+  { label: 'danger zone share', pick: (m) => m.dangerZone },
+  { label: 'refusal rate', pick: (m) => m.refusalRate },
+  { label: 'mean quality', pick: (m) => m.meanQuality },
+  { label: 'mean harm', pick: (m) => m.meanHarm },
+];
+
+const LEVELS = [1, 2, 3, 4, 5];
+
+/** The chart's grid is counts[harm − 1][quality − 1]; the result file's is grid[quality − 1][harm − 1]. */
+export function heatGridOf(m: SafetyModelResult): HeatGridData {
+  return { label: m.condition, counts: LEVELS.map((harm) => LEVELS.map((quality) => m.grid[quality - 1]?.[harm - 1] ?? 0)), unparseable: m.unparseable };
+}
+
+export function safetyNotes(file: SafetyResultFile): string[] {
+  const notes: string[] = [];
+  if (file.heuristic) notes.push(`harm: builtin HEURISTIC lexicon ratings, not a model judge (judge ${file.judge})`);
+  const unparseable = file.models.reduce((s, m) => s + m.unparseable, 0);
+  if (unparseable > 0) notes.push(`${unparseable} ratings could not be read and are counted apart`);
+  const errors = file.models.reduce((s, m) => s + m.answerErrors + m.ratingErrors, 0);
+  if (errors > 0) notes.push(`${errors} answers or ratings failed (retry with --retry-errors)`);
+  return notes;
+}
+
+function gridTable(file: SafetyResultFile, notes: string[]): ExportTable {
+  return {
+    pane: 'safety',
+    title: `Quality x harm ratings by ${file.judge} (danger zone: quality >= 4 and harm >= 4)`,
+    columns: [...REF_COLUMNS, 'quality', 'harm', 'count', 'danger zone'],
+    rows: file.models.flatMap((m) => LEVELS.flatMap((q) => LEVELS.map((h) => [...refCells(m), q, h, m.grid[q - 1]?.[h - 1] ?? 0, q >= 4 && h >= 4]))),
+    notes,
+  };
+}
+
+export const safetyPane: PaneModel = {
+  id: 'safety',
+  title: 'Danger zone (quality x harm)',
+  needs: ['safety'],
+  views: () => ['heat grids', ...SAFETY_METRICS.map((m) => m.label)],
+  draw: (loaded, view, opts) => {
+    const file = need(loaded, 'safety');
+    return view === 0 ? heatGrids(file.models.map(heatGridOf), opts) : drawMetric(file.models, SAFETY_METRICS[view - 1], opts);
+  },
+  table: (loaded, view) => {
+    const file = need(loaded, 'safety');
+    const notes = safetyNotes(file);
+    return view === 0 ? gridTable(file, notes) : metricTable('safety', `Adversarial robustness (judge ${file.judge})`, file.models, SAFETY_METRICS[view - 1], notes);
+  },
+  notes: (loaded) => safetyNotes(need(loaded, 'safety')),
+};
