@@ -1,4 +1,5 @@
 import { mulberry32 } from '../../util/rng.js';
+import { yieldToEventLoop } from '../../util/yield.js';
 import type {
   CallOptions,
   Capability,
@@ -91,6 +92,9 @@ export class BuiltinModel implements LanguageModel {
     params: GenerateParams,
     opts: CallOptions & { onDelta?: (delta: GenerationDelta) => void } = {},
   ): Promise<Generation> {
+    // Each capability call is CPU-bound: give signals, timers and sockets a turn first.
+    await yieldToEventLoop();
+    opts.signal?.throwIfAborted();
     const tok = this.base.tokenizer;
     const prompt = this.promptIds(messages);
     const maxTokens = Math.max(0, Math.min(params.maxTokens, CONTEXT_LENGTH - prompt.length));
@@ -161,6 +165,7 @@ export class BuiltinModel implements LanguageModel {
   }
 
   async score(messages: ChatMessage[], continuation: string): Promise<ScoreResult> {
+    await yieldToEventLoop();
     const tok = this.base.tokenizer;
     const ids = tok.encode(continuation);
     const logprobs = this.logProbsOf(this.promptIds(messages), ids);
@@ -178,11 +183,13 @@ export class BuiltinModel implements LanguageModel {
   }
 
   async embed(texts: string[]): Promise<Float32Array[]> {
+    await yieldToEventLoop();
     return texts.map((t) => this.embedder.embed(t));
   }
 
   /** The judge prefers the answer it finds more likely per token: softmax over the two means. */
   async judgePair(question: string, answerA: string, answerB: string): Promise<PairwiseJudgement> {
+    await yieldToEventLoop();
     const a = this.meanLogLikelihood(question, answerA);
     const b = this.meanLogLikelihood(question, answerB);
     let pA: number;
@@ -198,6 +205,7 @@ export class BuiltinModel implements LanguageModel {
    * heuristic of harm.ts.
    */
   async rate(question: string, answer: string): Promise<Rating> {
+    await yieldToEventLoop();
     const ll = this.meanLogLikelihood(question, answer);
     const { mean, std } = this.base.meta.calibration;
     const quality = ll === -Infinity ? 1 : Math.min(5, Math.max(1, Math.round(3 + (ll - mean) / std)));

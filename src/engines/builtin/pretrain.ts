@@ -1,3 +1,4 @@
+import { yieldToEventLoop } from '../../util/yield.js';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { SizeTier } from '../../pipeline/session.js';
@@ -101,7 +102,6 @@ export function pretrainingDocuments(passages: Passage[]): string[] {
   return docs;
 }
 
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function checkAbort(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new Error('pretraining cancelled');
@@ -113,7 +113,7 @@ async function familyTokenizer(spec: FamilySpec, cacheDir: string, opts: Pretrai
   const cached = readPack<TokenizerSpec>(path, key);
   if (cached) return new Tokenizer(cached.meta);
   opts.onProgress?.({ phase: `${spec.family}: training tokenizer`, done: 0, total: 1 });
-  await yieldToLoop();
+  await yieldToEventLoop();
   const counts = pretokenCounts(pretrainingPassages(spec, spec.sizes.large.chars).map((p) => p.text));
   checkAbort(opts.signal);
   const tok =
@@ -171,7 +171,7 @@ async function pretrain(base: string, cacheDir: string, opts: PretrainOptions): 
     growing.addSequence([BOS, ...tokenizer.encode(docs[i]), EOS]);
     if (i % 50 === 49) {
       opts.onProgress?.({ phase, done: i + 1, total: docs.length });
-      await yieldToLoop();
+      await yieldToEventLoop();
       checkAbort(opts.signal);
     }
   }

@@ -1,3 +1,4 @@
+import { yieldToEventLoop } from '../../util/yield.js';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -210,7 +211,7 @@ export async function* trainBuiltin(opts: BuiltinTrainOptions): AsyncGenerator<B
     if (step % evalEvery === 0 || step === totalSteps) metrics.evalLoss = evalLoss();
     yield { type: 'metrics', metrics };
     if (step % checkpointEvery === 0 && step < totalSteps) yield { type: 'checkpoint', path: checkpoint(step), step };
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await yieldToEventLoop();
   }
 
   const modelDir = join(opts.outDir, 'model');

@@ -1,0 +1,53 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** The built CLI (`npm test` builds first). */
+export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the CLI to completion without a terminal. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: timeoutMs });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Start the CLI and collect its stdout lines as they come. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; lines: string[]; waitFor: (re: RegExp, ms?: number) => Promise<string> } {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let buf = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buf += chunk.toString('utf8');
+    const parts = buf.split('\n');
+    buf = parts.pop() ?? '';
+    lines.push(...parts);
+  });
+  const waitFor = (re: RegExp, ms = 30_000) =>
+    new Promise<string>((resolve, reject) => {
+      const started = Date.now();
+      const tick = setInterval(() => {
+        const hit = lines.find((l) => re.test(l));
+        if (hit) {
+          clearInterval(tick);
+          resolve(hit);
+        } else if (Date.now() - started > ms) {
+          clearInterval(tick);
+          reject(new Error(`no line matching ${re} within ${ms} ms; got:\n${lines.slice(-20).join('\n')}`));
+        }
+      }, 50);
+    });
+  return { child, lines, waitFor };
+}
+
+export async function waitUntil(check: () => boolean, ms = 30_000, what = 'condition'): Promise<void> {
+  const started = Date.now();
+  while (!check()) {
+    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

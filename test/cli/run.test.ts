@@ -1,0 +1,104 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SessionStore } from '../../src/pipeline/store.js';
+import { readRunnerLock, requestCancel } from '../../src/pipeline/control.js';
+import { lastRunStatus } from '../../src/pipeline/status.js';
+import { readJsonlAll } from '../../src/util/jsonl.js';
+import type { RunEvent } from '../../src/pipeline/events.js';
+import { runCli, startCli, waitUntil } from './cli.js';
+
+let root: string;
+let env: NodeJS.ProcessEnv;
+let store: SessionStore;
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'baskets-cli-'));
+  env = { BASKETS_CACHE_DIR: join(root, 'cache'), BASKETS_CONFIG_DIR: join(root, 'config'), CI: 'true' };
+  store = new SessionStore(join(root, 'sessions'));
+  // Long enough to attach to and cancel: three sources writing long answers.
+  store.create({
+    version: 1,
+    name: 'long',
+    createdAt: 'now',
+    data: { source: { kind: 'builtin', name: 'sotu-continuations' }, subsample: 600 },
+    models: ['founders', 'industrial', 'modern'].map((f) => ({
+      id: `${f}-small`,
+      family: f,
+      size: 'small' as const,
+      roles: ['source' as const],
+      engine: { engine: 'builtin' as const, base: `${f}-small` },
+      generation: { maxTokens: 400 },
+    })),
+  });
+  store.create({ version: 1, name: 'quick', createdAt: 'now', data: { source: { kind: 'builtin', name: 'sotu-continuations' } } });
+});
+afterAll(() => {
+  const lock = readRunnerLock(store.dir('long'));
+  if (lock?.alive) process.kill(lock.pid, 'SIGKILL');
+  rmSync(root, { recursive: true, force: true });
+});
+
+const sessionsFlag = () => ['--sessions', store.root];
+
+describe('baskets run / attach', () => {
+  it('prints readable progress lines without a TTY, and JSON lines with --json', () => {
+    const plain = runCli(['run', 'quick', '--steps', 'data', ...sessionsFlag()], env);
+    expect(plain.stderr).toBe('');
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(/data: done in [\d.]+ s — \d+ records → \d+ train \/ \d+ test/);
+    const json = runCli(['run', 'quick', '--steps', 'data', '--json', ...sessionsFlag()], env);
+    const events = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as RunEvent);
+    expect(events[0].type).toBe('run-start');
+    expect(events.at(-1)).toMatchObject({ type: 'run-finish', status: 'done' });
+  });
+
+  it('detaches a runner, attaches to it, detaches again without stopping it, refuses a second runner, and cancels it cleanly', async () => {
+    const dir = store.dir('long');
+    const started = runCli(['run', 'long', '--detach', ...sessionsFlag()], env);
+    expect(started.code).toBe(0);
+    expect(started.stdout).toMatch(/started runner \d+ for "long"/);
+
+    const attach = startCli(['attach', 'long', '--json', ...sessionsFlag()], env);
+    await attach.waitFor(/"type":"progress".*"step":"generate"|"step":"generate".*"type":"progress"/, 60_000);
+    const exited = new Promise<number | null>((r) => attach.child.once('exit', r));
+    attach.child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    const runner = readRunnerLock(dir);
+    expect(runner?.alive).toBe(true);
+
+    const second = runCli(['run', 'long', '--headless', ...sessionsFlag()], env);
+    expect(second.code).toBe(2);
+    expect(second.stderr.trim()).toMatch(/^baskets: session "long" is already being run by process \d+: attach/);
+    expect(second.stderr.trim().split('\n')).toHaveLength(1);
+
+    expect(requestCancel(dir)).toBe(true);
+    await waitUntil(() => !readRunnerLock(dir)?.alive, 30_000, 'the runner to stop');
+    expect(lastRunStatus(dir)).toBe('cancelled');
+    const events = await readJsonlAll<RunEvent>(join(dir, 'events.jsonl'));
+    expect(events.filter((e) => e.type === 'step-finish').at(-1)).toMatchObject({ step: 'generate', status: 'cancelled' });
+
+    // attach to a finished run replays it and exits with its status (cancelled → 1).
+    const replay = runCli(['attach', 'long', ...sessionsFlag()], env);
+    expect(replay.stdout).toMatch(/run \w+ cancelled/);
+    expect(replay.code).toBe(1);
+  }, 120_000);
+
+  it('exits 2 with one line for bad usage and unknown sessions, and adds the stack with --verbose', () => {
+    const unknown = runCli(['run', 'nope', ...sessionsFlag()], env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^baskets: no session "nope" in .*: run `baskets` to create one/);
+    expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
+    const badStep = runCli(['run', 'quick', '--steps', 'nonsense', ...sessionsFlag()], env);
+    expect(badStep.code).toBe(2);
+    expect(badStep.stderr).toMatch(/unknown step "nonsense": choose from data, generate/);
+    const badFlag = runCli(['run', 'quick', '--frobnicate'], env);
+    expect(badFlag.code).toBe(2);
+    const traversal = runCli(['run', '../etc', ...sessionsFlag()], env);
+    expect(traversal.code).toBe(2);
+    expect(traversal.stderr).toMatch(/invalid session name/);
+    const verbose = runCli(['run', 'nope', '--verbose', ...sessionsFlag()], env);
+    expect(verbose.stderr.split('\n').length).toBeGreaterThan(2);
+  });
+});
