@@ -96,6 +96,18 @@ describe('fine-tuning jobs', () => {
     const withLogprobs = await client.chat.completions.create({ model: job.fine_tuned_model!, messages, max_tokens: 20, seed: 3, logprobs: true });
     const scored = await local.score(messages, mine.text);
     withLogprobs.choices[0].logprobs!.content!.forEach((t, i) => expect(t.logprob).toBeCloseTo(scored.logprobs[i], 9));
+
+    // A server restarted on the same data dir knows the upload, the job, and still serves the model.
+    const again = await startServer({ port: 0, cacheDir: join(tmp, 'cache'), dataDir: join(tmp, 'data'), models: [BASE] });
+    try {
+      const client2 = new OpenAI({ baseURL: again.url, apiKey: 'unused', maxRetries: 0 });
+      expect(await client2.files.retrieve(file.id)).toEqual(file);
+      expect(await client2.fineTuning.jobs.retrieve(job.id)).toEqual(await client.fineTuning.jobs.retrieve(job.id));
+      const served = await client2.chat.completions.create({ model: job.fine_tuned_model!, messages, max_tokens: 20, seed: 3 });
+      expect(served.choices[0].message.content).toBe(mine.text);
+    } finally {
+      await again.close();
+    }
   });
 
   it('cancels a running job', async () => {
@@ -107,6 +119,24 @@ describe('fine-tuning jobs', () => {
     expect(after.status).toBe('cancelled');
     expect(after.fine_tuned_model).toBeNull();
     await expect(client.fineTuning.jobs.cancel(created.id)).rejects.toMatchObject({ status: 409 });
+  });
+
+  it('a job cut off by a server restart is reported failed by the next server on that data dir', async () => {
+    const dataDir = join(tmp, 'restart');
+    const first = await startServer({ port: 0, cacheDir: join(tmp, 'cache'), dataDir, models: [BASE] });
+    const c1 = new OpenAI({ baseURL: first.url, apiKey: 'unused', maxRetries: 0 });
+    const file = await c1.files.create({ file: await toFile(Buffer.from(jsonl), 'train.jsonl'), purpose: 'fine-tune' });
+    const created = await c1.fineTuning.jobs.create({ model: BASE, training_file: file.id, hyperparameters: { n_epochs: 50, batch_size: 1 } });
+    await expect.poll(async () => (await c1.fineTuning.jobs.retrieve(created.id)).status).toBe('running');
+    await first.close();
+    const second = await startServer({ port: 0, cacheDir: join(tmp, 'cache'), dataDir, models: [BASE] });
+    try {
+      const job = await new OpenAI({ baseURL: second.url, apiKey: 'unused', maxRetries: 0 }).fineTuning.jobs.retrieve(created.id);
+      expect(job.status).toBe('failed');
+      expect(job.error?.code).toBe('server_stopped');
+    } finally {
+      await second.close();
+    }
   });
 
   it('refuses bad uploads and jobs with errors that name the problem', async () => {

@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../util/atomic.js';
+import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic.js';
 import { badRequest, notFound } from './errors.js';
 import type { TrainingExample } from '../../pipeline/example.js';
 
-/** Uploaded files (`POST /v1/files`), kept under `<dataDir>/files`. */
+/**
+ * Uploaded files (`POST /v1/files`), kept under `<dataDir>/files` with a metadata file beside
+ * each, so a server restarted on the same data dir still knows them.
+ */
 
 export interface StoredFile {
   id: string;
@@ -24,6 +27,10 @@ export class FileStore {
   constructor(dataDir: string) {
     this.dir = join(dataDir, 'files');
     mkdirSync(this.dir, { recursive: true });
+    for (const name of readdirSync(this.dir).filter((n) => n.endsWith('.meta.json'))) {
+      const file = JSON.parse(readFileSync(join(this.dir, name), 'utf8')) as StoredFile;
+      this.files.set(file.id, file);
+    }
   }
 
   add(filename: string, purpose: string, data: Buffer): StoredFile {
@@ -37,6 +44,7 @@ export class FileStore {
       status: 'processed',
     };
     writeFileAtomic(join(this.dir, file.id), data);
+    writeJsonAtomic(join(this.dir, `${file.id}.meta.json`), file);
     this.files.set(file.id, file);
     return file;
   }

@@ -9,6 +9,7 @@ import { listen } from './server.js';
 import { builtinServeEngine } from './builtin-engine.js';
 import type { ServeEngine } from './served-model.js';
 import { nowSeconds } from './context.js';
+import { sanitizeLine } from '../../util/sanitize.js';
 
 /**
  * `baskets serve`: an OpenAI-compatible HTTP server over the builtin engine (DESIGN.md §2),
@@ -69,7 +70,7 @@ export async function startServer(opts: ServeOptions, engine: ServeEngine = buil
     canTrain: (base) => wanted.includes(base),
     train: (req) => engine.train(req),
     registerModel: (id, base, modelDir) => {
-      const parent = registry.list().find((m) => m.id === base);
+      const parent = bases.find((m) => m.id === base);
       const info = { id, created: nowSeconds(), ownedBy: 'baskets', parent: base, root: parent?.root ?? base, contextLength: parent?.contextLength ?? 0 };
       registry.add(info, () => engine.openTrained(info, modelDir));
     },
@@ -87,7 +88,8 @@ export async function startServer(opts: ServeOptions, engine: ServeEngine = buil
  * SIGINT/SIGTERM (running fine-tuning jobs are stopped). Resolves once the server is closed.
  */
 export async function runServe(opts: ServeOptions, out: (line: string) => void = (line) => console.log(line)): Promise<void> {
-  const server = await startServer({ ...opts, log: opts.log ?? out });
+  // Log lines can quote client input (paths, model names): strip escapes before the terminal sees them.
+  const server = await startServer({ ...opts, log: opts.log ?? ((line) => out(sanitizeLine(line))) });
   out(`OpenAI base URL: ${server.url}${opts.token ? ' (send the token as a bearer token)' : ''}`);
   await new Promise<void>((resolve) => {
     const stop = () => {

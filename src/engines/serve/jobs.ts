@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeJsonAtomic } from '../../util/atomic.js';
 import type { TrainMetrics } from '../../pipeline/events.js';
 import type { TrainingExample } from '../../pipeline/example.js';
 import { ApiError, badRequest, notFound } from './errors.js';
@@ -11,7 +13,9 @@ import { nowSeconds } from './context.js';
  * Fine-tuning jobs behind `/v1/fine_tuning/jobs`, shaped like OpenAI's: a job runs the builtin
  * trainer in the background, records message and metrics events (metrics carry
  * `data: {step, train_loss, valid_loss, …}`) and checkpoints, and on success registers its
- * `ft:<base>:…` model so the completion routes serve it.
+ * `ft:<base>:…` model so the completion routes serve it. Job records are saved under
+ * `<dataDir>/jobs` at each checkpoint and state change, so a server restarted on the same data
+ * dir serves the models of finished jobs again (a job cut off by the restart is marked failed).
  */
 
 /** The trainer's stream (trainBuiltin's shape), so jobs do not depend on the engine itself. */
@@ -83,12 +87,26 @@ interface Job {
   method: { type: 'supervised' };
 }
 
+interface JobEntry {
+  job: Job;
+  events: JobEvent[];
+  checkpoints: Checkpoint[];
+  abort: AbortController;
+  /** Where the finished model lives (set on success). */
+  modelDir?: string;
+}
+
 const DEFAULTS = { epochs: 1, learningRate: 0.5, batchSize: 16 };
 
 export class JobManager {
-  private readonly jobs = new Map<string, { job: Job; events: JobEvent[]; checkpoints: Checkpoint[]; abort: AbortController }>();
+  private readonly jobs = new Map<string, JobEntry>();
+  private readonly dir: string;
 
-  constructor(private readonly deps: JobDeps) {}
+  constructor(private readonly deps: JobDeps) {
+    this.dir = join(deps.dataDir, 'jobs');
+    mkdirSync(this.dir, { recursive: true });
+    this.restore();
+  }
 
   create(req: FineTuningJobRequest): Job {
     if (!this.deps.canTrain(req.model)) {
@@ -121,9 +139,10 @@ export class JobManager {
       error: null,
       method: { type: 'supervised' },
     };
-    const entry = { job, events: [] as JobEvent[], checkpoints: [] as Checkpoint[], abort: new AbortController() };
+    const entry: JobEntry = { job, events: [], checkpoints: [], abort: new AbortController() };
     this.jobs.set(id, entry);
     this.event(entry, 'info', `Created fine-tuning job: ${id} (${examples.length} examples)`);
+    this.save(entry);
     const modelId = `ft:${req.model}:baskets${req.suffix ? `:${req.suffix}` : ''}:${id.slice(6, 14)}`;
     void this.run(entry, examples, modelId);
     return job;
@@ -156,6 +175,7 @@ export class JobManager {
     entry.job.finished_at = nowSeconds();
     entry.abort.abort(new Error('cancelled'));
     this.event(entry, 'info', 'Fine-tuning job cancelled');
+    this.save(entry);
     return entry.job;
   }
 
@@ -170,7 +190,7 @@ export class JobManager {
     return entry;
   }
 
-  private async run(entry: { job: Job; events: JobEvent[]; checkpoints: Checkpoint[]; abort: AbortController }, examples: TrainingExample[], modelId: string) {
+  private async run(entry: JobEntry, examples: TrainingExample[], modelId: string) {
     const { job } = entry;
     const signal = entry.abort.signal;
     let last: TrainMetrics | undefined;
@@ -179,6 +199,7 @@ export class JobManager {
       if (signal.aborted) return;
       job.status = 'running';
       this.event(entry, 'info', 'Fine-tuning job started');
+      this.save(entry);
       const stream = this.deps.train({
         base: job.model,
         examples,
@@ -205,13 +226,16 @@ export class JobManager {
             metrics: { step: ev.step, ...(last?.loss !== undefined && { train_loss: last.loss }), ...(last?.evalLoss !== undefined && { valid_loss: last.evalLoss }) },
           });
           this.event(entry, 'info', `Checkpoint created at step ${ev.step}`);
+          this.save(entry);
         } else {
           this.deps.registerModel(modelId, job.model, ev.modelDir);
+          entry.modelDir = ev.modelDir;
           job.fine_tuned_model = modelId;
           job.status = 'succeeded';
           job.finished_at = nowSeconds();
           this.event(entry, 'info', `New fine-tuned model created: ${modelId}`);
           this.event(entry, 'info', 'The job has successfully completed');
+          this.save(entry);
         }
       }
       if (job.status === 'running') throw new Error('the trainer stopped without producing a model');
@@ -221,7 +245,35 @@ export class JobManager {
       job.finished_at = nowSeconds();
       job.error = { code: 'training_failed', message: (err as Error).message, param: null };
       this.event(entry, 'error', `Fine-tuning job failed: ${(err as Error).message}`);
+      this.save(entry);
       this.deps.log(`fine-tuning job ${job.id} failed: ${(err as Error).message}`);
+    }
+  }
+
+  private save(entry: JobEntry): void {
+    const { job, events, checkpoints, modelDir } = entry;
+    writeJsonAtomic(join(this.dir, `${job.id}.json`), { job, events, checkpoints, modelDir });
+  }
+
+  /** Reload saved jobs: serve the models of finished ones; fail those the last server stopped mid-run. */
+  private restore(): void {
+    const saved = readdirSync(this.dir)
+      .filter((n) => n.endsWith('.json'))
+      .map((n) => JSON.parse(readFileSync(join(this.dir, n), 'utf8')) as Omit<JobEntry, 'abort'>)
+      .sort((a, b) => a.job.created_at - b.job.created_at);
+    for (const record of saved) {
+      const entry: JobEntry = { ...record, abort: new AbortController() };
+      this.jobs.set(entry.job.id, entry);
+      const { job } = entry;
+      if (job.status === 'queued' || job.status === 'running') {
+        job.status = 'failed';
+        job.finished_at = nowSeconds();
+        job.error = { code: 'server_stopped', message: 'The server stopped while this job ran; create the job again.', param: null };
+        this.event(entry, 'error', job.error.message);
+        this.save(entry);
+      } else if (job.status === 'succeeded' && job.fine_tuned_model && entry.modelDir) {
+        this.deps.registerModel(job.fine_tuned_model, job.model, entry.modelDir);
+      }
     }
   }
 
