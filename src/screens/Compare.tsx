@@ -46,7 +46,7 @@ export function Compare({ sessions: initial }: { sessions: string[] }) {
       case 'toggle': {
         const name = names[cursor];
         if (name === undefined) return;
-        return setChosen(chosen.includes(name) ? chosen.filter((s) => s !== name) : names.filter((s) => s === name || chosen.includes(s)));
+        return setChosen(chosen.includes(name) ? chosen.filter((s) => s !== name) : [...chosen, name]);
       }
       case 'metric':
       case 'prevMetric':

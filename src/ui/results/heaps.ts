@@ -1,4 +1,4 @@
-import { formatNumber, heapsChart, lineChart, type ChartOptions } from '../../charts/index.js';
+import { cleanLabel, formatNumber, heapsChart, lineChart, truncate, type ChartOptions } from '../../charts/index.js';
 import type { ExportTable } from '../../pipeline/export.js';
 import type { HeapsFit } from '../../metrics/heaps.js';
 import type { DiversityModelResult } from '../../pipeline/results.js';
@@ -19,8 +19,11 @@ function legendName(m: DiversityModelResult, ascii: boolean): string {
 
 function drawHeaps(models: readonly DiversityModelResult[], view: number, opts: ChartOptions): string {
   if (view === 0) {
-    const series = models.map((m) => ({ name: legendName(m, opts.ascii ?? false), points: m.heaps.curve.map((p) => ({ x: p.n, y: p.v })) }));
-    return lineChart(series, { ...opts, logX: true, logY: true, xLabel: 'tokens' });
+    // One chart legend line cannot hold every condition's K and β: they get a line each below.
+    const fits = models.slice(0, Math.floor(opts.height / 3)).map((m) => truncate(cleanLabel(legendName(m, opts.ascii ?? false), opts.ascii), opts.width, opts.ascii));
+    const series = models.map((m) => ({ name: m.condition, points: m.heaps.curve.map((p) => ({ x: p.n, y: p.v })) }));
+    const chart = lineChart(series, { ...opts, height: opts.height - fits.length, logX: true, logY: true, xLabel: 'tokens' });
+    return [chart, ...fits].join('\n');
   }
   const m = models[view - 1];
   const f = heapsFitOf(m);

@@ -1,0 +1,222 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { cleanup } from 'ink-testing-library';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { KEYS, renderApp, tempSessionsDir } from '../tui/render.js';
+import { appendResultEvent, fixtureSession, PPL, writeResult } from './fixtures.js';
+
+// Colour must be possible here, or "no escape codes under NO_COLOR and --ascii" could not fail.
+const previousForceColor = vi.hoisted(() => {
+  const previous = process.env.FORCE_COLOR;
+  process.env.FORCE_COLOR = '1';
+  return previous;
+});
+afterAll(() => {
+  if (previousForceColor === undefined) delete process.env.FORCE_COLOR;
+  else process.env.FORCE_COLOR = previousForceColor;
+});
+
+const TITLES = ['Perplexity on human test text', 'Diversity of answers', 'Vocabulary growth (Heaps)', 'Danger zone (quality x harm)', 'Self-preference (SPB, PSB)', 'Numbers'];
+const BOX_AND_BLOCKS = /[\u2500-\u259f\u2190-\u21ff\u2700-\u27bf\u25a0-\u25ff\u2800-\u28ff]/;
+const ALL = ['perplexity', 'diversity', 'safety', 'preference'] as const;
+
+/** The lines of the frame that carry a pane title, and which titles each holds. */
+function titleRows(frame: string): string[][] {
+  return frame
+    .split('\n')
+    .map((line) => TITLES.filter((t) => line.includes(t)))
+    .filter((ts) => ts.length > 0);
+}
+
+describe('Results screen', () => {
+  let tmp: ReturnType<typeof tempSessionsDir>;
+  beforeEach(() => {
+    tmp = tempSessionsDir();
+  });
+  afterEach(() => {
+    cleanup();
+    tmp.cleanup();
+  });
+
+  /** Home lists the one session; v opens its results. */
+  async function openResults(opts: { columns?: number; rows?: number; ascii?: boolean; env?: NodeJS.ProcessEnv } = {}) {
+    const app = await renderApp({ sessionsDir: tmp.dir, columns: 200, rows: 60, ...opts });
+    await app.waitFor('demo');
+    await app.press('v');
+    await app.waitFor('Results of demo');
+    return app;
+  }
+
+  it('shows every pane, three to a row, at 200x60, with the paper comparison per target', async () => {
+    fixtureSession(tmp.dir, 'demo', ALL);
+    const app = await openResults();
+    await app.waitFor('Numbers');
+    const frame = app.frame();
+    expect(titleRows(frame)).toEqual([TITLES.slice(0, 3), TITLES.slice(3)]);
+    expect(frame).toContain('6/6 panes have data');
+    expect(frame).toContain('qwen-s: multi vs single: lexical diversity +7.5 (62.5 [60, 65] vs 55 [52.5, 57.5]), perplexity -20% [-25.9%, -13.9%] (p=0.002, n=40)');
+    expect(frame).toContain('HEURISTIC');
+    expect(frame).toContain('VERDICT fallback');
+    expect(frame).toContain('24 n=40');
+    expect(frame.split('\n').every((l) => l.length <= 200)).toBe(true);
+    expect(frame.split('\n').length).toBeLessThanOrEqual(60);
+  });
+
+  it('reflows to one column at 80x24 and scrolls to the focused pane', async () => {
+    fixtureSession(tmp.dir, 'demo', ALL);
+    const app = await openResults({ columns: 80, rows: 24 });
+    await app.waitFor('Perplexity on human test text');
+    const rows = titleRows(app.frame());
+    expect(rows.every((r) => r.length === 1)).toBe(true);
+    expect(rows[0]).toEqual([TITLES[0]]);
+    expect(app.frame().split('\n').length).toBeLessThanOrEqual(24);
+    expect(app.frame().split('\n').every((l) => l.length <= 80)).toBe(true);
+    for (let i = 0; i < 5; i++) await app.press(KEYS.tab);
+    await app.waitFor('Numbers');
+    expect(app.frame()).not.toContain(TITLES[0]);
+  });
+
+  it('moves focus with Tab, zooms with Enter and comes back with Esc', async () => {
+    fixtureSession(tmp.dir, 'demo', ALL);
+    const app = await openResults({ columns: 120, rows: 40 });
+    await app.waitFor('Numbers');
+    expect(app.frame()).toContain(`❯ ${TITLES[0]}`);
+    await app.press(KEYS.tab);
+    expect(app.frame()).toContain(`❯ ${TITLES[1]}`);
+    expect(app.frame()).not.toContain(`❯ ${TITLES[0]}`);
+    await app.press(KEYS.enter);
+    expect(titleRows(app.frame())).toEqual([[TITLES[1]]]);
+    expect(app.frame()).toContain('Esc/q grid');
+    await app.press('m');
+    expect(app.frame()).toContain('2/12 distinct-1');
+    await app.press(KEYS.escape);
+    expect(titleRows(app.frame()).flat()).toEqual(TITLES);
+    expect(app.frame()).toContain('Results of demo');
+    expect(app.frame()).toContain('2/12 distinct-1');
+  });
+
+  it('exports what the focused pane shows as CSV, JSON and Markdown under exports/', async () => {
+    const dir = fixtureSession(tmp.dir, 'demo', ALL);
+    const app = await openResults();
+    await app.waitFor('Numbers');
+    await app.press('e');
+    const csvPath = join(dir, 'exports', 'perplexity.csv');
+    await app.waitFor('exported Perplexity on human test text as CSV');
+    const rows = parse(readFileSync(csvPath, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(6);
+    for (const row of rows) {
+      expect(row.metric).toBe('mean perplexity');
+      expect(Number(row.value)).toBe(PPL[row.condition]);
+      expect(Number(row.n)).toBe(40);
+    }
+    expect(rows[3]).toMatchObject({ target: 'qwen-s', condition: 'qwen-s/multi', kind: 'multi', lo: '22', hi: '26.5' });
+
+    await app.press('f', KEYS.tab, KEYS.tab, KEYS.tab, 'e');
+    await app.waitFor('as JSON');
+    const json = JSON.parse(readFileSync(join(dir, 'exports', 'safety.json'), 'utf8'));
+    expect(json.notes[0]).toMatch(/HEURISTIC/);
+    expect(json.rows).toContainEqual({ target: 'qwen-s', condition: 'qwen-s/single', kind: 'single', quality: 5, harm: 5, count: 3, 'danger zone': true });
+
+    await app.press('f', KEYS.tab, KEYS.tab, 'e');
+    await app.waitFor('as MD');
+    expect(readFileSync(join(dir, 'exports', 'numbers.md'), 'utf8')).toContain('| perplexity paired | qwen-s | qwen-s/single - qwen-s/multi | log-perplexity difference |');
+    expect(existsSync(join(dir, 'exports'))).toBe(true);
+  });
+
+  it('names the producing step for missing results, and fills a pane in when its result event arrives', async () => {
+    const dir = fixtureSession(tmp.dir, 'demo', ['perplexity']);
+    const app = await openResults();
+    await app.waitFor('no preference results yet: run the preference step');
+    expect(app.frame()).toContain('no diversity results yet: run the diversity step');
+    expect(app.frame()).toContain('2/6 panes have data');
+    await app.press(KEYS.tab, 'e');
+    await app.waitFor('nothing to export yet: no diversity results yet: run the diversity step');
+
+    writeResult(dir, 'diversity');
+    appendResultEvent(dir, 'diversity');
+    await app.waitFor('4/6 panes have data', 5000);
+    expect(app.frame()).toContain('Diversity of answers · 1/12 lexical diversity');
+    expect(app.frame()).toContain('1/7 all conditions');
+    expect(app.frame()).toContain('lexical diversity +7.5');
+  });
+
+  it('under NO_COLOR and --ascii draws no colour, box drawing or other non-ASCII characters', async () => {
+    fixtureSession(tmp.dir, 'demo', ALL);
+    const app = await openResults({ ascii: true, env: { NO_COLOR: '1' } });
+    await app.waitFor('Numbers');
+    const frames = [app.raw()];
+    await app.press(KEYS.tab, KEYS.tab, KEYS.enter);
+    frames.push(app.raw());
+    await app.press(KEYS.escape, KEYS.tab, KEYS.enter);
+    frames.push(app.raw());
+    for (const frame of frames) {
+      expect(frame).not.toContain('\u001b');
+      expect(frame).not.toMatch(BOX_AND_BLOCKS);
+      expect(frame).toMatch(/^[\x20-\x7e\n]*$/);
+    }
+    expect(frames[1]).toContain('beta=');
+  });
+
+  it('draws colour and box drawing by default (the control for the ascii test)', async () => {
+    fixtureSession(tmp.dir, 'demo', ALL);
+    const app = await openResults();
+    await app.waitFor('Numbers');
+    expect(app.raw()).toContain('\u001b[');
+    expect(app.raw()).toMatch(BOX_AND_BLOCKS);
+  });
+
+  it('lists its keys in the help screen', async () => {
+    fixtureSession(tmp.dir, 'demo', ALL);
+    const app = await openResults({ rows: 200 });
+    await app.press('?');
+    await app.waitFor('Results: zoomed pane');
+    expect(app.frame()).toContain('export what the focused pane shows');
+    expect(app.frame()).toContain('Compare');
+  });
+});
+
+describe('Compare screen', () => {
+  let tmp: ReturnType<typeof tempSessionsDir>;
+  beforeEach(() => {
+    tmp = tempSessionsDir();
+  });
+  afterEach(() => {
+    cleanup();
+    tmp.cleanup();
+  });
+
+  it('puts two sessions side by side on one scale with their paired tests, and exports the comparison', async () => {
+    const dirs = [fixtureSession(tmp.dir, 'alpha', ALL), fixtureSession(tmp.dir, 'beta', ['diversity'])];
+    const app = await renderApp({ sessionsDir: tmp.dir, columns: 160, rows: 40 });
+    await app.waitFor('alpha');
+    await app.press('c');
+    await app.waitFor('add a second session with Space');
+    await app.press(KEYS.down, ' ');
+    await app.waitFor('2 sessions on one shared scale');
+    let frame = app.frame();
+    expect(frame).toContain('[x] alpha');
+    expect(frame).toContain('[x] beta');
+    expect(frame).toContain('metric 1/20: mean perplexity');
+    expect(frame).toContain('qwen-s/single vs qwen-s/multi: perplexity +25% [+16.2%, +35%] (p=0.002, n=40)');
+    expect(frame).toContain('no perplexity results yet: run the perplexity step');
+
+    await app.press('m', 'm', 'm');
+    await app.waitFor('metric 4/20: lexical diversity');
+    frame = app.frame();
+    // Both sessions hold the same diversity file: on one shared scale their bars are identical.
+    const bars = frame.split('\n').filter((l) => l.includes('multi') && l.includes('62.5'));
+    expect(bars).toHaveLength(1);
+    const [left, right] = [bars[0].slice(0, 80), bars[0].slice(80)];
+    expect(left.trim()).toBe(right.trim());
+
+    await app.press('e');
+    await app.waitFor('exported the comparison as CSV');
+    // The export lands in the first compared session's folder.
+    const written = dirs.map((d) => join(d, 'exports', 'compare.csv')).filter((f) => existsSync(f));
+    expect(written).toHaveLength(1);
+    const rows = parse(readFileSync(written[0], 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows.filter((r) => r.session === 'alpha')).toHaveLength(6);
+    expect(rows.filter((r) => r.session === 'beta')).toHaveLength(6);
+  });
+});

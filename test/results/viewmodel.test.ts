@@ -1,0 +1,213 @@
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { exportPath, renderExport, toCsv, toJson, toMarkdown, type ExportTable } from '../../src/pipeline/export.js';
+import { COMPARE_METRICS, compareTable, sharedDomain } from '../../src/ui/results/compare.js';
+import { DIVERSITY_METRICS } from '../../src/ui/results/diversity.js';
+import { statText } from '../../src/ui/results/format.js';
+import { heapsPane } from '../../src/ui/results/heaps.js';
+import { gridColumns, gridLayout } from '../../src/ui/results/layout.js';
+import { paneView } from '../../src/ui/results/model.js';
+import { numberRows, numbersPane } from '../../src/ui/results/numbers.js';
+import { RESULT_PANES } from '../../src/ui/results/panes.js';
+import { perplexityPane } from '../../src/ui/results/perplexity.js';
+import { preferenceNotes } from '../../src/ui/results/preference.js';
+import { heatGridOf, safetyPane } from '../../src/ui/results/safety.js';
+import { pairedDiff, summaryLines } from '../../src/ui/results/summary.js';
+import { dangerCounts } from '../../src/charts/index.js';
+import { loadedOf, perplexityFile, preferenceFile, safetyFile, st } from './fixtures.js';
+
+const NON_ASCII = /[^\x20-\x7e\n]/;
+
+describe('export', () => {
+  const table: ExportTable = {
+    pane: 'p',
+    title: 'T | x',
+    columns: ['name', 'value', 'flag'],
+    rows: [
+      ['plain', 1.5, true],
+      ['with, comma', null, false],
+      ['say "hi"', -2, null],
+      ['line\nbreak\x1b[31m', 3, true],
+      ['=SUM(A1)', Number.NaN, false],
+      [' padded ', 0, false],
+    ],
+    notes: ['heuristic | note'],
+  };
+
+  it('quotes CSV by RFC 4180 so it parses back, and defuses formulas and escape codes', () => {
+    const csv = toCsv(table);
+    expect(csv.endsWith('\r\n')).toBe(true);
+    const rows = parse(csv) as string[][];
+    expect(rows).toEqual([
+      ['name', 'value', 'flag'],
+      ['plain', '1.5', 'true'],
+      ['with, comma', '', 'false'],
+      ['say "hi"', '-2', ''],
+      ['line break', '3', 'true'],
+      ["'=SUM(A1)", '', 'false'],
+      [' padded ', '0', 'false'],
+    ]);
+  });
+
+  it('writes JSON rows keyed by column with numbers kept and non-finite as null', () => {
+    const json = JSON.parse(toJson(table));
+    expect(json.pane).toBe('p');
+    expect(json.notes).toEqual(['heuristic | note']);
+    expect(json.rows[0]).toEqual({ name: 'plain', value: 1.5, flag: true });
+    expect(json.rows[4]).toEqual({ name: '=SUM(A1)', value: null, flag: false });
+    expect(json.rows[3].name).toBe('line break');
+  });
+
+  it('escapes pipes in Markdown and right-aligns numeric columns', () => {
+    const md = toMarkdown({ ...table, rows: [['a|b', 1, true]] });
+    expect(md).toContain('## T \\| x');
+    expect(md).toContain('| a\\|b | 1 | true |');
+    expect(md).toContain('| --- | ---: | --- |');
+    expect(md).toContain('- heuristic \\| note');
+    expect(renderExport(table, 'md')).toBe(toMarkdown(table));
+  });
+
+  it('puts exports under the session folder with a safe file name', () => {
+    expect(exportPath('/s/demo', 'numbers', 'csv')).toBe('/s/demo/exports/numbers.csv');
+    expect(exportPath('/s/demo', '../x', 'json')).toBe('/s/demo/exports/.._x.json');
+  });
+});
+
+describe('grid layout', () => {
+  it('uses 3 columns from 180, 2 from 100, else 1', () => {
+    expect([200, 180, 179, 100, 99, 60].map(gridColumns)).toEqual([3, 3, 2, 2, 1, 1]);
+  });
+
+  it('fits every pane when there is room, and scrolls to the focused one when there is not', () => {
+    const wide = gridLayout(6, 200, 50, 0);
+    expect(wide).toMatchObject({ columns: 3, paneWidth: 66, paneHeight: 25, visible: [0, 1, 2, 3, 4, 5], hiddenAbove: 0, hiddenBelow: 0 });
+    const narrow = gridLayout(6, 80, 17, 0);
+    expect(narrow).toMatchObject({ columns: 1, paneWidth: 80, paneHeight: 8, visible: [0, 1], hiddenBelow: 4 });
+    const scrolled = gridLayout(6, 80, 17, 5);
+    expect(scrolled.visible).toContain(5);
+    expect(scrolled.hiddenAbove + scrolled.visible.length + scrolled.hiddenBelow).toBe(6);
+  });
+});
+
+describe('pane view models', () => {
+  const opts = { width: 60, height: 14, ascii: true };
+
+  it('names the producing step when a result is missing', () => {
+    const loaded = loadedOf(['perplexity']);
+    const v = paneView(safetyPane, loaded, 0, opts);
+    expect(v.ready).toBe(false);
+    expect(v.body).toBe('no safety results yet: run the safety step');
+    expect(paneView(numbersPane, loadedOf([]), 0, opts).body).toBe('no results yet: run the perplexity, diversity, safety, preference steps');
+    expect(paneView(numbersPane, loaded, 0, opts).ready).toBe(true);
+  });
+
+  it('shows a broken result file instead of a silent gap', () => {
+    const v = paneView(perplexityPane, { files: {}, errors: { perplexity: 'results/perplexity.json is not valid JSON: rerun the perplexity step' } }, 0, opts);
+    expect(v.body).toContain('not valid JSON');
+  });
+
+  it('bars perplexity per target and condition with whiskers and n, and cycles to bits per byte', () => {
+    const loaded = loadedOf(['perplexity']);
+    const v = paneView(perplexityPane, loaded, 0, opts);
+    expect(v.viewLabel).toBe('1/3 mean perplexity');
+    expect(v.body).toContain('qwen-s');
+    expect(v.body).toContain('multi');
+    expect(v.body).toContain('24 n=40');
+    expect(v.body.split('\n').every((l) => l.length <= 60)).toBe(true);
+    const table = perplexityPane.table(loaded, 2);
+    expect(table.title).toContain('bits per byte');
+    expect(table.rows[0]).toEqual(['qwen-s', 'qwen-s/vanilla', 'vanilla', 'bits per byte', 1.1, null, null, 40, null]);
+  });
+
+  it('cycles diversity metrics, with the semantic reason where a target has no embeddings', () => {
+    const loaded = loadedOf(['diversity']);
+    const semantic = DIVERSITY_METRICS.findIndex((m) => m.label === 'semantic cosine distance');
+    const rows = paneView(RESULT_PANES[1], loaded, semantic, opts);
+    expect(rows.viewLabel).toBe(`${semantic + 1}/${DIVERSITY_METRICS.length} semantic cosine distance`);
+    const table = RESULT_PANES[1].table(loaded, semantic);
+    expect(table.rows.find((r) => r[1] === 'llama-s/multi')).toEqual(['llama-s', 'llama-s/multi', 'multi', 'semantic cosine distance', null, null, null, 0, 'no model can embed']);
+    expect(rows.notes).toContain('2 answers are errors and left out (retry with --retry-errors)');
+  });
+
+  it('draws Heaps curves per condition with K and beta in the legend, then one condition with its fit', () => {
+    const loaded = loadedOf(['diversity']);
+    expect(heapsPane.views(loaded)).toEqual(['all conditions', 'qwen-s/vanilla', 'qwen-s/human', 'qwen-s/single', 'qwen-s/multi', 'llama-s/single', 'llama-s/multi']);
+    const all = heapsPane.draw(loaded, 0, { width: 120, height: 20, ascii: true });
+    expect(all.split('\n')).toHaveLength(20);
+    expect(all).toContain('qwen-s/human K=4 beta=0.62');
+    // The first condition has no paper fit: the log-log fit stands in.
+    expect(all).toContain('qwen-s/vanilla K=3.3 beta=0.59');
+    expect(all).not.toMatch(NON_ASCII);
+    const one = heapsPane.table(loaded, 2);
+    expect(one.columns).toEqual(['condition', 'n', 'V', 'fitted V']);
+    expect(one.rows[1][3]).toBeCloseTo(4 * 100 ** 0.62);
+    const fits = heapsPane.table(loaded, 0);
+    expect(fits.rows[0]).toEqual(['qwen-s', 'qwen-s/vanilla', 'vanilla', 'paper', null, null, null, null, 5000, expect.any(Number), 'needs at least 3 samples of 1000 tokens']);
+  });
+
+  it('transposes the safety grid into the chart orientation and labels heuristic harm', () => {
+    const file = safetyFile();
+    const data = heatGridOf(file.models[0]);
+    expect(data.counts[4][4]).toBe(3); // harm 5, quality 5
+    expect(data.counts[4][3]).toBe(1); // harm 5, quality 4
+    expect(data.counts[0][4]).toBe(6); // harm 1, quality 5
+    expect(dangerCounts(data)).toEqual({ danger: 4, total: 20 });
+    const v = paneView(safetyPane, loadedOf(['safety']), 0, { width: 80, height: 16 });
+    expect(v.notes[0]).toMatch(/HEURISTIC/);
+    expect(v.body.match(/20% \(4\/20\)/g)).toHaveLength(4);
+  });
+
+  it('flags judges that fell back to parsed verdicts', () => {
+    expect(preferenceNotes(preferenceFile())).toEqual(['moderns-small: VERDICT fallback (no log-probs) for 120 of 120 judgements']);
+    const table = RESULT_PANES[4].table(loadedOf(['preference']), 0);
+    expect(table.rows).toContainEqual(['moderns-small', 'moderns', 'moderns-small', 'SPB', -0.05, -0.12, 0.02, 120, null, true]);
+  });
+});
+
+describe('numbers and comparisons', () => {
+  it('lists every number with its interval, n and the paired p-values', () => {
+    const rows = numberRows(loadedOf());
+    const paired = rows.filter((r) => r.section === 'perplexity paired');
+    expect(paired.map((r) => r.p)).toEqual([0.002, 0.0004, null]);
+    expect(rows.find((r) => r.condition === 'qwen-s/multi' && r.measure === 'mean perplexity')?.stat).toEqual(st(24, 22, 26.5, 40));
+    expect(rows.filter((r) => r.section === 'preference' && r.measure === 'SPB')).toHaveLength(2);
+    expect(statText(st(24, 22, 26.5, 40))).toBe('24 [22, 26.5] n=40');
+    expect(statText(st(null, null, null, 0, 'no paired items'))).toBe('n/a (no paired items)');
+    const drawn = numbersPane.draw(loadedOf(), 0, { width: 90, height: 6 });
+    const lines = drawn.split('\n');
+    expect(lines).toHaveLength(6);
+    expect(lines[5]).toMatch(/^\+\d+ more rows/);
+  });
+
+  it('turns a paired comparison round when the file holds the other order', () => {
+    const cmp = perplexityFile().comparisons;
+    const flipped = pairedDiff(cmp, 'qwen-s', 'qwen-s/multi', 'qwen-s/single');
+    expect(flipped?.diff.value).toBeCloseTo(-Math.log(30 / 24));
+    expect(flipped?.diff.lo).toBe(-0.3);
+    expect(flipped?.diff.hi).toBe(-0.15);
+    expect(pairedDiff(cmp, 'qwen-s', 'qwen-s/single', 'qwen-s/multi')?.diff.lo).toBe(0.15);
+    expect(pairedDiff(cmp, 'qwen-s', 'qwen-s/vanilla', 'qwen-s/multi')).toBeNull();
+  });
+
+  it('states multi vs single per target with intervals and p', () => {
+    expect(summaryLines(loadedOf())).toEqual([
+      'qwen-s: multi vs single: lexical diversity +7.5 (62.5 [60, 65] vs 55 [52.5, 57.5]), perplexity -20% [-25.9%, -13.9%] (p=0.002, n=40)',
+      'llama-s: multi vs single: lexical diversity +7 (57 [54.5, 59.5] vs 50 [47.5, 52.5]), perplexity n/a (no paired items)',
+    ]);
+    expect(summaryLines(loadedOf(['safety']))).toEqual([]);
+  });
+
+  it('compares sessions on one scale with zero on it, and exports both with the paired tests', () => {
+    expect(sharedDomain([[{ label: 'a', value: 2, lo: 1, hi: 3 }], [{ label: 'b', value: 5, lo: 4, hi: 7 }]])).toEqual([0, 7]);
+    expect(sharedDomain([[{ label: 'a', value: -0.1, lo: -0.2, hi: 0.1 }]])).toEqual([-0.2, 0.1]);
+    expect(sharedDomain([[{ label: 'a', value: null }]])).toBeUndefined();
+    const metric = COMPARE_METRICS[0];
+    const table = compareTable(metric, [
+      { name: 'one', loaded: loadedOf(['perplexity']) },
+      { name: 'two', loaded: loadedOf(['diversity']) },
+    ]);
+    expect(table.rows.filter((r) => r[0] === 'one')).toHaveLength(6 + 3);
+    expect(table.rows).toContainEqual(['one', 'qwen-s', 'qwen-s/single - qwen-s/multi', 'log-perplexity difference', Math.log(30 / 24), 0.15, 0.3, 40, 0.002]);
+    expect(table.notes).toEqual(['two: no perplexity results yet: run the perplexity step']);
+  });
+});
