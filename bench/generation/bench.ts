@@ -19,7 +19,7 @@ import { generateStep, readSyntheticAnswers } from '../../src/pipeline/steps/gen
 import { writeFileAtomic } from '../../src/util/atomic.js';
 
 const MODEL = 'founders-small';
-const CONCURRENCIES = [16, 64, 256];
+const CONCURRENCIES = (process.env.BENCH_CONCURRENCIES ?? '16,64,256').split(',').map(Number);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 const INSTRUCTIONS = 400;
 const SAMPLES = 5; // 2000 requests per measurement
@@ -144,8 +144,10 @@ async function main() {
     const raw: Measure[] = [];
     const gen: Measure[] = [];
     for (let r = 0; r < REPEATS; r++) {
-      raw.push(await rawSdk(url, c, INSTRUCTIONS * SAMPLES));
-      gen.push(await step(url, c, examples));
+      // Alternate which goes first, so warm-up and background load fall on both alike.
+      const runRaw = async () => raw.push(await rawSdk(url, c, INSTRUCTIONS * SAMPLES));
+      const runStep = async () => gen.push(await step(url, c, examples));
+      for (const run of r % 2 ? [runStep, runRaw] : [runRaw, runStep]) await run();
     }
     const m = (xs: Measure[], k: keyof Measure) => median(xs.map((x) => x[k]));
     const ratio = m(gen, 'completionsPerS') / m(raw, 'completionsPerS');
