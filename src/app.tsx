@@ -187,6 +187,10 @@ export function App(props: AppProps) {
 
 /** Starts the TUI and resolves when the user quits. Quitting never stops a run: runners are separate processes. */
 export async function runTui(opts: { sessionsDir: string; ascii?: boolean; initialSession?: string; initialScreen?: 'home' | 'run' }): Promise<void> {
-  const instance = render(<App {...opts} />, { maxFps: 20, incrementalRendering: true, patchConsole: false, exitOnCtrlC: false });
+  // incrementalRendering stays off: Ink 6.8's incremental writer moves up n−1 rows from below a
+  // frame that ends in a newline (every non-fullscreen frame), so each repaint lands one row lower
+  // and leaves the previous frame's first line behind (seen in tmux on every screen change).
+  // Redraws are kept small instead by maxFps, batched events and throttled charts (bench/tui).
+  const instance = render(<App {...opts} />, { maxFps: 20, incrementalRendering: false, patchConsole: false, exitOnCtrlC: false });
   await instance.waitUntilExit();
 }

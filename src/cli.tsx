@@ -13,7 +13,7 @@ usage:
                                        the offline demo study (builtin models), run in the TUI
   baskets run <session> [--steps data,generate,…] [--detach] [--headless] [--json] [--retry-errors]
   baskets attach <session> [--json]    follow a running (or finished) session
-  baskets serve [--host 127.0.0.1] [--port 8000] [--token T] [--faults SPEC] [--instant] [--models a,b]
+  baskets serve [--host 127.0.0.1] [--port 8000] [--token T] [--faults SPEC] [--instant] [--models a,b] [--data-dir DIR]
   baskets metrics <file.jsonl> [--field response] [--vector-field embedding] [--logprobs-field logprobs] [--json]
   baskets report <session> [--format md|csv|json] [--out FILE]
   baskets models <base-url> [--json] [--refresh] [--api-key-env VAR]
@@ -35,6 +35,7 @@ const OPTIONS = {
   faults: { type: 'string' },
   instant: { type: 'boolean' },
   models: { type: 'string' },
+  'data-dir': { type: 'string' },
   field: { type: 'string' },
   'vector-field': { type: 'string' },
   'logprobs-field': { type: 'string' },
@@ -117,7 +118,10 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'serve': {
       const { serveCommand } = await import('./commands/serve.js');
-      return serveCommand({ host: flags.host, port: flags.port, token: flags.token, faults: flags.faults, instant: flags.instant, models: flags.models }, out);
+      return serveCommand(
+        { host: flags.host, port: flags.port, token: flags.token, faults: flags.faults, instant: flags.instant, models: flags.models, dataDir: flags['data-dir'] },
+        out,
+      );
     }
     case 'metrics': {
       const { metricsCommand } = await import('./commands/metrics.js');

@@ -1,4 +1,6 @@
-import { startServer } from '../engines/serve/index.js';
+import { join } from 'node:path';
+import { runServe } from '../engines/serve/index.js';
+import { builtinCacheDir } from '../engines/builtin/index.js';
 import { UsageError } from './errors.js';
 
 export interface ServeFlags {
@@ -8,26 +10,25 @@ export interface ServeFlags {
   faults?: string;
   instant?: boolean;
   models?: string;
+  dataDir?: string;
 }
 
-/** `baskets serve`: run the OpenAI-compatible server until SIGINT/SIGTERM. */
+/** `baskets serve`: parse the flags, then serve until SIGINT/SIGTERM. */
 export async function serveCommand(flags: ServeFlags, out: (s: string) => void): Promise<number> {
   const port = flags.port === undefined ? 8000 : Number(flags.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${flags.port} is not a port number (0–65535)`);
-  const server = await startServer({
-    host: flags.host,
-    port,
-    token: flags.token ?? process.env.BASKETS_SERVE_TOKEN,
-    faults: flags.faults,
-    instant: flags.instant,
-    models: flags.models?.split(',').map((m) => m.trim()).filter(Boolean),
-    log: out,
-  });
-  out(`baskets serve: listening on ${server.url} (Ctrl-C to stop)`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  await server.close();
+  await runServe(
+    {
+      host: flags.host,
+      port,
+      token: flags.token ?? process.env.BASKETS_SERVE_TOKEN,
+      faults: flags.faults,
+      instant: flags.instant,
+      models: flags.models?.split(',').map((m) => m.trim()).filter(Boolean),
+      // Uploads and fine-tuned models survive a restart of the server.
+      dataDir: flags.dataDir ?? join(builtinCacheDir(), 'serve'),
+    },
+    out,
+  );
   return 0;
 }
