@@ -65,8 +65,8 @@ export function paneView(model: PaneModel, loaded: LoadedResults, view: number, 
   const views = model.views(loaded);
   const v = clampView(model, loaded, view);
   const notes = model.notes(loaded);
-  // Notes take a line each under the chart, but never the chart's last rows.
-  const shownNotes = notes.slice(0, Math.max(0, Math.min(notes.length, opts.height - 3)));
+  // Notes take a line each under the chart, at most a quarter of the pane (the first, most important, first).
+  const shownNotes = notes.slice(0, Math.floor(opts.height / 4));
   const body = model.draw(loaded, v, { ...opts, height: Math.max(1, opts.height - shownNotes.length) });
   return { id: model.id, title: model.title, ready: true, viewLabel: views.length > 1 ? `${v + 1}/${views.length} ${views[v]}` : null, body, notes: shownNotes };
 }
