@@ -1,6 +1,6 @@
 /* global process, performance, console, Buffer, URL */
 // Benchmark of the metrics library against Python references (NLTK, numpy).
-// Run: npm run build && node bench/metrics/run.mjs [runs=5]
+// Run: npm run build && node bench/metrics/run.mjs [runs=5] [--no-reference]
 // Needs /usr/bin/python3 with python3-nltk and python3-numpy (installed with apt-get if missing).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -114,7 +114,12 @@ function textMetrics() {
 }
 row('textMetrics (everything `baskets metrics` reports)', N_DOCS, full.ms);
 
-// Python references on the same inputs.
+console.log(`# metrics bench — ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${RUNS} runs (median)\n`);
+console.log('| metric | docs | ms |  |\n|---|---:|---:|---|');
+for (const r of rows) console.log(`| ${r.name} | ${r.n} | ${r.ms.toFixed(0)} | ${r.note} |`);
+if (process.argv.includes('--no-reference')) process.exit(0);
+
+// Python references on the same inputs (run once: the NLTK loop takes minutes).
 ensurePython();
 const dir = mkdtempSync(join(tmpdir(), 'baskets-bench-'));
 writeFileSync(join(dir, 'docs.json'), JSON.stringify(small));
@@ -128,9 +133,6 @@ const ref = JSON.parse(py.stdout);
 const ours = new Map(cross1k.result.scores.map((s) => [s.doc, s.bleu]));
 const maxDiff = Math.max(...ref.nltk_scores.map((v, i) => Math.abs(v - ours.get(i))));
 
-console.log(`# metrics bench — ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${RUNS} runs (median)\n`);
-console.log('| metric | docs | ms |  |\n|---|---:|---:|---|');
-for (const r of rows) console.log(`| ${r.name} | ${r.n} | ${r.ms.toFixed(0)} | ${r.note} |`);
 console.log('\n| reference (Python) | ms | ours ms | speed-up | agreement |\n|---|---:|---:|---:|---|');
 console.log(`| NLTK sentence_bleu loop, 1000 responses | ${ref.nltk_ms.toFixed(0)} | ${cross1k.ms.toFixed(0)} | ${(ref.nltk_ms / cross1k.ms).toFixed(0)}× | max |Δ| per response ${maxDiff.toExponential(1)}; mean ${ref.nltk_mean} vs ${cross1k.result.selfBleu.value} |`);
 console.log(`| numpy cosine distance + Vendi (dual, eigvalsh), ${N_DOCS}×${DIM} | ${ref.numpy_ms.toFixed(0)} | ${semantic.ms.toFixed(0)} | ${(ref.numpy_ms / semantic.ms).toFixed(1)}× | cos Δ ${Math.abs(ref.mcd - semantic.result.mcd.value).toExponential(1)}, Vendi Δ ${Math.abs(ref.vendi - semantic.result.vendi.value).toExponential(1)} |`);

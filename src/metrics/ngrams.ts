@@ -31,27 +31,15 @@ export function indexNgrams(docs: readonly (readonly string[])[], maxOrder = 4):
   const ids: Int32Array[][] = unigrams.map((u) => [u]);
   const distinct = [vocab.size];
   const total = [unigrams.reduce((s, u) => s + u.length, 0)];
-  const base = Math.max(1, vocab.size);
   for (let n = 2; n <= maxOrder; n++) {
-    if (distinct[n - 2] * base > Number.MAX_SAFE_INTEGER) {
-      throw new Error(`too many distinct ${n - 1}-grams to index exactly; compute on a sample of the records`);
-    }
-    const table = new Map<number, number>();
+    const table = new PairTable(total[n - 2]);
     let count = 0;
     for (let d = 0; d < docs.length; d++) {
       const prev = ids[d][n - 2];
       const uni = unigrams[d];
       const len = Math.max(0, uni.length - n + 1);
       const out = new Int32Array(len);
-      for (let i = 0; i < len; i++) {
-        const key = prev[i] * base + uni[i + n - 1];
-        let id = table.get(key);
-        if (id === undefined) {
-          id = table.size;
-          table.set(key, id);
-        }
-        out[i] = id;
-      }
+      for (let i = 0; i < len; i++) out[i] = table.intern(prev[i], uni[i + n - 1]);
       count += len;
       ids[d].push(out);
     }
@@ -59,6 +47,43 @@ export function indexNgrams(docs: readonly (readonly string[])[], maxOrder = 4):
     total.push(count);
   }
   return { maxOrder, ids, distinct, total };
+}
+
+/**
+ * Open-addressing hash table from a pair of non-negative int32s (prefix id, token id) to a
+ * dense id. Typed arrays instead of a Map keep millions of n-grams cheap to intern.
+ */
+class PairTable {
+  private keysA: Int32Array;
+  private keysB: Int32Array;
+  private values: Int32Array;
+  private mask: number;
+  size = 0;
+
+  constructor(expected: number) {
+    let cap = 16;
+    while (cap < expected * 2) cap *= 2;
+    this.keysA = new Int32Array(cap).fill(-1);
+    this.keysB = new Int32Array(cap);
+    this.values = new Int32Array(cap);
+    this.mask = cap - 1;
+  }
+
+  intern(a: number, b: number): number {
+    let slot = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca6b)) >>> 0;
+    slot = (slot ^ (slot >>> 15)) & this.mask;
+    for (;;) {
+      const ka = this.keysA[slot];
+      if (ka === -1) {
+        this.keysA[slot] = a;
+        this.keysB[slot] = b;
+        this.values[slot] = this.size;
+        return this.size++;
+      }
+      if (ka === a && this.keysB[slot] === b) return this.values[slot];
+      slot = (slot + 1) & this.mask;
+    }
+  }
 }
 
 /**
