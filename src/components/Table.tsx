@@ -3,16 +3,15 @@ import { truncate, useTheme } from '../ui/theme.js';
 import { sanitizeLine } from '../util/sanitize.js';
 
 /**
- * A plain column table that fits `width`: columns share the width in proportion to their
- * content, and every cell is sanitised and cut to one line (rows may come from datasets).
+ * A plain column table that fits `width`: only the widest columns give up space, and every
+ * cell is sanitised and cut to one line (rows may come from datasets).
  */
 export function Table({ columns, rows, width }: { columns: string[]; rows: string[][]; width: number }) {
   const theme = useTheme();
   const gap = 2;
   const natural = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => sanitizeLine(r[i] ?? '').length), 1));
   const available = Math.max(columns.length, width - gap * (columns.length - 1));
-  const sum = natural.reduce((a, b) => a + b, 0);
-  const widths = sum <= available ? natural : natural.map((n) => Math.max(3, Math.floor((n / sum) * available)));
+  const widths = fitWidths(natural, available);
   const line = (cells: string[]) =>
     cells.map((cell, i) => truncate(theme, sanitizeLine(cell), widths[i]).padEnd(widths[i])).join(' '.repeat(gap)).trimEnd();
   return (
@@ -25,4 +24,24 @@ export function Table({ columns, rows, width }: { columns: string[]; rows: strin
       ))}
     </Box>
   );
+}
+
+/**
+ * Column widths within `available`: short columns keep their natural width and the widest are
+ * capped at one common width (water-filling), so a long description never squeezes "status".
+ */
+export function fitWidths(natural: number[], available: number): number[] {
+  if (natural.reduce((a, b) => a + b, 0) <= available) return natural;
+  const sorted = [...natural].sort((a, b) => a - b);
+  let left = available;
+  let cap = 3;
+  for (let i = 0; i < sorted.length; i++) {
+    const share = Math.floor(left / (sorted.length - i));
+    if (sorted[i] > share) {
+      cap = Math.max(3, share);
+      break;
+    }
+    left -= sorted[i];
+  }
+  return natural.map((n) => Math.min(n, cap));
 }

@@ -80,3 +80,12 @@ describe('layout and themes', () => {
     }
   });
 });
+
+describe('table column widths', () => {
+  it('keeps short columns whole and caps only the widest', async () => {
+    const { fitWidths } = await import('../../src/components/Table.js');
+    expect(fitWidths([9, 6, 13, 90], 112)).toEqual([9, 6, 13, 84]);
+    expect(fitWidths([9, 6, 13, 90], 40)).toEqual([9, 6, 12, 12]);
+    expect(fitWidths([5, 5], 20)).toEqual([5, 5]);
+  });
+});
