@@ -17,7 +17,7 @@ import { HashedTfIdf } from './embed.js';
 import { harmScore } from './harm.js';
 import { FrozenTable, Scorer, startState, type NgramTable } from './ngram.js';
 import type { BaseModel } from './pretrain.js';
-import { sampleToken } from './sampler.js';
+import { SparseDistribution, sampleSparse, sampleToken } from './sampler.js';
 import { BOS, EOS } from './tokenizer.js';
 
 const CONTEXT_LENGTH = 8192;
@@ -117,8 +117,9 @@ export class BuiltinModel implements LanguageModel {
     for (let i = 1; i < prompt.length; i++) advance(prompt[i]);
 
     const rand = mulberry32(params.seed);
-    const dist = new Float64Array(tok.vocabSize);
-    const scratch = new Float64Array(tok.vocabSize);
+    const sparse = delta ? undefined : new SparseDistribution(tok.vocabSize);
+    const dist = delta ? new Float64Array(tok.vocabSize) : undefined;
+    const scratch = delta ? new Float64Array(tok.vocabSize) : undefined;
     const decode = tok.streamDecoder();
     let text = '';
     let emitted = 0;
@@ -134,11 +135,20 @@ export class BuiltinModel implements LanguageModel {
     };
     while (completionTokens < maxTokens) {
       if (completionTokens % 256 === 0 && opts.signal?.aborted) throw new Error(`generation by "${this.id}" cancelled`);
-      dist.fill(0);
-      base.addDistribution(sb, dist, delta ? 1 - delta.weight : 1);
-      if (delta) delta.table.addDistribution(sd, dist, delta.weight);
-      dist[BOS] = 0; // never predicted in training; only the uniform floor gives it mass
-      const id = sampleToken(dist, params.temperature, params.topP, rand, scratch);
+      let id: number;
+      if (sparse) {
+        // A base model's tail is one vector (its unigram level): sample in O(context tokens).
+        base.sparseDistribution(sb, sparse);
+        sparse.p[sparse.slot(BOS)] = 0; // never predicted in training; only the uniform floor gives it mass
+        id = sampleSparse(sparse, base.tail, params.temperature, params.topP, rand);
+      } else {
+        // With a delta the tail mixes two unigram levels in context-dependent shares: dense.
+        dist!.fill(0);
+        base.addDistribution(sb, dist!, 1 - delta!.weight);
+        delta!.table.addDistribution(sd, dist!, delta!.weight);
+        dist![BOS] = 0;
+        id = sampleToken(dist!, params.temperature, params.topP, rand, scratch!);
+      }
       completionTokens++;
       if (id === EOS) {
         finishReason = 'stop';

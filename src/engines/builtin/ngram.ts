@@ -17,6 +17,7 @@
  * disk cache and for fast generation.
  */
 
+import { TailOrder, type SparseDistribution } from './sampler.js';
 import { BOS } from './tokenizer.js';
 
 export interface NgramTable {
@@ -360,6 +361,35 @@ export class FrozenTable implements NgramTable {
     }
     const root = this.rootDist;
     for (let w = 0; w < out.length; w++) out[w] += s * root[w];
+  }
+
+  private tailOrder: TailOrder | undefined;
+
+  /** The unigram level sorted once, for sampling from `sparseDistribution`. */
+  get tail(): TailOrder {
+    return (this.tailOrder ??= new TailOrder(this.rootDist));
+  }
+
+  /**
+   * P(· | state) as `addDistribution` gives it, split into the tokens the contexts above the
+   * root predict (exact probabilities) and the root level as a scaled tail: O(context tokens).
+   */
+  sparseDistribution(state: number, d: SparseDistribution): void {
+    d.clear();
+    let s = 1;
+    for (let c = state; c > ROOT; c = this.suffixOf[c]) {
+      const t = this.totalOf[c];
+      if (t === 0) continue;
+      const o = this.depthOf[c] + 1;
+      const scale = s / t;
+      for (let x = this.childStart[c]; x < this.childStart[c + 1]; x++) {
+        const k = this.knOf[x];
+        if (k > 0) d.p[d.slot(this.token[x])] += scale * Math.max(k - this.discount(o, k), 0);
+      }
+      s *= this.gamma[c] / t;
+    }
+    d.tailScale = s;
+    for (let i = 0; i < d.size; i++) d.p[i] += s * this.rootDist[d.ids[i]];
   }
 
   /** Children of the trie in breadth-first order, each parent's children sorted by token. */

@@ -53,3 +53,219 @@ function nucleusThreshold(q: Float64Array, z: number, topP: number, floor: numbe
   }
   return undefined;
 }
+
+/**
+ * A next-token distribution split the way an interpolated n-gram model builds it: a few
+ * tokens that get mass from the context (`ids[0..size)`, with their full probabilities `p`,
+ * tail share included) and every other token w at `tailScale` · tail[w], where the tail is one
+ * fixed vector per model (its unigram level) whose descending order `TailOrder` knows.
+ */
+export class SparseDistribution {
+  readonly ids: Int32Array;
+  readonly p: Float64Array;
+  /** Slot + 1 of each token in `ids`, 0 for the others: the tail skips them in O(1). */
+  readonly member: Int32Array;
+  size = 0;
+  tailScale = 0;
+  // Scratch of sampleSparse, kept to avoid allocating per token.
+  readonly q: Float64Array;
+  readonly sorted: Float64Array;
+  readonly massPrefix: Float64Array;
+  readonly byRank: Int32Array;
+  readonly rankPrefix: Float64Array;
+
+  constructor(vocabSize: number) {
+    this.ids = new Int32Array(vocabSize);
+    this.p = new Float64Array(vocabSize);
+    this.member = new Int32Array(vocabSize);
+    this.q = new Float64Array(vocabSize);
+    this.sorted = new Float64Array(vocabSize);
+    this.massPrefix = new Float64Array(vocabSize + 1);
+    this.byRank = new Int32Array(vocabSize);
+    this.rankPrefix = new Float64Array(vocabSize + 1);
+  }
+
+  clear(): void {
+    for (let i = 0; i < this.size; i++) this.member[this.ids[i]] = 0;
+    this.size = 0;
+    this.tailScale = 0;
+  }
+
+  /** Slot of token w, added with p = 0 if new. */
+  slot(w: number): number {
+    if (this.member[w]) return this.member[w] - 1;
+    this.member[w] = this.size + 1;
+    this.ids[this.size] = w;
+    this.p[this.size] = 0;
+    return this.size++;
+  }
+}
+
+/** The tail vector sorted once per model, with prefix sums of its tempered values per temperature. */
+export class TailOrder {
+  /** Token ids by descending tail mass (ties by id). */
+  readonly order: Int32Array;
+  readonly rank: Int32Array;
+  private readonly tempered = new Map<number, { pow: Float64Array; prefix: Float64Array }>();
+
+  constructor(readonly tail: Float64Array) {
+    this.order = Int32Array.from(tail.keys()).sort((a, b) => tail[b] - tail[a] || a - b);
+    this.rank = new Int32Array(tail.length);
+    this.order.forEach((w, k) => (this.rank[w] = k));
+  }
+
+  /** tail[w]^inv by token (`pow`) and Σ of the first k in rank order (`prefix[k]`). */
+  temperedBy(inv: number): { pow: Float64Array; prefix: Float64Array } {
+    let t = this.tempered.get(inv);
+    if (!t) {
+      const pow = this.tail.map((x) => (inv === 1 ? x : Math.pow(x, inv)));
+      const prefix = new Float64Array(pow.length + 1);
+      for (let k = 0; k < pow.length; k++) prefix[k + 1] = prefix[k] + pow[this.order[k]];
+      t = { pow, prefix };
+      this.tempered.set(inv, t);
+    }
+    return t;
+  }
+}
+
+/**
+ * `sampleToken` for a sparse distribution: the same temperature-then-top-p distribution over
+ * the whole vocabulary, but tempering and the nucleus search touch only the context tokens;
+ * the tail enters through its presorted prefix sums, found by binary search. Cost per token is
+ * O(m log m + log² V) for m context tokens instead of O(V) powers and a sort.
+ */
+export function sampleSparse(d: SparseDistribution, tail: TailOrder, temperature: number, topP: number, rand: () => number): number {
+  const m = d.size;
+  const v = tail.tail.length;
+  const firstTailToken = (fromRank: number) => {
+    for (let k = fromRank; k < v; k++) if (!d.member[tail.order[k]]) return k;
+    return -1;
+  };
+  if (temperature <= 0) {
+    // Greedy, ties to the smaller id as the dense argmax does.
+    let best = -1;
+    let bestP = -1;
+    for (let i = 0; i < m; i++) {
+      if (d.p[i] > bestP || (d.p[i] === bestP && d.ids[i] < best)) [best, bestP] = [d.ids[i], d.p[i]];
+    }
+    const k = firstTailToken(0);
+    if (k >= 0) {
+      const w = tail.order[k];
+      const p = d.tailScale * tail.tail[w];
+      // Equal tail masses are ranked by id, so the first tie in rank order has the smallest id.
+      if (p > bestP || (p === bestP && w < best)) best = w;
+    }
+    return Math.max(best, 0);
+  }
+  const inv = 1 / temperature;
+  const { pow, prefix } = tail.temperedBy(inv);
+  const scale = inv === 1 ? d.tailScale : Math.pow(d.tailScale, inv);
+
+  // Tempered context masses, their values sorted descending with prefix sums, and the context
+  // tokens' tail ranks sorted with prefix sums of their tail values (to take them out of the tail).
+  const { q, sorted, massPrefix, byRank, rankPrefix } = d;
+  for (let i = 0; i < m; i++) q[i] = d.p[i] > 0 ? (inv === 1 ? d.p[i] : Math.pow(d.p[i], inv)) : 0;
+  const desc = sorted.subarray(0, m);
+  desc.set(q.subarray(0, m));
+  desc.sort().reverse();
+  for (let i = 0; i < m; i++) massPrefix[i + 1] = massPrefix[i] + desc[i];
+  const ranks = byRank.subarray(0, m);
+  for (let i = 0; i < m; i++) ranks[i] = tail.rank[d.ids[i]];
+  ranks.sort();
+  for (let i = 0; i < m; i++) rankPrefix[i + 1] = rankPrefix[i] + pow[tail.order[ranks[i]]];
+
+  /** Tempered tail mass of the tokens outside the context among the first k ranks. */
+  const tailMass = (k: number) => scale * (prefix[k] - rankPrefix[lowerBound(ranks, k)]);
+  const tailValue = (k: number) => scale * pow[tail.order[k]];
+  /** Number of tail ranks whose tempered value is ≥ t. */
+  const ranksAtLeast = (t: number) => {
+    let lo = 0;
+    let hi = v;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (tailValue(mid) >= t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  /** Number of context tokens whose tempered mass is ≥ t. */
+  const sparseAtLeast = (t: number) => {
+    let lo = 0;
+    let hi = m;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (desc[mid] >= t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  /** G(t): all tempered mass on tokens whose tempered mass is ≥ t. */
+  const massAtLeast = (t: number) => massPrefix[sparseAtLeast(t)] + tailMass(ranksAtLeast(t));
+
+  let threshold = 0;
+  if (topP < 1) {
+    // The nucleus threshold is the largest token mass t with G(t) ≥ topP·Z (ties all join).
+    const target = topP * (massPrefix[m] + tailMass(v));
+    let lo = 0;
+    let hi = m;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (massAtLeast(desc[mid]) >= target) hi = mid;
+      else lo = mid + 1;
+    }
+    if (lo < m && desc[lo] > 0) threshold = desc[lo];
+    lo = 0;
+    hi = v;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (massAtLeast(tailValue(mid)) >= target) hi = mid;
+      else lo = mid + 1;
+    }
+    const k = firstTailToken(lo);
+    if (k >= 0) threshold = Math.max(threshold, tailValue(k));
+  }
+
+  const sparseIn = threshold > 0 ? sparseAtLeast(threshold) : m;
+  const tailIn = threshold > 0 ? ranksAtLeast(threshold) : v;
+  const u = rand() * (massPrefix[sparseIn] + tailMass(tailIn));
+  if (u < massPrefix[sparseIn]) {
+    // Context tokens in slot order, those in the nucleus only.
+    let cum = 0;
+    let last = -1;
+    for (let i = 0; i < m; i++) {
+      if (q[i] === 0 || q[i] < threshold) continue;
+      cum += q[i];
+      last = d.ids[i];
+      if (cum > u) return last;
+    }
+    if (last >= 0) return last;
+  }
+  // The tail token where the cumulative mass passes u: the first rank k with tailMass(k+1) > rest.
+  const rest = u - massPrefix[sparseIn];
+  let lo = 0;
+  let hi = tailIn - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (tailMass(mid + 1) > rest) hi = mid;
+    else lo = mid + 1;
+  }
+  const k = firstTailToken(lo);
+  if (k >= 0 && k < tailIn) return tail.order[k];
+  // Rounding at the very end of the mass: the last token that can be drawn.
+  for (let j = tailIn - 1; j >= 0; j--) if (!d.member[tail.order[j]]) return tail.order[j];
+  let best = 0;
+  for (let i = 1; i < m; i++) if (q[i] > q[best]) best = i;
+  return d.ids[best];
+}
+
+/** First index i in sorted a with a[i] ≥ x. */
+function lowerBound(a: Int32Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
