@@ -157,13 +157,23 @@ export function App(props: AppProps) {
     const global = findBinding(GLOBAL_KEYS, input, key);
     if (global) runGlobal(global.action);
   };
-  // Ink re-subscribes a changed handler only after paint; a key pressed in between would meet
-  // the previous render's state. A ref updated at commit keeps the dispatch current.
-  const onKeyRef = useRef(onKey);
+  // Keys that arrive together (fast typing, a paste, tmux send-keys, ssh batching) must each see
+  // the state the previous one left: handlers read this render's state, so keys are queued and
+  // handled one per commit — a key, its state updates committed, then the next key.
+  const pendingKeys = useRef<{ input: string; key: Key }[]>([]);
+  const [, setKeyTick] = useState(0);
   useLayoutEffect(() => {
-    onKeyRef.current = onKey;
+    const next = pendingKeys.current.shift();
+    if (!next) return;
+    onKey(next.input, next.key);
+    if (pendingKeys.current.length) setKeyTick((t) => t + 1);
   });
-  useInput(useCallback((input: string, key: Key) => onKeyRef.current(input, key), []));
+  useInput(
+    useCallback((input: string, key: Key) => {
+      pendingKeys.current.push({ input, key });
+      setKeyTick((t) => t + 1);
+    }, []),
+  );
 
   const tooSmall = size.columns < MIN_COLUMNS || size.rows < MIN_ROWS;
   return (

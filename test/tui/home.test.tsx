@@ -53,6 +53,17 @@ describe('Home', () => {
     expect(app.frame()).toContain('No sessions in this folder yet');
   });
 
+  it('handles keys that arrive together (a paste, ssh batching) one after another', async () => {
+    store.create(input('beta', 'second'));
+    store.create(input('gamma', 'third'));
+    const app = await renderApp({ sessionsDir: tmp.dir });
+    // Two arrows and a key in one chunk: each must see the selection the previous one left.
+    app.stdin.write('\u001B[B\u001B[Bd');
+    await app.waitFor(/Duplicate (\w+) as/);
+    const third = store.list()[2].name;
+    expect(app.frame()).toContain(`Duplicate ${third} as`);
+  });
+
   it('refuses an invalid new session name with a one-line reason', async () => {
     const app = await renderApp({ sessionsDir: tmp.dir });
     await app.press('n', '../evil', '\r');
