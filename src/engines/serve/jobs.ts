@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import type { TrainMetrics } from '../../pipeline/events.js';
 import type { TrainingExample } from '../../pipeline/example.js';
+import type { BuiltinTrainEvent, BuiltinTrainOptions } from '../builtin/index.js';
 import { ApiError, badRequest, notFound } from './errors.js';
 import { parseTrainingFile, type FileStore } from './files.js';
 import type { FineTuningJobRequest } from './requests.js';
@@ -18,22 +19,9 @@ import { nowSeconds } from './context.js';
  * dir serves the models of finished jobs again (a job cut off by the restart is marked failed).
  */
 
-/** The trainer's stream (trainBuiltin's shape), so jobs do not depend on the engine itself. */
-export type TrainEvent =
-  | { type: 'metrics'; metrics: TrainMetrics }
-  | { type: 'checkpoint'; path: string; step: number }
-  | { type: 'done'; modelDir: string };
-
-export interface TrainRequest {
-  base: string;
-  examples: TrainingExample[];
-  outDir: string;
-  epochs: number;
-  learningRate: number;
-  batchSize: number;
-  seed: number;
-  signal?: AbortSignal;
-}
+/** The builtin trainer's request and stream; jobs take them as types only, never the engine. */
+export type TrainEvent = BuiltinTrainEvent;
+export type TrainRequest = Omit<BuiltinTrainOptions, 'evalFraction' | 'cacheDir'>;
 
 export interface JobDeps {
   dataDir: string;
