@@ -30,7 +30,7 @@ export const FAMILIES: FamilySpec[] = [
     description: 'early-republic addresses 1790–1860, whole-word tokenizer (2500 words, spaced and bare)',
     years: [1790, 1860],
     tokenizer: { kind: 'word', words: 2500 },
-    sizes: { small: { order: 2, chars: 350_000 }, medium: { order: 3, chars: 800_000 }, large: { order: 4, chars: 1_600_000 } },
+    sizes: { small: { order: 3, chars: 350_000 }, medium: { order: 4, chars: 800_000 }, large: { order: 5, chars: 1_600_000 } },
   },
   {
     family: 'industrial',
