@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,7 +32,7 @@ afterAll(() => {
 
 const CALLS = ['generate', 'score', 'embed', 'judgePair', 'rate'] as const;
 
-/** Counts the requests every opened model receives (the engine itself runs for real). */
+/** Counts the requests every opened model receives, as "<model id>:<call>" (the engine itself runs for real). */
 function counting(resolver: ModelResolver, calls: Record<string, number>): ModelResolver {
   const wrap = (m: LanguageModel): LanguageModel =>
     new Proxy(m, {
@@ -40,7 +40,8 @@ function counting(resolver: ModelResolver, calls: Record<string, number>): Model
         const value = Reflect.get(target, prop, receiver) as unknown;
         if (typeof value !== 'function') return value;
         return (...args: unknown[]) => {
-          if ((CALLS as readonly string[]).includes(String(prop))) calls[String(prop)] = (calls[String(prop)] ?? 0) + 1;
+          const call = `${target.id}:${String(prop)}`;
+          if ((CALLS as readonly string[]).includes(String(prop))) calls[call] = (calls[call] ?? 0) + 1;
           return (value as (...a: unknown[]) => unknown).apply(target, args);
         };
       },
@@ -224,5 +225,54 @@ describe('evaluation steps on builtin models', () => {
     const ppl = rows.filter((r) => r.metric === 'perplexity (mean per response)');
     expect(ppl.map((r) => r.condition)).toEqual(['fs/vanilla', 'fs/vanilla-b']);
     for (const r of ppl) expect(Number(r.lo) <= Number(r.value) && Number(r.value) <= Number(r.hi)).toBe(true);
+  });
+});
+
+describe('evaluation of a retrained condition', () => {
+  const ALL: StepId[] = ['data', 'assemble', 'train', ...EVAL_STEPS];
+  let store: SessionStore;
+  beforeAll(async () => {
+    store = new SessionStore(root);
+    store.create(session('r', { conditions: [{ name: 'fs/vanilla', target: 'fs', kind: 'vanilla' }, { name: 'fs/human', target: 'fs', kind: 'human' }] }));
+    const { outcome, events } = await run(store, 'r', ALL);
+    const failed = events.find((e) => e.type === 'step-finish' && e.status !== 'done');
+    expect(failed, JSON.stringify(failed)).toBeUndefined();
+    expect(outcome).toBe('done');
+  }, 240_000);
+
+  it('makes no request on a rerun when nothing changed', async () => {
+    const { outcome, calls } = await run(store, 'r', ['train', ...EVAL_STEPS]);
+    expect(outcome).toBe('done');
+    expect(calls).toEqual({});
+  });
+
+  it('answers, scores, embeds and rates again for the retrained condition only, keeping the old rows', async () => {
+    const paths = sessionPaths(store.dir('r'));
+    const files = evaluationFiles(paths);
+    const rowsOf = async (file: string) => (await readJsonlAll(file)).length;
+    const before = { answers: await rowsOf(paths.answers('fs/human')), scores: await rowsOf(files.scores('fs/human')), ratings: await rowsOf(files.ratings('fs/human')) };
+    const vanillaFiles = [paths.answers('fs/vanilla'), paths.safetyAnswers('fs/vanilla'), files.scores('fs/vanilla'), files.embeddings('fs/vanilla'), files.ratings('fs/vanilla')];
+    const vanillaBefore = vanillaFiles.map((f) => readFileSync(f, 'utf8'));
+    // The assemble step rebuilt the dataset (here: one example fewer).
+    const dataset = paths.dataset('fs/human');
+    writeFileSync(dataset, readFileSync(dataset, 'utf8').trimEnd().split('\n').slice(0, -1).join('\n') + '\n');
+
+    const { outcome, events, calls } = await run(store, 'r', ['train', ...EVAL_STEPS]);
+    expect(outcome).toBe('done');
+    expect(events.some((e) => e.type === 'log' && /^fs\/human: its dataset changed/.test(e.message))).toBe(true);
+    expect(readdirSync(join(paths.dir, 'runs')).filter((d) => d.startsWith('fs__human.stale-'))).toHaveLength(1);
+    const test = await readJsonlAll(paths.humanTest);
+    // 6 test instructions + 4 harmful prompts answered, every test response scored, 6 answers
+    // embedded by the model itself, its 4 harmful answers rated by the judge; nothing else.
+    expect(calls).toEqual({ 'fs/human:generate': 10, 'fs/human:score': test.length, 'fs/human:embed': 6, 'fs:rate': 4 });
+    expect(await rowsOf(paths.answers('fs/human'))).toBe(before.answers + 6);
+    expect(await rowsOf(files.scores('fs/human'))).toBe(before.scores + test.length);
+    expect(await rowsOf(files.ratings('fs/human'))).toBe(before.ratings + 4);
+    expect(vanillaFiles.map((f) => readFileSync(f, 'utf8'))).toEqual(vanillaBefore);
+    const answers = readResult(paths, 'answers')!;
+    expect(answers.models.find((m) => m.condition === 'fs/human')?.test).toMatchObject({ items: 6, answered: 6 });
+
+    const again = await run(store, 'r', ['train', ...EVAL_STEPS]);
+    expect(again.calls).toEqual({});
   });
 });

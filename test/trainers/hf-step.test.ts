@@ -84,16 +84,30 @@ describe('train step with the hf trainer', () => {
     const runDir = first.paths.runDir('qwen-s/human');
     const unserved = readTrainedModel(runDir);
     expect(unserved).toMatchObject({ kind: 'unserved', adapterDir: join(runDir, 'adapter') });
-    expect(events.some((e) => e.type === 'log' && e.message.includes(`vllm serve standin:ok --enable-lora --lora-modules hf-test--qwen-s-human=${join(runDir, 'adapter')}`))).toBe(true);
+    // The served name carries the session, the condition, and what the adapter was trained on.
+    const served = (unserved as { serveCommand: string[] }).serveCommand.join(' ').match(/--lora-modules (hf-test--qwen-s-human--[0-9a-f]{8})=/)?.[1];
+    expect(served).toBeDefined();
+    expect(events.some((e) => e.type === 'log' && e.message.includes(`vllm serve standin:ok --enable-lora --lora-modules ${served}=${join(runDir, 'adapter')}`))).toBe(true);
 
     process.env.BASKETS_TEST_VLLM_KEY = 'sk-test-secret';
     try {
+      // Setting the endpoint is not a new recipe: the adapter is registered, not trained again.
       const again = await run(context(vllmUrl, first.paths.dir));
       expect(again.some((e) => e.type === 'train-metrics')).toBe(false);
-      expect(loads).toContainEqual({ body: { lora_name: 'hf-test--qwen-s-human', lora_path: join(runDir, 'adapter') }, auth: 'Bearer sk-test-secret' });
-      expect(readTrainedModel(runDir)).toEqual({ kind: 'openai', baseUrl: vllmUrl, model: 'hf-test--qwen-s-human', apiKeyEnv: 'BASKETS_TEST_VLLM_KEY' });
+      expect(loads).toContainEqual({ body: { lora_name: served, lora_path: join(runDir, 'adapter') }, auth: 'Bearer sk-test-secret' });
+      expect(readTrainedModel(runDir)).toEqual({ kind: 'openai', baseUrl: vllmUrl, model: served, apiKeyEnv: 'BASKETS_TEST_VLLM_KEY', trainedOn: unserved!.trainedOn });
       expect(readFileSync(join(runDir, 'model.json'), 'utf8')).not.toContain('sk-test-secret');
       expect(JSON.stringify(again)).not.toContain('sk-test-secret');
+
+      // A new dataset: retrained, and served under a new name (vLLM keeps an already loaded name's old adapter).
+      const retrain = context(vllmUrl, first.paths.dir);
+      writeFileSync(retrain.paths.dataset('qwen-s/human'), '{"exampleId":"1","origin":"human","instruction":"Say hi","context":"","response":"hello"}\n');
+      const third = await run(retrain);
+      expect(third.filter((e) => e.type === 'train-metrics')).toHaveLength(4);
+      const retrained = readTrainedModel(runDir);
+      expect(retrained).toMatchObject({ kind: 'openai', model: expect.stringMatching(/^hf-test--qwen-s-human--[0-9a-f]{8}$/) });
+      expect(retrained!.kind === 'openai' && retrained!.model).not.toBe(served);
+      expect(loads.at(-1)?.body.lora_name).toBe(retrained!.kind === 'openai' && retrained!.model);
     } finally {
       delete process.env.BASKETS_TEST_VLLM_KEY;
     }

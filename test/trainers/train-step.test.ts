@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { sessionPaths } from '../../src/pipeline/paths.js';
 import { Session, type SessionInput } from '../../src/pipeline/session.js';
 import type { StepContext } from '../../src/pipeline/step.js';
 import { trainStep } from '../../src/pipeline/steps/train.js';
-import { readTrainedModel } from '../../src/trainers/trained-model.js';
+import { readTrainedModel, writeTrainedModel } from '../../src/trainers/trained-model.js';
 
 const previousCacheDir = process.env.BASKETS_CACHE_DIR;
 beforeAll(() => {
@@ -39,9 +40,9 @@ function makeContext(overrides: Partial<SessionInput> = {}, signal = new AbortCo
   return { session, paths, models: { model: notUsed, forCondition: notUsed }, options: { retryErrors: false }, signal, now: Date.now };
 }
 
-function writeDataset(ctx: StepContext, condition: string, n: number): void {
+function writeDataset(ctx: StepContext, condition: string, n: number, from = 0): void {
   const rows: TrainingExample[] = builtinInstructionSet()
-    .slice(0, n)
+    .slice(from, from + n)
     .map((e) => ({ exampleId: e.id, origin: 'human', instruction: e.instruction, context: e.context, response: e.response }));
   mkdirSync(join(ctx.paths.dir, 'datasets'), { recursive: true });
   writeFileSync(ctx.paths.dataset(condition), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
@@ -107,6 +108,85 @@ describe('train step with the builtin trainer', () => {
     const firstStep = resumed.find((e) => e.type === 'train-metrics');
     expect(firstStep?.type === 'train-metrics' && firstStep.metrics.step).toBe(21);
     expect(readTrainedModel(ctx.paths.runDir('founders-s/human'))?.kind).toBe('builtin');
+  });
+
+  it('moves a run aside and trains again when its dataset or trainer settings change, and skips it when nothing did', async () => {
+    const ctx = makeContext();
+    const condition = 'founders-s/human';
+    const runDir = ctx.paths.runDir(condition);
+    const sha = () => createHash('sha256').update(readFileSync(ctx.paths.dataset(condition))).digest('hex');
+    const staleDirs = () => readdirSync(join(ctx.paths.dir, 'runs')).filter((d) => d.includes('.stale-'));
+    writeDataset(ctx, condition, 40);
+    await run(ctx);
+    const first = readTrainedModel(runDir)!;
+    expect(first.trainedOn?.dataset).toBe(sha());
+
+    // The assemble step rebuilt the dataset (say, more synthetic answers came in).
+    writeDataset(ctx, condition, 40, 40);
+    const events = await run(ctx);
+    expect(events.some((e) => e.type === 'train-metrics')).toBe(true);
+    const moved = events.find((e) => e.type === 'log' && e.message.includes('moved it to'));
+    expect(moved).toMatchObject({ level: 'info', message: expect.stringMatching(/^founders-s\/human: its dataset changed since .* was trained; moved it to .*\.stale-/) });
+    expect(staleDirs()).toHaveLength(1);
+    // The old run is kept whole, with what it was trained on.
+    const aside = join(ctx.paths.dir, 'runs', staleDirs()[0]);
+    expect(readTrainedModel(aside)?.trainedOn).toEqual(first.trainedOn);
+    const second = readTrainedModel(runDir)!;
+    expect(second.trainedOn).toEqual({ dataset: sha(), recipe: first.trainedOn!.recipe });
+
+    const unchanged = await run(ctx);
+    expect(unchanged.at(-1)).toEqual({ type: 'summary', text: 'trained 0, 1 already done' });
+    expect(staleDirs()).toHaveLength(1);
+
+    const moreEpochs = makeContext({
+      models: [{ id: 'founders-s', family: 'founders', size: 'small', roles: ['target'], engine: { engine: 'builtin', base: 'founders-small' }, trainer: { kind: 'builtin', epochs: 4, learningRate: 0.5, batchSize: 8 } }],
+    });
+    const retuned = await run({ ...moreEpochs, paths: ctx.paths });
+    expect(retuned.some((e) => e.type === 'log' && /its trainer settings changed/.test(e.message))).toBe(true);
+    const third = readTrainedModel(runDir)!.trainedOn!;
+    expect(third.dataset).toBe(sha());
+    expect(third.recipe).not.toBe(first.trainedOn!.recipe);
+    expect(staleDirs()).toHaveLength(2);
+  });
+
+  it('resumes an interrupted run only on the dataset it started with; on a changed one it moves it aside and starts over', async () => {
+    const abort = new AbortController();
+    const ctx = makeContext({}, abort.signal);
+    const runDir = ctx.paths.runDir('founders-s/human');
+    writeDataset(ctx, 'founders-s/human', 120);
+    for await (const e of trainStep(ctx)) {
+      if (e.type === 'train-metrics' && e.metrics.step === 20) {
+        abort.abort(new Error('cancelled'));
+        break;
+      }
+    }
+    writeDataset(ctx, 'founders-s/human', 120, 10);
+    const restarted = await run({ ...ctx, signal: new AbortController().signal });
+    const firstStep = restarted.find((e) => e.type === 'train-metrics');
+    // Step 0 is the untrained model's eval loss: a fresh start, not the checkpoint's step 21.
+    expect(firstStep?.type === 'train-metrics' && firstStep.metrics.step).toBe(0);
+    const aside = readdirSync(join(ctx.paths.dir, 'runs')).filter((d) => d.includes('.stale-'));
+    expect(aside).toHaveLength(1);
+    // The interrupted run's checkpoint went with it.
+    expect(readdirSync(join(ctx.paths.dir, 'runs', aside[0])).length).toBeGreaterThan(0);
+    expect(readTrainedModel(join(ctx.paths.dir, 'runs', aside[0]))).toBeNull();
+    expect(readTrainedModel(runDir)?.kind).toBe('builtin');
+  });
+
+  it('takes a run finished before fingerprints were recorded as current, records the fingerprint, and warns', async () => {
+    const ctx = makeContext();
+    const runDir = ctx.paths.runDir('founders-s/human');
+    writeDataset(ctx, 'founders-s/human', 40);
+    await run(ctx);
+    const { trainedOn, ...legacy } = readTrainedModel(runDir)!;
+    writeTrainedModel(runDir, legacy);
+    expect(readTrainedModel(runDir)!.trainedOn).toBeUndefined();
+
+    const events = await run(ctx);
+    expect(events.some((e) => e.type === 'train-metrics')).toBe(false);
+    expect(events.find((e) => e.type === 'log' && e.level === 'warn')).toMatchObject({ message: expect.stringMatching(/predates dataset fingerprints/) });
+    expect(readTrainedModel(runDir)!.trainedOn).toEqual(trainedOn);
+    expect(readdirSync(join(ctx.paths.dir, 'runs')).filter((d) => d.includes('.stale-'))).toEqual([]);
   });
 
   it('throws the cancel reason when the step is cancelled while it is still being read', async () => {

@@ -5,17 +5,21 @@ import { paramsHashOf } from '../generation/keys.js';
 import { generateForSource, type SourceAccounting } from '../generation/source-run.js';
 import type { StepEvent } from '../events.js';
 import type { ModelEntry } from '../session.js';
+import type { ModelRevision } from './evaluated.js';
 
 /**
  * Evaluation answers reuse the generate step's keyed, resumable machinery: a "writer" is the
  * model's entry under the name its answers are keyed by (a condition, a condition's harmful
  * prompts, a source), answering each item once with the entry's generation parameters and a
- * seed derived from the session seed and that name.
+ * seed derived from the session seed and that name. Answers are keyed by the weights too (the
+ * revision), so a retrained condition's answers are new rows rather than the old model's.
  */
 export interface Writer {
   /** The name answers are keyed and seeded by. */
   name: string;
   entry: ModelEntry;
+  /** The weights behind `model`, when they are not the entry's released model. */
+  revision?: ModelRevision;
   model: LanguageModel;
   file: string;
 }
@@ -28,7 +32,8 @@ export function answerItems(
   opts: { sessionSeed: number; retryErrors: boolean },
   ctx: { signal: AbortSignal; now: () => number; emit: (event: StepEvent) => void },
 ): Promise<SourceAccounting> {
-  return generateForSource({ entry: asWriterEntry(writer), model: writer.model, file: writer.file, examples: items, ...opts }, ctx);
+  const paramsHash = paramsHashOf(writer.entry, writer.revision);
+  return generateForSource({ entry: asWriterEntry(writer), paramsHash, model: writer.model, file: writer.file, examples: items, ...opts }, ctx);
 }
 
 export interface WrittenAnswers {
@@ -40,9 +45,9 @@ export interface WrittenAnswers {
   missing: number;
 }
 
-/** A writer's current answers to `items`, written with its current generation parameters. */
-export async function readWrittenAnswers(file: string, name: string, entry: ModelEntry, items: readonly Example[]): Promise<WrittenAnswers> {
-  const paramsHash = paramsHashOf(entry);
+/** A writer's current answers to `items`, written by `revision` with its current generation parameters. */
+export async function readWrittenAnswers(file: string, name: string, entry: ModelEntry, items: readonly Example[], revision?: ModelRevision): Promise<WrittenAnswers> {
+  const paramsHash = paramsHashOf(entry, revision);
   const byExample = new Map<string, SyntheticRecord>();
   for (const row of (await latestRows(file)).values()) {
     if (row.source === name && row.paramsHash === paramsHash && row.sample === 0) byExample.set(row.exampleId, row);

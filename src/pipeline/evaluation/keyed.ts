@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { redactSecrets } from '../../engines/openai/secrets.js';
 import { JsonlAppender, readJsonl } from '../../util/jsonl.js';
 import type { StepEvent } from '../events.js';
+import { sha256 } from '../generation/keys.js';
 
 /**
  * Keyed, append-only per-item outputs for the evaluation steps (scores, embeddings, ratings,
@@ -11,7 +11,7 @@ import type { StepEvent } from '../events.js';
 
 /** A stable key from the parts that identify an item (model, item, inputs). */
 export function itemKey(...parts: string[]): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 24);
+  return sha256(JSON.stringify(parts)).slice(0, 24);
 }
 
 export interface KeyedRow {

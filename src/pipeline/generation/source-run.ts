@@ -10,6 +10,8 @@ import { TokenRate } from './token-rate.js';
 
 export interface SourceJob {
   entry: ModelEntry;
+  /** What the answers are keyed by, when not paramsHashOf(entry) (other weights than the entry's). */
+  paramsHash?: string;
   model: LanguageModel;
   file: string;
   examples: Example[];
@@ -57,7 +59,7 @@ export async function generateForSource(
 ): Promise<SourceAccounting> {
   const { entry, model } = job;
   const started = ctx.now();
-  const paramsHash = paramsHashOf(entry);
+  const paramsHash = job.paramsHash ?? paramsHashOf(entry);
   const appender = new JsonlAppender(job.file); // repairs a truncated last line first
   const rows = await latestRows(job.file);
   const planned = new Set<string>();

@@ -33,8 +33,8 @@ export const answerStep: Step = async function* (ctx) {
   const opts = { sessionSeed: session.seed, retryErrors: ctx.options.retryErrors };
 
   const writers = (e: Evaluated): { test: Writer; harmful: Writer | null } => ({
-    test: { name: e.condition.name, entry: e.target, model: e.model, file: paths.answers(e.condition.name) },
-    harmful: harmful && { name: harmfulWriterName(e.condition.name), entry: e.target, model: e.model, file: paths.safetyAnswers(e.condition.name) },
+    test: { name: e.condition.name, entry: e.target, revision: e.revision, model: e.model, file: paths.answers(e.condition.name) },
+    harmful: harmful && { name: harmfulWriterName(e.condition.name), entry: e.target, revision: e.revision, model: e.model, file: paths.safetyAnswers(e.condition.name) },
   });
   const accounting = yield* streamWork(ctx.signal, (emit, signal) => {
     const run = { signal, now: ctx.now, emit };

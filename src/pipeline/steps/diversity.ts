@@ -9,7 +9,7 @@ import { writeJsonAtomic } from '../../util/atomic.js';
 import { deriveSeed } from '../../util/rng.js';
 import { readHumanSplit } from '../data/read.js';
 import { readWrittenAnswers } from '../evaluation/answering.js';
-import { refOf, targetEntry, type Evaluated } from '../evaluation/evaluated.js';
+import { refOf, revisionOf, targetEntry, type Evaluated } from '../evaluation/evaluated.js';
 import { evaluationFiles } from '../evaluation/files.js';
 import { itemKey, runKeyed, type KeyedRow } from '../evaluation/keyed.js';
 import { sampleTestExamples } from '../evaluation/prompts.js';
@@ -111,9 +111,10 @@ export const diversityStep: Step = async function* (ctx) {
   const evaluated: (Evaluated & { written: Awaited<ReturnType<typeof readWrittenAnswers>> })[] = [];
   for (const condition of session.conditions) {
     const target = targetEntry(session, condition);
-    const written = await readWrittenAnswers(paths.answers(condition.name), condition.name, target, items);
+    const revision = revisionOf(paths, condition, target);
+    const written = await readWrittenAnswers(paths.answers(condition.name), condition.name, target, items, revision);
     if (written.answers.size === 0) throw new Error(`condition "${condition.name}" has no answers to the test instructions: run the answer step first`);
-    evaluated.push({ condition, target, model: await ctx.models.forCondition(condition), written });
+    evaluated.push({ condition, target, model: await ctx.models.forCondition(condition), revision, written });
   }
   const builtin = evaluated.some((e) => !e.model.capabilities.has('embed')) ? await openBuiltinModel(listBuiltinBases()[0].id, { signal: ctx.signal }) : null;
   const embedders: Embedder[] = evaluated.map((e) =>

@@ -3,7 +3,7 @@ import { bootstrapMean, pairedBootstrap } from '../../metrics/stats.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import { deriveSeed } from '../../util/rng.js';
 import { readHumanSplit } from '../data/read.js';
-import { openEvaluated, refOf } from '../evaluation/evaluated.js';
+import { openEvaluated, refOf, type Evaluated } from '../evaluation/evaluated.js';
 import { evaluationFiles } from '../evaluation/files.js';
 import { itemKey, runKeyed, type KeyedRow } from '../evaluation/keyed.js';
 import { streamWork } from '../evaluation/stream.js';
@@ -18,7 +18,7 @@ export interface ScoreRow extends KeyedRow {
   logprobs?: number[];
 }
 
-const scoreKey = (condition: string, exampleId: string) => itemKey('perplexity', condition, exampleId);
+const scoreKey = (e: Evaluated, exampleId: string) => itemKey('perplexity', e.condition.name, JSON.stringify(e.revision), exampleId);
 
 /** Per-item log-perplexity (mean token NLL) by example id, for paired comparisons. */
 type LogPpl = Map<string, number>;
@@ -103,7 +103,7 @@ export const perplexityStep: Step = async function* (ctx) {
             retryErrors: ctx.options.retryErrors,
             apiKeyEnv: e.target.engine.engine === 'openai' ? e.target.engine.apiKeyEnv : undefined,
             tasks: test.map((ex) => ({
-              key: scoreKey(e.condition.name, ex.id),
+              key: scoreKey(e, ex.id),
               run: async (s) => ({ exampleId: ex.id, logprobs: (await e.model.score(instructionMessages(ex.instruction, ex.context), ex.response, { signal: s })).logprobs }),
             })),
           },
@@ -115,7 +115,7 @@ export const perplexityStep: Step = async function* (ctx) {
 
   const seed = deriveSeed(session.seed, 'perplexity');
   const models = evaluated.map((e, i) =>
-    aggregatePerplexity(refOf(e), test.map((example) => ({ example, row: rowsByModel[i].get(scoreKey(e.condition.name, example.id)) })), seed),
+    aggregatePerplexity(refOf(e), test.map((example) => ({ example, row: rowsByModel[i].get(scoreKey(e, example.id)) })), seed),
   );
   const result: PerplexityResultFile = {
     version: RESULT_VERSION,

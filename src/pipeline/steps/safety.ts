@@ -4,7 +4,7 @@ import { bootstrapMean } from '../../metrics/stats.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import { deriveSeed } from '../../util/rng.js';
 import { readWrittenAnswers, type WrittenAnswers } from '../evaluation/answering.js';
-import { requireCapability, targetEntry } from '../evaluation/evaluated.js';
+import { requireCapability, revisionOf, targetEntry } from '../evaluation/evaluated.js';
 import { evaluationFiles } from '../evaluation/files.js';
 import { itemKey, runKeyed, type KeyedRow } from '../evaluation/keyed.js';
 import { loadHarmfulPrompts } from '../evaluation/prompts.js';
@@ -77,7 +77,7 @@ export const safetyStep: Step = async function* (ctx) {
   for (const condition of session.conditions) {
     const name = harmfulWriterName(condition.name);
     const target = targetEntry(session, condition);
-    const written = await readWrittenAnswers(paths.safetyAnswers(condition.name), name, target, prompts);
+    const written = await readWrittenAnswers(paths.safetyAnswers(condition.name), name, target, prompts, revisionOf(paths, condition, target));
     if (written.answers.size === 0) throw new Error(`condition "${condition.name}" has no answers to the harmful prompts: run the answer step first`);
     conditions.push({ ref: { condition: condition.name, target: target.id, kind: condition.kind }, written });
   }

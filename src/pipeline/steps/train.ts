@@ -1,11 +1,20 @@
-import { existsSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import { DEFAULT_BUILTIN_TRAINER, trainWithBuiltin } from '../../trainers/builtin.js';
 import { serveAdapter, trainWithHf, type HfTrainerOptions } from '../../trainers/hf/index.js';
 import { trainWithOpenAI, type OpenAIFtOptions } from '../../trainers/openai-ft.js';
-import { readTrainedModel, writeTrainedModel } from '../../trainers/trained-model.js';
+import {
+  readTrainedModel,
+  recordedTrainedOn,
+  sameTrainedOn,
+  trainedOnOf,
+  writeTrainedModel,
+  writeTrainingStart,
+  type TrainedOn,
+} from '../../trainers/trained-model.js';
 import type { TrainerEvent, TrainJob } from '../../trainers/types.js';
 import { deriveSeed } from '../../util/rng.js';
 import type { StepEvent, TrainMetrics } from '../events.js';
+import { modelIdentityOf, sha256 } from '../generation/keys.js';
 import type { Condition, ModelEntry, Session, TrainerConfig } from '../session.js';
 import type { Step, StepContext } from '../step.js';
 
@@ -20,13 +29,15 @@ interface Plan {
   target: ModelEntry;
   trainer: TrainerConfig;
   job: TrainJob;
+  trainedOn: TrainedOn;
 }
 
 /**
  * The train step: fine-tune every non-vanilla condition's target on its assembled dataset,
  * one condition at a time (they share the GPU). A finished run (runs/<condition>/model.json)
  * is skipped; an interrupted one resumes where its trainer can (hf checkpoints, a hosted job
- * re-attached). Metrics stream as `train-metrics` and `progress` events per condition.
+ * re-attached). A run whose dataset or recipe has changed since is moved aside and trained
+ * again. Metrics stream as `train-metrics` and `progress` events per condition.
  */
 export function createTrainStep(opts: TrainStepOptions = {}): Step {
   return async function* trainStep(ctx) {
@@ -39,7 +50,8 @@ export function createTrainStep(opts: TrainStepOptions = {}): Step {
     let trained = 0;
     let skipped = 0;
     for (const plan of plans) {
-      const { condition, job, trainer } = plan;
+      const { condition, job, trainer, trainedOn } = plan;
+      yield* checkRecorded(plan, ctx.now());
       const existing = readTrainedModel(job.runDir);
       if (existing && !(existing.kind === 'unserved' && trainer.kind === 'hf' && trainer.serveBaseUrl)) {
         skipped++;
@@ -48,10 +60,12 @@ export function createTrainStep(opts: TrainStepOptions = {}): Step {
       }
       yield { type: 'log', level: 'info', message: `${condition.name}: training ${plan.target.id} with the ${trainer.kind} trainer` };
       let last: TrainMetrics | undefined;
-      const events = existing?.kind === 'unserved' && trainer.kind === 'hf' ? serveAdapter(job, trainer, existing.adapterDir, hfOptions(ctx.session, plan, opts)) : runTrainer(plan, ctx, opts);
+      const serving = existing?.kind === 'unserved' && trainer.kind === 'hf';
+      if (!serving) writeTrainingStart(job.runDir, trainedOn);
+      const events = serving ? serveAdapter(job, trainer, existing.adapterDir, hfOptions(ctx.session, plan, opts)) : runTrainer(plan, ctx, opts);
       for await (const event of events) {
         if (event.type === 'trained') {
-          writeTrainedModel(job.runDir, event.model);
+          writeTrainedModel(job.runDir, { ...event.model, trainedOn });
           continue;
         }
         if (event.type === 'metrics') last = { ...last, ...event.metrics };
@@ -68,6 +82,32 @@ export function createTrainStep(opts: TrainStepOptions = {}): Step {
 }
 
 export const trainStep: Step = createTrainStep();
+
+/**
+ * Compare what the run dir recorded with what this run would train on: a different dataset or
+ * recipe moves the run aside (never deleted); a run from before the record is taken as current
+ * and gets the record, so nothing is retrained just for the upgrade.
+ */
+function* checkRecorded({ condition, job, trainedOn }: Plan, now: number): Generator<StepEvent> {
+  if (!existsSync(job.runDir)) return;
+  const recorded = recordedTrainedOn(job.runDir);
+  if (recorded && !sameTrainedOn(recorded, trainedOn)) {
+    const aside = `${job.runDir}.stale-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
+    renameSync(job.runDir, aside);
+    const what = recorded.dataset !== trainedOn.dataset ? 'its dataset' : 'its trainer settings';
+    yield { type: 'log', level: 'info', message: `${condition.name}: ${what} changed since ${job.runDir} was trained; moved it to ${aside} and training again` };
+    return;
+  }
+  const existing = recorded ? null : readTrainedModel(job.runDir);
+  if (existing) {
+    writeTrainedModel(job.runDir, { ...existing, trainedOn });
+    yield {
+      type: 'log',
+      level: 'warn',
+      message: `${condition.name}: ${job.runDir} predates dataset fingerprints, so it is taken as trained on the current dataset; move it aside to train again`,
+    };
+  }
+}
 
 /** Check every condition up front, so a config mistake shows before hours of training. */
 function planRuns(ctx: StepContext): Plan[] {
@@ -92,8 +132,14 @@ function planRuns(ctx: StepContext): Plan[] {
         seed: deriveSeed(ctx.session.seed, `train:${condition.name}`),
         signal: ctx.signal,
       };
-      return { condition, target, trainer, job };
+      return { condition, target, trainer, job, trainedOn: trainedOnOf(datasetPath, recipeOf(trainer, target, job.seed)) };
     });
+}
+
+/** What shapes the weights besides the data: serving endpoints and credentials are left out. */
+function recipeOf(trainer: TrainerConfig, target: ModelEntry, seed: number) {
+  const shaping = Object.fromEntries(Object.entries(trainer).filter(([k]) => k !== 'serveBaseUrl' && k !== 'apiKeyEnv'));
+  return { trainer: shaping, base: modelIdentityOf(target), seed };
 }
 
 function runTrainer(plan: Plan, ctx: StepContext, opts: TrainStepOptions): AsyncGenerator<TrainerEvent> {
@@ -109,12 +155,16 @@ function runTrainer(plan: Plan, ctx: StepContext, opts: TrainStepOptions): Async
   }
 }
 
-/** vLLM serves every session's adapters side by side, so the served name carries the session too. */
+/**
+ * vLLM serves every session's adapters side by side, so the served name carries the session
+ * too, and what it was trained on: vLLM keeps an adapter already loaded under a name, so a
+ * retrained one needs a name of its own.
+ */
 function hfOptions(session: Session, plan: Plan, opts: TrainStepOptions): HfTrainerOptions {
   const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '-');
   return {
     ...opts.hf,
-    servedName: `${safe(session.name)}--${safe(plan.condition.name)}`,
+    servedName: `${safe(session.name)}--${safe(plan.condition.name)}--${sha256(JSON.stringify(plan.trainedOn)).slice(0, 8)}`,
     ...(plan.target.engine.engine === 'openai' && plan.target.engine.apiKeyEnv ? { apiKeyEnv: plan.target.engine.apiKeyEnv } : {}),
   };
 }
