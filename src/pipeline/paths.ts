@@ -8,7 +8,9 @@ import { join } from 'node:path';
  *   data/human-train.jsonl  data/human-test.jsonl  data/split.json
  *   data/synthetic/<source>.jsonl          generation outputs, keyed, append-only
  *   datasets/<condition>.jsonl             assembled fine-tuning sets
- *   runs/<condition>/                      training runs (model delta or adapter, metrics)
+ *   runs/<condition>/                      training runs: training.json (what it trains on),
+ *                                          checkpoints, model.json (written last)
+ *   runs/<condition>.stale-<time>/         a run whose dataset or settings changed, kept aside
  *   answers/<condition>.jsonl              each evaluated model's answers to test instructions
  *   answers/<condition>.safety.jsonl       … and to the harmful prompts
  *   results/<evaluation>.json              evaluation results (written atomically)
