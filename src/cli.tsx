@@ -11,7 +11,7 @@ usage:
   baskets                              the TUI: sessions, the new-session wizard, run notebooks, results
   baskets demo [--headless] [--json] [--fresh]
                                        the offline demo study (builtin models), run in the TUI
-  baskets run <session> [--steps data,generate,…] [--detach] [--headless] [--json] [--retry-errors]
+  baskets run <session> [--steps data,generate,…] [--detach] [--headless] [--json] [--retry-errors] [--strict]
   baskets attach <session> [--json]    follow a running (or finished) session
   baskets serve [--host 127.0.0.1] [--port 8000] [--token T] [--faults SPEC] [--instant] [--models a,b] [--data-dir DIR]
   baskets metrics <file.jsonl> [--field response] [--vector-field embedding] [--logprobs-field logprobs] [--json]
@@ -28,6 +28,7 @@ const OPTIONS = {
   headless: { type: 'boolean' },
   json: { type: 'boolean' },
   'retry-errors': { type: 'boolean' },
+  strict: { type: 'boolean' },
   fresh: { type: 'boolean' },
   host: { type: 'string' },
   port: { type: 'string' },
@@ -95,7 +96,7 @@ async function main(argv: string[]): Promise<number> {
         name = need(positionals, 1, 'session name');
       }
       const run = await import('./commands/run.js');
-      const runFlags = { steps: flags.steps, json: flags.json, retryErrors: flags['retry-errors'] };
+      const runFlags = { steps: flags.steps, json: flags.json, retryErrors: flags['retry-errors'], strict: flags.strict };
       if (flags.detach) return run.runDetached(s, name, runFlags, out);
       if (flags.headless || flags.json || !interactive()) return run.runHeadless(s, name, runFlags, out);
       // Interactive: the run lives in its own process; the TUI attaches and may quit freely.

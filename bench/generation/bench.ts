@@ -93,7 +93,7 @@ async function step(url: string, concurrency: number, examples: Example[]): Prom
       const ctx = {
         session,
         paths,
-        options: { retryErrors: false },
+        options: { retryErrors: false, strict: false },
         signal: new AbortController().signal,
         now: Date.now,
         models: {

@@ -15,6 +15,7 @@ export interface RunFlags {
   headless?: boolean;
   json?: boolean;
   retryErrors?: boolean;
+  strict?: boolean;
 }
 
 export function parseSteps(spec: string | undefined): StepId[] | undefined {
@@ -44,6 +45,7 @@ export async function runHeadless(store: SessionStore, name: string, flags: RunF
       name,
       steps: parseSteps(flags.steps),
       retryErrors: flags.retryErrors,
+      strict: flags.strict,
       registry: STEPS,
       models: (ctx) => createModelResolver(ctx.session, ctx.paths, { signal: ctx.signal }),
       onEvent: createPrinter(out, { json: flags.json }),
@@ -61,7 +63,7 @@ export async function runDetached(store: SessionStore, name: string, flags: RunF
   store.load(name); // fail fast on a missing or invalid session
   const lock = readRunnerLock(store.dir(name));
   if (lock?.alive) throw new UsageError(`session "${name}" is already running (pid ${lock.pid}): attach with \`baskets attach ${name}\``);
-  const { pid } = await startDetachedRun(store.root, name, { steps: parseSteps(flags.steps), retryErrors: flags.retryErrors });
+  const { pid } = await startDetachedRun(store.root, name, { steps: parseSteps(flags.steps), retryErrors: flags.retryErrors, strict: flags.strict });
   out(`started runner ${pid} for "${name}" (log: ${sessionPaths(store.dir(name)).runnerLog})`);
   out(`follow it with: baskets attach ${name}`);
   return EXIT.ok;

@@ -19,6 +19,7 @@ export function cliPath(): string {
 export interface RunRequest {
   steps?: StepId[];
   retryErrors?: boolean;
+  strict?: boolean;
 }
 
 /** Arguments of `baskets run` for a request (shared by the detacher and the TUI). */
@@ -26,6 +27,7 @@ export function runArgs(name: string, req: RunRequest): string[] {
   const args = ['run', name];
   if (req.steps?.length) args.push('--steps', req.steps.join(','));
   if (req.retryErrors) args.push('--retry-errors');
+  if (req.strict) args.push('--strict');
   return args;
 }
 

@@ -14,6 +14,7 @@ export interface RunOptions {
   name: string;
   steps?: StepId[];
   retryErrors?: boolean;
+  strict?: boolean;
   /** Every event, as it is written to the log (the headless printer, tests). */
   onEvent?: (event: RunEvent) => void;
   /** The step implementations; injected so tests can run a subset. */
@@ -57,7 +58,7 @@ export async function runSession(opts: RunOptions): Promise<RunOutcome> {
     const base: Omit<StepContext, 'models'> = {
       session,
       paths,
-      options: { retryErrors: opts.retryErrors ?? false },
+      options: { retryErrors: opts.retryErrors ?? false, strict: opts.strict ?? false },
       signal: abort.signal,
       now,
     };

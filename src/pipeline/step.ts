@@ -11,6 +11,8 @@ export interface StepContext {
   options: {
     /** Retry exactly the error rows left by earlier runs. */
     retryErrors: boolean;
+    /** Stop at the first malformed dataset record instead of skipping and counting it. */
+    strict: boolean;
   };
   signal: AbortSignal;
   now: () => number;

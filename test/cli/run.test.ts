@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,6 +84,21 @@ describe('baskets run / attach', () => {
     expect(replay.stdout).toMatch(/run \w+ cancelled/);
     expect(replay.code).toBe(1);
   }, 120_000);
+
+  it('skips and counts malformed records by default, and stops at the first with --strict', () => {
+    const file = join(root, 'broken.jsonl');
+    const good = (i: number) => JSON.stringify({ instruction: `q${i}`, context: '', response: `a${i}`, category: 'open_qa' });
+    writeFileSync(file, [good(1), '{"instruction": "cut off', good(2), JSON.stringify({ instruction: 'no response' }), good(3), good(4)].join('\n') + '\n');
+    store.create({ version: 1, name: 'broken', createdAt: 'now', data: { source: { kind: 'file', path: file } } });
+    const lenient = runCli(['run', 'broken', '--steps', 'data', ...sessionsFlag()], env);
+    expect(lenient.code).toBe(0);
+    expect(lenient.stdout).toContain(`${file}:2: not valid JSON`);
+    expect(lenient.stdout).toContain(`${file}:4: missing field "response"`);
+    expect(lenient.stdout).toMatch(/4 records → 3 train \/ 1 test \(2 malformed skipped\)/);
+    const strict = runCli(['run', 'broken', '--steps', 'data', '--strict', ...sessionsFlag()], env);
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toMatch(/data: failed .*broken\.jsonl:2: not valid JSON.*--strict/);
+  });
 
   it('exits 2 with one line for bad usage and unknown sessions, and adds the stack with --verbose', () => {
     const unknown = runCli(['run', 'nope', ...sessionsFlag()], env);

@@ -56,7 +56,7 @@ export async function runStep(
   const ctx: StepContext = {
     session,
     paths,
-    options: { retryErrors: opts.retryErrors ?? false },
+    options: { retryErrors: opts.retryErrors ?? false, strict: false },
     signal: opts.signal ?? new AbortController().signal,
     now: Date.now,
     models: {

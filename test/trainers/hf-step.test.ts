@@ -62,7 +62,7 @@ function context(serveBaseUrl?: string, dir = mkdtempSync(join(tmpdir(), 'basket
   mkdirSync(join(dir, 'datasets'), { recursive: true });
   writeFileSync(paths.dataset('qwen-s/human'), '{"exampleId":"1","origin":"human","instruction":"Say hi","context":"","response":"hi"}\n');
   const notUsed = () => Promise.reject(new Error('not used'));
-  return { session, paths, models: { model: notUsed, forCondition: notUsed }, options: { retryErrors: false }, signal: new AbortController().signal, now: Date.now };
+  return { session, paths, models: { model: notUsed, forCondition: notUsed }, options: { retryErrors: false, strict: false }, signal: new AbortController().signal, now: Date.now };
 }
 
 async function run(ctx: StepContext): Promise<StepEvent[]> {

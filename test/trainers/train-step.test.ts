@@ -37,7 +37,7 @@ function makeContext(overrides: Partial<SessionInput> = {}, signal = new AbortCo
   } satisfies SessionInput);
   const paths = sessionPaths(dir);
   const notUsed = () => Promise.reject(new Error('the train step opens no models'));
-  return { session, paths, models: { model: notUsed, forCondition: notUsed }, options: { retryErrors: false }, signal, now: Date.now };
+  return { session, paths, models: { model: notUsed, forCondition: notUsed }, options: { retryErrors: false, strict: false }, signal, now: Date.now };
 }
 
 function writeDataset(ctx: StepContext, condition: string, n: number, from = 0): void {

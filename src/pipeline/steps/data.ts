@@ -24,7 +24,7 @@ export const dataStep: Step = async function* (ctx) {
     examples = builtinInstructionSet();
     origin = `builtin:${data.source.name}`;
   } else {
-    const loaded = await loadDatasetFile(data.source.path, { fields: data.fields, format: data.source.format, strict: data.strict });
+    const loaded = await loadDatasetFile(data.source.path, { fields: data.fields, format: data.source.format, strict: data.strict || ctx.options.strict });
     examples = loaded.examples;
     issues = loaded.issues;
     origin = data.source.path;
