@@ -13,7 +13,11 @@ export interface ModelsOptions {
 
 const yesNo = (v: boolean) => (v ? 'yes' : 'no');
 
-function row(m: ModelProbe): string[] {
+/** The probe table's columns, shared with the TUI's Models screen. */
+export const PROBE_HEAD = ['model', 'chat', 'stream', 'chat logprobs', 'score', 'embed', 'context'];
+
+/** One sanitised table row per probed model, in PROBE_HEAD order. */
+export function probeCells(m: ModelProbe): string[] {
   return [
     m.model,
     yesNo(m.chat),
@@ -27,12 +31,11 @@ function row(m: ModelProbe): string[] {
 
 /** The probe as an aligned table, then the reasons behind every "no". */
 export function formatProbeTable(probe: ServerProbe, cached: boolean): string[] {
-  const head = ['model', 'chat', 'stream', 'chat logprobs', 'score', 'embed', 'context'];
-  const rows = probe.models.map(row);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const rows = probe.models.map(probeCells);
+  const widths = PROBE_HEAD.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   const when = probe.probedAt.slice(0, 16).replace('T', ' ');
-  const lines = [`${probe.baseUrl} (${probe.server}), probed ${when} UTC${cached ? ' — cached; --refresh probes again' : ''}`, '', line(head), ...rows.map(line)];
+  const lines = [`${probe.baseUrl} (${probe.server}), probed ${when} UTC${cached ? ' — cached; --refresh probes again' : ''}`, '', line(PROBE_HEAD), ...rows.map(line)];
   if (probe.models.length === 0) lines.push('(the server lists no models)');
   const notes = probe.models.flatMap((m) => m.notes.map((n) => `  ${sanitizeLine(m.model)}: ${sanitizeLine(n)}`));
   if (notes.length) lines.push('', 'notes:', ...notes);

@@ -35,7 +35,10 @@ export function FormView({ rows, selected, editing, width, height }: { rows: rea
         const pointer = isSelected ? theme.glyph.pointer : ' ';
         const dim = row.kind === 'toggle' && row.disabled;
         // Values can name dataset columns or model output: sanitised like every untrusted string.
-        const value = truncate(theme, sanitizeLine(rowValue(theme, row)), Math.max(8, width - labelWidth - 4));
+        // A warning or error note keeps its room: a long value gives way (down to a few characters).
+        const room = Math.max(8, width - labelWidth - 4);
+        const urgent = row.note && (row.tone === 'warn' || row.tone === 'error');
+        const value = truncate(theme, sanitizeLine(rowValue(theme, row)), urgent ? Math.max(Math.min(16, room), room - row.note!.length - 2) : room);
         return (
           <Text key={row.id} wrap="truncate-end">
             <Text color={theme.color.accent}>{`${pointer} `}</Text>

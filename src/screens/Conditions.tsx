@@ -6,10 +6,12 @@ import { WIZARD_CHROME_ROWS, WizardCells } from '../components/WizardCells.js';
 import type { SizeTier } from '../pipeline/session.js';
 import { conditionName, formatMix, PAPER_KINDS, paperCondition, parseMix } from '../ui/conditions.js';
 import { useApp, type Draft } from '../ui/context.js';
-import { withCondition, withoutCondition } from '../ui/draft.js';
+import { judgeWarning, withCondition, withoutCondition } from '../ui/draft.js';
 import { useForm, type FormRow } from '../ui/form.js';
 import { useScreenKeys } from '../ui/input.js';
+import { sanitizeLine } from '../util/sanitize.js';
 import { CONDITIONS_KEYS, type ActionOf } from '../ui/keymaps.js';
+import { useTheme } from '../ui/theme.js';
 
 type SourceSize = SizeTier | 'target';
 const SOURCE_SIZES: readonly SourceSize[] = ['target', 'small', 'medium', 'large'];
@@ -55,6 +57,7 @@ function conditionRows(draft: Draft, set: (d: Draft) => void, sourceSize: Source
 /** Wizard cell 3: which conditions each target is trained under; saving opens the Run notebook. */
 export function Conditions() {
   const app = useApp();
+  const theme = useTheme();
   const [sourceSize, setSourceSize] = useState<SourceSize>('target');
   const draft = app.draft;
   const rows = draft ? conditionRows(draft, app.setDraft, sourceSize, setSourceSize) : [];
@@ -81,11 +84,17 @@ export function Conditions() {
 
   if (!draft) return <Text>No session is being edited.</Text>;
   const width = app.size.columns - 2;
+  const warning = judgeWarning(draft.session);
   return (
     <ScreenFrame title={draft.isNew ? 'New session' : `Edit ${draft.session.name}`} bindings={CONDITIONS_KEYS} editing={form.text !== null}>
       <WizardCells draft={draft} active="conditions" width={width}>
-        <FormView rows={rows} selected={form.selected} editing={form.editing} width={width - 4} height={app.size.rows - WIZARD_CHROME_ROWS - 1} />
+        <FormView rows={rows} selected={form.selected} editing={form.editing} width={width - 4} height={app.size.rows - WIZARD_CHROME_ROWS - 1 - (warning ? 1 : 0)} />
         {rows.length === 1 ? <Text>No target models: go back (Shift-Tab) and give a model the target role.</Text> : null}
+        {warning ? (
+          <Text color={theme.color.warn} wrap="truncate-end">
+            {sanitizeLine(warning)}
+          </Text>
+        ) : null}
       </WizardCells>
     </ScreenFrame>
   );

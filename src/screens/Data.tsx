@@ -9,7 +9,7 @@ import { sanitizeSessionName } from '../pipeline/store.js';
 import { useApp, type Draft } from '../ui/context.js';
 import { checkDatasetPath, previewDataset, type DatasetPreview } from '../ui/datasetPreview.js';
 import { withSession } from '../ui/draft.js';
-import { useForm, type FormRow } from '../ui/form.js';
+import { numberRow, parseNumber, useForm, type FormRow } from '../ui/form.js';
 import { useScreenKeys } from '../ui/input.js';
 import { DATA_KEYS, type ActionOf } from '../ui/keymaps.js';
 import { useTheme } from '../ui/theme.js';
@@ -19,11 +19,6 @@ const BUILTIN = 'builtin sotu-continuations';
 const FILE = 'file';
 const FIELD_KEYS = ['instruction', 'context', 'response', 'category'] as const;
 const PREVIEW_ROWS = 5;
-
-function parseNumber(text: string, check: (n: number) => boolean): number | null {
-  const n = Number(text.trim());
-  return text.trim() !== '' && Number.isFinite(n) && check(n) ? n : null;
-}
 
 function dataRows(draft: Draft, set: (d: Draft) => void, preview: DatasetPreview | null): FormRow[] {
   const s = draft.session;
@@ -65,20 +60,10 @@ function dataRows(draft: Draft, set: (d: Draft) => void, preview: DatasetPreview
       rows.push(row);
     }
   }
-  rows.push({
-    kind: 'text', id: 'test', label: 'test fraction', value: String(data.testFraction), note: 'held out for perplexity and answers',
-    apply: (v) => {
-      const n = parseNumber(v, (x) => x > 0 && x < 1);
-      return n === null ? 'test fraction: a number between 0 and 1, e.g. 0.1' : (setData({ testFraction: n }), null);
-    },
-  });
-  rows.push({
-    kind: 'text', id: 'seed', label: 'seed', value: String(s.seed), note: 'every random choice derives from it',
-    apply: (v) => {
-      const n = parseNumber(v, (x) => Number.isInteger(x) && x >= 0);
-      return n === null ? 'seed: a whole number, 0 or more' : (set(withSession(draft, { seed: n })), null);
-    },
-  });
+  rows.push(
+    numberRow('test', 'test fraction', data.testFraction, (x) => x > 0 && x < 1, 'a number between 0 and 1, e.g. 0.1', (n) => setData({ testFraction: n }), 'held out for perplexity and answers'),
+    numberRow('seed', 'seed', s.seed, (x) => Number.isInteger(x) && x >= 0, 'a whole number, 0 or more', (n) => set(withSession(draft, { seed: n })), 'every random choice derives from it'),
+  );
   rows.push({
     kind: 'text', id: 'subsample', label: 'subsample', value: data.subsample === undefined ? '' : String(data.subsample), note: 'records to keep (empty: all)',
     apply: (v) => {

@@ -1,5 +1,6 @@
 import { createContext, useContext } from 'react';
 import type { BuiltinBaseInfo } from '../engines/builtin/index.js';
+import type { ServerProbe } from '../engines/openai/index.js';
 import type { RunEvent } from '../pipeline/events.js';
 import type { Session, StepId } from '../pipeline/session.js';
 import type { SessionStore } from '../pipeline/store.js';
@@ -20,6 +21,10 @@ export interface Services {
   readRunnerLock(sessionDir: string): { pid: number; startedAt: number; alive: boolean } | null;
   followEvents(file: string, onEvents: (events: RunEvent[]) => void, opts?: { fromStart?: boolean; pollMs?: number }): { close(): void };
   builtinBases(): BuiltinBaseInfo[];
+  /** List an OpenAI-compatible server's models and probe what each can do (cached per server; `refresh` probes again). */
+  probeServer(baseUrl: string, opts: { apiKeyEnv?: string; refresh?: boolean; signal?: AbortSignal }): Promise<ServerProbe>;
+  /** The cached probe of a server, or null if it was never probed. */
+  readCachedProbe(baseUrl: string): ServerProbe | null;
 }
 
 export type Route =

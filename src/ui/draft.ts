@@ -50,3 +50,14 @@ export function draftSummaries(draft: Draft): Record<'data' | 'models' | 'condit
     conditions: s.conditions.length ? `${s.conditions.length} condition(s): ${s.conditions.map((c) => c.name).join(', ')}` : 'no conditions yet',
   };
 }
+
+/**
+ * Why the safety step would refuse this session for want of a judge, or null. A warning, not
+ * a block: the other steps run without one.
+ */
+export function judgeWarning(session: Session): string | null {
+  const { enabled, judge } = session.evaluation.safety;
+  if (!enabled) return null;
+  if (judge) return session.models.some((m) => m.id === judge) ? null : `safety judge "${judge}" is not a model of this session: the safety step will refuse`;
+  return session.models.some((m) => m.roles.includes('judge')) ? null : 'no judge: the safety step will refuse; give a model the judge role';
+}

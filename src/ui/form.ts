@@ -77,3 +77,20 @@ export function useForm(rows: readonly FormRow[], onError: (message: string) => 
 
   return { selected, row, editing: text ? editing : null, act, text };
 }
+
+/** The number in `text` if it is one and passes `check`, else null. */
+export function parseNumber(text: string, check: (n: number) => boolean): number | null {
+  const n = Number(text.trim());
+  return text.trim() !== '' && Number.isFinite(n) && check(n) ? n : null;
+}
+
+/** A text row holding a number: refuses anything `check` rejects with "<label>: <expected>". */
+export function numberRow(id: string, label: string, value: number, check: (n: number) => boolean, expected: string, put: (n: number) => void, note?: string): FormRow {
+  return {
+    kind: 'text', id, label, value: String(value), note,
+    apply: (v) => {
+      const n = parseNumber(v, check);
+      return n === null ? `${label}: ${expected}` : (put(n), null);
+    },
+  };
+}

@@ -52,6 +52,8 @@ export const MODELS_KEYS = [
   { action: 'change', keys: [enter, key.special('space')], help: 'edit or cycle the selected field', hint: 'change' },
   { action: 'add', keys: [key.char('a')], help: 'add the model described by the form', hint: 'add' },
   { action: 'remove', keys: [key.char('x')], help: 'remove the selected model', hint: 'remove' },
+  { action: 'probe', keys: [key.char('p')], help: "list the base URL's models and probe what each can do (a cached probe shows at once)", hint: 'probe' },
+  { action: 'reprobe', keys: [key.char('P')], help: 'probe the server again, ignoring the cached probe' },
   ...wizardFlow,
 ] as const satisfies readonly KeyBinding[];
 

@@ -1,4 +1,5 @@
 import { listBuiltinBases } from '../engines/builtin/index.js';
+import { probeServer, readCachedProbe } from '../engines/openai/index.js';
 import { followEvents, readRunnerLock, requestCancel, startDetachedRun } from '../pipeline/control.js';
 import { SessionStore } from '../pipeline/store.js';
 import { loadSettings, saveSettings } from '../settings.js';
@@ -15,5 +16,7 @@ export function defaultServices(sessionsDir: string): Services {
     readRunnerLock,
     followEvents,
     builtinBases: listBuiltinBases,
+    probeServer,
+    readCachedProbe,
   };
 }

@@ -53,6 +53,9 @@ export async function renderApp(opts: RenderOptions) {
     requestCancel: (dir) => (calls.cancels.push(dir), lockAlive),
     readRunnerLock: () => (lockAlive ? { pid: 4343, startedAt: 0, alive: true } : null),
     builtinBases: () => TEST_BASES,
+    // No network in TUI tests: nothing is cached and every server is dead unless a test fakes one.
+    readCachedProbe: () => null,
+    probeServer: (baseUrl) => Promise.reject(new Error(`nothing is listening at ${baseUrl} (test fake)`)),
     ...opts.services,
   };
   const { columns = 100, rows = 40, ...props } = opts;

@@ -1,0 +1,255 @@
+import { cleanup } from 'ink-testing-library';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ServerProbe } from '../../src/engines/openai/index.js';
+import { SessionStore } from '../../src/pipeline/store.js';
+import type { Services } from '../../src/ui/context.js';
+import { KEYS, renderApp, tempSessionsDir } from './render.js';
+
+const URL_GOOD = 'http://127.0.0.1:8000/v1';
+const URL_DEAD = 'http://127.0.0.1:9/v1';
+const CLEAR = '\u0015';
+const down = (n: number) => Array<string>(n).fill(KEYS.down);
+const up = (n: number) => Array<string>(n).fill(KEYS.up);
+
+// A served model whose name carries an OSC 52 clipboard write and a CSI clear-screen.
+const EVIL_NAME = 'evil\u001b]52;c;cm0gLXJmIH4=\u0007-model\u001b[2J';
+
+function probeOf(probedAt: string): ServerProbe {
+  return {
+    baseUrl: URL_GOOD,
+    server: 'llama.cpp',
+    probedAt,
+    models: [
+      { model: 'chat-only', chat: true, streaming: true, chatLogprobs: false, tokenize: false, scoring: null, embeddings: false, contextLength: 4096, notes: [] },
+      { model: EVIL_NAME, chat: true, streaming: true, chatLogprobs: true, tokenize: true, scoring: 'prompt_logprobs', embeddings: true, contextLength: 32768, notes: [] },
+    ],
+  };
+}
+
+/** A probe service whose answer the test releases, recording what it was asked. */
+function deferredProbe() {
+  const calls: { baseUrl: string; refresh?: boolean; signal?: AbortSignal }[] = [];
+  let release: (p: ServerProbe) => void = () => {};
+  const probeServer: Services['probeServer'] = (baseUrl, opts) => {
+    calls.push({ baseUrl, refresh: opts.refresh, signal: opts.signal });
+    return new Promise((resolve) => (release = resolve));
+  };
+  return { calls, probeServer, release: (p: ServerProbe) => release(p) };
+}
+
+/** From the sessions list to the Models cell of a new session, with the engine switched to openai. */
+async function openaiModelsCell(app: Awaited<ReturnType<typeof renderApp>>, name: string) {
+  await app.press('n', name, KEYS.enter, KEYS.tab);
+  await app.waitFor('[2] Models');
+  await app.press(KEYS.enter); // engine → openai
+  await app.waitFor('base URL');
+}
+
+describe('Models cell: probing an OpenAI-compatible server', () => {
+  let tmp: ReturnType<typeof tempSessionsDir>;
+  beforeEach(() => (tmp = tempSessionsDir()));
+  afterEach(() => {
+    cleanup();
+    tmp.cleanup();
+  });
+
+  it('probes the base URL, shows the sanitised table, and picks a served model that says what it cannot do', async () => {
+    const fake = deferredProbe();
+    const app = await renderApp({ sessionsDir: tmp.dir, columns: 120, services: { probeServer: fake.probeServer } });
+    await openaiModelsCell(app, 'probed');
+    // Rows: engine, endpoint, base URL, model name, API key env, …
+    await app.press(...down(2), KEYS.enter, URL_GOOD, KEYS.enter);
+    await app.waitFor('not probed yet: p lists');
+
+    await app.press('p');
+    await app.waitFor('probing the server');
+    expect(fake.calls).toEqual([{ baseUrl: URL_GOOD, refresh: false, signal: expect.any(AbortSignal) }]);
+    fake.release(probeOf(new Date().toISOString()));
+    await app.waitFor('chat logprobs');
+    expect(app.frame()).toMatch(/chat-only\s+yes\s+yes\s+no\s+no\s+no\s+4096/);
+    expect(app.frame()).toMatch(/evil-model\s+yes\s+yes\s+yes\s+prompt_logprobs\s+yes\s+32768/);
+    expect(app.frame()).toContain('probed just now');
+    expect(app.frame()).not.toContain('cached');
+    expect(app.raw()).not.toContain(']52;');
+    expect(app.raw()).not.toContain('\u001b[2J');
+    expect(app.raw()).not.toContain('\u0007');
+
+    // The "served models" row (below the model name) cycles through the probed names.
+    await app.waitFor('pick a model on the "served models" row');
+    await app.press(KEYS.down, KEYS.down, KEYS.enter);
+    await app.waitFor('chat-only cannot score a given text: perplexity needs vLLM or SGLang');
+    expect(app.frame()).toContain('chat-only returns no chat log-probs');
+    expect(app.frame()).toContain('chat-only serves no embeddings');
+    expect(app.frame()).toMatch(/model name\s+chat-only/);
+    await app.press(KEYS.enter);
+    await app.waitFor('evil-model can serve every evaluation');
+    expect(app.raw()).not.toContain(']52;');
+
+    // Trainer: an openai target starts with none, flagged; hf takes the served model as its base.
+    await app.press(KEYS.enter);
+    await app.waitFor('chat-only cannot score');
+    // Rows on: API key env, id, family, size, roles, trainer.
+    await app.press(...down(2), KEYS.enter, CLEAR, 'served', KEYS.enter);
+    await app.waitFor(/trainer\s+none .*no trainer: the train step will refuse this target/);
+    await app.press(...down(4), KEYS.enter);
+    await app.waitFor(/trainer\s+hf/);
+    expect(app.frame()).toMatch(/base model\s+chat-only/);
+    await app.press('a');
+    await app.waitFor('added served');
+    expect(app.frame()).toMatch(/served .*via chat-only @ http:\/\/127\.0\.0\.1:8000\/v1, trainer hf/);
+  });
+
+  it('shows a cached probe at once with its age, and refreshes it with P', async () => {
+    const fake = deferredProbe();
+    const cachedAt = new Date(Date.now() - 5 * 60_000).toISOString();
+    const app = await renderApp({
+      sessionsDir: tmp.dir,
+      services: { probeServer: fake.probeServer, readCachedProbe: (url) => (url === URL_GOOD ? probeOf(cachedAt) : null) },
+    });
+    await openaiModelsCell(app, 'cached');
+    await app.press(...down(2), KEYS.enter, URL_GOOD, KEYS.enter);
+    await app.waitFor('probed 5m ago');
+    expect(app.frame()).toContain('cached; P probes again');
+    expect(app.frame()).toContain('chat-only');
+    expect(fake.calls).toEqual([]);
+
+    await app.press('P');
+    await app.waitFor('probing the server');
+    expect(fake.calls.map((c) => c.refresh)).toEqual([true]);
+    fake.release(probeOf(new Date().toISOString()));
+    await app.waitFor('probed just now');
+    expect(app.frame()).not.toContain('cached;');
+  });
+
+  it('fits a long model list into a short terminal, as a window around the chosen model', async () => {
+    const many = probeOf(new Date().toISOString());
+    many.models = Array.from({ length: 12 }, (_, i) => ({ ...many.models[0], model: `m${String(i).padStart(2, '0')}` }));
+    const app = await renderApp({ sessionsDir: tmp.dir, rows: 24, services: { readCachedProbe: () => many } });
+    await openaiModelsCell(app, 'many');
+    await app.press(...down(2), KEYS.enter, URL_GOOD, KEYS.enter);
+    await app.waitFor('models 1-');
+    expect(app.frame()).toMatch(/models 1-\d of 12/);
+    expect(app.frame().split('\n').length).toBeLessThanOrEqual(24);
+    // Picking the eighth model moves the window to it.
+    await app.press(...down(2), ...Array<string>(8).fill(KEYS.enter));
+    await app.waitFor(/model name\s+m07/);
+    expect(app.frame()).toMatch(/m07\s+yes/);
+    expect(app.frame()).not.toMatch(/m00\s+yes/);
+    expect(app.frame().split('\n').length).toBeLessThanOrEqual(24);
+  });
+
+  it('reports a dead server in one line, and leaving the cell cancels a probe in flight', async () => {
+    const app = await renderApp({ sessionsDir: tmp.dir });
+    await openaiModelsCell(app, 'dead');
+    await app.press(...down(2), KEYS.enter, URL_DEAD, KEYS.enter, 'p');
+    await app.waitFor(`nothing is listening at ${URL_DEAD} (test fake)`);
+    expect(app.frame().split('\n').filter((l) => l.includes('nothing is listening'))).toHaveLength(1);
+    expect(app.frame()).not.toContain('chat logprobs');
+    cleanup();
+
+    const fake = deferredProbe();
+    const again = await renderApp({ sessionsDir: tmp.dir, services: { probeServer: fake.probeServer } });
+    await openaiModelsCell(again, 'leaving');
+    await again.press(...down(2), KEYS.enter, URL_GOOD, KEYS.enter, 'p');
+    await again.waitFor('probing the server');
+    expect(fake.calls[0].signal?.aborted).toBe(false);
+    await again.press(KEYS.shiftTab);
+    await again.waitFor('[1] Data');
+    expect(fake.calls[0].signal?.aborted).toBe(true);
+  });
+
+  it('refuses to probe for a builtin model, naming what would work', async () => {
+    const app = await renderApp({ sessionsDir: tmp.dir });
+    await app.press('n', 'builtin', KEYS.enter, KEYS.tab);
+    await app.waitFor('[2] Models');
+    await app.press('p');
+    await app.waitFor('probing is for OpenAI-compatible servers: set the engine to openai');
+  });
+});
+
+describe('Models cell: trainers, and the judge warning', () => {
+  let tmp: ReturnType<typeof tempSessionsDir>;
+  beforeEach(() => (tmp = tempSessionsDir()));
+  afterEach(() => {
+    cleanup();
+    tmp.cleanup();
+  });
+
+  it('saves each target’s trainer into session.json, which loads back valid', async () => {
+    const app = await renderApp({ sessionsDir: tmp.dir });
+    await app.press('n', 'trained', KEYS.enter, KEYS.tab);
+    await app.waitFor('[2] Models');
+    // Builtin rows: engine, base, id, family, size, roles, trainer, epochs, learning rate, batch size.
+    await app.waitFor(/trainer\s+builtin/);
+    await app.press(...down(7), KEYS.enter, CLEAR, 'abc', KEYS.enter);
+    await app.waitFor('epochs: a whole number, 1 or more');
+    await app.press(KEYS.enter, CLEAR, '3', KEYS.enter, KEYS.down, KEYS.enter, CLEAR, '0.25', KEYS.enter);
+    await app.press('a');
+    await app.waitFor('added founders-small');
+
+    // An openai target: first without a trainer (flagged in the list), then with hf.
+    await app.press(...up(8), KEYS.enter);
+    await app.waitFor('base URL');
+    // Rows: engine, endpoint, base URL, model name, API key env, id, family, size, roles, trainer.
+    await app.press(...down(2), KEYS.enter, URL_GOOD, KEYS.enter);
+    await app.press(KEYS.down, KEYS.enter, 'Qwen/Qwen2.5-0.5B-Instruct', KEYS.enter);
+    await app.press(...down(2), KEYS.enter, CLEAR, 'qwen', KEYS.enter, KEYS.down, KEYS.enter, CLEAR, 'qwen', KEYS.enter);
+    await app.press('a');
+    await app.waitFor('added qwen');
+    const listed = app.frame().split('\n').find((l) => /^\W*qwen\s/.test(l));
+    expect(listed).toContain('no trainer: the train step will refuse this target');
+    // From the family row (6) past roles and trainer (9) and founders-small to qwen (11).
+    await app.press(...down(5), 'x');
+    await app.waitFor(/founders-small .*trainer builtin/);
+    expect(app.frame()).not.toContain('via Qwen/');
+
+    await app.press(KEYS.up, KEYS.enter);
+    await app.waitFor(/trainer\s+hf/);
+    expect(app.frame()).toMatch(/base model\s+Qwen\/Qwen2\.5-0\.5B-Instruct/);
+    // Trainer rows: trainer, base model, LoRA r, LoRA alpha, epochs, learning rate, batch size, 4-bit, accelerate config, serve URL.
+    await app.press(KEYS.down, KEYS.down, KEYS.enter, CLEAR, '8', KEYS.enter);
+    await app.press(...down(5), KEYS.enter);
+    await app.press(KEYS.down, KEYS.down, KEYS.enter, 'not a url', KEYS.enter);
+    await app.waitFor('vLLM serve URL: a URL such as');
+    await app.press(KEYS.enter, CLEAR, 'http://127.0.0.1:8001/v1', KEYS.enter);
+    await app.press('a');
+    await app.waitFor('added qwen');
+
+    await app.press(KEYS.tab);
+    await app.waitFor('[3] Conditions');
+    await app.waitFor('no judge: the safety step will refuse; give a model the judge role');
+    await app.press(KEYS.down, KEYS.enter, 'w'); // founders-small/vanilla; the warning does not block saving
+    await app.waitFor('Run trained');
+
+    const saved = new SessionStore(tmp.dir).load('trained');
+    expect(saved.models.map((m) => [m.id, m.trainer])).toEqual([
+      ['founders-small', { kind: 'builtin', epochs: 3, learningRate: 0.25, batchSize: 16 }],
+      [
+        'qwen',
+        {
+          kind: 'hf', baseModel: 'Qwen/Qwen2.5-0.5B-Instruct', epochs: 1, learningRate: 2e-4, batchSize: 8, gradientAccumulation: 1, maxLength: 1024,
+          lora: { r: 8, alpha: 32, dropout: 0.05, targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj'] },
+          load4bit: true, serveBaseUrl: 'http://127.0.0.1:8001/v1',
+        },
+      ],
+    ]);
+  });
+
+  it('warns on the Conditions cell until a model has the judge role', async () => {
+    const app = await renderApp({ sessionsDir: tmp.dir });
+    await app.press('n', 'judged', KEYS.enter, KEYS.tab, 'a', KEYS.tab);
+    await app.waitFor('[3] Conditions');
+    await app.waitFor('no judge: the safety step will refuse; give a model the judge role');
+
+    await app.press(KEYS.shiftTab);
+    await app.waitFor('[2] Models');
+    // base → moderns-small, then roles source+target → source+judge.
+    await app.press(KEYS.down, KEYS.enter, ...down(4), KEYS.enter);
+    await app.waitFor(/roles\s+source\+judge/);
+    await app.press('a');
+    await app.waitFor('added moderns-small');
+    await app.press(KEYS.tab);
+    await app.waitFor('[3] Conditions');
+    expect(app.frame()).not.toContain('no judge');
+  });
+});
