@@ -8,6 +8,17 @@ import type { SizeTier } from '../../pipeline/session.js';
  * one family therefore covers a different part of language than another's — the property
  * multi-source synthetic data depends on. Sizes within a family share its tokenizer and grow
  * in n-gram order and in the amount of pretraining text, as larger models see more data.
+ *
+ * Tiers are comparable across families, the way a "7B" model of one family is comparable to
+ * another's: every family's tokenizer compresses the demo's human text to a similar 2.9–3.9
+ * bytes per token (founders 3.67, industrial 3.86, modern 2.92), and the order of each tier is
+ * set so that its context spans about the same text — roughly 11, 15 and 19 bytes for small,
+ * medium and large (modern, with the shortest tokens, is one order higher). The founders family
+ * once used a whole-word tokenizer (2500 words, bytes for the rest): it spelled 52% of held-out
+ * tokens byte by byte, so its samples were mostly invented non-words ("distriestriscestencons")
+ * and any text from another era, tokenized its way, turned into byte soup — a "small" founders
+ * model was far weaker than the other small models, and a multi-source mix fed it text it could
+ * only learn as bytes. bench/engine/tiers.ts measures the tiers (bits per byte, sample diversity).
  */
 
 export interface SizeSpec {
@@ -27,9 +38,9 @@ export interface FamilySpec {
 export const FAMILIES: FamilySpec[] = [
   {
     family: 'founders',
-    description: 'early-republic addresses 1790–1860, whole-word tokenizer (2500 words, spaced and bare)',
+    description: 'early-republic addresses 1790–1860, byte-level BPE (1400 merges)',
     years: [1790, 1860],
-    tokenizer: { kind: 'word', words: 2500 },
+    tokenizer: { kind: 'bpe', merges: 1400 },
     sizes: { small: { order: 3, chars: 350_000 }, medium: { order: 4, chars: 800_000 }, large: { order: 5, chars: 1_600_000 } },
   },
   {
