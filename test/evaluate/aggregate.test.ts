@@ -6,7 +6,9 @@ import { Session, type ModelEntry } from '../../src/pipeline/session.js';
 import { aggregatePerplexity, pairedComparisons } from '../../src/pipeline/steps/perplexity.js';
 import { aggregatePreference, orderedPairs, ownSource, preferenceJudges } from '../../src/pipeline/steps/preference.js';
 import { aggregateSafety, safetyJudgeId } from '../../src/pipeline/steps/safety.js';
-import { SHARED_DATA } from '../helpers/tmp.js';
+import { sharedData } from '../helpers/tmp.js';
+
+const ADVBENCH = sharedData('advbench/harmful_behaviors.csv');
 
 const ex = (id: string, response = 'a b c'): Example => ({ id, instruction: `q${id}`, context: '', response, category: '' });
 const ref = (condition: string, target = 't') => ({ condition, target, kind: 'vanilla' as const });
@@ -142,8 +144,8 @@ describe('evaluation prompts', () => {
     expect(sampleTestExamples(all, 50, 9, 'answers')).toHaveLength(30);
   });
 
-  it('reads AdvBench goals from the CSV, cut to the limit', async () => {
-    const s = session({ evaluation: { safety: { promptsPath: `${SHARED_DATA}advbench/harmful_behaviors.csv`, limit: 5 } } });
+  it.skipIf(!ADVBENCH)('reads AdvBench goals from the CSV, cut to the limit', async () => {
+    const s = session({ evaluation: { safety: { promptsPath: ADVBENCH, limit: 5 } } });
     const { origin, prompts } = await loadHarmfulPrompts(s);
     expect(origin).toContain('harmful_behaviors.csv');
     expect(prompts).toHaveLength(5);
@@ -151,9 +153,12 @@ describe('evaluation prompts', () => {
     expect(prompts.every((p) => p.instruction.length > 10 && p.context === '')).toBe(true);
   });
 
-  it('names the prompt field when the file lacks it, and falls back to the builtin set', async () => {
-    const bad = session({ evaluation: { safety: { promptsPath: `${SHARED_DATA}advbench/harmful_behaviors.csv`, promptField: 'prompt' } } });
+  it.skipIf(!ADVBENCH)('names the prompt field when the file lacks it', async () => {
+    const bad = session({ evaluation: { safety: { promptsPath: ADVBENCH, promptField: 'prompt' } } });
     await expect(loadHarmfulPrompts(bad)).rejects.toThrow(/missing field "prompt".*set evaluation.safety.promptField/);
+  });
+
+  it('falls back to the builtin set without a prompts file', async () => {
     const builtin = await loadHarmfulPrompts(session());
     expect(builtin.origin).toBe('builtin');
     expect(builtin.prompts).toHaveLength(BUILTIN_HARMFUL_PROMPTS.length);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
@@ -16,4 +16,19 @@ export function useTempDir(prefix = 'baskets-'): () => string {
   };
 }
 
-export const SHARED_DATA = new URL('../../../shared/data/', import.meta.url).pathname;
+const SHARED_DATA = new URL('../../../shared/data/', import.meta.url).pathname;
+
+/**
+ * The path of a file in ../shared/data (the project's shared test data, beside the repo), or
+ * undefined where that folder is absent, after saying so and what the tests do instead.
+ */
+export function sharedData(file: string, instead = 'the tests that read it skip'): string | undefined {
+  const path = join(SHARED_DATA, file);
+  if (existsSync(path)) return path;
+  if (!warned.has(file)) console.warn(`${path} is absent (../shared/data is not checked out beside the repo): ${instead}`);
+  warned.add(file);
+  return undefined;
+}
+const warned = new Set<string>();
+
+export const SHARED_DOLLY_FILE = 'dolly/databricks-dolly-15k-safety-only.jsonl';

@@ -1,25 +1,25 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { loadDatasetFile } from '../../src/pipeline/data/load.js';
 import { splitExamples } from '../../src/pipeline/data/split.js';
-import { SHARED_DATA, useTempDir } from '../helpers/tmp.js';
+import { SHARED_DOLLY_FILE, sharedData, useTempDir } from '../helpers/tmp.js';
+
+const DOLLY = sharedData(SHARED_DOLLY_FILE);
 
 const tmp = useTempDir();
-const DOLLY = join(SHARED_DATA, 'dolly', 'databricks-dolly-15k-safety-only.jsonl');
 const fields = { instruction: 'instruction', context: 'context', response: 'response', category: 'category' };
 
-describe.skipIf(!existsSync(DOLLY))('the shared Dolly sample', () => {
+describe.skipIf(!DOLLY)('the shared Dolly sample', () => {
   it('loads all 387 records with Dolly fields by default', async () => {
-    const { examples, issues } = await loadDatasetFile(DOLLY, { fields });
+    const { examples, issues } = await loadDatasetFile(DOLLY!, { fields });
     expect(issues).toEqual([]);
     expect(examples).toHaveLength(387);
     expect(new Set(examples.map((e) => e.category)).size).toBe(8);
     expect(examples[0].instruction).toContain('Lumi');
   });
 });
-if (!existsSync(DOLLY)) console.warn(`skipping the Dolly tests: ${DOLLY} is absent (../shared/data is not checked out beside the repo)`);
 
 describe('loading datasets', () => {
   it('maps other field names and reports malformed lines with file and line', async () => {

@@ -64,6 +64,77 @@ export interface DeltaPart {
   weight: number;
 }
 
+/**
+ * Seeded sampling of one token after another from the mixture, with BOS masked (it is never
+ * predicted in training; only the uniform floor gives it mass). `generate` and `baskets serve`
+ * both draw through it, so the same prompt and seed give the same tokens in either.
+ */
+export class TokenSampler {
+  private readonly baseScorer: Scorer;
+  private readonly deltaScorer: Scorer | undefined;
+  private readonly delta: DeltaPart | undefined;
+  private sb: number;
+  private sd = 0;
+  private readonly rand: () => number;
+  private readonly sparse: SparseDistribution | undefined;
+  private readonly dist: Float64Array | undefined;
+  private readonly scratch: Float64Array | undefined;
+
+  /** `prompt` starts with BOS. */
+  constructor(
+    private readonly base: FrozenTable,
+    delta: DeltaPart | undefined,
+    prompt: ArrayLike<number>,
+    private readonly params: Pick<GenerateParams, 'temperature' | 'topP' | 'seed'>,
+  ) {
+    this.delta = delta && delta.weight > 0 ? delta : undefined;
+    this.baseScorer = new Scorer(base);
+    this.deltaScorer = this.delta ? new Scorer(this.delta.table) : undefined;
+    this.sb = startState(base);
+    if (this.delta) this.sd = startState(this.delta.table);
+    for (let i = 1; i < prompt.length; i++) this.advance(prompt[i]);
+    this.rand = mulberry32(params.seed);
+    const vocab = base.vocabSize;
+    if (this.delta) {
+      this.dist = new Float64Array(vocab);
+      this.scratch = new Float64Array(vocab);
+    } else {
+      this.sparse = new SparseDistribution(vocab);
+    }
+  }
+
+  /** Draws the next token and moves past it. */
+  next(): number {
+    const { temperature, topP } = this.params;
+    let id: number;
+    if (this.sparse) {
+      // A base model's tail is one vector (its unigram level): sample in O(context tokens).
+      this.base.sparseDistribution(this.sb, this.sparse);
+      this.sparse.p[this.sparse.slot(BOS)] = 0;
+      id = sampleSparse(this.sparse, this.base.tail, temperature, topP, this.rand);
+    } else {
+      // With a delta the tail mixes two unigram levels in context-dependent shares: dense.
+      const dist = this.dist!;
+      dist.fill(0);
+      this.base.addDistribution(this.sb, dist, 1 - this.delta!.weight);
+      this.delta!.table.addDistribution(this.sd, dist, this.delta!.weight);
+      dist[BOS] = 0;
+      id = sampleToken(dist, temperature, topP, this.rand, this.scratch!);
+    }
+    this.advance(id);
+    return id;
+  }
+
+  private advance(id: number): void {
+    this.baseScorer.prob(this.sb, id);
+    this.sb = this.baseScorer.next;
+    if (this.deltaScorer) {
+      this.deltaScorer.prob(this.sd, id);
+      this.sd = this.deltaScorer.next;
+    }
+  }
+}
+
 export class BuiltinModel implements LanguageModel {
   readonly capabilities = CAPABILITIES;
   readonly contextLength = CONTEXT_LENGTH;
@@ -100,26 +171,7 @@ export class BuiltinModel implements LanguageModel {
     const maxTokens = Math.max(0, Math.min(params.maxTokens, CONTEXT_LENGTH - prompt.length));
     const stops = (params.stop ?? []).filter((s) => s.length > 0);
     const holdBack = stops.reduce((m, s) => Math.max(m, s.length - 1), 0);
-    const base = this.base.table;
-    const delta = this.delta && this.delta.weight > 0 ? this.delta : undefined;
-    const baseScorer = new Scorer(base);
-    const deltaScorer = delta ? new Scorer(delta.table) : undefined;
-    let sb = startState(base);
-    let sd = delta ? startState(delta.table) : 0;
-    const advance = (id: number) => {
-      baseScorer.prob(sb, id);
-      sb = baseScorer.next;
-      if (deltaScorer) {
-        deltaScorer.prob(sd, id);
-        sd = deltaScorer.next;
-      }
-    };
-    for (let i = 1; i < prompt.length; i++) advance(prompt[i]);
-
-    const rand = mulberry32(params.seed);
-    const sparse = delta ? undefined : new SparseDistribution(tok.vocabSize);
-    const dist = delta ? new Float64Array(tok.vocabSize) : undefined;
-    const scratch = delta ? new Float64Array(tok.vocabSize) : undefined;
+    const sampler = new TokenSampler(this.base.table, this.delta, prompt, params);
     const decode = tok.streamDecoder();
     let text = '';
     let emitted = 0;
@@ -135,26 +187,12 @@ export class BuiltinModel implements LanguageModel {
     };
     while (completionTokens < maxTokens) {
       if (completionTokens % 256 === 0 && opts.signal?.aborted) throw new Error(`generation by "${this.id}" cancelled`);
-      let id: number;
-      if (sparse) {
-        // A base model's tail is one vector (its unigram level): sample in O(context tokens).
-        base.sparseDistribution(sb, sparse);
-        sparse.p[sparse.slot(BOS)] = 0; // never predicted in training; only the uniform floor gives it mass
-        id = sampleSparse(sparse, base.tail, params.temperature, params.topP, rand);
-      } else {
-        // With a delta the tail mixes two unigram levels in context-dependent shares: dense.
-        dist!.fill(0);
-        base.addDistribution(sb, dist!, 1 - delta!.weight);
-        delta!.table.addDistribution(sd, dist!, delta!.weight);
-        dist![BOS] = 0;
-        id = sampleToken(dist!, params.temperature, params.topP, rand, scratch!);
-      }
+      const id = sampler.next();
       completionTokens++;
       if (id === EOS) {
         finishReason = 'stop';
         break;
       }
-      advance(id);
       text += decode(id);
       pendingTokens++;
       const hit = firstStop(text, stops, text.length - tok.tokenByteLength(id) - holdBack - 4);

@@ -112,6 +112,11 @@ export class Tokenizer {
     return this.bytes[id].length;
   }
 
+  /** The UTF-8 bytes of one token (a BPE token may hold part of a character). */
+  tokenBytes(id: number): Uint8Array {
+    return this.bytes[id];
+  }
+
   private concatBytes(ids: ArrayLike<number>): Uint8Array {
     let n = 0;
     for (let i = 0; i < ids.length; i++) n += this.bytes[ids[i]].length;

@@ -1,10 +1,8 @@
-import { mulberry32 } from '../../util/rng.js';
 import type { ChatMessage } from '../types.js';
 import { listBuiltinBases, openBuiltinModel, openTrainedBuiltin, trainBuiltin } from '../builtin/index.js';
-import { BuiltinModel } from '../builtin/model.js';
+import { BuiltinModel, TokenSampler } from '../builtin/model.js';
 import { chatPrompt } from '../builtin/chat.js';
 import { Scorer, startState, type FrozenTable } from '../builtin/ngram.js';
-import { sampleToken } from '../builtin/sampler.js';
 import { BOS, EOS } from '../builtin/tokenizer.js';
 import type { LanguageModel } from '../types.js';
 import { badRequest } from './errors.js';
@@ -13,7 +11,7 @@ import type { Encoded, ModelInfo, PositionLogprobs, SampleParams, ScoredPosition
 /**
  * The builtin engine behind `baskets serve`. The token-level view reads the model's tables
  * directly: the same mixture P = (1 − λ)·P_base + λ·P_delta that `score` uses, and the same
- * sampling loop (one seeded draw per token, BOS masked) as `generate`, so a served answer
+ * TokenSampler as `generate`, so a served answer
  * equals the in-process one for the same seed and a served log-prob equals `score`'s.
  */
 
@@ -87,23 +85,21 @@ class BuiltinServedModel implements ServedModel {
   }
 
   async *sample(ids: number[], params: SampleParams, signal?: AbortSignal): AsyncIterable<PositionLogprobs> {
+    const prompt = ids[0] === BOS ? ids : [BOS, ...ids];
+    const sampler = new TokenSampler(this.model.base.table, this.model.delta, prompt, params);
+    // The walk only reports: the chosen token's log-prob and, when asked, the alternatives.
     const walk = new StateWalk(this.parts);
-    for (let i = ids[0] === BOS ? 1 : 0; i < ids.length; i++) walk.advance(ids[i]);
-    const rand = mulberry32(params.seed);
-    const dist = new Float64Array(this.tokenizer.vocabSize);
-    const scratch = new Float64Array(this.tokenizer.vocabSize);
+    for (let i = 1; i < prompt.length; i++) walk.advance(prompt[i]);
+    const dist = params.topK > 0 ? new Float64Array(this.tokenizer.vocabSize) : undefined;
     const decode = this.tokenizer.streamDecoder();
     for (let n = 0; ; n++) {
       if (signal?.aborted) throw signal.reason;
       if (n % 64 === 63) await new Promise((r) => setImmediate(r)); // let other requests and disconnects through
-      walk.distribution(dist);
-      const bos = dist[BOS];
-      dist[BOS] = 0; // as generate(): BOS is never predicted in training
-      const id = sampleToken(dist, params.temperature, params.topP, rand, scratch);
+      const id = sampler.next();
       if (id === EOS) return;
-      dist[BOS] = bos; // alternatives are reported from the model's own distribution
+      if (dist) walk.distribution(dist);
       const p = walk.advance(id);
-      yield { id, text: decode(id), logprob: Math.log(p), top: params.topK > 0 ? this.top(dist, params.topK) : [] };
+      yield { id, text: decode(id), bytes: this.tokenizer.tokenBytes(id), logprob: Math.log(p), top: dist ? this.top(dist, params.topK) : [] };
     }
   }
 
@@ -116,7 +112,7 @@ class BuiltinServedModel implements ServedModel {
     let rank = 1;
     const own = dist[id];
     for (let w = 0; w < dist.length; w++) if (dist[w] > own) rank++;
-    return { id, text: this.tokenizer.tokenString(id), logprob: Math.log(p), rank, top: topK > 0 ? this.top(dist, topK) : [] };
+    return { id, text: this.tokenizer.tokenString(id), bytes: this.tokenizer.tokenBytes(id), logprob: Math.log(p), rank, top: topK > 0 ? this.top(dist, topK) : [] };
   }
 
   /** The k most likely tokens, most likely first (one pass, insertion into a short sorted list). */
@@ -129,7 +125,7 @@ class BuiltinServedModel implements ServedModel {
       while (j > 0 && dist[best[j - 1]] < dist[w]) j--;
       best.splice(j, 0, w);
     }
-    return best.map((w) => ({ id: w, text: this.tokenizer.tokenString(w), logprob: Math.log(dist[w]) }));
+    return best.map((w) => ({ id: w, text: this.tokenizer.tokenString(w), bytes: this.tokenizer.tokenBytes(w), logprob: Math.log(dist[w]) }));
   }
 }
 

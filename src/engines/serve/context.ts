@@ -38,6 +38,3 @@ export function requestSeed(seed: number | null | undefined): number {
 }
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
-
-/** UTF-8 bytes of a token, as OpenAI's chat logprobs carry them. */
-export const utf8Bytes = (text: string) => [...Buffer.from(text, 'utf8')];

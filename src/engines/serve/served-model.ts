@@ -30,6 +30,8 @@ export interface TokenLogprob {
   id: number;
   /** The token's text as it appears in decoded output. */
   text: string;
+  /** Its UTF-8 bytes, which may hold part of a character that `text` cannot show. */
+  bytes: Uint8Array;
   logprob: number;
 }
 

@@ -4,7 +4,7 @@ import { SseWriter, sendJson } from '../http.js';
 import { ChatCompletionRequest, chatMessages, parseRequest } from '../requests.js';
 import type { PositionLogprobs } from '../served-model.js';
 import { generateChoice, type ChoiceRequest } from '../generation.js';
-import { checkContext, choiceSeed, nowSeconds, openModel, requestSeed, utf8Bytes, type RouteContext } from '../context.js';
+import { checkContext, choiceSeed, nowSeconds, openModel, requestSeed, type RouteContext } from '../context.js';
 
 /** POST /v1/chat/completions, streaming (SSE) or not, with OpenAI's chat logprobs shape. */
 export async function chatCompletions(ctx: RouteContext): Promise<void> {
@@ -71,8 +71,8 @@ function chatLogprob(token: PositionLogprobs) {
   return {
     token: token.text,
     logprob: token.logprob,
-    bytes: utf8Bytes(token.text),
-    top_logprobs: token.top.map((alt) => ({ token: alt.text, logprob: alt.logprob, bytes: utf8Bytes(alt.text) })),
+    bytes: [...token.bytes],
+    top_logprobs: token.top.map((alt) => ({ token: alt.text, logprob: alt.logprob, bytes: [...alt.bytes] })),
   };
 }
 
