@@ -87,7 +87,9 @@ export class SessionStore {
     if (!existsSync(file)) {
       throw new ConfigError(`no session "${name}" in ${this.root}: run \`baskets\` to create one, or check the sessions folder in settings`);
     }
-    return parseSession(readFileSync(file, 'utf8'), file);
+    // The folder is the session's identity: a copied folder (`cp -r a b`) still says "a" inside,
+    // and trusting that would make every save write back into the original.
+    return { ...parseSession(readFileSync(file, 'utf8'), file), name: sanitizeSessionName(name) };
   }
 
   save(session: Session): void {
