@@ -81,6 +81,10 @@ async function main(argv: string[]): Promise<number> {
 
   switch (command) {
     case 'tui': {
+      // Ink needs raw mode on a terminal; without one it would crash with a React stack.
+      if (!interactive()) {
+        throw new UsageError('the TUI needs an interactive terminal: run `baskets run <session> --headless` (or `baskets attach <session> --json`) instead');
+      }
       const { runTui } = await import('./app.js');
       await runTui({ sessionsDir: store().root, ascii });
       return EXIT.ok;
