@@ -80,8 +80,14 @@ describe('hf launcher', () => {
     const { runDir, run } = setup('crash');
     const events: TrainerEvent[] = [];
     await expect(drain(run(), (e) => events.push(e))).rejects.toThrow(/ValueError: tokenizer has no attribute 'foo'.*train\.log/);
-    const tail = events.find((e) => e.type === 'log' && e.level === 'error');
-    expect(tail && tail.type === 'log' && tail.message).toMatch(/Traceback/);
+    // The tail arrives one line per event, so a log view shows each line instead of one folded line.
+    const errors = events.flatMap((e) => (e.type === 'log' && e.level === 'error' ? [e.message] : []));
+    expect(errors[0]).toBe(`last ${errors.length - 1} lines of ${join(runDir, 'train.log')}:`);
+    expect(errors.every((m) => !m.includes('\n'))).toBe(true);
+    expect(errors).toContain('  Traceback (most recent call last):');
+    expect(errors.at(-1)).toBe("  ValueError: tokenizer has no attribute 'foo'");
+    // Python indents the source line 4 spaces under its File line; the tail keeps that indentation.
+    expect(errors.some((m) => /^ {6}raise ValueError/.test(m))).toBe(true);
     expect(readFileSync(join(runDir, 'train.log'), 'utf8')).toMatch(/ValueError/);
   });
 

@@ -1,9 +1,13 @@
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { cleanup } from 'ink-testing-library';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createPrinter } from '../../src/commands/printer.js';
 import { sessionPaths } from '../../src/pipeline/paths.js';
+import { runSession } from '../../src/pipeline/runner.js';
 import { STEP_IDS } from '../../src/pipeline/session.js';
 import { SessionStore } from '../../src/pipeline/store.js';
+import { createTrainStep } from '../../src/pipeline/steps/train.js';
 import { bindingLabel } from '../../src/ui/keys.js';
 import { KEYMAP_SECTIONS } from '../../src/ui/keymaps.js';
 import { KEYS, renderApp, tempSessionsDir } from './render.js';
@@ -96,5 +100,67 @@ describe('Run notebook', () => {
     }
     await app.press('q');
     await app.waitFor('Run demo');
+  });
+});
+
+describe('Run notebook: training cells', () => {
+  let tmp: ReturnType<typeof tempSessionsDir>;
+  beforeEach(() => (tmp = tempSessionsDir()));
+  afterEach(() => {
+    cleanup();
+    tmp.cleanup();
+  });
+
+  it('shows a crashed hf run as failed with its likely cause and the log tail one line per line, in the TUI and headless', async () => {
+    const store = new SessionStore(tmp.dir);
+    store.create({
+      version: 1,
+      name: 'gpu',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      data: { source: { kind: 'builtin', name: 'sotu-continuations' } },
+      models: [
+        {
+          id: 'qwen-s',
+          family: 'qwen',
+          size: 'small',
+          roles: ['target'],
+          engine: { engine: 'openai', baseUrls: ['http://127.0.0.1:9/v1'], model: 'Qwen/Qwen2.5-0.5B-Instruct' },
+          trainer: { kind: 'hf', baseModel: 'standin:crash' },
+        },
+      ],
+      conditions: [{ name: 'qwen-s/human', target: 'qwen-s', kind: 'human' }],
+    });
+    const paths = sessionPaths(store.dir('gpu'));
+    mkdirSync(join(store.dir('gpu'), 'datasets'), { recursive: true });
+    writeFileSync(paths.dataset('qwen-s/human'), '{"exampleId":"1","origin":"human","instruction":"Say hi","context":"","response":"hi"}\n');
+    const headless: string[] = [];
+    const print = createPrinter((l) => headless.push(l));
+    // The real runner and train step, with the stand-in trainer in place of train_hf.py.
+    const standin = new URL('../trainers/fixtures/standin_trainer.py', import.meta.url).pathname;
+    const outcome = await runSession({
+      store,
+      name: 'gpu',
+      steps: ['train'],
+      registry: { train: createTrainStep({ hf: { launcher: ['python3'], script: standin, nvidiaSmi: false } }) },
+      models: () => ({ model: () => Promise.reject(new Error('not used')), forCondition: () => Promise.reject(new Error('not used')) }),
+      onEvent: print,
+    });
+    expect(outcome).toBe('failed');
+
+    // Headless: one printed line per log line, the traceback's indentation kept.
+    expect(headless).toContainEqual(expect.stringMatching(/train: error: qwen-s\/human: {3}Traceback \(most recent call last\):$/));
+    expect(headless).toContainEqual(expect.stringMatching(/train: error: qwen-s\/human: {7}raise ValueError/));
+    expect(headless).toContainEqual(expect.stringMatching(/train: failed in .* training failed: ValueError: tokenizer has no attribute 'foo'/));
+
+    const app = await renderApp({ sessionsDir: tmp.dir, initialScreen: 'run', initialSession: 'gpu', rows: 50, columns: 160 });
+    await app.waitFor(/✗ train/);
+    await app.press(KEYS.down, KEYS.down, KEYS.down);
+    await app.waitFor('Traceback');
+    const lines = app.frame().split('\n');
+    // The cause, then the tail: each log line on a row of its own.
+    expect(app.frame()).toMatch(/training failed: ValueError: tokenizer has no attribute 'foo' \(see the traceback in train\.log\)/);
+    expect(lines.some((l) => /x qwen-s\/human: {3}Traceback \(most recent call last\):\s*$/.test(l))).toBe(true);
+    expect(lines.some((l) => /x qwen-s\/human: {7}raise ValueError\("tokenizer has no attribute 'foo'"\)\s*$/.test(l))).toBe(true);
+    expect(lines.some((l) => /x qwen-s\/human: {3}ValueError: tokenizer has no attribute 'foo'\s*$/.test(l))).toBe(true);
   });
 });

@@ -71,13 +71,23 @@ export async function* trainWithHf(job: TrainJob, cfg: HfTrainerConfig, opts: Hf
     }
   } catch (err) {
     if (err instanceof TrainingFailedError && err.logTail.length) {
-      yield { type: 'log', level: 'error', message: `last lines of ${err.logFile}:\n${err.logTail.map(sanitizeLine).join('\n')}` };
+      yield* logTailEvents(err);
       throw new Error(`${err.message} (full log: ${err.logFile})`, { cause: err });
     }
     throw err;
   }
   if (!adapterDir) throw new Error(`training of ${job.name} ended without an adapter: see ${join(job.runDir, 'train.log')}`);
   yield* serveAdapter(job, cfg, adapterDir, opts);
+}
+
+/**
+ * The last lines of a failed run's log, one event per line (a log view shows one line per
+ * event, so a joined tail would fold into one truncated line). Indentation is kept: it is
+ * what makes a Python traceback readable.
+ */
+export function* logTailEvents(err: TrainingFailedError): Generator<Extract<TrainerEvent, { type: 'log' }>> {
+  yield { type: 'log', level: 'error', message: `last ${err.logTail.length} lines of ${err.logFile}:` };
+  for (const line of err.logTail) yield { type: 'log', level: 'error', message: `  ${sanitizeLine(line).trimEnd()}` };
 }
 
 /**
