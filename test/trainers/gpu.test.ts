@@ -28,4 +28,26 @@ describe('nvidia-smi CSV', () => {
     stop();
     expect(reports).toEqual([{ samples: null, message: expect.stringMatching(/nvidia-smi not found/) }]);
   });
+
+  it('reports an nvidia-smi that exits at once with its exit code and the reason it printed', async () => {
+    const reports: GpuReport[] = [];
+    const stop = startGpuMonitor((r) => reports.push(r), join(import.meta.dirname, 'fixtures', 'fake-nvidia-smi-mismatch'));
+    await vi.waitFor(() => expect(reports.length).toBe(1), { timeout: 5000, interval: 50 });
+    stop();
+    expect(reports).toEqual([
+      {
+        samples: null,
+        message: 'nvidia-smi exited with code 18: Failed to initialize NVML: Driver/library version mismatch / NVML library version: 550.54; GPU stats are not shown (run nvidia-smi to see why)',
+      },
+    ]);
+  });
+
+  it('says nothing more once stopped: the exit it caused is not a failure', async () => {
+    const reports: GpuReport[] = [];
+    const stop = startGpuMonitor((r) => reports.push(r), join(import.meta.dirname, 'fixtures', 'fake-nvidia-smi'));
+    await vi.waitFor(() => expect(reports.length).toBeGreaterThanOrEqual(1), { timeout: 10_000, interval: 50 });
+    stop();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(reports.every((r) => r.samples !== null)).toBe(true);
+  });
 });

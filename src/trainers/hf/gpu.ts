@@ -27,29 +27,44 @@ export function parseNvidiaSmiCsv(text: string): GpuSample[] {
 
 export type GpuReport = { samples: GpuSample[] | null; message?: string };
 
+/** Lines of nvidia-smi output kept to explain an early exit (it prints its errors on stdout). */
+const REASON_LINES = 3;
+
 /**
  * Sample the GPUs once a second while training runs. Each second's lines (one per GPU) arrive
- * together and are reported as one batch; without nvidia-smi there is one report with
- * samples null and a message saying so. Returns a stop function.
+ * together and are reported as one batch. Without nvidia-smi, or when it exits on its own (a
+ * driver/library mismatch makes it quit at once), there is one report with samples null and a
+ * message saying why. Returns a stop function.
  */
 export function startGpuMonitor(onReport: (report: GpuReport) => void, command = 'nvidia-smi'): () => void {
-  const child = spawn(command, NVIDIA_SMI_ARGS, { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(command, NVIDIA_SMI_ARGS, { stdio: ['ignore', 'pipe', 'pipe'] });
   let pending = '';
   let batch: GpuSample[] = [];
   let flushTimer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let failedToStart = false;
+  const unparsed: string[] = [];
   const flush = () => {
     if (batch.length) onReport({ samples: batch });
     batch = [];
+  };
+  const keepReason = (lines: string[]) => {
+    for (const line of lines) if (line.trim() && unparsed.length < REASON_LINES) unparsed.push(line.trim());
   };
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => {
     const lines = (pending + chunk).split('\n');
     pending = lines.pop() ?? '';
-    batch.push(...parseNvidiaSmiCsv(lines.join('\n')));
+    const samples = parseNvidiaSmiCsv(lines.join('\n'));
+    if (!samples.length) keepReason(lines);
+    batch.push(...samples);
     clearTimeout(flushTimer);
     flushTimer = setTimeout(flush, 200);
   });
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => keepReason(chunk.split('\n')));
   child.on('error', (err: NodeJS.ErrnoException) => {
+    failedToStart = true;
     onReport({
       samples: null,
       message:
@@ -58,7 +73,17 @@ export function startGpuMonitor(onReport: (report: GpuReport) => void, command =
           : `nvidia-smi failed (${err.message}): GPU stats are not shown`,
     });
   });
+  child.on('close', (code, signal) => {
+    if (stopped || failedToStart) return;
+    clearTimeout(flushTimer);
+    flush();
+    keepReason([pending]);
+    const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+    const reason = unparsed.length ? `: ${unparsed.join(' / ')}` : '';
+    onReport({ samples: null, message: `nvidia-smi ${how}${reason}; GPU stats are not shown (run nvidia-smi to see why)` });
+  });
   return () => {
+    stopped = true;
     clearTimeout(flushTimer);
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   };
