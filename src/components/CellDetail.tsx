@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
 import { lossChart, sparkline } from '../charts/index.js';
+import type { GpuSample } from '../pipeline/events.js';
 import { formatDuration, taskEtaSeconds, type CellState, type LossSeries, type TaskProgress } from '../pipeline/notebook.js';
 import { compact } from '../ui/format.js';
 import { truncate, useTheme, type Theme } from '../ui/theme.js';
@@ -36,10 +37,26 @@ function trainingLine(theme: Theme, task: string, s: LossSeries): string {
     `${sanitizeLine(task)}: step ${m.step}/${m.totalSteps}`,
     m.loss !== undefined ? `loss ${m.loss.toFixed(3)}` : '',
     m.evalLoss !== undefined ? `eval ${m.evalLoss.toFixed(3)}` : '',
+    m.learningRate !== undefined ? `lr ${m.learningRate.toExponential(1)}` : '',
     m.tokensPerSecond !== undefined ? `${compact(m.tokensPerSecond)} tok/s` : '',
+    // Peak memory the trainer allocated (torch), beside the GPU panel's whole-board figure.
+    m.gpuMemoryMb !== undefined ? `mem ${compact(m.gpuMemoryMb)}MB` : '',
     m.remainingS !== undefined ? `ETA ${formatDuration(m.remainingS * 1000)}` : '',
   ];
   return parts.filter(Boolean).join(` ${theme.glyph.sep} `);
+}
+
+/**
+ * A reading nvidia-smi gave as "[N/A]" (power on some boards, utilisation under MIG): NaN when
+ * parsed, null once it went through the JSON event log.
+ */
+function reading(value: number | null, format: (v: number) => string): string {
+  return typeof value === 'number' && Number.isFinite(value) ? format(value) : 'n/a';
+}
+
+function gpuText(g: GpuSample): string {
+  const memory = `${reading(g.memoryUsedMb, compact)}/${reading(g.memoryTotalMb, compact)}MB`;
+  return `gpu${g.index} ${reading(g.utilization, (v) => `${v}%`)} ${memory} ${reading(g.temperatureC, (v) => `${v}C`)} ${reading(g.powerW, (v) => `${Math.round(v)}W`)}`;
 }
 
 /**
@@ -93,7 +110,7 @@ export function CellDetail({ cell, width, height }: { cell: CellState; width: nu
 
   const gpus = cell.gpu?.samples;
   if (gpus?.length) {
-    const text = gpus.map((g) => `gpu${g.index} ${g.utilization}% ${compact(g.memoryUsedMb)}/${compact(g.memoryTotalMb)}MB ${g.temperatureC}C ${Math.round(g.powerW)}W`).join(`  `);
+    const text = gpus.map(gpuText).join(`  `);
     line('gpu', text, theme.color.muted);
   } else if (cell.gpu?.message) line('gpu', sanitizeLine(cell.gpu.message), theme.color.muted);
 

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanup } from 'ink-testing-library';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -162,5 +162,28 @@ describe('Run notebook: training cells', () => {
     expect(lines.some((l) => /x qwen-s\/human: {3}Traceback \(most recent call last\):\s*$/.test(l))).toBe(true);
     expect(lines.some((l) => /x qwen-s\/human: {7}raise ValueError\("tokenizer has no attribute 'foo'"\)\s*$/.test(l))).toBe(true);
     expect(lines.some((l) => /x qwen-s\/human: {3}ValueError: tokenizer has no attribute 'foo'\s*$/.test(l))).toBe(true);
+  });
+
+  it('shows learning rate and trainer memory on the training line, and n/a for GPU readings nvidia-smi gave as [N/A]', async () => {
+    const store = new SessionStore(tmp.dir);
+    store.create({ version: 1, name: 'gpu', createdAt: '2026-01-01T00:00:00.000Z', data: { source: { kind: 'builtin', name: 'sotu-continuations' } } });
+    const events = sessionPaths(store.dir('gpu')).events;
+    // Recorded shape of a live hf run; GPU 0's utilisation and power were "[N/A]" (null once in JSON).
+    copyFileSync(new URL('./fixtures/train-gpu-events.jsonl', import.meta.url).pathname, events);
+    const app = await renderApp({ sessionsDir: tmp.dir, initialScreen: 'run', initialSession: 'gpu', rows: 50, columns: 160 });
+    await app.waitFor('qwen-s/multi: step 120/400');
+    const frame = app.frame();
+    expect(frame).toMatch(/qwen-s\/multi: step 120\/400 · loss 1\.800 · eval 2\.100 · lr 1\.4e-4 · 5\.1k tok\/s · mem 21\.8kMB · ETA /);
+    expect(frame).toContain('gpu0 n/a 30.5k/81.6kMB 64C n/a  gpu1 88% 29.9k/81.6kMB 61C 402W');
+    expect(frame).not.toMatch(/NaN|null/);
+
+    // nvidia-smi quit mid-run (a driver update): the panel says so, with what it printed.
+    const t = 1767225620000;
+    appendFileSync(
+      events,
+      JSON.stringify({ t, runId: 'run-g', type: 'gpu', step: 'train', samples: null, message: 'nvidia-smi exited with code 18: Failed to initialize NVML: Driver/library version mismatch; GPU stats are not shown (run nvidia-smi to see why)' }) + '\n',
+    );
+    await app.waitFor('nvidia-smi exited with code 18: Failed to initialize NVML: Driver/library version mismatch');
+    expect(app.frame()).not.toContain('gpu0 ');
   });
 });
