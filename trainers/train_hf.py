@@ -128,11 +128,16 @@ def tokenize_examples(tokenizer, examples, max_length):
 
 
 class TokenCountingCollator:
-    """Pads a batch and counts its real tokens, for tokens/s (per process)."""
+    """Pads a batch and counts the real tokens of training batches, for tokens/s (per process).
+
+    The Trainer collates evaluation batches with the same collator; TokenCountingTrainer turns
+    `counting` off while it evaluates, so held-out tokens do not inflate training tokens/s.
+    """
 
     def __init__(self, pad_id):
         self.pad_id = pad_id
         self.tokens = 0
+        self.counting = True
 
     def __call__(self, batch):
         width = max(len(r["input_ids"]) for r in batch)
@@ -142,12 +147,25 @@ class TokenCountingCollator:
             ids.append(r["input_ids"] + [self.pad_id] * pad)
             labels.append(r["labels"] + [-100] * pad)
             mask.append([1] * len(r["input_ids"]) + [0] * pad)
-            self.tokens += len(r["input_ids"])
+            if self.counting:
+                self.tokens += len(r["input_ids"])
         return {
             "input_ids": torch.tensor(ids),
             "labels": torch.tensor(labels),
             "attention_mask": torch.tensor(mask),
         }
+
+
+class TokenCountingTrainer(Trainer):
+    """A Trainer whose evaluations (during and after training) are left out of the token count."""
+
+    def evaluate(self, *args, **kwargs):
+        collator = self.data_collator
+        collator.counting = False
+        try:
+            return super().evaluate(*args, **kwargs)
+        finally:
+            collator.counting = True
 
 
 class StopRequest:
@@ -320,7 +338,7 @@ def main(argv):
         disable_tqdm=True,
     )
     callback = BasketsCallback(args.output_dir, collator, stop)
-    trainer = Trainer(
+    trainer = TokenCountingTrainer(
         model=model,
         args=training_args,
         train_dataset=train_rows,
