@@ -68,7 +68,9 @@ function differences(a: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
 
 /**
  * Paired bootstrap of mean(a − b): items are resampled together; the interval is the
- * percentile interval of the resampled differences and p = 2 · min(P(d* ≤ 0), P(d* ≥ 0)), capped at 1.
+ * percentile interval of the resampled differences and p = 2 · (k + 1) / (R + 1), capped at 1,
+ * where k = min(#{d* ≤ 0}, #{d* ≥ 0}) of the R resamples: R resamples cannot show p = 0, only
+ * p below about 2 / R.
  */
 export function pairedBootstrap(a: ArrayLike<number>, b: ArrayLike<number>, opts: ResampleOptions = {}): MetricValue<PairedComparison> {
   const d = differences(a, b);
@@ -81,7 +83,7 @@ export function pairedBootstrap(a: ArrayLike<number>, b: ArrayLike<number>, opts
     if (m <= 0) atOrBelow++;
     if (m >= 0) atOrAbove++;
   }
-  const p = Math.min(1, (2 * Math.min(atOrBelow, atOrAbove)) / means.length);
+  const p = Math.min(1, (2 * (Math.min(atOrBelow, atOrAbove) + 1)) / (means.length + 1));
   return defined({ mean: mean(d), lo: percentile(means, alpha / 2), hi: percentile(means, 1 - alpha / 2), n: d.length, p });
 }
 

@@ -44,7 +44,13 @@ describe('paired comparisons', () => {
     expect(r.mean).toBeCloseTo(1, 12);
     expect(r.lo).toBeGreaterThan(0.9);
     expect(r.hi).toBeLessThan(1.1);
-    expect(r.p).toBe(0);
+    // No resample crosses 0: p is the smallest 2000 resamples can show, 2 · 1 / 2001, never 0.
+    expect(r.p).toBe(2 / 2001);
+  });
+  it('paired bootstrap p is (k + 1) / (R + 1) on the rarer side, doubled and capped at 1', () => {
+    const r = pairedBootstrap([1, 1, 1], [1, 1, 1], { seed: 1, resamples: 99 }).value!;
+    // Every resampled difference is 0: k = 99 on both sides → 2 · 100 / 100 capped at 1.
+    expect(r.p).toBe(1);
   });
   it('refuses unpaired data', () => {
     expect(() => pairedBootstrap([1], [1, 2])).toThrow(/one value per item/);
