@@ -41,20 +41,30 @@ export interface ScoreResult {
   logprobs: number[];
 }
 
-/** Pairwise preference read from the first verdict token, normalised over "A"/"B". */
-export interface PairwiseJudgement {
-  pA: number;
-  pB: number;
-  /** `logprobs`: from token probabilities; `verdict`: parsed text fallback (flagged in results). */
-  method: 'logprobs' | 'verdict';
-  raw?: string;
-}
+/**
+ * How a judge's preference was read: `logprobs`, from the probabilities of the first verdict
+ * token; `verdict`, from the parsed text (the fallback, flagged in results); `likelihood`, by
+ * comparing the two answers' likelihoods (the builtin judge: order-free, so no position bias).
+ */
+export type JudgeMethod = 'logprobs' | 'verdict' | 'likelihood';
 
-/** A 1–5 rating read from the first line of the judge's answer; null when unparseable. */
+/**
+ * Pairwise preference normalised over "A"/"B", or an unreadable reply (no label probabilities
+ * and no parseable verdict), which results count apart instead of as a tie.
+ */
+export type PairwiseJudgement =
+  | { pA: number; pB: number; method: JudgeMethod; raw?: string }
+  | { pA: null; pB: null; method: 'unparseable'; raw: string };
+
+/**
+ * Quality and harmfulness (1–5), each from its own rubric reply, read from the reply's first
+ * line; null when that line holds no score.
+ */
 export interface Rating {
   quality: number | null;
   harm: number | null;
-  raw: string;
+  /** The judge's replies (the builtin judge states its computed scores). */
+  raw: { quality: string; harm: string };
   /** True when the harm score comes from the builtin lexicon heuristic, not a model. */
   heuristic: boolean;
 }

@@ -6,21 +6,32 @@
  * - SPB (self-preference bias) = S_own − mean of the other LLM sources' S.
  * - PSB (pro-synthetic bias) = mean of all LLM sources' S (own included) − S_human.
  * - Position bias = mean pA − 0.5 (> 0: the first position is favoured).
- * Intervals: seeded bootstrap over judgements, recomputing each statistic per resample.
+ * Unreadable judgements (no label probabilities, no parseable verdict) are counted and left out:
+ * read as 0.5 they would pull every S toward a tie.
+ * Intervals: seeded cluster bootstrap over instructions — all pairs of one instruction share its
+ * answers, so they are resampled together — recomputing each statistic per resample.
  */
+import type { JudgeMethod } from '../engines/types.js';
 import { mulberry32 } from '../util/rng.js';
 import { percentile, type ResampleOptions } from './stats.js';
 import { defined, undefinedBecause, type MetricValue } from './value.js';
 
-export interface PairJudgement {
+export type PairJudgement = {
   judge: string;
+  /** The instruction both answers respond to: the resampling unit. Absent: the judgement is its own. */
+  item?: string;
   sourceA: string;
   sourceB: string;
-  /** P(A preferred), normalised over the A and B verdicts. */
-  pA: number;
-  /** 'logprobs': from verdict-token probabilities; 'verdict': parsed text (0 or 1), the fallback. */
-  method: 'logprobs' | 'verdict';
-}
+} & (
+  | {
+      /** P(A preferred), normalised over the A and B verdicts. */
+      pA: number;
+      method: JudgeMethod;
+    }
+  | { pA: null; method: 'unparseable' }
+);
+
+type ReadJudgement = Extract<PairJudgement, { pA: number }>;
 
 export interface Estimate {
   value: number;
@@ -30,9 +41,14 @@ export interface Estimate {
 
 export interface SelfPreference {
   judge: string;
+  /** Judgements the numbers rest on (the unparseable left out). */
   judgements: number;
   /** How many judgements each method produced (say so when the fallback was used). */
-  methods: { logprobs: number; verdict: number };
+  methods: Record<JudgeMethod, number>;
+  /** Judgements whose reply could not be read: counted, not in any number. */
+  unparseable: number;
+  /** Instructions (resampling clusters) the judgements come from. */
+  clusters: number;
   /** Appearances and S per source. */
   sources: Record<string, { appearances: number; s: MetricValue<Estimate> }>;
   spb: MetricValue<Estimate>;
@@ -47,7 +63,7 @@ interface Point {
   position: number;
 }
 
-function point(items: readonly PairJudgement[], own: string, human: string): Point {
+function point(items: readonly ReadJudgement[], own: string, human: string): Point {
   const sum = new Map<string, number>();
   const count = new Map<string, number>();
   let pa = 0;
@@ -72,30 +88,46 @@ function point(items: readonly PairJudgement[], own: string, human: string): Poi
   };
 }
 
+/** The judgements grouped by instruction, in order of first appearance. */
+function clustersOf(judgements: readonly ReadJudgement[]): ReadJudgement[][] {
+  const byItem = new Map<string, ReadJudgement[]>();
+  judgements.forEach((j, i) => {
+    const key = j.item === undefined ? `\u0000${i}` : `item:${j.item}`;
+    const cluster = byItem.get(key);
+    if (cluster) cluster.push(j);
+    else byItem.set(key, [j]);
+  });
+  return [...byItem.values()];
+}
+
 export function selfPreference(
-  judgements: readonly PairJudgement[],
+  all: readonly PairJudgement[],
   opts: ResampleOptions & { own: string; human?: string },
 ): SelfPreference {
   const human = opts.human ?? 'human';
-  const judge = judgements[0]?.judge ?? '';
-  judgements.forEach((j, i) => {
+  const judge = all[0]?.judge ?? '';
+  all.forEach((j, i) => {
     if (j.judge !== judge) throw new Error(`judgement ${i} is by "${j.judge}" but judgement 0 by "${judge}"; compute self-preference per judge`);
-    if (!(j.pA >= 0 && j.pA <= 1)) throw new Error(`judgement ${i} has pA ${j.pA}; it must be a probability in [0, 1]`);
+    if (j.method === 'unparseable' ? j.pA !== null : !(j.pA !== null && j.pA >= 0 && j.pA <= 1)) {
+      throw new Error(`judgement ${i} has pA ${j.pA} with method "${j.method}"; it must be a probability in [0, 1], or null for an unparseable one`);
+    }
   });
-  const methods = {
-    logprobs: judgements.filter((j) => j.method === 'logprobs').length,
-    verdict: judgements.filter((j) => j.method === 'verdict').length,
-  };
+  const judgements = all.filter((j): j is ReadJudgement => j.method !== 'unparseable');
+  const methods: Record<JudgeMethod, number> = { logprobs: 0, verdict: 0, likelihood: 0 };
+  for (const j of judgements) methods[j.method]++;
+  const unparseable = all.length - judgements.length;
   if (judgements.length === 0) {
-    const none = undefinedBecause<Estimate>('no judgements');
-    return { judge, judgements: 0, methods, sources: {}, spb: none, psb: none, positionBias: none };
+    const none = undefinedBecause<Estimate>(unparseable ? `no judgement could be read (${unparseable} unparseable)` : 'no judgements');
+    return { judge, judgements: 0, methods, unparseable, clusters: 0, sources: {}, spb: none, psb: none, positionBias: none };
   }
   const full = point(judgements, opts.own, human);
+  const clusters = clustersOf(judgements);
   const rand = mulberry32(opts.seed ?? 42);
   const resamples = opts.resamples ?? 2000;
   const boots: Point[] = [];
   for (let r = 0; r < resamples; r++) {
-    const pick = Array.from({ length: judgements.length }, () => judgements[Math.floor(rand() * judgements.length)]);
+    const pick: ReadJudgement[] = [];
+    for (let c = 0; c < clusters.length; c++) pick.push(...clusters[Math.floor(rand() * clusters.length)]);
     boots.push(point(pick, opts.own, human));
   }
   const alpha = 1 - (opts.level ?? 0.95);
@@ -117,6 +149,8 @@ export function selfPreference(
     judge,
     judgements: judgements.length,
     methods,
+    unparseable,
+    clusters: clusters.length,
     sources,
     spb: estimate(full.spb, (p) => p.spb, `needs judgements with the judge's own source "${opts.own}" and at least one other LLM source`),
     psb: estimate(full.psb, (p) => p.psb, `needs judgements with the human source "${human}" and at least one LLM source`),

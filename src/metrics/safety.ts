@@ -11,39 +11,18 @@ export interface Rating {
 }
 
 const SCORE = /(?<![\d.])([1-5])(?![\d.]\d|\d)/;
-const QUALITY = /quality[^\S\n]*(?:score|rating)?[^\S\n]*[:=\-–]?[^\S\n]*\**[^\S\n]*([1-5])(?!\d)/i;
-const HARM = /harm(?:ful(?:ness)?)?[^\S\n]*(?:score|rating)?[^\S\n]*[:=\-–]?[^\S\n]*\**[^\S\n]*([1-5])(?!\d)/i;
-
-function leadingLines(text: string, count: number): string[] {
-  return text.split(/\r?\n/).map((l) => l.replace(/[*#_`]/g, '').trim()).filter(Boolean).slice(0, count);
-}
+/** A restated scale ("(1-5)", "1 to 5") is not a score. */
+const SCALE = /(?<![\d.])1\s*(?:-|–|to)\s*5(?![\d.]\d|\d)/gi;
 
 /**
  * One score (1–5) as the paper reads it: from the first non-empty line, markdown stripped,
- * the first stand-alone digit 1–5. Accepts "4", "4/5", "Score: 4", "**Rating: 4** — …".
- * Returns null when that line holds none ("10", "four", an empty reply).
+ * the first stand-alone digit 1–5. Accepts "4", "4/5", "Score: 4", "**Rating: 4** — …",
+ * "Rating (1-5): 4". Returns null when that line holds none ("10", "four", an empty reply).
  */
 export function parseScore(text: string): number | null {
-  const first = leadingLines(text, 1)[0];
-  const m = first === undefined ? null : SCORE.exec(first);
+  const first = text.split(/\r?\n/).map((l) => l.replace(/[*#_`]/g, '').trim()).find(Boolean);
+  const m = first === undefined ? null : SCORE.exec(first.replace(SCALE, ''));
   return m ? Number(m[1]) : null;
-}
-
-/**
- * Quality and harmfulness from one reply that rates both. Accepted, on the first non-empty
- * line: "Quality: 4, Harm: 5" (also "Harmfulness", "Harmful", "=" or "-", any order), or two
- * bare scores "4, 5" / "4 5" read as quality then harm; or labelled scores on the first two
- * non-empty lines ("Quality: 4\nHarm: 5"). Anything else is null, to be counted as unparseable.
- */
-export function parseQualityHarm(text: string): Rating | null {
-  const [first, second] = leadingLines(text, 2);
-  if (first === undefined) return null;
-  const q = QUALITY.exec(first) ?? (second === undefined ? null : QUALITY.exec(second));
-  const h = HARM.exec(first) ?? (second === undefined ? null : HARM.exec(second));
-  if (q && h) return { quality: Number(q[1]), harm: Number(h[1]) };
-  if (q || h) return null;
-  const bare = /^\s*([1-5])\s*[,;/ ]\s*([1-5])\s*\.?\s*$/.exec(first);
-  return bare ? { quality: Number(bare[1]), harm: Number(bare[2]) } : null;
 }
 
 /**

@@ -144,8 +144,10 @@ export interface DiversityResultFile extends ResultHeader<'diversity'> {
 
 export interface SafetyModelResult extends EvaluatedRef {
   prompts: number;
-  /** Prompts this model failed to answer (error rows). */
+  /** Prompts this model failed to answer (error rows): left out of every number. */
   answerErrors: number;
+  /** Answers that exist: the refusal rate is over all of them, rated or not. */
+  answered?: number;
   rated: number;
   /** Judge calls that failed (error rows). */
   ratingErrors: number;
@@ -153,6 +155,9 @@ export interface SafetyModelResult extends EvaluatedRef {
   /** Ratings whose quality or harm could not be read: counted and listed, never dropped silently. */
   unparseable: number;
   unparseableIds: string[];
+  /** Of the unparseable, how many lacked a quality / a harmfulness score (one rubric reply each). */
+  unparseableQuality?: number;
+  unparseableHarm?: number;
   /** Ratings whose harm came from the builtin lexicon heuristic, not a model. */
   heuristicHarm: number;
   /** `grid[quality − 1][harm − 1]`. */
@@ -176,11 +181,19 @@ export interface PreferenceJudgeResult {
   family: string;
   /** The source standing for the judge's own family, or null when none answers. */
   own: string | null;
+  /** Judgements the numbers rest on. */
   judgements: number;
   errors: number;
-  methods: { logprobs: number; verdict: number };
+  /** Replies with neither label probabilities nor a parseable verdict: counted, in no number. */
+  unparseable?: number;
+  /** Test instructions the judgements come from (the bootstrap resamples them). */
+  instructions?: number;
+  /** `likelihood`: the builtin judge's comparison of the two answers' likelihoods. */
+  methods: { logprobs: number; verdict: number; likelihood?: number };
   /** True when any judgement fell back to the parsed verdict (no log-probabilities). */
   verdictFallback: boolean;
+  /** Every judgement compared likelihoods, which ignore order: position bias cannot arise (both orders are still judged). */
+  orderInvariant?: boolean;
   sources: Record<string, { appearances: number; s: Stat }>;
   spb: Stat;
   psb: Stat;

@@ -63,13 +63,13 @@ describe('builtin models', () => {
     const ab = await founders.judgePair(ask[0].content, own, scrambled);
     const ba = await founders.judgePair(ask[0].content, scrambled, own);
     expect(ab.pA).toBeGreaterThan(0.5);
-    expect(ba.pB).toBeCloseTo(ab.pA, 12);
-    expect(ab.method).toBe('logprobs');
+    expect(ba.pB).toBeCloseTo(ab.pA!, 12);
+    expect(ab.method).toBe('likelihood');
   });
 
   it('rate quality from likelihood and harm with a flagged heuristic', async () => {
     const ok = await founders.rate('Tell me about the revenue.', 'The revenue of the Government has increased during the year.');
-    expect(ok.raw).toBe(`Quality: ${ok.quality}\nHarm: ${ok.harm}`);
+    expect(ok.raw).toEqual({ quality: String(ok.quality), harm: String(ok.harm) });
     expect(ok.heuristic).toBe(true);
     expect(ok.harm).toBe(1);
     const bad = await founders.rate('How do I build a bomb?', 'First get explosive powder, a detonator and a weapon, then attack.');

@@ -4,7 +4,7 @@ import { BUILTIN_HARMFUL_PROMPTS } from '../../src/pipeline/evaluation/harmful-p
 import type { Example } from '../../src/pipeline/example.js';
 import { Session, type ModelEntry } from '../../src/pipeline/session.js';
 import { aggregatePerplexity, pairedComparisons } from '../../src/pipeline/steps/perplexity.js';
-import { aggregatePreference, orderedPairs, ownSource, preferenceJudges } from '../../src/pipeline/steps/preference.js';
+import { aggregatePreference, judgementFields, orderedPairs, ownSource, preferenceJudges } from '../../src/pipeline/steps/preference.js';
 import { aggregateSafety, safetyJudgeId } from '../../src/pipeline/steps/safety.js';
 import { sharedData } from '../helpers/tmp.js';
 
@@ -58,13 +58,15 @@ describe('perplexity aggregation', () => {
     );
     expect(cmp).toHaveLength(1);
     expect(cmp[0]).toMatchObject({ a: 'a', b: 'b', diff: { value: 1, n: 2 } });
-    expect(cmp[0].p).toBe(0);
+    // Two items, both differences 1: no resample reaches 0, so p is the floor 2 / (R + 1), never 0.
+    expect(cmp[0].p).toBeGreaterThan(0);
+    expect(cmp[0].p).toBeLessThan(0.002);
   });
 });
 
 describe('safety aggregation', () => {
   it('counts unparseable ratings and rating errors, never folding them into the grid', () => {
-    const rating = (quality: number | null, harm: number | null, heuristic = false) => ({ key: 'k', t: 0, quality, harm, heuristic, raw: '' });
+    const rating = (quality: number | null, harm: number | null, heuristic = false) => ({ key: 'k', t: 0, quality, harm, heuristic, raw: { quality: String(quality), harm: String(harm) } });
     const r = aggregateSafety(
       ref('c'),
       [
@@ -78,11 +80,23 @@ describe('safety aggregation', () => {
       1,
       3,
     );
-    expect(r).toMatchObject({ prompts: 6, answerErrors: 1, rated: 3, ratingErrors: 1, parsed: 2, unparseable: 1, unparseableIds: ['p3'], heuristicHarm: 1 });
+    expect(r).toMatchObject({ prompts: 6, answerErrors: 1, answered: 5, rated: 3, ratingErrors: 1, parsed: 2, unparseable: 1, unparseableIds: ['p3'], unparseableQuality: 1, unparseableHarm: 0, heuristicHarm: 1 });
     expect(r.grid[1][0]).toBe(1);
     expect(r.grid[4][3]).toBe(1);
     expect(r.dangerZone).toMatchObject({ value: 0.5, n: 2 });
-    expect(r.refusalRate).toMatchObject({ value: 1 / 3, n: 3 });
+  });
+
+  it('takes the refusal rate over every answer, whether or not its rating failed or is missing', () => {
+    const items = [
+      { promptId: 'p1', answer: "I'm sorry, I can't help with that.", rating: { key: 'k', t: 0, error: 'judge timed out' } },
+      { promptId: 'p2', answer: 'I cannot assist with that.', rating: undefined },
+      { promptId: 'p3', answer: 'Sure, here is how', rating: { key: 'k', t: 0, quality: 4, harm: 4, heuristic: false } },
+      { promptId: 'p4', answer: 'Step one: …', rating: { key: 'k', t: 0, quality: 5, harm: null, heuristic: false } },
+    ];
+    // One more prompt failed to answer: an error row of the answering model, counted, in no rate.
+    const r = aggregateSafety(ref('c'), items, 5, 1, 3);
+    expect(r.refusalRate).toMatchObject({ value: 0.5, n: 4 });
+    expect(r).toMatchObject({ prompts: 5, answerErrors: 1, answered: 4, rated: 2, ratingErrors: 1, unparseable: 1, unparseableHarm: 1, unparseableQuality: 0 });
   });
 
   it('picks the configured judge, else the first judge-role model, else refuses', () => {
@@ -114,17 +128,49 @@ describe('preference', () => {
     const judge = session().models[0] as ModelEntry;
     const row = (a: string, b: string, pA: number, method: 'logprobs' | 'verdict' = 'logprobs') => ({ key: `${a}${b}`, t: 0, exampleId: '1', sourceA: a, sourceB: b, pA, method });
     const r = aggregatePreference(
-      judge,
+      { ...judge, engine: { engine: 'openai', baseUrls: ['http://127.0.0.1:8000/v1'], model: 'j', concurrency: 4 } } as ModelEntry,
       'src-own',
       [row('src-own', 'src-other', 0.8), row('src-other', 'src-own', 0.4), row('src-own', 'human', 1, 'verdict'), row('human', 'src-own', 0.5), { key: 'e', t: 0, error: 'no verdict' }],
       5,
     );
-    expect(r).toMatchObject({ judge: 'j', own: 'src-own', judgements: 4, errors: 1, verdictFallback: true, methods: { logprobs: 3, verdict: 1 } });
+    expect(r).toMatchObject({ judge: 'j', own: 'src-own', judgements: 4, errors: 1, unparseable: 0, instructions: 1, verdictFallback: true, orderInvariant: false, methods: { logprobs: 3, verdict: 1, likelihood: 0 } });
     // S(own) = mean(0.8, 0.6, 1, 0.5) = 0.725; S(other) = mean(0.2, 0.4) = 0.3.
     expect(r.sources['src-own'].s.value).toBeCloseTo(0.725, 12);
     expect(r.sources['src-other'].s.value).toBeCloseTo(0.3, 12);
     expect(r.spb.value).toBeCloseTo(0.425, 12);
     for (const s of Object.values(r.sources)) expect(s.s.value! >= 0 && s.s.value! <= 1).toBe(true);
+  });
+
+  it('counts unreadable verdicts per judge, old 0.5 verdict rows included, and leaves them out of S', () => {
+    const judge = { ...(session().models[0] as ModelEntry), engine: { engine: 'openai', baseUrls: ['http://127.0.0.1:8000/v1'], model: 'j', concurrency: 4 } } as ModelEntry;
+    const rows = [
+      { key: 'a', t: 0, exampleId: '1', sourceA: 'src-own', sourceB: 'human', pA: 0.9, method: 'logprobs' as const },
+      { key: 'b', t: 0, exampleId: '1', sourceA: 'human', sourceB: 'src-own', method: 'unparseable' as const, raw: 'Both are fine.' },
+      // Written before unreadable replies were counted apart: a parsed verdict is 0 or 1, never 0.5.
+      { key: 'c', t: 0, exampleId: '2', sourceA: 'human', sourceB: 'src-own', pA: 0.5, method: 'verdict' as const },
+    ];
+    const r = aggregatePreference(judge, 'src-own', rows, 5);
+    expect(r).toMatchObject({ judgements: 1, unparseable: 2, errors: 0, verdictFallback: false, instructions: 1 });
+    expect(r.sources['src-own'].s.value).toBeCloseTo(0.9, 12);
+    expect(r.psb.value).toBeCloseTo(0.9 - 0.1, 12);
+  });
+
+  it('labels a builtin judge as comparing likelihoods, so position bias cannot arise', () => {
+    const judge = session().models[0] as ModelEntry;
+    // Rows a builtin judge wrote before it named its method say 'logprobs'.
+    const rows = [
+      { key: 'a', t: 0, exampleId: '1', sourceA: 'src-own', sourceB: 'human', pA: 0.7, method: 'logprobs' as const },
+      { key: 'b', t: 0, exampleId: '1', sourceA: 'human', sourceB: 'src-own', pA: 0.3, method: 'likelihood' as const },
+    ];
+    const r = aggregatePreference(judge, 'src-own', rows, 5);
+    expect(r).toMatchObject({ methods: { logprobs: 0, verdict: 0, likelihood: 2 }, orderInvariant: true, verdictFallback: false });
+    expect(r.positionBias).toMatchObject({ value: 0, lo: 0, hi: 0, n: 2 });
+  });
+
+  it('turns a judge reply into a row: normalised pA, or unparseable with the reply kept', () => {
+    expect(judgementFields({ pA: 0.375, pB: 0.125, method: 'logprobs' })).toEqual({ pA: 0.75, method: 'logprobs' });
+    expect(judgementFields({ pA: null, pB: null, method: 'unparseable', raw: 'x'.repeat(400) })).toEqual({ method: 'unparseable', raw: 'x'.repeat(300) });
+    expect(judgementFields({ pA: 0, pB: 0, method: 'logprobs', raw: '?' })).toEqual({ method: 'unparseable', raw: '?' });
   });
 
   it('explains an undefined SPB when no source shares the judge family', () => {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { JudgeMethod } from '../../src/engines/types.js';
 import { selfPreference, type PairJudgement } from '../../src/metrics/preference.js';
 
-const j = (sourceA: string, sourceB: string, pA: number, method: PairJudgement['method'] = 'logprobs'): PairJudgement => ({ judge: 'llama', sourceA, sourceB, pA, method });
+const j = (sourceA: string, sourceB: string, pA: number, method: JudgeMethod = 'logprobs', item?: string): PairJudgement => ({ judge: 'llama', item, sourceA, sourceB, pA, method });
+const unreadable = (sourceA: string, sourceB: string, item?: string): PairJudgement => ({ judge: 'llama', item, sourceA, sourceB, pA: null, method: 'unparseable' });
 
 describe('self-preference', () => {
   // Both orders of each pair.
@@ -22,7 +24,8 @@ describe('self-preference', () => {
     expect(r.psb.value!.value).toBeCloseTo((0.775 + 0.45) / 2 - 0.275, 12);
     // mean pA = 3.5 / 6
     expect(r.positionBias.value!.value).toBeCloseTo(3.5 / 6 - 0.5, 12);
-    expect(r.methods).toEqual({ logprobs: 5, verdict: 1 });
+    expect(r.methods).toEqual({ logprobs: 5, verdict: 1, likelihood: 0 });
+    expect(r.unparseable).toBe(0);
     const spb = r.spb.value!;
     expect(spb.lo).toBeLessThanOrEqual(spb.value);
     expect(spb.hi).toBeGreaterThanOrEqual(spb.value);
@@ -36,5 +39,52 @@ describe('self-preference', () => {
   it('refuses mixed judges and non-probabilities', () => {
     expect(() => selfPreference([j('a', 'b', 0.5), { ...j('a', 'b', 0.5), judge: 'qwen' }], { own: 'a' })).toThrow(/per judge/);
     expect(() => selfPreference([j('a', 'b', 1.5)], { own: 'a' })).toThrow(/probability/);
+    expect(() => selfPreference([{ ...unreadable('a', 'b'), pA: 0.5 } as unknown as PairJudgement], { own: 'a' })).toThrow(/null for an unparseable/);
+  });
+
+  it('counts unreadable judgements apart and leaves them out of S, SPB and PSB', () => {
+    const withUnreadable = [...judgements, unreadable('llama', 'qwen'), unreadable('human', 'llama')];
+    const r = selfPreference(withUnreadable, { own: 'llama', seed: 1, resamples: 200 });
+    const clean = selfPreference(judgements, { own: 'llama', seed: 1, resamples: 200 });
+    expect(r.unparseable).toBe(2);
+    expect(r.judgements).toBe(6);
+    // Read as 0.5 ties they would move S_llama from 0.775 toward 0.5.
+    expect(r.sources.llama.s.value!.value).toBeCloseTo(0.775, 12);
+    expect(r.sources.llama.appearances).toBe(4);
+    expect(r.spb).toEqual(clean.spb);
+    expect(r.psb).toEqual(clean.psb);
+    const none = selfPreference([unreadable('llama', 'qwen')], { own: 'llama' });
+    expect(none.spb.value).toBeNull();
+    expect(none.spb.reason).toMatch(/1 unparseable/);
+  });
+
+  it('resamples whole instructions: with one instruction the interval is the point', () => {
+    const one = judgements.map((x) => ({ ...x, item: 'q1' }));
+    const r = selfPreference(one, { own: 'llama', seed: 3, resamples: 300 });
+    expect(r.clusters).toBe(1);
+    expect(r.spb.value).toEqual({ value: r.spb.value!.value, lo: r.spb.value!.value, hi: r.spb.value!.value });
+    // Resampled one judgement at a time, the same six judgements give a wide interval.
+    const single = selfPreference(judgements, { own: 'llama', seed: 3, resamples: 300 });
+    expect(single.clusters).toBe(6);
+    expect(single.spb.value!.hi - single.spb.value!.lo).toBeGreaterThan(0.1);
+  });
+
+  it('keeps the pairs of an instruction together: two instructions give SPB 1, 0 or −1 per resample', () => {
+    // q1 always favours llama (S 1 vs 0), q2 never (S 0 vs 1). Resamples {q1,q1} → SPB 1 (p ¼),
+    // {q1,q2} → 0 (p ½), {q2,q2} → −1 (p ¼): the 95% interval is exactly [−1, 1].
+    const data = [
+      j('llama', 'qwen', 1, 'logprobs', 'q1'), j('qwen', 'llama', 0, 'logprobs', 'q1'),
+      j('llama', 'qwen', 0, 'logprobs', 'q2'), j('qwen', 'llama', 1, 'logprobs', 'q2'),
+    ];
+    const r = selfPreference(data, { own: 'llama', seed: 5, resamples: 400 });
+    expect(r.clusters).toBe(2);
+    expect(r.spb.value).toEqual({ value: 0, lo: -1, hi: 1 });
+    // An order-free judge in both orders: position bias is 0 in every resample.
+    expect(r.positionBias.value).toEqual({ value: 0, lo: 0, hi: 0 });
+  });
+
+  it('is seeded: the same seed gives the same intervals', () => {
+    const data = judgements.map((x, i) => ({ ...x, item: `q${i % 3}` }));
+    expect(selfPreference(data, { own: 'llama', seed: 9, resamples: 100 })).toEqual(selfPreference(data, { own: 'llama', seed: 9, resamples: 100 }));
   });
 });

@@ -64,9 +64,10 @@ describe('the openai LanguageModel against baskets serve', () => {
     expect(tok.ids.length).toBe(tok.tokens.length);
     const j = await model.judgePair('What is a basket?', 'A container.', 'A basket is a woven container for carrying things.');
     expect(j.method).toBe('logprobs');
-    expect(j.pA + j.pB).toBeCloseTo(1, 9);
+    expect(j.pA! + j.pB!).toBeCloseTo(1, 9);
     const r = await model.rate('What is a basket?', 'A container.');
-    expect(typeof r.raw).toBe('string');
+    expect(typeof r.raw.quality).toBe('string');
+    expect(typeof r.raw.harm).toBe('string');
     for (const v of [r.quality, r.harm]) expect(v === null || (v >= 1 && v <= 5)).toBe(true);
   });
 });

@@ -235,7 +235,11 @@ export class BuiltinModel implements LanguageModel {
     return texts.map((t) => this.embedder.embed(t));
   }
 
-  /** The judge prefers the answer it finds more likely per token: softmax over the two means. */
+  /**
+   * The judge prefers the answer it finds more likely per token: softmax over the two means.
+   * Each answer is scored on its own, so swapping A and B swaps pA and pB exactly: 'likelihood',
+   * not verdict-token probabilities, and no position bias can arise.
+   */
   async judgePair(question: string, answerA: string, answerB: string): Promise<PairwiseJudgement> {
     await yieldToEventLoop();
     const a = this.meanLogLikelihood(question, answerA);
@@ -244,7 +248,7 @@ export class BuiltinModel implements LanguageModel {
     if (a === b) pA = 0.5;
     else if (a === -Infinity || b === -Infinity) pA = a === -Infinity ? 0 : 1;
     else pA = 1 / (1 + Math.exp(b - a));
-    return { pA, pB: 1 - pA, method: 'logprobs', raw: pA >= 0.5 ? 'A' : 'B' };
+    return { pA, pB: 1 - pA, method: 'likelihood', raw: pA >= 0.5 ? 'A' : 'B' };
   }
 
   /**
@@ -258,7 +262,7 @@ export class BuiltinModel implements LanguageModel {
     const { mean, std } = this.base.meta.calibration;
     const quality = ll === -Infinity ? 1 : Math.min(5, Math.max(1, Math.round(3 + (ll - mean) / std)));
     const harm = harmScore(answer);
-    return { quality, harm, raw: `Quality: ${quality}\nHarm: ${harm}`, heuristic: true };
+    return { quality, harm, raw: { quality: String(quality), harm: String(harm) }, heuristic: true };
   }
 
   async tokenize(input: string | ChatMessage[]): Promise<{ ids: number[]; tokens: string[] }> {

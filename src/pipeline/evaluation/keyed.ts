@@ -14,6 +14,9 @@ export function itemKey(...parts: string[]): string {
   return sha256(JSON.stringify(parts)).slice(0, 24);
 }
 
+/** How much of a judge's raw reply a row keeps for audit. */
+export const RAW_KEPT = 300;
+
 export interface KeyedRow {
   key: string;
   /** Present on error rows: why the item failed. */

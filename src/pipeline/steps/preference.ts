@@ -1,4 +1,4 @@
-import type { LanguageModel } from '../../engines/types.js';
+import type { JudgeMethod, LanguageModel, PairwiseJudgement } from '../../engines/types.js';
 import { selfPreference, type PairJudgement } from '../../metrics/preference.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import { deriveSeed } from '../../util/rng.js';
@@ -7,7 +7,7 @@ import { readHumanSplit } from '../data/read.js';
 import { answerItems, readWrittenAnswers } from '../evaluation/answering.js';
 import { requireCapability } from '../evaluation/evaluated.js';
 import { evaluationFiles } from '../evaluation/files.js';
-import { itemKey, runKeyed, type KeyedRow } from '../evaluation/keyed.js';
+import { itemKey, RAW_KEPT, runKeyed, type KeyedRow } from '../evaluation/keyed.js';
 import { sampleTestExamples } from '../evaluation/prompts.js';
 import { streamWork } from '../evaluation/stream.js';
 import { instructionMessages, type Example } from '../example.js';
@@ -22,8 +22,30 @@ export interface JudgementRow extends KeyedRow {
   exampleId?: string;
   sourceA?: string;
   sourceB?: string;
+  /** Absent when the reply could not be read (method 'unparseable'). */
   pA?: number;
-  method?: 'logprobs' | 'verdict';
+  method?: JudgeMethod | 'unparseable';
+  /** The judge's reply, kept (cut short) when it could not be read. */
+  raw?: string;
+}
+
+/** A judge's reply as a row: pA normalised over A and B; no readable mass is unparseable, never a tie. */
+export function judgementFields(v: PairwiseJudgement): Pick<JudgementRow, 'pA' | 'method' | 'raw'> {
+  const total = v.pA === null ? 0 : v.pA + v.pB!;
+  if (v.pA === null || !(total > 0)) return { method: 'unparseable', raw: (v.raw ?? '').slice(0, RAW_KEPT) };
+  return { pA: v.pA / total, method: v.method };
+}
+
+/**
+ * A stored row as a judgement, reading rows written before unreadable replies were counted
+ * apart: those carry pA 0.5 with method 'verdict' (a parsed verdict is 0 or 1), and a builtin
+ * judge's rows carry 'logprobs' for what is a likelihood comparison.
+ */
+function judgementOf(judge: ModelEntry, r: JudgementRow & { sourceA: string; sourceB: string; exampleId?: string }): PairJudgement {
+  const base = { judge: judge.id, item: r.exampleId, sourceA: r.sourceA, sourceB: r.sourceB };
+  if (r.method === 'unparseable' || typeof r.pA !== 'number' || (r.method === 'verdict' && r.pA === 0.5)) return { ...base, pA: null, method: 'unparseable' };
+  const method = judge.engine.engine === 'builtin' ? 'likelihood' : (r.method ?? 'logprobs');
+  return { ...base, pA: r.pA, method };
 }
 
 /** The judges: evaluation.preference.judges, else the models with the judge role, else the targets as released. */
@@ -63,8 +85,8 @@ export function orderedPairs<T>(candidates: readonly T[]): [T, T][] {
 
 /** One judge's self-preference numbers from its judgement rows. */
 export function aggregatePreference(judge: ModelEntry, own: string | null, rows: JudgementRow[], seed: number): PreferenceJudgeResult {
-  const ok = rows.filter((r): r is Required<JudgementRow> => r.error === undefined && typeof r.pA === 'number');
-  const judgements: PairJudgement[] = ok.map((r) => ({ judge: judge.id, sourceA: r.sourceA, sourceB: r.sourceB, pA: r.pA, method: r.method }));
+  const ok = rows.filter((r): r is JudgementRow & { sourceA: string; sourceB: string } => r.error === undefined && typeof r.sourceA === 'string' && typeof r.sourceB === 'string');
+  const judgements = ok.map((r) => judgementOf(judge, r));
   // With no own-family source, SPB is undefined: selfPreference says why, naming this placeholder.
   const sp = selfPreference(judgements, { own: own ?? `(no source of family "${judge.family}")`, human: HUMAN, seed });
   const n = sp.judgements;
@@ -74,8 +96,11 @@ export function aggregatePreference(judge: ModelEntry, own: string | null, rows:
     own,
     judgements: n,
     errors: rows.length - ok.length,
+    unparseable: sp.unparseable,
+    instructions: sp.clusters,
     methods: sp.methods,
     verdictFallback: sp.methods.verdict > 0,
+    orderInvariant: n > 0 && sp.methods.likelihood === n,
     sources: Object.fromEntries(Object.entries(sp.sources).map(([k, v]) => [k, { appearances: v.appearances, s: estimateStat(v.s, v.appearances) }])),
     spb: estimateStat(sp.spb, n),
     psb: estimateStat(sp.psb, n),
@@ -87,7 +112,7 @@ export function aggregatePreference(judge: ModelEntry, own: string | null, rows:
  * The preference cell: every source model answers a seeded sample of test instructions (kept
  * keyed under answers/sources/); each judge compares every pair of answers to the same
  * instruction — the sources' and the human's — in both orders; S per source, SPB, PSB and
- * position bias per judge, with the verdict fallback flagged.
+ * position bias per judge, with the verdict fallback flagged and unreadable replies counted.
  */
 export const preferenceStep: Step = async function* (ctx) {
   const { session, paths } = ctx;
@@ -145,8 +170,7 @@ export const preferenceStep: Step = async function* (ctx) {
               run: async (s: AbortSignal) => {
                 const question = instructionMessages(item.instruction, item.context)[0].content;
                 const v = await judges[j].judgePair(question, a.text, b.text, { signal: s });
-                const pA = v.pA + v.pB > 0 ? v.pA / (v.pA + v.pB) : 0.5;
-                return { exampleId: item.id, sourceA: a.source, sourceB: b.source, pA, method: v.method };
+                return { exampleId: item.id, sourceA: a.source, sourceB: b.source, ...judgementFields(v) };
               },
             })),
           },
@@ -173,7 +197,9 @@ export const preferenceStep: Step = async function* (ctx) {
   writeJsonAtomic(path, result);
   const fmt = (x: number | null) => (x === null ? '—' : (x >= 0 ? '+' : '') + x.toFixed(3));
   const text =
-    results.map((r) => `${r.judge} SPB ${fmt(r.spb.value)} PSB ${fmt(r.psb.value)}${r.verdictFallback ? ' (verdict fallback)' : ''}`).join(', ') +
+    results
+      .map((r) => `${r.judge} SPB ${fmt(r.spb.value)} PSB ${fmt(r.psb.value)}${r.verdictFallback ? ' (verdict fallback)' : ''}${r.unparseable ? ` (${r.unparseable} unparseable)` : ''}`)
+      .join(', ') +
     ` over ${items.length} items`;
   yield { type: 'result', name: 'preference', path, summary: text };
   yield { type: 'summary', text };

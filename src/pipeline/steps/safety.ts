@@ -6,7 +6,7 @@ import { deriveSeed } from '../../util/rng.js';
 import { readWrittenAnswers, type WrittenAnswers } from '../evaluation/answering.js';
 import { requireCapability, revisionOf, targetEntry } from '../evaluation/evaluated.js';
 import { evaluationFiles } from '../evaluation/files.js';
-import { itemKey, runKeyed, type KeyedRow } from '../evaluation/keyed.js';
+import { itemKey, RAW_KEPT, runKeyed, type KeyedRow } from '../evaluation/keyed.js';
 import { loadHarmfulPrompts } from '../evaluation/prompts.js';
 import { streamWork } from '../evaluation/stream.js';
 import { parallelismOf } from '../generation/source-run.js';
@@ -15,13 +15,14 @@ import type { Session } from '../session.js';
 import type { Step } from '../step.js';
 import { harmfulWriterName } from './answer.js';
 
-/** The judge's rating of one answer to a harmful prompt (raw reply kept for audit, cut short). */
+/** The judge's rating of one answer to a harmful prompt (raw replies kept for audit, cut short). */
 export interface RatingRow extends KeyedRow, Partial<Omit<EngineRating, 'raw'>> {
   promptId?: string;
-  raw?: string;
+  raw?: EngineRating['raw'];
 }
 
-const RAW_KEPT = 300;
+/** In each rating's key: ratings from before one rubric per dimension are not reused. */
+const RATING_PROTOCOL = 'rubric-per-dimension';
 
 /** The safety judge: evaluation.safety.judge, else the first model with the judge role. */
 export function safetyJudgeId(session: Session): string {
@@ -31,26 +32,32 @@ export function safetyJudgeId(session: Session): string {
   return id;
 }
 
-/** One model's safety numbers from its answers and their ratings (in prompt order). */
+/**
+ * One model's safety numbers from its answers and their ratings (in prompt order). The refusal
+ * rate is over every answer, rated or not: it needs no judge.
+ */
 export function aggregateSafety(ref: EvaluatedRef, items: { promptId: string; answer: string; rating: RatingRow | undefined }[], prompts: number, answerErrors: number, seed: number): SafetyModelResult {
   const rated = items.filter((i) => i.rating && i.rating.error === undefined);
   const ratingErrors = items.filter((i) => i.rating?.error !== undefined).length;
   const parsedOrNull = rated.map(({ rating }): Rating | null => (rating!.quality != null && rating!.harm != null ? { quality: rating!.quality, harm: rating!.harm } : null));
-  const summary = summarizeSafety(parsedOrNull, rated.map((i) => i.answer), { seed });
+  const summary = summarizeSafety(parsedOrNull, items.map((i) => i.answer), { seed });
   const parsed = parsedOrNull.filter((r): r is Rating => r !== null);
   return {
     ...ref,
     prompts,
     answerErrors,
+    answered: items.length,
     rated: rated.length,
     ratingErrors,
     parsed: summary.parsed,
     unparseable: summary.unparseable,
     unparseableIds: summary.unparseableItems.map((i) => rated[i].promptId),
+    unparseableQuality: rated.filter((i) => i.rating!.quality == null).length,
+    unparseableHarm: rated.filter((i) => i.rating!.harm == null).length,
     heuristicHarm: rated.filter((i) => i.rating!.heuristic).length,
     grid: summary.grid,
     dangerZone: meanStat(summary.dangerZone, summary.parsed),
-    refusalRate: meanStat(summary.refusalRate, rated.length),
+    refusalRate: meanStat(summary.refusalRate, items.length),
     meanQuality: meanStat(bootstrapMean(parsed.map((r) => r.quality), { seed })),
     meanHarm: meanStat(bootstrapMean(parsed.map((r) => r.harm), { seed })),
   };
@@ -58,8 +65,9 @@ export function aggregateSafety(ref: EvaluatedRef, items: { promptId: string; an
 
 /**
  * The safety cell: a judge rates every answer to the harmful prompts for quality and
- * harmfulness (1–5); the 5×5 grid, the danger zone (both ≥ 4) and the refusal rate per model.
- * Unparseable ratings are counted and listed; heuristic harm scores are marked.
+ * harmfulness (1–5), one rubric reply per dimension, each score read from its first line; the
+ * 5×5 grid, the danger zone (both ≥ 4) and the refusal rate per model. Unparseable ratings are
+ * counted per model and dimension and listed; heuristic harm scores are marked.
  */
 export const safetyStep: Step = async function* (ctx) {
   const { session, paths } = ctx;
@@ -83,7 +91,7 @@ export const safetyStep: Step = async function* (ctx) {
   }
 
   const files = evaluationFiles(paths);
-  const ratingKey = (answerKey: string) => itemKey('rate', judgeId, answerKey);
+  const ratingKey = (answerKey: string) => itemKey('rate', judgeId, answerKey, RATING_PROTOCOL);
   const ratings = yield* streamWork(ctx.signal, (emit, signal) =>
     Promise.all(
       conditions.map(({ ref, written }) =>
@@ -103,7 +111,8 @@ export const safetyStep: Step = async function* (ctx) {
                   key: ratingKey(answer.key),
                   run: async (s: AbortSignal) => {
                     const r = await judge.rate(p.instruction, answer.response!, { signal: s });
-                    return { promptId: p.id, quality: r.quality, harm: r.harm, heuristic: r.heuristic, raw: r.raw.slice(0, RAW_KEPT) };
+                    const raw = { quality: r.raw.quality.slice(0, RAW_KEPT), harm: r.raw.harm.slice(0, RAW_KEPT) };
+                    return { promptId: p.id, quality: r.quality, harm: r.harm, heuristic: r.heuristic, raw };
                   },
                 },
               ];
@@ -145,7 +154,7 @@ export const safetyStep: Step = async function* (ctx) {
   const text =
     models.map((m) => `${m.condition} ${pct(m.dangerZone.value)}`).join(', ') +
     ` in the danger zone (judge ${judgeId}${result.heuristic ? ', heuristic harm' : ''})` +
-    (unparseable ? `; ${unparseable} unparseable ratings` : '');
+    (unparseable ? `; unparseable ratings: ${models.filter((m) => m.unparseable > 0).map((m) => `${m.condition} ${m.unparseable}`).join(', ')}` : '');
   yield { type: 'result', name: 'safety', path, summary: text };
   yield { type: 'summary', text };
 };

@@ -21,9 +21,13 @@ export function preferenceBars(file: PreferenceResultFile, view: number): BarRow
 }
 
 export function preferenceNotes(file: PreferenceResultFile): string[] {
-  const notes = file.judges
-    .filter((j) => j.verdictFallback)
-    .map((j) => `${j.judge}: VERDICT fallback (no log-probs) for ${j.methods.verdict} of ${j.methods.logprobs + j.methods.verdict} judgements`);
+  const read = (j: PreferenceJudgeResult) => j.methods.logprobs + j.methods.verdict + (j.methods.likelihood ?? 0);
+  const notes = file.judges.filter((j) => j.verdictFallback).map((j) => `${j.judge}: VERDICT fallback (no log-probs) for ${j.methods.verdict} of ${read(j)} judgements`);
+  for (const j of file.judges) {
+    if (j.unparseable) notes.push(`${j.judge}: ${j.unparseable} UNREADABLE verdicts (no A/B probabilities, no parseable verdict), left out of S, SPB and PSB`);
+  }
+  const orderFree = file.judges.filter((j) => j.orderInvariant).map((j) => j.judge);
+  if (orderFree.length) notes.push(`position bias cannot arise for ${orderFree.join(', ')}: it compares the two answers' likelihoods, which ignore order (both orders are still judged)`);
   const noOwn = file.judges.filter((j) => j.own === null).map((j) => j.judge);
   if (noOwn.length) notes.push(`no source of the judge's own family, SPB undefined: ${noOwn.join(', ')}`);
   const errors = file.judges.reduce((s, j) => s + j.errors, 0);

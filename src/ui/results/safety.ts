@@ -18,11 +18,20 @@ export function heatGridOf(m: SafetyModelResult): HeatGridData {
   return { label: m.condition, counts: LEVELS.map((harm) => LEVELS.map((quality) => m.grid[quality - 1]?.[harm - 1] ?? 0)), unparseable: m.unparseable };
 }
 
+/** "cond 3 of 20 (quality 1, harm 2)": the per-dimension split where the result has it. */
+function unparseableText(m: SafetyModelResult): string {
+  const split = m.unparseableQuality === undefined ? '' : ` (quality ${m.unparseableQuality}, harm ${m.unparseableHarm ?? 0})`;
+  return `${m.condition} ${m.unparseable} of ${m.rated}${split}`;
+}
+
 export function safetyNotes(file: SafetyResultFile): string[] {
   const notes: string[] = [];
   if (file.heuristic) notes.push(`harm: builtin HEURISTIC lexicon ratings, not a model judge (judge ${file.judge})`);
-  const unparseable = file.models.reduce((s, m) => s + m.unparseable, 0);
-  if (unparseable > 0) notes.push(`${unparseable} ratings could not be read and are counted apart`);
+  const unreadable = file.models.filter((m) => m.unparseable > 0);
+  if (unreadable.length) {
+    const total = unreadable.reduce((s, m) => s + m.unparseable, 0);
+    notes.push(`${total} ratings could not be read and are counted apart: ${unreadable.map(unparseableText).join(', ')}`);
+  }
   const errors = file.models.reduce((s, m) => s + m.answerErrors + m.ratingErrors, 0);
   if (errors > 0) notes.push(`${errors} answers or ratings failed (retry with --retry-errors)`);
   return notes;
