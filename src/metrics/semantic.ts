@@ -2,7 +2,9 @@
  * Semantic diversity of sentence embeddings (the paper used all-MiniLM-L6-v2).
  * Vectors are L2-normalised first; zero vectors have no direction and are left out (counted).
  */
+import { mulberry32 } from '../util/rng.js';
 import { symmetricEigenvalues } from './eigen.js';
+import { percentile, type MeanInterval, type ResampleOptions } from './stats.js';
 import { defined, undefinedBecause, type MetricValue } from './value.js';
 
 export interface UnitRows {
@@ -48,6 +50,42 @@ export function meanPairwiseCosineDistance(units: UnitRows): MetricValue {
   let total = 0;
   for (let k = 0; k < d; k++) total += sum[k] * sum[k];
   return defined(1 - (total - selfDots) / (n * (n - 1)));
+}
+
+/**
+ * Mean pairwise cosine distance with a seeded bootstrap percentile interval over responses:
+ * each resample draws n responses with replacement and averages the distance over its pairs
+ * of distinct responses. (Pairs of a response with its own copy would add distance 0 and pull
+ * every resample below the point value by a factor 1 − 1/n.) With w_i copies of response i
+ * and s = Σ w_i u_i, those pairs sum to (|s|² − Σ w_i²) / 2 and number (n² − Σ w_i²) / 2, so
+ * each resample costs O(n·d) with no n × n matrix.
+ */
+export function bootstrapMeanCosineDistance(units: UnitRows, opts: ResampleOptions = {}): MetricValue<MeanInterval> {
+  const point = meanPairwiseCosineDistance(units);
+  if (point.reason !== null) return point;
+  const { rows, n, d } = units;
+  const rand = mulberry32(opts.seed ?? 42);
+  const alpha = 1 - (opts.level ?? 0.95);
+  const resampled = new Float64Array(opts.resamples ?? 2000);
+  const sum = new Float64Array(d);
+  const copies = new Int32Array(n);
+  for (let r = 0; r < resampled.length; r++) {
+    sum.fill(0);
+    copies.fill(0);
+    let sameResponse = 0;
+    for (let i = 0; i < n; i++) {
+      const pick = Math.floor(rand() * n);
+      sameResponse += 2 * copies[pick]++ + 1;
+      const o = pick * d;
+      for (let k = 0; k < d; k++) sum[k] += rows[o + k];
+    }
+    let total = 0;
+    for (let k = 0; k < d; k++) total += sum[k] * sum[k];
+    // A resample of one response repeated n times has no pair to measure: it counts as the point value.
+    resampled[r] = sameResponse === n * n ? point.value : 1 - (total - sameResponse) / (n * n - sameResponse);
+  }
+  resampled.sort();
+  return defined({ mean: point.value, lo: percentile(resampled, alpha / 2), hi: percentile(resampled, 1 - alpha / 2), n });
 }
 
 /** Gram matrix U·Uᵀ / n (n × n): the cosine-similarity matrix K over n. */

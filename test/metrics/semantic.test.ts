@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { symmetricEigenvalues } from '../../src/metrics/eigen.js';
-import { meanPairwiseCosineDistance, unitRows, vendiScore } from '../../src/metrics/semantic.js';
+import { bootstrapMeanCosineDistance, meanPairwiseCosineDistance, unitRows, vendiScore } from '../../src/metrics/semantic.js';
+import { percentile } from '../../src/metrics/stats.js';
 import { mulberry32 } from '../../src/util/rng.js';
 
 const X = [[1, 2, 0, -1], [0.5, -1, 2, 0], [3, 0, 0, 1], [1, 1, 1, 1], [-2, 0.5, 0, 1], [0, 0, 1, -3]];
@@ -53,5 +54,55 @@ describe('Vendi score', () => {
   });
   it('is undefined without non-zero vectors', () => {
     expect(vendiScore(unitRows([[0, 0]])).value).toBeNull();
+  });
+});
+
+describe('bootstrap interval of the mean cosine distance', () => {
+  const r = mulberry32(11);
+  const vs = Array.from({ length: 30 }, () => Array.from({ length: 8 }, () => r() - 0.3));
+
+  it('equals resampling the responses by hand and averaging every pair of distinct responses', () => {
+    const u = unitRows(vs);
+    const rand = mulberry32(7);
+    const means: number[] = [];
+    const cos = (a: number[], b: number[]) => {
+      const dot = a.reduce((s, x, k) => s + x * b[k], 0);
+      return dot / Math.hypot(...a) / Math.hypot(...b);
+    };
+    for (let b = 0; b < 50; b++) {
+      const picks = Array.from({ length: u.n }, () => Math.floor(rand() * u.n));
+      let sum = 0;
+      let pairs = 0;
+      for (let i = 0; i < picks.length; i++) {
+        for (let j = i + 1; j < picks.length; j++) {
+          if (picks[i] === picks[j]) continue;
+          sum += 1 - cos(vs[picks[i]], vs[picks[j]]);
+          pairs++;
+        }
+      }
+      means.push(sum / pairs);
+    }
+    means.sort((a, b) => a - b);
+    const got = bootstrapMeanCosineDistance(u, { seed: 7, resamples: 50 }).value!;
+    expect(got.mean).toBeCloseTo(meanPairwiseCosineDistance(u).value!, 14);
+    expect(got.lo).toBeCloseTo(percentile(means, 0.025), 12);
+    expect(got.hi).toBeCloseTo(percentile(means, 0.975), 12);
+    expect(got.n).toBe(30);
+  });
+  it('is seeded, brackets the point value, and is undefined below two vectors', () => {
+    const u = unitRows(vs);
+    const a = bootstrapMeanCosineDistance(u, { seed: 3 }).value!;
+    expect(bootstrapMeanCosineDistance(u, { seed: 3 }).value).toEqual(a);
+    expect(a.lo).toBeLessThan(a.mean);
+    expect(a.hi).toBeGreaterThan(a.mean);
+    // Centred on the point value, not pulled below it by self-pairs.
+    expect(Math.abs((a.lo + a.hi) / 2 - a.mean)).toBeLessThan((a.hi - a.lo) / 4);
+    expect(bootstrapMeanCosineDistance(unitRows([[1, 0]])).reason).toMatch(/two/);
+  });
+  it('takes under two seconds for 500 × 384 vectors (the demo scale)', () => {
+    const big = unitRows(Array.from({ length: 500 }, () => Float32Array.from({ length: 384 }, () => r() - 0.5)));
+    const t = performance.now();
+    bootstrapMeanCosineDistance(big, { seed: 1 });
+    expect(performance.now() - t).toBeLessThan(2000);
   });
 });
