@@ -10,7 +10,7 @@ export interface Example {
 
 /** One synthetic answer (or error row) in `data/synthetic/<source>.jsonl`. */
 export interface SyntheticRecord {
-  /** Hash of source, example id, sample index and generation parameters. */
+  /** Hash of source, example id, sample index, generation parameters, request seed and the messages sent. */
   key: string;
   source: string;
   exampleId: string;

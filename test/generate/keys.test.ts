@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { answerKey, answerSeed, paramsHashOf } from '../../src/pipeline/generation/keys.js';
+import { FAMILIES } from '../../src/engines/builtin/families.js';
+import { answerKey, answerKeyIn, answerSeed, builtinBaseVersion, modelIdentityOf, paramsHashOf } from '../../src/pipeline/generation/keys.js';
 import { ModelEntry } from '../../src/pipeline/session.js';
 
 const entry = (over: Record<string, unknown> = {}, engine: Record<string, unknown> = {}) =>
@@ -29,10 +30,53 @@ describe('answer keys', () => {
 
   it('separate source, example and sample; seeds are stable and 31-bit', () => {
     const h = paramsHashOf(entry());
-    const keys = new Set([answerKey('a', '1', 0, h), answerKey('b', '1', 0, h), answerKey('a', '2', 0, h), answerKey('a', '1', 1, h), answerKey('a', '1', 0, 'x')]);
+    const ex = (id: string) => ({ id, instruction: 'Name a bird.', context: '' });
+    const keys = new Set([answerKey('a', ex('1'), 0, h, 5), answerKey('b', ex('1'), 0, h, 5), answerKey('a', ex('2'), 0, h, 5), answerKey('a', ex('1'), 1, h, 5), answerKey('a', ex('1'), 0, 'x', 5)]);
     expect(keys.size).toBe(5);
     expect(answerSeed(7, 'a', '1', 0)).toBe(answerSeed(7, 'a', '1', 0));
     expect(answerSeed(7, 'a', '1', 0)).not.toBe(answerSeed(8, 'a', '1', 0));
     expect(answerSeed(7, 'a', '1', 0)).toBeLessThan(2 ** 31);
+  });
+});
+
+describe('answer keys follow what the request carries', () => {
+  const example = { id: '7', instruction: 'Summarise the passage.', context: 'The river rose in March.' };
+  const h = paramsHashOf(entry());
+  const key = (over: Partial<typeof example> = {}, seed = 42) => answerKeyIn(seed, 'src', { ...example, ...over }, 0, h);
+
+  it('change when the instruction, the context or the session seed (sent as the request seed) changes', () => {
+    // The example id is a line number: an edited dataset or field mapping keeps it and changes the text.
+    expect(key({ instruction: 'Translate the passage.' })).not.toBe(key());
+    expect(key({ context: 'The river fell in March.' })).not.toBe(key());
+    expect(key({ context: '' })).not.toBe(key());
+    expect(key({}, 43)).not.toBe(key());
+  });
+
+  it('stay put for the same text under the same seed, and ignore fields that are not sent', () => {
+    expect(key()).toBe(key());
+    expect(answerKeyIn(42, 'src', { ...example, response: 'human answer', category: 'x' } as typeof example, 0, h)).toBe(key());
+  });
+});
+
+describe('builtin model identity', () => {
+  const builtin = (base: string) =>
+    ModelEntry.parse({ id: 'b', family: 'f', size: 'small', roles: ['source'], engine: { engine: 'builtin', base } });
+  const base = `${FAMILIES[0].family}-small`;
+
+  it('carries the base version, which changes with its pretraining recipe and only then', () => {
+    const before = modelIdentityOf(builtin(base));
+    expect(before).toMatchObject({ engine: 'builtin', base, version: builtinBaseVersion(base) });
+    const hash = paramsHashOf(builtin(base));
+    const spec = FAMILIES[0].sizes.small;
+    const chars = spec.chars;
+    try {
+      spec.chars = chars + 1000; // a newer release of the same base name pretrains on more text
+      expect(modelIdentityOf(builtin(base))).not.toEqual(before);
+      expect(paramsHashOf(builtin(base))).not.toBe(hash);
+    } finally {
+      spec.chars = chars;
+    }
+    expect(paramsHashOf(builtin(base))).toBe(hash);
+    expect(builtinBaseVersion(`${FAMILIES[0].family}-medium`)).not.toBe(builtinBaseVersion(base));
   });
 });

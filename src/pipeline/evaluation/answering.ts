@@ -1,7 +1,7 @@
 import type { LanguageModel } from '../../engines/types.js';
 import type { Example, SyntheticRecord } from '../example.js';
 import { latestRows } from '../generation/answers.js';
-import { paramsHashOf } from '../generation/keys.js';
+import { answerKey, paramsHashOf } from '../generation/keys.js';
 import { generateForSource, type SourceAccounting } from '../generation/source-run.js';
 import type { StepEvent } from '../events.js';
 import type { ModelEntry } from '../session.js';
@@ -48,9 +48,14 @@ export interface WrittenAnswers {
 /** A writer's current answers to `items`, written by `revision` with its current generation parameters. */
 export async function readWrittenAnswers(file: string, name: string, entry: ModelEntry, items: readonly Example[], revision?: ModelRevision): Promise<WrittenAnswers> {
   const paramsHash = paramsHashOf(entry, revision);
+  const itemsById = new Map(items.map((item) => [item.id, item]));
   const byExample = new Map<string, SyntheticRecord>();
   for (const row of (await latestRows(file)).values()) {
-    if (row.source === name && row.paramsHash === paramsHash && row.sample === 0) byExample.set(row.exampleId, row);
+    const item = itemsById.get(row.exampleId);
+    // The key covers the item's text: an answer to an edited item (same id) is not its answer.
+    if (item && row.source === name && row.paramsHash === paramsHash && row.sample === 0 && row.key === answerKey(name, item, 0, paramsHash, row.seed)) {
+      byExample.set(row.exampleId, row);
+    }
   }
   const answers = new Map<string, SyntheticRecord>();
   let errors = 0;

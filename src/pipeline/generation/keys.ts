@@ -1,13 +1,30 @@
 import { createHash } from 'node:crypto';
+import { CACHE_FORMAT_VERSION } from '../../engines/builtin/cache.js';
+import { resolveBase } from '../../engines/builtin/pretrain.js';
 import { deriveSeed } from '../../util/rng.js';
+import { instructionMessages } from '../example.js';
 import type { ModelEntry } from '../session.js';
 
 /** SHA-256 in hex: the one hash behind every key and fingerprint of a session. */
 export const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
+/**
+ * A builtin base's version: what its pretraining depends on (the family's definition, the size
+ * tier, the cache format), so answers and training from an older version of the same base name
+ * are not reused once its recipe changes.
+ */
+export function builtinBaseVersion(base: string): string {
+  const { spec, size } = resolveBase(base);
+  return sha256(JSON.stringify({ format: CACHE_FORMAT_VERSION, spec, size })).slice(0, 16);
+}
+
+export type ModelIdentity = { engine: 'builtin'; base: string; version: string } | { engine: 'openai'; model: string };
+
 /** The released weights behind an entry, as answer keys name them (endpoints left out). */
-export function modelIdentityOf(entry: ModelEntry): { engine: 'builtin'; base: string } | { engine: 'openai'; model: string } {
-  return entry.engine.engine === 'builtin' ? { engine: 'builtin', base: entry.engine.base } : { engine: 'openai', model: entry.engine.model };
+export function modelIdentityOf(entry: ModelEntry): ModelIdentity {
+  return entry.engine.engine === 'builtin'
+    ? { engine: 'builtin', base: entry.engine.base, version: builtinBaseVersion(entry.engine.base) }
+    : { engine: 'openai', model: entry.engine.model };
 }
 
 /**
@@ -21,13 +38,31 @@ export function paramsHashOf(entry: ModelEntry, model: object = modelIdentityOf(
   return sha256(JSON.stringify({ model, temperature, topP, maxTokens, stop: stop ?? [] })).slice(0, 16);
 }
 
-/** The stable id of one answer: source, example, sample index and parameters. */
-export function answerKey(source: string, exampleId: string, sample: number, paramsHash: string): string {
-  return sha256(JSON.stringify([source, exampleId, sample, paramsHash])).slice(0, 24);
+/** What an answer is asked about: an example's id and the text sent for it. */
+export interface Prompted {
+  id: string;
+  instruction: string;
+  context: string;
+}
+
+/**
+ * The stable id of one answer: source, example, sample index, parameters, and what the request
+ * carries — the messages built from the instruction and context, and the seed. The example id
+ * is only a line number, so an edited dataset or field mapping must make new keys rather than
+ * reuse answers to other instructions.
+ */
+export function answerKey(source: string, example: Prompted, sample: number, paramsHash: string, seed: number): string {
+  const messages = instructionMessages(example.instruction, example.context);
+  return sha256(JSON.stringify([source, example.id, sample, paramsHash, seed, messages])).slice(0, 24);
 }
 
 /** The per-request seed: fixed by the session seed and the answer's identity, never by timing. */
 export function answerSeed(sessionSeed: number, source: string, exampleId: string, sample: number): number {
   // Servers take seeds as signed 32-bit or smaller; keep it positive and 31-bit.
   return deriveSeed(sessionSeed, `generate/${source}/${exampleId}/${sample}`) & 0x7fffffff;
+}
+
+/** The key an answer is written under in a session with `sessionSeed`. */
+export function answerKeyIn(sessionSeed: number, source: string, example: Prompted, sample: number, paramsHash: string): string {
+  return answerKey(source, example, sample, paramsHash, answerSeed(sessionSeed, source, example.id, sample));
 }

@@ -5,7 +5,7 @@ import type { StepEvent } from '../events.js';
 import { instructionMessages, type Example, type SyntheticRecord } from '../example.js';
 import type { ModelEntry } from '../session.js';
 import { latestRows } from './answers.js';
-import { answerKey, answerSeed, paramsHashOf } from './keys.js';
+import { answerKeyIn, answerSeed, paramsHashOf } from './keys.js';
 import { TokenRate } from './token-rate.js';
 
 export interface SourceJob {
@@ -66,7 +66,7 @@ export async function generateForSource(
   const todo: Todo[] = [];
   for (const example of job.examples) {
     for (let sample = 0; sample < entry.generation.samples; sample++) {
-      const key = answerKey(entry.id, example.id, sample, paramsHash);
+      const key = answerKeyIn(job.sessionSeed, entry.id, example, sample, paramsHash);
       planned.add(key);
       const existing = rows.get(key);
       if (existing && (existing.error === undefined || !job.retryErrors)) continue;
