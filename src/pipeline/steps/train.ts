@@ -17,6 +17,7 @@ import type { StepEvent, TrainMetrics } from '../events.js';
 import { modelIdentityOf, sha256 } from '../generation/keys.js';
 import type { Condition, ModelEntry, Session, TrainerConfig } from '../session.js';
 import type { Step, StepContext } from '../step.js';
+import { refreshAssembledDatasets } from './assemble.js';
 
 export interface TrainStepOptions {
   builtin?: { cacheDir?: string };
@@ -41,6 +42,8 @@ interface Plan {
  */
 export function createTrainStep(opts: TrainStepOptions = {}): Step {
   return async function* trainStep(ctx) {
+    // Staleness: a dataset assembled before its sources' outputs changed is rebuilt first.
+    yield* refreshAssembledDatasets(ctx);
     const plans = planRuns(ctx);
     if (plans.length === 0) {
       yield { type: 'summary', text: 'nothing to train (vanilla conditions only)' };
