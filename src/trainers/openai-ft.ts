@@ -26,6 +26,16 @@ interface JobRecord {
   baseUrl: string;
   trainingFile: string;
   validationFile?: string;
+  /** What this run dir already yielded, so a re-attached runner does not log it again. */
+  seen?: SeenProgress;
+}
+
+interface SeenProgress {
+  /** The newest job event handled; the API lists newest first, so everything from it on is old. */
+  lastEventId?: string;
+  /** The last metrics step yielded: the guard when lastEventId has aged out of the listing. */
+  lastStep?: number;
+  checkpoints: string[];
 }
 
 /**
@@ -44,6 +54,7 @@ export async function* trainWithOpenAI(job: TrainJob, cfg: OpenAIFtConfig, opts:
   const pollMs = opts.pollMs ?? 10_000;
 
   let ftJob: FineTuningJob | null = null;
+  let record: JobRecord | null = null;
   try {
     const previous = readJobRecord(job.runDir);
     if (previous?.baseUrl === baseUrl) {
@@ -55,42 +66,55 @@ export async function* trainWithOpenAI(job: TrainJob, cfg: OpenAIFtConfig, opts:
         yield { type: 'log', level: 'warn', message: `earlier job ${ftJob.id} ${ftJob.status}; starting a new one` };
         ftJob = null;
       } else if (ftJob) {
+        record = previous;
         yield { type: 'log', level: 'info', message: `re-attached to fine-tuning job ${ftJob.id} (${ftJob.status})` };
       }
     }
-    if (!ftJob) {
-      const record = await uploadDataset(client, job, baseUrl);
+    if (!ftJob || !record) {
+      const uploaded = await uploadDataset(client, job, baseUrl);
       ftJob = await client.fineTuning.jobs.create(
         {
           model: cfg.baseModel,
-          training_file: record.trainingFile,
-          ...(record.validationFile ? { validation_file: record.validationFile } : {}),
+          training_file: uploaded.trainingFile,
+          ...(uploaded.validationFile ? { validation_file: uploaded.validationFile } : {}),
           ...(cfg.epochs ? { hyperparameters: { n_epochs: cfg.epochs } } : {}),
           suffix: job.name.replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 40),
           seed: job.seed % 2 ** 31,
         },
         { signal },
       );
-      writeJsonAtomic(join(job.runDir, JOB_FILE), { ...record, jobId: ftJob.id });
+      record = { ...uploaded, jobId: ftJob.id };
+      writeJsonAtomic(join(job.runDir, JOB_FILE), record);
       yield { type: 'log', level: 'info', message: `created fine-tuning job ${ftJob.id} on ${cfg.baseModel}` };
     }
 
-    const seenEvents = new Set<string>();
-    const seenCheckpoints = new Set<string>();
-    let totalSteps = 0;
+    // Each event is recorded as seen just before it is handed on (a consumer that stops early
+    // never resumes the generator), so a restarted runner resumes after it instead of replaying
+    // the job's history into the event log.
+    let seen: SeenProgress = record.seen ?? { checkpoints: [] };
+    const jobRecord = record;
+    const remember = (patch: Partial<SeenProgress>) => {
+      seen = { ...seen, ...patch };
+      writeJsonAtomic(join(job.runDir, JOB_FILE), { ...jobRecord, seen });
+    };
+    let totalSteps = seen.lastStep ?? 0;
     for (;;) {
-      for (const event of await newEvents(client, ftJob.id, seenEvents, signal)) {
+      const { events, reachedLastSeen } = await newEvents(client, ftJob.id, seen.lastEventId, signal);
+      for (const event of events) {
         const metrics = event.type === 'metrics' ? metricsFromEvent(event.data, totalSteps) : null;
-        if (metrics) {
+        const replayed = !reachedLastSeen && metrics !== null && seen.lastStep !== undefined && metrics.step <= seen.lastStep;
+        remember({ lastEventId: event.id, ...(metrics && !replayed ? { lastStep: metrics.step } : {}) });
+        if (metrics && !replayed) {
           totalSteps = metrics.totalSteps;
           yield { type: 'metrics', metrics };
-        } else if (event.type !== 'metrics') {
+        } else if (event.type !== 'metrics' && reachedLastSeen) {
+          // Without the cut point a log event cannot be told new from replayed: left out.
           yield { type: 'log', level: event.level, message: sanitizeLine(event.message) };
         }
       }
       for await (const checkpoint of client.fineTuning.jobs.checkpoints.list(ftJob.id, { limit: 100 }, { signal })) {
-        if (seenCheckpoints.has(checkpoint.id)) continue;
-        seenCheckpoints.add(checkpoint.id);
+        if (seen.checkpoints.includes(checkpoint.id)) continue;
+        remember({ checkpoints: [...seen.checkpoints, checkpoint.id] });
         yield { type: 'log', level: 'info', message: `checkpoint at step ${checkpoint.step_number}: ${checkpoint.fine_tuned_model_checkpoint}` };
       }
       if (ftJob.status === 'succeeded') {
@@ -138,18 +162,26 @@ function readJobRecord(runDir: string): JobRecord | null {
   }
 }
 
-/** Events not seen before, oldest first (the API lists newest first). */
-async function newEvents(client: OpenAI, jobId: string, seen: Set<string>, signal: AbortSignal): Promise<FineTuningJobEvent[]> {
+/**
+ * The job's events newer than `lastSeenId`, oldest first (the API lists newest first, so paging
+ * stops at it). `reachedLastSeen` is false when `lastSeenId` was given but no longer listed
+ * (aged out): the events returned may then include ones handled before.
+ */
+async function newEvents(
+  client: OpenAI,
+  jobId: string,
+  lastSeenId: string | undefined,
+  signal: AbortSignal,
+): Promise<{ events: FineTuningJobEvent[]; reachedLastSeen: boolean }> {
   const fresh: FineTuningJobEvent[] = [];
   let page = await client.fineTuning.jobs.listEvents(jobId, { limit: 100 }, { signal });
   for (;;) {
-    const unseen = page.data.filter((e) => !seen.has(e.id));
-    fresh.push(...unseen);
-    if (unseen.length < page.data.length || !page.hasNextPage()) break;
+    const at = page.data.findIndex((e) => e.id === lastSeenId);
+    fresh.push(...(at < 0 ? page.data : page.data.slice(0, at)));
+    if (at >= 0) return { events: fresh.reverse(), reachedLastSeen: true };
+    if (!page.hasNextPage()) return { events: fresh.reverse(), reachedLastSeen: lastSeenId === undefined };
     page = await page.getNextPage();
   }
-  for (const e of fresh) seen.add(e.id);
-  return fresh.reverse();
 }
 
 /** A metrics event's data: {step, train_loss, valid_loss, full_valid_loss, total_steps?}. */

@@ -69,16 +69,42 @@ describe('openai-ft trainer against baskets serve', () => {
     expect(JSON.stringify(record)).not.toMatch(/apiKey|none/);
   });
 
-  it('re-attaches to its job after a restart instead of creating a new one', async () => {
+  it('re-attaches to its job after a restart instead of creating a new one, and yields no event twice', async () => {
     const { job, cfg, runDir } = setup(120, 20);
-    // The first runner goes away (as if killed) once the job is running.
-    await drain(trainWithOpenAI(job, cfg, { pollMs: 20 }), (e) => e.type !== 'metrics');
+    // The first runner goes away (as if killed) after a few metrics, while the job runs on.
+    let metricsSeen = 0;
+    const before = await drain(trainWithOpenAI(job, cfg, { pollMs: 20 }), (e) => !(e.type === 'metrics' && ++metricsSeen === 3));
     const jobId = JSON.parse(readFileSync(join(runDir, 'openai-job.json'), 'utf8')).jobId;
-    const events = await drain(trainWithOpenAI(job, cfg, { pollMs: 20 }));
-    expect(events.some((e) => e.type === 'log' && e.message.includes(`re-attached to fine-tuning job ${jobId}`))).toBe(true);
-    expect(events.some((e) => e.type === 'log' && e.message.startsWith('created'))).toBe(false);
-    expect(events.at(-1)?.type).toBe('trained');
+    const after = await drain(trainWithOpenAI(job, cfg, { pollMs: 20 }));
+    expect(after.some((e) => e.type === 'log' && e.message.includes(`re-attached to fine-tuning job ${jobId}`))).toBe(true);
+    expect(after.some((e) => e.type === 'log' && e.message.startsWith('created'))).toBe(false);
+    expect(after.at(-1)?.type).toBe('trained');
     expect((await client().fineTuning.jobs.retrieve(jobId)).status).toBe('succeeded');
+
+    // What both runners wrote to the event log, together: every step once, in order, and the
+    // second picks up where the first stopped (the loss chart never jumps back to step 1).
+    const steps = (events: TrainerEvent[]) => events.flatMap((e) => (e.type === 'metrics' ? [e.metrics.step] : []));
+    expect(steps(before)).toHaveLength(3);
+    const all = [...steps(before), ...steps(after)];
+    expect(all).toEqual([...new Set(all)].sort((a, b) => a - b));
+    expect(steps(after)[0]).toBeGreaterThan(steps(before)[2]);
+    const messages = [...before, ...after].flatMap((e) => (e.type === 'log' && !e.message.startsWith('re-attached') ? [e.message] : []));
+    expect(messages).toEqual([...new Set(messages)]);
+  });
+
+  it('on re-attach skips the steps already logged when the last event it saw is no longer listed', async () => {
+    const { job, cfg, runDir } = setup(120, 20);
+    let metricsSeen = 0;
+    const before = await drain(trainWithOpenAI(job, cfg, { pollMs: 20 }), (e) => !(e.type === 'metrics' && ++metricsSeen === 3));
+    const file = join(runDir, 'openai-job.json');
+    const record = JSON.parse(readFileSync(file, 'utf8'));
+    // As if the API had dropped its oldest events from the listing.
+    writeFileSync(file, JSON.stringify({ ...record, seen: { ...record.seen, lastEventId: 'ftevent-aged-out' } }));
+    const after = await drain(trainWithOpenAI(job, cfg, { pollMs: 20 }));
+    const steps = (events: TrainerEvent[]) => events.flatMap((e) => (e.type === 'metrics' ? [e.metrics.step] : []));
+    const all = [...steps(before), ...steps(after)];
+    expect(all).toEqual([...new Set(all)].sort((a, b) => a - b));
+    expect(after.at(-1)?.type).toBe('trained');
   });
 
   it('cancels the hosted job when the run is cancelled', async () => {
