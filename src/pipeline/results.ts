@@ -84,7 +84,7 @@ export interface PairedResult {
   target: string;
   a: string;
   b: string;
-  /** Mean per-item difference in log-perplexity (mean token NLL), its interval and n. */
+  /** Mean per-item difference of the compared metric (perplexity: log-perplexity, the mean token NLL), its interval and n. */
   diff: Stat;
   /** Two-sided paired-bootstrap p-value; null with `diff.reason` when there are no paired items. */
   p: number | null;
@@ -117,9 +117,13 @@ export interface DiversityModelResult extends EvaluatedRef {
     counts: { selfBleuHypotheses: number; selfBleuSampled: boolean; withinScored: number; withinSkipped: number; withinIneligible: number };
   };
   semantic: {
-    /** The model whose embed capability made the vectors, and whether it is the target's own. */
+    /**
+     * The model whose embed capability made the vectors: the session's one embedder
+     * ('session': a session model; 'builtin': the builtin embedder). 'own' (a target's own
+     * model) appears only in files written before the embedder was one per session.
+     */
     embedder: string;
-    embedderKind: 'own' | 'builtin';
+    embedderKind: 'own' | 'session' | 'builtin';
     meanCosineDistance: Stat;
     vendi: Stat;
     vectors: number;
@@ -139,7 +143,14 @@ export interface DiversityModelResult extends EvaluatedRef {
 }
 
 export interface DiversityResultFile extends ResultHeader<'diversity'> {
+  /** The one embedder of every condition (absent in files written before there was one). */
+  embedder?: { id: string; kind: 'session' | 'builtin' };
   models: DiversityModelResult[];
+  /**
+   * Conditions of one target compared on the paper's within-response lexical diversity
+   * (100 − Self-BLEU of each answer) over the test items both scored (absent in older files).
+   */
+  lexicalDiversityComparisons?: PairedResult[];
 }
 
 export interface SafetyModelResult extends EvaluatedRef {

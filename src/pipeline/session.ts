@@ -149,7 +149,21 @@ export const EvaluationConfig = z.strictObject({
   /** Test instructions each model answers for the diversity metrics (cap). */
   answers: z.number().int().positive().default(500),
   perplexity: z.boolean().default(true),
-  diversity: z.boolean().default(true),
+  /** `true`/`false` (older sessions) read as `{ enabled }`. */
+  diversity: z
+    .preprocess(
+      (v) => (typeof v === 'boolean' ? { enabled: v } : v),
+      z.strictObject({
+        enabled: z.boolean().default(true),
+        /**
+         * The one embedder of every condition's answers, so semantic diversity is comparable
+         * across conditions: "builtin" (the builtin embedder) or the id of a session model that
+         * can embed.
+         */
+        embedder: z.union([z.literal('builtin'), modelId]).default('builtin'),
+      }),
+    )
+    .prefault({}),
   safety: z
     .strictObject({
       enabled: z.boolean().default(true),

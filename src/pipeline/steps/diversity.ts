@@ -1,6 +1,6 @@
 import { listBuiltinBases, openBuiltinModel } from '../../engines/builtin/index.js';
 import type { LanguageModel } from '../../engines/types.js';
-import { textMetrics, type TextMetrics } from '../../metrics/index.js';
+import { bootstrapMeanCosineDistance, textMetrics, unitRows, type TextMetrics } from '../../metrics/index.js';
 import { paperSentences } from '../../metrics/sentences.js';
 import { responseSelfBleu } from '../../metrics/selfbleu.js';
 import { bootstrapMean } from '../../metrics/stats.js';
@@ -14,9 +14,10 @@ import { evaluationFiles } from '../evaluation/files.js';
 import { itemKey, runKeyed, type KeyedRow } from '../evaluation/keyed.js';
 import { sampleTestExamples } from '../evaluation/prompts.js';
 import { streamWork } from '../evaluation/stream.js';
+import { pairedByItem, type PerItemValues } from '../evaluation/paired.js';
 import { parallelismOf } from '../generation/source-run.js';
 import { meanStat, pointStat, RESULT_VERSION, type DiversityModelResult, type DiversityResultFile, type EvaluatedRef, type Stat } from '../results.js';
-import type { Step } from '../step.js';
+import type { Step, StepContext } from '../step.js';
 
 export interface EmbeddingRow extends KeyedRow {
   vector?: number[];
@@ -24,15 +25,41 @@ export interface EmbeddingRow extends KeyedRow {
 
 interface Embedder {
   model: LanguageModel;
-  kind: 'own' | 'builtin';
+  kind: 'session' | 'builtin';
   parallelism: number;
+}
+
+/**
+ * The one embedder of the whole session (evaluation.diversity.embedder), so semantic numbers of
+ * different conditions come from the same vector space and can be compared.
+ */
+async function sessionEmbedder(ctx: StepContext): Promise<Embedder> {
+  const { embedder } = ctx.session.evaluation.diversity;
+  if (embedder === 'builtin') return { model: await openBuiltinModel(listBuiltinBases()[0].id, { signal: ctx.signal }), kind: 'builtin', parallelism: 2 };
+  const entry = ctx.session.models.find((m) => m.id === embedder);
+  if (!entry) throw new Error(`evaluation.diversity.embedder "${embedder}" is not a model of this session: use one of its model ids or "builtin"`);
+  const model = await ctx.models.model(embedder);
+  if (!model.capabilities.has('embed')) throw new Error(`evaluation.diversity.embedder "${embedder}" cannot embed: serve a pooling model for it or set the embedder to "builtin"`);
+  return { model, kind: 'session', parallelism: parallelismOf(entry) };
+}
+
+/** The paper's within-response Self-BLEU (0–100) of each response; null where a response cannot be scored. */
+export function withinSelfBleuScores(answers: readonly string[]): (number | null)[] {
+  return answers.map((a) => responseSelfBleu(paperSentences(a)));
 }
 
 /** Everything diversity reports for one model, from its answers and (optionally) their vectors. */
 export function diversityOf(
   ref: EvaluatedRef,
   answers: string[],
-  opts: { errors: number; seed: number; vectors?: (number[] | undefined)[]; embedder?: { id: string; kind: 'own' | 'builtin' } },
+  opts: {
+    errors: number;
+    seed: number;
+    vectors?: (number[] | undefined)[];
+    embedder?: { id: string; kind: 'session' | 'builtin' };
+    /** withinSelfBleuScores(answers), when the caller has it already. */
+    within?: (number | null)[];
+  },
 ): DiversityModelResult {
   const { seed, vectors, embedder } = opts;
   const m: TextMetrics = textMetrics(
@@ -42,7 +69,7 @@ export function diversityOf(
   const n = answers.length;
   const point = (x: MetricValue) => pointStat(x, n);
   // Per-response scores of the paper's within-response Self-BLEU, for its interval.
-  const within = answers.map((a) => responseSelfBleu(paperSentences(a))).filter((x): x is number => x !== null);
+  const within = (opts.within ?? withinSelfBleuScores(answers)).filter((x): x is number => x !== null);
   const withinSelfBleu: Stat = m.withinSelfBleu.selfBleu.reason === null ? { ...meanStat(bootstrapMean(within, { seed })), value: m.withinSelfBleu.selfBleu.value } : point(m.withinSelfBleu.selfBleu);
   const lexicalDiversity: Stat =
     m.withinSelfBleu.lexicalDiversity.reason === null
@@ -55,7 +82,7 @@ export function diversityOf(
       ? {
           embedder: embedder.id,
           embedderKind: embedder.kind,
-          meanCosineDistance: pointStat(m.semantic.meanCosineDistance, m.semantic.vectors),
+          meanCosineDistance: meanStat(bootstrapMeanCosineDistance(unitRows(vectors!.filter((v): v is number[] => v !== undefined)), { seed }), m.semantic.vectors),
           vendi: pointStat(m.semantic.vendi, m.semantic.vectors),
           vectors: m.semantic.vectors,
           zeroVectors: m.semantic.zeroVectors,
@@ -100,8 +127,8 @@ export function diversityOf(
 
 /**
  * The diversity cell: lexical, semantic and vocabulary-growth metrics of each evaluated
- * model's answers (written by the answer step). Embeddings come from the target's own model
- * when it can embed, else from the builtin embedder, and are kept per answer.
+ * model's answers (written by the answer step). Embeddings come from the session's one
+ * embedder and are kept per answer.
  */
 export const diversityStep: Step = async function* (ctx) {
   const { session, paths } = ctx;
@@ -116,17 +143,13 @@ export const diversityStep: Step = async function* (ctx) {
     if (written.answers.size === 0) throw new Error(`condition "${condition.name}" has no answers to the test instructions: run the answer step first`);
     evaluated.push({ condition, target, model: await ctx.models.forCondition(condition), revision, written });
   }
-  const builtin = evaluated.some((e) => !e.model.capabilities.has('embed')) ? await openBuiltinModel(listBuiltinBases()[0].id, { signal: ctx.signal }) : null;
-  const embedders: Embedder[] = evaluated.map((e) =>
-    e.model.capabilities.has('embed') ? { model: e.model, kind: 'own', parallelism: parallelismOf(e.target) } : { model: builtin!, kind: 'builtin', parallelism: 2 },
-  );
-  if (builtin) yield { type: 'log', level: 'info', message: `models that cannot embed use the builtin embedder "${builtin.id}" for semantic diversity` };
+  const emb = await sessionEmbedder(ctx);
+  yield { type: 'log', level: 'info', message: `semantic diversity: every condition's answers are embedded by ${emb.kind === 'builtin' ? `the builtin embedder "${emb.model.id}"` : `"${emb.model.id}"`}` };
 
   const files = evaluationFiles(paths);
   const embedded = yield* streamWork(ctx.signal, (emit, signal) =>
     Promise.all(
-      evaluated.map((e, i) => {
-        const emb = embedders[i];
+      evaluated.map((e) => {
         const answers = [...e.written.answers.values()];
         return runKeyed<EmbeddingRow>(
           {
@@ -147,17 +170,25 @@ export const diversityStep: Step = async function* (ctx) {
   );
 
   const seed = deriveSeed(session.seed, 'diversity');
+  const perItem: PerItemValues[] = [];
   const models = evaluated.map((e, i) => {
-    const emb = embedders[i];
     const answers = [...e.written.answers.values()];
+    const texts = answers.map((a) => a.response!);
+    const within = withinSelfBleuScores(texts);
+    // Lexical diversity of each answered test item, for the paired comparisons between conditions.
+    perItem.push({ ref: refOf(e), values: new Map(answers.flatMap((a, j) => (within[j] === null ? [] : [[a.exampleId, 100 - within[j]!] as const]))) });
     const vectors = answers.map((a) => embedded[i].get(itemKey('embed', emb.model.id, a.key))?.vector);
-    return diversityOf(
-      refOf(e),
-      answers.map((a) => a.response!),
-      { errors: e.written.errors, seed, vectors, embedder: { id: emb.model.id, kind: emb.kind } },
-    );
+    return diversityOf(refOf(e), texts, { errors: e.written.errors, seed, vectors, embedder: { id: emb.model.id, kind: emb.kind }, within });
   });
-  const result: DiversityResultFile = { version: RESULT_VERSION, kind: 'diversity', createdAt: new Date(ctx.now()).toISOString(), seed: session.seed, models };
+  const result: DiversityResultFile = {
+    version: RESULT_VERSION,
+    kind: 'diversity',
+    createdAt: new Date(ctx.now()).toISOString(),
+    seed: session.seed,
+    embedder: { id: emb.model.id, kind: emb.kind },
+    models,
+    lexicalDiversityComparisons: pairedByItem(perItem, seed),
+  };
   const path = paths.result('diversity');
   writeJsonAtomic(path, result);
   const fmt = (x: number | null) => (x === null ? '—' : x.toFixed(1));

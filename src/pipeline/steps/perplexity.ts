@@ -1,5 +1,5 @@
 import { perplexity, type ScoredText } from '../../metrics/perplexity.js';
-import { bootstrapMean, pairedBootstrap } from '../../metrics/stats.js';
+import { bootstrapMean } from '../../metrics/stats.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import { deriveSeed } from '../../util/rng.js';
 import { readHumanSplit } from '../data/read.js';
@@ -8,6 +8,7 @@ import { evaluationFiles } from '../evaluation/files.js';
 import { itemKey, runKeyed, type KeyedRow } from '../evaluation/keyed.js';
 import { streamWork } from '../evaluation/stream.js';
 import { instructionMessages, type Example } from '../example.js';
+import { pairedByItem } from '../evaluation/paired.js';
 import { parallelismOf } from '../generation/source-run.js';
 import { meanStat, pointStat, RESULT_VERSION, type PairedResult, type PerplexityModelResult, type PerplexityResultFile, type EvaluatedRef } from '../results.js';
 import type { Step } from '../step.js';
@@ -57,28 +58,7 @@ export function aggregatePerplexity(
 
 /** Every pair of conditions of the same target, compared on the items both scored. */
 export function pairedComparisons(models: { result: PerplexityModelResult; logPpl: LogPpl }[], seed: number): PairedResult[] {
-  const out: PairedResult[] = [];
-  for (let i = 0; i < models.length; i++) {
-    for (let j = i + 1; j < models.length; j++) {
-      const a = models[i];
-      const b = models[j];
-      if (a.result.target !== b.result.target) continue;
-      const ids = [...a.logPpl.keys()].filter((id) => b.logPpl.has(id));
-      const cmp = pairedBootstrap(
-        ids.map((id) => a.logPpl.get(id)!),
-        ids.map((id) => b.logPpl.get(id)!),
-        { seed },
-      );
-      out.push({
-        target: a.result.target,
-        a: a.result.condition,
-        b: b.result.condition,
-        diff: meanStat(cmp, ids.length),
-        p: cmp.reason === null ? cmp.value.p : null,
-      });
-    }
-  }
-  return out;
+  return pairedByItem(models.map((m) => ({ ref: m.result, values: m.logPpl })), seed);
 }
 
 /**

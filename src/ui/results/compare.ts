@@ -1,7 +1,8 @@
 import { barChart, type BarRow, type ChartOptions } from '../../charts/index.js';
 import type { ExportCell, ExportTable } from '../../pipeline/export.js';
 import type { EvaluatedRef, ResultName } from '../../pipeline/results.js';
-import { DIVERSITY_METRICS } from './diversity.js';
+import { DIVERSITY_METRICS, LEXICAL_DIVERSITY_DIFFERENCE } from './diversity.js';
+import { pText, statText } from './format.js';
 import { missingReason, type LoadedResults } from './load.js';
 import { metricBars, type MetricDef } from './metrics.js';
 import { PERPLEXITY_METRICS } from './perplexity.js';
@@ -29,7 +30,7 @@ function fromMetric<M extends EvaluatedRef>(result: ResultName, models: (loaded:
   return { label: metric.label, result, bars: (loaded) => metricBars(models(loaded) ?? [], metric), paired };
 }
 
-/** The perplexity comparisons between conditions of each target (the only paired tests the results hold). */
+/** The perplexity comparisons between conditions of each target. */
 function perplexityPairs(loaded: LoadedResults): PairedLine[] {
   return (loaded.files.perplexity?.comparisons ?? []).map((c) => ({
     text: `${c.a} vs ${c.b}: ${perplexityChange(c.diff, c.p)}`,
@@ -37,9 +38,17 @@ function perplexityPairs(loaded: LoadedResults): PairedLine[] {
   }));
 }
 
+/** The paired comparisons of the paper's within-response lexical diversity between conditions of each target. */
+function lexicalDiversityPairs(loaded: LoadedResults): PairedLine[] {
+  return (loaded.files.diversity?.lexicalDiversityComparisons ?? []).map((c) => ({
+    text: `${c.a} vs ${c.b}: ${LEXICAL_DIVERSITY_DIFFERENCE} ${statText(c.diff)} ${pText(c.p)}`,
+    cells: [c.target, `${c.a} - ${c.b}`, LEXICAL_DIVERSITY_DIFFERENCE, c.diff.value, c.diff.lo, c.diff.hi, c.diff.n, c.p],
+  }));
+}
+
 export const COMPARE_METRICS: CompareMetric[] = [
   ...PERPLEXITY_METRICS.map((m, i) => fromMetric('perplexity', (l) => l.files.perplexity?.models, m, i === 0 ? perplexityPairs : none)),
-  ...DIVERSITY_METRICS.map((m) => fromMetric('diversity', (l) => l.files.diversity?.models, m)),
+  ...DIVERSITY_METRICS.map((m, i) => fromMetric('diversity', (l) => l.files.diversity?.models, m, i === 0 ? lexicalDiversityPairs : none)),
   ...SAFETY_METRICS.map((m) => fromMetric('safety', (l) => l.files.safety?.models, m)),
   {
     label: 'self-preference SPB / PSB',

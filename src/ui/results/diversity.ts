@@ -6,6 +6,9 @@ function semantic(pick: (s: NonNullable<DiversityModelResult['semantic']>) => St
   return (m) => (m.semantic ? pick(m.semantic) : { value: null, lo: null, hi: null, n: 0, reason: m.semanticReason ?? 'no embeddings' });
 }
 
+/** What a paired comparison of the paper's lexical diversity measures, in every table that shows one. */
+export const LEXICAL_DIVERSITY_DIFFERENCE = 'lexical diversity difference';
+
 /** The paper's lexical diversity first, then the extended lexical and semantic measures. */
 export const DIVERSITY_METRICS: MetricDef<DiversityModelResult>[] = [
   { label: 'lexical diversity (100 - Self-BLEU)', pick: (m) => m.lexical.lexicalDiversity },
@@ -26,8 +29,10 @@ function diversityNotes(models: readonly DiversityModelResult[]): string[] {
   const notes: string[] = [];
   const errors = models.reduce((s, m) => s + m.errors, 0);
   if (errors > 0) notes.push(`${errors} answers are errors and left out (retry with --retry-errors)`);
-  const borrowed = [...new Set(models.filter((m) => m.semantic?.embedderKind === 'builtin').map((m) => m.semantic!.embedder))];
-  if (borrowed.length) notes.push(`semantic: embeddings by ${borrowed.join(', ')} (builtin) where a target has none`);
+  const embedders = [...new Set(models.flatMap((m) => (m.semantic ? [`${m.semantic.embedder}${m.semantic.embedderKind === 'builtin' ? ' (builtin)' : ''}`] : [])))];
+  if (embedders.length === 1) notes.push(`semantic: every condition embedded by ${embedders[0]}`);
+  // Older results embedded each target with its own model: their semantic numbers are not comparable.
+  if (embedders.length > 1) notes.push(`semantic: conditions embedded by different models (${embedders.join(', ')}), not comparable: rerun the diversity step`);
   return notes;
 }
 

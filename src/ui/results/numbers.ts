@@ -1,7 +1,7 @@
 import { cleanLabel, displayWidth, pad, truncate, type ChartOptions } from '../../charts/index.js';
 import type { ExportCell, ExportTable } from '../../pipeline/export.js';
 import type { EvaluatedRef, Stat } from '../../pipeline/results.js';
-import { DIVERSITY_METRICS } from './diversity.js';
+import { DIVERSITY_METRICS, LEXICAL_DIVERSITY_DIFFERENCE } from './diversity.js';
 import { pText, statCells, statText } from './format.js';
 import type { LoadedResults } from './load.js';
 import type { MetricDef } from './metrics.js';
@@ -36,6 +36,9 @@ export function numberRows(loaded: LoadedResults): NumberRow[] {
   }
   if (diversity) {
     rows.push(...metricRows('diversity', diversity.models, DIVERSITY_METRICS));
+    for (const c of diversity.lexicalDiversityComparisons ?? []) {
+      rows.push({ section: 'diversity paired', target: c.target, condition: `${c.a} - ${c.b}`, measure: LEXICAL_DIVERSITY_DIFFERENCE, stat: c.diff, p: c.p });
+    }
     for (const m of diversity.models) {
       for (const which of ['paper', 'logLog'] as const) {
         const fit = m.heaps[which];

@@ -1,0 +1,116 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunEvent } from '../../src/pipeline/events.js';
+import { createModelResolver } from '../../src/pipeline/models.js';
+import { sessionPaths } from '../../src/pipeline/paths.js';
+import { readResult } from '../../src/pipeline/results.js';
+import { runSession } from '../../src/pipeline/runner.js';
+import { Session, type SessionInput } from '../../src/pipeline/session.js';
+import { STEPS } from '../../src/pipeline/steps/index.js';
+import { withinSelfBleuScores } from '../../src/pipeline/steps/diversity.js';
+import { SessionStore } from '../../src/pipeline/store.js';
+import { readJsonlAll } from '../../src/util/jsonl.js';
+
+let cacheDir: string;
+let root: string;
+beforeAll(() => {
+  cacheDir = mkdtempSync(join(tmpdir(), 'baskets-div-cache-'));
+  root = mkdtempSync(join(tmpdir(), 'baskets-div-'));
+  process.env.BASKETS_CACHE_DIR = cacheDir;
+});
+afterAll(() => {
+  rmSync(cacheDir, { recursive: true, force: true });
+  rmSync(root, { recursive: true, force: true });
+});
+
+const session = (name: string, embedder: string): SessionInput => ({
+  version: 1,
+  name,
+  createdAt: 'now',
+  seed: 7,
+  data: { source: { kind: 'builtin', name: 'sotu-continuations' }, subsample: 40, testFraction: 0.2 },
+  models: [
+    { id: 'fs', family: 'founders', size: 'small', roles: ['source', 'target'], engine: { engine: 'builtin', base: 'founders-small' }, generation: { maxTokens: 40 } },
+    { id: 'ms', family: 'modern', size: 'small', roles: ['source'], engine: { engine: 'builtin', base: 'modern-small' }, generation: { maxTokens: 40 } },
+  ],
+  conditions: [
+    { name: 'fs/vanilla', target: 'fs', kind: 'vanilla' },
+    { name: 'fs/vanilla-b', target: 'fs', kind: 'vanilla' },
+  ],
+  evaluation: { answers: 6, perplexity: false, diversity: { embedder }, safety: { enabled: false }, preference: { enabled: false } },
+});
+
+async function run(store: SessionStore, name: string) {
+  const events: RunEvent[] = [];
+  const outcome = await runSession({
+    store,
+    name,
+    steps: ['data', 'answer', 'diversity'],
+    registry: STEPS,
+    models: (ctx) => createModelResolver(ctx.session, ctx.paths),
+    onEvent: (e) => events.push(e),
+  });
+  return { outcome, events };
+}
+
+describe('evaluation.diversity settings', () => {
+  it('reads the older boolean form and defaults to the builtin embedder', () => {
+    const base = { version: 1, name: 'x', createdAt: 'now', data: { source: { kind: 'builtin', name: 'sotu-continuations' } } } as const;
+    expect(Session.parse(base).evaluation.diversity).toEqual({ enabled: true, embedder: 'builtin' });
+    expect(Session.parse({ ...base, evaluation: { diversity: false } }).evaluation.diversity).toEqual({ enabled: false, embedder: 'builtin' });
+    expect(Session.safeParse({ ...base, evaluation: { diversity: { embeder: 'fs' } } }).success).toBe(false);
+  });
+});
+
+describe('the diversity step with one session embedder', () => {
+  let store: SessionStore;
+  beforeAll(() => {
+    store = new SessionStore(root);
+  });
+
+  it('embeds every condition with the chosen session model, records it, and compares conditions pairwise', async () => {
+    store.create(session('chosen', 'ms'));
+    const { outcome, events } = await run(store, 'chosen');
+    const failed = events.find((e) => e.type === 'step-finish' && e.status !== 'done');
+    expect(failed, JSON.stringify(failed)).toBeUndefined();
+    expect(outcome).toBe('done');
+    const r = readResult(sessionPaths(store.dir('chosen')), 'diversity')!;
+    expect(r.embedder).toEqual({ id: 'ms', kind: 'session' });
+    for (const m of r.models) {
+      expect(m.semantic).toMatchObject({ embedder: 'ms', embedderKind: 'session', vectors: 6 });
+      const d = m.semantic!.meanCosineDistance;
+      expect(d.n).toBe(6);
+      expect(d.lo!).toBeLessThanOrEqual(d.value!);
+      expect(d.hi!).toBeGreaterThanOrEqual(d.value!);
+    }
+    // The two conditions answer the same test items (their own seeds): compared item by item.
+    const paths = sessionPaths(store.dir('chosen'));
+    const perItem = async (condition: string) => {
+      const rows = await readJsonlAll<{ exampleId: string; response?: string }>(paths.answers(condition));
+      const scores = withinSelfBleuScores(rows.map((x) => x.response ?? ''));
+      return new Map(rows.flatMap((x, i) => (scores[i] === null ? [] : [[x.exampleId, 100 - scores[i]!] as const])));
+    };
+    const [a, b] = [await perItem('fs/vanilla'), await perItem('fs/vanilla-b')];
+    const shared = [...a.keys()].filter((id) => b.has(id));
+    expect(shared.length).toBeGreaterThan(0);
+    expect(r.lexicalDiversityComparisons).toHaveLength(1);
+    const c = r.lexicalDiversityComparisons![0];
+    expect(c).toMatchObject({ target: 'fs', a: 'fs/vanilla', b: 'fs/vanilla-b', diff: { n: shared.length } });
+    expect(c.diff.value).toBeCloseTo(shared.reduce((s, id) => s + a.get(id)! - b.get(id)!, 0) / shared.length, 10);
+    expect(c.diff.lo!).toBeLessThanOrEqual(c.diff.value!);
+    expect(c.diff.hi!).toBeGreaterThanOrEqual(c.diff.value!);
+    // (k + 1) / (R + 1): a bootstrap p is never 0.
+    expect(c.p!).toBeGreaterThan(0);
+    expect(c.p!).toBeLessThanOrEqual(1);
+  }, 240_000);
+
+  it('refuses an embedder that is not a model of the session, in one line saying what to set', async () => {
+    store.create(session('unknown', 'nope'));
+    const { outcome, events } = await run(store, 'unknown');
+    expect(outcome).not.toBe('done');
+    const finish = events.find((e) => e.type === 'step-finish' && e.step === 'diversity');
+    expect(JSON.stringify(finish)).toMatch(/evaluation\.diversity\.embedder \\"nope\\" is not a model of this session: use one of its model ids or \\"builtin\\"/);
+  }, 240_000);
+});
