@@ -7,7 +7,7 @@ import { WIZARD_CHROME_ROWS, WizardCells } from '../components/WizardCells.js';
 import type { DataConfig } from '../pipeline/session.js';
 import { sanitizeSessionName } from '../pipeline/store.js';
 import { useApp, type Draft } from '../ui/context.js';
-import { checkDatasetPath, previewDataset, type DatasetPreview } from '../ui/datasetPreview.js';
+import { absoluteDatasetPath, checkDatasetPath, previewDataset, type DatasetPreview } from '../ui/datasetPreview.js';
 import { withSession } from '../ui/draft.js';
 import { numberRow, parseNumber, useForm, type FormRow } from '../ui/form.js';
 import { useScreenKeys } from '../ui/input.js';
@@ -49,7 +49,7 @@ function dataRows(draft: Draft, set: (d: Draft) => void, preview: DatasetPreview
     rows.push({
       kind: 'text', id: 'path', label: 'file', value: data.source.path,
       note: check.ok ? 'found' : check.reason, tone: check.ok ? 'ok' : 'error',
-      apply: (v) => (setData({ source: { kind: 'file', path: v.trim() } }), null),
+      apply: (v) => (setData({ source: { kind: 'file', path: absoluteDatasetPath(v) } }), null),
     });
     for (const field of FIELD_KEYS) {
       const value = data.fields[field];

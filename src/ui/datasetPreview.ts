@@ -1,5 +1,6 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { extname, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { extname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseCsv } from 'csv-parse';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { detectFormat } from '../pipeline/data/load.js';
@@ -18,9 +19,20 @@ export interface DatasetPreview {
 
 export type PathCheck = { ok: true; file: string } | { ok: false; reason: string };
 
+/**
+ * The path the session saves: absolute, so a later run from another directory finds the same
+ * file; `~/` is expanded, as no shell does it for a path typed into the TUI. Empty stays empty.
+ */
+export function absoluteDatasetPath(typed: string, cwd = process.cwd()): string {
+  const path = typed.trim();
+  if (!path) return '';
+  if (path === '~' || path.startsWith('~/')) return join(homedir(), path.slice(1));
+  return isAbsolute(path) ? resolve(path) : resolve(cwd, path);
+}
+
 export function checkDatasetPath(path: string, cwd = process.cwd()): PathCheck {
   if (!path.trim()) return { ok: false, reason: 'give the path of a .jsonl, .csv or .parquet file' };
-  const file = resolve(cwd, path);
+  const file = absoluteDatasetPath(path, cwd);
   if (!existsSync(file)) return { ok: false, reason: 'no such file' };
   if (!statSync(file).isFile()) return { ok: false, reason: 'not a file' };
   try {

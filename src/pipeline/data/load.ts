@@ -1,5 +1,5 @@
 import { createReadStream, existsSync } from 'node:fs';
-import { extname, resolve } from 'node:path';
+import { extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseCsv } from 'csv-parse';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { readJsonl } from '../../util/jsonl.js';
@@ -92,7 +92,11 @@ export async function loadDatasetFile(
   opts: { fields: Fields; format?: Format; strict?: boolean; baseDir?: string },
 ): Promise<LoadedData> {
   const file = resolve(opts.baseDir ?? process.cwd(), path);
-  if (!existsSync(file)) throw new Error(`dataset file not found: ${file} — check data.source.path`);
+  if (!existsSync(file)) {
+    // A relative path depends on where baskets was started from: say so, since that is the usual cause.
+    const relative = isAbsolute(path) ? '' : ` (data.source.path "${path}" is relative, so it was looked up from ${opts.baseDir ?? process.cwd()})`;
+    throw new Error(`dataset file not found: ${file}${relative} — set data.source.path to the file's absolute path`);
+  }
   const format = detectFormat(file, opts.format);
   const issues: DataIssue[] = [];
   const examples: Example[] = [];
