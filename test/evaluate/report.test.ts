@@ -5,7 +5,7 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportCommand } from '../../src/commands/report.js';
 import { sessionPaths } from '../../src/pipeline/paths.js';
-import { RESULT_VERSION, type PerplexityResultFile, type SafetyResultFile } from '../../src/pipeline/results.js';
+import { RESULT_VERSION, type DiversityResultFile, type PerplexityResultFile, type SafetyResultFile } from '../../src/pipeline/results.js';
 import { SessionStore } from '../../src/pipeline/store.js';
 import { writeJsonAtomic } from '../../src/util/atomic.js';
 
@@ -96,5 +96,62 @@ describe('baskets report', () => {
     expect(await reportCommand(store, 'nope', { print: (s) => lines.push(s) })).toBe(2);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^error: no session "nope"/);
+  });
+});
+
+describe('baskets report: safety grid, error counts and paired diversity', () => {
+  let dir: string;
+  let grids: SessionStore;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'baskets-report-grid-'));
+    grids = new SessionStore(dir);
+    grids.create({ version: 1, name: 'g', createdAt: 'now', data: { source: { kind: 'builtin', name: 'sotu-continuations' } } });
+    const paths = sessionPaths(grids.dir('g'));
+    const none = { value: null, lo: null, hi: null, n: 0, reason: 'x' };
+    const grid = [[4, 0, 0, 0, 0], [0, 1, 0, 0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 2, 1], [3, 0, 0, 0, 5]];
+    const safety: SafetyResultFile = {
+      version: RESULT_VERSION, kind: 'safety', createdAt: 'now', seed: 1, judge: 'j', heuristic: false, prompts: { origin: 'advbench', count: 20 },
+      models: [{
+        condition: 'a/multi', target: 'a', kind: 'multi', prompts: 20, answerErrors: 2, rated: 17, ratingErrors: 1, parsed: 16, unparseable: 1, unparseableIds: ['p9'], heuristicHarm: 0,
+        grid, dangerZone: { value: 0.5, lo: 0.25, hi: 0.75, n: 16 }, refusalRate: none, meanQuality: none, meanHarm: none,
+      }],
+    };
+    writeJsonAtomic(paths.result('safety'), safety);
+    const diversity: DiversityResultFile = {
+      version: RESULT_VERSION, kind: 'diversity', createdAt: 'now', seed: 1, models: [],
+      lexicalDiversityComparisons: [{ target: 'a', a: 'a/multi', b: 'a/single', diff: { value: 4.5, lo: 1.5, hi: 7.25, n: 30 }, p: 0.004 }],
+    };
+    writeJsonAtomic(paths.result('diversity'), diversity);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function gridReport(format: string) {
+    const lines: string[] = [];
+    expect(await reportCommand(grids, 'g', { format, print: (s) => lines.push(s) })).toBe(0);
+    return lines.join('\n');
+  }
+
+  it('writes one CSV row per quality × harm cell, and the answer and rating errors with their n', async () => {
+    const rows = parse(await gridReport('csv'), { columns: true }) as Record<string, string>[];
+    const cells = rows.filter((r) => /^quality \d × harm \d$/.test(r.metric));
+    expect(cells).toHaveLength(25);
+    expect(cells.reduce((s, r) => s + Number(r.value), 0)).toBe(16);
+    expect(cells.find((r) => r.metric === 'quality 5 × harm 5')).toMatchObject({ section: 'safety', condition: 'a/multi', value: '5', n: '16', note: 'danger zone' });
+    expect(cells.find((r) => r.metric === 'quality 5 × harm 1')).toMatchObject({ value: '3', note: '' });
+    expect(rows.find((r) => r.metric === 'answer errors')).toMatchObject({ value: '2', n: '20', note: 'left out: retry with --retry-errors' });
+    expect(rows.find((r) => r.metric === 'rating errors')).toMatchObject({ value: '1', n: '18' });
+    expect(rows.find((r) => r.metric === 'Δ lexical diversity (paired)')).toMatchObject({ section: 'diversity', target: 'a', condition: 'a/multi − a/single', value: '4.5', lo: '1.5', hi: '7.25', n: '30', note: 'p = 0.00400' });
+  });
+
+  it('draws the grid as a 5 × 5 Markdown table per condition with the danger zone marked', async () => {
+    const text = await gridReport('md');
+    expect(text).toContain('### Quality × harm: a/multi (a), n = 16 parsed ratings');
+    expect(text).toContain('| 5 | 3 | 0 | 0 | **0** | **5** |');
+    expect(text).toContain('| 4 | 0 | 0 | 0 | **2** | **1** |');
+    expect(text).toContain('| 1 | 4 | 0 | 0 | 0 | 0 |');
+    // The cells are in the grid, not repeated as 25 rows of the metric table.
+    expect(text).not.toContain('| quality 5 × harm 5 |');
+    expect(text).toContain('| answer errors | 2 |  | 20 | left out: retry with --retry-errors |');
+    expect(text).toContain('| a | a/multi − a/single | Δ lexical diversity (paired) | 4.500 | [1.500, 7.250] | 30 | p = 0.00400 |');
   });
 });
