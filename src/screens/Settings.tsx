@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Text } from 'ink';
 import { useState } from 'react';
 import { FormView } from '../components/FormView.js';
@@ -26,7 +27,8 @@ export function SettingsScreen() {
   const formRows: FormRow[] = [
     {
       kind: 'text', id: 'sessionsDir', label: 'sessions folder', value: settings.sessionsDir,
-      note: settings.sessionsDir === app.sessionsDir ? undefined : `this TUI uses ${app.sessionsDir} until restarted`,
+      // Settings keep the folder as typed (default "./sessions"); the app holds it resolved.
+      note: resolve(settings.sessionsDir) === resolve(app.sessionsDir) ? undefined : `this TUI uses ${app.sessionsDir} until restarted`,
       apply: (v) => (v.trim() ? (app.updateSettings({ sessionsDir: v.trim() }), null) : 'the sessions folder cannot be empty'),
     },
     { kind: 'choice', id: 'theme', label: 'theme', value: settings.theme, options: THEMES, note: 'NO_COLOR always wins', apply: (v) => (app.updateSettings({ theme: v as Settings['theme'] }), null) },
