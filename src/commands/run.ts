@@ -47,7 +47,7 @@ export async function runHeadless(store: SessionStore, name: string, flags: RunF
       retryErrors: flags.retryErrors,
       strict: flags.strict,
       registry: STEPS,
-      models: (ctx) => createModelResolver(ctx.session, ctx.paths, { signal: ctx.signal }),
+      models: (ctx, report) => createModelResolver(ctx.session, ctx.paths, { signal: ctx.signal, report }),
       onEvent: createPrinter(out, { json: flags.json }),
       signal: abort.signal,
     });

@@ -1,16 +1,39 @@
-import { openBuiltinModel, openTrainedBuiltin } from '../engines/builtin/index.js';
+import { openBuiltinModel, openTrainedBuiltin, type PretrainProgress } from '../engines/builtin/index.js';
 import { openOpenAIModel } from '../engines/openai/index.js';
 import type { LanguageModel } from '../engines/types.js';
 import { readTrainedModel } from '../trainers/trained-model.js';
+import type { StepEvent } from './events.js';
 import type { SessionPaths } from './paths.js';
 import type { Condition, ModelEntry, Session } from './session.js';
 import type { ModelResolver } from './step.js';
+
+export interface ModelResolverOptions {
+  signal?: AbortSignal;
+  /** Events of the step that is opening a model: a builtin base pretraining on first use reports here. */
+  report?: (event: StepEvent) => void;
+}
+
+/**
+ * A builtin base pretrains on first use, for seconds: say so once per phase, and show its
+ * progress as a task of the step that asked for the model.
+ */
+export function pretrainingReporter(report: (event: StepEvent) => void): (p: PretrainProgress) => void {
+  let phase = '';
+  return (p) => {
+    if (p.phase !== phase) {
+      phase = p.phase;
+      report({ type: 'log', level: 'info', message: `first use of ${p.base}: ${p.phase} (pretraining, cached afterwards)` });
+    }
+    report({ type: 'progress', task: `pretraining ${p.base}`, done: p.done, total: p.total, unit: p.unit });
+  };
+}
 
 /**
  * Opens the models a session names, once each: session entries by id, and conditions by their
  * trained result (`runs/<condition>/model.json`, written by the train step).
  */
-export function createModelResolver(session: Session, paths: SessionPaths, opts: { signal?: AbortSignal } = {}): ModelResolver {
+export function createModelResolver(session: Session, paths: SessionPaths, opts: ModelResolverOptions = {}): ModelResolver {
+  const builtinOptions = (id: string) => ({ id, signal: opts.signal, onProgress: opts.report && pretrainingReporter(opts.report) });
   const cache = new Map<string, Promise<LanguageModel>>();
   const once = (key: string, open: () => Promise<LanguageModel>) => {
     let model = cache.get(key);
@@ -27,7 +50,7 @@ export function createModelResolver(session: Session, paths: SessionPaths, opts:
     return found;
   };
   const openEntry = (e: ModelEntry, id = e.id) =>
-    e.engine.engine === 'builtin' ? openBuiltinModel(e.engine.base, { id, signal: opts.signal }) : openOpenAIModel(e, { id, signal: opts.signal });
+    e.engine.engine === 'builtin' ? openBuiltinModel(e.engine.base, builtinOptions(id)) : openOpenAIModel(e, { id, signal: opts.signal });
 
   return {
     model: (id) => once(`model:${id}`, () => openEntry(entry(id))),
@@ -39,7 +62,7 @@ export function createModelResolver(session: Session, paths: SessionPaths, opts:
         if (!trained) throw new Error(`condition "${condition.name}" has no trained model yet: run the train step first`);
         switch (trained.kind) {
           case 'builtin':
-            return openTrainedBuiltin(trained.modelDir, { id: condition.name, signal: opts.signal });
+            return openTrainedBuiltin(trained.modelDir, builtinOptions(condition.name));
           case 'openai':
             return openOpenAIModel(
               {

@@ -19,7 +19,8 @@ export interface RunOptions {
   onEvent?: (event: RunEvent) => void;
   /** The step implementations; injected so tests can run a subset. */
   registry: Partial<Record<StepId, Step>>;
-  models: (ctx: Omit<StepContext, 'models'>) => ModelResolver;
+  /** `report` records events that arise outside a step's own stream (a model loading) as the running step's. */
+  models: (ctx: Omit<StepContext, 'models'>, report: (event: StepEvent) => void) => ModelResolver;
   signal?: AbortSignal;
   now?: () => number;
 }
@@ -62,8 +63,13 @@ export async function runSession(opts: RunOptions): Promise<RunOutcome> {
       signal: abort.signal,
       now,
     };
-    const ctx: StepContext = { ...base, models: opts.models(base) };
+    let running: StepId | undefined;
+    const report = (event: StepEvent) => {
+      if (running) emit({ ...event, t: now(), runId, step: running } as RunEvent);
+    };
+    const ctx: StepContext = { ...base, models: opts.models(base, report) };
     for (const step of steps) {
+      running = step;
       const started = now();
       emit({ type: 'step-start', t: started, runId, step });
       const impl = opts.registry[step];

@@ -110,6 +110,52 @@ describe('fine-tuning jobs', () => {
     }
   });
 
+  it('with a validation_file, measures valid_loss on it and trains on the whole training file', async () => {
+    const chatJsonl = (rows: typeof dolly) =>
+      rows.map((r) => JSON.stringify({ messages: [{ role: 'user', content: r.instruction }, { role: 'assistant', content: r.response }] })).join('\n');
+    const upload = async (text: string, name: string) => (await client.files.create({ file: await toFile(Buffer.from(text), name), purpose: 'fine-tune' })).id;
+    // 41 examples in batches of 8: 6 steps an epoch when all are trained on, 5 when 10% are held out.
+    const training = await upload(chatJsonl(dolly.slice(0, 41)), 'train.jsonl');
+    const unseen = await upload(chatJsonl(dolly.slice(41, 60)), 'valid.jsonl');
+    const run = async (validation: string | undefined) => {
+      const created = await client.fineTuning.jobs.create({
+        model: BASE,
+        training_file: training,
+        ...(validation && { validation_file: validation }),
+        seed: 11,
+        hyperparameters: { n_epochs: 2, batch_size: 8 },
+      });
+      const job = await waitFor(created.id);
+      expect(job.status).toBe('succeeded');
+      expect(job.validation_file).toBe(validation ?? null);
+      const events = [];
+      for await (const event of client.fineTuning.jobs.listEvents(job.id)) events.push(event);
+      const metrics = events
+        .filter((e) => e.type === 'metrics')
+        .map((e) => e.data as Record<string, number>)
+        .reverse();
+      return { events, metrics, final: metrics.at(-1)!, trainLosses: metrics.filter((m) => m.train_loss !== undefined).map((m) => m.train_loss) };
+    };
+
+    const onUnseen = await run(unseen);
+    expect(onUnseen.final.total_steps).toBe(12);
+    expect(onUnseen.events.some((e) => e.message.includes('41 training examples, 19 validation examples'))).toBe(true);
+    const heldOut = await run(undefined);
+    expect(heldOut.final.total_steps).toBe(10);
+    // Validating on the training data itself: the same training, a lower loss than on unseen text.
+    const onTraining = await run(training);
+    expect(onTraining.trainLosses).toEqual(onUnseen.trainLosses);
+    expect(onTraining.final.valid_loss).toBeGreaterThan(0);
+    expect(onTraining.final.valid_loss).toBeLessThan(onUnseen.final.valid_loss);
+    expect(onUnseen.metrics[0].valid_loss).not.toBe(heldOut.metrics[0].valid_loss);
+
+    const bad = await upload('not json\n', 'bad-valid.jsonl');
+    const err = (await client.fineTuning.jobs.create({ model: BASE, training_file: training, validation_file: bad }).catch((e: unknown) => e)) as BadRequestError;
+    expect(err).toBeInstanceOf(BadRequestError);
+    expect(err.param).toBe('validation_file');
+    expect(err.message).toMatch(/^400 Validation file file-\S+ line 1 is not valid JSON/);
+  });
+
   it('cancels a running job', async () => {
     const file = await client.files.create({ file: await toFile(Buffer.from(jsonl), 'train.jsonl'), purpose: 'fine-tune' });
     const created = await client.fineTuning.jobs.create({ model: BASE, training_file: file.id, hyperparameters: { n_epochs: 50, batch_size: 1 } });

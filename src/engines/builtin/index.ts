@@ -11,7 +11,7 @@ import { readTrainedDelta } from './train.js';
 
 export type { SizeTier } from '../../pipeline/session.js';
 export { builtinCacheDir } from './cache.js';
-export { listBuiltinBases, type BuiltinBaseInfo } from './pretrain.js';
+export { listBuiltinBases, type BuiltinBaseInfo, type Progress as PretrainProgress } from './pretrain.js';
 export { trainBuiltin, type BuiltinTrainOptions, type BuiltinTrainEvent } from './train.js';
 export { builtinInstructionSet } from './instructions.js';
 

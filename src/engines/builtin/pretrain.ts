@@ -20,9 +20,13 @@ export interface BuiltinBaseInfo {
 }
 
 export interface Progress {
+  /** The base model being loaded. */
+  base: string;
   phase: string;
   done: number;
   total: number;
+  /** What `done` and `total` count. */
+  unit: 'tokenizers' | 'documents' | 'files';
 }
 
 export interface PretrainOptions {
@@ -107,19 +111,19 @@ function checkAbort(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new Error('pretraining cancelled');
 }
 
-async function familyTokenizer(spec: FamilySpec, cacheDir: string, opts: PretrainOptions): Promise<Tokenizer> {
+async function familyTokenizer(base: string, spec: FamilySpec, cacheDir: string, opts: PretrainOptions): Promise<Tokenizer> {
   const key = `tokenizer:${spec.family}:${recipeKey([spec.years, spec.tokenizer, spec.sizes.large.chars])}`;
   const path = join(cacheDir, `${spec.family}.tokenizer.pack`);
   const cached = readPack<TokenizerSpec>(path, key);
   if (cached) return new Tokenizer(cached.meta);
-  opts.onProgress?.({ phase: `${spec.family}: training tokenizer`, done: 0, total: 1 });
+  opts.onProgress?.({ base, phase: `${spec.family}: training tokenizer`, done: 0, total: 1, unit: 'tokenizers' });
   await yieldToEventLoop();
   const counts = pretokenCounts(pretrainingPassages(spec, spec.sizes.large.chars).map((p) => p.text));
   checkAbort(opts.signal);
   const tok =
     spec.tokenizer.kind === 'word' ? trainWordTokenizer(counts, spec.tokenizer.words) : trainBpeTokenizer(counts, spec.tokenizer.merges);
   writePack(path, key, tok.spec, {});
-  opts.onProgress?.({ phase: `${spec.family}: training tokenizer`, done: 1, total: 1 });
+  opts.onProgress?.({ base, phase: `${spec.family}: training tokenizer`, done: 1, total: 1, unit: 'tokenizers' });
   return tok;
 }
 
@@ -155,7 +159,7 @@ async function pretrain(base: string, cacheDir: string, opts: PretrainOptions): 
   const sizeSpec = spec.sizes[size];
   const key = `model:${base}:${recipeKey([spec, size])}`;
   const path = join(cacheDir, `${base}.pack`);
-  const tokenizer = await familyTokenizer(spec, cacheDir, opts);
+  const tokenizer = await familyTokenizer(base, spec, cacheDir, opts);
   const cached = readPack<BaseMeta>(path, key);
   if (cached) {
     const { token, kn, childStart } = cached.arrays;
@@ -170,12 +174,12 @@ async function pretrain(base: string, cacheDir: string, opts: PretrainOptions): 
   for (let i = 0; i < docs.length; i++) {
     growing.addSequence([BOS, ...tokenizer.encode(docs[i]), EOS]);
     if (i % 50 === 49) {
-      opts.onProgress?.({ phase, done: i + 1, total: docs.length });
+      opts.onProgress?.({ base, phase, done: i + 1, total: docs.length, unit: 'documents' });
       await yieldToEventLoop();
       checkAbort(opts.signal);
     }
   }
-  opts.onProgress?.({ phase, done: docs.length, total: docs.length });
+  opts.onProgress?.({ base, phase, done: docs.length, total: docs.length, unit: 'documents' });
   const table = growing.freeze();
   const meta: BaseMeta = {
     id: base,
@@ -186,26 +190,38 @@ async function pretrain(base: string, cacheDir: string, opts: PretrainOptions): 
     idf: documentFrequencies(passages.map((p) => p.text)),
     pretrainTokens: growing.tokensCounted,
   };
-  opts.onProgress?.({ phase: `${base}: saving`, done: 0, total: 1 });
+  opts.onProgress?.({ base, phase: `${base}: saving`, done: 0, total: 1, unit: 'files' });
   writePack(path, key, meta, { token: table.token, kn: table.knOf, childStart: table.childStart });
-  opts.onProgress?.({ phase: `${base}: saving`, done: 1, total: 1 });
+  opts.onProgress?.({ base, phase: `${base}: saving`, done: 1, total: 1, unit: 'files' });
   return { info, tokenizer, table, meta };
 }
 
-const loaded = new Map<string, Promise<BaseModel>>();
+/** Loads in this process, with everyone who asked for progress while one is under way. */
+const loaded = new Map<string, { model: Promise<BaseModel>; listeners: Set<(p: Progress) => void> }>();
 
-/** The base model, pretrained on first use and cached on disk; shared within the process. */
+/**
+ * The base model, pretrained on first use and cached on disk; shared within the process. A
+ * caller who joins a pretraining already under way gets its progress from then on too.
+ */
 export function loadBase(base: string, opts: PretrainOptions = {}): Promise<BaseModel> {
   resolveBase(base);
   const cacheDir = opts.cacheDir ?? builtinCacheDir();
   const memoKey = `${cacheDir}\0${base}`;
-  let p = loaded.get(memoKey);
-  if (!p) {
-    p = pretrain(base, cacheDir, opts);
-    loaded.set(memoKey, p);
-    p.catch(() => loaded.delete(memoKey));
+  const joined = loaded.get(memoKey);
+  if (joined) {
+    if (opts.onProgress) joined.listeners.add(opts.onProgress);
+    return joined.model;
   }
-  return p;
+  // Listen before starting: pretraining reports its first phase synchronously.
+  const listeners = new Set<(p: Progress) => void>(opts.onProgress ? [opts.onProgress] : []);
+  const model = pretrain(base, cacheDir, { ...opts, onProgress: (p) => listeners.forEach((listener) => listener(p)) });
+  loaded.set(memoKey, { model, listeners });
+  const forgetListeners = () => listeners.clear();
+  model.then(forgetListeners, () => {
+    forgetListeners();
+    loaded.delete(memoKey);
+  });
+  return model;
 }
 
 /** Forget in-process copies (tests use this to exercise the disk cache). */

@@ -10,7 +10,7 @@ import { readPack, writePack } from './cache.js';
 import { chatPrompt } from './chat.js';
 import { FrozenTable, GrowingTable } from './ngram.js';
 import { MixtureScorer } from './model.js';
-import { loadBase, type BaseModel } from './pretrain.js';
+import { loadBase, type BaseModel, type Progress } from './pretrain.js';
 import { BOS, EOS } from './tokenizer.js';
 
 /**
@@ -31,10 +31,15 @@ export interface BuiltinTrainOptions {
   epochs: number;
   learningRate: number;
   batchSize: number;
+  /** Examples to measure the eval loss on; then every example in `examples` is trained on. */
+  evalExamples?: TrainingExample[];
+  /** Without `evalExamples`: the share of `examples` held out for the eval loss (default 0.1). */
   evalFraction?: number;
   seed: number;
   signal?: AbortSignal;
   cacheDir?: string;
+  /** Pretraining progress, when the base is not cached yet. */
+  onProgress?: (p: Progress) => void;
 }
 
 export type BuiltinTrainEvent =
@@ -97,6 +102,11 @@ function fingerprintOf(opts: BuiltinTrainOptions): string {
   const h = createHash('sha256');
   h.update(JSON.stringify([opts.base, opts.epochs, opts.learningRate, opts.batchSize, opts.evalFraction ?? null, opts.seed]));
   for (const ex of opts.examples) h.update(JSON.stringify([ex.exampleId, ex.origin, ex.instruction, ex.context, ex.response]));
+  // Only a given eval set changes the hash, so runs without one keep their fingerprints.
+  if (opts.evalExamples) {
+    h.update('eval');
+    for (const ex of opts.evalExamples) h.update(JSON.stringify([ex.exampleId, ex.origin, ex.instruction, ex.context, ex.response]));
+  }
   return h.digest('hex').slice(0, 24);
 }
 
@@ -130,14 +140,14 @@ export async function* trainBuiltin(opts: BuiltinTrainOptions): AsyncGenerator<B
   if (opts.examples.length === 0) throw new Error('no training examples: assemble the condition dataset first');
   if (!(opts.learningRate > 0 && opts.learningRate <= 1)) throw new Error(`learningRate ${opts.learningRate} is out of range: use a mixing weight in (0, 1]`);
   if (!(opts.epochs >= 1) || !(opts.batchSize >= 1)) throw new Error('epochs and batchSize must be at least 1');
-  const base = await loadBase(opts.base, { cacheDir: opts.cacheDir, signal: opts.signal });
+  const base = await loadBase(opts.base, { cacheDir: opts.cacheDir, signal: opts.signal, onProgress: opts.onProgress });
   const fingerprint = fingerprintOf(opts);
   const started = Date.now();
 
-  // Seeded split: a held-out slice measures the loss on the training distribution.
+  // Seeded split: without a given eval set, a held-out slice measures the loss on the training distribution.
   const order = shuffled(opts.examples, mulberry32(deriveSeed(opts.seed, 'builtin-train-split')));
-  const evalCount = opts.examples.length < 2 ? 0 : Math.max(1, Math.round(order.length * (opts.evalFraction ?? 0.1)));
-  const evalSet = order.slice(0, evalCount).map((ex) => encodeExample(base, ex));
+  const evalCount = opts.evalExamples || opts.examples.length < 2 ? 0 : Math.max(1, Math.round(order.length * (opts.evalFraction ?? 0.1)));
+  const evalSet = (opts.evalExamples ?? order.slice(0, evalCount)).map((ex) => encodeExample(base, ex));
   const trainSet = order.slice(evalCount).map((ex) => encodeExample(base, ex));
   const stepsPerEpoch = Math.ceil(trainSet.length / opts.batchSize);
   const totalSteps = stepsPerEpoch * opts.epochs;

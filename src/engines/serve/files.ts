@@ -72,6 +72,7 @@ export class FileStore {
  */
 export function parseTrainingFile(text: string, fileId: string, param: string): TrainingExample[] {
   const examples: TrainingExample[] = [];
+  const kind = param === 'validation_file' ? 'Validation file' : 'Training file';
   const lines = text.split('\n');
   lines.forEach((line, i) => {
     if (!line.trim()) return;
@@ -80,19 +81,19 @@ export function parseTrainingFile(text: string, fileId: string, param: string): 
     try {
       row = JSON.parse(line) as Record<string, unknown>;
     } catch {
-      throw badRequest(`Training file ${where} is not valid JSON.`, param, 'invalid_training_file');
+      throw badRequest(`${kind} ${where} is not valid JSON.`, param, 'invalid_training_file');
     }
     const example = toExample(row, `${fileId}:${i + 1}`);
     if (!example) {
       throw badRequest(
-        `Training file ${where} has neither "messages" with a user and an assistant turn, nor "prompt"/"completion", nor "instruction"/"response".`,
+        `${kind} ${where} has neither "messages" with a user and an assistant turn, nor "prompt"/"completion", nor "instruction"/"response".`,
         param,
         'invalid_training_file',
       );
     }
     examples.push(example);
   });
-  if (examples.length === 0) throw badRequest(`Training file ${fileId} has no examples.`, param, 'invalid_training_file');
+  if (examples.length === 0) throw badRequest(`${kind} ${fileId} has no examples.`, param, 'invalid_training_file');
   return examples;
 }
 

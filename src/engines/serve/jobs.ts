@@ -21,7 +21,7 @@ import { nowSeconds } from './context.js';
 
 /** The builtin trainer's request and stream; jobs take them as types only, never the engine. */
 export type TrainEvent = BuiltinTrainEvent;
-export type TrainRequest = Omit<BuiltinTrainOptions, 'evalFraction' | 'cacheDir'>;
+export type TrainRequest = Omit<BuiltinTrainOptions, 'evalFraction' | 'cacheDir' | 'onProgress'>;
 
 export interface JobDeps {
   dataDir: string;
@@ -101,7 +101,10 @@ export class JobManager {
       throw notFound(`The model \`${req.model}\` cannot be fine-tuned here; GET /v1/models lists the builtin bases.`, 'model', 'model_not_found');
     }
     const examples = parseTrainingFile(this.deps.files.read(req.training_file, 'training_file'), req.training_file, 'training_file');
-    if (req.validation_file) this.deps.files.get(req.validation_file, 'validation_file');
+    // As OpenAI does: with a validation file, valid_loss is measured on it and every training example is trained on.
+    const validation = req.validation_file
+      ? parseTrainingFile(this.deps.files.read(req.validation_file, 'validation_file'), req.validation_file, 'validation_file')
+      : undefined;
     const hp = req.hyperparameters ?? {};
     const pick = <T>(v: T | 'auto' | null | undefined, fallback: T): T => (v == null || v === 'auto' ? fallback : v);
     const id = `ftjob-${randomBytes(12).toString('hex')}`;
@@ -129,10 +132,10 @@ export class JobManager {
     };
     const entry: JobEntry = { job, events: [], checkpoints: [], abort: new AbortController() };
     this.jobs.set(id, entry);
-    this.event(entry, 'info', `Created fine-tuning job: ${id} (${examples.length} examples)`);
+    this.event(entry, 'info', `Created fine-tuning job: ${id} (${examples.length} training examples${validation ? `, ${validation.length} validation examples` : ''})`);
     this.save(entry);
     const modelId = `ft:${req.model}:baskets${req.suffix ? `:${req.suffix}` : ''}:${id.slice(6, 14)}`;
-    void this.run(entry, examples, modelId);
+    void this.run(entry, examples, validation, modelId);
     return job;
   }
 
@@ -178,7 +181,7 @@ export class JobManager {
     return entry;
   }
 
-  private async run(entry: JobEntry, examples: TrainingExample[], modelId: string) {
+  private async run(entry: JobEntry, examples: TrainingExample[], validation: TrainingExample[] | undefined, modelId: string) {
     const { job } = entry;
     const signal = entry.abort.signal;
     let last: TrainMetrics | undefined;
@@ -191,6 +194,7 @@ export class JobManager {
       const stream = this.deps.train({
         base: job.model,
         examples,
+        ...(validation && { evalExamples: validation }),
         outDir: join(this.deps.dataDir, 'models', job.id),
         epochs: job.hyperparameters.n_epochs,
         learningRate: job.hyperparameters.learning_rate_multiplier,
