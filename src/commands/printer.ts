@@ -1,5 +1,6 @@
 import { sanitizeLine } from '../util/sanitize.js';
 import { assertNever, type RunEvent } from '../pipeline/events.js';
+import { formatDuration } from '../pipeline/notebook.js';
 
 /**
  * Headless output: readable progress lines (or JSON lines) for a run without a TTY. Progress
@@ -46,6 +47,10 @@ export function createPrinter(out: (line: string) => void, opts: { json?: boolea
         const parts = [`step ${m.step}/${m.totalSteps}`];
         if (m.loss !== undefined) parts.push(`loss ${m.loss.toFixed(4)}`);
         if (m.evalLoss !== undefined) parts.push(`eval ${m.evalLoss.toFixed(4)}`);
+        if (m.learningRate !== undefined) parts.push(`lr ${m.learningRate.toExponential(1)}`);
+        if (m.tokensPerSecond !== undefined) parts.push(`${Math.round(m.tokensPerSecond)} tok/s`);
+        if (m.gpuMemoryMb !== undefined) parts.push(`mem ${Math.round(m.gpuMemoryMb)} MB`);
+        if (m.remainingS !== undefined && m.step < m.totalSteps) parts.push(`ETA ${formatDuration(m.remainingS * 1000)}`);
         out(`${at} ${e.step}: ${sanitizeLine(e.task)} ${parts.join(' · ')}`);
         return;
       }
