@@ -24,6 +24,17 @@ describe('baskets attach --train (a run started outside baskets)', () => {
     ]);
   });
 
+  it("prints train_hf.py's own lines run by hand, with learning rate, throughput, trainer memory and ETA", async () => {
+    const { lines, out } = collect();
+    expect(await attachTraining(fixture('hf-script-output.txt'), { follow: false }, out)).toBe(0);
+    expect(lines.slice(1)).toEqual([
+      'train: hf-script-output.txt step 5/24 · loss 5.5123 · lr 1.9e-4 · 5121 tok/s · mem 2210 MB · ETA 8s',
+      'train: hf-script-output.txt step 10/24 · loss 4.9011 · lr 1.5e-4 · 5301 tok/s · mem 2210 MB · ETA 6s',
+      'train: hf-script-output.txt step 20/24 · loss 4.0000 · lr 3.0e-5 · 5333 tok/s · mem 2211 MB · ETA 2s',
+      'train: hf-script-output.txt step 24/24 · eval 4.9500 · 5013 tok/s · mem 2211 MB',
+    ]);
+  });
+
   it('follows a LLaMA-Factory output dir as it grows and ends by itself at the last step', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'baskets-attach-'));
     const log = join(dir, 'trainer_log.jsonl');

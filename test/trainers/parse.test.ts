@@ -39,13 +39,13 @@ describe('python literal parser', () => {
 });
 
 describe('training log parser', () => {
-  it("reads baskets' own script output and ignores the repeats and garbage around it", () => {
+  it("reads baskets' own script output and ignores the garbage around it", () => {
     const records = followAll('hf-script-output.txt');
     expect(records.map((r) => [r.step, r.loss ?? null, r.evalLoss ?? null])).toEqual([
       [5, 5.5123, null],
       [10, 4.9011, null],
-      [10, null, 4.95],
       [20, 4.0, null],
+      [24, null, 4.95],
     ]);
     expect(records[0]).toEqual({
       step: 5,
@@ -59,6 +59,17 @@ describe('training log parser', () => {
       elapsedS: 2.1,
       remainingS: 7.98,
     });
+  });
+
+  it("ignores the Trainer's printed dicts once BASKETS_METRICS lines show they are repeats", () => {
+    // A copy of train_hf.py that keeps PrinterCallback prints each log step twice.
+    const f = new TrainLogFollower();
+    const out = [
+      'BASKETS_METRICS {"step": 5, "total_steps": 24, "loss": 5.5}',
+      "{'loss': 5.5, 'grad_norm': 1.84, 'learning_rate': 0.00019, 'epoch': 0.21}",
+      'BASKETS_METRICS {"step": 10, "total_steps": 24, "loss": 4.9}',
+    ].map((l) => f.push(l));
+    expect(out.map((m) => m && [m.step, m.loss])).toEqual([[5, 5.5], null, [10, 4.9]]);
   });
 
   it('follows axolotl / TRL printed dicts, taking the step from the training progress bar', () => {
