@@ -67,6 +67,21 @@ describe('hf launcher', () => {
     expect(events.filter((e) => e.type === 'gpu')).toEqual([{ type: 'gpu', samples: null, message: expect.stringMatching(/^nvidia-smi not found/) }]);
   });
 
+  it('reports an nvidia-smi that quits at once (driver/library mismatch) with what it printed, while training goes on', async () => {
+    const { abort, run } = setup('hang');
+    const events: TrainerEvent[] = [];
+    const gen = run({ nvidiaSmi: join(import.meta.dirname, 'fixtures', 'fake-nvidia-smi-mismatch') });
+    await expect(
+      drain(gen, (e) => {
+        events.push(e);
+        if (e.type === 'gpu') abort.abort(new Error('cancelled'));
+      }),
+    ).rejects.toThrow('cancelled');
+    expect(events.filter((e) => e.type === 'gpu')).toEqual([
+      { type: 'gpu', samples: null, message: expect.stringMatching(/^nvidia-smi exited with code 18: Failed to initialize NVML: Driver\/library version mismatch/) },
+    ]);
+  });
+
   it('passes hostile model names through untouched, never to a shell', async () => {
     const { runDir, run } = setup('ok; touch pwned $(id)');
     // The stand-in knows no such mode and exits without finishing; what matters is what it received.
