@@ -4,6 +4,8 @@ export { paint, type Tone } from './palette.js';
 export { charWidth, cleanLabel, displayWidth, formatInterval, formatNumber, pad, truncate, type Align } from './text.js';
 export {
   heapsChart,
+  heapsFitCurve,
+  DISTINCT_STROKES,
   lineChart,
   lossChart,
   type HeapsFit,

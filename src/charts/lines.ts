@@ -31,10 +31,14 @@ export interface LineChartOptions extends ChartOptions {
   yMax?: number;
   /** The one line shown when the pane is too small for a plot; defaults to each series' last value. */
   summary?: string;
+  /** A legend line per group of series indices (e.g. a curve and its fit) instead of one line for all. */
+  legendGroups?: readonly (readonly number[])[];
 }
 
 // Each series gets its own horizontal stroke so lines stay distinguishable without colour.
 const STROKES = { unicode: ['─', '╌', '┄', '═', '┈', '━'], ascii: ['-', '=', '~', '*', ':', 'o'] };
+/** Series one chart can draw with strokes of their own; more repeat a stroke. */
+export const DISTINCT_STROKES = STROKES.unicode.length;
 const AXIS = {
   unicode: { tick: '┤', rule: '│', corner: '└', base: '─', xTick: '┬' },
   ascii: { tick: '+', rule: '|', corner: '+', base: '-', xTick: '+' },
@@ -56,9 +60,10 @@ export function lineChart(series: readonly LineSeries[], options: LineChartOptio
   if (height < MIN_PLOT_ROWS + 1) return compact();
 
   const withTicks = height >= 6;
-  const withLegend = height >= 7;
+  const groups = options.legendGroups ?? [data.map((_, i) => i)];
+  const withLegend = height >= 6 + groups.length;
   const withTitle = height >= 9 && options.title !== undefined;
-  const plotRows = height - 1 - Number(withTicks) - Number(withLegend) - Number(withTitle);
+  const plotRows = height - 1 - Number(withTicks) - (withLegend ? groups.length : 0) - Number(withTitle);
 
   const yLabels = yAxisLabels(yScale, plotRows, options.yUnit ?? '', ascii);
   const labelWidth = Math.max(0, ...[...yLabels.values()].map(displayWidth));
@@ -77,7 +82,9 @@ export function lineChart(series: readonly LineSeries[], options: LineChartOptio
   const lines: string[] = [];
   if (withTitle) lines.push(truncate(cleanLabel(options.title ?? '', ascii), width, ascii));
   if (withLegend) {
-    lines.push(legend(data.map((s, i) => ({ mark: strokes[i % strokes.length].repeat(2), name: s.name, tone: i })), width, color, ascii));
+    for (const group of groups) {
+      lines.push(legend(group.filter((i) => data[i]).map((i) => ({ mark: strokes[i % strokes.length].repeat(2), name: data[i].name, tone: i })), width, color, ascii));
+    }
   }
   grid.forEach((row, r) => {
     const label = yLabels.get(r);
@@ -262,6 +269,18 @@ export interface HeapsFit {
   r2?: number | null;
 }
 
+/** The fitted V = K·n^β at points spaced evenly on a log axis over the observed range of n. */
+export function heapsFitCurve(observed: readonly { n: number }[], fit: HeapsFit, samples = 64): Point[] {
+  const ns = observed.map((p) => p.n).filter((n) => n > 0);
+  if (ns.length === 0) return [];
+  const lo = Math.min(...ns);
+  const hi = Math.max(...ns);
+  return Array.from({ length: samples }, (_, i) => {
+    const n = lo * (hi / lo) ** (i / (samples - 1));
+    return { x: n, y: fit.k * n ** fit.beta };
+  });
+}
+
 /** Vocabulary growth on log-log axes: the observed V(n) beside the fitted V = K·n^β. */
 export function heapsChart(observed: readonly { n: number; v: number }[], fit: HeapsFit, options: ChartOptions): string {
   const ascii = options.ascii ?? false;
@@ -270,14 +289,7 @@ export function heapsChart(observed: readonly { n: number; v: number }[], fit: H
     `${ascii ? 'beta' : 'β'}=${formatNumber(fit.beta)}`,
     ...(fit.r2 === undefined || fit.r2 === null ? [] : [`${ascii ? 'R2' : 'R²'}=${formatNumber(fit.r2)}`]),
   ].join(' ');
-  const ns = observed.map((p) => p.n).filter((n) => n > 0);
-  const lo = Math.min(...ns);
-  const hi = Math.max(...ns);
-  const samples = 64;
-  const curve = ns.length === 0 ? [] : Array.from({ length: samples }, (_, i) => {
-    const n = lo * (hi / lo) ** (i / (samples - 1));
-    return { x: n, y: fit.k * n ** fit.beta };
-  });
+  const curve = heapsFitCurve(observed, fit);
   const last = observed[observed.length - 1];
   return lineChart(
     [

@@ -1,4 +1,4 @@
-import { cleanLabel, formatNumber, heapsChart, lineChart, truncate, type ChartOptions } from '../../charts/index.js';
+import { cleanLabel, DISTINCT_STROKES, formatNumber, heapsChart, heapsFitCurve, lineChart, truncate, type ChartOptions, type LineSeries } from '../../charts/index.js';
 import type { ExportTable } from '../../pipeline/export.js';
 import type { HeapsFit } from '../../metrics/heaps.js';
 import type { DiversityModelResult } from '../../pipeline/results.js';
@@ -17,9 +17,40 @@ function legendName(m: DiversityModelResult, ascii: boolean): string {
   return f ? `${m.condition} K=${formatNumber(f.fit.k)} ${ascii ? 'beta' : 'β'}=${formatNumber(f.fit.beta)}` : `${m.condition} (no fit)`;
 }
 
+/** Plot rows the overlaid chart keeps at least, beside its legend lines and axes. */
+const MIN_OVERLAY_PLOT_ROWS = 4;
+
+/**
+ * Every condition's observed V(n) with its fitted curve drawn beside it, and a legend line per
+ * condition holding K and β; null when the strokes or the pane cannot tell them apart.
+ */
+function overlaidHeaps(models: readonly DiversityModelResult[], opts: ChartOptions): string | null {
+  const ascii = opts.ascii ?? false;
+  const series: LineSeries[] = [];
+  const groups: number[][] = [];
+  for (const m of models) {
+    const observed = m.heaps.curve.map((p) => ({ x: p.n, y: p.v }));
+    const f = heapsFitOf(m);
+    const group = [series.length];
+    series.push({ name: m.condition, points: observed });
+    if (f) {
+      group.push(series.length);
+      series.push({ name: `fit K=${formatNumber(f.fit.k)} ${ascii ? 'beta' : 'β'}=${formatNumber(f.fit.beta)}`, points: heapsFitCurve(m.heaps.curve, f.fit) });
+    }
+    groups.push(group);
+  }
+  // Legend lines, the x axis, its tick labels and the title (drawn from 9 rows) around the plot.
+  const title = Number(opts.title !== undefined && opts.height >= 9);
+  const room = opts.height - groups.length - 2 - title >= MIN_OVERLAY_PLOT_ROWS;
+  if (series.length > DISTINCT_STROKES || !room) return null;
+  return lineChart(series, { ...opts, logX: true, logY: true, xLabel: 'tokens', legendGroups: groups });
+}
+
 function drawHeaps(models: readonly DiversityModelResult[], view: number, opts: ChartOptions): string {
   if (view === 0) {
-    // One chart legend line cannot hold every condition's K and β: they get a line each below.
+    const overlaid = overlaidHeaps(models, opts);
+    if (overlaid !== null) return overlaid;
+    // Too many conditions to overlay their fits: observed curves only, each K and β on a line below.
     const fits = models.slice(0, Math.floor(opts.height / 3)).map((m) => truncate(cleanLabel(legendName(m, opts.ascii ?? false), opts.ascii), opts.width, opts.ascii));
     const series = models.map((m) => ({ name: m.condition, points: m.heaps.curve.map((p) => ({ x: p.n, y: p.v })) }));
     const chart = lineChart(series, { ...opts, height: opts.height - fits.length, logX: true, logY: true, xLabel: 'tokens' });
