@@ -99,6 +99,8 @@ describe('hf launcher', () => {
     const errors = events.flatMap((e) => (e.type === 'log' && e.level === 'error' ? [e.message] : []));
     expect(errors[0]).toBe(`last ${errors.length - 1} lines of ${join(runDir, 'train.log')}:`);
     expect(errors.every((m) => !m.includes('\n'))).toBe(true);
+    // The script's protocol lines are events already; the tail is what it printed besides.
+    expect(errors.some((m) => m.includes('BASKETS_'))).toBe(false);
     expect(errors).toContain('  Traceback (most recent call last):');
     expect(errors.at(-1)).toBe("  ValueError: tokenizer has no attribute 'foo'");
     // Python indents the source line 4 spaces under its File line; the tail keeps that indentation.

@@ -6,7 +6,7 @@ import type { GpuSample, TrainMetrics } from '../../pipeline/events.js';
 import { AsyncQueue } from '../queue.js';
 import { likelyCause } from './diagnose.js';
 import { startGpuMonitor } from './gpu.js';
-import { TrainLogFollower } from './parse.js';
+import { METRICS_PREFIX, TrainLogFollower } from './parse.js';
 
 export type HfProcessEvent =
   | { type: 'metrics'; metrics: TrainMetrics }
@@ -64,7 +64,7 @@ export function projectFile(rel: string): string {
  * <runDir>/train.log. Aborting the signal sends SIGTERM to the whole group (the script saves a
  * checkpoint and exits), then SIGKILL after `stopGraceMs`; the generator returns only once the
  * processes are gone and then throws the abort reason. A non-zero exit throws
- * TrainingFailedError with the likely cause and the last 50 lines.
+ * TrainingFailedError with the likely cause and the last 50 lines (BASKETS_* protocol lines left out).
  */
 export async function* runHfProcess(opts: HfLaunchOptions): AsyncGenerator<HfProcessEvent> {
   const launcher = opts.launcher ?? ['accelerate', 'launch', ...(opts.accelerateConfig ? ['--config_file', opts.accelerateConfig] : [])];
@@ -91,9 +91,12 @@ export async function* runHfProcess(opts: HfLaunchOptions): AsyncGenerator<HfPro
   const onLine = (line: string) => {
     writeSync(logFd, line + '\n');
     if (line.trim() === '') return;
-    tail.push(line);
-    if (tail.length > TAIL_LINES) tail.shift();
     const own = LOG_LINE.exec(line);
+    // The tail explains a crash: the script's own protocol lines are shown as events already.
+    if (!own && !line.startsWith(METRICS_PREFIX)) {
+      tail.push(line);
+      if (tail.length > TAIL_LINES) tail.shift();
+    }
     if (own) {
       const payload = safeJson(own[2]);
       if (own[1] === 'LOG') events.push({ type: 'log', level: payload.level === 'warn' ? 'warn' : 'info', message: String(payload.message ?? '') });
