@@ -251,7 +251,7 @@ describe('evaluation of a retrained condition', () => {
     const paths = sessionPaths(store.dir('r'));
     const files = evaluationFiles(paths);
     const rowsOf = async (file: string) => (await readJsonlAll(file)).length;
-    const before = { answers: await rowsOf(paths.answers('fs/human')), scores: await rowsOf(files.scores('fs/human')), ratings: await rowsOf(files.ratings('fs/human')) };
+    const before = { answers: await rowsOf(paths.answers('fs/human')), scores: await rowsOf(files.scores('fs/human')), embeddings: await rowsOf(files.embeddings('fs/human')), ratings: await rowsOf(files.ratings('fs/human')) };
     const vanillaFiles = [paths.answers('fs/vanilla'), paths.safetyAnswers('fs/vanilla'), files.scores('fs/vanilla'), files.embeddings('fs/vanilla'), files.ratings('fs/vanilla')];
     const vanillaBefore = vanillaFiles.map((f) => readFileSync(f, 'utf8'));
     // The assemble step rebuilt the dataset (here: one example fewer).
@@ -263,10 +263,12 @@ describe('evaluation of a retrained condition', () => {
     expect(events.some((e) => e.type === 'log' && /^fs\/human: its dataset changed/.test(e.message))).toBe(true);
     expect(readdirSync(join(paths.dir, 'runs')).filter((d) => d.startsWith('fs__human.stale-'))).toHaveLength(1);
     const test = await readJsonlAll(paths.humanTest);
-    // 6 test instructions + 4 harmful prompts answered, every test response scored, 6 answers
-    // embedded by the model itself, its 4 harmful answers rated by the judge; nothing else.
-    expect(calls).toEqual({ 'fs/human:generate': 10, 'fs/human:score': test.length, 'fs/human:embed': 6, 'fs:rate': 4 });
+    // 6 test instructions + 4 harmful prompts answered, every test response scored, its 4 harmful
+    // answers rated by the judge; nothing else through the session's models. The 6 new answers
+    // are embedded by the session's builtin embedder (opened outside the resolver).
+    expect(calls).toEqual({ 'fs/human:generate': 10, 'fs/human:score': test.length, 'fs:rate': 4 });
     expect(await rowsOf(paths.answers('fs/human'))).toBe(before.answers + 6);
+    expect(await rowsOf(files.embeddings('fs/human'))).toBe(before.embeddings + 6);
     expect(await rowsOf(files.scores('fs/human'))).toBe(before.scores + test.length);
     expect(await rowsOf(files.ratings('fs/human'))).toBe(before.ratings + 4);
     expect(vanillaFiles.map((f) => readFileSync(f, 'utf8'))).toEqual(vanillaBefore);
