@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI, { AuthenticationError, BadRequestError, NotFoundError } from 'openai';
 import { startServer, type RunningServer } from '../../src/engines/serve/index.js';
 import { openBuiltinModel } from '../../src/engines/builtin/index.js';
+import { FrozenTable } from '../../src/engines/builtin/ngram.js';
 import type { ChatMessage, LanguageModel } from '../../src/engines/types.js';
 import { logProbsOfSampled } from '../helpers/sampled.js';
 
@@ -170,6 +171,34 @@ describe('POST /v1/completions and /tokenize', () => {
     const scored = await local.score(messages, continuation);
     expect(served).toHaveLength(scored.logprobs.length);
     served.forEach((x, i) => expect(x).toBeCloseTo(scored.logprobs[i], 9));
+  });
+
+  it('scores without building the full distribution unless top-k or ranks are asked for, with the same values either way', async () => {
+    const text = 'The public debt of the United States should be paid as fast as the revenue allows.';
+    const spy = vi.spyOn(FrozenTable.prototype, 'addDistribution');
+    try {
+      const cheap = await client.completions.create({ model: MODEL, prompt: text, echo: true, logprobs: 0, max_tokens: 0 });
+      expect(spy).not.toHaveBeenCalled();
+      const withTop = await client.completions.create({ model: MODEL, prompt: text, echo: true, logprobs: 3, max_tokens: 0 });
+      expect(spy).toHaveBeenCalled();
+      expect(cheap.choices[0].logprobs!.token_logprobs).toEqual(withTop.choices[0].logprobs!.token_logprobs);
+      expect(cheap.choices[0].logprobs!.tokens).toEqual(withTop.choices[0].logprobs!.tokens);
+
+      // prompt_logprobs 0 still carries each token's rank, the same rank a top-k request gives.
+      spy.mockClear();
+      const ranked = await post('/v1/completions', { model: MODEL, prompt: text, max_tokens: 0, prompt_logprobs: 0 });
+      expect(spy).toHaveBeenCalled();
+      const ranks = await post('/v1/completions', { model: MODEL, prompt: text, max_tokens: 0, prompt_logprobs: 3 });
+      const own = (pl: (Record<string, { logprob: number; rank: number }> | null)[], ids: number[]) => ids.slice(1).map((id, k) => pl[k + 1]![String(id)]);
+      const ids = (await post('/tokenize', { model: MODEL, prompt: text })).json.tokens as number[];
+      const zero = own(ranked.json.choices[0].prompt_logprobs, ids);
+      expect(zero).toEqual(own(ranks.json.choices[0].prompt_logprobs, ids));
+      expect(zero.map((e) => e.logprob)).toEqual(cheap.choices[0].logprobs!.token_logprobs!.slice(1));
+      expect(zero.every((e) => Number.isInteger(e.rank) && e.rank >= 1)).toBe(true);
+      expect(zero.some((e) => e.rank > 1)).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('generates from a raw prompt, seeded, with n and stop', async () => {

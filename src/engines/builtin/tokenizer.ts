@@ -24,6 +24,9 @@ const utf8 = new TextEncoder();
 export class Tokenizer {
   /** The UTF-8 bytes of each token (empty for BOS/EOS). */
   private readonly bytes: Uint8Array[] = [];
+  /** tokenString's answers, filled on first use: scoring over HTTP names every token it scores. */
+  private readonly strings: string[] = [];
+  private readonly decoder = new TextDecoder();
   private readonly wordIds = new Map<string, number>();
   /** BPE: pair key (a * 2^16 + b) → merge rank; the merged id is FIRST_LEARNED + rank. */
   private readonly mergeRank = new Map<number, number>();
@@ -93,7 +96,7 @@ export class Tokenizer {
   }
 
   decode(ids: ArrayLike<number>): string {
-    return new TextDecoder().decode(this.concatBytes(ids));
+    return this.decoder.decode(this.concatBytes(ids));
   }
 
   /** A streaming decoder: feed ids one at a time, get the text completed so far. */
@@ -105,7 +108,7 @@ export class Tokenizer {
   tokenString(id: number): string {
     if (id === BOS) return '<bos>';
     if (id === EOS) return '<eos>';
-    return new TextDecoder().decode(this.bytes[id]);
+    return (this.strings[id] ??= this.decoder.decode(this.bytes[id]));
   }
 
   tokenByteLength(id: number): number {

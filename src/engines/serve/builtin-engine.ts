@@ -1,12 +1,12 @@
 import type { ChatMessage } from '../types.js';
-import { listBuiltinBases, openBuiltinModel, openTrainedBuiltin, trainBuiltin } from '../builtin/index.js';
+import { listBuiltinBases, openBuiltinModel, openTrainedBuiltin, trainBuiltin, type PretrainProgress } from '../builtin/index.js';
 import { BuiltinModel, TokenSampler } from '../builtin/model.js';
 import { chatPrompt } from '../builtin/chat.js';
 import { Scorer, startState, type FrozenTable } from '../builtin/ngram.js';
 import { BOS, EOS } from '../builtin/tokenizer.js';
 import type { LanguageModel } from '../types.js';
 import { badRequest } from './errors.js';
-import type { Encoded, ModelInfo, PositionLogprobs, SampleParams, ScoredPosition, ServeEngine, ServedModel, TokenLogprob } from './served-model.js';
+import type { Encoded, ModelInfo, PositionLogprobs, SampleParams, ScoreWants, ScoredPosition, ServeEngine, ServedModel, TokenLogprob } from './served-model.js';
 
 /**
  * The builtin engine behind `baskets serve`. The token-level view reads the model's tables
@@ -18,17 +18,34 @@ import type { Encoded, ModelInfo, PositionLogprobs, SampleParams, ScoredPosition
 /** BuiltinModel's context length; the serve tests check the two agree. */
 export const BUILTIN_CONTEXT_LENGTH = 8192;
 
-export function builtinServeEngine(opts: { cacheDir?: string } = {}): ServeEngine {
+/** Seconds between two log lines of one pretraining phase. */
+const PROGRESS_LOG_EVERY_MS = 2000;
+
+/** Pretraining on first use takes seconds: a log line per phase, and its count every few seconds. */
+export function pretrainingLogger(log: (line: string) => void, now: () => number = Date.now): (p: PretrainProgress) => void {
+  let phase = '';
+  let lastAt = -Infinity;
+  return (p) => {
+    const newPhase = p.phase !== phase;
+    if (!newPhase && p.done < p.total && now() - lastAt < PROGRESS_LOG_EVERY_MS) return;
+    phase = p.phase;
+    lastAt = now();
+    log(`pretraining ${p.phase}: ${p.done}/${p.total} ${p.unit}${newPhase && p.done === 0 ? ` (first use of ${p.base}; cached afterwards)` : ''}`);
+  };
+}
+
+export function builtinServeEngine(opts: { cacheDir?: string; log?: (line: string) => void } = {}): ServeEngine {
   const created = Math.floor(Date.now() / 1000);
+  const loadOptions = () => ({ cacheDir: opts.cacheDir, onProgress: opts.log && pretrainingLogger(opts.log) });
   return {
     bases: () =>
       listBuiltinBases().map((b) => ({ id: b.id, created, ownedBy: 'baskets', parent: null, root: b.id, contextLength: BUILTIN_CONTEXT_LENGTH })),
     openBase: async (id) => {
       const info = { id, created, ownedBy: 'baskets', parent: null, root: id, contextLength: BUILTIN_CONTEXT_LENGTH };
-      return new BuiltinServedModel(info, await openBuiltinModel(id, { cacheDir: opts.cacheDir }));
+      return new BuiltinServedModel(info, await openBuiltinModel(id, loadOptions()));
     },
-    openTrained: async (info, modelDir) => new BuiltinServedModel(info, await openTrainedBuiltin(modelDir, { id: info.id, cacheDir: opts.cacheDir })),
-    train: (req) => trainBuiltin({ ...req, cacheDir: opts.cacheDir }),
+    openTrained: async (info, modelDir) => new BuiltinServedModel(info, await openTrainedBuiltin(modelDir, { ...loadOptions(), id: info.id })),
+    train: (req) => trainBuiltin({ ...req, ...loadOptions() }),
   };
 }
 
@@ -69,17 +86,23 @@ class BuiltinServedModel implements ServedModel {
     return this.tokenizer.decode(ids);
   }
 
-  async scoreTokens(ids: number[], topK: number, signal?: AbortSignal): Promise<(ScoredPosition | null)[]> {
+  async scoreTokens(ids: number[], want: ScoreWants, signal?: AbortSignal): Promise<(ScoredPosition | null)[]> {
     await this.decode(ids); // validates the ids
     const walk = new StateWalk(this.parts);
-    const dist = new Float64Array(this.tokenizer.vocabSize);
+    // The full distribution costs a pass over the vocabulary per token: build it only for top-k or ranks.
+    const dist = want.topK > 0 || want.rank ? new Float64Array(this.tokenizer.vocabSize) : undefined;
     const out: (ScoredPosition | null)[] = [null];
     if (ids[0] !== BOS) walk.advance(ids[0]);
     for (let i = 1; i < ids.length; i++) {
       if (i % 256 === 0 && signal?.aborted) throw signal.reason;
-      walk.distribution(dist);
-      const p = walk.advance(ids[i]);
-      out.push(this.position(ids[i], p, dist, topK));
+      if (dist) walk.distribution(dist);
+      const id = ids[i];
+      const p = walk.advance(id);
+      out.push({
+        ...this.token(id, p),
+        rank: want.rank && dist ? rankOf(id, dist) : null,
+        top: want.topK > 0 && dist ? this.top(dist, want.topK) : [],
+      });
     }
     return out;
   }
@@ -99,7 +122,7 @@ class BuiltinServedModel implements ServedModel {
       if (id === EOS) return;
       if (dist) walk.distribution(dist);
       const p = walk.advance(id);
-      yield { id, text: decode(id), bytes: this.tokenizer.tokenBytes(id), logprob: Math.log(p), top: dist ? this.top(dist, params.topK) : [] };
+      yield { ...this.token(id, p), text: decode(id), top: dist ? this.top(dist, params.topK) : [] };
     }
   }
 
@@ -107,12 +130,9 @@ class BuiltinServedModel implements ServedModel {
     return this.model.embed(texts);
   }
 
-  /** The chosen token's log-prob (from the scorer, exactly as `score` computes it), its rank and the top-k of `dist`. */
-  private position(id: number, p: number, dist: Float64Array, topK: number): ScoredPosition {
-    let rank = 1;
-    const own = dist[id];
-    for (let w = 0; w < dist.length; w++) if (dist[w] > own) rank++;
-    return { id, text: this.tokenizer.tokenString(id), bytes: this.tokenizer.tokenBytes(id), logprob: Math.log(p), rank, top: topK > 0 ? this.top(dist, topK) : [] };
+  /** A token with its log-prob `log p` (from the scorer, exactly as `score` computes it). */
+  private token(id: number, p: number): TokenLogprob {
+    return { id, text: this.tokenizer.tokenString(id), bytes: this.tokenizer.tokenBytes(id), logprob: Math.log(p) };
   }
 
   /** The k most likely tokens, most likely first (one pass, insertion into a short sorted list). */
@@ -125,8 +145,16 @@ class BuiltinServedModel implements ServedModel {
       while (j > 0 && dist[best[j - 1]] < dist[w]) j--;
       best.splice(j, 0, w);
     }
-    return best.map((w) => ({ id: w, text: this.tokenizer.tokenString(w), bytes: this.tokenizer.tokenBytes(w), logprob: Math.log(dist[w]) }));
+    return best.map((w) => this.token(w, dist[w]));
   }
+}
+
+/** 1-based rank of `id` in `dist`: one more than the number of more likely tokens. */
+function rankOf(id: number, dist: Float64Array): number {
+  let rank = 1;
+  const own = dist[id];
+  for (let w = 0; w < dist.length; w++) if (dist[w] > own) rank++;
+  return rank;
 }
 
 /** The n-gram states of the base (and delta) table along a sequence that starts with BOS. */

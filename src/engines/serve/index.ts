@@ -44,7 +44,7 @@ export interface RunningServer {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
-export async function startServer(opts: ServeOptions, engine: ServeEngine = builtinServeEngine({ cacheDir: opts.cacheDir })): Promise<RunningServer> {
+export async function startServer(opts: ServeOptions, engine: ServeEngine = builtinServeEngine({ cacheDir: opts.cacheDir, log: opts.log })): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
   if (!LOOPBACK.has(host) && !opts.token) {
     throw new Error(`refusing to listen on ${host} without a token: pass --token <secret> (clients then send it as a bearer token), or bind 127.0.0.1`);

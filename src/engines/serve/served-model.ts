@@ -42,8 +42,16 @@ export interface PositionLogprobs extends TokenLogprob {
 
 /** A scored prompt position also knows its token's rank (vLLM's prompt_logprobs carry it). */
 export interface ScoredPosition extends PositionLogprobs {
-  /** 1-based rank of the token in the model's distribution. */
-  rank: number;
+  /** 1-based rank of the token in the model's distribution; null unless asked for. */
+  rank: number | null;
+}
+
+/** What scoring should report beyond each token's log-prob; each costs a pass over the vocabulary per token. */
+export interface ScoreWants {
+  /** How many alternatives each position lists (0: none). */
+  topK: number;
+  /** Whether each position carries its token's rank. */
+  rank: boolean;
 }
 
 export interface SampleParams {
@@ -63,7 +71,7 @@ export interface ServedModel {
   encodeText(text: string, addSpecialTokens?: boolean): Promise<Encoded>;
   decode(ids: number[]): Promise<string>;
   /** Entry i (i ≥ 1) scores ids[i] given ids[0..i); entry 0 is null (nothing precedes it). */
-  scoreTokens(ids: number[], topK: number, signal?: AbortSignal): Promise<(ScoredPosition | null)[]>;
+  scoreTokens(ids: number[], want: ScoreWants, signal?: AbortSignal): Promise<(ScoredPosition | null)[]>;
   /** Sample a continuation of `ids` token by token; the iterator ends at the end-of-text token. */
   sample(ids: number[], params: SampleParams, signal?: AbortSignal): AsyncIterable<PositionLogprobs>;
   embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;

@@ -30,7 +30,7 @@ export async function completions(ctx: RouteContext): Promise<void> {
     promptTokens += prompt.ids.length;
     const needPromptScores = (req.echo && req.logprobs != null) || req.prompt_logprobs != null;
     const scored = needPromptScores
-      ? await model.scoreTokens(prompt.ids, Math.max(req.logprobs ?? 0, req.prompt_logprobs ?? 0), ctx.signal)
+      ? await model.scoreTokens(prompt.ids, { topK: Math.max(req.logprobs ?? 0, req.prompt_logprobs ?? 0), rank: req.prompt_logprobs != null }, ctx.signal)
       : null;
     const firstToken = prompt.ids.length > 0 ? await model.decode([prompt.ids[0]]) : '';
 
@@ -148,6 +148,7 @@ type VllmLogprob = { logprob: number; rank: number; decoded_token: string };
 function vllmPromptLogprobs(scored: (ScoredPosition | null)[], k: number): (Record<string, VllmLogprob> | null)[] {
   return scored.map((position) => {
     if (!position) return null;
+    if (position.rank === null) throw new Error('prompt_logprobs were scored without ranks: pass rank: true to scoreTokens');
     const dict: Record<string, VllmLogprob> = {};
     position.top.slice(0, k).forEach((alt: TokenLogprob, i) => {
       dict[String(alt.id)] = { logprob: alt.logprob, rank: i + 1, decoded_token: alt.text };
