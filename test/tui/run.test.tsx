@@ -168,7 +168,8 @@ describe('Run notebook: training cells', () => {
     const store = new SessionStore(tmp.dir);
     store.create({ version: 1, name: 'gpu', createdAt: '2026-01-01T00:00:00.000Z', data: { source: { kind: 'builtin', name: 'sotu-continuations' } } });
     const events = sessionPaths(store.dir('gpu')).events;
-    // Recorded shape of a live hf run; GPU 0's utilisation and power were "[N/A]" (null once in JSON).
+    // Written (not recorded) in the shape the runner logs for a live hf run; GPU 0's utilisation and
+    // power are "[N/A]", which the runner's NaN becomes in JSON: null.
     copyFileSync(new URL('./fixtures/train-gpu-events.jsonl', import.meta.url).pathname, events);
     const app = await renderApp({ sessionsDir: tmp.dir, initialScreen: 'run', initialSession: 'gpu', rows: 50, columns: 160 });
     await app.waitFor('qwen-s/multi: step 120/400');
