@@ -1,4 +1,5 @@
 import { APIError, APIUserAbortError } from 'openai';
+import { CapabilityError } from '../types.js';
 import { redactSecrets } from './secrets.js';
 
 /**
@@ -86,6 +87,8 @@ export function classifyFailure(err: unknown, apiKeyEnv?: string): Failure {
       message: redact(`HTTP ${status}: ${body}`),
     };
   }
+  // A server that lacks a feature lacks it on the next attempt too.
+  if (err instanceof CapabilityError) return { retryable: false, overload: false, message: redact(err.message) };
   if (err instanceof APIUserAbortError) return { retryable: false, overload: false, message: 'cancelled' };
   if (err instanceof SyntaxError) return { retryable: true, overload: false, message: redact(`malformed response body (${err.message})`) };
   // Connection errors, resets mid-body, malformed JSON: the next attempt may well succeed.

@@ -16,8 +16,9 @@ import { streamChat } from './chat.js';
 import { DEFAULT_TIMEOUT_MS, Endpoint } from './endpoint.js';
 import { judgePairOn, rateOn } from './judging.js';
 import { EndpointPool } from './pool.js';
-import { capabilitiesOf, probeServer, type ModelProbe } from './probe.js';
-import { SCORE_HINT, scoreOn } from './scoring.js';
+import { cannotScore, capabilitiesOf, probeServer, type ModelProbe } from './probe.js';
+import { scoreOn } from './scoring.js';
+import type { ServerKind } from './server-info.js';
 import { tokenizeOn } from './tokenize.js';
 
 export { preflightOpenAIModel } from './preflight.js';
@@ -54,6 +55,7 @@ class OpenAIModel implements LanguageModel {
     private readonly model: string,
     private readonly pool: EndpointPool,
     probe: ModelProbe,
+    private readonly server: ServerKind,
   ) {
     this.capabilities = capabilitiesOf(probe);
     this.contextLength = probe.contextLength ?? FALLBACK_CONTEXT;
@@ -73,7 +75,7 @@ class OpenAIModel implements LanguageModel {
   }
 
   async score(messages: ChatMessage[], continuation: string, opts: CallOptions = {}): Promise<ScoreResult> {
-    if (!this.capabilities.has('score')) throw new CapabilityError(this.id, 'score', SCORE_HINT);
+    if (!this.capabilities.has('score')) throw new CapabilityError(this.id, 'score', `${cannotScore(this.server)} (completions with echo or prompt_logprobs)`);
     const { tokens, logprobs } = await this.pool.call((e) => scoreOn(e, this.id, this.model, messages, continuation, opts.signal), {
       what: `scoring for model "${this.id}"`,
       signal: opts.signal,
@@ -143,7 +145,7 @@ export async function openOpenAIModel(entry: ModelEntry, opts: OpenAIModelOption
     if (!probe) {
       throw new Error(`model "${id}": ${config.baseUrls[0]} does not serve "${config.model}" — fix engine.model (see \`baskets models ${config.baseUrls[0]}\`)`);
     }
-    return new OpenAIModel(id, config.model, pool, probe);
+    return new OpenAIModel(id, config.model, pool, probe, server.server);
   } catch (err) {
     await pool.close();
     throw err;

@@ -67,7 +67,8 @@ export function capabilitiesOf(probe: ModelProbe): Set<Capability> {
   return caps;
 }
 
-const SERVER_NAMES: Record<ServerKind, string> = {
+/** How a server kind is named in what the user reads. */
+export const SERVER_NAMES: Record<ServerKind, string> = {
   vllm: 'vLLM',
   sglang: 'SGLang',
   'llama.cpp': 'llama.cpp',
@@ -77,6 +78,11 @@ const SERVER_NAMES: Record<ServerKind, string> = {
   baskets: 'baskets serve',
   unknown: 'this server',
 };
+
+/** The plain refusal for perplexity on a server that gives no prompt log-probs. */
+export function cannotScore(server: ServerKind): string {
+  return `${SERVER_NAMES[server]} cannot score a given text: perplexity needs vLLM or SGLang`;
+}
 
 interface ProbeOptions {
   apiKeyEnv?: string;
@@ -120,7 +126,7 @@ export async function probeModel(pool: EndpointPool, listed: ListedModel, server
   if (tokenized) {
     scoring = (await attempt('score', (e) => scoreOn(e, model, model, hello, 'OK, here it is.', signal)))?.method ?? null;
   }
-  if (!scoring) notes.push(`${name} cannot score a given text: perplexity needs vLLM or SGLang`);
+  if (!scoring) notes.push(cannotScore(server));
 
   const embedded = await attempt('embeddings', (e) => e.client.embeddings.create({ model, input: ['probe'], encoding_format: 'float' }, { signal }));
   const vector = embedded?.data[0]?.embedding;

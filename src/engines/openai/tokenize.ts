@@ -6,6 +6,7 @@ export interface Tokenized {
   tokens: string[];
 }
 
+const EMPTY_TOKENIZE_HINT = 'its /tokenize returned no tokens for a non-empty text (llama.cpp tokenizes another request shape; vLLM and SGLang are needed)';
 const TOKENIZE_HINT = 'the server has no /tokenize endpoint (vLLM and SGLang have one; llama.cpp, Ollama and OpenAI do not)';
 
 /**
@@ -31,6 +32,8 @@ export async function tokenizeOn(
     throw new Error(`/tokenize at ${endpoint.root} answered HTTP ${res.status} without token ids`);
   }
   const ids = parsed.tokens.map(Number);
+  // llama.cpp's /tokenize reads `content`, so it answers our vLLM-shaped body with no tokens.
+  if (ids.length === 0 && input.length > 0) throw new CapabilityError(modelId, 'tokenize', EMPTY_TOKENIZE_HINT);
   const tokens = Array.isArray(parsed.token_strs) ? parsed.token_strs.map(String) : ids.map(String);
   return { ids, tokens };
 }
