@@ -12,7 +12,10 @@ usage:
   baskets demo [--headless] [--json] [--fresh]
                                        the offline demo study (builtin models), run in the TUI
   baskets run <session> [--steps data,generate,…] [--detach] [--headless] [--json] [--retry-errors] [--strict]
-  baskets attach <session> [--json]    follow a running (or finished) session
+  baskets attach <session> [--json]    follow a running (or finished) session; Ctrl-C detaches, never stops it
+  baskets attach --train <output-dir|log|trainer_state.json> [--json]
+                                       follow a training run started outside baskets (HF Trainer, axolotl, LLaMA-Factory, TRL)
+  baskets cancel <session>             stop a session's running runner cleanly (it resumes with \`baskets run\`)
   baskets serve [--host 127.0.0.1] [--port 8000] [--token T] [--faults SPEC] [--instant] [--models a,b] [--data-dir DIR]
   baskets metrics <file.jsonl> [--field response] [--vector-field embedding] [--logprobs-field logprobs] [--json]
   baskets report <session> [--format md|csv|json] [--out FILE]
@@ -24,6 +27,7 @@ exit codes: 0 success, 1 a run failed, 2 bad usage or configuration`;
 const OPTIONS = {
   sessions: { type: 'string' },
   steps: { type: 'string' },
+  train: { type: 'string' },
   detach: { type: 'boolean' },
   headless: { type: 'boolean' },
   json: { type: 'boolean' },
@@ -110,6 +114,7 @@ async function main(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     case 'attach': {
+      if (flags.train) return (await import('./commands/attach-train.js')).attachTraining(flags.train, { json: flags.json }, out);
       const s = store();
       const name = need(positionals, 1, 'session name');
       if (flags.headless || flags.json || !interactive()) {
@@ -120,6 +125,10 @@ async function main(argv: string[]): Promise<number> {
       const { runTui } = await import('./app.js');
       await runTui({ sessionsDir: s.root, ascii, initialSession: name, initialScreen: 'run' });
       return EXIT.ok;
+    }
+    case 'cancel': {
+      const { cancelRun } = await import('./commands/run.js');
+      return cancelRun(store(), need(positionals, 1, 'session name'), out);
     }
     case 'serve': {
       const { serveCommand } = await import('./commands/serve.js');

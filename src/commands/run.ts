@@ -1,5 +1,5 @@
 import { createModelResolver } from '../pipeline/models.js';
-import { startDetachedRun, readRunnerLock, followEvents } from '../pipeline/control.js';
+import { startDetachedRun, readRunnerLock, followEvents, requestCancel } from '../pipeline/control.js';
 import { runSession, type RunOutcome } from '../pipeline/runner.js';
 import { STEP_IDS, type StepId } from '../pipeline/session.js';
 import { STEPS } from '../pipeline/steps/index.js';
@@ -66,6 +66,28 @@ export async function runDetached(store: SessionStore, name: string, flags: RunF
   const { pid } = await startDetachedRun(store.root, name, { steps: parseSteps(flags.steps), retryErrors: flags.retryErrors, strict: flags.strict });
   out(`started runner ${pid} for "${name}" (log: ${sessionPaths(store.dir(name)).runnerLog})`);
   out(`follow it with: baskets attach ${name}`);
+  return EXIT.ok;
+}
+
+/**
+ * Cancel a session's run from the shell (what `c` does in the Run notebook): the runner stops
+ * its current step cleanly and records the run as cancelled. Waits until it has let go.
+ */
+export async function cancelRun(store: SessionStore, name: string, out: (s: string) => void, waitMs = 30_000): Promise<number> {
+  store.load(name);
+  const dir = store.dir(name);
+  const lock = readRunnerLock(dir);
+  if (!lock?.alive || !requestCancel(dir)) {
+    out(`session "${name}" has no running runner: nothing to cancel`);
+    return EXIT.ok;
+  }
+  out(`asked runner ${lock.pid} of "${name}" to stop…`);
+  const until = Date.now() + waitMs;
+  while (readRunnerLock(dir)?.alive) {
+    if (Date.now() > until) throw new Error(`runner ${lock.pid} of "${name}" is still running after ${waitMs / 1000} s: see ${sessionPaths(dir).runnerLog}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  out(`runner ${lock.pid} stopped; \`baskets run ${name}\` resumes where it left off`);
   return EXIT.ok;
 }
 

@@ -43,11 +43,3 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: 
     });
   return { child, lines, waitFor };
 }
-
-export async function waitUntil(check: () => boolean, ms = 30_000, what = 'condition'): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionStore } from '../../src/pipeline/store.js';
-import { readRunnerLock, requestCancel } from '../../src/pipeline/control.js';
+import { readRunnerLock } from '../../src/pipeline/control.js';
 import { lastRunStatus } from '../../src/pipeline/status.js';
 import { readJsonlAll } from '../../src/util/jsonl.js';
 import type { RunEvent } from '../../src/pipeline/events.js';
-import { runCli, startCli, waitUntil } from './cli.js';
+import { runCli, startCli } from './cli.js';
 
 let root: string;
 let env: NodeJS.ProcessEnv;
@@ -73,9 +73,13 @@ describe('baskets run / attach', () => {
     expect(second.stderr.trim()).toMatch(/^baskets: session "long" is already being run by process \d+: attach/);
     expect(second.stderr.trim().split('\n')).toHaveLength(1);
 
-    expect(requestCancel(dir)).toBe(true);
-    await waitUntil(() => !readRunnerLock(dir)?.alive, 30_000, 'the runner to stop');
+    // `baskets cancel` stops it from the shell and returns once the runner has let go.
+    const cancel = runCli(['cancel', 'long', ...sessionsFlag()], env);
+    expect(cancel.code).toBe(0);
+    expect(cancel.stdout).toMatch(/asked runner \d+ of "long" to stop…\nrunner \d+ stopped/);
+    expect(readRunnerLock(dir)?.alive ?? false).toBe(false);
     expect(lastRunStatus(dir)).toBe('cancelled');
+    expect(runCli(['cancel', 'long', ...sessionsFlag()], env).stdout).toMatch(/has no running runner: nothing to cancel/);
     const events = await readJsonlAll<RunEvent>(join(dir, 'events.jsonl'));
     expect(events.filter((e) => e.type === 'step-finish').at(-1)).toMatchObject({ step: 'generate', status: 'cancelled' });
 
