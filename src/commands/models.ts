@@ -6,6 +6,8 @@ export interface ModelsOptions {
   json?: boolean;
   /** Probe again instead of showing the cached result. */
   refresh?: boolean;
+  /** Probe only these models (each probe is a request, paid on OpenAI); the others are listed. */
+  models?: string[];
   /** The environment variable holding the server's API key. */
   apiKeyEnv?: string;
   out: (line: string) => void;
@@ -39,6 +41,10 @@ export function formatProbeTable(probe: ServerProbe, cached: boolean): string[] 
   if (probe.models.length === 0) lines.push('(the server lists no models)');
   const notes = probe.models.flatMap((m) => m.notes.map((n) => `  ${sanitizeLine(m.model)}: ${sanitizeLine(n)}`));
   if (notes.length) lines.push('', 'notes:', ...notes);
+  if (probe.unprobed?.length) {
+    const names = probe.unprobed.map(sanitizeLine);
+    lines.push('', `not probed (${names.length}): ${names.join(', ')}`, `  probe one with: baskets models ${probe.baseUrl} --models ${names[0]}`);
+  }
   return lines;
 }
 
@@ -53,7 +59,12 @@ export async function modelsCommand(baseUrl: string, opts: ModelsOptions): Promi
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`"${baseUrl}" is not an http(s) URL: pass e.g. http://localhost:8000/v1`);
   if (opts.apiKeyEnv && !process.env[opts.apiKeyEnv]) throw new UsageError(`environment variable ${opts.apiKeyEnv} is not set: export it or drop --api-key-env`);
   const before = Date.now();
-  const probe = await probeServer(baseUrl, { apiKeyEnv: opts.apiKeyEnv, refresh: opts.refresh });
+  const probe = await probeServer(baseUrl, { apiKeyEnv: opts.apiKeyEnv, refresh: opts.refresh, models: opts.models });
+  const missing = (opts.models ?? []).filter((id) => !probe.models.some((m) => m.model === id));
+  if (missing.length) {
+    const served = [...probe.models.map((m) => m.model), ...(probe.unprobed ?? [])].map(sanitizeLine).join(', ') || 'none';
+    throw new UsageError(`${probe.baseUrl} does not serve ${missing.map((id) => `"${sanitizeLine(id)}"`).join(', ')}: it serves ${served}`);
+  }
   const cached = Date.parse(probe.probedAt) < before;
   if (opts.json) opts.out(JSON.stringify({ ...probe, cached }, null, 2));
   else for (const line of formatProbeTable(probe, cached)) opts.out(line);

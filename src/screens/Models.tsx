@@ -104,7 +104,7 @@ export function Models() {
       bases[0],
     ),
   );
-  const probing = useServerProbe(app.services, spec.engine === 'openai' ? spec.baseUrl : '', spec.apiKeyEnv);
+  const probing = useServerProbe(app.services, spec.engine === 'openai' ? spec.baseUrl : '', spec.apiKeyEnv, spec.engine === 'openai' ? spec.model : '');
   const draft = app.draft;
   const models = draft?.session.models ?? [];
   const formRows = specRows(spec, setSpec, bases, endpoints, probing.view);

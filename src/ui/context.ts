@@ -21,8 +21,8 @@ export interface Services {
   readRunnerLock(sessionDir: string): { pid: number; startedAt: number; alive: boolean } | null;
   followEvents(file: string, onEvents: (events: RunEvent[]) => void, opts?: { fromStart?: boolean; pollMs?: number }): { close(): void };
   builtinBases(): BuiltinBaseInfo[];
-  /** List an OpenAI-compatible server's models and probe what each can do (cached per server; `refresh` probes again). */
-  probeServer(baseUrl: string, opts: { apiKeyEnv?: string; refresh?: boolean; signal?: AbortSignal }): Promise<ServerProbe>;
+  /** List an OpenAI-compatible server's models and probe what each can do, or only `models` (cached per server; `refresh` probes again). */
+  probeServer(baseUrl: string, opts: { apiKeyEnv?: string; refresh?: boolean; models?: string[]; signal?: AbortSignal }): Promise<ServerProbe>;
   /** The cached probe of a server, or null if it was never probed. */
   readCachedProbe(baseUrl: string): ServerProbe | null;
 }

@@ -41,10 +41,11 @@ function urlProblem(baseUrl: string): string | null {
 
 /**
  * Probing one base URL from a screen. A cached probe shows as soon as the URL is set; `probe`
- * uses the cache when there is one, `probe(true)` asks the server again. A probe in flight is
- * aborted when the URL changes or the screen unmounts, and its late answer is dropped.
+ * uses the cache when it holds `model`, `probe(true)` asks the server again. With a model
+ * named only that model is probed (each probe costs requests, paid ones on OpenAI). A probe in
+ * flight is aborted when the URL changes or the screen unmounts, and its late answer is dropped.
  */
-export function useServerProbe(services: Pick<Services, 'probeServer' | 'readCachedProbe'>, baseUrl: string, apiKeyEnv: string) {
+export function useServerProbe(services: Pick<Services, 'probeServer' | 'readCachedProbe'>, baseUrl: string, apiKeyEnv: string, model = '') {
   const [view, setView] = useState<ProbeView>({ state: 'idle' });
   const inFlight = useRef<AbortController | null>(null);
 
@@ -62,11 +63,12 @@ export function useServerProbe(services: Pick<Services, 'probeServer' | 'readCac
     if (problem) return setView({ state: 'failed', error: problem });
     inFlight.current?.abort();
     const cached = refresh ? null : services.readCachedProbe(baseUrl);
-    if (cached) return setView({ state: 'ready', probe: cached, cached: true });
+    const holds = (p: ServerProbe) => (model ? p.models.some((m) => m.model === model) : !p.unprobed?.length);
+    if (cached && holds(cached)) return setView({ state: 'ready', probe: cached, cached: true });
     const controller = new AbortController();
     inFlight.current = controller;
     setView({ state: 'probing' });
-    services.probeServer(baseUrl, { apiKeyEnv: apiKeyEnv || undefined, refresh, signal: controller.signal }).then(
+    services.probeServer(baseUrl, { apiKeyEnv: apiKeyEnv || undefined, refresh, models: model ? [model] : undefined, signal: controller.signal }).then(
       (result) => {
         if (!controller.signal.aborted) setView({ state: 'ready', probe: result, cached: false });
       },

@@ -16,13 +16,13 @@ import { streamChat } from './chat.js';
 import { DEFAULT_TIMEOUT_MS, Endpoint } from './endpoint.js';
 import { judgePairOn, rateOn } from './judging.js';
 import { EndpointPool } from './pool.js';
-import { cannotScore, capabilitiesOf, probeServer, type ModelProbe } from './probe.js';
+import { cannotScore, capabilitiesOf, probeServer, reprobeCommand, type ModelProbe } from './probe.js';
 import { scoreOn } from './scoring.js';
 import type { ServerKind } from './server-info.js';
 import { tokenizeOn } from './tokenize.js';
 
 export { preflightOpenAIModel } from './preflight.js';
-export { probeServer, readCachedProbe, probeCacheFile, type ModelProbe, type ServerProbe } from './probe.js';
+export { probeServer, readCachedProbe, probeCacheFile, reprobeCommand, type ModelProbe, type ServerProbe } from './probe.js';
 export { RequestFailedError } from './errors.js';
 export { redactSecrets } from './secrets.js';
 
@@ -56,6 +56,8 @@ class OpenAIModel implements LanguageModel {
     private readonly pool: EndpointPool,
     probe: ModelProbe,
     private readonly server: ServerKind,
+    /** How to probe this model again, for refusals that rest on a cached probe. */
+    private readonly reprobe: string,
   ) {
     this.capabilities = capabilitiesOf(probe);
     this.contextLength = probe.contextLength ?? FALLBACK_CONTEXT;
@@ -75,7 +77,7 @@ class OpenAIModel implements LanguageModel {
   }
 
   async score(messages: ChatMessage[], continuation: string, opts: CallOptions = {}): Promise<ScoreResult> {
-    if (!this.capabilities.has('score')) throw new CapabilityError(this.id, 'score', `${cannotScore(this.server)} (completions with echo or prompt_logprobs)`);
+    if (!this.capabilities.has('score')) throw new CapabilityError(this.id, 'score', `${cannotScore(this.server)} (if that changed: ${this.reprobe})`);
     const { tokens, logprobs } = await this.pool.call((e) => scoreOn(e, this.id, this.model, messages, continuation, opts.signal), {
       what: `scoring for model "${this.id}"`,
       signal: opts.signal,
@@ -85,7 +87,7 @@ class OpenAIModel implements LanguageModel {
 
   async embed(texts: string[], opts: CallOptions = {}): Promise<Float32Array[]> {
     if (!this.capabilities.has('embed')) {
-      throw new CapabilityError(this.id, 'embed', 'the server serves no embeddings for it (start a pooling-model instance on vLLM/SGLang)');
+      throw new CapabilityError(this.id, 'embed', `the server serves no embeddings for it (start a pooling-model instance on vLLM/SGLang; then ${this.reprobe})`);
     }
     const out: Float32Array[] = [];
     for (let i = 0; i < texts.length; i += EMBED_BATCH) {
@@ -120,6 +122,13 @@ class OpenAIModel implements LanguageModel {
   }
 }
 
+/** The one-line refusal for a source whose probe found no working chat, and how to probe again. */
+export function cannotGenerate(entry: ModelEntry): string {
+  if (entry.engine.engine !== 'openai') return `model "${entry.id}" cannot generate on the ${entry.engine.engine} engine`;
+  const { baseUrls, model } = (entry as OpenAIEntry).engine;
+  return `model "${entry.id}" cannot generate: its probe found no working chat for "${model}" at ${baseUrls[0]} — fix the server or engine.model, then probe again: ${reprobeCommand(baseUrls[0], model)}`;
+}
+
 /**
  * Open a session's openai model entry: one pooled client per replica, capabilities from the
  * per-server probe cache (probing this model when it is not cached yet).
@@ -136,7 +145,7 @@ export async function openOpenAIModel(entry: ModelEntry, opts: OpenAIModelOption
       apiKeyEnv: config.apiKeyEnv,
       signal: opts.signal,
       refresh: opts.refreshProbe,
-      only: config.model,
+      models: [config.model],
       timeoutMs,
       // Probes keep their own budget: a flaky moment must not be cached as "cannot".
       retries: PROBE_RETRIES,
@@ -145,7 +154,7 @@ export async function openOpenAIModel(entry: ModelEntry, opts: OpenAIModelOption
     if (!probe) {
       throw new Error(`model "${id}": ${config.baseUrls[0]} does not serve "${config.model}" — fix engine.model (see \`baskets models ${config.baseUrls[0]}\`)`);
     }
-    return new OpenAIModel(id, config.model, pool, probe, server.server);
+    return new OpenAIModel(id, config.model, pool, probe, server.server, reprobeCommand(config.baseUrls[0], config.model));
   } catch (err) {
     await pool.close();
     throw err;

@@ -36,6 +36,13 @@ export interface ServerProbe {
   server: ServerKind;
   probedAt: string;
   models: ModelProbe[];
+  /** Listed by the server but not probed (a probe asked for some models only). */
+  unprobed?: string[];
+}
+
+/** The command that probes one model of a server again, for errors that rest on an old probe. */
+export function reprobeCommand(baseUrl: string, model: string): string {
+  return `baskets models ${normalizeBaseUrl(baseUrl)} --models ${model} --refresh`;
 }
 
 /** `probes/<hash of base url>.json` under the user cache dir. */
@@ -156,12 +163,15 @@ function openPool(baseUrl: string, opts: ProbeOptions): EndpointPool {
 }
 
 /**
- * List a server's models and probe each one, cached per server. `refresh` probes again;
- * `only` probes just that model (merged into the cached server entry).
+ * List a server's models and probe them, cached per server. `models` probes only those (on
+ * OpenAI every probe is a paid request, and a server may list a hundred models) and merges
+ * them into the cached entry; `refresh` probes again instead of trusting the cache.
  */
-export async function probeServer(baseUrl: string, opts: ProbeOptions & { refresh?: boolean; only?: string } = {}): Promise<ServerProbe> {
+export async function probeServer(baseUrl: string, opts: ProbeOptions & { refresh?: boolean; models?: string[] } = {}): Promise<ServerProbe> {
+  const wanted = opts.models?.length ? new Set(opts.models) : null;
   const cached = readCachedProbe(baseUrl);
-  if (cached && !opts.refresh && (!opts.only || cached.models.some((m) => m.model === opts.only))) return cached;
+  const inCache = (id: string) => cached?.models.some((m) => m.model === id) ?? false;
+  if (cached && !opts.refresh && (wanted ? [...wanted].every(inCache) : !cached.unprobed?.length)) return cached;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS / 10;
   const pool = openPool(baseUrl, { ...opts, timeoutMs });
   try {
@@ -173,14 +183,18 @@ export async function probeServer(baseUrl: string, opts: ProbeOptions & { refres
       throw new Error(redactSecrets(explainUnreachable(normalizeBaseUrl(baseUrl), err, opts.apiKeyEnv, timeoutMs), opts.apiKeyEnv));
     }
     const server = guessServerKind(listed, baseUrl);
-    const targets = opts.only ? listed.filter((m) => m.id === opts.only) : listed;
+    const targets = listed.filter((m) => (wanted ? wanted.has(m.id) && (opts.refresh || !inCache(m.id)) : true));
     const probed = await Promise.all(targets.map((m) => probeModel(pool, m, server, opts.signal)));
-    const kept = opts.only && cached ? cached.models.filter((m) => m.model !== opts.only && listed.some((l) => l.id === m.model)) : [];
+    const fresh = new Set(probed.map((m) => m.model));
+    const kept = wanted && cached ? cached.models.filter((m) => !fresh.has(m.model) && listed.some((l) => l.id === m.model)) : [];
+    const models = [...kept, ...probed].sort((a, b) => a.model.localeCompare(b.model));
+    const unprobed = listed.map((l) => l.id).filter((id) => !models.some((m) => m.model === id));
     const probe: ServerProbe = {
       baseUrl: normalizeBaseUrl(baseUrl),
       server,
       probedAt: new Date().toISOString(),
-      models: [...kept, ...probed].sort((a, b) => a.model.localeCompare(b.model)),
+      models,
+      ...(unprobed.length ? { unprobed: unprobed.sort() } : {}),
     };
     writeCachedProbe(probe);
     return probe;

@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
+import { cannotGenerate } from '../../engines/openai/index.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import { readJsonlAll } from '../../util/jsonl.js';
 import type { StepEvent } from '../events.js';
@@ -27,7 +28,7 @@ export const generateStep: Step = async function* (ctx) {
   const examples = await readJsonlAll<Example>(ctx.paths.humanTrain);
   const models = await Promise.all(sources.map((s) => ctx.models.model(s.id)));
   for (const [i, model] of models.entries()) {
-    if (!model.capabilities.has('generate')) throw new Error(`model "${sources[i].id}" cannot generate: the server did not answer a chat request — see \`baskets models\``);
+    if (!model.capabilities.has('generate')) throw new Error(cannotGenerate(sources[i]));
   }
 
   // One source failing for good (a full disk, say) stops the others rather than leaving them running unseen.
