@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 /** What a route answers: JSON with a status, a plain-text body, or server-sent events. */
 export type Reply = { status?: number; json: unknown } | { status: number; text: string } | { sse: unknown[] };
-export type Route = (body: Record<string, unknown>) => Reply;
+export type Route = (body: Record<string, unknown>) => Reply | Promise<Reply>;
 
 export interface FakeServer {
   /** The OpenAI base URL (`…/v1`). */
@@ -28,7 +28,7 @@ export async function startFakeServer(routes: Record<string, Route>): Promise<Fa
       const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
       requests.push({ route, body });
       const handler = routes[route];
-      send(res, handler ? handler(body) : { status: 404, text: '404 page not found' });
+      void Promise.resolve(handler ? handler(body) : { status: 404, text: '404 page not found' }).then((reply) => send(res, reply));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

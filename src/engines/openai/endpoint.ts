@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { AimdLimiter } from './limiter.js';
+import { AimdLimiter, borrowLimiter } from './limiter.js';
 import { readApiKey } from './secrets.js';
 
 export interface EndpointOptions {
@@ -9,6 +9,11 @@ export interface EndpointOptions {
   apiKeyEnv?: string;
   /** Per-request timeout: no response headers, or no streamed chunk, for this long. */
   timeoutMs: number;
+  /**
+   * Share the limit with every other shared endpoint on this base URL (a session's model
+   * entries); probes keep their own so that they never lower a model's limit.
+   */
+  shareLimit?: boolean;
 }
 
 export const DEFAULT_TIMEOUT_MS = 600_000;
@@ -28,10 +33,18 @@ export class Endpoint {
   readonly client: OpenAI;
   readonly limiter: AimdLimiter;
   private readonly agent: Agent;
+  private readonly releaseLimiter: () => void;
 
   constructor(baseUrl: string, readonly opts: EndpointOptions) {
     this.baseUrl = normalizeBaseUrl(baseUrl);
-    this.limiter = new AimdLimiter(opts.concurrency);
+    if (opts.shareLimit) {
+      const lease = borrowLimiter(this.baseUrl, opts.concurrency);
+      this.limiter = lease.limiter;
+      this.releaseLimiter = lease.release;
+    } else {
+      this.limiter = new AimdLimiter(opts.concurrency);
+      this.releaseLimiter = () => {};
+    }
     // Undici's own timeouts sit above ours, or Node's 300 s body timeout fires first on long generations.
     const undiciTimeout = opts.timeoutMs + 30_000;
     this.agent = new Agent({
@@ -82,6 +95,7 @@ export class Endpoint {
   }
 
   async close(): Promise<void> {
+    this.releaseLimiter();
     await this.agent.close();
   }
 }

@@ -138,7 +138,7 @@ export async function openOpenAIModel(entry: ModelEntry, opts: OpenAIModelOption
   const config = (entry as OpenAIEntry).engine;
   const id = opts.id ?? entry.id;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const endpoints = config.baseUrls.map((url) => new Endpoint(url, { concurrency: config.concurrency, apiKeyEnv: config.apiKeyEnv, timeoutMs }));
+  const endpoints = config.baseUrls.map((url) => new Endpoint(url, { concurrency: config.concurrency, apiKeyEnv: config.apiKeyEnv, timeoutMs, shareLimit: true }));
   const pool = new EndpointPool(endpoints, opts.retries ?? 5, config.apiKeyEnv);
   try {
     const server = await probeServer(config.baseUrls[0], {

@@ -15,15 +15,21 @@ export interface CallOptions {
  */
 export class EndpointPool {
   private readonly waiting: Array<() => void> = [];
+  /** This pool's own requests in flight (a shared limiter also counts other entries'). */
+  private active = 0;
+  private readonly unsubscribe: Array<() => void>;
 
   constructor(
     readonly endpoints: Endpoint[],
     private readonly retries: number,
     private readonly apiKeyEnv?: string,
-  ) {}
+  ) {
+    // A slot freed by another entry on the same server wakes this pool's waiters too.
+    this.unsubscribe = endpoints.map((e) => e.limiter.onFree(() => this.wake()));
+  }
 
   get inFlight(): number {
-    return this.endpoints.reduce((sum, e) => sum + e.limiter.inFlight, 0);
+    return this.active;
   }
 
   private pickFree(): Endpoint | undefined {
@@ -37,7 +43,8 @@ export class EndpointPool {
       signal?.throwIfAborted();
       const endpoint = this.pickFree();
       if (endpoint) {
-        endpoint.limiter.inFlight++;
+        endpoint.limiter.take();
+        this.active++;
         return endpoint;
       }
       await new Promise<void>((resolve) => {
@@ -52,8 +59,12 @@ export class EndpointPool {
   }
 
   private release(endpoint: Endpoint): void {
-    endpoint.limiter.inFlight--;
-    // Wake as many waiters as there is room (the window may have grown).
+    this.active--;
+    endpoint.limiter.give();
+  }
+
+  /** Wake as many waiters as there is room (the window may have grown). */
+  private wake(): void {
     let room = this.endpoints.reduce((sum, e) => sum + Math.max(0, e.limiter.free), 0);
     while (room-- > 0 && this.waiting.length) this.waiting.shift()!();
   }
@@ -87,6 +98,7 @@ export class EndpointPool {
   }
 
   async close(): Promise<void> {
+    for (const stop of this.unsubscribe) stop();
     await Promise.all(this.endpoints.map((e) => e.close()));
   }
 }
