@@ -63,28 +63,55 @@ interface Point {
   position: number;
 }
 
-function point(items: readonly ReadJudgement[], own: string, human: string): Point {
-  const sum = new Map<string, number>();
-  const count = new Map<string, number>();
-  let pa = 0;
+/** Preference mass and appearances per source (indexed as in `names`), and the pA total. */
+interface Sums {
+  sum: Float64Array;
+  count: Float64Array;
+  pA: number;
+  n: number;
+}
+
+function sumsOf(items: readonly ReadJudgement[], index: ReadonlyMap<string, number>): Sums {
+  const out: Sums = { sum: new Float64Array(index.size), count: new Float64Array(index.size), pA: 0, n: items.length };
   for (const j of items) {
-    sum.set(j.sourceA, (sum.get(j.sourceA) ?? 0) + j.pA);
-    count.set(j.sourceA, (count.get(j.sourceA) ?? 0) + 1);
-    sum.set(j.sourceB, (sum.get(j.sourceB) ?? 0) + 1 - j.pA);
-    count.set(j.sourceB, (count.get(j.sourceB) ?? 0) + 1);
-    pa += j.pA;
+    const a = index.get(j.sourceA)!;
+    const b = index.get(j.sourceB)!;
+    out.sum[a] += j.pA;
+    out.count[a]++;
+    out.sum[b] += 1 - j.pA;
+    out.count[b]++;
+    out.pA += j.pA;
   }
-  const s = new Map([...sum].map(([k, v]) => [k, v / count.get(k)!]));
-  const others = [...s].filter(([k]) => k !== own && k !== human).map(([, v]) => v);
-  const llms = [...s].filter(([k]) => k !== human).map(([, v]) => v);
-  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return out;
+}
+
+/** The statistics of the union of some clusters' sums (a resample adds clusters, not judgements). */
+function point(parts: readonly Sums[], names: readonly string[], own: string, human: string): Point {
+  const k = names.length;
+  const sum = new Float64Array(k);
+  const count = new Float64Array(k);
+  let pa = 0;
+  let n = 0;
+  for (const p of parts) {
+    for (let i = 0; i < k; i++) {
+      sum[i] += p.sum[i];
+      count[i] += p.count[i];
+    }
+    pa += p.pA;
+    n += p.n;
+  }
+  const s = new Map<string, number>();
+  for (let i = 0; i < k; i++) if (count[i] > 0) s.set(names[i], sum[i] / count[i]);
+  const others = [...s].filter(([key]) => key !== own && key !== human).map(([, v]) => v);
+  const llms = [...s].filter(([key]) => key !== human).map(([, v]) => v);
+  const avg = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
   const sOwn = s.get(own);
   const sHuman = s.get(human);
   return {
     s,
     spb: sOwn !== undefined && others.length ? sOwn - avg(others) : null,
     psb: sHuman !== undefined && llms.length ? avg(llms) - sHuman : null,
-    position: pa / items.length - 0.5,
+    position: pa / n - 0.5,
   };
 }
 
@@ -120,15 +147,20 @@ export function selfPreference(
     const none = undefinedBecause<Estimate>(unparseable ? `no judgement could be read (${unparseable} unparseable)` : 'no judgements');
     return { judge, judgements: 0, methods, unparseable, clusters: 0, sources: {}, spb: none, psb: none, positionBias: none };
   }
-  const full = point(judgements, opts.own, human);
-  const clusters = clustersOf(judgements);
+  // Sources in order of first appearance, so results list them as the judgements do.
+  const index = new Map<string, number>();
+  for (const j of judgements) for (const src of [j.sourceA, j.sourceB]) if (!index.has(src)) index.set(src, index.size);
+  const names = [...index.keys()];
+  const clusters = clustersOf(judgements).map((c) => sumsOf(c, index));
+  // Summed by cluster as the resamples are, so rounding treats the estimate and its interval alike.
+  const full = point(clusters, names, opts.own, human);
   const rand = mulberry32(opts.seed ?? 42);
   const resamples = opts.resamples ?? 2000;
   const boots: Point[] = [];
+  const pick: Sums[] = new Array<Sums>(clusters.length);
   for (let r = 0; r < resamples; r++) {
-    const pick: ReadJudgement[] = [];
-    for (let c = 0; c < clusters.length; c++) pick.push(...clusters[Math.floor(rand() * clusters.length)]);
-    boots.push(point(pick, opts.own, human));
+    for (let c = 0; c < clusters.length; c++) pick[c] = clusters[Math.floor(rand() * clusters.length)];
+    boots.push(point(pick, names, opts.own, human));
   }
   const alpha = 1 - (opts.level ?? 0.95);
   const estimate = (value: number | null | undefined, of: (p: Point) => number | null | undefined, reason: string): MetricValue<Estimate> => {

@@ -242,13 +242,27 @@ export class BuiltinModel implements LanguageModel {
    */
   async judgePair(question: string, answerA: string, answerB: string): Promise<PairwiseJudgement> {
     await yieldToEventLoop();
-    const a = this.meanLogLikelihood(question, answerA);
-    const b = this.meanLogLikelihood(question, answerB);
+    const a = this.judgedLikelihood(question, answerA);
+    const b = this.judgedLikelihood(question, answerB);
     let pA: number;
     if (a === b) pA = 0.5;
     else if (a === -Infinity || b === -Infinity) pA = a === -Infinity ? 0 : 1;
     else pA = 1 / (1 + Math.exp(b - a));
     return { pA, pB: 1 - pA, method: 'likelihood', raw: pA >= 0.5 ? 'A' : 'B' };
+  }
+
+  /** A judge meets each answer in several pairs (both orders, every rival): score it once. */
+  private readonly judgedLikelihoods = new Map<string, number>();
+
+  private judgedLikelihood(question: string, answer: string): number {
+    const key = `${question}\u0000${answer}`;
+    let ll = this.judgedLikelihoods.get(key);
+    if (ll === undefined) {
+      if (this.judgedLikelihoods.size >= 4096) this.judgedLikelihoods.clear();
+      ll = this.meanLogLikelihood(question, answer);
+      this.judgedLikelihoods.set(key, ll);
+    }
+    return ll;
   }
 
   /**
