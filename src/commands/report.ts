@@ -116,7 +116,8 @@ export function reportRows(r: Loaded): ReportRow[] {
     for (const [source, s] of Object.entries(j.sources)) add(`S(${source})`, s.s, source === j.own ? 'own family' : '');
     add('SPB (self-preference bias)', j.spb, how);
     add('PSB (pro-synthetic bias)', j.psb, how);
-    add('position bias (P(A) − 0.5)', j.positionBias);
+    add('position bias (P(A) − 0.5)', j.positionBias, j.orderInvariant ? 'cannot arise: the judge compares likelihoods, which ignore order' : '');
+    if (j.unparseable) add('unreadable verdicts (left out)', count(j.unparseable, j.judgements + j.unparseable), 'no A/B probabilities and no parseable verdict');
   }
   return rows;
 }

@@ -188,7 +188,10 @@ export interface SafetyResultFile extends ResultHeader<'safety'> {
 }
 
 export interface PreferenceJudgeResult {
+  /** The judge-role model's id, or, for a condition's own model, the condition's name. */
   judge: string;
+  /** Set when the judge is an evaluated condition's own model. */
+  condition?: EvaluatedRef;
   family: string;
   /** The source standing for the judge's own family, or null when none answers. */
   own: string | null;
@@ -216,6 +219,8 @@ export interface PreferenceResultFile extends ResultHeader<'preference'> {
   /** Every answer source judged: source model ids and "human". */
   sources: string[];
   judges: PreferenceJudgeResult[];
+  /** Whether the conditions' own models judged, and why not (absent in older files). */
+  conditionJudges?: { enabled: boolean; reason?: string };
 }
 
 export interface ResultFiles {

@@ -180,6 +180,11 @@ export const EvaluationConfig = z.strictObject({
       /** Test instructions used for pairwise judging. */
       items: z.number().int().positive().default(50),
       judges: z.array(modelId).default([]),
+      /**
+       * Every evaluated condition's own model judges too (results per judge × condition).
+       * Absent: on when every condition's model can judge; true: required; false: off.
+       */
+      conditionJudges: z.boolean().optional(),
     })
     .prefault({}),
 });

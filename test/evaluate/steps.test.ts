@@ -193,6 +193,21 @@ describe('evaluation steps on builtin models', () => {
     expect(j.psb.value).not.toBeNull();
   });
 
+  it("has every condition's own model judge too, results keyed judge × condition", async () => {
+    const paths = sessionPaths(store.dir('s'));
+    const r = readResult(paths, 'preference')!;
+    expect(r.conditionJudges).toEqual({ enabled: true });
+    expect(r.judges.map((j) => j.judge)).toEqual(['fs', 'fs/vanilla', 'fs/vanilla-b']);
+    const byCondition = r.judges.filter((j) => j.condition);
+    for (const j of byCondition) {
+      expect(j.condition).toEqual({ condition: j.judge, target: 'fs', kind: 'vanilla' });
+      expect(j).toMatchObject({ family: 'founders', own: 'fs', judgements: 3 * 6, unparseable: 0, orderInvariant: true });
+      expect(await readJsonlAll(evaluationFiles(paths).conditionJudgements(j.judge))).toHaveLength(3 * 6);
+    }
+    // A vanilla condition is the released fs: it judges exactly as the judge-role fs does.
+    expect(byCondition[0].sources).toEqual(r.judges[0].sources);
+  });
+
   it('reruns idempotently: no new requests and no duplicate keys', async () => {
     const { outcome, calls } = await run(store, 's', EVAL_STEPS);
     expect(outcome).toBe('done');
@@ -226,6 +241,36 @@ describe('evaluation steps on builtin models', () => {
     const ppl = rows.filter((r) => r.metric === 'perplexity (mean per response)');
     expect(ppl.map((r) => r.condition)).toEqual(['fs/vanilla', 'fs/vanilla-b']);
     for (const r of ppl) expect(Number(r.lo) <= Number(r.value) && Number(r.value) <= Number(r.hi)).toBe(true);
+  });
+
+  // Last in this block: it rewrites the preference result.
+  it('leaves the condition models out, saying why, when one cannot judge; refuses when they must', async () => {
+    const noJudge = (resolver: ModelResolver): ModelResolver => ({
+      model: resolver.model,
+      forCondition: async (c) => {
+        const m = await resolver.forCondition(c);
+        return new Proxy(m, { get: (t, p, r) => (p === 'capabilities' ? new Set([...t.capabilities].filter((x) => x !== 'judge')) : Reflect.get(t, p, r)) });
+      },
+    });
+    const auto = await run(store, 's', ['preference'], {}, noJudge);
+    expect(auto.outcome).toBe('done');
+    expect(auto.calls).toEqual({});
+    expect(auto.events.some((e) => e.type === 'log' && e.level === 'warn' && /own models do not judge: condition "fs\/vanilla" cannot judge/.test(e.message))).toBe(true);
+    const r = readResult(sessionPaths(store.dir('s')), 'preference')!;
+    expect(r.judges.map((j) => j.judge)).toEqual(['fs']);
+    expect(r.conditionJudges).toMatchObject({ enabled: false, reason: expect.stringContaining('cannot judge') });
+
+    const s = store.load('s');
+    s.evaluation.preference.conditionJudges = true;
+    store.save(s);
+    try {
+      const required = await run(store, 's', ['preference'], {}, noJudge);
+      expect(required.outcome).toBe('failed');
+      expect(required.events.find((e) => e.type === 'step-finish')).toMatchObject({ status: 'failed', error: expect.stringMatching(/^model "fs\/vanilla" cannot judge: evaluation.preference.conditionJudges needs/) });
+    } finally {
+      s.evaluation.preference.conditionJudges = undefined;
+      store.save(s);
+    }
   });
 });
 
@@ -266,7 +311,8 @@ describe('evaluation of a retrained condition', () => {
     // 6 test instructions + 4 harmful prompts answered, every test response scored, its 4 harmful
     // answers rated by the judge; nothing else through the session's models. The 6 new answers
     // are embedded by the session's builtin embedder (opened outside the resolver).
-    expect(calls).toEqual({ 'fs/human:generate': 10, 'fs/human:score': test.length, 'fs:rate': 4 });
+    // The retrained model judges the preference pairs anew too (3 items × 6 ordered pairs).
+    expect(calls).toEqual({ 'fs/human:generate': 10, 'fs/human:score': test.length, 'fs:rate': 4, 'fs/human:judgePair': 18 });
     expect(await rowsOf(paths.answers('fs/human'))).toBe(before.answers + 6);
     expect(await rowsOf(files.embeddings('fs/human'))).toBe(before.embeddings + 6);
     expect(await rowsOf(files.scores('fs/human'))).toBe(before.scores + test.length);

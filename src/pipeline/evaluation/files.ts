@@ -9,6 +9,7 @@ import type { SessionPaths } from '../paths.js';
  *   embeddings/<condition>.jsonl     answer embeddings (diversity)
  *   ratings/<condition>.jsonl        judge ratings of the harmful-prompt answers (safety)
  *   judgements/<judge>.jsonl         pairwise judgements (preference)
+ *   judgements/conditions/<condition>.jsonl   pairwise judgements by a condition's own model
  */
 export function evaluationFiles(paths: SessionPaths) {
   // paths.answers already makes a name file-safe; reuse its file name rather than a second rule.
@@ -19,5 +20,6 @@ export function evaluationFiles(paths: SessionPaths) {
     embeddings: (condition: string) => join(paths.dir, 'embeddings', fileName(condition)),
     ratings: (condition: string) => join(paths.dir, 'ratings', fileName(condition)),
     judgements: (judge: string) => join(paths.dir, 'judgements', fileName(judge)),
+    conditionJudgements: (condition: string) => join(paths.dir, 'judgements', 'conditions', fileName(condition)),
   };
 }

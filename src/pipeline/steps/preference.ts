@@ -5,16 +5,16 @@ import { deriveSeed } from '../../util/rng.js';
 import { conditionSources } from '../conditions.js';
 import { readHumanSplit } from '../data/read.js';
 import { answerItems, readWrittenAnswers } from '../evaluation/answering.js';
-import { requireCapability } from '../evaluation/evaluated.js';
+import { requireCapability, revisionOf, targetEntry } from '../evaluation/evaluated.js';
 import { evaluationFiles } from '../evaluation/files.js';
 import { itemKey, RAW_KEPT, runKeyed, type KeyedRow } from '../evaluation/keyed.js';
 import { sampleTestExamples } from '../evaluation/prompts.js';
 import { streamWork } from '../evaluation/stream.js';
 import { instructionMessages, type Example } from '../example.js';
 import { parallelismOf } from '../generation/source-run.js';
-import { estimateStat, RESULT_VERSION, type PreferenceJudgeResult, type PreferenceResultFile } from '../results.js';
+import { estimateStat, RESULT_VERSION, type EvaluatedRef, type PreferenceJudgeResult, type PreferenceResultFile } from '../results.js';
 import type { ModelEntry, Session } from '../session.js';
-import type { Step } from '../step.js';
+import type { Step, StepContext } from '../step.js';
 
 export const HUMAN = 'human';
 
@@ -41,15 +41,18 @@ export function judgementFields(v: PairwiseJudgement): Pick<JudgementRow, 'pA' |
  * apart: those carry pA 0.5 with method 'verdict' (a parsed verdict is 0 or 1), and a builtin
  * judge's rows carry 'logprobs' for what is a likelihood comparison.
  */
-function judgementOf(judge: ModelEntry, r: JudgementRow & { sourceA: string; sourceB: string; exampleId?: string }): PairJudgement {
-  const base = { judge: judge.id, item: r.exampleId, sourceA: r.sourceA, sourceB: r.sourceB };
+function judgementOf(judgeId: string, judge: ModelEntry, r: JudgementRow & { sourceA: string; sourceB: string; exampleId?: string }): PairJudgement {
+  const base = { judge: judgeId, item: r.exampleId, sourceA: r.sourceA, sourceB: r.sourceB };
   if (r.method === 'unparseable' || typeof r.pA !== 'number' || (r.method === 'verdict' && r.pA === 0.5)) return { ...base, pA: null, method: 'unparseable' };
   const method = judge.engine.engine === 'builtin' ? 'likelihood' : (r.method ?? 'logprobs');
   return { ...base, pA: r.pA, method };
 }
 
-/** The judges: evaluation.preference.judges, else the models with the judge role, else the targets as released. */
-export function preferenceJudges(session: Session): ModelEntry[] {
+/**
+ * The judges: evaluation.preference.judges, else the models with the judge role, else the
+ * targets as released (unless `releasedTargets` is false: the conditions' own models judge).
+ */
+export function preferenceJudges(session: Session, { releasedTargets = true } = {}): ModelEntry[] {
   const byId = (id: string) => {
     const m = session.models.find((x) => x.id === id);
     if (!m) throw new Error(`preference judge "${id}" is not a model of this session: fix evaluation.preference.judges`);
@@ -58,7 +61,7 @@ export function preferenceJudges(session: Session): ModelEntry[] {
   const { judges } = session.evaluation.preference;
   if (judges.length) return judges.map(byId);
   const withRole = session.models.filter((m) => m.roles.includes('judge'));
-  if (withRole.length) return withRole;
+  if (withRole.length || !releasedTargets) return withRole;
   return [...new Set(session.conditions.map((c) => c.target))].map(byId);
 }
 
@@ -83,15 +86,20 @@ export function orderedPairs<T>(candidates: readonly T[]): [T, T][] {
   return out;
 }
 
-/** One judge's self-preference numbers from its judgement rows. */
-export function aggregatePreference(judge: ModelEntry, own: string | null, rows: JudgementRow[], seed: number): PreferenceJudgeResult {
+/**
+ * One judge's self-preference numbers from its judgement rows. `condition` is set when the judge
+ * is that condition's own model (`judge` its target's entry); the result is then named after it.
+ */
+export function aggregatePreference(judge: ModelEntry, own: string | null, rows: JudgementRow[], seed: number, condition?: EvaluatedRef): PreferenceJudgeResult {
+  const judgeId = condition?.condition ?? judge.id;
   const ok = rows.filter((r): r is JudgementRow & { sourceA: string; sourceB: string } => r.error === undefined && typeof r.sourceA === 'string' && typeof r.sourceB === 'string');
-  const judgements = ok.map((r) => judgementOf(judge, r));
+  const judgements = ok.map((r) => judgementOf(judgeId, judge, r));
   // With no own-family source, SPB is undefined: selfPreference says why, naming this placeholder.
   const sp = selfPreference(judgements, { own: own ?? `(no source of family "${judge.family}")`, human: HUMAN, seed });
   const n = sp.judgements;
   return {
-    judge: judge.id,
+    judge: judgeId,
+    ...(condition ? { condition } : {}),
     family: judge.family,
     own,
     judgements: n,
@@ -108,11 +116,55 @@ export function aggregatePreference(judge: ModelEntry, own: string | null, rows:
   };
 }
 
+/** A model that judges: a session model by its role, or an evaluated condition's own model. */
+interface Judge {
+  id: string;
+  /** The session entry: the judge itself, or the condition's target (family, engine, parallelism). */
+  entry: ModelEntry;
+  model: LanguageModel;
+  file: string;
+  /** Identifies the judge's weights in every judgement key (a retrained condition judges anew). */
+  keyParts: string[];
+  condition?: EvaluatedRef;
+}
+
+/**
+ * The conditions' own models as judges (evaluation.preference.conditionJudges). Absent from the
+ * session, they judge when every condition's model can: otherwise `reason` says which cannot.
+ */
+async function conditionJudges(ctx: StepContext): Promise<{ judges: Judge[]; reason?: string }> {
+  const { session, paths } = ctx;
+  const setting = session.evaluation.preference.conditionJudges;
+  if (setting === false) return { judges: [], reason: 'off (evaluation.preference.conditionJudges)' };
+  if (session.conditions.length === 0) return { judges: [], reason: 'no conditions' };
+  const files = evaluationFiles(paths);
+  const judges: Judge[] = [];
+  for (const condition of session.conditions) {
+    const target = targetEntry(session, condition);
+    let revision;
+    try {
+      revision = revisionOf(paths, condition, target);
+    } catch (err) {
+      if (setting) throw err;
+      return { judges: [], reason: (err as Error).message };
+    }
+    const model = await ctx.models.forCondition(condition);
+    if (!model.capabilities.has('judge')) {
+      if (setting) requireCapability(model, 'judge', 'evaluation.preference.conditionJudges needs every condition model to compare two answers: set it to false');
+      return { judges: [], reason: `condition "${condition.name}" cannot judge (set evaluation.preference.conditionJudges to false to silence this)` };
+    }
+    const ref: EvaluatedRef = { condition: condition.name, target: target.id, kind: condition.kind };
+    judges.push({ id: condition.name, entry: target, model, file: files.conditionJudgements(condition.name), keyParts: [condition.name, JSON.stringify(revision)], condition: ref });
+  }
+  return { judges };
+}
+
 /**
  * The preference cell: every source model answers a seeded sample of test instructions (kept
  * keyed under answers/sources/); each judge compares every pair of answers to the same
  * instruction — the sources' and the human's — in both orders; S per source, SPB, PSB and
  * position bias per judge, with the verdict fallback flagged and unreadable replies counted.
+ * The judges are the judge-role models and, unless turned off, every condition's own model.
  */
 export const preferenceStep: Step = async function* (ctx) {
   const { session, paths } = ctx;
@@ -122,23 +174,28 @@ export const preferenceStep: Step = async function* (ctx) {
   }
   const sourceEntries = session.models.filter((m) => m.roles.includes('source'));
   if (sourceEntries.length === 0) throw new Error('preference needs answers from source models: give at least one model the "source" role');
-  const judgeEntries = preferenceJudges(session);
-  if (judgeEntries.length === 0) throw new Error('preference needs a judge: list evaluation.preference.judges or give a model the "judge" role');
+  const byCondition = await conditionJudges(ctx);
+  const judgeEntries = preferenceJudges(session, { releasedTargets: byCondition.judges.length === 0 });
+  if (judgeEntries.length + byCondition.judges.length === 0) throw new Error('preference needs a judge: list evaluation.preference.judges or give a model the "judge" role');
   const sources: LanguageModel[] = [];
   for (const e of sourceEntries) {
     const m = await ctx.models.model(e.id);
     requireCapability(m, 'generate', 'preference needs each source to answer the test instructions — check it with `baskets models`');
     sources.push(m);
   }
-  const judges: LanguageModel[] = [];
+  const files = evaluationFiles(paths);
+  const judges: Judge[] = [];
   for (const e of judgeEntries) {
     const m = await ctx.models.model(e.id);
     requireCapability(m, 'judge', 'preference needs a judge that compares two answers: choose another in evaluation.preference.judges');
-    judges.push(m);
+    judges.push({ id: e.id, entry: e, model: m, file: files.judgements(e.id), keyParts: [e.id] });
+  }
+  judges.push(...byCondition.judges);
+  if (byCondition.reason && session.conditions.length > 0) {
+    yield { type: 'log', level: 'warn', message: `the conditions' own models do not judge: ${byCondition.reason}` };
   }
   const test = await readHumanSplit(paths, 'test');
   const items = sampleTestExamples(test, session.evaluation.preference.items, session.seed, 'preference');
-  const files = evaluationFiles(paths);
   const writers = sourceEntries.map((entry, i) => ({ name: entry.id, entry, model: sources[i], file: files.sourceAnswers(entry.id) }));
   const opts = { sessionSeed: session.seed, retryErrors: ctx.options.retryErrors };
 
@@ -152,24 +209,24 @@ export const preferenceStep: Step = async function* (ctx) {
     { source: HUMAN, id: `${HUMAN}:${item.id}`, text: item.response },
   ];
   const pairs = items.flatMap((item) => orderedPairs(candidatesOf(item)).map(([a, b]) => ({ item, a, b })));
-  const judgeKey = (judge: string, a: Candidate, b: Candidate) => itemKey('judge', judge, a.id, b.id);
+  const judgeKey = (judge: Judge, a: Candidate, b: Candidate) => itemKey('judge', ...judge.keyParts, a.id, b.id);
 
   const rows = yield* streamWork(ctx.signal, (emit, signal) =>
     Promise.all(
-      judgeEntries.map((entry, j) =>
+      judges.map((judge) =>
         runKeyed<JudgementRow>(
           {
-            file: files.judgements(entry.id),
-            task: entry.id,
+            file: judge.file,
+            task: judge.id,
             unit: 'judgements',
-            parallelism: parallelismOf(entry),
+            parallelism: parallelismOf(judge.entry),
             retryErrors: ctx.options.retryErrors,
-            apiKeyEnv: entry.engine.engine === 'openai' ? entry.engine.apiKeyEnv : undefined,
+            apiKeyEnv: judge.entry.engine.engine === 'openai' ? judge.entry.engine.apiKeyEnv : undefined,
             tasks: pairs.map(({ item, a, b }) => ({
-              key: judgeKey(entry.id, a, b),
+              key: judgeKey(judge, a, b),
               run: async (s: AbortSignal) => {
                 const question = instructionMessages(item.instruction, item.context)[0].content;
-                const v = await judges[j].judgePair(question, a.text, b.text, { signal: s });
+                const v = await judge.model.judgePair(question, a.text, b.text, { signal: s });
                 return { exampleId: item.id, sourceA: a.source, sourceB: b.source, ...judgementFields(v) };
               },
             })),
@@ -181,8 +238,8 @@ export const preferenceStep: Step = async function* (ctx) {
   );
 
   const seed = deriveSeed(session.seed, 'preference');
-  const results = judgeEntries.map((entry, j) =>
-    aggregatePreference(entry, ownSource(session, entry), pairs.flatMap(({ a, b }) => rows[j].get(judgeKey(entry.id, a, b)) ?? []), seed),
+  const results = judges.map((judge, j) =>
+    aggregatePreference(judge.entry, ownSource(session, judge.entry), pairs.flatMap(({ a, b }) => rows[j].get(judgeKey(judge, a, b)) ?? []), seed, judge.condition),
   );
   const result: PreferenceResultFile = {
     version: RESULT_VERSION,
@@ -192,15 +249,20 @@ export const preferenceStep: Step = async function* (ctx) {
     items: items.length,
     sources: [...writers.map((w) => w.name), HUMAN],
     judges: results,
+    conditionJudges: { enabled: byCondition.judges.length > 0, ...(byCondition.reason ? { reason: byCondition.reason } : {}) },
   };
   const path = paths.result('preference');
   writeJsonAtomic(path, result);
   const fmt = (x: number | null) => (x === null ? '—' : (x >= 0 ? '+' : '') + x.toFixed(3));
-  const text =
-    results
-      .map((r) => `${r.judge} SPB ${fmt(r.spb.value)} PSB ${fmt(r.psb.value)}${r.verdictFallback ? ' (verdict fallback)' : ''}${r.unparseable ? ` (${r.unparseable} unparseable)` : ''}`)
-      .join(', ') +
-    ` over ${items.length} items`;
+  const line = (r: PreferenceJudgeResult) =>
+    `${r.judge} SPB ${fmt(r.spb.value)} PSB ${fmt(r.psb.value)}${r.verdictFallback ? ' (verdict fallback)' : ''}${r.unparseable ? ` (${r.unparseable} unparseable)` : ''}`;
+  const byRole = results.filter((r) => !r.condition);
+  const byModel = results.filter((r) => r.condition);
+  const spbs = byModel.map((r) => r.spb.value).filter((x): x is number => x !== null);
+  const conditionsText = byModel.length
+    ? `${byModel.length} condition models judged${spbs.length ? ` (SPB ${fmt(Math.min(...spbs))} to ${fmt(Math.max(...spbs))})` : ''}`
+    : '';
+  const text = [byRole.map(line).join(', '), conditionsText].filter(Boolean).join('; ') + ` over ${items.length} items`;
   yield { type: 'result', name: 'preference', path, summary: text };
   yield { type: 'summary', text };
 };

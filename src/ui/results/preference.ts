@@ -16,8 +16,21 @@ export const PREFERENCE_VIEWS: PreferenceView[] = [
   { label: 'position bias', rows: (j) => [['position bias', j.positionBias]] },
 ];
 
+/**
+ * A condition's own model is drawn under its target with the condition in the row label
+ * ("SPB multi"), so that the rows stay told apart when labels are cut short.
+ */
+function barPlace(j: PreferenceJudgeResult): { group: string; suffix: string } {
+  if (!j.condition) return { group: j.judge, suffix: '' };
+  const { condition, target } = j.condition;
+  return { group: target, suffix: ` ${condition.startsWith(`${target}/`) ? condition.slice(target.length + 1) : condition}` };
+}
+
 export function preferenceBars(file: PreferenceResultFile, view: number): BarRow[] {
-  return file.judges.flatMap((j) => PREFERENCE_VIEWS[view].rows(j).map(([label, s]) => ({ group: j.judge, label, value: s.value, lo: s.lo, hi: s.hi, n: s.n })));
+  return file.judges.flatMap((j) => {
+    const { group, suffix } = barPlace(j);
+    return PREFERENCE_VIEWS[view].rows(j).map(([label, s]) => ({ group, label: label + suffix, value: s.value, lo: s.lo, hi: s.hi, n: s.n }));
+  });
 }
 
 export function preferenceNotes(file: PreferenceResultFile): string[] {
@@ -27,7 +40,10 @@ export function preferenceNotes(file: PreferenceResultFile): string[] {
     if (j.unparseable) notes.push(`${j.judge}: ${j.unparseable} UNREADABLE verdicts (no A/B probabilities, no parseable verdict), left out of S, SPB and PSB`);
   }
   const orderFree = file.judges.filter((j) => j.orderInvariant).map((j) => j.judge);
-  if (orderFree.length) notes.push(`position bias cannot arise for ${orderFree.join(', ')}: it compares the two answers' likelihoods, which ignore order (both orders are still judged)`);
+  const whom = orderFree.length === file.judges.length ? 'every judge' : orderFree.join(', ');
+  if (orderFree.length) notes.push(`position bias cannot arise for ${whom}: it compares the two answers' likelihoods, which ignore order (both orders are still judged)`);
+  const byCondition = file.conditionJudges;
+  if (byCondition && !byCondition.enabled && byCondition.reason) notes.push(`the conditions' own models did not judge: ${byCondition.reason}`);
   const noOwn = file.judges.filter((j) => j.own === null).map((j) => j.judge);
   if (noOwn.length) notes.push(`no source of the judge's own family, SPB undefined: ${noOwn.join(', ')}`);
   const errors = file.judges.reduce((s, j) => s + j.errors, 0);
