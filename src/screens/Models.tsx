@@ -4,11 +4,11 @@ import { FormView } from '../components/FormView.js';
 import { layoutProbe, ProbePanel } from '../components/ProbePanel.js';
 import { ScreenFrame } from '../components/ScreenFrame.js';
 import { WIZARD_CHROME_ROWS, WizardCells } from '../components/WizardCells.js';
-import { formatSchemaIssues, ModelEntry, Role, SizeTier } from '../pipeline/session.js';
+import { formatSchemaIssues, GenerationParams, ModelEntry, OpenAIModelConfig, Role, SizeTier } from '../pipeline/session.js';
 import type { BuiltinBaseInfo } from '../engines/builtin/index.js';
 import { useApp } from '../ui/context.js';
 import { withModel, withoutModel } from '../ui/draft.js';
-import { useForm, type FormRow } from '../ui/form.js';
+import { numberRow, parseNumber, useForm, type FormRow } from '../ui/form.js';
 import { useScreenKeys } from '../ui/input.js';
 import { bindingLabel } from '../ui/keys.js';
 import { MODELS_KEYS, type ActionOf } from '../ui/keymaps.js';
@@ -34,6 +34,38 @@ interface ModelSpec {
   size: SizeTier;
   roles: (typeof ROLE_SETS)[number];
   trainer: TrainerDraft;
+  generation: { temperature: number; topP: number; maxTokens: number; samples: number };
+  /** Requests in flight per server (entries on one server share the smallest). */
+  concurrency: number;
+  /** More base URLs of the same model, comma-separated: replicas that share its work. */
+  replicas: string;
+  /** "prompt/completion" in USD per million tokens, or empty for no cost accounting. */
+  pricing: string;
+}
+
+const DEFAULT_GENERATION = GenerationParams.parse({});
+const DEFAULT_CONCURRENCY = OpenAIModelConfig.shape.concurrency.parse(undefined);
+
+/** Comma-separated http(s) URLs, or null when one is not. */
+function parseReplicas(text: string): string[] | null {
+  const urls = text.split(',').map((u) => u.trim()).filter(Boolean);
+  const ok = urls.every((u) => {
+    try {
+      return ['http:', 'https:'].includes(new URL(u).protocol);
+    } catch {
+      return false;
+    }
+  });
+  return ok ? urls : null;
+}
+
+/** "0.15/0.6" → prices per million tokens; "" → none; null when malformed. */
+function parsePricing(text: string): { prompt: number; completion: number } | undefined | null {
+  if (!text.trim()) return undefined;
+  const parts = text.split('/');
+  if (parts.length !== 2) return null;
+  const [prompt, completion] = parts.map((p) => parseNumber(p, (n) => n >= 0));
+  return prompt === null || completion === null ? null : { prompt, completion };
 }
 
 function specFromBase(spec: ModelSpec, base: BuiltinBaseInfo | undefined): ModelSpec {
@@ -42,13 +74,21 @@ function specFromBase(spec: ModelSpec, base: BuiltinBaseInfo | undefined): Model
 
 /** The session entry a spec describes, or the schema's complaint in one line. */
 function toEntry(spec: ModelSpec): ModelEntry | string {
+  const pricing = parsePricing(spec.pricing);
   const engine =
     spec.engine === 'builtin'
       ? { engine: 'builtin', base: spec.base }
-      : { engine: 'openai', baseUrls: [spec.baseUrl], model: spec.model, ...(spec.apiKeyEnv ? { apiKeyEnv: spec.apiKeyEnv } : {}) };
+      : {
+          engine: 'openai',
+          baseUrls: [spec.baseUrl, ...(parseReplicas(spec.replicas) ?? [])],
+          model: spec.model,
+          concurrency: spec.concurrency,
+          ...(spec.apiKeyEnv ? { apiKeyEnv: spec.apiKeyEnv } : {}),
+          ...(pricing ? { pricing } : {}),
+        };
   const roles = spec.roles.split('+').map((r) => Role.parse(r));
   const trainer = roles.includes('target') ? trainerOf(spec.trainer, spec.engine) : undefined;
-  const parsed = ModelEntry.safeParse({ id: spec.id, family: spec.family, size: spec.size, roles, engine, ...(trainer ? { trainer } : {}) });
+  const parsed = ModelEntry.safeParse({ id: spec.id, family: spec.family, size: spec.size, roles, engine, generation: spec.generation, ...(trainer ? { trainer } : {}) });
   return parsed.success ? parsed.data : formatSchemaIssues(parsed.error)[0];
 }
 
@@ -89,8 +129,41 @@ function specRows(spec: ModelSpec, set: (s: ModelSpec) => void, bases: BuiltinBa
     { kind: 'choice', id: 'roles', label: 'roles', value: spec.roles, options: ROLE_SETS, apply: (v) => (set({ ...spec, roles: v as ModelSpec['roles'] }), null) },
   );
   if (spec.roles.includes('target')) rows.push(...trainerRows(spec.trainer, (trainer) => set({ ...spec, trainer }), spec.engine, spec.model));
+  rows.push(...generationRows(spec, set));
+  if (spec.engine === 'openai') rows.push(...servingRows(spec, set));
   return rows;
 }
+
+const positiveInt = (n: number) => Number.isInteger(n) && n > 0;
+
+/** How the model answers: sampling, answer length and samples per instruction. */
+function generationRows(spec: ModelSpec, set: (s: ModelSpec) => void): FormRow[] {
+  const g = spec.generation;
+  const put = (patch: Partial<ModelSpec['generation']>) => set({ ...spec, generation: { ...g, ...patch } });
+  return [
+    numberRow('temperature', 'temperature', g.temperature, (n) => n >= 0 && n <= 5, 'a number from 0 to 5', (n) => put({ temperature: n })),
+    numberRow('top-p', 'top-p', g.topP, (n) => n > 0 && n <= 1, 'a number above 0, at most 1', (n) => put({ topP: n })),
+    numberRow('max-tokens', 'max tokens', g.maxTokens, positiveInt, 'a whole number, 1 or more', (n) => put({ maxTokens: n }), 'longer answers are cut and counted'),
+    numberRow('samples', 'samples', g.samples, positiveInt, 'a whole number, 1 or more', (n) => put({ samples: n }), 'answers per instruction'),
+  ];
+}
+
+/** How an OpenAI-compatible model is served: its load on the server, its replicas, its price. */
+function servingRows(spec: ModelSpec, set: (s: ModelSpec) => void): FormRow[] {
+  return [
+    numberRow('concurrency', 'concurrency', spec.concurrency, (n) => positiveInt(n) && n <= 4096, 'a whole number from 1 to 4096', (n) => set({ ...spec, concurrency: n }), 'requests in flight per server; entries on one server share the smallest'),
+    {
+      kind: 'text', id: 'replicas', label: 'more replicas', value: spec.replicas, note: 'comma-separated base URLs of the same model; they share its work',
+      apply: (v) => (parseReplicas(v) ? (set({ ...spec, replicas: parseReplicas(v)!.join(', ') }), null) : 'more replicas: comma-separated http(s) URLs, e.g. http://10.0.0.2:8000/v1'),
+    },
+    {
+      kind: 'text', id: 'pricing', label: 'pricing', value: spec.pricing, note: 'USD per million tokens, prompt/completion, e.g. 0.15/0.6; empty: no cost',
+      apply: (v) => (parsePricing(v) === null ? 'pricing: two numbers of 0 or more as prompt/completion, e.g. 0.15/0.6, or empty' : (set({ ...spec, pricing: v.trim() }), null)),
+    },
+  ];
+}
+
+const replicasNote = (n: number) => (n > 1 ? ` (+${n - 1} replica${n > 2 ? 's' : ''})` : '');
 
 /** Wizard cell 2: the models of the study, their engines and roles. */
 export function Models() {
@@ -100,7 +173,11 @@ export function Models() {
   const endpoints = app.settings.endpoints;
   const [spec, setSpec] = useState<ModelSpec>(() =>
     specFromBase(
-      { engine: 'builtin', base: '', endpoint: CUSTOM_ENDPOINT, baseUrl: '', model: '', apiKeyEnv: '', id: '', family: '', size: 'small', roles: 'source+target', trainer: newTrainerDraft() },
+      {
+        engine: 'builtin', base: '', endpoint: CUSTOM_ENDPOINT, baseUrl: '', model: '', apiKeyEnv: '', id: '', family: '', size: 'small', roles: 'source+target', trainer: newTrainerDraft(),
+        generation: { temperature: DEFAULT_GENERATION.temperature, topP: DEFAULT_GENERATION.topP, maxTokens: DEFAULT_GENERATION.maxTokens, samples: DEFAULT_GENERATION.samples },
+        concurrency: DEFAULT_CONCURRENCY, replicas: '', pricing: '',
+      },
       bases[0],
     ),
   );
@@ -113,7 +190,7 @@ export function Models() {
     const trainer = m.roles.includes('target') ? `, trainer ${m.trainer?.kind ?? (warning ? 'none' : 'builtin')}` : '';
     return {
       kind: 'item', id: `model-${m.id}`, label: m.id, note: warning ?? undefined, tone: 'warn',
-      value: `${m.family} ${m.size} ${m.roles.join('+')} via ${m.engine.engine === 'builtin' ? `builtin ${m.engine.base}` : `${m.engine.model} @ ${m.engine.baseUrls[0]}`}${trainer}`,
+      value: `${m.family} ${m.size} ${m.roles.join('+')} via ${m.engine.engine === 'builtin' ? `builtin ${m.engine.base}` : `${m.engine.model} @ ${m.engine.baseUrls[0]}${replicasNote(m.engine.baseUrls.length)}`}${trainer}`,
     };
   });
   const rows = [...formRows, ...modelRows];

@@ -96,7 +96,9 @@ describe('Models cell: probing an OpenAI-compatible server', () => {
     expect(app.frame()).toMatch(/base model\s+chat-only/);
     await app.press('a');
     await app.waitFor('added served');
-    expect(app.frame()).toMatch(/served .*via chat-only @ http:\/\/127\.0\.0\.1:8000\/v1, trainer hf/);
+    // The list sits below the form's generation and serving rows.
+    await app.press(...down(30));
+    await app.waitFor(/served .*via chat-only @ http:\/\/127\.0\.0\.1:8000\/v1, trainer hf/);
   });
 
   it('shows a cached probe at once with its age, and refreshes it with P', async () => {
@@ -198,12 +200,13 @@ describe('Models cell: trainers, and the judge warning', () => {
     await app.waitFor('added qwen');
     const listed = app.frame().split('\n').find((l) => /^\W*qwen\s/.test(l));
     expect(listed).toContain('no trainer: the train step will refuse this target');
-    // From the family row (6) past roles and trainer (9) and founders-small to qwen (11).
-    await app.press(...down(5), 'x');
+    // From the family row (6) past roles, trainer (9), four generation and three serving rows
+    // and founders-small to qwen (18).
+    await app.press(...down(12), 'x');
     await app.waitFor(/founders-small .*trainer builtin/);
     expect(app.frame()).not.toContain('via Qwen/');
 
-    await app.press(KEYS.up, KEYS.enter);
+    await app.press(...up(8), KEYS.enter);
     await app.waitFor(/trainer\s+hf/);
     expect(app.frame()).toMatch(/base model\s+Qwen\/Qwen2\.5-0\.5B-Instruct/);
     // Trainer rows: trainer, base model, LoRA r, LoRA alpha, epochs, learning rate, batch size, 4-bit, accelerate config, serve URL.
@@ -251,5 +254,73 @@ describe('Models cell: trainers, and the judge warning', () => {
     await app.press(KEYS.tab);
     await app.waitFor('[3] Conditions');
     expect(app.frame()).not.toContain('no judge');
+  });
+});
+
+describe('Models cell: serving and generation settings', () => {
+  let tmp: ReturnType<typeof tempSessionsDir>;
+  beforeEach(() => (tmp = tempSessionsDir()));
+  afterEach(() => {
+    cleanup();
+    tmp.cleanup();
+  });
+
+  it('sets concurrency, replicas, sampling, samples and pricing, refusing bad values in one line each, and saves them', async () => {
+    const app = await renderApp({ sessionsDir: tmp.dir, rows: 60, columns: 200 });
+    await openaiModelsCell(app, 'served');
+    // Rows: engine, endpoint, base URL, model name, API key env, id, family, size, roles, trainer (9),
+    // temperature, top-p, max tokens, samples, concurrency, more replicas, pricing (16).
+    await app.press(...down(2), KEYS.enter, URL_GOOD, KEYS.enter, KEYS.down, KEYS.enter, 'llama3.2', KEYS.enter);
+    await app.press(...down(2), KEYS.enter, CLEAR, 'llama', KEYS.enter, KEYS.down, KEYS.enter, CLEAR, 'llama', KEYS.enter);
+    await app.waitFor(/temperature\s+0\.7/);
+    expect(app.frame()).toMatch(/concurrency\s+16/);
+
+    const edit = async (value: string) => app.press(KEYS.enter, CLEAR, value, KEYS.enter);
+    await app.press(...down(4));
+    await edit('9');
+    await app.waitFor('temperature: a number from 0 to 5');
+    await edit('0.3');
+    await app.press(KEYS.down);
+    await edit('0');
+    await app.waitFor('top-p: a number above 0, at most 1');
+    await edit('0.9');
+    await app.press(KEYS.down);
+    await edit('2.5');
+    await app.waitFor('max tokens: a whole number, 1 or more');
+    await edit('64');
+    await app.press(KEYS.down);
+    await edit('2');
+    await app.press(KEYS.down);
+    await edit('5000');
+    await app.waitFor('concurrency: a whole number from 1 to 4096');
+    await edit('4');
+    await app.press(KEYS.down);
+    await edit('http://127.0.0.1:8001/v1, not a url');
+    await app.waitFor('more replicas: comma-separated http(s) URLs, e.g. http://10.0.0.2:8000/v1');
+    await edit('http://127.0.0.1:8001/v1,http://127.0.0.1:8002/v1');
+    await app.press(KEYS.down);
+    await edit('0.15/free');
+    await app.waitFor('pricing: two numbers of 0 or more as prompt/completion, e.g. 0.15/0.6, or empty');
+    await edit('0.15/0.6');
+    await app.waitFor(/pricing\s+0\.15\/0\.6/);
+    expect(app.frame()).toMatch(/more replicas\s+http:\/\/127\.0\.0\.1:8001\/v1, http:\/\/127\.0\.0\.1:8002\/v1/);
+
+    await app.press('a');
+    await app.waitFor('added llama');
+    await app.waitFor(/llama .*via llama3\.2 @ http:\/\/127\.0\.0\.1:8000\/v1 \(\+2 replicas\)/);
+    await app.press(KEYS.tab);
+    await app.waitFor('[3] Conditions');
+    await app.press(KEYS.down, KEYS.enter, 'w');
+    await app.waitFor('Run served');
+
+    const [saved] = new SessionStore(tmp.dir).load('served').models;
+    expect(saved.engine).toEqual({
+      engine: 'openai',
+      baseUrls: [URL_GOOD, 'http://127.0.0.1:8001/v1', 'http://127.0.0.1:8002/v1'],
+      model: 'llama3.2',
+      concurrency: 4,
+      pricing: { prompt: 0.15, completion: 0.6 },
+    });
+    expect(saved.generation).toEqual({ temperature: 0.3, topP: 0.9, maxTokens: 64, samples: 2 });
   });
 });
