@@ -19,7 +19,7 @@ usage:
   baskets serve [--host 127.0.0.1] [--port 8000] [--token T] [--faults SPEC] [--instant] [--models a,b] [--data-dir DIR]
   baskets metrics <file.jsonl> [--field response] [--vector-field embedding] [--logprobs-field logprobs] [--json]
   baskets report <session> [--format md|csv|json] [--out FILE]
-  baskets models <base-url> [--json] [--refresh] [--api-key-env VAR]
+  baskets models <base-url> [--json] [--refresh] [--models a,b] [--api-key-env VAR]
 
 global options: --sessions DIR (default: settings, else ./sessions)  --ascii  --verbose  --help  --version
 exit codes: 0 success, 1 a run failed, 2 bad usage or configuration`;
@@ -156,6 +156,7 @@ async function main(argv: string[]): Promise<number> {
       return modelsCommand(need(positionals, 1, 'base URL (e.g. http://localhost:8000/v1)'), {
         json: flags.json,
         refresh: flags.refresh,
+        models: flags.models?.split(',').map((m) => m.trim()).filter(Boolean),
         apiKeyEnv: flags['api-key-env'],
         out,
       });

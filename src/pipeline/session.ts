@@ -41,7 +41,7 @@ export const OpenAIModelConfig = z.strictObject({
   model: z.string().min(1),
   /** Name of the environment variable that holds the API key (never the key itself). */
   apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
-  /** Requests in flight per endpoint. */
+  /** Requests in flight per server: entries on the same base URL share one limit, the smallest configured wins. */
   concurrency: z.number().int().positive().max(4096).default(16),
   /** USD per million tokens, for cost accounting. */
   pricing: z.strictObject({ prompt: z.number().nonnegative(), completion: z.number().nonnegative() }).optional(),
