@@ -43,6 +43,10 @@ export const OpenAIModelConfig = z.strictObject({
   apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
   /** Requests in flight per server: entries on the same base URL share one limit, the smallest configured wins. */
   concurrency: z.number().int().positive().max(4096).default(16),
+  /** Retries after a retryable failure (429, 5xx, reset, malformed body, stall); 5 when unset. */
+  maxRetries: z.number().int().min(0).max(100).optional(),
+  /** Seconds without response headers or a streamed chunk before an attempt fails; 600 when unset. */
+  timeoutS: z.number().positive().max(86_400).optional(),
   /** USD per million tokens, for cost accounting. */
   pricing: z.strictObject({ prompt: z.number().nonnegative(), completion: z.number().nonnegative() }).optional(),
 });

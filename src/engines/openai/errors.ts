@@ -25,7 +25,8 @@ export class IncompleteResponseError extends Error {
 export class StallError extends Error {
   override name = 'StallError';
   constructor(ms: number) {
-    super(`no response for ${Math.round(ms / 1000)} s (stalled)`);
+    // Sub-10 s timeouts (a session's timeoutS may be fractional) keep a decimal, never "0 s".
+    super(`no response for ${ms < 10_000 ? Number((ms / 1000).toFixed(1)) : Math.round(ms / 1000)} s (stalled)`);
   }
 }
 

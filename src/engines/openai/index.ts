@@ -30,9 +30,9 @@ export interface OpenAIModelOptions {
   /** The id the session uses; defaults to the entry's. */
   id?: string;
   signal?: AbortSignal;
-  /** Retries after a retryable failure (429, 5xx, reset, malformed body, stall). Default 5. */
+  /** Retries after a retryable failure (429, 5xx, reset, malformed body, stall); overrides the entry's `maxRetries`. */
   retries?: number;
-  /** No response headers or no streamed chunk for this long fails the attempt. Default 600 s. */
+  /** No response headers or no streamed chunk for this long fails the attempt; overrides the entry's `timeoutS`. */
   timeoutMs?: number;
   /** Probe capabilities again instead of trusting the per-server cache. */
   refreshProbe?: boolean;
@@ -41,6 +41,7 @@ export interface OpenAIModelOptions {
 type OpenAIEntry = ModelEntry & { engine: { engine: 'openai' } };
 
 const EMBED_BATCH = 64;
+const DEFAULT_RETRIES = 5;
 const PROBE_RETRIES = 5;
 /** Used when a server does not say (llama.cpp without /props, OpenAI). */
 const FALLBACK_CONTEXT = 4096;
@@ -137,9 +138,9 @@ export async function openOpenAIModel(entry: ModelEntry, opts: OpenAIModelOption
   if (entry.engine.engine !== 'openai') throw new Error(`model "${entry.id}" uses the ${entry.engine.engine} engine, not openai`);
   const config = (entry as OpenAIEntry).engine;
   const id = opts.id ?? entry.id;
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timeoutMs = opts.timeoutMs ?? (config.timeoutS === undefined ? DEFAULT_TIMEOUT_MS : config.timeoutS * 1000);
   const endpoints = config.baseUrls.map((url) => new Endpoint(url, { concurrency: config.concurrency, apiKeyEnv: config.apiKeyEnv, timeoutMs, shareLimit: true }));
-  const pool = new EndpointPool(endpoints, opts.retries ?? 5, config.apiKeyEnv);
+  const pool = new EndpointPool(endpoints, opts.retries ?? config.maxRetries ?? DEFAULT_RETRIES, config.apiKeyEnv);
   try {
     const server = await probeServer(config.baseUrls[0], {
       apiKeyEnv: config.apiKeyEnv,

@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listBuiltinBases } from '../../src/engines/builtin/index.js';
+import { openOpenAIModel } from '../../src/engines/openai/index.js';
+import { parseFaults, startServer } from '../../src/engines/serve/index.js';
+import { formatSchemaIssues, Session, type ModelEntry } from '../../src/pipeline/session.js';
+import { openaiSource } from './fixture.js';
+
+// The retry budget and request timeout of an openai entry come from session.json (maxRetries, timeoutS).
+const base = listBuiltinBases()[0].id;
+// Faults start off so the probe succeeds; each test then turns on the one it needs.
+const faults = parseFaults('seed=3');
+const faultLog: string[] = [];
+let server: Awaited<ReturnType<typeof startServer>>;
+
+beforeAll(async () => {
+  server = await startServer({ host: '127.0.0.1', port: 0, models: [base], faults, log: (l) => l.startsWith('fault:') && faultLog.push(l) });
+  // Probe once with no faults, so the tests below use the cached probe and meet faults only in chat.
+  const warm = await openOpenAIModel(entry({}));
+  await warm.generate([{ role: 'user', content: 'warm up' }], { temperature: 0, topP: 1, maxTokens: 2, seed: 1 });
+  await warm.close();
+});
+afterAll(() => server.close());
+
+function entry(engine: Record<string, unknown>): ModelEntry {
+  const session = Session.parse({ version: 1, name: 's', createdAt: 'now', data: { source: { kind: 'file', path: 'x.jsonl' } }, models: [openaiSource('m', server.url, base, engine)] });
+  return session.models[0];
+}
+
+function parseIssues(engine: Record<string, unknown>): string[] {
+  const r = Session.safeParse({ version: 1, name: 's', createdAt: 'now', data: { source: { kind: 'file', path: 'x.jsonl' } }, models: [openaiSource('m', 'http://127.0.0.1:1/v1', 'x', engine)] });
+  return r.success ? [] : formatSchemaIssues(r.error);
+}
+
+async function failureOf(engine: Record<string, unknown>, rates: Partial<typeof faults.rates>, stallMs = 20_000) {
+  Object.assign(faults.rates, { '5xx': 0, stall: 0 }, rates);
+  faults.stallMs = stallMs;
+  faultLog.length = 0;
+  const model = await openOpenAIModel(entry(engine));
+  const started = performance.now();
+  try {
+    await model.generate([{ role: 'user', content: 'hello' }], { temperature: 0, topP: 1, maxTokens: 4, seed: 1 });
+    throw new Error('expected the request to fail');
+  } catch (err) {
+    return { message: (err as Error).message, requests: faultLog.length, ms: performance.now() - started };
+  } finally {
+    Object.assign(faults.rates, { '5xx': 0, stall: 0 });
+    await model.close();
+  }
+}
+
+describe('openai entry: maxRetries and timeoutS', () => {
+  it('maxRetries sets how many times a failing request is retried; 5 when unset', { timeout: 60_000 }, async () => {
+    const none = await failureOf({ maxRetries: 0 }, { '5xx': 1 });
+    expect(none.requests).toBe(1);
+    expect(none.message).toMatch(/^chat for model "m" at \S+ failed: /);
+    const two = await failureOf({ maxRetries: 2 }, { '5xx': 1 });
+    expect(two.requests).toBe(3);
+    expect(two.message).toContain('failed after 3 attempts');
+    const unset = await failureOf({}, { '5xx': 1 });
+    expect(unset.requests).toBe(6);
+    expect(unset.message).toContain('failed after 6 attempts');
+  });
+
+  it('timeoutS fails a stalled attempt after that many seconds instead of waiting the stall out', { timeout: 30_000 }, async () => {
+    const stalled = await failureOf({ maxRetries: 1, timeoutS: 0.4 }, { stall: 1 }, 20_000);
+    expect(stalled.requests).toBe(2);
+    expect(stalled.message).toContain('failed after 2 attempts');
+    expect(stalled.message).toMatch(/0\.4 s|timed out/i);
+    // Two 0.4 s attempts and one back-off (≤ 250 ms), far from the 20 s stall.
+    expect(stalled.ms).toBeLessThan(5_000);
+  });
+
+  it('rejects a bad budget or timeout with the path of the key', () => {
+    expect(parseIssues({ maxRetries: -1 })).toEqual([expect.stringMatching(/^models\.0\.engine\.maxRetries: /)]);
+    expect(parseIssues({ maxRetries: 1.5 })).toEqual([expect.stringMatching(/^models\.0\.engine\.maxRetries: /)]);
+    expect(parseIssues({ timeoutS: 0 })).toEqual([expect.stringMatching(/^models\.0\.engine\.timeoutS: /)]);
+    expect(parseIssues({ timeoutS: '30' })).toEqual([expect.stringMatching(/^models\.0\.engine\.timeoutS: /)]);
+    expect(parseIssues({ maxRetries: 3, timeoutS: 2.5 })).toEqual([]);
+  });
+});
