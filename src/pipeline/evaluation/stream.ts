@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { StepEvent } from '../events.js';
 import { EventChannel } from '../generation/channel.js';
 
@@ -10,6 +11,9 @@ type Emit = (event: StepEvent) => void;
  */
 export async function* streamWork<T>(signal: AbortSignal, work: (emit: Emit, signal: AbortSignal) => Promise<T>): AsyncGenerator<StepEvent, T> {
   const abort = new AbortController();
+  // Every request in flight listens for a cancel: past 10, Node prints a leak warning over the
+  // terminal UI. Infinity, not 0: Node 20 reads 0 as "not an EventTarget" and undici's fetch throws.
+  setMaxListeners(Infinity, abort.signal);
   const onAbort = () => abort.abort(signal.reason);
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
