@@ -99,7 +99,10 @@ export async function* trainWithOpenAI(job: TrainJob, cfg: OpenAIFtConfig, opts:
     };
     let totalSteps = seen.lastStep ?? 0;
     for (;;) {
-      const { events, reachedLastSeen } = await newEvents(client, ftJob.id, seen.lastEventId, signal);
+      // The SDK never removes the abort listener it adds to a request's signal: one signal per
+      // poll round keeps a job polled for hours from piling thousands onto the run's signal.
+      const round = AbortSignal.any([signal]);
+      const { events, reachedLastSeen } = await newEvents(client, ftJob.id, seen.lastEventId, round);
       for (const event of events) {
         const metrics = event.type === 'metrics' ? metricsFromEvent(event.data, totalSteps) : null;
         const replayed = !reachedLastSeen && metrics !== null && seen.lastStep !== undefined && metrics.step <= seen.lastStep;
@@ -112,7 +115,7 @@ export async function* trainWithOpenAI(job: TrainJob, cfg: OpenAIFtConfig, opts:
           yield { type: 'log', level: event.level, message: sanitizeLine(event.message) };
         }
       }
-      for await (const checkpoint of client.fineTuning.jobs.checkpoints.list(ftJob.id, { limit: 100 }, { signal })) {
+      for await (const checkpoint of client.fineTuning.jobs.checkpoints.list(ftJob.id, { limit: 100 }, { signal: round })) {
         if (seen.checkpoints.includes(checkpoint.id)) continue;
         remember({ checkpoints: [...seen.checkpoints, checkpoint.id] });
         yield { type: 'log', level: 'info', message: `checkpoint at step ${checkpoint.step_number}: ${checkpoint.fine_tuned_model_checkpoint}` };
@@ -125,7 +128,7 @@ export async function* trainWithOpenAI(job: TrainJob, cfg: OpenAIFtConfig, opts:
       if (ftJob.status === 'failed') throw new Error(`fine-tuning job ${ftJob.id} failed: ${ftJob.error?.message ?? 'no reason given'}`);
       if (ftJob.status === 'cancelled') throw new Error(`fine-tuning job ${ftJob.id} was cancelled outside baskets: rerun train to start a new one`);
       await sleep(pollMs, undefined, { signal });
-      ftJob = await client.fineTuning.jobs.retrieve(ftJob.id, { signal });
+      ftJob = await client.fineTuning.jobs.retrieve(ftJob.id, { signal: round });
     }
   } catch (err) {
     if (signal.aborted) throw signal.reason ?? err;

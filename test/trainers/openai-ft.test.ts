@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,6 +106,16 @@ describe('openai-ft trainer against baskets serve', () => {
     const all = [...steps(before), ...steps(after)];
     expect(all).toEqual([...new Set(all)].sort((a, b) => a - b));
     expect(after.at(-1)?.type).toBe('trained');
+  });
+
+  it("leaves no abort listeners on the run's signal however often it polls", async () => {
+    // The runner's signal lives for the whole run; a job polled every 10 s for hours must not grow it.
+    const abort = new AbortController();
+    const { job, cfg } = setup(120, 20, abort.signal);
+    // Polled every 5 ms for the job's whole run: without a signal per round, some 80 pile up here.
+    const events = await drain(trainWithOpenAI(job, cfg, { pollMs: 5 }));
+    expect(events.at(-1)?.type).toBe('trained');
+    expect(getEventListeners(abort.signal, 'abort').length).toBeLessThanOrEqual(4);
   });
 
   it('cancels the hosted job when the run is cancelled', async () => {
