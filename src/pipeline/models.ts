@@ -15,9 +15,9 @@ export interface ModelResolverOptions {
 
 /**
  * A builtin base pretrains on first use, for seconds: say so once per phase, and show its
- * progress as a task of the step that asked for the model.
+ * progress as a task of the step that asked for the model (or, in the train step, trains it).
  */
-function pretrainingReporter(report: (event: StepEvent) => void): (p: PretrainProgress) => void {
+export function pretrainingReporter(report: (event: StepEvent) => void): (p: PretrainProgress) => void {
   let phase = '';
   return (p) => {
     if (p.phase !== phase) {

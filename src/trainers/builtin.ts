@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { trainBuiltin } from '../engines/builtin/index.js';
+import { trainBuiltin, type PretrainProgress } from '../engines/builtin/index.js';
 import type { TrainerConfig } from '../pipeline/session.js';
 import { HELD_OUT_FRACTION, readTrainingExamples } from './dataset.js';
 import type { TrainerEvent, TrainJob } from './types.js';
@@ -17,6 +17,10 @@ export async function* trainWithBuiltin(
   opts: { cacheDir?: string } = {},
 ): AsyncGenerator<TrainerEvent> {
   const examples = await readTrainingExamples(job.datasetPath);
+  // A base used for the first time pretrains inside trainBuiltin, for seconds, before its first
+  // metrics: its progress arrives by callback and is handed on between the trainer's events.
+  const pretraining: PretrainProgress[] = [];
+  let wake = () => {};
   const stream = trainBuiltin({
     base,
     examples,
@@ -28,15 +32,26 @@ export async function* trainWithBuiltin(
     seed: job.seed,
     signal: job.signal,
     cacheDir: opts.cacheDir,
+    onProgress: (p) => {
+      pretraining.push(p);
+      wake();
+    },
   });
   // Iterated by hand: `for await` would close the trainer the moment our consumer stops, before
   // it could save a checkpoint.
   let finished = false;
   try {
-    for (let next = await stream.next(); !next.done; next = await stream.next()) {
+    let pending = stream.next();
+    for (;;) {
+      // Progress may have come in while we were suspended at a yield: hand it on before waiting.
+      const next = pretraining.length > 0 ? null : await Promise.race([pending, new Promise<null>((resolve) => (wake = () => resolve(null)))]);
+      for (let p = pretraining.shift(); p; p = pretraining.shift()) yield { type: 'pretraining', progress: p };
+      if (next === null) continue;
+      if (next.done) break;
       const event = next.value;
       if (event.type === 'metrics') yield event;
       else if (event.type === 'done') yield { type: 'trained', model: { kind: 'builtin', modelDir: event.modelDir } };
+      pending = stream.next();
     }
     finished = true;
   } finally {

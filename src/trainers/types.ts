@@ -1,3 +1,4 @@
+import type { PretrainProgress } from '../engines/builtin/index.js';
 import type { GpuSample, TrainMetrics } from '../pipeline/events.js';
 import type { TrainedModel } from './trained-model.js';
 
@@ -18,4 +19,6 @@ export type TrainerEvent =
   | { type: 'metrics'; metrics: TrainMetrics }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   | { type: 'gpu'; samples: GpuSample[] | null; message?: string }
+  /** A builtin base pretraining on first use, before its fine-tuning starts. */
+  | { type: 'pretraining'; progress: PretrainProgress }
   | { type: 'trained'; model: TrainedModel };

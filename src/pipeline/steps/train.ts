@@ -15,6 +15,7 @@ import type { TrainerEvent, TrainJob } from '../../trainers/types.js';
 import { deriveSeed } from '../../util/rng.js';
 import type { StepEvent, TrainMetrics } from '../events.js';
 import { modelIdentityOf, sha256 } from '../generation/keys.js';
+import { pretrainingReporter } from '../models.js';
 import type { Condition, ModelEntry, Session, TrainerConfig } from '../session.js';
 import type { Step, StepContext } from '../step.js';
 import { refreshAssembledDatasets } from './assemble.js';
@@ -66,9 +67,17 @@ export function createTrainStep(opts: TrainStepOptions = {}): Step {
       const serving = existing?.kind === 'unserved' && trainer.kind === 'hf';
       if (!serving) writeTrainingStart(job.runDir, trainedOn);
       const events = serving ? serveAdapter(job, trainer, existing.adapterDir, hfOptions(ctx.session, plan, opts)) : runTrainer(plan, ctx, opts);
+      // A builtin base pretraining on first use shows as the resolver shows it for opened models.
+      const pretrainingEvents: StepEvent[] = [];
+      const reportPretraining = pretrainingReporter((e) => pretrainingEvents.push(e));
       for await (const event of events) {
         if (event.type === 'trained') {
           writeTrainedModel(job.runDir, { ...event.model, trainedOn });
+          continue;
+        }
+        if (event.type === 'pretraining') {
+          reportPretraining(event.progress);
+          yield* pretrainingEvents.splice(0);
           continue;
         }
         if (event.type === 'metrics') last = { ...last, ...event.metrics };
@@ -172,7 +181,7 @@ function hfOptions(session: Session, plan: Plan, opts: TrainStepOptions): HfTrai
   };
 }
 
-function* toStepEvents(task: string, event: Exclude<TrainerEvent, { type: 'trained' }>): Generator<StepEvent> {
+function* toStepEvents(task: string, event: Exclude<TrainerEvent, { type: 'trained' | 'pretraining' }>): Generator<StepEvent> {
   switch (event.type) {
     case 'metrics':
       yield { type: 'train-metrics', task, metrics: event.metrics };
