@@ -142,6 +142,11 @@ describe('evaluation steps over baskets serve', () => {
     expect(counts.get('POST /v1/embeddings')).toBeGreaterThan(0);
   });
 
+  it('embeds the answers in batches: one request per condition (beside one probe per opened model)', () => {
+    const probes = counts.get('GET /v1/models')!;
+    expect(counts.get('POST /v1/embeddings')).toBeLessThanOrEqual(probes + CONDITIONS.length);
+  });
+
   it('prints no process warnings (they would tear through the terminal UI)', () => {
     // Every request in flight listens for a cancel on the step's signal: more than 10 is normal.
     expect(warnings).toEqual([]);

@@ -14,6 +14,7 @@ import { evaluationFiles } from '../evaluation/files.js';
 import { itemKey, runKeyed, type KeyedRow } from '../evaluation/keyed.js';
 import { sampleTestExamples } from '../evaluation/prompts.js';
 import { streamWork } from '../evaluation/stream.js';
+import { batchedEmbed, EMBED_BATCH } from '../evaluation/embed-batches.js';
 import { pairedByItem, type PerItemValues } from '../evaluation/paired.js';
 import { parallelismOf } from '../generation/source-run.js';
 import { meanStat, pointStat, RESULT_VERSION, type DiversityModelResult, type DiversityResultFile, type EvaluatedRef, type Stat } from '../results.js';
@@ -147,6 +148,7 @@ export const diversityStep: Step = async function* (ctx) {
   yield { type: 'log', level: 'info', message: `semantic diversity: every condition's answers are embedded by ${emb.kind === 'builtin' ? `the builtin embedder "${emb.model.id}"` : `"${emb.model.id}"`}` };
 
   const files = evaluationFiles(paths);
+  const embedOne = batchedEmbed(emb.model);
   const embedded = yield* streamWork(ctx.signal, (emit, signal) =>
     Promise.all(
       evaluated.map((e) => {
@@ -156,11 +158,12 @@ export const diversityStep: Step = async function* (ctx) {
             file: files.embeddings(e.condition.name),
             task: e.condition.name,
             unit: 'embeddings',
-            parallelism: emb.parallelism,
+            // Enough answers in flight to fill a batch per request the embedder may have open.
+            parallelism: emb.parallelism * EMBED_BATCH,
             retryErrors: ctx.options.retryErrors,
             tasks: answers.map((a) => ({
               key: itemKey('embed', emb.model.id, a.key),
-              run: async (s) => ({ vector: Array.from((await emb.model.embed([a.response!], { signal: s }))[0]) }),
+              run: async (s) => ({ vector: Array.from(await embedOne(a.response!, s)) }),
             })),
           },
           { signal, now: ctx.now, emit },
