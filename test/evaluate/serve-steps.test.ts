@@ -265,3 +265,38 @@ describe('evaluation steps over baskets serve', () => {
     expect(total() - before).toBe(0);
   });
 });
+
+describe('evaluation steps over a faulty baskets serve', () => {
+  let faulty: RunningServer;
+  const injected: string[] = [];
+  beforeAll(async () => {
+    // Every kind of fault a flaky server gives, except stalls (20 s each): retries absorb them.
+    faulty = await startServer({ host: '127.0.0.1', port: 0, models: ['founders-small', 'modern-small'], cacheDir, faults: '5xx=0.08,429=0.05,reset=0.05,malformed=0.05,retry-after=0,seed=3', log: (line) => injected.push(line) });
+    store.create(
+      session('faulty', [
+        served('fs', 'founders', 'founders-small', ['source', 'target', 'judge'], faulty.url),
+        served('ms', 'modern', 'modern-small', ['source'], faulty.url),
+      ]),
+    );
+    const { outcome, failed } = await run(store, 'faulty', ['data', ...EVAL_STEPS]);
+    expect(failed, JSON.stringify(failed)).toBeUndefined();
+    expect(outcome).toBe('done');
+  }, 300_000);
+  afterAll(() => faulty?.close());
+
+  it('writes the results a healthy server gives: faults change the timing, never a number', () => {
+    const kinds = new Set(injected.filter((l) => l.startsWith('fault: ')).map((l) => l.slice('fault: '.length)));
+    expect([...kinds].sort()).toEqual(['429', '5xx', 'malformed', 'reset']);
+    const healthy = sessionPaths(store.dir('served'));
+    const flaky = sessionPaths(store.dir('faulty'));
+    // Everything but the write time: counts, intervals, p-values, the grid, the preferences.
+    const numbers = (paths: typeof healthy, name: 'answers' | 'perplexity' | 'diversity' | 'safety' | 'preference') => {
+      const r: Record<string, unknown> = { ...readResult(paths, name)! };
+      delete r.createdAt;
+      return r;
+    };
+    for (const name of ['answers', 'perplexity', 'diversity', 'safety', 'preference'] as const) {
+      expect(numbers(flaky, name), name).toEqual(numbers(healthy, name));
+    }
+  });
+});
