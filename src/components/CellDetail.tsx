@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
 import { lossChart, sparkline } from '../charts/index.js';
-import type { GpuSample } from '../pipeline/events.js';
+import type { GpuSample, TrainMetrics } from '../pipeline/events.js';
 import { formatDuration, taskEtaSeconds, type CellState, type LossSeries, type TaskProgress } from '../pipeline/notebook.js';
 import { compact } from '../ui/format.js';
 import { truncate, useTheme, type Theme } from '../ui/theme.js';
@@ -12,11 +12,15 @@ import { progressBar } from './ProgressBar.js';
 const MAX_CHART_ROWS = 10;
 const MIN_CHART_ROWS = 4;
 
-function taskLine(theme: Theme, t: TaskProgress, width: number): string {
+const lossParts = (m: TrainMetrics) => [m.loss !== undefined ? `loss ${m.loss.toFixed(3)}` : '', m.evalLoss !== undefined ? `eval ${m.evalLoss.toFixed(3)}` : ''].filter(Boolean);
+
+/** A task's row; a training run's carries its latest losses, so several runs compare at a glance. */
+function taskLine(theme: Theme, t: TaskProgress, width: number, training?: TrainMetrics): string {
   const barWidth = Math.max(8, Math.min(30, width - 70));
   const eta = taskEtaSeconds(t);
   const parts = [
     `${truncate(theme, sanitizeLine(t.task), 18).padEnd(18)} ${progressBar(theme, t.done, t.total, barWidth)} ${t.done}/${t.total} ${sanitizeLine(t.unit)}`,
+    training ? lossParts(training).join(' ') : '',
     t.inFlight ? `${t.inFlight} in flight` : '',
     t.tokensPerSecond !== null ? `${compact(t.tokensPerSecond)} tok/s` : '',
     t.errors ? `${t.errors} errors` : '',
@@ -35,8 +39,7 @@ function trainingLine(theme: Theme, task: string, s: LossSeries): string {
   const m = s.last;
   const parts = [
     `${sanitizeLine(task)}: step ${m.step}/${m.totalSteps}`,
-    m.loss !== undefined ? `loss ${m.loss.toFixed(3)}` : '',
-    m.evalLoss !== undefined ? `eval ${m.evalLoss.toFixed(3)}` : '',
+    ...lossParts(m),
     m.learningRate !== undefined ? `lr ${m.learningRate.toExponential(1)}` : '',
     m.tokensPerSecond !== undefined ? `${compact(m.tokensPerSecond)} tok/s` : '',
     // Peak memory the trainer allocated (torch), beside the GPU panel's whole-board figure.
@@ -79,7 +82,7 @@ export function CellDetail({ cell, width, height }: { cell: CellState; width: nu
 
   if (cell.status === 'pending') line('pending', 'Not run yet: r runs this step, R runs it and every step after it.', theme.color.muted);
   if (cell.error) line('error', sanitizeLine(cell.error), theme.color.error);
-  for (const t of Object.values(cell.tasks)) line(`task-${t.task}`, taskLine(theme, t, width));
+  for (const t of Object.values(cell.tasks)) line(`task-${t.task}`, taskLine(theme, t, width, cell.training[t.task]?.last));
   if (cell.throughput.length > 1 && left > 0) {
     const label = `throughput ${compact(cell.throughput.at(-1) ?? 0)} tok/s `;
     left -= 1;

@@ -1,0 +1,40 @@
+import { copyFileSync } from 'node:fs';
+import { cleanup } from 'ink-testing-library';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sessionPaths } from '../../src/pipeline/paths.js';
+import { SessionStore } from '../../src/pipeline/store.js';
+import { renderApp, tempSessionsDir } from './render.js';
+
+const FIXTURE = new URL('./fixtures/train-three-events.jsonl', import.meta.url).pathname;
+
+describe('Run notebook: several runs training at once', () => {
+  let tmp: ReturnType<typeof tempSessionsDir>;
+  beforeEach(() => {
+    tmp = tempSessionsDir();
+    const store = new SessionStore(tmp.dir);
+    store.create({ version: 1, name: 'three', createdAt: '2026-01-01T00:00:00.000Z', data: { source: { kind: 'builtin', name: 'sotu-continuations' } } });
+    // Written in the shape the runner logs three hf runs on three GPUs: their metrics and
+    // progress interleave, each at its own pace; one has finished, two are still training.
+    copyFileSync(FIXTURE, sessionPaths(store.dir('three')).events);
+  });
+  afterEach(() => {
+    cleanup();
+    tmp.cleanup();
+  });
+
+  it('gives each run a compact row with its step/total, latest loss and ETA', async () => {
+    const app = await renderApp({ sessionsDir: tmp.dir, initialScreen: 'run', initialSession: 'three', rows: 50, columns: 140 });
+    await app.waitFor('qwen-s/multi');
+    const rows = app.frame().split('\n');
+    const row = (task: string) => rows.find((l) => new RegExp(`${task.replace('/', '\\/')}\\s+[█░]+ `).test(l)) ?? '';
+    expect(row('qwen-s/human')).toMatch(/qwen-s\/human\s+█+ 100\/100 steps {2}loss 1\.600 eval 1\.800\s*$/);
+    expect(row('qwen-s/single')).toMatch(/qwen-s\/single\s+█+░+ 60\/200 steps {2}loss 2\.200 eval 2\.400 {2}ETA (\d+m)?\d+s\s*$/);
+    expect(row('qwen-s/multi')).toMatch(/qwen-s\/multi\s+█*░+ 30\/300 steps {2}loss 2\.700 eval 2\.900 {2}ETA (\d+m)?\d+s\s*$/);
+    // The runs with more left to do have the longer ETA (each row's from its own pace).
+    const eta = (task: string) => {
+      const [, m, sec] = /ETA (?:(\d+)m)?(\d+)s/.exec(row(task))!;
+      return Number(m ?? 0) * 60 + Number(sec);
+    };
+    expect(eta('qwen-s/multi')).toBeGreaterThan(eta('qwen-s/single'));
+  });
+});
