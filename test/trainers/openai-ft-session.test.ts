@@ -42,9 +42,9 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const session = (): SessionInput => ({
+const session = (name = 'hosted', trainer: Record<string, unknown> = { baseUrl: server.url }, engine: Record<string, unknown> = {}): SessionInput => ({
   version: 1,
-  name: 'hosted',
+  name,
   createdAt: '2026-12-01T00:00:00Z',
   seed: 11,
   data: { source: { kind: 'builtin', name: 'sotu-continuations' }, subsample: 80, testFraction: 0.25 },
@@ -54,9 +54,9 @@ const session = (): SessionInput => ({
       family: 'founders',
       size: 'small',
       roles: ['target'],
-      engine: { engine: 'openai', baseUrls: [server.url], model: 'founders-small', concurrency: 4 },
+      engine: { engine: 'openai', baseUrls: [server.url], model: 'founders-small', concurrency: 4, ...engine },
       generation: { maxTokens: 24 },
-      trainer: { kind: 'openai-ft', baseUrl: server.url, baseModel: 'founders-small', epochs: 3 },
+      trainer: { kind: 'openai-ft', baseModel: 'founders-small', epochs: 3, ...trainer },
     },
   ],
   conditions: [
@@ -66,11 +66,11 @@ const session = (): SessionInput => ({
   evaluation: { answers: 4, safety: { limit: 2 } },
 });
 
-async function run(steps: StepId[]) {
+async function run(steps: StepId[], name = 'hosted') {
   const events: RunEvent[] = [];
   const outcome = await runSession({
     store,
-    name: 'hosted',
+    name,
     steps,
     // The real steps; only the job polling is quickened.
     registry: { ...STEPS, train: createTrainStep({ openai: { pollMs: 20 } }) },
@@ -152,4 +152,18 @@ describe('a session whose target is fine-tuned by a hosted job on baskets serve'
     expect(of(HUMAN).mean.value!).toBeLessThan(of(VANILLA).mean.value!);
     expect(ppl.comparisons).toHaveLength(1);
   });
+});
+
+describe('a hosted-fine-tuning trainer that names no server', () => {
+  it("trains where the target is served, with the target's key, not at OpenAI", async () => {
+    process.env.BASKETS_TEST_FT_KEY = 'test-key';
+    try {
+      store.create(session('hosted-default', {}, { apiKeyEnv: 'BASKETS_TEST_FT_KEY' }));
+      await run(['data', 'assemble', 'train'], 'hosted-default');
+      const trained = readTrainedModel(sessionPaths(store.dir('hosted-default')).runDir(HUMAN));
+      expect(trained).toMatchObject({ kind: 'openai', baseUrl: server.url, apiKeyEnv: 'BASKETS_TEST_FT_KEY', model: expect.stringMatching(/^ft:founders-small:/) });
+    } finally {
+      delete process.env.BASKETS_TEST_FT_KEY;
+    }
+  }, 120_000);
 });

@@ -1,7 +1,7 @@
 import { existsSync, renameSync } from 'node:fs';
 import { DEFAULT_BUILTIN_TRAINER, trainWithBuiltin } from '../../trainers/builtin.js';
 import { serveAdapter, trainWithHf, type HfTrainerOptions } from '../../trainers/hf/index.js';
-import { trainWithOpenAI, type OpenAIFtOptions } from '../../trainers/openai-ft.js';
+import { trainWithOpenAI, type OpenAIFtConfig, type OpenAIFtOptions } from '../../trainers/openai-ft.js';
 import {
   readTrainedModel,
   recordedTrainedOn,
@@ -163,8 +163,18 @@ function runTrainer(plan: Plan, ctx: StepContext, opts: TrainStepOptions): Async
     case 'hf':
       return trainWithHf(job, trainer, hfOptions(ctx.session, plan, opts));
     case 'openai-ft':
-      return trainWithOpenAI(job, trainer, opts.openai);
+      return trainWithOpenAI(job, hostedWhereServed(trainer, target), opts.openai);
   }
+}
+
+/**
+ * A hosted job runs where its model will be served: a trainer that names no server uses the
+ * target's, with its key, so a target on a local server is never sent to OpenAI's.
+ */
+function hostedWhereServed(trainer: OpenAIFtConfig, target: ModelEntry): OpenAIFtConfig {
+  if (trainer.baseUrl || target.engine.engine !== 'openai') return trainer;
+  const apiKeyEnv = trainer.apiKeyEnv ?? target.engine.apiKeyEnv;
+  return { ...trainer, baseUrl: target.engine.baseUrls[0], ...(apiKeyEnv ? { apiKeyEnv } : {}) };
 }
 
 /**
