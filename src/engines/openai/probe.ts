@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -174,6 +175,15 @@ export async function probeServer(baseUrl: string, opts: ProbeOptions & { refres
   if (cached && !opts.refresh && (wanted ? [...wanted].every(inCache) : !cached.unprobed?.length)) return cached;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS / 10;
   const pool = openPool(baseUrl, { ...opts, timeoutMs });
+  // Every probe request, retry wait and watchdog listens for a cancel: on a linked signal of our
+  // own, so that several sessions' models probing at once never trip Node's listener-leak warning.
+  const parent = opts.signal;
+  const linked = new AbortController();
+  setMaxListeners(0, linked.signal);
+  const cancel = () => linked.abort(parent?.reason);
+  if (parent?.aborted) cancel();
+  else parent?.addEventListener('abort', cancel, { once: true });
+  opts = { ...opts, signal: linked.signal };
   try {
     let listed: ListedModel[];
     try {
@@ -199,6 +209,7 @@ export async function probeServer(baseUrl: string, opts: ProbeOptions & { refres
     writeCachedProbe(probe);
     return probe;
   } finally {
+    parent?.removeEventListener('abort', cancel);
     await pool.close();
   }
 }
