@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,8 @@ import { Session, type SessionInput } from '../../src/pipeline/session.js';
 import type { Step, StepContext } from '../../src/pipeline/step.js';
 import { writeFileAtomic } from '../../src/util/atomic.js';
 import { builtinInstructionSet } from '../../src/engines/builtin/index.js';
+import { mulberry32 } from '../../src/util/rng.js';
+import { CLI } from '../cli/cli.js';
 import { SHARED_DOLLY_FILE, sharedData } from '../helpers/tmp.js';
 
 /**
@@ -34,6 +37,17 @@ export function openaiSource(id: string, baseUrl: string, model: string, over: R
     size: 'small' as const,
     roles: ['source' as const],
     engine: { engine: 'openai' as const, baseUrls: [baseUrl], model, concurrency: 8, ...over },
+    generation: { temperature: 0.8, topP: 0.95, maxTokens: 24 },
+  };
+}
+
+export function builtinSource(id: string, base: string) {
+  return {
+    id,
+    family: id,
+    size: 'small' as const,
+    roles: ['source' as const],
+    engine: { engine: 'builtin' as const, base },
     generation: { temperature: 0.8, topP: 0.95, maxTokens: 24 },
   };
 }
@@ -105,4 +119,32 @@ export async function deadPort(): Promise<number> {
   const port = (server.address() as { port: number }).port;
   await new Promise<void>((r) => server.close(() => r()));
   return port;
+}
+
+/** Rows sorted by key, without their write time: what two runs of the same keys must agree on. */
+export const withoutTime = (rows: SyntheticRecord[]) => rows.map(({ t: _t, ...rest }) => rest).sort((a, b) => a.key.localeCompare(b.key));
+
+function countLines(files: string[]): number {
+  return files.reduce((n, f) => n + (existsSync(f) ? readFileSync(f, 'utf8').split('\n').length - 1 : 0), 0);
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((res) => (child.exitCode !== null || child.signalCode !== null ? res(child.exitCode) : child.once('exit', (code) => res(code))));
+
+/**
+ * `baskets run <session> --headless --steps generate`, killed with SIGKILL each time `files`
+ * have grown by a seeded random 4–19 lines and started again, up to `maxKills` times; the last
+ * start runs to its end. Returns the kills that landed and the final exit code.
+ */
+export async function killAndRestart(sessionsDir: string, name: string, files: string[], maxKills = 6, seed = 2026): Promise<{ kills: number; code: number | null }> {
+  if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run `npm run build` first (`npm test` does)');
+  const rand = mulberry32(seed);
+  for (let kills = 0; ; kills++) {
+    const child = spawn(process.execPath, [CLI, 'run', name, '--headless', '--steps', 'generate', '--sessions', sessionsDir], { stdio: 'ignore' });
+    const target = countLines(files) + 4 + Math.floor(rand() * 16);
+    while (countLines(files) < target && child.exitCode === null) await new Promise((r) => setTimeout(r, 10));
+    if (child.exitCode !== null || kills >= maxKills) return { kills, code: await exited(child) };
+    child.kill('SIGKILL');
+    await exited(child);
+  }
 }
