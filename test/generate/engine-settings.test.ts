@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listBuiltinBases } from '../../src/engines/builtin/index.js';
-import { openOpenAIModel } from '../../src/engines/openai/index.js';
+import { openOpenAIModel, probeServer } from '../../src/engines/openai/index.js';
 import { parseFaults, startServer } from '../../src/engines/serve/index.js';
 import { formatSchemaIssues, Session, type ModelEntry } from '../../src/pipeline/session.js';
 import { openaiSource } from './fixture.js';
@@ -68,6 +68,20 @@ describe('openai entry: maxRetries and timeoutS', () => {
     expect(stalled.message).toMatch(/0\.4 s|timed out/i);
     // Two 0.4 s attempts and one back-off (≤ 250 ms), far from the 20 s stall.
     expect(stalled.ms).toBeLessThan(5_000);
+  });
+
+  it('a cancel reaches a probe in progress at once, whatever its timeout', { timeout: 30_000 }, async () => {
+    Object.assign(faults.rates, { stall: 1 });
+    faults.stallMs = 20_000;
+    const cancel = new AbortController();
+    const started = performance.now();
+    setTimeout(() => cancel.abort(new Error('cancelled by the user')), 300);
+    try {
+      await expect(probeServer(server.url, { refresh: true, models: [base], timeoutMs: 60_000, signal: cancel.signal })).rejects.toThrow(/cancelled by the user/);
+    } finally {
+      Object.assign(faults.rates, { stall: 0 });
+    }
+    expect(performance.now() - started).toBeLessThan(3_000);
   });
 
   it('rejects a bad budget or timeout with the path of the key', () => {

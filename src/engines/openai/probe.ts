@@ -179,7 +179,7 @@ export async function probeServer(baseUrl: string, opts: ProbeOptions & { refres
   // own, so that several sessions' models probing at once never trip Node's listener-leak warning.
   const parent = opts.signal;
   const linked = new AbortController();
-  setMaxListeners(0, linked.signal);
+  setMaxListeners(Infinity, linked.signal); // not 0: on Node 20 getMaxListeners (undici calls it) then throws
   const cancel = () => linked.abort(parent?.reason);
   if (parent?.aborted) cancel();
   else parent?.addEventListener('abort', cancel, { once: true });
