@@ -67,12 +67,12 @@ export function createModelResolver(session: Session, paths: SessionPaths, opts:
             return openOpenAIModel(
               {
                 ...target,
+                // Served where training put it, with the target's limits, retries and timeout.
                 engine: {
-                  engine: 'openai',
+                  ...(target.engine.engine === 'openai' ? target.engine : { engine: 'openai', concurrency: 16 }),
                   baseUrls: [trained.baseUrl],
                   model: trained.model,
                   apiKeyEnv: trained.apiKeyEnv,
-                  concurrency: target.engine.engine === 'openai' ? target.engine.concurrency : 16,
                 },
               },
               { id: condition.name, signal: opts.signal },

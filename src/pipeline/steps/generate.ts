@@ -33,7 +33,7 @@ export const generateStep: Step = async function* (ctx) {
 
   // One source failing for good (a full disk, say) stops the others rather than leaving them running unseen.
   const abort = new AbortController();
-  setMaxListeners(0, abort.signal); // every request in flight listens for a cancel
+  setMaxListeners(Infinity, abort.signal); // every request in flight listens for a cancel
   const onAbort = () => abort.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   const channel = new EventChannel<StepEvent>();
