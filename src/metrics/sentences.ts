@@ -1,9 +1,10 @@
 /**
  * Sentences of a response for the paper's within-response Self-BLEU. The paper splits with
  * NLTK's Punkt `sent_tokenize`; this is a rule-based stand-in with the same main behaviour:
- * a sentence ends at `.`, `!` or `?` (optionally followed by closing quotes, brackets or `*`/`_`) before
- * whitespace, except after a known abbreviation or a single-letter initial. Newlines alone do
- * not end a sentence (Punkt treats them as spaces). Then the paper's own filters apply.
+ * a sentence ends at `.`, `!` or `?` (optionally followed by straight closing quotes, brackets
+ * or `*`/`_`) before whitespace, except after a known abbreviation or a single-letter initial,
+ * or at an ellipsis before a lowercase word. Newlines alone do not end a sentence (Punkt treats
+ * them as spaces). Then the paper's own filters apply.
  */
 
 const ABBREVIATIONS = new Set([
@@ -12,8 +13,19 @@ const ABBREVIATIONS = new Set([
   'jan', 'feb', 'mar', 'apr', 'jun', 'jul', 'aug', 'sep', 'sept', 'oct', 'nov', 'dec',
 ]);
 
-// Closing quotes, brackets and markdown emphasis may follow the end mark.
-const BOUNDARY = /[.!?]+["'”’)\]*_]*(?=\s)/g;
+// Straight closing quotes, brackets and markdown emphasis may follow the end mark. Curly
+// quotes may not: NLTK 3.8's Punkt knows only straight ones, so an end mark before ” is no
+// boundary there ("“Done?” he asked." stays one sentence), and the paper's numbers come from it.
+const BOUNDARY = /[.!?]+["')\]*_]*(?=\s)/g;
+// Punkt reads a run of two or more periods as an ellipsis, which ends a sentence only when its
+// orthographic heuristic says the next word starts one: never when that word is lowercase.
+const ELLIPSIS = /\.{2,}$/;
+const LOWERCASE_NEXT = /\s+\p{Ll}/uy;
+
+function lowercaseWordAt(text: string, index: number): boolean {
+  LOWERCASE_NEXT.lastIndex = index;
+  return LOWERCASE_NEXT.test(text);
+}
 
 /** Split text into sentences (see the module comment for the rules). */
 export function splitSentences(text: string): string[] {
@@ -21,6 +33,8 @@ export function splitSentences(text: string): string[] {
   let start = 0;
   for (const m of text.matchAll(BOUNDARY)) {
     const end = m.index + m[0].length;
+    const marks = /^[.!?]+/.exec(m[0])![0];
+    if (ELLIPSIS.test(marks) && lowercaseWordAt(text, end)) continue;
     if (m[0][0] === '.') {
       const word = /([\p{L}.]+)$/u.exec(text.slice(start, m.index))?.[1].toLowerCase() ?? '';
       if (ABBREVIATIONS.has(word) || /^\p{L}$/u.test(word)) continue;
