@@ -8,34 +8,34 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { startServer } from '../../src/engines/serve/index.js';
+import { startServer, type RunningServer } from '../../src/engines/serve/index.js';
 import { openBuiltinModel } from '../../src/engines/builtin/index.js';
 
 const MODEL = 'founders-small';
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 const messages = [{ role: 'user' as const, content: 'What should Congress do about the public debt?' }];
 
-async function instant(concurrency: number, requests: number, stream: boolean) {
-  const server = await startServer({ port: 0, instant: true, models: [] });
+/** Chat-completions requests/s and latency of `model` on `server` at one concurrency. */
+async function chatLoad(server: RunningServer, label: string, model: string, concurrency: number, requests: number, stream: boolean, maxTokens: number) {
   const client = new OpenAI({ baseURL: server.url, apiKey: 'unused', maxRetries: 0 });
   const latencies: number[] = [];
   let next = 0;
   const worker = async () => {
     while (next < requests) {
-      next++;
+      const seed = next++;
       const t = performance.now();
+      const body = { model, messages, max_tokens: maxTokens, temperature: 0.8, top_p: 0.95, seed };
       if (stream) {
-        const s = await client.chat.completions.create({ model: 'bench', messages, max_tokens: 16, stream: true, stream_options: { include_usage: true } });
+        const s = await client.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } });
         for await (const _chunk of s);
-      } else await client.chat.completions.create({ model: 'bench', messages, max_tokens: 16 });
+      } else await client.chat.completions.create(body);
       latencies.push(performance.now() - t);
     }
   };
   const t0 = performance.now();
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - t0) / 1000;
-  await server.close();
-  return `| instant ${stream ? 'stream' : 'json'} | ${concurrency} | ${requests} | ${(requests / seconds).toFixed(0)} | ${quantile(latencies, 0.5).toFixed(2)} | ${quantile(latencies, 0.99).toFixed(2)} |`;
+  return `| ${label} ${stream ? 'stream' : 'json'} | ${concurrency} | ${requests} | ${(requests / seconds).toFixed(0)} | ${quantile(latencies, 0.5).toFixed(2)} | ${quantile(latencies, 0.99).toFixed(2)} |`;
 }
 
 async function builtin(cacheDir: string) {
@@ -69,7 +69,14 @@ async function builtin(cacheDir: string) {
 const cacheDir = mkdtempSync(join(tmpdir(), 'baskets-bench-serve-'));
 try {
   console.log('| mode | concurrency | requests | req/s | p50 ms | p99 ms |\n|---|---|---|---|---|---|');
-  for (const stream of [false, true]) for (const c of [1, 16, 64]) console.log(await instant(c, c === 1 ? 1000 : 4000, stream));
+  const instant = await startServer({ port: 0, instant: true, models: [] });
+  for (const stream of [false, true]) for (const c of [1, 16, 64]) console.log(await chatLoad(instant, 'instant', 'bench', c, c === 1 ? 1000 : 4000, stream, 16));
+  await instant.close();
+  // The builtin engine doing real work: 64-token answers of founders-small (pretrained first).
+  const served = await startServer({ port: 0, cacheDir, models: [MODEL] });
+  await chatLoad(served, 'warm-up', MODEL, 1, 1, false, 1);
+  for (const c of [1, 16, 64]) console.log(await chatLoad(served, MODEL, MODEL, c, 300, false, 64));
+  await served.close();
   console.log(`\n| ${MODEL} | tokens | tokens/s |\n|---|---|---|`);
   for (const row of await builtin(cacheDir)) console.log(row);
 } finally {
