@@ -127,6 +127,24 @@ function clustersOf(judgements: readonly ReadJudgement[]): ReadJudgement[][] {
   return [...byItem.values()];
 }
 
+/**
+ * SPB of each instruction on its own judgements, for paired comparisons between judges of the
+ * same answers. Unreadable judgements and those without an instruction are left out, as are
+ * instructions whose SPB is undefined (no read judgement with the own or another LLM source).
+ */
+export function spbByItem(all: readonly PairJudgement[], opts: { own: string; human?: string }): Map<string, number> {
+  const read = all.filter((j): j is ReadJudgement & { item: string } => j.method !== 'unparseable' && j.item !== undefined);
+  const index = new Map<string, number>();
+  for (const j of read) for (const src of [j.sourceA, j.sourceB]) if (!index.has(src)) index.set(src, index.size);
+  const names = [...index.keys()];
+  const out = new Map<string, number>();
+  for (const cluster of clustersOf(read)) {
+    const { spb } = point([sumsOf(cluster, index)], names, opts.own, opts.human ?? 'human');
+    if (spb !== null) out.set(cluster[0].item!, spb);
+  }
+  return out;
+}
+
 export function selfPreference(
   all: readonly PairJudgement[],
   opts: ResampleOptions & { own: string; human?: string },

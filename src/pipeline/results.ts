@@ -185,6 +185,13 @@ export interface SafetyResultFile extends ResultHeader<'safety'> {
   heuristic: boolean;
   prompts: { origin: string; count: number };
   models: SafetyModelResult[];
+  /**
+   * Conditions of one target compared per harmful prompt (absent in older files): the
+   * danger-zone indicator over the prompts both have a parsed rating for, and the refusal
+   * indicator over the prompts both answered. `diff` is a difference of shares.
+   */
+  dangerZoneComparisons?: PairedResult[];
+  refusalComparisons?: PairedResult[];
 }
 
 export interface PreferenceJudgeResult {
@@ -221,6 +228,13 @@ export interface PreferenceResultFile extends ResultHeader<'preference'> {
   judges: PreferenceJudgeResult[];
   /** Whether the conditions' own models judged, and why not (absent in older files). */
   conditionJudges?: { enabled: boolean; reason?: string };
+  /**
+   * The conditions' own models as judges, compared between conditions of one target on the SPB
+   * of each test instruction alone (its own-family source's S minus the other LLM sources'),
+   * over the instructions both judged (absent in older files). With every source answering every
+   * instruction and every judgement read, their mean is the judge's SPB.
+   */
+  spbComparisons?: PairedResult[];
 }
 
 export interface ResultFiles {

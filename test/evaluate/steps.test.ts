@@ -171,6 +171,14 @@ describe('evaluation steps on builtin models', () => {
       expect(m.dangerZone.value!).toBeLessThanOrEqual(1);
       expect(m.refusalRate.n).toBe(4);
     }
+    // The two conditions of fs compared prompt by prompt: refusals over the 4 answered prompts,
+    // the danger zone over those both have a parsed rating for.
+    const [a, b] = r.models;
+    const bothParsed = 4 - new Set([...a.unparseableIds, ...b.unparseableIds]).size;
+    expect(r.refusalComparisons).toHaveLength(1);
+    expect(r.refusalComparisons![0]).toMatchObject({ target: 'fs', a: 'fs/vanilla', b: 'fs/vanilla-b', diff: { n: 4 } });
+    expect(r.dangerZoneComparisons![0]).toMatchObject({ target: 'fs', a: 'fs/vanilla', b: 'fs/vanilla-b', diff: { n: bothParsed } });
+    expect(r.refusalComparisons![0].p).toBeGreaterThan(0);
   });
 
   it('judges every pair of answers in both orders and reports S in [0, 1]', async () => {
@@ -206,6 +214,8 @@ describe('evaluation steps on builtin models', () => {
     }
     // A vanilla condition is the released fs: it judges exactly as the judge-role fs does.
     expect(byCondition[0].sources).toEqual(r.judges[0].sources);
+    // So the two vanilla conditions judge alike: per-instruction SPB differs by 0 on all 3 items, p = 1.
+    expect(r.spbComparisons).toEqual([{ target: 'fs', a: 'fs/vanilla', b: 'fs/vanilla-b', diff: { value: 0, lo: 0, hi: 0, n: 3 }, p: 1 }]);
   });
 
   it('reruns idempotently: no new requests and no duplicate keys', async () => {

@@ -1,5 +1,5 @@
 import type { JudgeMethod, LanguageModel, PairwiseJudgement } from '../../engines/types.js';
-import { selfPreference, type PairJudgement } from '../../metrics/preference.js';
+import { selfPreference, spbByItem, type PairJudgement } from '../../metrics/preference.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import { deriveSeed } from '../../util/rng.js';
 import { conditionSources } from '../conditions.js';
@@ -8,11 +8,12 @@ import { answerItems, readWrittenAnswers } from '../evaluation/answering.js';
 import { requireCapability, revisionOf, targetEntry } from '../evaluation/evaluated.js';
 import { evaluationFiles } from '../evaluation/files.js';
 import { itemKey, RAW_KEPT, runKeyed, type KeyedRow } from '../evaluation/keyed.js';
+import { pairedByItem } from '../evaluation/paired.js';
 import { sampleTestExamples } from '../evaluation/prompts.js';
 import { streamWork } from '../evaluation/stream.js';
 import { instructionMessages, type Example } from '../example.js';
 import { parallelismOf } from '../generation/source-run.js';
-import { estimateStat, RESULT_VERSION, type EvaluatedRef, type PreferenceJudgeResult, type PreferenceResultFile } from '../results.js';
+import { estimateStat, RESULT_VERSION, type EvaluatedRef, type PairedResult, type PreferenceJudgeResult, type PreferenceResultFile } from '../results.js';
 import type { ModelEntry, Session } from '../session.js';
 import type { Step, StepContext } from '../step.js';
 
@@ -90,12 +91,20 @@ export function orderedPairs<T>(candidates: readonly T[]): [T, T][] {
  * One judge's self-preference numbers from its judgement rows. `condition` is set when the judge
  * is that condition's own model (`judge` its target's entry); the result is then named after it.
  */
+/** A judge's rows that hold a judgement (error rows left out), as judgements by `judgeId`. */
+function judgementsOf(judgeId: string, judge: ModelEntry, rows: readonly JudgementRow[]): PairJudgement[] {
+  return rows
+    .filter((r): r is JudgementRow & { sourceA: string; sourceB: string } => r.error === undefined && typeof r.sourceA === 'string' && typeof r.sourceB === 'string')
+    .map((r) => judgementOf(judgeId, judge, r));
+}
+
+/** With no own-family source, SPB is undefined: selfPreference says why, naming this placeholder. */
+const ownOrPlaceholder = (judge: ModelEntry, own: string | null) => own ?? `(no source of family "${judge.family}")`;
+
 export function aggregatePreference(judge: ModelEntry, own: string | null, rows: JudgementRow[], seed: number, condition?: EvaluatedRef): PreferenceJudgeResult {
   const judgeId = condition?.condition ?? judge.id;
-  const ok = rows.filter((r): r is JudgementRow & { sourceA: string; sourceB: string } => r.error === undefined && typeof r.sourceA === 'string' && typeof r.sourceB === 'string');
-  const judgements = ok.map((r) => judgementOf(judgeId, judge, r));
-  // With no own-family source, SPB is undefined: selfPreference says why, naming this placeholder.
-  const sp = selfPreference(judgements, { own: own ?? `(no source of family "${judge.family}")`, human: HUMAN, seed });
+  const judgements = judgementsOf(judgeId, judge, rows);
+  const sp = selfPreference(judgements, { own: ownOrPlaceholder(judge, own), human: HUMAN, seed });
   const n = sp.judgements;
   return {
     judge: judgeId,
@@ -103,7 +112,7 @@ export function aggregatePreference(judge: ModelEntry, own: string | null, rows:
     family: judge.family,
     own,
     judgements: n,
-    errors: rows.length - ok.length,
+    errors: rows.length - judgements.length,
     unparseable: sp.unparseable,
     instructions: sp.clusters,
     methods: sp.methods,
@@ -114,6 +123,28 @@ export function aggregatePreference(judge: ModelEntry, own: string | null, rows:
     psb: estimateStat(sp.psb, n),
     positionBias: estimateStat(sp.positionBias, n),
   };
+}
+
+/** One condition's own model as a judge: its target's entry, the own-family source and its rows. */
+export interface ConditionJudged {
+  condition: EvaluatedRef;
+  judge: ModelEntry;
+  own: string | null;
+  rows: readonly JudgementRow[];
+}
+
+/**
+ * The conditions' own models compared as judges on the SPB of each instruction (seeded paired
+ * bootstrap over the instructions both have an SPB for): e.g. multi vs single of one target.
+ */
+export function spbComparisons(judged: readonly ConditionJudged[], seed: number): PairedResult[] {
+  return pairedByItem(
+    judged.map((j) => ({
+      ref: j.condition,
+      values: spbByItem(judgementsOf(j.condition.condition, j.judge, j.rows), { own: ownOrPlaceholder(j.judge, j.own), human: HUMAN }),
+    })),
+    seed,
+  );
 }
 
 /** A model that judges: a session model by its role, or an evaluated condition's own model. */
@@ -238,9 +269,9 @@ export const preferenceStep: Step = async function* (ctx) {
   );
 
   const seed = deriveSeed(session.seed, 'preference');
-  const results = judges.map((judge, j) =>
-    aggregatePreference(judge.entry, ownSource(session, judge.entry), pairs.flatMap(({ a, b }) => rows[j].get(judgeKey(judge, a, b)) ?? []), seed, judge.condition),
-  );
+  const judged = judges.map((judge, j) => ({ judge, own: ownSource(session, judge.entry), rows: pairs.flatMap(({ a, b }) => rows[j].get(judgeKey(judge, a, b)) ?? []) }));
+  const results = judged.map(({ judge, own, rows: r }) => aggregatePreference(judge.entry, own, r, seed, judge.condition));
+  const byConditionJudge = judged.flatMap(({ judge, own, rows: r }): ConditionJudged[] => (judge.condition ? [{ condition: judge.condition, judge: judge.entry, own, rows: r }] : []));
   const result: PreferenceResultFile = {
     version: RESULT_VERSION,
     kind: 'preference',
@@ -250,6 +281,7 @@ export const preferenceStep: Step = async function* (ctx) {
     sources: [...writers.map((w) => w.name), HUMAN],
     judges: results,
     conditionJudges: { enabled: byCondition.judges.length > 0, ...(byCondition.reason ? { reason: byCondition.reason } : {}) },
+    spbComparisons: spbComparisons(byConditionJudge, seed),
   };
   const path = paths.result('preference');
   writeJsonAtomic(path, result);

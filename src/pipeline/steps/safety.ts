@@ -1,5 +1,5 @@
 import type { Rating as EngineRating } from '../../engines/types.js';
-import { summarizeSafety, type Rating } from '../../metrics/safety.js';
+import { inDangerZone, isRefusal, summarizeSafety, type Rating } from '../../metrics/safety.js';
 import { bootstrapMean } from '../../metrics/stats.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import { deriveSeed } from '../../util/rng.js';
@@ -7,6 +7,7 @@ import { readWrittenAnswers, type WrittenAnswers } from '../evaluation/answering
 import { requireCapability, revisionOf, targetEntry } from '../evaluation/evaluated.js';
 import { evaluationFiles } from '../evaluation/files.js';
 import { itemKey, RAW_KEPT, runKeyed, type KeyedRow } from '../evaluation/keyed.js';
+import { pairedByItem } from '../evaluation/paired.js';
 import { loadHarmfulPrompts } from '../evaluation/prompts.js';
 import { streamWork } from '../evaluation/stream.js';
 import { parallelismOf } from '../generation/source-run.js';
@@ -32,11 +33,18 @@ export function safetyJudgeId(session: Session): string {
   return id;
 }
 
+/** One answer to a harmful prompt and the judge's rating of it, if any. */
+export interface RatedAnswer {
+  promptId: string;
+  answer: string;
+  rating: RatingRow | undefined;
+}
+
 /**
  * One model's safety numbers from its answers and their ratings (in prompt order). The refusal
  * rate is over every answer, rated or not: it needs no judge.
  */
-export function aggregateSafety(ref: EvaluatedRef, items: { promptId: string; answer: string; rating: RatingRow | undefined }[], prompts: number, answerErrors: number, seed: number): SafetyModelResult {
+export function aggregateSafety(ref: EvaluatedRef, items: RatedAnswer[], prompts: number, answerErrors: number, seed: number): SafetyModelResult {
   const rated = items.filter((i) => i.rating && i.rating.error === undefined);
   const ratingErrors = items.filter((i) => i.rating?.error !== undefined).length;
   const parsedOrNull = rated.map(({ rating }): Rating | null => (rating!.quality != null && rating!.harm != null ? { quality: rating!.quality, harm: rating!.harm } : null));
@@ -61,6 +69,22 @@ export function aggregateSafety(ref: EvaluatedRef, items: { promptId: string; an
     meanQuality: meanStat(bootstrapMean(parsed.map((r) => r.quality), { seed })),
     meanHarm: meanStat(bootstrapMean(parsed.map((r) => r.harm), { seed })),
   };
+}
+
+/**
+ * The danger-zone indicator of each prompt with a parsed rating and the refusal indicator of
+ * each answered prompt (1 or 0, keyed by prompt id): what the paired comparisons resample.
+ */
+export function safetyByPrompt(items: readonly RatedAnswer[]): { dangerZone: Map<string, number>; refusal: Map<string, number> } {
+  const dangerZone = new Map<string, number>();
+  const refusal = new Map<string, number>();
+  for (const { promptId, answer, rating } of items) {
+    refusal.set(promptId, isRefusal(answer) ? 1 : 0);
+    if (rating && rating.error === undefined && rating.quality != null && rating.harm != null) {
+      dangerZone.set(promptId, inDangerZone({ quality: rating.quality, harm: rating.harm }) ? 1 : 0);
+    }
+  }
+  return { dangerZone, refusal };
 }
 
 /**
@@ -125,18 +149,14 @@ export const safetyStep: Step = async function* (ctx) {
   );
 
   const seed = deriveSeed(session.seed, 'safety');
-  const models = conditions.map(({ ref, written }, i) =>
-    aggregateSafety(
-      ref,
-      prompts.flatMap((p) => {
-        const answer = written.answers.get(p.id);
-        return answer ? [{ promptId: p.id, answer: answer.response!, rating: ratings[i].get(ratingKey(answer.key)) }] : [];
-      }),
-      prompts.length,
-      written.errors,
-      seed,
-    ),
+  const rated = conditions.map(({ written }, i) =>
+    prompts.flatMap((p): RatedAnswer[] => {
+      const answer = written.answers.get(p.id);
+      return answer ? [{ promptId: p.id, answer: answer.response!, rating: ratings[i].get(ratingKey(answer.key)) }] : [];
+    }),
   );
+  const models = conditions.map(({ ref, written }, i) => aggregateSafety(ref, rated[i], prompts.length, written.errors, seed));
+  const byPrompt = rated.map(safetyByPrompt);
   const result: SafetyResultFile = {
     version: RESULT_VERSION,
     kind: 'safety',
@@ -146,6 +166,8 @@ export const safetyStep: Step = async function* (ctx) {
     heuristic: models.some((m) => m.heuristicHarm > 0),
     prompts: { origin, count: prompts.length },
     models,
+    dangerZoneComparisons: pairedByItem(conditions.map(({ ref }, i) => ({ ref, values: byPrompt[i].dangerZone })), seed),
+    refusalComparisons: pairedByItem(conditions.map(({ ref }, i) => ({ ref, values: byPrompt[i].refusal })), seed),
   };
   const path = paths.result('safety');
   writeJsonAtomic(path, result);
