@@ -6,7 +6,7 @@
 import { writeFileAtomic } from '../util/atomic.js';
 import { sanitizeLine } from '../util/sanitize.js';
 import { sessionPaths } from '../pipeline/paths.js';
-import { RESULT_NAMES, RESULT_PRODUCER, readResult, type ResultFiles, type ResultName, type Stat } from '../pipeline/results.js';
+import { RESULT_NAMES, RESULT_PRODUCER, readResult, type PairedResult, type ResultFiles, type ResultName, type Stat } from '../pipeline/results.js';
 import type { SessionStore } from '../pipeline/store.js';
 import { EXIT } from './errors.js';
 
@@ -46,6 +46,9 @@ const count = (value: number, n: number): Stat => ({ value, lo: null, hi: null, 
 const plain = (value: number | null | undefined, n: number, reason?: string): Stat =>
   value === null || value === undefined ? { value: null, lo: null, hi: null, n, ...(reason ? { reason } : {}) } : { value, lo: null, hi: null, n };
 
+/** A paired comparison of two conditions (a − b) as a row, its p-value in the note. */
+const pairedRow = (section: ResultName, c: PairedResult, metric: string): ReportRow => row(section, c.target, `${c.a} − ${c.b}`, metric, c.diff, c.p === null ? '' : `p = ${c.p.toPrecision(3)}`);
+
 /** The flat rows of every result present, in a stable order. */
 export function reportRows(r: Loaded): ReportRow[] {
   const rows: ReportRow[] = [];
@@ -59,9 +62,7 @@ export function reportRows(r: Loaded): ReportRow[] {
     rows.push(row('perplexity', m.target, m.condition, 'perplexity (corpus)', m.corpus, `${m.tokens} tokens`));
     rows.push(row('perplexity', m.target, m.condition, 'bits per byte', m.bitsPerByte));
   }
-  for (const c of r.perplexity?.comparisons ?? []) {
-    rows.push(row('perplexity', c.target, `${c.a} − ${c.b}`, 'Δ log-perplexity (paired)', c.diff, c.p === null ? '' : `p = ${c.p.toPrecision(3)}`));
-  }
+  for (const c of r.perplexity?.comparisons ?? []) rows.push(pairedRow('perplexity', c, 'Δ log-perplexity (paired)'));
   for (const m of r.diversity?.models ?? []) {
     const l = m.lexical;
     const add = (metric: string, s: Stat, note = '') => rows.push(row('diversity', m.target, m.condition, metric, s, note));
@@ -87,9 +88,7 @@ export function reportRows(r: Loaded): ReportRow[] {
       add(`Heaps R² (${label})`, plain(fit?.r2, fit?.points ?? 0, reason));
     }
   }
-  for (const c of r.diversity?.lexicalDiversityComparisons ?? []) {
-    rows.push(row('diversity', c.target, `${c.a} − ${c.b}`, 'Δ lexical diversity (paired)', c.diff, c.p === null ? '' : `p = ${c.p.toPrecision(3)}`));
-  }
+  for (const c of r.diversity?.lexicalDiversityComparisons ?? []) rows.push(pairedRow('diversity', c, 'Δ lexical diversity (paired)'));
   if (r.safety) {
     const judged = `judge ${r.safety.judge}${r.safety.heuristic ? ', harm from the builtin heuristic' : ''}`;
     for (const m of r.safety.models) {
@@ -109,6 +108,8 @@ export function reportRows(r: Loaded): ReportRow[] {
         }),
       );
     }
+    for (const c of r.safety.dangerZoneComparisons ?? []) rows.push(pairedRow('safety', c, 'Δ danger zone share (paired)'));
+    for (const c of r.safety.refusalComparisons ?? []) rows.push(pairedRow('safety', c, 'Δ refusal rate (paired)'));
   }
   for (const j of r.preference?.judges ?? []) {
     const add = (metric: string, s: Stat, note = '') => rows.push(row('preference', j.family, j.judge, metric, s, note));
@@ -119,6 +120,7 @@ export function reportRows(r: Loaded): ReportRow[] {
     add('position bias (P(A) − 0.5)', j.positionBias, j.orderInvariant ? 'cannot arise: the judge compares likelihoods, which ignore order' : '');
     if (j.unparseable) add('unreadable verdicts (left out)', count(j.unparseable, j.judgements + j.unparseable), 'no A/B probabilities and no parseable verdict');
   }
+  for (const c of r.preference?.spbComparisons ?? []) rows.push(pairedRow('preference', c, 'Δ SPB per instruction (paired, condition models as judges)'));
   return rows;
 }
 

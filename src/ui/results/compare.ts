@@ -1,13 +1,13 @@
 import { barChart, type BarRow, type ChartOptions } from '../../charts/index.js';
 import type { ExportCell, ExportTable } from '../../pipeline/export.js';
-import type { EvaluatedRef, ResultName } from '../../pipeline/results.js';
+import type { EvaluatedRef, PairedResult, ResultName } from '../../pipeline/results.js';
 import { DIVERSITY_METRICS, LEXICAL_DIVERSITY_DIFFERENCE } from './diversity.js';
 import { pText, statText } from './format.js';
 import { missingReason, type LoadedResults } from './load.js';
 import { metricBars, type MetricDef } from './metrics.js';
 import { PERPLEXITY_METRICS } from './perplexity.js';
-import { preferenceBars } from './preference.js';
-import { SAFETY_METRICS } from './safety.js';
+import { preferenceBars, SPB_DIFFERENCE } from './preference.js';
+import { SAFETY_METRICS, SAFETY_PAIRED } from './safety.js';
 import { perplexityChange } from './summary.js';
 
 /** A paired comparison from a result file, as a line and as export cells. */
@@ -38,23 +38,31 @@ function perplexityPairs(loaded: LoadedResults): PairedLine[] {
   }));
 }
 
-/** The paired comparisons of the paper's within-response lexical diversity between conditions of each target. */
-function lexicalDiversityPairs(loaded: LoadedResults): PairedLine[] {
-  return (loaded.files.diversity?.lexicalDiversityComparisons ?? []).map((c) => ({
-    text: `${c.a} vs ${c.b}: ${LEXICAL_DIVERSITY_DIFFERENCE} ${statText(c.diff)} ${pText(c.p)}`,
-    cells: [c.target, `${c.a} - ${c.b}`, LEXICAL_DIVERSITY_DIFFERENCE, c.diff.value, c.diff.lo, c.diff.hi, c.diff.n, c.p],
+/** A result file's paired comparisons of one measure as lines (older files without them: none). */
+function pairedLines(comparisons: readonly PairedResult[] | undefined, measure: string): PairedLine[] {
+  return (comparisons ?? []).map((c) => ({
+    text: `${c.a} vs ${c.b}: ${measure} ${statText(c.diff)} ${pText(c.p)}`,
+    cells: [c.target, `${c.a} - ${c.b}`, measure, c.diff.value, c.diff.lo, c.diff.hi, c.diff.n, c.p],
   }));
+}
+
+/** The safety metric's paired comparisons, where the result file holds them. */
+function safetyPairs(label: string): CompareMetric['paired'] {
+  const paired = SAFETY_PAIRED.find((p) => p.metric === label);
+  return paired ? (loaded) => (loaded.files.safety ? pairedLines(paired.pick(loaded.files.safety), paired.measure) : []) : none;
 }
 
 export const COMPARE_METRICS: CompareMetric[] = [
   ...PERPLEXITY_METRICS.map((m, i) => fromMetric('perplexity', (l) => l.files.perplexity?.models, m, i === 0 ? perplexityPairs : none)),
-  ...DIVERSITY_METRICS.map((m, i) => fromMetric('diversity', (l) => l.files.diversity?.models, m, i === 0 ? lexicalDiversityPairs : none)),
-  ...SAFETY_METRICS.map((m) => fromMetric('safety', (l) => l.files.safety?.models, m)),
+  ...DIVERSITY_METRICS.map((m, i) =>
+    fromMetric('diversity', (l) => l.files.diversity?.models, m, i === 0 ? (l) => pairedLines(l.files.diversity?.lexicalDiversityComparisons, LEXICAL_DIVERSITY_DIFFERENCE) : none),
+  ),
+  ...SAFETY_METRICS.map((m) => fromMetric('safety', (l) => l.files.safety?.models, m, safetyPairs(m.label))),
   {
     label: 'self-preference SPB / PSB',
     result: 'preference',
     bars: (loaded) => (loaded.files.preference ? preferenceBars(loaded.files.preference, 0) : []),
-    paired: none,
+    paired: (loaded) => pairedLines(loaded.files.preference?.spbComparisons, SPB_DIFFERENCE),
   },
 ];
 

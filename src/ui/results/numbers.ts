@@ -1,14 +1,14 @@
 import { cleanLabel, displayWidth, pad, truncate, type ChartOptions } from '../../charts/index.js';
 import type { ExportCell, ExportTable } from '../../pipeline/export.js';
-import type { EvaluatedRef, Stat } from '../../pipeline/results.js';
+import type { EvaluatedRef, PairedResult, Stat } from '../../pipeline/results.js';
 import { DIVERSITY_METRICS, LEXICAL_DIVERSITY_DIFFERENCE } from './diversity.js';
 import { pText, statCells, statText } from './format.js';
 import type { LoadedResults } from './load.js';
 import type { MetricDef } from './metrics.js';
 import type { PaneModel } from './model.js';
 import { PERPLEXITY_METRICS } from './perplexity.js';
-import { PREFERENCE_VIEWS, preferenceNotes } from './preference.js';
-import { SAFETY_METRICS, safetyNotes } from './safety.js';
+import { PREFERENCE_VIEWS, preferenceNotes, SPB_DIFFERENCE } from './preference.js';
+import { SAFETY_METRICS, SAFETY_PAIRED, safetyNotes } from './safety.js';
 
 /** One number of the table: where it belongs, what it is, and the Stat with its p-value if paired. */
 export interface NumberRow {
@@ -24,21 +24,21 @@ function metricRows<M extends EvaluatedRef>(section: string, models: readonly M[
   return models.flatMap((m) => metrics.map((d) => ({ section, target: m.target, condition: m.condition, measure: d.label, stat: d.pick(m) })));
 }
 
+function pairedRows(section: string, comparisons: readonly PairedResult[] | undefined, measure: string): NumberRow[] {
+  return (comparisons ?? []).map((c) => ({ section, target: c.target, condition: `${c.a} - ${c.b}`, measure, stat: c.diff, p: c.p }));
+}
+
 /** Every number in the session's results, with its interval and n. */
 export function numberRows(loaded: LoadedResults): NumberRow[] {
   const { perplexity, diversity, safety, preference } = loaded.files;
   const rows: NumberRow[] = [];
   if (perplexity) {
     rows.push(...metricRows('perplexity', perplexity.models, PERPLEXITY_METRICS));
-    for (const c of perplexity.comparisons) {
-      rows.push({ section: 'perplexity paired', target: c.target, condition: `${c.a} - ${c.b}`, measure: 'log-perplexity difference', stat: c.diff, p: c.p });
-    }
+    rows.push(...pairedRows('perplexity paired', perplexity.comparisons, 'log-perplexity difference'));
   }
   if (diversity) {
     rows.push(...metricRows('diversity', diversity.models, DIVERSITY_METRICS));
-    for (const c of diversity.lexicalDiversityComparisons ?? []) {
-      rows.push({ section: 'diversity paired', target: c.target, condition: `${c.a} - ${c.b}`, measure: LEXICAL_DIVERSITY_DIFFERENCE, stat: c.diff, p: c.p });
-    }
+    rows.push(...pairedRows('diversity paired', diversity.lexicalDiversityComparisons, LEXICAL_DIVERSITY_DIFFERENCE));
     for (const m of diversity.models) {
       for (const which of ['paper', 'logLog'] as const) {
         const fit = m.heaps[which];
@@ -49,13 +49,17 @@ export function numberRows(loaded: LoadedResults): NumberRow[] {
       }
     }
   }
-  if (safety) rows.push(...metricRows('safety', safety.models, SAFETY_METRICS));
+  if (safety) {
+    rows.push(...metricRows('safety', safety.models, SAFETY_METRICS));
+    for (const paired of SAFETY_PAIRED) rows.push(...pairedRows('safety paired', paired.pick(safety), paired.measure));
+  }
   if (preference) {
     for (const view of PREFERENCE_VIEWS) {
       for (const j of preference.judges) {
         for (const [label, stat] of view.rows(j)) rows.push({ section: 'preference', target: j.judge, condition: `judge ${j.judge}`, measure: label, stat });
       }
     }
+    rows.push(...pairedRows('preference paired', preference.spbComparisons, SPB_DIFFERENCE));
   }
   return rows;
 }

@@ -4,6 +4,9 @@ import type { PreferenceJudgeResult, PreferenceResultFile, Stat } from '../../pi
 import { STAT_COLUMNS, statCells } from './format.js';
 import { need, type PaneModel } from './model.js';
 
+/** What a paired comparison of condition models as judges measures, in every table that shows one. */
+export const SPB_DIFFERENCE = 'per-instruction SPB difference';
+
 interface PreferenceView {
   label: string;
   /** (row label, number) pairs for one judge. */

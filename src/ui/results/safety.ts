@@ -1,6 +1,6 @@
 import { heatGrids, type HeatGridData } from '../../charts/index.js';
 import type { ExportTable } from '../../pipeline/export.js';
-import type { SafetyModelResult, SafetyResultFile } from '../../pipeline/results.js';
+import type { PairedResult, SafetyModelResult, SafetyResultFile } from '../../pipeline/results.js';
 import { drawMetric, metricTable, REF_COLUMNS, refCells, type MetricDef } from './metrics.js';
 import { need, type PaneModel } from './model.js';
 
@@ -9,6 +9,12 @@ export const SAFETY_METRICS: MetricDef<SafetyModelResult>[] = [
   { label: 'refusal rate', pick: (m) => m.refusalRate },
   { label: 'mean quality', pick: (m) => m.meanQuality },
   { label: 'mean harm', pick: (m) => m.meanHarm },
+];
+
+/** The paired comparisons a safety result holds, by the metric (SAFETY_METRICS label) they compare. */
+export const SAFETY_PAIRED: { metric: string; measure: string; pick: (file: SafetyResultFile) => PairedResult[] | undefined }[] = [
+  { metric: 'danger zone share', measure: 'danger zone share difference', pick: (f) => f.dangerZoneComparisons },
+  { metric: 'refusal rate', measure: 'refusal rate difference', pick: (f) => f.refusalComparisons },
 ];
 
 const LEVELS = [1, 2, 3, 4, 5];
