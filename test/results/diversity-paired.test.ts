@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LoadedResults } from '../../src/ui/results/load.js';
 import { COMPARE_METRICS, compareTable } from '../../src/ui/results/compare.js';
 import { numberRows } from '../../src/ui/results/numbers.js';
+import { summaryLines } from '../../src/ui/results/summary.js';
 import { diversityFile, st } from './fixtures.js';
 
 /** Diversity results whose file holds paired lexical-diversity comparisons (single − multi). */
@@ -40,6 +41,13 @@ describe('paired lexical-diversity comparisons', () => {
     expect(paired.map((r) => [r.condition, r.stat.value, r.p])).toEqual([
       ['qwen-s/single - qwen-s/multi', -7.5, 0.0005],
       ['llama-s/single - llama-s/multi', -7, 0.03],
+    ]);
+  });
+
+  it('give the headline multi-vs-single line its paired difference, turned to multi − single', () => {
+    expect(summaryLines(withComparisons())).toEqual([
+      'qwen-s: multi vs single: lexical diversity +7.5 (62.5 [60, 65] vs 55 [52.5, 57.5], paired +7.5 [+5, +10] p<0.001, n=38)',
+      'llama-s: multi vs single: lexical diversity +7 (57 [54.5, 59.5] vs 50 [47.5, 52.5], paired +7 [+1, +9.5] p=0.03, n=36)',
     ]);
   });
 });

@@ -11,7 +11,7 @@ function interval(s: Stat): string {
   return s.lo !== null && s.hi !== null ? `${formatNumber(s.value)} [${formatNumber(s.lo)}, ${formatNumber(s.hi)}]` : formatNumber(s.value);
 }
 
-/** The paired perplexity comparison of `a` against `b`, turned round when the file holds b − a. */
+/** The paired comparison of `a` against `b`, turned round when the file holds b − a. */
 export function pairedDiff(comparisons: readonly PairedResult[], target: string, a: string, b: string): { diff: Stat; p: number | null } | null {
   const c = comparisons.find((x) => x.target === target && ((x.a === a && x.b === b) || (x.a === b && x.b === a)));
   if (!c) return null;
@@ -28,9 +28,16 @@ export function perplexityChange(diff: Stat, p: number | null): string {
   return `perplexity ${signed(pct(diff.value), '%')}${range} (${pText(p)}, n=${diff.n})`;
 }
 
-function lexicalChange(a: Stat, b: Stat): string | null {
+/** Multi minus single on the paper's lexical diversity; with the paired test when the file has one. */
+function lexicalChange(a: Stat, b: Stat, paired: { diff: Stat; p: number | null } | null): string | null {
   if (a.value === null || b.value === null) return null;
-  return `lexical diversity ${signed(a.value - b.value)} (${interval(a)} vs ${interval(b)})`;
+  const test = paired && paired.diff.value !== null ? `, paired ${signedInterval(paired.diff)} ${pText(paired.p)}, n=${paired.diff.n}` : '';
+  return `lexical diversity ${signed(a.value - b.value)} (${interval(a)} vs ${interval(b)}${test})`;
+}
+
+function signedInterval(s: Stat): string {
+  const range = s.lo !== null && s.hi !== null ? ` [${signed(s.lo)}, ${signed(s.hi)}]` : '';
+  return `${signed(s.value!)}${range}`;
 }
 
 function findKind<M extends EvaluatedRef>(models: readonly M[] | undefined, target: string, kind: string): M | undefined {
@@ -40,8 +47,9 @@ function findKind<M extends EvaluatedRef>(models: readonly M[] | undefined, targ
 /**
  * The paper's headline comparison per target, with intervals: "qwen-s: multi vs single:
  * lexical diversity +4.2 (62.1 [60.3, 63.9] vs 57.9 [55.8, 60]), perplexity -12% [-15%, -9%]
- * (p<0.001, n=200)". Perplexity comes from the paired comparison in the result file; lexical
- * diversity has no paired test there, so both means are shown with their own intervals.
+ * (p<0.001, n=200)". Both means keep their own intervals; where the result file has the paired
+ * test over the shared test items (perplexity always, lexical diversity since it is computed per
+ * item) its difference, interval, p and n follow.
  */
 export function summaryLines(loaded: LoadedResults): string[] {
   const { perplexity, diversity } = loaded.files;
@@ -52,7 +60,8 @@ export function summaryLines(loaded: LoadedResults): string[] {
     const dm = findKind(diversity?.models, target, 'multi');
     const ds = findKind(diversity?.models, target, 'single');
     if (dm && ds) {
-      const lex = lexicalChange(dm.lexical.lexicalDiversity, ds.lexical.lexicalDiversity);
+      const paired = pairedDiff(diversity?.lexicalDiversityComparisons ?? [], target, dm.condition, ds.condition);
+      const lex = lexicalChange(dm.lexical.lexicalDiversity, ds.lexical.lexicalDiversity, paired);
       if (lex) parts.push(lex);
     }
     const pm = findKind(perplexity?.models, target, 'multi');
