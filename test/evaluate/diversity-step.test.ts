@@ -1,7 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../src/pipeline/events.js';
 import { createModelResolver } from '../../src/pipeline/models.js';
 import { sessionPaths } from '../../src/pipeline/paths.js';
@@ -12,18 +9,10 @@ import { STEPS } from '../../src/pipeline/steps/index.js';
 import { withinSelfBleuScores } from '../../src/pipeline/steps/diversity.js';
 import { SessionStore } from '../../src/pipeline/store.js';
 import { readJsonlAll } from '../../src/util/jsonl.js';
+import { useBuiltinCache } from '../helpers/tmp.js';
 
-let cacheDir: string;
-let root: string;
-beforeAll(() => {
-  cacheDir = mkdtempSync(join(tmpdir(), 'baskets-div-cache-'));
-  root = mkdtempSync(join(tmpdir(), 'baskets-div-'));
-  process.env.BASKETS_CACHE_DIR = cacheDir;
-});
-afterAll(() => {
-  rmSync(cacheDir, { recursive: true, force: true });
-  rmSync(root, { recursive: true, force: true });
-});
+// One pretraining cache for the whole file: the builtin bases are built once.
+const dirs = useBuiltinCache('baskets-div');
 
 const session = (name: string, embedder: string): SessionInput => ({
   version: 1,
@@ -67,7 +56,7 @@ describe('evaluation.diversity settings', () => {
 describe('the diversity step with one session embedder', () => {
   let store: SessionStore;
   beforeAll(() => {
-    store = new SessionStore(root);
+    store = new SessionStore(dirs.root());
   });
 
   it('embeds every condition with the chosen session model, records it, and compares conditions pairwise', async () => {

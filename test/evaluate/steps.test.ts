@@ -1,7 +1,6 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { LanguageModel } from '../../src/engines/types.js';
 import type { RunEvent } from '../../src/pipeline/events.js';
 import { evaluationFiles } from '../../src/pipeline/evaluation/files.js';
@@ -14,21 +13,12 @@ import { STEPS } from '../../src/pipeline/steps/index.js';
 import type { ModelResolver } from '../../src/pipeline/step.js';
 import { SessionStore } from '../../src/pipeline/store.js';
 import { readJsonlAll } from '../../src/util/jsonl.js';
+import { useBuiltinCache } from '../helpers/tmp.js';
 import { reportCommand } from '../../src/commands/report.js';
 import { parse } from 'csv-parse/sync';
 
 // One pretraining cache for the whole file: the builtin bases are built once.
-let cacheDir: string;
-let root: string;
-beforeAll(() => {
-  cacheDir = mkdtempSync(join(tmpdir(), 'baskets-eval-cache-'));
-  root = mkdtempSync(join(tmpdir(), 'baskets-eval-'));
-  process.env.BASKETS_CACHE_DIR = cacheDir;
-});
-afterAll(() => {
-  rmSync(cacheDir, { recursive: true, force: true });
-  rmSync(root, { recursive: true, force: true });
-});
+const dirs = useBuiltinCache('baskets-eval');
 
 const CALLS = ['generate', 'score', 'embed', 'judgePair', 'rate'] as const;
 
@@ -92,7 +82,7 @@ const EVAL_STEPS: StepId[] = ['answer', 'perplexity', 'diversity', 'safety', 'pr
 describe('evaluation steps on builtin models', () => {
   let store: SessionStore;
   beforeAll(async () => {
-    store = new SessionStore(root);
+    store = new SessionStore(dirs.root());
     store.create(session('s'));
     const { outcome, events } = await run(store, 's', ['data', ...EVAL_STEPS]);
     const failed = events.find((e) => e.type === 'step-finish' && e.status !== 'done');
@@ -288,7 +278,7 @@ describe('evaluation of a retrained condition', () => {
   const ALL: StepId[] = ['data', 'assemble', 'train', ...EVAL_STEPS];
   let store: SessionStore;
   beforeAll(async () => {
-    store = new SessionStore(root);
+    store = new SessionStore(dirs.root());
     store.create(session('r', { conditions: [{ name: 'fs/vanilla', target: 'fs', kind: 'vanilla' }, { name: 'fs/human', target: 'fs', kind: 'human' }] }));
     const { outcome, events } = await run(store, 'r', ALL);
     const failed = events.find((e) => e.type === 'step-finish' && e.status !== 'done');

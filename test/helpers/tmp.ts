@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 /** A fresh temp folder per test, removed afterwards. */
 export function useTempDir(prefix = 'baskets-'): () => string {
@@ -14,6 +14,28 @@ export function useTempDir(prefix = 'baskets-'): () => string {
     dirs.push(d);
     return d;
   };
+}
+
+/**
+ * One builtin pretraining cache for a whole test file (the bases are built once), set as
+ * BASKETS_CACHE_DIR and restored afterwards, and a folder for the file's sessions.
+ */
+export function useBuiltinCache(prefix: string): { cacheDir: () => string; root: () => string } {
+  const previous = process.env.BASKETS_CACHE_DIR;
+  let cacheDir = '';
+  let root = '';
+  beforeAll(() => {
+    cacheDir = mkdtempSync(join(tmpdir(), `${prefix}-cache-`));
+    root = mkdtempSync(join(tmpdir(), `${prefix}-`));
+    process.env.BASKETS_CACHE_DIR = cacheDir;
+  });
+  afterAll(() => {
+    if (previous === undefined) delete process.env.BASKETS_CACHE_DIR;
+    else process.env.BASKETS_CACHE_DIR = previous;
+    rmSync(cacheDir, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
+  });
+  return { cacheDir: () => cacheDir, root: () => root };
 }
 
 const SHARED_DATA = new URL('../../../shared/data/', import.meta.url).pathname;

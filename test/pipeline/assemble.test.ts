@@ -1,7 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { builtinInstructionSet } from '../../src/engines/builtin/index.js';
 import { apportion } from '../../src/pipeline/conditions.js';
 import type { StepEvent } from '../../src/pipeline/events.js';
@@ -14,7 +12,7 @@ import { assembleStep } from '../../src/pipeline/steps/assemble.js';
 import { trainStep } from '../../src/pipeline/steps/train.js';
 import { readTrainedModel } from '../../src/trainers/trained-model.js';
 import { writeFileAtomic } from '../../src/util/atomic.js';
-import { useTempDir } from '../helpers/tmp.js';
+import { useTempDir, useBuiltinCache } from '../helpers/tmp.js';
 
 const tmp = useTempDir();
 const TRAIN = 30;
@@ -136,17 +134,7 @@ describe('assembling condition datasets', () => {
 });
 
 describe('train after source outputs changed (--steps generate,train, no assemble)', () => {
-  const previousCacheDir = process.env.BASKETS_CACHE_DIR;
-  let cacheDir: string;
-  beforeAll(() => {
-    cacheDir = mkdtempSync(join(tmpdir(), 'baskets-cache-'));
-    process.env.BASKETS_CACHE_DIR = cacheDir;
-  });
-  afterAll(() => {
-    if (previousCacheDir === undefined) delete process.env.BASKETS_CACHE_DIR;
-    else process.env.BASKETS_CACHE_DIR = previousCacheDir;
-    rmSync(cacheDir, { recursive: true, force: true });
-  });
+  useBuiltinCache('baskets-assemble');
 
   it('re-assembles the dataset from the current outputs before training on it', async () => {
     const ctx = makeContext([{ name: 't/single', target: 't', kind: 'single' }]);
