@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GrowingTable, ROOT, startState } from '../../src/engines/builtin/ngram.js';
-import { SparseDistribution, sampleSparse, sampleToken } from '../../src/engines/builtin/sampler.js';
+import { nucleusThreshold, SparseDistribution, sampleSparse, sampleToken } from '../../src/engines/builtin/sampler.js';
 import { BOS, EOS } from '../../src/engines/builtin/tokenizer.js';
 import { mulberry32 } from '../../src/util/rng.js';
 
@@ -87,6 +87,34 @@ describe('sparse sampling', () => {
         return Array.from({ length: 50 }, () => sampleSparse(d, table.tail, 0.8, 0.95, rand));
       };
       expect(run(3)).toEqual(run(3));
+    }
+  });
+});
+
+describe('the nucleus threshold', () => {
+  /** The definition: sort the masses ≥ floor descending and return the one where the running sum reaches topP·Z. */
+  const bySorting = (q: Float64Array, z: number, topP: number, floor: number) => {
+    const sorted = [...q].filter((x) => x >= floor && x > 0).sort((a, b) => b - a);
+    let cum = 0;
+    for (const x of sorted) {
+      cum += x;
+      if (cum >= topP * z) return x;
+    }
+    return undefined;
+  };
+
+  it('is the value a sort finds, on flat, peaked and tied distributions, above any floor', () => {
+    const rand = mulberry32(5);
+    for (let trial = 0; trial < 300; trial++) {
+      const v = 1 + Math.floor(rand() * 400);
+      const q = new Float64Array(v);
+      const shape = trial % 3;
+      // Integer-valued masses make every sum exact, so ties and boundaries are tested without rounding.
+      for (let w = 0; w < v; w++) q[w] = shape === 0 ? 1 + Math.floor(rand() * 3) : shape === 1 ? Math.floor(1000 * rand() ** 8) : Math.floor(rand() * 50);
+      const z = q.reduce((a, b) => a + b, 0);
+      for (const topP of [0.3, 0.9, 0.95, 1]) {
+        for (const floor of [0, 1, 5, z]) expect(nucleusThreshold(q, z, topP, floor)).toBe(bySorting(q, z, topP, floor));
+      }
     }
   });
 });

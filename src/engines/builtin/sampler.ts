@@ -38,20 +38,63 @@ export function sampleToken(p: Float64Array, temperature: number, topP: number, 
   return last;
 }
 
+/** Scratch for `nucleusThreshold`, grown to the largest vocabulary seen (JavaScript is single-threaded). */
+let scratch = new Float64Array(0);
+
 /**
  * The smallest tempered mass in the nucleus, looking only at tokens with mass ≥ `floor`;
  * undefined when those tokens together hold less than topP·Z (the nucleus reaches below).
+ * That is the value at which a descending running sum first reaches topP·Z. It is found by
+ * selection (partition around a pivot, keep the side that holds the crossing) in expected
+ * O(candidates): a flat distribution can put most of the vocabulary above the floor, and
+ * sorting it for every token dominated fine-tuned models' sampling.
  */
-function nucleusThreshold(q: Float64Array, z: number, topP: number, floor: number): number | undefined {
-  const candidates: number[] = [];
-  for (let w = 0; w < q.length; w++) if (q[w] >= floor) candidates.push(q[w]);
-  const sorted = Float64Array.from(candidates).sort();
-  let cum = 0;
-  for (let i = sorted.length - 1; i >= 0; i--) {
-    cum += sorted[i];
-    if (cum >= topP * z) return sorted[i];
+export function nucleusThreshold(q: Float64Array, z: number, topP: number, floor: number): number | undefined {
+  if (scratch.length < q.length) scratch = new Float64Array(q.length);
+  const c = scratch;
+  let n = 0;
+  let total = 0;
+  for (let w = 0; w < q.length; w++) {
+    if (q[w] >= floor && q[w] > 0) {
+      c[n++] = q[w];
+      total += q[w];
+    }
   }
-  return undefined;
+  let need = topP * z;
+  if (n === 0 || total < need) return undefined;
+  let lo = 0;
+  let hi = n; // the crossing lies among c[lo..hi)
+  for (;;) {
+    const pivot = c[lo + ((hi - lo) >> 1)];
+    // Three-way partition of c[lo..hi): > pivot | = pivot | < pivot.
+    let gt = lo;
+    let i = lo;
+    let lt = hi;
+    let above = 0;
+    let equal = 0;
+    while (i < lt) {
+      const x = c[i];
+      if (x > pivot) {
+        c[i] = c[gt];
+        c[gt++] = x;
+        above += x;
+        i++;
+      } else if (x < pivot) {
+        c[i] = c[--lt];
+        c[lt] = x;
+      } else {
+        equal += x;
+        i++;
+      }
+    }
+    if (above >= need) hi = gt;
+    else if (above + equal >= need) return pivot;
+    else {
+      need -= above + equal;
+      lo = lt;
+      if (lo >= hi) return pivot; // rounding left a sliver of mass: the smallest candidate closes it
+    }
+  }
 }
 
 /**
