@@ -88,6 +88,15 @@ function recipeKey(parts: unknown): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
 }
 
+/**
+ * The cache key of a base's pretrained table: its name and recipe. Answer keys carry it too
+ * (pipeline/generation/keys.ts), so work done with an older recipe of the same name is redone.
+ */
+export function baseModelKey(base: string): string {
+  const { spec, size } = resolveBase(base);
+  return `model:${base}:${recipeKey([spec, size])}`;
+}
+
 /** The family's era minus the held-out years, thinned evenly to about `chars` characters. */
 export function pretrainingPassages(spec: FamilySpec, chars: number): Passage[] {
   const all = loadAddresses()
@@ -157,7 +166,7 @@ function calibrate(tokenizer: Tokenizer, table: FrozenTable): Calibration {
 async function pretrain(base: string, cacheDir: string, opts: PretrainOptions): Promise<BaseModel> {
   const { spec, size, info } = resolveBase(base);
   const sizeSpec = spec.sizes[size];
-  const key = `model:${base}:${recipeKey([spec, size])}`;
+  const key = baseModelKey(base);
   const path = join(cacheDir, `${base}.pack`);
   const tokenizer = await familyTokenizer(base, spec, cacheDir, opts);
   const cached = readPack<BaseMeta>(path, key);
