@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { GrowingTable, ROOT, startState } from '../../src/engines/builtin/ngram.js';
-import { nucleusThreshold, SparseDistribution, sampleSparse, sampleToken } from '../../src/engines/builtin/sampler.js';
+import { AdaptedTables } from '../../src/engines/builtin/adapted.js';
+import { GrowingTable, ROOT } from '../../src/engines/builtin/ngram.js';
+import { SparseDistribution, sampleSparse } from '../../src/engines/builtin/sampler.js';
 import { BOS, EOS } from '../../src/engines/builtin/tokenizer.js';
 import { mulberry32 } from '../../src/util/rng.js';
 
@@ -16,7 +17,29 @@ for (const doc of [
   g.addSequence(doc);
 }
 const table = g.freeze();
-const states = [ROOT, startState(table), table.child(ROOT, 3), table.child(table.child(ROOT, 2), 3)];
+const states = [ROOT, table.child(ROOT, BOS), table.child(ROOT, 3), table.child(table.child(ROOT, 2), 3)];
+// A fine-tuning delta that knows contexts the base lacks (10 11) and new tokens (10..12).
+const tune = new GrowingTable(3, V);
+for (const doc of [
+  [BOS, 10, 11, 12, 2, 3, 10, EOS],
+  [BOS, 2, 3, 10, 11, 12, 4, EOS],
+]) {
+  tune.addSequence(doc);
+}
+const delta = tune.freeze();
+/** The base alone and the base adapted by the delta, each at positions that exercise both tables. */
+const models: [string, AdaptedTables, number[][]][] = [
+  ['a base', new AdaptedTables(table), states.map((s) => [s])],
+  [
+    'a fine-tuned model',
+    new AdaptedTables(table, delta, 0.4),
+    [[], [BOS], [BOS, 2, 3], [BOS, 10, 11], [BOS, 2, 3, 10]].map((ids) => {
+      const c = new AdaptedTables(table, delta, 0.4).cursor();
+      for (const id of ids) c.advance(id);
+      return Array.from(c.states);
+    }),
+  ],
+];
 
 /** The straightforward sampler: temper every token, sort all, cut the nucleus, renormalise. */
 function reference(p: Float64Array, temperature: number, topP: number): Float64Array {
@@ -35,12 +58,17 @@ function reference(p: Float64Array, temperature: number, topP: number): Float64A
   return kept.map((x) => x / mass);
 }
 
-const denseOf = (state: number) => {
+const denseOf = (model: AdaptedTables, at: number[]) => {
   const p = new Float64Array(V);
-  table.addDistribution(state, p, 1);
+  model.cursor(at).distribution(p, new SparseDistribution(V));
   p[BOS] = 0;
   return p;
 };
+const sparseOf = (model: AdaptedTables, at: number[], d: SparseDistribution) => {
+  model.cursor(at).sparseDistribution(d);
+  d.p[d.slot(BOS)] = 0;
+};
+const argmax = (p: Float64Array) => p.reduce((best, x, w) => (x > p[best] ? w : best), 0);
 
 describe('sparse sampling', () => {
   const grid = 20_000;
@@ -58,62 +86,31 @@ describe('sparse sampling', () => {
     [0.5, 1],
     [1, 0.3],
   ]) {
-    it(`draws the straightforward sampler's distribution at temperature ${temperature}, top-p ${topP}`, () => {
-      const d = new SparseDistribution(V);
-      for (const state of states) {
-        const want = reference(denseOf(state), temperature, topP);
-        table.sparseDistribution(state, d);
-        d.p[d.slot(BOS)] = 0;
-        const sparse = histogram((rand) => sampleSparse(d, table.tail, temperature, topP, rand));
-        const dense = histogram((rand) => sampleToken(denseOf(state), temperature, topP, rand, new Float64Array(V)));
-        for (let w = 0; w < V; w++) {
+    for (const [name, model, positions] of models) {
+      it(`draws the straightforward sampler's distribution for ${name} at temperature ${temperature}, top-p ${topP}`, () => {
+        const d = new SparseDistribution(V);
+        for (const at of positions) {
+          const want = reference(denseOf(model, at), temperature, topP);
+          sparseOf(model, at, d);
+          const sparse = histogram((rand) => sampleSparse(d, model.tail, temperature, topP, rand));
           // Token order along the grid differs, so each count may be off by its two boundaries.
-          expect(Math.abs(sparse[w] - want[w] * grid)).toBeLessThanOrEqual(2);
-          expect(Math.abs(dense[w] - want[w] * grid)).toBeLessThanOrEqual(2);
+          for (let w = 0; w < V; w++) expect(Math.abs(sparse[w] - want[w] * grid)).toBeLessThanOrEqual(2);
         }
-      }
-    });
+      });
+    }
   }
 
   it('picks the most likely token at temperature 0, and is deterministic per seed', () => {
     const d = new SparseDistribution(V);
-    for (const state of states) {
-      const p = denseOf(state);
-      table.sparseDistribution(state, d);
-      d.p[d.slot(BOS)] = 0;
-      expect(sampleSparse(d, table.tail, 0, 1, Math.random)).toBe(sampleToken(p, 0, 1, Math.random, new Float64Array(V)));
-      const run = (seed: number) => {
-        const rand = mulberry32(seed);
-        return Array.from({ length: 50 }, () => sampleSparse(d, table.tail, 0.8, 0.95, rand));
-      };
-      expect(run(3)).toEqual(run(3));
-    }
-  });
-});
-
-describe('the nucleus threshold', () => {
-  /** The definition: sort the masses ≥ floor descending and return the one where the running sum reaches topP·Z. */
-  const bySorting = (q: Float64Array, z: number, topP: number, floor: number) => {
-    const sorted = [...q].filter((x) => x >= floor && x > 0).sort((a, b) => b - a);
-    let cum = 0;
-    for (const x of sorted) {
-      cum += x;
-      if (cum >= topP * z) return x;
-    }
-    return undefined;
-  };
-
-  it('is the value a sort finds, on flat, peaked and tied distributions, above any floor', () => {
-    const rand = mulberry32(5);
-    for (let trial = 0; trial < 300; trial++) {
-      const v = 1 + Math.floor(rand() * 400);
-      const q = new Float64Array(v);
-      const shape = trial % 3;
-      // Integer-valued masses make every sum exact, so ties and boundaries are tested without rounding.
-      for (let w = 0; w < v; w++) q[w] = shape === 0 ? 1 + Math.floor(rand() * 3) : shape === 1 ? Math.floor(1000 * rand() ** 8) : Math.floor(rand() * 50);
-      const z = q.reduce((a, b) => a + b, 0);
-      for (const topP of [0.3, 0.9, 0.95, 1]) {
-        for (const floor of [0, 1, 5, z]) expect(nucleusThreshold(q, z, topP, floor)).toBe(bySorting(q, z, topP, floor));
+    for (const [, model, positions] of models) {
+      for (const at of positions) {
+        sparseOf(model, at, d);
+        expect(sampleSparse(d, model.tail, 0, 1, Math.random)).toBe(argmax(denseOf(model, at)));
+        const run = (seed: number) => {
+          const rand = mulberry32(seed);
+          return Array.from({ length: 50 }, () => sampleSparse(d, model.tail, 0.8, 0.95, rand));
+        };
+        expect(run(3)).toEqual(run(3));
       }
     }
   });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import OpenAI, { AuthenticationError, BadRequestError, NotFoundError } from 'openai';
 import { startServer, type RunningServer } from '../../src/engines/serve/index.js';
 import { openBuiltinModel } from '../../src/engines/builtin/index.js';
-import { FrozenTable } from '../../src/engines/builtin/ngram.js';
+import { AdaptedCursor } from '../../src/engines/builtin/adapted.js';
 import type { ChatMessage, LanguageModel } from '../../src/engines/types.js';
 import { logProbsOfSampled } from '../helpers/sampled.js';
 
@@ -175,7 +175,7 @@ describe('POST /v1/completions and /tokenize', () => {
 
   it('scores without building the full distribution unless top-k or ranks are asked for, with the same values either way', async () => {
     const text = 'The public debt of the United States should be paid as fast as the revenue allows.';
-    const spy = vi.spyOn(FrozenTable.prototype, 'addDistribution');
+    const spy = vi.spyOn(AdaptedCursor.prototype, 'distribution');
     try {
       const cheap = await client.completions.create({ model: MODEL, prompt: text, echo: true, logprobs: 0, max_tokens: 0 });
       expect(spy).not.toHaveBeenCalled();

@@ -15,49 +15,20 @@ import type {
 import { chatPrompt } from './chat.js';
 import { HashedTfIdf } from './embed.js';
 import { harmScore } from './harm.js';
-import { FrozenTable, Scorer, startState, type NgramTable } from './ngram.js';
+import { AdaptedTables, type AdaptedCursor } from './adapted.js';
+import type { FrozenTable } from './ngram.js';
 import type { BaseModel } from './pretrain.js';
-import { SparseDistribution, sampleSparse, sampleToken } from './sampler.js';
+import { SparseDistribution, sampleSparse } from './sampler.js';
 import { BOS, EOS } from './tokenizer.js';
 
 const CONTEXT_LENGTH = 8192;
-const CAPABILITIES: ReadonlySet<Capability> = new Set(['generate', 'score', 'embed', 'judge', 'rate', 'tokenize']);
-
 /**
- * P(w | h) = (1 − λ)·P_base(w | h) + λ·P_delta(w | h): a base model with an optional
- * fine-tuning delta (a KN table of the fine-tuning counts only) mixed in with weight λ.
+ * Bump when the same tables score or sample differently: sessions then re-answer and retrain
+ * instead of mixing old and new text. 2: fine-tuned models merge the delta's counts with the
+ * base's (adapted.ts) instead of mixing the two models.
  */
-export class MixtureScorer {
-  private readonly baseScorer: Scorer;
-  private readonly deltaScorer: Scorer | undefined;
-
-  constructor(
-    private readonly base: NgramTable,
-    private readonly delta: NgramTable | undefined,
-    private readonly weight: number,
-  ) {
-    this.baseScorer = new Scorer(base);
-    this.deltaScorer = delta && weight > 0 ? new Scorer(delta) : undefined;
-  }
-
-  /** ln P(ids[i] | ids[0..i)) for i ≥ from; ids[0] must be BOS. */
-  logProbs(ids: ArrayLike<number>, from: number): Float64Array {
-    const out = new Float64Array(Math.max(0, ids.length - from));
-    let sb = startState(this.base);
-    let sd = this.delta ? startState(this.delta) : 0;
-    const lambda = this.deltaScorer ? this.weight : 0;
-    for (let i = 1; i < ids.length; i++) {
-      let p = this.baseScorer.prob(sb, ids[i]);
-      sb = this.baseScorer.next;
-      if (this.deltaScorer) {
-        p = (1 - lambda) * p + lambda * this.deltaScorer.prob(sd, ids[i]);
-        sd = this.deltaScorer.next;
-      }
-      if (i >= from) out[i - from] = Math.log(p);
-    }
-    return out;
-  }
-}
+export const BUILTIN_MODEL_REVISION = 2;
+const CAPABILITIES: ReadonlySet<Capability> = new Set(['generate', 'score', 'embed', 'judge', 'rate', 'tokenize']);
 
 export interface DeltaPart {
   table: FrozenTable;
@@ -65,80 +36,41 @@ export interface DeltaPart {
 }
 
 /**
- * Seeded sampling of one token after another from the mixture, with BOS masked (it is never
- * predicted in training; only the uniform floor gives it mass). `generate` and `baskets serve`
- * both draw through it, so the same prompt and seed give the same tokens in either.
+ * Seeded sampling of one token after another, with BOS masked (it is never predicted in
+ * training; only the uniform floor gives it mass). `generate` and `baskets serve` both draw
+ * through it, so the same prompt and seed give the same tokens in either.
  */
 export class TokenSampler {
-  private readonly baseScorer: Scorer;
-  private readonly deltaScorer: Scorer | undefined;
-  private readonly delta: DeltaPart | undefined;
-  private sb: number;
-  private sd = 0;
+  private readonly cursor: AdaptedCursor;
   private readonly rand: () => number;
-  private readonly sparse: SparseDistribution | undefined;
-  private readonly dist: Float64Array | undefined;
-  private readonly scratch: Float64Array | undefined;
+  private readonly sparse: SparseDistribution;
 
   /** `prompt` starts with BOS. */
   constructor(
-    private readonly base: FrozenTable,
-    delta: DeltaPart | undefined,
+    private readonly tables: AdaptedTables,
     prompt: ArrayLike<number>,
     private readonly params: Pick<GenerateParams, 'temperature' | 'topP' | 'seed'>,
   ) {
-    this.delta = delta && delta.weight > 0 ? delta : undefined;
-    this.baseScorer = new Scorer(base);
-    this.deltaScorer = this.delta ? new Scorer(this.delta.table) : undefined;
-    this.sb = startState(base);
-    if (this.delta) this.sd = startState(this.delta.table);
-    for (let i = 1; i < prompt.length; i++) this.advance(prompt[i]);
+    this.cursor = tables.cursor();
+    for (let i = 0; i < prompt.length; i++) this.cursor.advance(prompt[i]);
     this.rand = mulberry32(params.seed);
-    const vocab = base.vocabSize;
-    if (this.delta) {
-      this.dist = new Float64Array(vocab);
-      this.scratch = new Float64Array(vocab);
-    } else {
-      this.sparse = new SparseDistribution(vocab);
-    }
+    this.sparse = new SparseDistribution(tables.vocabSize);
   }
 
   /** Draws the next token and moves past it. */
   next(): number {
-    const { temperature, topP } = this.params;
-    let id: number;
-    if (this.sparse) {
-      // A base model's tail is one vector (its unigram level): sample in O(context tokens).
-      this.base.sparseDistribution(this.sb, this.sparse);
-      this.sparse.p[this.sparse.slot(BOS)] = 0;
-      id = sampleSparse(this.sparse, this.base.tail, temperature, topP, this.rand);
-    } else {
-      // With a delta the tail mixes two unigram levels in context-dependent shares: dense.
-      const dist = this.dist!;
-      dist.fill(0);
-      this.base.addDistribution(this.sb, dist, 1 - this.delta!.weight);
-      this.delta!.table.addDistribution(this.sd, dist, this.delta!.weight);
-      dist[BOS] = 0;
-      id = sampleToken(dist, temperature, topP, this.rand, this.scratch!);
-    }
-    this.advance(id);
+    this.cursor.sparseDistribution(this.sparse);
+    this.sparse.p[this.sparse.slot(BOS)] = 0;
+    const id = sampleSparse(this.sparse, this.tables.tail, this.params.temperature, this.params.topP, this.rand);
+    this.cursor.advance(id);
     return id;
-  }
-
-  private advance(id: number): void {
-    this.baseScorer.prob(this.sb, id);
-    this.sb = this.baseScorer.next;
-    if (this.deltaScorer) {
-      this.deltaScorer.prob(this.sd, id);
-      this.sd = this.deltaScorer.next;
-    }
   }
 }
 
 export class BuiltinModel implements LanguageModel {
   readonly capabilities = CAPABILITIES;
   readonly contextLength = CONTEXT_LENGTH;
-  private readonly scorer: MixtureScorer;
+  readonly tables: AdaptedTables;
   private readonly embedder: HashedTfIdf;
 
   constructor(
@@ -146,7 +78,7 @@ export class BuiltinModel implements LanguageModel {
     readonly base: BaseModel,
     readonly delta?: DeltaPart,
   ) {
-    this.scorer = new MixtureScorer(base.table, delta?.table, delta?.weight ?? 0);
+    this.tables = new AdaptedTables(base.table, delta?.table, delta?.weight ?? 0);
     this.embedder = new HashedTfIdf(base.meta.idf);
   }
 
@@ -171,7 +103,7 @@ export class BuiltinModel implements LanguageModel {
     const maxTokens = Math.max(0, Math.min(params.maxTokens, CONTEXT_LENGTH - prompt.length));
     const stops = (params.stop ?? []).filter((s) => s.length > 0);
     const holdBack = stops.reduce((m, s) => Math.max(m, s.length - 1), 0);
-    const sampler = new TokenSampler(this.base.table, this.delta, prompt, params);
+    const sampler = new TokenSampler(this.tables, prompt, params);
     const decode = tok.streamDecoder();
     let text = '';
     let emitted = 0;
@@ -209,7 +141,7 @@ export class BuiltinModel implements LanguageModel {
 
   /** Log-probs of a tokenised continuation given a tokenised prompt, both starting after BOS. */
   logProbsOf(promptIds: number[], continuation: number[]): Float64Array {
-    return this.scorer.logProbs([...promptIds, ...continuation], promptIds.length);
+    return this.tables.logProbs([...promptIds, ...continuation], promptIds.length);
   }
 
   async score(messages: ChatMessage[], continuation: string): Promise<ScoreResult> {

@@ -5,7 +5,7 @@
  * for its children. The KN count of a node is its raw count at the top order (and for n-grams
  * starting with BOS, which have no left context), else its continuation count: the number of
  * distinct tokens seen before it. Suffix links (t1..tk → t2..tk) give the lower-order contexts
- * in O(1), so scoring a token walks at most `order` contexts.
+ * in O(1), so scoring a token walks at most `order` contexts (adapted.ts scores and samples).
  *
  *   P(w | c) = (max(kn(c·w) − D(kn), 0) + γ(c) · P(w | suffix(c))) / T(c),   P(w | ∅-suffix) = 1/V
  *
@@ -17,7 +17,7 @@
  * disk cache and for fast generation.
  */
 
-import { TailOrder, type SparseDistribution } from './sampler.js';
+import type { SparseDistribution } from './sampler.js';
 import { BOS } from './tokenizer.js';
 
 export interface NgramTable {
@@ -43,48 +43,6 @@ export function discountsFrom(n1: number, n2: number, n3: number, n4: number): [
   const raw = [1 - (2 * y * n2) / n1, 2 - (3 * y * n3) / n2, n3 > 0 ? 3 - (4 * y * n4) / n3 : fallback[2]];
   // Keep every discount positive (unseen tokens must keep mass) and ≤ j so probabilities sum to 1.
   return raw.map((d, j) => (Number.isFinite(d) ? Math.min(j + 1, Math.max(0.1, d)) : fallback[j])) as [number, number, number];
-}
-
-/**
- * The probability of `token` after the context `state`, and the next state (the longest
- * context, at most order − 1 tokens, that the table knows after appending `token`).
- */
-export class Scorer {
-  private readonly chain: Int32Array;
-  next = ROOT;
-
-  constructor(private readonly t: NgramTable) {
-    this.chain = new Int32Array(t.order + 1);
-  }
-
-  prob(state: number, token: number): number {
-    const t = this.t;
-    let n = 0;
-    for (let c = state; c >= 0; c = t.suffix(c)) this.chain[n++] = c;
-    let p = 1 / t.vocabSize;
-    let next = -1;
-    for (let i = n - 1; i >= 0; i--) {
-      const c = this.chain[i];
-      const x = t.child(c, token);
-      if (x >= 0) next = x;
-      const total = t.total(c);
-      if (total === 0) continue;
-      let a = 0;
-      if (x >= 0) {
-        const k = t.kn(x);
-        if (k > 0) a = Math.max(k - t.discount(t.depth(x), k), 0);
-      }
-      p = (a + t.backoffMass(c) * p) / total;
-    }
-    this.next = next < 0 ? ROOT : t.depth(next) >= t.order ? t.suffix(next) : next;
-    return p;
-  }
-}
-
-/** The start state of a sequence: the context holding just BOS. */
-export function startState(t: NgramTable): number {
-  const s = t.child(ROOT, BOS);
-  return s >= 0 ? s : ROOT;
 }
 
 /** Grow an Int32Array to at least `n` elements. */
@@ -260,7 +218,7 @@ export class FrozenTable implements NgramTable {
   private readonly totalOf: Float64Array;
   private readonly gamma: Float64Array;
   private readonly disc: Float64Array;
-  /** P(w | root context), the unigram level with its uniform floor, for dense distributions. */
+  /** P(w | root context), the unigram level with its uniform floor: the tail of sparse distributions. */
   readonly rootDist: Float64Array;
 
   constructor(
@@ -345,51 +303,13 @@ export class FrozenTable implements NgramTable {
     return this.disc[order * 3 + Math.min(count, 3) - 1];
   }
 
-  /** out[w] += weight · P(w | state) for every token w. */
-  addDistribution(state: number, out: Float64Array, weight: number): void {
-    let s = weight;
-    for (let c = state; c > ROOT; c = this.suffixOf[c]) {
-      const t = this.totalOf[c];
-      if (t === 0) continue;
-      const o = this.depthOf[c] + 1;
-      const scale = s / t;
-      for (let x = this.childStart[c]; x < this.childStart[c + 1]; x++) {
-        const k = this.knOf[x];
-        if (k > 0) out[this.token[x]] += scale * Math.max(k - this.discount(o, k), 0);
-      }
-      s *= this.gamma[c] / t;
+  /** d.p[w] += scale · max(kn(c·w) − D, 0) for every child w of context `c`. */
+  addChildren(c: number, d: SparseDistribution, scale: number): void {
+    const o = this.depthOf[c] + 1;
+    for (let x = this.childStart[c]; x < this.childStart[c + 1]; x++) {
+      const k = this.knOf[x];
+      if (k > 0) d.p[d.slot(this.token[x])] += scale * Math.max(k - this.discount(o, k), 0);
     }
-    const root = this.rootDist;
-    for (let w = 0; w < out.length; w++) out[w] += s * root[w];
-  }
-
-  private tailOrder: TailOrder | undefined;
-
-  /** The unigram level sorted once, for sampling from `sparseDistribution`. */
-  get tail(): TailOrder {
-    return (this.tailOrder ??= new TailOrder(this.rootDist));
-  }
-
-  /**
-   * P(· | state) as `addDistribution` gives it, split into the tokens the contexts above the
-   * root predict (exact probabilities) and the root level as a scaled tail: O(context tokens).
-   */
-  sparseDistribution(state: number, d: SparseDistribution): void {
-    d.clear();
-    let s = 1;
-    for (let c = state; c > ROOT; c = this.suffixOf[c]) {
-      const t = this.totalOf[c];
-      if (t === 0) continue;
-      const o = this.depthOf[c] + 1;
-      const scale = s / t;
-      for (let x = this.childStart[c]; x < this.childStart[c + 1]; x++) {
-        const k = this.knOf[x];
-        if (k > 0) d.p[d.slot(this.token[x])] += scale * Math.max(k - this.discount(o, k), 0);
-      }
-      s *= this.gamma[c] / t;
-    }
-    d.tailScale = s;
-    for (let i = 0; i < d.size; i++) d.p[i] += s * this.rootDist[d.ids[i]];
   }
 
   /** Children of the trie in breadth-first order, each parent's children sorted by token. */

@@ -7,7 +7,8 @@ import { chatPrompt } from './chat.js';
 import { isHeldOutYear, loadAddresses, passagesOf, type Passage } from './corpus.js';
 import { documentFrequencies, type IdfTable } from './embed.js';
 import { FAMILIES, SIZE_TIERS, type FamilySpec } from './families.js';
-import { FrozenTable, GrowingTable, Scorer, startState } from './ngram.js';
+import { AdaptedTables } from './adapted.js';
+import { FrozenTable, GrowingTable } from './ngram.js';
 import { BOS, EOS, Tokenizer, pretokenCounts, trainBpeTokenizer, trainWordTokenizer, type TokenizerSpec } from './tokenizer.js';
 
 export interface BuiltinBaseInfo {
@@ -142,20 +143,13 @@ function calibrate(tokenizer: Tokenizer, table: FrozenTable): Calibration {
     .filter((a) => isHeldOutYear(a.year))
     .flatMap((a) => passagesOf(a));
   const step = Math.max(1, Math.floor(passages.length / CALIBRATION_PASSAGES));
-  const scorer = new Scorer(table);
+  const model = new AdaptedTables(table);
   const values: number[] = [];
   for (let i = 1; i < passages.length && values.length < CALIBRATION_PASSAGES; i += step) {
-    let state = startState(table);
-    for (const id of tokenizer.encode(chatPrompt([{ role: 'user', content: passages[i - 1].text }]))) {
-      scorer.prob(state, id);
-      state = scorer.next;
-    }
+    const prompt = [BOS, ...tokenizer.encode(chatPrompt([{ role: 'user', content: passages[i - 1].text }]))];
     const ids = tokenizer.encode(passages[i].text);
     let sum = 0;
-    for (const id of ids) {
-      sum += Math.log(scorer.prob(state, id));
-      state = scorer.next;
-    }
+    for (const lp of model.logProbs([...prompt, ...ids], prompt.length)) sum += lp;
     if (ids.length > 0) values.push(sum / ids.length);
   }
   const mean = values.reduce((a, b) => a + b, 0) / values.length;

@@ -9,16 +9,16 @@ import { deriveSeed, mulberry32, shuffled } from '../../util/rng.js';
 import { readPack, writePack } from './cache.js';
 import { chatPrompt } from './chat.js';
 import { FrozenTable, GrowingTable } from './ngram.js';
-import { MixtureScorer } from './model.js';
+import { AdaptedTables } from './adapted.js';
 import { loadBase, type BaseModel, type Progress } from './pretrain.js';
 import { BOS, EOS } from './tokenizer.js';
 
 /**
  * Continued training of a builtin model. The fine-tuning data is absorbed batch by batch into
- * a delta table (KN counts of the response tokens only, given their prompts), and the model
- * becomes (1 − λ)·base + λ·delta. λ plays the learning rate: λ = learningRate · n / (n + κ),
- * with n the response tokens absorbed so far — a warm-up, so a nearly empty delta cannot swamp
- * the base model. Each step's loss is the batch's mean NLL per token under the model *before*
+ * a delta table (KN counts of the response tokens only, given their prompts), merged with the
+ * base's counts at every context (adapted.ts). λ plays the learning rate — the share of the
+ * unigram evidence the fine-tuning data holds: λ = learningRate · n / (n + κ), with n the
+ * response tokens absorbed so far — a warm-up, so a nearly empty delta cannot swamp the base. Each step's loss is the batch's mean NLL per token under the model *before*
  * the batch is absorbed (like a gradient step's forward pass); later epochs see absorbed text,
  * so their loss falls the way over-fitting does. The result is saved as the delta alone, an
  * adapter over the cached base.
@@ -86,9 +86,9 @@ function encodeExample(base: BaseModel, ex: TrainingExample): Encoded {
   return { ids: [...prompt, ...tok.encode(ex.response), EOS], from: prompt.length };
 }
 
-/** Mean NLL per predicted token of `batch` under base + λ·delta. */
+/** Mean NLL per predicted token of `batch` under the base adapted by the delta with weight λ. */
 function meanNll(base: BaseModel, delta: GrowingTable, lambda: number, batch: Encoded[]): { nll: number; tokens: number } {
-  const scorer = new MixtureScorer(base.table, delta, lambda);
+  const scorer = new AdaptedTables(base.table, delta, lambda);
   let sum = 0;
   let n = 0;
   for (const ex of batch) {

@@ -2,7 +2,7 @@ import type { ChatMessage } from '../types.js';
 import { listBuiltinBases, openBuiltinModel, openTrainedBuiltin, trainBuiltin, type PretrainProgress } from '../builtin/index.js';
 import { BuiltinModel, TokenSampler } from '../builtin/model.js';
 import { chatPrompt } from '../builtin/chat.js';
-import { Scorer, startState, type FrozenTable } from '../builtin/ngram.js';
+import { SparseDistribution } from '../builtin/sampler.js';
 import { BOS, EOS } from '../builtin/tokenizer.js';
 import type { LanguageModel } from '../types.js';
 import { badRequest } from './errors.js';
@@ -10,8 +10,8 @@ import type { Encoded, ModelInfo, PositionLogprobs, SampleParams, ScoreWants, Sc
 
 /**
  * The builtin engine behind `baskets serve`. The token-level view reads the model's tables
- * directly: the same mixture P = (1 − λ)·P_base + λ·P_delta that `score` uses, and the same
- * TokenSampler as `generate`, so a served answer
+ * directly: the same adapted tables that `score` uses, and the same TokenSampler as
+ * `generate`, so a served answer
  * equals the in-process one for the same seed and a served log-prob equals `score`'s.
  */
 
@@ -53,7 +53,6 @@ export function builtinServeEngine(opts: { cacheDir?: string; log?: (line: strin
 class BuiltinServedModel implements ServedModel {
   readonly canEmbed = true;
   private readonly model: BuiltinModel;
-  private readonly parts: { table: FrozenTable; weight: number }[];
 
   constructor(
     readonly info: ModelInfo,
@@ -61,8 +60,6 @@ class BuiltinServedModel implements ServedModel {
   ) {
     if (!(model instanceof BuiltinModel)) throw new Error(`model "${model.id}" is not a builtin model`);
     this.model = model;
-    const delta = model.delta && model.delta.weight > 0 ? model.delta : undefined;
-    this.parts = [{ table: model.base.table, weight: delta ? 1 - delta.weight : 1 }, ...(delta ? [delta] : [])];
   }
 
   private get tokenizer() {
@@ -88,14 +85,16 @@ class BuiltinServedModel implements ServedModel {
 
   async scoreTokens(ids: number[], want: ScoreWants, signal?: AbortSignal): Promise<(ScoredPosition | null)[]> {
     await this.decode(ids); // validates the ids
-    const walk = new StateWalk(this.parts);
+    const walk = this.model.tables.cursor();
     // The full distribution costs a pass over the vocabulary per token: build it only for top-k or ranks.
     const dist = want.topK > 0 || want.rank ? new Float64Array(this.tokenizer.vocabSize) : undefined;
+    const scratch = new SparseDistribution(this.tokenizer.vocabSize);
     const out: (ScoredPosition | null)[] = [null];
-    if (ids[0] !== BOS) walk.advance(ids[0]);
+    if (ids[0] !== BOS) walk.advance(BOS); // a sequence without BOS is read as if it followed one
+    walk.advance(ids[0]);
     for (let i = 1; i < ids.length; i++) {
       if (i % 256 === 0 && signal?.aborted) throw signal.reason;
-      if (dist) walk.distribution(dist);
+      if (dist) walk.distribution(dist, scratch);
       const id = ids[i];
       const p = walk.advance(id);
       out.push({
@@ -109,18 +108,19 @@ class BuiltinServedModel implements ServedModel {
 
   async *sample(ids: number[], params: SampleParams, signal?: AbortSignal): AsyncIterable<PositionLogprobs> {
     const prompt = ids[0] === BOS ? ids : [BOS, ...ids];
-    const sampler = new TokenSampler(this.model.base.table, this.model.delta, prompt, params);
+    const sampler = new TokenSampler(this.model.tables, prompt, params);
     // The walk only reports: the chosen token's log-prob and, when asked, the alternatives.
-    const walk = new StateWalk(this.parts);
-    for (let i = 1; i < prompt.length; i++) walk.advance(prompt[i]);
+    const walk = this.model.tables.cursor();
+    for (const id of prompt) walk.advance(id);
     const dist = params.topK > 0 ? new Float64Array(this.tokenizer.vocabSize) : undefined;
+    const scratch = new SparseDistribution(this.tokenizer.vocabSize);
     const decode = this.tokenizer.streamDecoder();
     for (let n = 0; ; n++) {
       if (signal?.aborted) throw signal.reason;
       if (n % 64 === 63) await new Promise((r) => setImmediate(r)); // let other requests and disconnects through
       const id = sampler.next();
       if (id === EOS) return;
-      if (dist) walk.distribution(dist);
+      if (dist) walk.distribution(dist, scratch);
       const p = walk.advance(id);
       yield { ...this.token(id, p), text: decode(id), top: dist ? this.top(dist, params.topK) : [] };
     }
@@ -155,30 +155,4 @@ function rankOf(id: number, dist: Float64Array): number {
   const own = dist[id];
   for (let w = 0; w < dist.length; w++) if (dist[w] > own) rank++;
   return rank;
-}
-
-/** The n-gram states of the base (and delta) table along a sequence that starts with BOS. */
-class StateWalk {
-  private readonly scorers: Scorer[];
-  private readonly states: number[];
-
-  constructor(private readonly parts: { table: FrozenTable; weight: number }[]) {
-    this.scorers = parts.map((p) => new Scorer(p.table));
-    this.states = parts.map((p) => startState(p.table));
-  }
-
-  /** P(id | state) under the mixture, then move past `id`. */
-  advance(id: number): number {
-    let p = 0;
-    this.parts.forEach((part, i) => {
-      p += part.weight * this.scorers[i].prob(this.states[i], id);
-      this.states[i] = this.scorers[i].next;
-    });
-    return p;
-  }
-
-  distribution(out: Float64Array): void {
-    out.fill(0);
-    this.parts.forEach((part, i) => part.table.addDistribution(this.states[i], out, part.weight));
-  }
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CACHE_FORMAT_VERSION } from '../../engines/builtin/cache.js';
+import { BUILTIN_MODEL_REVISION } from '../../engines/builtin/model.js';
 import { baseModelKey } from '../../engines/builtin/pretrain.js';
 import { deriveSeed } from '../../util/rng.js';
 import { instructionMessages } from '../example.js';
@@ -9,12 +10,12 @@ import type { ModelEntry } from '../session.js';
 export const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 /**
- * A builtin base's version: its pretraining cache key (name and recipe) and the cache format,
- * so answers and training from an older version of the same base name are not reused once its
- * recipe changes.
+ * A builtin base's version: its pretraining cache key (name and recipe), the cache format and
+ * the engine's model revision, so answers and training from an older version of the same base
+ * name are not reused once its recipe, or the way models score and sample, changes.
  */
 export function builtinBaseVersion(base: string): string {
-  return sha256(JSON.stringify({ format: CACHE_FORMAT_VERSION, key: baseModelKey(base) })).slice(0, 16);
+  return sha256(JSON.stringify({ format: CACHE_FORMAT_VERSION, key: baseModelKey(base), model: BUILTIN_MODEL_REVISION })).slice(0, 16);
 }
 
 export type ModelIdentity = { engine: 'builtin'; base: string; version: string } | { engine: 'openai'; model: string };
