@@ -73,8 +73,8 @@ const argmax = (p: Float64Array) => p.reduce((best, x, w) => (x > p[best] ? w : 
 describe('sparse sampling', () => {
   const grid = 20_000;
   // Feed an even grid of uniforms: each token is drawn on a share of the grid equal to its probability.
-  const histogram = (draw: (rand: () => number) => number) => {
-    const counts = new Float64Array(V);
+  const histogram = (draw: (rand: () => number) => number, vocab = V) => {
+    const counts = new Float64Array(vocab);
     for (let i = 0; i < grid; i++) counts[draw(() => (i + 0.5) / grid)]++;
     return counts;
   };
@@ -111,6 +111,32 @@ describe('sparse sampling', () => {
           return Array.from({ length: 50 }, () => sampleSparse(d, model.tail, 0.8, 0.95, rand));
         };
         expect(run(3)).toEqual(run(3));
+      }
+    }
+  });
+
+  it('keeps the long flat tail of a large vocabulary in the nucleus when the tail holds more than 1 − topP', () => {
+    // 6000 ids, 29 seen: the uniform floor gives each unseen id under 0.01% of the mass, yet
+    // together they hold far more than 5%, so the nucleus must reach deep into the tail.
+    const big = 6000;
+    const gt = new GrowingTable(2, big);
+    for (let k = 0; k < 40; k++) gt.addSequence([BOS, 2 + (k % 29), 2 + ((k * 7) % 29), EOS]);
+    const model = new AdaptedTables(gt.freeze());
+    const d = new SparseDistribution(big);
+    for (const [temperature, topP] of [
+      [1, 0.95],
+      [1.3, 0.9],
+    ]) {
+      for (const at of [[0], [model.tables[0].child(0, 2)]]) {
+        const p = new Float64Array(big);
+        model.cursor(at).distribution(p, d);
+        p[BOS] = 0;
+        const want = reference(p, temperature, topP);
+        expect(want.filter((x) => x > 0).length).toBeGreaterThan(1000);
+        model.cursor(at).sparseDistribution(d);
+        d.p[d.slot(BOS)] = 0;
+        const got = histogram((rand) => sampleSparse(d, model.tail, temperature, topP, rand), big);
+        for (let w = 0; w < big; w++) expect(Math.abs(got[w] - want[w] * grid)).toBeLessThanOrEqual(2);
       }
     }
   });

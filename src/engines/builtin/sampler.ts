@@ -68,7 +68,7 @@ export class TailOrder {
   temperedBy(inv: number): { pow: Float64Array; prefix: Float64Array } {
     let t = this.tempered.get(inv);
     if (!t) {
-      const pow = this.tail.map((x) => (inv === 1 ? x : Math.pow(x, inv)));
+      const pow = this.tail.map((x) => temper(x, inv));
       const prefix = new Float64Array(pow.length + 1);
       for (let k = 0; k < pow.length; k++) prefix[k + 1] = prefix[k] + pow[this.order[k]];
       t = { pow, prefix };
@@ -109,28 +109,22 @@ export function sampleSparse(d: SparseDistribution, tail: TailOrder, temperature
   }
   const inv = 1 / temperature;
   const { pow, prefix } = tail.temperedBy(inv);
-  const scale = inv === 1 ? d.tailScale : Math.pow(d.tailScale, inv);
+  const scale = temper(d.tailScale, inv);
 
-  // Tempered context masses, their values sorted descending with prefix sums, and the context
-  // tokens' tail ranks sorted with prefix sums of their tail values (to take them out of the tail).
+  // Tempered context masses and the whole tempered mass Z, in O(m).
   const { q, sorted, massPrefix, byRank, rankPrefix } = d;
-  for (let i = 0; i < m; i++) q[i] = d.p[i] > 0 ? (inv === 1 ? d.p[i] : Math.pow(d.p[i], inv)) : 0;
-  const desc = sorted.subarray(0, m);
-  desc.set(q.subarray(0, m));
-  desc.sort().reverse();
-  for (let i = 0; i < m; i++) massPrefix[i + 1] = massPrefix[i] + desc[i];
-  const ranks = byRank.subarray(0, m);
-  for (let i = 0; i < m; i++) ranks[i] = tail.rank[d.ids[i]];
-  ranks.sort();
-  for (let i = 0; i < m; i++) rankPrefix[i + 1] = rankPrefix[i] + pow[tail.order[ranks[i]]];
-
-  /** Tempered tail mass of the tokens outside the context among the first k ranks. */
-  const tailMass = (k: number) => scale * (prefix[k] - rankPrefix[lowerBound(ranks, k)]);
+  let contextMass = 0;
+  let contextTail = 0;
+  for (let i = 0; i < m; i++) {
+    q[i] = temper(d.p[i], inv);
+    contextMass += q[i];
+    contextTail += pow[d.ids[i]];
+  }
+  const z = contextMass + scale * (prefix[v] - contextTail);
   const tailValue = (k: number) => scale * pow[tail.order[k]];
-  /** Number of tail ranks whose tempered value is ≥ t. */
-  const ranksAtLeast = (t: number) => {
+  /** Number of tail ranks whose tempered value is ≥ t, among the first `hi`. */
+  const ranksAtLeast = (t: number, hi = v) => {
     let lo = 0;
-    let hi = v;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (tailValue(mid) >= t) lo = mid + 1;
@@ -138,10 +132,50 @@ export function sampleSparse(d: SparseDistribution, tail: TailOrder, temperature
     }
     return lo;
   };
-  /** Number of context tokens whose tempered mass is ≥ t. */
+  // Only tokens above a floor are sorted, and the nucleus threshold is never below it. Usually
+  // the tokens above 0.1% or 0.01% of Z already hold topP·Z, which is checked in O(m); else the
+  // floor below which all tokens together hold less than (1 − topP)·Z (half of it, for rounding).
+  let floor = 0;
+  if (topP < 1) {
+    floor = (0.5 * (1 - topP) * z) / v;
+    for (const f of [1e-3 * z, 1e-4 * z]) {
+      const k = ranksAtLeast(f);
+      let mass = scale * prefix[k];
+      for (let i = 0; i < m; i++) {
+        if (q[i] >= f) mass += q[i];
+        if (tail.rank[d.ids[i]] < k) mass -= scale * pow[d.ids[i]];
+      }
+      if (mass >= topP * z * (1 + 1e-9)) {
+        floor = f;
+        break;
+      }
+    }
+  }
+  const tailAbove = ranksAtLeast(floor);
+
+  // The context masses above the floor sorted descending with prefix sums, and the tail ranks
+  // of context tokens above the floor's rank, sorted, with prefix sums of their tail values (to
+  // take them out of the tail).
+  let above = 0;
+  let ranked = 0;
+  for (let i = 0; i < m; i++) {
+    if (q[i] >= floor && q[i] > 0) sorted[above++] = q[i];
+    const r = tail.rank[d.ids[i]];
+    if (r < tailAbove) byRank[ranked++] = r;
+  }
+  const desc = sorted.subarray(0, above);
+  desc.sort().reverse();
+  for (let i = 0; i < above; i++) massPrefix[i + 1] = massPrefix[i] + desc[i];
+  const ranks = byRank.subarray(0, ranked);
+  ranks.sort();
+  for (let i = 0; i < ranked; i++) rankPrefix[i + 1] = rankPrefix[i] + pow[tail.order[ranks[i]]];
+
+  /** Tempered tail mass of the tokens outside the context among the first k ≤ tailAbove ranks. */
+  const tailMass = (k: number) => scale * (prefix[k] - rankPrefix[lowerBound(ranks, k)]);
+  /** Number of context tokens whose tempered mass is ≥ t ≥ floor. */
   const sparseAtLeast = (t: number) => {
     let lo = 0;
-    let hi = m;
+    let hi = above;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (desc[mid] >= t) lo = mid + 1;
@@ -149,23 +183,23 @@ export function sampleSparse(d: SparseDistribution, tail: TailOrder, temperature
     }
     return lo;
   };
-  /** G(t): all tempered mass on tokens whose tempered mass is ≥ t. */
-  const massAtLeast = (t: number) => massPrefix[sparseAtLeast(t)] + tailMass(ranksAtLeast(t));
+  /** G(t) for t ≥ floor: all tempered mass on tokens whose tempered mass is ≥ t. */
+  const massAtLeast = (t: number) => massPrefix[sparseAtLeast(t)] + tailMass(ranksAtLeast(t, tailAbove));
 
   let threshold = 0;
   if (topP < 1) {
     // The nucleus threshold is the largest token mass t with G(t) ≥ topP·Z (ties all join).
-    const target = topP * (massPrefix[m] + tailMass(v));
+    const target = topP * z;
     let lo = 0;
-    let hi = m;
+    let hi = above;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (massAtLeast(desc[mid]) >= target) hi = mid;
       else lo = mid + 1;
     }
-    if (lo < m && desc[lo] > 0) threshold = desc[lo];
+    if (lo < above) threshold = desc[lo];
     lo = 0;
-    hi = v;
+    hi = tailAbove;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (massAtLeast(tailValue(mid)) >= target) hi = mid;
@@ -173,10 +207,12 @@ export function sampleSparse(d: SparseDistribution, tail: TailOrder, temperature
     }
     const k = firstTailToken(lo);
     if (k >= 0) threshold = Math.max(threshold, tailValue(k));
+    // The threshold is never below the floor; should rounding hide the crossing, the floor is it.
+    threshold = Math.max(threshold, floor);
   }
 
-  const sparseIn = threshold > 0 ? sparseAtLeast(threshold) : m;
-  const tailIn = threshold > 0 ? ranksAtLeast(threshold) : v;
+  const sparseIn = threshold > 0 ? sparseAtLeast(threshold) : above;
+  const tailIn = threshold > 0 ? ranksAtLeast(threshold, tailAbove) : v;
   const u = rand() * (massPrefix[sparseIn] + tailMass(tailIn));
   if (u < massPrefix[sparseIn]) {
     // Context tokens in slot order, those in the nucleus only.
@@ -206,6 +242,11 @@ export function sampleSparse(d: SparseDistribution, tail: TailOrder, temperature
   let best = 0;
   for (let i = 1; i < m; i++) if (q[i] > q[best]) best = i;
   return d.ids[best];
+}
+
+/** x^inv for x ≥ 0. exp(inv·ln x) is as exact (a few ulps) and twice as fast as Math.pow in V8. */
+function temper(x: number, inv: number): number {
+  return inv === 1 || x === 0 ? x : Math.exp(inv * Math.log(x));
 }
 
 /** First index i in sorted a with a[i] ≥ x. */
