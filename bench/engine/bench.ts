@@ -1,7 +1,7 @@
 /**
  * Builtin engine benchmark: pretraining time per base (fresh cache), generation and scoring
  * throughput, peak memory; then the same throughput for each small base fine-tuned as the
- * demo does (640 human examples, learningRate 0.5), whose base + delta samples densely.
+ * demo does (640 human examples, learningRate 0.5): base and delta counts merged (adapted.ts).
  * Run: see README.md in this folder.
  */
 import { mkdtempSync, rmSync } from 'node:fs';

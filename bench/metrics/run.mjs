@@ -107,6 +107,9 @@ const semantic = time(() => {
   return { mcd: M.meanPairwiseCosineDistance(u), vendi: M.vendiScore(u) };
 });
 row(`semantic: cosine distance + Vendi (${N_DOCS}×${DIM})`, N_DOCS, semantic.ms);
+// The bootstrap interval of the diversity step, at the demo's scale (one condition's answers).
+const demoScale = M.unitRows(vecs.slice(0, 500));
+row(`semantic: cosine-distance bootstrap interval (500×${DIM}, 2000 resamples)`, 500, time(() => M.bootstrapMeanCosineDistance(demoScale, { seed: 1 })).ms);
 const full = textMetrics();
 function textMetrics() {
   const recs = texts.map((text, i) => ({ text, vector: vecs[i] }));
