@@ -195,8 +195,12 @@ export class AdaptedCursor {
   /** The whole next-token distribution into `out` (for top log-probs and ranks). */
   distribution(out: Float64Array, d: SparseDistribution): void {
     this.sparseDistribution(d);
-    const root = this.m.root;
-    for (let w = 0; w < out.length; w++) out[w] = d.tailScale * root[w];
-    for (let i = 0; i < d.size; i++) out[d.ids[i]] = d.p[i];
+    denseOf(d, this.m.root, out);
   }
+}
+
+/** A sparse distribution written out over the whole vocabulary. */
+export function denseOf(d: SparseDistribution, root: Float64Array, out: Float64Array): void {
+  for (let w = 0; w < out.length; w++) out[w] = d.tailScale * root[w];
+  for (let i = 0; i < d.size; i++) out[d.ids[i]] = d.p[i];
 }

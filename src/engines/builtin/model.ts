@@ -15,7 +15,7 @@ import type {
 import { chatPrompt } from './chat.js';
 import { HashedTfIdf } from './embed.js';
 import { harmScore } from './harm.js';
-import { AdaptedTables, type AdaptedCursor } from './adapted.js';
+import { AdaptedTables, denseOf, type AdaptedCursor } from './adapted.js';
 import type { FrozenTable } from './ngram.js';
 import type { BaseModel } from './pretrain.js';
 import { SparseDistribution, sampleSparse } from './sampler.js';
@@ -59,11 +59,28 @@ export class TokenSampler {
 
   /** Draws the next token and moves past it. */
   next(): number {
-    this.cursor.sparseDistribution(this.sparse);
-    this.sparse.p[this.sparse.slot(BOS)] = 0;
-    const id = sampleSparse(this.sparse, this.tables.tail, this.params.temperature, this.params.topP, this.rand);
+    const d = this.sparse;
+    this.cursor.sparseDistribution(d);
+    this.bosProbability = d.member[BOS] ? d.p[d.member[BOS] - 1] : d.tailScale * this.tables.root[BOS];
+    d.p[d.slot(BOS)] = 0;
+    const id = sampleSparse(d, this.tables.tail, this.params.temperature, this.params.topP, this.rand);
     this.cursor.advance(id);
     return id;
+  }
+
+  private bosProbability = 0;
+
+  /** P(w) where the last token was drawn, before BOS was masked (what `score` gives w there). */
+  probability(w: number): number {
+    const d = this.sparse;
+    if (w === BOS) return this.bosProbability;
+    return d.member[w] ? d.p[d.member[w] - 1] : d.tailScale * this.tables.root[w];
+  }
+
+  /** The whole distribution the last token was drawn from, into `out`. */
+  distribution(out: Float64Array): void {
+    denseOf(this.sparse, this.tables.root, out);
+    out[BOS] = this.bosProbability;
   }
 }
 

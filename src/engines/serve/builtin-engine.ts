@@ -109,19 +109,16 @@ class BuiltinServedModel implements ServedModel {
   async *sample(ids: number[], params: SampleParams, signal?: AbortSignal): AsyncIterable<PositionLogprobs> {
     const prompt = ids[0] === BOS ? ids : [BOS, ...ids];
     const sampler = new TokenSampler(this.model.tables, prompt, params);
-    // The walk only reports: the chosen token's log-prob and, when asked, the alternatives.
-    const walk = this.model.tables.cursor();
-    for (const id of prompt) walk.advance(id);
     const dist = params.topK > 0 ? new Float64Array(this.tokenizer.vocabSize) : undefined;
-    const scratch = new SparseDistribution(this.tokenizer.vocabSize);
     const decode = this.tokenizer.streamDecoder();
     for (let n = 0; ; n++) {
       if (signal?.aborted) throw signal.reason;
       if (n % 64 === 63) await new Promise((r) => setImmediate(r)); // let other requests and disconnects through
       const id = sampler.next();
       if (id === EOS) return;
-      if (dist) walk.distribution(dist, scratch);
-      const p = walk.advance(id);
+      // The chosen token's probability and the alternatives come from the distribution it was drawn from.
+      if (dist) sampler.distribution(dist);
+      const p = sampler.probability(id);
       yield { ...this.token(id, p), text: decode(id), top: dist ? this.top(dist, params.topK) : [] };
     }
   }
