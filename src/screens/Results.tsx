@@ -67,7 +67,7 @@ export function Results({ session }: { session: string }) {
   useScreenKeys(bindings, onAction);
 
   const width = app.size.columns;
-  const summary = summaryLines(loaded).slice(0, MAX_SUMMARY_LINES);
+  const summary = summaryLines(loaded, MAX_SUMMARY_LINES);
   const height = Math.max(1, app.size.rows - CHROME_ROWS - summary.length);
   const layout = gridLayout(RESULT_PANES.length, width, height, focus);
   const ready = RESULT_PANES.filter((p) => isReady(p, loaded)).length;

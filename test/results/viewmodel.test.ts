@@ -197,6 +197,22 @@ describe('numbers and comparisons', () => {
     expect(summaryLines(loadedOf(['safety']))).toEqual([]);
   });
 
+  it('counts the targets that go the paper\'s way when they do not fit a line each', () => {
+    // A third target: qwen-s's results again under another name.
+    const loaded = loadedOf();
+    for (const file of [loaded.files.perplexity, loaded.files.diversity] as unknown as Record<string, unknown>[]) {
+      for (const items of Object.values(file).filter(Array.isArray) as { target?: string }[][]) {
+        items.push(...items.filter((x) => x.target === 'qwen-s').map((x) => JSON.parse(JSON.stringify(x).replaceAll('qwen-s', 'gemma-s'))));
+      }
+    }
+    expect(summaryLines(loaded, 3)).toHaveLength(3);
+    expect(summaryLines(loaded, 3)[0]).toMatch(/^qwen-s: multi vs single: lexical diversity \+7\.5/);
+    expect(summaryLines(loaded, 2)).toEqual([
+      'multi vs single over 3 targets: lexical diversity higher for 3/3, perplexity lower for 2/2 (2 with the whole interval below), semantic diversity higher for 0/2',
+      'lexical diversity multi − single: qwen-s +7.5, llama-s +7, gemma-s +7.5',
+    ]);
+  });
+
   it('compares sessions on one scale with zero on it, and exports both with the paired tests', () => {
     expect(sharedDomain([[{ label: 'a', value: 2, lo: 1, hi: 3 }], [{ label: 'b', value: 5, lo: 4, hi: 7 }]])).toEqual([0, 7]);
     expect(sharedDomain([[{ label: 'a', value: -0.1, lo: -0.2, hi: 0.1 }]])).toEqual([-0.2, 0.1]);

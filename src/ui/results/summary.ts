@@ -44,31 +44,72 @@ function findKind<M extends EvaluatedRef>(models: readonly M[] | undefined, targ
   return models?.find((m) => m.target === target && m.kind === kind);
 }
 
-/**
- * The paper's headline comparison per target, with intervals: "qwen-s: multi vs single:
- * lexical diversity +4.2 (62.1 [60.3, 63.9] vs 57.9 [55.8, 60]), perplexity -12% [-15%, -9%]
- * (p<0.001, n=200)". Both means keep their own intervals; where the result file has the paired
- * test over the shared test items (perplexity always, lexical diversity since it is computed per
- * item) its difference, interval, p and n follow.
- */
-export function summaryLines(loaded: LoadedResults): string[] {
+interface TargetComparison {
+  target: string;
+  /** Multi minus single on the paper's lexical diversity, with its text. */
+  lexical?: { diff: number; text: string };
+  /** The paired perplexity comparison (mean log-perplexity difference), with its text. */
+  perplexity?: { diff: Stat; text: string };
+  /** Multi minus single on mean cosine distance. */
+  semantic?: number;
+}
+
+function comparisons(loaded: LoadedResults): TargetComparison[] {
   const { perplexity, diversity } = loaded.files;
   const targets = [...new Set([...(perplexity?.models ?? []), ...(diversity?.models ?? [])].map((m) => m.target))];
-  const lines: string[] = [];
-  for (const target of targets) {
-    const parts: string[] = [];
+  return targets.map((target) => {
+    const out: TargetComparison = { target };
     const dm = findKind(diversity?.models, target, 'multi');
     const ds = findKind(diversity?.models, target, 'single');
     if (dm && ds) {
       const paired = pairedDiff(diversity?.lexicalDiversityComparisons ?? [], target, dm.condition, ds.condition);
-      const lex = lexicalChange(dm.lexical.lexicalDiversity, ds.lexical.lexicalDiversity, paired);
-      if (lex) parts.push(lex);
+      const [a, b] = [dm.lexical.lexicalDiversity, ds.lexical.lexicalDiversity];
+      const text = lexicalChange(a, b, paired);
+      if (text && a.value !== null && b.value !== null) out.lexical = { diff: a.value - b.value, text };
+      const [ca, cb] = [dm.semantic?.meanCosineDistance.value, ds.semantic?.meanCosineDistance.value];
+      if (typeof ca === 'number' && typeof cb === 'number') out.semantic = ca - cb;
     }
     const pm = findKind(perplexity?.models, target, 'multi');
     const ps = findKind(perplexity?.models, target, 'single');
     const paired = pm && ps && perplexity ? pairedDiff(perplexity.comparisons, target, pm.condition, ps.condition) : null;
-    if (paired) parts.push(perplexityChange(paired.diff, paired.p));
-    if (parts.length) lines.push(`${target}: multi vs single: ${parts.join(', ')}`);
+    if (paired) out.perplexity = { diff: paired.diff, text: perplexityChange(paired.diff, paired.p) };
+    return out;
+  });
+}
+
+/**
+ * The paper's headline comparison, with intervals, in at most `maxLines` lines. Per target
+ * when they fit: "qwen-s: multi vs single: lexical diversity +4.2 (62.1 [60.3, 63.9] vs 57.9
+ * [55.8, 60]), perplexity -12% [-15%, -9%] (p<0.001, n=200)" — both means keep their own
+ * intervals; where the result file has the paired test over the shared test items (perplexity
+ * always, lexical diversity since it is computed per item) its difference, interval, p and n
+ * follow. With more targets than lines: how many targets go the paper's way on each measure,
+ * then each target's lexical and perplexity differences in short.
+ */
+export function summaryLines(loaded: LoadedResults, maxLines = Infinity): string[] {
+  const all = comparisons(loaded).filter((c) => c.lexical || c.perplexity);
+  if (all.length <= maxLines) {
+    return all.map((c) => `${c.target}: multi vs single: ${[c.lexical?.text, c.perplexity?.text].filter(Boolean).join(', ')}`);
   }
-  return lines;
+  const count = (xs: (number | undefined)[], holds: (x: number) => boolean) => {
+    const known = xs.filter((x): x is number => x !== undefined);
+    return { k: known.filter(holds).length, n: known.length };
+  };
+  const lex = count(all.map((c) => c.lexical?.diff), (x) => x > 0);
+  const ppl = count(all.map((c) => c.perplexity?.diff.value ?? undefined), (x) => x < 0);
+  const below = all.filter((c) => c.perplexity?.diff.hi !== null && c.perplexity?.diff.hi !== undefined && c.perplexity.diff.hi < 0).length;
+  const sem = count(all.map((c) => c.semantic), (x) => x > 0);
+  const parts = [
+    lex.n ? `lexical diversity higher for ${lex.k}/${lex.n}` : null,
+    ppl.n ? `perplexity lower for ${ppl.k}/${ppl.n} (${below} with the whole interval below)` : null,
+    sem.n ? `semantic diversity higher for ${sem.k}/${sem.n}` : null,
+  ].filter(Boolean);
+  const lines = [`multi vs single over ${all.length} targets: ${parts.join(', ')}`];
+  const perTarget = (label: string, pick: (c: TargetComparison) => string | null) => {
+    const items = all.map((c) => (pick(c) === null ? null : `${c.target} ${pick(c)}`)).filter(Boolean);
+    if (items.length) lines.push(`${label}: ${items.join(', ')}`);
+  };
+  perTarget('lexical diversity multi − single', (c) => (c.lexical ? signed(c.lexical.diff) : null));
+  perTarget('perplexity multi vs single', (c) => (c.perplexity?.diff.value != null ? signed(100 * (Math.exp(c.perplexity.diff.value) - 1), '%') : null));
+  return lines.slice(0, maxLines);
 }
