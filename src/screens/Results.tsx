@@ -18,7 +18,8 @@ import { truncate, useTheme } from '../ui/theme.js';
 
 /** Title, its margins, the key bar and a notice line around the panes. */
 const CHROME_ROWS = 5;
-const MAX_SUMMARY_LINES = 3;
+/** Headline lines above the panes: three on a tall terminal, one where rows are scarce. */
+const summaryLinesFor = (rows: number) => (rows >= 30 ? 3 : 1);
 
 /**
  * A session's results as a grid of panes that reflows with the terminal (3, 2 or 1 columns)
@@ -67,7 +68,7 @@ export function Results({ session }: { session: string }) {
   useScreenKeys(bindings, onAction);
 
   const width = app.size.columns;
-  const summary = summaryLines(loaded, MAX_SUMMARY_LINES);
+  const summary = summaryLines(loaded, summaryLinesFor(app.size.rows));
   const height = Math.max(1, app.size.rows - CHROME_ROWS - summary.length);
   const layout = gridLayout(RESULT_PANES.length, width, height, focus);
   const ready = RESULT_PANES.filter((p) => isReady(p, loaded)).length;

@@ -208,7 +208,7 @@ describe('numbers and comparisons', () => {
     expect(summaryLines(loaded, 3)).toHaveLength(3);
     expect(summaryLines(loaded, 3)[0]).toMatch(/^qwen-s: multi vs single: lexical diversity \+7\.5/);
     expect(summaryLines(loaded, 2)).toEqual([
-      'multi vs single over 3 targets: lexical diversity higher for 3/3, perplexity lower for 2/2 (2 with the whole interval below), semantic diversity higher for 0/2',
+      'multi vs single, 3 targets: lexical diversity higher 3/3, semantic 0/2, perplexity lower 2/2 (2 intervals below 0)',
       'lexical diversity multi − single: qwen-s +7.5, llama-s +7, gemma-s +7.5',
     ]);
   });

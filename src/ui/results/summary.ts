@@ -100,11 +100,11 @@ export function summaryLines(loaded: LoadedResults, maxLines = Infinity): string
   const below = all.filter((c) => c.perplexity?.diff.hi !== null && c.perplexity?.diff.hi !== undefined && c.perplexity.diff.hi < 0).length;
   const sem = count(all.map((c) => c.semantic), (x) => x > 0);
   const parts = [
-    lex.n ? `lexical diversity higher for ${lex.k}/${lex.n}` : null,
-    ppl.n ? `perplexity lower for ${ppl.k}/${ppl.n} (${below} with the whole interval below)` : null,
-    sem.n ? `semantic diversity higher for ${sem.k}/${sem.n}` : null,
+    lex.n ? `lexical diversity higher ${lex.k}/${lex.n}` : null,
+    sem.n ? `semantic ${sem.k}/${sem.n}` : null,
+    ppl.n ? `perplexity lower ${ppl.k}/${ppl.n} (${below} intervals below 0)` : null,
   ].filter(Boolean);
-  const lines = [`multi vs single over ${all.length} targets: ${parts.join(', ')}`];
+  const lines = [`multi vs single, ${all.length} targets: ${parts.join(', ')}`];
   const perTarget = (label: string, pick: (c: TargetComparison) => string | null) => {
     const items = all.map((c) => (pick(c) === null ? null : `${c.target} ${pick(c)}`)).filter(Boolean);
     if (items.length) lines.push(`${label}: ${items.join(', ')}`);
