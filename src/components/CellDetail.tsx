@@ -31,8 +31,9 @@ function taskLine(theme: Theme, t: TaskProgress, width: number, training?: Train
 
 /** Training task whose metrics arrived last: the one worth charting live. */
 function latestTraining(cell: CellState): [string, LossSeries] | undefined {
-  const entries = Object.entries(cell.training);
-  return entries.sort((a, b) => (b[1].train.at(-1)?.[0] ?? 0) - (a[1].train.at(-1)?.[0] ?? 0))[0];
+  let latest: [string, LossSeries] | undefined;
+  for (const entry of Object.entries(cell.training)) if (!latest || entry[1].lastT >= latest[1].lastT) latest = entry;
+  return latest;
 }
 
 function trainingLine(theme: Theme, task: string, s: LossSeries): string {

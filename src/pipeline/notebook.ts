@@ -31,6 +31,8 @@ export interface LossSeries {
   train: [number, number][];
   eval: [number, number][];
   last: TrainMetrics;
+  /** When its latest metrics were logged: the live chart follows the run that spoke last. */
+  lastT: number;
 }
 
 export interface LogLine {
@@ -128,12 +130,13 @@ function foldCell(cell: CellState, e: RunEvent): CellState {
     case 'log':
       return { ...cell, logs: capped(cell.logs, { t: e.t, level: e.level, message: e.message }, LOG_CAP) };
     case 'train-metrics': {
-      const prev = cell.training[e.task] ?? { train: [], eval: [], last: e.metrics };
+      const prev = cell.training[e.task] ?? { train: [], eval: [], last: e.metrics, lastT: e.t };
       const m = e.metrics;
       const series: LossSeries = {
         train: m.loss === undefined ? prev.train : capped(prev.train, [m.step, m.loss], SERIES_CAP),
         eval: m.evalLoss === undefined ? prev.eval : capped(prev.eval, [m.step, m.evalLoss], SERIES_CAP),
         last: { ...prev.last, ...m },
+        lastT: e.t,
       };
       return { ...cell, training: { ...cell.training, [e.task]: series } };
     }

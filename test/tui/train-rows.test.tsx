@@ -36,5 +36,8 @@ describe('Run notebook: several runs training at once', () => {
       return Number(m ?? 0) * 60 + Number(sec);
     };
     expect(eta('qwen-s/multi')).toBeGreaterThan(eta('qwen-s/single'));
+    // The loss chart follows the run whose metrics came last, not the one furthest along.
+    expect(app.frame()).toMatch(/qwen-s\/multi: step 30\/300/);
+    expect(app.frame()).not.toMatch(/qwen-s\/human: step 100\/100/);
   });
 });
