@@ -47,7 +47,7 @@ afterAll(() => {
 // ── the journey ──────────────────────────────────────────────────────────────────────────────
 
 describe('the demo in a real terminal (tmux)', () => {
-  const title = 'runs live in the notebook, shows every result pane at any size, and goes home';
+  const title = 'runs live in the notebook, goes on when the TUI quits mid-run and is attached again, shows every result pane at any size, and goes home';
   it.skipIf(!TMUX)(TMUX ? title : `${title} — SKIPPED: tmux is not installed (apt-get install tmux)`, { timeout: RUN_FINISH_MS + 120_000 }, async () => {
     expect(existsSync(CLI), `${CLI} is missing: build first (npm run build)`).toBe(true);
     mkdirSync(sessionsDir, { recursive: true });
@@ -75,8 +75,25 @@ describe('the demo in a real terminal (tmux)', () => {
       }),
     );
 
-    // The whole run, from its event log.
+    // Quitting the TUI mid-run (as a dropped ssh session does) leaves the run going, and
+    // `baskets attach` picks the live run up again.
     const events = join(demoDir, 'events.jsonl');
+    const logged = () => (existsSync(events) ? readFileSync(events, 'utf8').length : 0);
+    tmux.keys('C-c');
+    await tmux.waitFor('Ctrl-C to quit the TUI mid-run', (s) => (s.text.includes('[e2e: baskets exited with') ? null : 'still running'), 10_000);
+    expect(readFileSync(exitFile, 'utf8').trim(), `exit code of baskets after Ctrl-C\n${showScreen(tmux.last)}`).toBe('0');
+    const atQuit = logged();
+    const quitAt = Date.now();
+    while (logged() === atQuit) {
+      if (Date.now() - quitAt > 30_000) throw new Error('the run logged nothing for 30 s after the TUI quit: did quitting stop it?');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(readFileSync(events, 'utf8')).not.toContain('"run-finish"');
+    tmux.kill();
+    tmux.start(200, 60, [`${shq(process.execPath)} ${shq(CLI)} attach demo --sessions ${shq(sessionsDir)}`, `code=$?; echo $code > ${shq(exitFile)}; echo "[e2e: baskets exited with $code]"; exec sleep 3600`].join('; '));
+    await tmux.waitFor('baskets attach to show the run still in progress', all(frameProblem, header(/^baskets · Run demo/), allCells, liveProgress), 60_000);
+
+    // The whole run, from its event log.
     const started = Date.now();
     let finish: { status: string } | undefined;
     while (!finish) {
