@@ -3,15 +3,11 @@ import { AdaptedTables } from '../../src/engines/builtin/adapted.js';
 import { GrowingTable, type NgramTable } from '../../src/engines/builtin/ngram.js';
 import { SparseDistribution } from '../../src/engines/builtin/sampler.js';
 import { BOS, EOS } from '../../src/engines/builtin/tokenizer.js';
-import { knByDefinition } from '../helpers/kn.js';
+import { knByDefinition, TINY_CORPUS } from '../helpers/kn.js';
 
 const V = 12;
 const ORDER = 3;
-const BASE_DOCS = [
-  [BOS, 2, 3, 4, 2, 3, 5, EOS],
-  [BOS, 2, 3, 4, 6, 3, 4, EOS],
-  [BOS, 7, 2, 3, 8, 2, 3, 4, EOS],
-];
+const BASE_DOCS = TINY_CORPUS.slice(0, 3);
 // Fine-tuning text: some contexts the base knows (2 3), some it never saw (9 10 11).
 const TUNE_DOCS = [
   [BOS, 9, 10, 11, 2, 3, 9, EOS],

@@ -3,16 +3,11 @@ import { AdaptedTables } from '../../src/engines/builtin/adapted.js';
 import { GrowingTable, ROOT, type NgramTable } from '../../src/engines/builtin/ngram.js';
 import { SparseDistribution } from '../../src/engines/builtin/sampler.js';
 import { BOS, EOS } from '../../src/engines/builtin/tokenizer.js';
-import { knByDefinition } from '../helpers/kn.js';
+import { knByDefinition, TINY_CORPUS } from '../helpers/kn.js';
 
 const V = 9;
 const ORDER = 3;
-const DOCS = [
-  [BOS, 2, 3, 4, 2, 3, 5, EOS],
-  [BOS, 2, 3, 4, 6, 3, 4, EOS],
-  [BOS, 7, 2, 3, 8, 2, 3, 4, EOS],
-  [BOS, 3, 4, 2, 3, 4, 2, 5, 6, EOS],
-];
+const DOCS = TINY_CORPUS;
 
 function build(): GrowingTable {
   const g = new GrowingTable(ORDER, V);

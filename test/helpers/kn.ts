@@ -1,5 +1,13 @@
 import { discountsFrom } from '../../src/engines/builtin/ngram.js';
-import { BOS } from '../../src/engines/builtin/tokenizer.js';
+import { BOS, EOS } from '../../src/engines/builtin/tokenizer.js';
+
+/** A tiny corpus over ids 2..8 with repeated bigrams and trigrams (each document starts with BOS). */
+export const TINY_CORPUS = [
+  [BOS, 2, 3, 4, 2, 3, 5, EOS],
+  [BOS, 2, 3, 4, 6, 3, 4, EOS],
+  [BOS, 7, 2, 3, 8, 2, 3, 4, EOS],
+  [BOS, 3, 4, 2, 3, 4, 2, 5, 6, EOS],
+];
 
 /** One context level of a KN table: w's discounted count, the back-off mass and the total. */
 export interface KnLevel {
