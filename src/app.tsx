@@ -11,6 +11,7 @@ import { Models } from './screens/Models.js';
 import { Results } from './screens/Results.js';
 import { Run } from './screens/Run.js';
 import { SettingsScreen } from './screens/Settings.js';
+import { TrainWatch } from './screens/TrainWatch.js';
 import type { Settings } from './settings.js';
 import { AppContext, type AppApi, type Draft, type Notice, type Route, type Services } from './ui/context.js';
 import { KeyRegistryContext, type KeyRegistry } from './ui/input.js';
@@ -29,12 +30,15 @@ export interface AppProps {
   ascii?: boolean;
   initialSession?: string;
   initialScreen?: 'home' | 'run';
+  /** Follow this training run (started outside baskets) instead of opening the sessions. */
+  trainTarget?: string;
   /** Replaces parts of the real services (tests fake process control and settings). */
   services?: Partial<Services>;
   env?: NodeJS.ProcessEnv;
 }
 
 function initialRoutes(props: AppProps): Route[] {
+  if (props.trainTarget) return [{ screen: 'train-watch', target: props.trainTarget }];
   const home: Route = { screen: 'home' };
   if (props.initialScreen === 'run' && props.initialSession) return [home, { screen: 'run', session: props.initialSession }];
   return [home];
@@ -60,6 +64,8 @@ function ScreenFor({ route }: { route: Route }): ReactNode {
       return <SettingsScreen />;
     case 'help':
       return <Help />;
+    case 'train-watch':
+      return <TrainWatch target={route.target} />;
   }
 }
 
@@ -196,7 +202,7 @@ export function App(props: AppProps) {
 }
 
 /** Starts the TUI and resolves when the user quits. Quitting never stops a run: runners are separate processes. */
-export async function runTui(opts: { sessionsDir: string; ascii?: boolean; initialSession?: string; initialScreen?: 'home' | 'run' }): Promise<void> {
+export async function runTui(opts: { sessionsDir: string; ascii?: boolean; initialSession?: string; initialScreen?: 'home' | 'run'; trainTarget?: string }): Promise<void> {
   // incrementalRendering stays off: Ink 6.8's incremental writer moves up n−1 rows from below a
   // frame that ends in a newline (every non-fullscreen frame), so each repaint lands one row lower
   // and leaves the previous frame's first line behind (seen in tmux on every screen change).

@@ -13,8 +13,9 @@ usage:
                                        the offline demo study (builtin models), run in the TUI
   baskets run <session> [--steps data,generate,…] [--detach] [--headless] [--json] [--retry-errors] [--strict]
   baskets attach <session> [--json]    follow a running (or finished) session; Ctrl-C detaches, never stops it
-  baskets attach --train <output-dir|log|trainer_state.json> [--json]
-                                       follow a training run started outside baskets (HF Trainer, axolotl, LLaMA-Factory, TRL)
+  baskets attach --train <output-dir|log|trainer_state.json> [--headless] [--json]
+                                       follow a training run started outside baskets (HF Trainer, axolotl, LLaMA-Factory, TRL):
+                                       its live loss chart in a terminal, progress lines or JSON events otherwise
   baskets cancel <session>             stop a session's running runner cleanly (it resumes with \`baskets run\`)
   baskets serve [--host 127.0.0.1] [--port 8000] [--token T] [--faults SPEC] [--instant] [--models a,b] [--data-dir DIR]
   baskets metrics <file.jsonl> [--field response] [--vector-field embedding] [--logprobs-field logprobs] [--json]
@@ -114,7 +115,14 @@ async function main(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     case 'attach': {
-      if (flags.train) return (await import('./commands/attach-train.js')).attachTraining(flags.train, { json: flags.json }, out);
+      if (flags.train) {
+        const { attachTraining, checkTrainingTarget } = await import('./commands/attach-train.js');
+        if (flags.headless || flags.json || !interactive()) return attachTraining(flags.train, { json: flags.json }, out);
+        checkTrainingTarget(flags.train);
+        const { runTui } = await import('./app.js');
+        await runTui({ sessionsDir: store().root, ascii, trainTarget: flags.train });
+        return EXIT.ok;
+      }
       const s = store();
       const name = need(positionals, 1, 'session name');
       if (flags.headless || flags.json || !interactive()) {

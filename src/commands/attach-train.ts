@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
-import type { RunEvent, TrainMetrics } from '../pipeline/events.js';
-import { followTrainingOutput } from '../trainers/hf/follow.js';
+import type { TrainMetrics } from '../pipeline/events.js';
+import { externalTrainingEvent, followedTaskName, followTrainingOutput } from '../trainers/hf/follow.js';
 import { EXIT, UsageError } from './errors.js';
 import { createPrinter } from './printer.js';
 
@@ -22,11 +21,16 @@ export interface AttachTrainingOptions {
  * stdout, metrics.jsonl, trainer_log.jsonl) or a trainer_state.json. Ends once the run's last
  * step is seen, or on Ctrl-C (which only detaches: the run is not ours to stop).
  */
-export async function attachTraining(target: string, opts: AttachTrainingOptions, out: (line: string) => void): Promise<number> {
+/** Refuse, in one line, a target that is not there. */
+export function checkTrainingTarget(target: string): void {
   if (!existsSync(target)) {
     throw new UsageError(`${target} does not exist: give a training output dir, a log file or a trainer_state.json`);
   }
-  const task = basename(resolve(target));
+}
+
+export async function attachTraining(target: string, opts: AttachTrainingOptions, out: (line: string) => void): Promise<number> {
+  checkTrainingTarget(target);
+  const task = followedTaskName(target);
   // Every log step is printed: the trainer's logging_steps already spaces them out, and catching up
   // on a run in progress should end on where it is now.
   const print = createPrinter(out, { json: opts.json, progressEveryMs: opts.progressEveryMs ?? 0 });
@@ -41,8 +45,7 @@ export async function attachTraining(target: string, opts: AttachTrainingOptions
   try {
     for await (const metrics of followTrainingOutput(target, { follow, signal: stop.signal, pollMs: opts.pollMs })) {
       last = metrics;
-      const event: RunEvent = { type: 'train-metrics', t: Date.now(), runId: 'external', step: 'train', task, metrics };
-      print(event);
+      print(externalTrainingEvent(task, metrics));
       if (metrics.totalSteps > 0 && metrics.step >= metrics.totalSteps) break;
     }
   } finally {

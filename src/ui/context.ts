@@ -20,6 +20,8 @@ export interface Services {
   requestCancel(sessionDir: string): boolean;
   readRunnerLock(sessionDir: string): { pid: number; startedAt: number; alive: boolean } | null;
   followEvents(file: string, onEvents: (events: RunEvent[]) => void, opts?: { fromStart?: boolean; pollMs?: number }): { close(): void };
+  /** Follow a training run started outside baskets (an output dir, log or trainer_state.json). */
+  followTraining(target: string, onEvents: (events: RunEvent[]) => void): { close(): void };
   builtinBases(): BuiltinBaseInfo[];
   /** List an OpenAI-compatible server's models and probe what each can do, or only `models` (cached per server; `refresh` probes again). */
   probeServer(baseUrl: string, opts: { apiKeyEnv?: string; refresh?: boolean; models?: string[]; signal?: AbortSignal }): Promise<ServerProbe>;
@@ -36,7 +38,8 @@ export type Route =
   | { screen: 'results'; session: string }
   | { screen: 'compare'; sessions: string[] }
   | { screen: 'settings' }
-  | { screen: 'help' };
+  | { screen: 'help' }
+  | { screen: 'train-watch'; target: string };
 
 export type ScreenId = Route['screen'];
 

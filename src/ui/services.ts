@@ -2,6 +2,7 @@ import { listBuiltinBases } from '../engines/builtin/index.js';
 import { probeServer, readCachedProbe } from '../engines/openai/index.js';
 import { followEvents, readRunnerLock, requestCancel, startDetachedRun } from '../pipeline/control.js';
 import { SessionStore } from '../pipeline/store.js';
+import { watchTraining } from '../trainers/hf/follow.js';
 import { loadSettings, saveSettings } from '../settings.js';
 import type { Services } from './context.js';
 
@@ -15,6 +16,7 @@ export function defaultServices(sessionsDir: string): Services {
     requestCancel,
     readRunnerLock,
     followEvents,
+    followTraining: (target, onEvents) => watchTraining(target, onEvents),
     builtinBases: listBuiltinBases,
     probeServer,
     readCachedProbe,

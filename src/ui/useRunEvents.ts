@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { RunEvent } from '../pipeline/events.js';
 import { applyEvents, emptyNotebook, type NotebookState } from '../pipeline/notebook.js';
 import { sessionPaths } from '../pipeline/paths.js';
@@ -7,12 +7,10 @@ import { useApp } from './context.js';
 /** Events are folded in batches at most this often, so live charts redraw a few times a second. */
 export const EVENT_FLUSH_MS = 250;
 
-/**
- * The Run notebook's one event source: replays the session's `events.jsonl`, then follows it,
- * folding batches through the pure notebook reducer.
- */
-export function useRunEvents(sessionDir: string): NotebookState {
-  const { followEvents } = useApp().services;
+type Subscribe = (onEvents: (events: RunEvent[]) => void) => { close(): void };
+
+/** Run events from `subscribe`, folded in batches through the pure notebook reducer. */
+function useFoldedEvents(subscribe: Subscribe): NotebookState {
   const [state, setState] = useState(emptyNotebook);
   useEffect(() => {
     let pending: RunEvent[] = [];
@@ -24,20 +22,30 @@ export function useRunEvents(sessionDir: string): NotebookState {
       setState((s) => applyEvents(s, batch));
     };
     setState(emptyNotebook());
-    const follower = followEvents(
-      sessionPaths(sessionDir).events,
-      (events) => {
-        for (const e of events) pending.push(e);
-        timer ??= setTimeout(flush, EVENT_FLUSH_MS);
-      },
-      { fromStart: true },
-    );
+    const follower = subscribe((events) => {
+      for (const e of events) pending.push(e);
+      timer ??= setTimeout(flush, EVENT_FLUSH_MS);
+    });
     return () => {
       follower.close();
       if (timer) clearTimeout(timer);
     };
-  }, [sessionDir, followEvents]);
+  }, [subscribe]);
   return state;
+}
+
+/** The Run notebook's one event source: replays the session's `events.jsonl`, then follows it. */
+export function useRunEvents(sessionDir: string): NotebookState {
+  const { followEvents } = useApp().services;
+  const subscribe = useCallback<Subscribe>((onEvents) => followEvents(sessionPaths(sessionDir).events, onEvents, { fromStart: true }), [sessionDir, followEvents]);
+  return useFoldedEvents(subscribe);
+}
+
+/** A training run started outside baskets, followed from its output as a train step's events. */
+export function useTrainingWatch(target: string): NotebookState {
+  const { followTraining } = useApp().services;
+  const subscribe = useCallback<Subscribe>((onEvents) => followTraining(target, onEvents), [target, followTraining]);
+  return useFoldedEvents(subscribe);
 }
 
 /** The current time, ticking every `ms` while `active` (elapsed times of running cells). */

@@ -1,8 +1,8 @@
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { TrainMetrics } from '../../pipeline/events.js';
+import type { RunEvent, TrainMetrics } from '../../pipeline/events.js';
 import { parseTrainerState, TrainLogFollower } from './parse.js';
 
 export interface FollowOptions {
@@ -111,4 +111,37 @@ async function waitForMore(opts: FollowOptions): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** The name a followed run goes by: its output dir, log or checkpoint folder. */
+export function followedTaskName(target: string): string {
+  return basename(resolve(target));
+}
+
+/** A followed run's metrics as the `train-metrics` event a baskets run logs for its train step. */
+export function externalTrainingEvent(task: string, metrics: TrainMetrics, t = Date.now()): RunEvent {
+  return { type: 'train-metrics', t, runId: 'external', step: 'train', task, metrics };
+}
+
+/**
+ * Follow a run started outside baskets in the background, handing each batch of its metrics
+ * to `onEvents` as train-metrics events; `close` stops following (the run is not ours to stop).
+ * A follow that fails (the target vanished) ends with one `log` event saying why.
+ */
+export function watchTraining(target: string, onEvents: (events: RunEvent[]) => void, opts: { pollMs?: number } = {}): { close(): void } {
+  const stop = new AbortController();
+  const task = followedTaskName(target);
+  void (async () => {
+    try {
+      for await (const metrics of followTrainingOutput(target, { signal: stop.signal, pollMs: opts.pollMs })) {
+        onEvents([externalTrainingEvent(task, metrics)]);
+        if (metrics.totalSteps > 0 && metrics.step >= metrics.totalSteps) return;
+      }
+    } catch (err) {
+      if (stop.signal.aborted) return;
+      const why = existsSync(target) ? (err as Error).message : "the run's output was moved or deleted";
+      onEvents([{ type: 'log', t: Date.now(), runId: 'external', step: 'train', level: 'error', message: `can no longer read ${target}: ${why}` }]);
+    }
+  })();
+  return { close: () => stop.abort() };
 }
