@@ -43,6 +43,14 @@ describe('probing some models of a server', () => {
     expect(server.requests.filter((r) => r.body.model === 'gpt-4o-mini').length).toBe(server.requests.slice(0, sent).filter((r) => r.body.model === 'gpt-4o-mini').length);
   });
 
+  it('two probes of one server at once (a session opening two of its models) both end up in the cache', async () => {
+    await Promise.all([probeServer(server.url, { models: ['gpt-4o-mini'] }), probeServer(server.url, { models: ['gpt-4o'] })]);
+    const sent = server.requests.length;
+    const both = await probeServer(server.url, { models: ['gpt-4o', 'gpt-4o-mini'] });
+    expect(both.models.map((m) => m.model)).toEqual(['gpt-4o', 'gpt-4o-mini']);
+    expect(server.requests.length).toBe(sent); // from the cache: neither probe's result was lost
+  });
+
   it('`baskets models --models` prints the named model, what was skipped, and refuses a model the server does not list', async () => {
     const lines: string[] = [];
     expect(await modelsCommand(server.url, { models: ['gpt-4o-mini'], out: (l) => lines.push(l) })).toBe(0);

@@ -196,7 +196,10 @@ export async function probeServer(baseUrl: string, opts: ProbeOptions & { refres
     const targets = listed.filter((m) => (wanted ? wanted.has(m.id) && (opts.refresh || !inCache(m.id)) : true));
     const probed = await Promise.all(targets.map((m) => probeModel(pool, m, server, opts.signal)));
     const fresh = new Set(probed.map((m) => m.model));
-    const kept = wanted && cached ? cached.models.filter((m) => !fresh.has(m.model) && listed.some((l) => l.id === m.model)) : [];
+    // Merge into the cache as it is now, not as it was when this probe began: another probe of
+    // the same server (a session's other models) may have written its models meanwhile.
+    const current = wanted ? readCachedProbe(baseUrl) : null;
+    const kept = current ? current.models.filter((m) => !fresh.has(m.model) && listed.some((l) => l.id === m.model)) : [];
     const models = [...kept, ...probed].sort((a, b) => a.model.localeCompare(b.model));
     const unprobed = listed.map((l) => l.id).filter((id) => !models.some((m) => m.model === id));
     const probe: ServerProbe = {
