@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AimdLimiter } from '../../src/engines/openai/limiter.js';
-import { retryAfterMs } from '../../src/engines/openai/errors.js';
+import { APIError } from 'openai';
+import { classifyFailure, retryAfterMs, StallError } from '../../src/engines/openai/errors.js';
 import { redactSecrets } from '../../src/engines/openai/secrets.js';
 
 describe('AIMD limiter', () => {
@@ -44,5 +45,15 @@ describe('redaction', () => {
     expect(text).not.toContain('other-token-1');
     expect(text).toContain('Bearer ***');
     delete process.env.BASKETS_TEST_REDACT_KEY;
+  });
+});
+
+describe('which failures lower the concurrency', () => {
+  const status = (code: number) => classifyFailure(APIError.generate(code, { message: `status ${code}` }, undefined, new Headers()));
+  it('halves it on saturation (429, 503, 504, 529 and stalls), retries faults (500, 502) at the same concurrency, and never retries a bad request', () => {
+    for (const code of [429, 503, 504, 529]) expect(status(code), `HTTP ${code}`).toMatchObject({ retryable: true, overload: true });
+    expect(classifyFailure(new StallError(30_000))).toMatchObject({ retryable: true, overload: true });
+    for (const code of [500, 502]) expect(status(code), `HTTP ${code}`).toMatchObject({ retryable: true, overload: false });
+    for (const code of [400, 401, 404]) expect(status(code), `HTTP ${code}`).toMatchObject({ retryable: false, overload: false });
   });
 });

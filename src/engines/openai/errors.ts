@@ -43,7 +43,7 @@ export class RequestFailedError extends Error {
   }
 }
 
-const RETRYABLE_STATUS = new Set([408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524]);
+const RETRYABLE_STATUS = new Set([408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529]);
 
 export function retryAfterMs(headers: Headers | undefined): number | undefined {
   if (!headers) return undefined;
@@ -73,6 +73,14 @@ export function rootCause(err: unknown): { code?: string; message: string } {
   return { code: typeof e?.code === 'string' ? e.code : undefined, message: String(e?.message ?? current) };
 }
 
+/**
+ * Statuses that say the server is saturated, so fewer requests at once would help: rate limits,
+ * 503 (vLLM, SGLang and proxies when full), 504 (a gateway that waited too long) and 529
+ * (overloaded). A 500 or 502 is a fault, not congestion: it is retried but does not halve the
+ * window, or a server with rare internal errors would be driven down to one request at a time.
+ */
+const OVERLOAD_STATUS = new Set([429, 503, 504, 529]);
+
 export function classifyFailure(err: unknown, apiKeyEnv?: string): Failure {
   const redact = (text: string) => oneLine(redactSecrets(text, apiKeyEnv));
   if (err instanceof StallError || err instanceof IncompleteResponseError) {
@@ -83,7 +91,7 @@ export function classifyFailure(err: unknown, apiKeyEnv?: string): Failure {
     const body = (err.error as { message?: string } | undefined)?.message ?? err.message;
     return {
       retryable: RETRYABLE_STATUS.has(status),
-      overload: status === 429 || status >= 500,
+      overload: OVERLOAD_STATUS.has(status),
       retryAfterMs: retryAfterMs(err.headers),
       message: redact(`HTTP ${status}: ${body}`),
     };

@@ -1,6 +1,6 @@
 /**
  * Additive-increase / multiplicative-decrease concurrency for one server: an overload (429,
- * 5xx, stall) halves the window, each success grows it by 1/window (about +1 per round trip),
+ * 503, 504, a stall) halves the window, each success grows it by 1/window (about +1 per round trip),
  * never past the configured limit. A decrease counts once per window: failures of requests
  * sent before the last decrease are echoes of the same congestion, not new evidence.
  * Several pools may share one limiter (model entries served by one process), so a released
