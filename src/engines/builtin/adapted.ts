@@ -114,13 +114,16 @@ export class AdaptedCursor {
   }
 
   private loadChains(): number {
+    const { tables } = this.m;
     let top = 0;
-    this.m.tables.forEach((t, i) => {
+    for (let i = 0; i < tables.length; i++) {
+      const t = tables[i];
+      const chain = this.chains[i];
       const d = t.depth(this.states[i]);
       this.depths[i] = d;
-      for (let c = this.states[i]; c >= 0; c = t.suffix(c)) this.chains[i][t.depth(c)] = c;
-      top = Math.max(top, d);
-    });
+      for (let c = this.states[i], k = d; c >= 0; c = t.suffix(c), k--) chain[k] = c;
+      if (d > top) top = d;
+    }
     return top;
   }
 
@@ -151,10 +154,11 @@ export class AdaptedCursor {
       }
       if (z > 0) p = (num + gamma * p) / z;
     }
-    tables.forEach((t, i) => {
+    for (let i = 0; i < tables.length; i++) {
+      const t = tables[i];
       const x = this.next[i];
       this.states[i] = x < 0 ? ROOT : t.depth(x) >= t.order ? t.suffix(x) : x;
-    });
+    }
     return p;
   }
 
