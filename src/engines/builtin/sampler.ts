@@ -79,10 +79,11 @@ export class TailOrder {
 }
 
 /**
- * `sampleToken` for a sparse distribution: the same temperature-then-top-p distribution over
- * the whole vocabulary, but tempering and the nucleus search touch only the context tokens;
- * the tail enters through its presorted prefix sums, found by binary search. Cost per token is
- * O(m log m + log² V) for m context tokens instead of O(V) powers and a sort.
+ * Temperature, then top-p, over the whole vocabulary of a sparse distribution: tempering and
+ * the nucleus search touch only the context tokens; the tail enters through its presorted
+ * prefix sums, found by binary search. Cost per token is O(m + c log c + log² V) for m context
+ * tokens of which c lie above the nucleus floor, instead of O(V) powers and a sort.
+ * `test/engine/sampler.test.ts` checks it against the straightforward sampler.
  */
 export function sampleSparse(d: SparseDistribution, tail: TailOrder, temperature: number, topP: number, rand: () => number): number {
   const m = d.size;
