@@ -24,7 +24,6 @@ export class AdaptedTables {
   readonly tables: NgramTable[];
   /** τ per table: base 1, delta scaled to hold λ of the unigram level. */
   readonly tau: Float64Array;
-  readonly maxOrder: number;
   readonly vocabSize: number;
   private rootVector: Float64Array | undefined;
   private tailOrder: TailOrder | undefined;
@@ -35,17 +34,13 @@ export class AdaptedTables {
     this.tables = withDelta ? [base, delta] : [base];
     this.tau = withDelta ? Float64Array.of(1, ((weight / (1 - weight)) * rootTotal(base)) / rootTotal(delta)) : Float64Array.of(1);
     if (withDelta && !(weight < 1)) throw new Error(`mixing weight ${weight} must be below 1`);
-    this.maxOrder = Math.max(...this.tables.map((t) => t.order));
     this.vocabSize = base.vocabSize;
-  }
-
-  get adapted(): boolean {
-    return this.tables.length > 1;
   }
 
   /** P(w | root level) of the merged model for every w: the tail of every sparse distribution. */
   get root(): Float64Array {
-    if (!this.rootVector && !this.adapted && this.tables[0] instanceof FrozenTable) this.rootVector = this.tables[0].rootDist;
+    // A base alone keeps its own unigram vector, so its draws stay what they were before deltas merged.
+    if (!this.rootVector && this.tables.length === 1 && this.tables[0] instanceof FrozenTable) this.rootVector = this.tables[0].rootDist;
     if (!this.rootVector) {
       const v = this.vocabSize;
       const r = new Float64Array(v);
