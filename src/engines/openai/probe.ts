@@ -1,8 +1,8 @@
-import { setMaxListeners } from 'node:events';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../../util/atomic.js';
+import { followAbort } from '../../util/abort.js';
 import type { Capability } from '../types.js';
 import { userCacheDir } from './cache-dir.js';
 import { streamChat } from './chat.js';
@@ -177,13 +177,8 @@ export async function probeServer(baseUrl: string, opts: ProbeOptions & { refres
   const pool = openPool(baseUrl, { ...opts, timeoutMs });
   // Every probe request, retry wait and watchdog listens for a cancel: on a linked signal of our
   // own, so that several sessions' models probing at once never trip Node's listener-leak warning.
-  const parent = opts.signal;
-  const linked = new AbortController();
-  setMaxListeners(Infinity, linked.signal); // not 0: on Node 20 getMaxListeners (undici calls it) then throws
-  const cancel = () => linked.abort(parent?.reason);
-  if (parent?.aborted) cancel();
-  else parent?.addEventListener('abort', cancel, { once: true });
-  opts = { ...opts, signal: linked.signal };
+  const linked = followAbort(opts.signal);
+  opts = { ...opts, signal: linked.controller.signal };
   try {
     let listed: ListedModel[];
     try {
@@ -212,7 +207,7 @@ export async function probeServer(baseUrl: string, opts: ProbeOptions & { refres
     writeCachedProbe(probe);
     return probe;
   } finally {
-    parent?.removeEventListener('abort', cancel);
+    linked.release();
     await pool.close();
   }
 }

@@ -1,4 +1,4 @@
-import { setMaxListeners } from 'node:events';
+import { followAbort } from '../../util/abort.js';
 import type { StepEvent } from '../events.js';
 import { EventChannel } from '../generation/channel.js';
 
@@ -10,13 +10,7 @@ type Emit = (event: StepEvent) => void;
  * and is rethrown once the events already pushed have been yielded.
  */
 export async function* streamWork<T>(signal: AbortSignal, work: (emit: Emit, signal: AbortSignal) => Promise<T>): AsyncGenerator<StepEvent, T> {
-  const abort = new AbortController();
-  // Every request in flight listens for a cancel: past 10, Node prints a leak warning over the
-  // terminal UI. Infinity, not 0: Node 20 reads 0 as "not an EventTarget" and undici's fetch throws.
-  setMaxListeners(Infinity, abort.signal);
-  const onAbort = () => abort.abort(signal.reason);
-  if (signal.aborted) onAbort();
-  else signal.addEventListener('abort', onAbort, { once: true });
+  const { controller: abort, release } = followAbort(signal);
   const channel = new EventChannel<StepEvent>();
   const running = work((e) => channel.push(e), abort.signal)
     .catch((err: unknown) => {
@@ -24,7 +18,7 @@ export async function* streamWork<T>(signal: AbortSignal, work: (emit: Emit, sig
       throw err;
     })
     .finally(() => {
-      signal.removeEventListener('abort', onAbort);
+      release();
       channel.close();
     });
   running.catch(() => {}); // observed below, after the events drain

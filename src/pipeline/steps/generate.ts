@@ -1,11 +1,9 @@
-import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
 import { cannotGenerate } from '../../engines/openai/index.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import { readJsonlAll } from '../../util/jsonl.js';
-import type { StepEvent } from '../events.js';
+import { streamWork } from '../evaluation/stream.js';
 import type { Example } from '../example.js';
-import { EventChannel } from '../generation/channel.js';
 import { preflightModels } from '../generation/preflight.js';
 import { generateForSource, type SourceAccounting } from '../generation/source-run.js';
 import type { Step } from '../step.js';
@@ -32,29 +30,17 @@ export const generateStep: Step = async function* (ctx) {
   }
 
   // One source failing for good (a full disk, say) stops the others rather than leaving them running unseen.
-  const abort = new AbortController();
-  setMaxListeners(Infinity, abort.signal); // every request in flight listens for a cancel
-  const onAbort = () => abort.abort(ctx.signal.reason);
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
-  const channel = new EventChannel<StepEvent>();
   const started = ctx.now();
-  const work = Promise.all(
-    sources.map((entry, i) =>
-      generateForSource(
-        { entry, model: models[i], file: ctx.paths.synthetic(entry.id), examples, sessionSeed: ctx.session.seed, retryErrors: ctx.options.retryErrors },
-        { signal: abort.signal, now: ctx.now, emit: (e) => channel.push(e) },
-      ).catch((err) => {
-        abort.abort(err);
-        throw err;
-      }),
+  const accounting = yield* streamWork(ctx.signal, (emit, signal) =>
+    Promise.all(
+      sources.map((entry, i) =>
+        generateForSource(
+          { entry, model: models[i], file: ctx.paths.synthetic(entry.id), examples, sessionSeed: ctx.session.seed, retryErrors: ctx.options.retryErrors },
+          { signal, now: ctx.now, emit },
+        ),
+      ),
     ),
-  ).finally(() => {
-    ctx.signal.removeEventListener('abort', onAbort);
-    channel.close();
-  });
-  work.catch(() => {}); // observed below, after the events drain
-  yield* channel.drain();
-  const accounting = await work;
+  );
 
   const path = ctx.paths.result('generation');
   writeJsonAtomic(path, { examples: examples.length, wallMs: ctx.now() - started, sources: accounting });
