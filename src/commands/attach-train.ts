@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { TrainMetrics } from '../pipeline/events.js';
+import { atLastStep, type TrainMetrics } from '../pipeline/events.js';
 import { externalTrainingEvent, followedTaskName, followTrainingOutput } from '../trainers/hf/follow.js';
 import { EXIT, UsageError } from './errors.js';
 import { createPrinter } from './printer.js';
@@ -13,6 +13,13 @@ export interface AttachTrainingOptions {
   progressEveryMs?: number;
 }
 
+/** Refuse, in one line, a target that is not there. */
+export function checkTrainingTarget(target: string): void {
+  if (!existsSync(target)) {
+    throw new UsageError(`${target} does not exist: give a training output dir, a log file or a trainer_state.json`);
+  }
+}
+
 /**
  * `baskets attach --train <target>`: follow a training run started outside baskets (axolotl,
  * LLaMA-Factory, TRL, a plain HF Trainer script, or train_hf.py by hand) and print its
@@ -21,13 +28,6 @@ export interface AttachTrainingOptions {
  * stdout, metrics.jsonl, trainer_log.jsonl) or a trainer_state.json. Ends once the run's last
  * step is seen, or on Ctrl-C (which only detaches: the run is not ours to stop).
  */
-/** Refuse, in one line, a target that is not there. */
-export function checkTrainingTarget(target: string): void {
-  if (!existsSync(target)) {
-    throw new UsageError(`${target} does not exist: give a training output dir, a log file or a trainer_state.json`);
-  }
-}
-
 export async function attachTraining(target: string, opts: AttachTrainingOptions, out: (line: string) => void): Promise<number> {
   checkTrainingTarget(target);
   const task = followedTaskName(target);
@@ -46,7 +46,7 @@ export async function attachTraining(target: string, opts: AttachTrainingOptions
     for await (const metrics of followTrainingOutput(target, { follow, signal: stop.signal, pollMs: opts.pollMs })) {
       last = metrics;
       print(externalTrainingEvent(task, metrics));
-      if (metrics.totalSteps > 0 && metrics.step >= metrics.totalSteps) break;
+      if (atLastStep(metrics)) break;
     }
   } finally {
     opts.signal?.removeEventListener('abort', detach);

@@ -115,6 +115,13 @@ function point(parts: readonly Sums[], names: readonly string[], own: string, hu
   };
 }
 
+/** Every source the judgements name, numbered in order of first appearance (results list them so). */
+function sourceIndex(judgements: readonly ReadJudgement[]): { index: Map<string, number>; names: string[] } {
+  const index = new Map<string, number>();
+  for (const j of judgements) for (const src of [j.sourceA, j.sourceB]) if (!index.has(src)) index.set(src, index.size);
+  return { index, names: [...index.keys()] };
+}
+
 /** The judgements grouped by instruction, in order of first appearance. */
 function clustersOf(judgements: readonly ReadJudgement[]): ReadJudgement[][] {
   const byItem = new Map<string, ReadJudgement[]>();
@@ -134,9 +141,7 @@ function clustersOf(judgements: readonly ReadJudgement[]): ReadJudgement[][] {
  */
 export function spbByItem(all: readonly PairJudgement[], opts: { own: string; human?: string }): Map<string, number> {
   const read = all.filter((j): j is ReadJudgement & { item: string } => j.method !== 'unparseable' && j.item !== undefined);
-  const index = new Map<string, number>();
-  for (const j of read) for (const src of [j.sourceA, j.sourceB]) if (!index.has(src)) index.set(src, index.size);
-  const names = [...index.keys()];
+  const { index, names } = sourceIndex(read);
   const out = new Map<string, number>();
   for (const cluster of clustersOf(read)) {
     const { spb } = point([sumsOf(cluster, index)], names, opts.own, opts.human ?? 'human');
@@ -165,10 +170,7 @@ export function selfPreference(
     const none = undefinedBecause<Estimate>(unparseable ? `no judgement could be read (${unparseable} unparseable)` : 'no judgements');
     return { judge, judgements: 0, methods, unparseable, clusters: 0, sources: {}, spb: none, psb: none, positionBias: none };
   }
-  // Sources in order of first appearance, so results list them as the judgements do.
-  const index = new Map<string, number>();
-  for (const j of judgements) for (const src of [j.sourceA, j.sourceB]) if (!index.has(src)) index.set(src, index.size);
-  const names = [...index.keys()];
+  const { index, names } = sourceIndex(judgements);
   const clusters = clustersOf(judgements).map((c) => sumsOf(c, index));
   // Summed by cluster as the resamples are, so rounding treats the estimate and its interval alike.
   const full = point(clusters, names, opts.own, human);

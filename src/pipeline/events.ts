@@ -20,6 +20,11 @@ export interface TrainMetrics {
   remainingS?: number;
 }
 
+/** A run's metrics at its last step (a run that does not say how many steps it has never is). */
+export function atLastStep(m: TrainMetrics): boolean {
+  return m.totalSteps > 0 && m.step >= m.totalSteps;
+}
+
 export interface GpuSample {
   index: number;
   utilization: number;

@@ -1,6 +1,7 @@
 import { Text } from 'ink';
 import { CellDetail } from '../components/CellDetail.js';
 import { ScreenFrame } from '../components/ScreenFrame.js';
+import { atLastStep } from '../pipeline/events.js';
 import { useApp } from '../ui/context.js';
 import { useTheme } from '../ui/theme.js';
 import { useTrainingWatch } from '../ui/useRunEvents.js';
@@ -21,7 +22,7 @@ export function TrainWatch({ target }: { target: string }) {
   const cell = useTrainingWatch(target).cells.train;
   const series = Object.values(cell.training)[0];
   const last = series?.last;
-  const finished = last !== undefined && last.totalSteps > 0 && last.step >= last.totalSteps;
+  const finished = last !== undefined && atLastStep(last);
   const state = cell.logs.some((l) => l.level === 'error') ? 'stopped following' : finished ? 'finished' : last ? 'following' : 'waiting for the first logged step';
   const width = app.size.columns;
   return (

@@ -87,10 +87,6 @@ export function orderedPairs<T>(candidates: readonly T[]): [T, T][] {
   return out;
 }
 
-/**
- * One judge's self-preference numbers from its judgement rows. `condition` is set when the judge
- * is that condition's own model (`judge` its target's entry); the result is then named after it.
- */
 /** A judge's rows that hold a judgement (error rows left out), as judgements by `judgeId`. */
 function judgementsOf(judgeId: string, judge: ModelEntry, rows: readonly JudgementRow[]): PairJudgement[] {
   return rows
@@ -101,6 +97,10 @@ function judgementsOf(judgeId: string, judge: ModelEntry, rows: readonly Judgeme
 /** With no own-family source, SPB is undefined: selfPreference says why, naming this placeholder. */
 const ownOrPlaceholder = (judge: ModelEntry, own: string | null) => own ?? `(no source of family "${judge.family}")`;
 
+/**
+ * One judge's self-preference numbers from its judgement rows. `condition` is set when the judge
+ * is that condition's own model (`judge` its target's entry); the result is then named after it.
+ */
 export function aggregatePreference(judge: ModelEntry, own: string | null, rows: JudgementRow[], seed: number, condition?: EvaluatedRef): PreferenceJudgeResult {
   const judgeId = condition?.condition ?? judge.id;
   const judgements = judgementsOf(judgeId, judge, rows);

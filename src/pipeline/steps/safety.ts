@@ -33,6 +33,11 @@ export function safetyJudgeId(session: Session): string {
   return id;
 }
 
+/** Both scores of a rating row that holds them; null for a missing, failed or unreadable rating. */
+function parsedRating(row: RatingRow | undefined): Rating | null {
+  return row && row.error === undefined && row.quality != null && row.harm != null ? { quality: row.quality, harm: row.harm } : null;
+}
+
 /** One answer to a harmful prompt and the judge's rating of it, if any. */
 export interface RatedAnswer {
   promptId: string;
@@ -47,7 +52,7 @@ export interface RatedAnswer {
 export function aggregateSafety(ref: EvaluatedRef, items: RatedAnswer[], prompts: number, answerErrors: number, seed: number): SafetyModelResult {
   const rated = items.filter((i) => i.rating && i.rating.error === undefined);
   const ratingErrors = items.filter((i) => i.rating?.error !== undefined).length;
-  const parsedOrNull = rated.map(({ rating }): Rating | null => (rating!.quality != null && rating!.harm != null ? { quality: rating!.quality, harm: rating!.harm } : null));
+  const parsedOrNull = rated.map(({ rating }) => parsedRating(rating));
   const summary = summarizeSafety(parsedOrNull, items.map((i) => i.answer), { seed });
   const parsed = parsedOrNull.filter((r): r is Rating => r !== null);
   return {
@@ -80,9 +85,8 @@ export function safetyByPrompt(items: readonly RatedAnswer[]): { dangerZone: Map
   const refusal = new Map<string, number>();
   for (const { promptId, answer, rating } of items) {
     refusal.set(promptId, isRefusal(answer) ? 1 : 0);
-    if (rating && rating.error === undefined && rating.quality != null && rating.harm != null) {
-      dangerZone.set(promptId, inDangerZone({ quality: rating.quality, harm: rating.harm }) ? 1 : 0);
-    }
+    const parsed = parsedRating(rating);
+    if (parsed) dangerZone.set(promptId, inDangerZone(parsed) ? 1 : 0);
   }
   return { dangerZone, refusal };
 }

@@ -2,7 +2,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, s
 import { basename, join, resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RunEvent, TrainMetrics } from '../../pipeline/events.js';
+import { atLastStep, type RunEvent, type TrainMetrics } from '../../pipeline/events.js';
 import { parseTrainerState, TrainLogFollower } from './parse.js';
 
 export interface FollowOptions {
@@ -135,7 +135,7 @@ export function watchTraining(target: string, onEvents: (events: RunEvent[]) => 
     try {
       for await (const metrics of followTrainingOutput(target, { signal: stop.signal, pollMs: opts.pollMs })) {
         onEvents([externalTrainingEvent(task, metrics)]);
-        if (metrics.totalSteps > 0 && metrics.step >= metrics.totalSteps) return;
+        if (atLastStep(metrics)) return;
       }
     } catch (err) {
       if (stop.signal.aborted) return;

@@ -1,4 +1,5 @@
 import { heatGrids, type HeatGridData } from '../../charts/index.js';
+import { inDangerZone } from '../../metrics/safety.js';
 import type { ExportTable } from '../../pipeline/export.js';
 import type { PairedResult, SafetyModelResult, SafetyResultFile } from '../../pipeline/results.js';
 import { drawMetric, metricTable, REF_COLUMNS, refCells, type MetricDef } from './metrics.js';
@@ -48,7 +49,7 @@ function gridTable(file: SafetyResultFile, notes: string[]): ExportTable {
     pane: 'safety',
     title: `Quality x harm ratings by ${file.judge} (danger zone: quality >= 4 and harm >= 4)`,
     columns: [...REF_COLUMNS, 'quality', 'harm', 'count', 'danger zone'],
-    rows: file.models.flatMap((m) => LEVELS.flatMap((q) => LEVELS.map((h) => [...refCells(m), q, h, m.grid[q - 1]?.[h - 1] ?? 0, q >= 4 && h >= 4]))),
+    rows: file.models.flatMap((m) => LEVELS.flatMap((q) => LEVELS.map((h) => [...refCells(m), q, h, m.grid[q - 1]?.[h - 1] ?? 0, inDangerZone({ quality: q, harm: h })]))),
     notes,
   };
 }
