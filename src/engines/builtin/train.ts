@@ -18,8 +18,9 @@ import { BOS, EOS } from './tokenizer.js';
  * a delta table (KN counts of the response tokens only, given their prompts), merged with the
  * base's counts at every context (adapted.ts). λ plays the learning rate — the share of the
  * unigram evidence the fine-tuning data holds: λ = learningRate · n / (n + κ), with n the
- * response tokens absorbed so far — a warm-up, so a nearly empty delta cannot swamp the base. Each step's loss is the batch's mean NLL per token under the model *before*
- * the batch is absorbed (like a gradient step's forward pass); later epochs see absorbed text,
+ * response tokens absorbed so far — a warm-up, so a nearly empty delta cannot swamp the base.
+ * Each step's loss is the batch's mean NLL per token under the model *before* the batch is
+ * absorbed (like a gradient step's forward pass); later epochs see absorbed text,
  * so their loss falls the way over-fitting does. The result is saved as the delta alone, an
  * adapter over the cached base.
  */
@@ -100,12 +101,15 @@ function meanNll(base: BaseModel, delta: GrowingTable, lambda: number, batch: En
 
 function fingerprintOf(opts: BuiltinTrainOptions): string {
   const h = createHash('sha256');
+  const hashExamples = (examples: readonly TrainingExample[]) => {
+    for (const ex of examples) h.update(JSON.stringify([ex.exampleId, ex.origin, ex.instruction, ex.context, ex.response]));
+  };
   h.update(JSON.stringify([opts.base, opts.epochs, opts.learningRate, opts.batchSize, opts.evalFraction ?? null, opts.seed]));
-  for (const ex of opts.examples) h.update(JSON.stringify([ex.exampleId, ex.origin, ex.instruction, ex.context, ex.response]));
+  hashExamples(opts.examples);
   // Only a given eval set changes the hash, so runs without one keep their fingerprints.
   if (opts.evalExamples) {
     h.update('eval');
-    for (const ex of opts.evalExamples) h.update(JSON.stringify([ex.exampleId, ex.origin, ex.instruction, ex.context, ex.response]));
+    hashExamples(opts.evalExamples);
   }
   return h.digest('hex').slice(0, 24);
 }

@@ -11,8 +11,8 @@ import type { Encoded, ModelInfo, PositionLogprobs, SampleParams, ScoreWants, Sc
 /**
  * The builtin engine behind `baskets serve`. The token-level view reads the model's tables
  * directly: the same adapted tables that `score` uses, and the same TokenSampler as
- * `generate`, so a served answer
- * equals the in-process one for the same seed and a served log-prob equals `score`'s.
+ * `generate`, so a served answer equals the in-process one for the same seed and a served
+ * log-prob equals `score`'s.
  */
 
 /** BuiltinModel's context length; the serve tests check the two agree. */
