@@ -10,26 +10,13 @@ import { withinSelfBleuScores } from '../../src/pipeline/steps/diversity.js';
 import { SessionStore } from '../../src/pipeline/store.js';
 import { readJsonlAll } from '../../src/util/jsonl.js';
 import { useBuiltinCache } from '../helpers/tmp.js';
+import { smallBuiltinStudy } from '../helpers/study.js';
 
 // One pretraining cache for the whole file: the builtin bases are built once.
 const dirs = useBuiltinCache('baskets-div');
 
-const session = (name: string, embedder: string): SessionInput => ({
-  version: 1,
-  name,
-  createdAt: 'now',
-  seed: 7,
-  data: { source: { kind: 'builtin', name: 'sotu-continuations' }, subsample: 40, testFraction: 0.2 },
-  models: [
-    { id: 'fs', family: 'founders', size: 'small', roles: ['source', 'target'], engine: { engine: 'builtin', base: 'founders-small' }, generation: { maxTokens: 40 } },
-    { id: 'ms', family: 'modern', size: 'small', roles: ['source'], engine: { engine: 'builtin', base: 'modern-small' }, generation: { maxTokens: 40 } },
-  ],
-  conditions: [
-    { name: 'fs/vanilla', target: 'fs', kind: 'vanilla' },
-    { name: 'fs/vanilla-b', target: 'fs', kind: 'vanilla' },
-  ],
-  evaluation: { answers: 6, perplexity: false, diversity: { embedder }, safety: { enabled: false }, preference: { enabled: false } },
-});
+const session = (name: string, embedder: string): SessionInput =>
+  smallBuiltinStudy(name, { evaluation: { answers: 6, perplexity: false, diversity: { embedder }, safety: { enabled: false }, preference: { enabled: false } } });
 
 async function run(store: SessionStore, name: string) {
   const events: RunEvent[] = [];

@@ -8,12 +8,13 @@ import { createModelResolver } from '../../src/pipeline/models.js';
 import { sessionPaths } from '../../src/pipeline/paths.js';
 import { readResult } from '../../src/pipeline/results.js';
 import { runSession } from '../../src/pipeline/runner.js';
-import type { SessionInput, StepId } from '../../src/pipeline/session.js';
+import type { StepId } from '../../src/pipeline/session.js';
 import { STEPS } from '../../src/pipeline/steps/index.js';
 import type { ModelResolver } from '../../src/pipeline/step.js';
 import { SessionStore } from '../../src/pipeline/store.js';
 import { readJsonlAll } from '../../src/util/jsonl.js';
 import { useBuiltinCache } from '../helpers/tmp.js';
+import { smallBuiltinStudy } from '../helpers/study.js';
 import { reportCommand } from '../../src/commands/report.js';
 import { parse } from 'csv-parse/sync';
 
@@ -39,23 +40,6 @@ function counting(resolver: ModelResolver, calls: Record<string, number>): Model
   return { model: async (id) => wrap(await resolver.model(id)), forCondition: async (c) => wrap(await resolver.forCondition(c)) };
 }
 
-const session = (name: string, extra: Partial<SessionInput> = {}): SessionInput => ({
-  version: 1,
-  name,
-  createdAt: 'now',
-  seed: 7,
-  data: { source: { kind: 'builtin', name: 'sotu-continuations' }, subsample: 40, testFraction: 0.2 },
-  models: [
-    { id: 'fs', family: 'founders', size: 'small', roles: ['source', 'target', 'judge'], engine: { engine: 'builtin', base: 'founders-small' }, generation: { maxTokens: 40 } },
-    { id: 'ms', family: 'modern', size: 'small', roles: ['source'], engine: { engine: 'builtin', base: 'modern-small' }, generation: { maxTokens: 40 } },
-  ],
-  conditions: [
-    { name: 'fs/vanilla', target: 'fs', kind: 'vanilla' },
-    { name: 'fs/vanilla-b', target: 'fs', kind: 'vanilla' },
-  ],
-  evaluation: { answers: 6, safety: { limit: 4 }, preference: { items: 3 } },
-  ...extra,
-});
 
 /** A model as a server without log-prob scoring (llama.cpp, say) would present it. */
 function withoutScore(resolver: ModelResolver): ModelResolver {
@@ -83,7 +67,7 @@ describe('evaluation steps on builtin models', () => {
   let store: SessionStore;
   beforeAll(async () => {
     store = new SessionStore(dirs.root());
-    store.create(session('s'));
+    store.create(smallBuiltinStudy('s'));
     const { outcome, events } = await run(store, 's', ['data', ...EVAL_STEPS]);
     const failed = events.find((e) => e.type === 'step-finish' && e.status !== 'done');
     expect(failed, JSON.stringify(failed)).toBeUndefined();
@@ -279,7 +263,7 @@ describe('evaluation of a retrained condition', () => {
   let store: SessionStore;
   beforeAll(async () => {
     store = new SessionStore(dirs.root());
-    store.create(session('r', { conditions: [{ name: 'fs/vanilla', target: 'fs', kind: 'vanilla' }, { name: 'fs/human', target: 'fs', kind: 'human' }] }));
+    store.create(smallBuiltinStudy('r', { conditions: [{ name: 'fs/vanilla', target: 'fs', kind: 'vanilla' }, { name: 'fs/human', target: 'fs', kind: 'human' }] }));
     const { outcome, events } = await run(store, 'r', ALL);
     const failed = events.find((e) => e.type === 'step-finish' && e.status !== 'done');
     expect(failed, JSON.stringify(failed)).toBeUndefined();

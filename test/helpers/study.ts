@@ -1,0 +1,26 @@
+import type { SessionInput } from '../../src/pipeline/session.js';
+
+/**
+ * A small builtin study for step tests: founders-small (source, target and judge) and
+ * modern-small (source) on 40 builtin instructions, two vanilla conditions of the founders
+ * target, 6 answers each; `extra` replaces any top-level part.
+ */
+export function smallBuiltinStudy(name: string, extra: Partial<SessionInput> = {}): SessionInput {
+  return {
+    version: 1,
+    name,
+    createdAt: 'now',
+    seed: 7,
+    data: { source: { kind: 'builtin', name: 'sotu-continuations' }, subsample: 40, testFraction: 0.2 },
+    models: [
+      { id: 'fs', family: 'founders', size: 'small', roles: ['source', 'target', 'judge'], engine: { engine: 'builtin', base: 'founders-small' }, generation: { maxTokens: 40 } },
+      { id: 'ms', family: 'modern', size: 'small', roles: ['source'], engine: { engine: 'builtin', base: 'modern-small' }, generation: { maxTokens: 40 } },
+    ],
+    conditions: [
+      { name: 'fs/vanilla', target: 'fs', kind: 'vanilla' },
+      { name: 'fs/vanilla-b', target: 'fs', kind: 'vanilla' },
+    ],
+    evaluation: { answers: 6, safety: { limit: 4 }, preference: { items: 3 } },
+    ...extra,
+  };
+}
