@@ -51,11 +51,10 @@ describe('the demo in a real terminal (tmux)', () => {
   it.skipIf(!TMUX)(TMUX ? title : `${title} — SKIPPED: tmux is not installed (apt-get install tmux)`, { timeout: RUN_FINISH_MS + 120_000 }, async () => {
     expect(existsSync(CLI), `${CLI} is missing: build first (npm run build)`).toBe(true);
     mkdirSync(sessionsDir, { recursive: true });
-    const command = [
-      `${shq(process.execPath)} ${shq(CLI)} demo --fresh --sessions ${shq(sessionsDir)}`,
-      `code=$?; echo $code > ${shq(exitFile)}; echo "[e2e: baskets exited with $code]"; exec sleep 3600`,
-    ].join('; ');
-    tmux.start(80, 24, command);
+    // baskets with these arguments, then its exit code in a file and on the screen; the pane stays.
+    const baskets = (args: string) =>
+      [`${shq(process.execPath)} ${shq(CLI)} ${args} --sessions ${shq(sessionsDir)}`, `code=$?; echo $code > ${shq(exitFile)}; echo "[e2e: baskets exited with $code]"; exec sleep 3600`].join('; ');
+    tmux.start(80, 24, baskets('demo --fresh'));
 
     // 80×24, while the run goes: the notebook with a running cell, its clock and a progress bar.
     const live = await tmux.waitFor('the Run notebook with a step in progress at 80x24', all(frameProblem, header(/^baskets · Run demo/), allCells, liveProgress), 90_000);
@@ -89,8 +88,7 @@ describe('the demo in a real terminal (tmux)', () => {
       await new Promise((r) => setTimeout(r, 250));
     }
     expect(readFileSync(events, 'utf8')).not.toContain('"run-finish"');
-    tmux.kill();
-    tmux.start(200, 60, [`${shq(process.execPath)} ${shq(CLI)} attach demo --sessions ${shq(sessionsDir)}`, `code=$?; echo $code > ${shq(exitFile)}; echo "[e2e: baskets exited with $code]"; exec sleep 3600`].join('; '));
+    tmux.respawn(baskets('attach demo'));
     await tmux.waitFor('baskets attach to show the run still in progress', all(frameProblem, header(/^baskets · Run demo/), allCells, liveProgress), 60_000);
 
     // The whole run, from its event log.

@@ -56,6 +56,14 @@ export class Tmux {
     this.run(['set-option', '-t', SESSION, 'window-size', 'manual']);
   }
 
+  /**
+   * Run `command` in the pane instead of what it runs now, keeping the server and the window's
+   * size (killing the server and starting another races the old one's exit).
+   */
+  respawn(command: string): void {
+    this.run(['respawn-pane', '-k', '-t', `${SESSION}:0.0`, command]);
+  }
+
   capture(): Screen {
     const text = this.run(['capture-pane', '-p', '-t', `${SESSION}:0.0`]);
     const size = this.run(['display-message', '-p', '-t', `${SESSION}:0.0`, '#{pane_width} #{pane_height}']).trim().split(' ').map(Number);
