@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FaultInjector, parseFaults, type FaultSpec } from './faults.js';
@@ -30,7 +30,7 @@ export interface ServeOptions {
   cacheDir?: string;
   /** Answer chat completions at once with deterministic text (client benchmarks). */
   instant?: boolean;
-  /** Where uploaded files and fine-tuned models live (default: a new temp dir). */
+  /** Where uploaded files and fine-tuned models live (default: a temp dir, removed on close). */
   dataDir?: string;
   log?: (line: string) => void;
 }
@@ -52,6 +52,7 @@ export async function startServer(opts: ServeOptions, engine: ServeEngine = buil
   if (opts.token !== undefined && opts.token.trim() === '') throw new Error('the token is empty: pass a non-empty --token');
   const faults = opts.faults === undefined ? undefined : new FaultInjector(typeof opts.faults === 'string' ? parseFaults(opts.faults) : opts.faults);
   const log = opts.log ?? (() => {});
+  const ownDataDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'baskets-serve-'));
 
   const registry = new ModelRegistry();
@@ -80,7 +81,12 @@ export async function startServer(opts: ServeOptions, engine: ServeEngine = buil
   const server = await listen({ host, port: opts.port ?? 0, token: opts.token, faults, instant: opts.instant ?? false, models: registry, files, jobs, log });
   const urlHost = host.includes(':') ? `[${host}]` : host;
   log(`baskets serve listening on http://${urlHost}:${server.port}/v1 (${wanted.length} models${faults ? ', faults on' : ''}${opts.instant ? ', instant' : ''})`);
-  return { url: `http://${urlHost}:${server.port}/v1`, port: server.port, close: server.close };
+  const close = async () => {
+    await server.close();
+    // A temp data dir holds only this server's uploads and jobs, which die with it.
+    if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { url: `http://${urlHost}:${server.port}/v1`, port: server.port, close };
 }
 
 /**

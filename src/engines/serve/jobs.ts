@@ -88,6 +88,7 @@ const DEFAULTS = { epochs: 1, learningRate: 0.5, batchSize: 16 };
 
 export class JobManager {
   private readonly jobs = new Map<string, JobEntry>();
+  private readonly running = new Set<Promise<void>>();
   private readonly dir: string;
 
   constructor(private readonly deps: JobDeps) {
@@ -135,7 +136,8 @@ export class JobManager {
     this.event(entry, 'info', `Created fine-tuning job: ${id} (${examples.length} training examples${validation ? `, ${validation.length} validation examples` : ''})`);
     this.save(entry);
     const modelId = `ft:${req.model}:baskets${req.suffix ? `:${req.suffix}` : ''}:${id.slice(6, 14)}`;
-    void this.run(entry, examples, validation, modelId);
+    const run = this.run(entry, examples, validation, modelId).finally(() => this.running.delete(run));
+    this.running.add(run);
     return job;
   }
 
@@ -170,9 +172,10 @@ export class JobManager {
     return entry.job;
   }
 
-  /** Stop every running job (server shutdown). */
-  abortAll(): void {
+  /** Stop every running job (server shutdown); resolves once none is still writing. */
+  async abortAll(): Promise<void> {
     for (const entry of this.jobs.values()) entry.abort.abort(new Error('server closing'));
+    await Promise.all(this.running);
   }
 
   private entry(id: string) {

@@ -160,12 +160,14 @@ export async function listen(deps: HttpServerDeps): Promise<{ port: number; clos
   });
   return {
     port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        deps.jobs.abortAll();
+    close: async () => {
+      const jobsStopped = deps.jobs.abortAll();
+      await new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+      await jobsStopped;
+    },
   };
 }
 
