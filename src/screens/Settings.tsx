@@ -28,7 +28,7 @@ export function SettingsScreen() {
     {
       kind: 'text', id: 'sessionsDir', label: 'sessions folder', value: settings.sessionsDir,
       // Settings keep the folder as typed (default "./sessions"); the app holds it resolved.
-      note: resolve(settings.sessionsDir) === resolve(app.sessionsDir) ? undefined : `this TUI uses ${app.sessionsDir} until restarted`,
+      note: resolve(settings.sessionsDir) === resolve(app.sessionsDir) ? undefined : `applies when restarted; until then this TUI uses ${app.sessionsDir}`,
       apply: (v) => (v.trim() ? (app.updateSettings({ sessionsDir: v.trim() }), null) : 'the sessions folder cannot be empty'),
     },
     { kind: 'choice', id: 'theme', label: 'theme', value: settings.theme, options: THEMES, note: 'NO_COLOR always wins', apply: (v) => (app.updateSettings({ theme: v as Settings['theme'] }), null) },

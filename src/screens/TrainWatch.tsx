@@ -28,7 +28,7 @@ export function TrainWatch({ target }: { target: string }) {
   return (
     <ScreenFrame title="Training run" subtitle={state} bindings={[]}>
       <Text color={theme.color.muted} wrap="truncate-end">
-        {`${sanitizeLine(target)} · started outside baskets: q stops following, the run keeps going`}
+        {`started outside baskets: q stops following, the run keeps going · ${sanitizeLine(target)}`}
       </Text>
       <CellDetail cell={{ ...cell, status: finished ? 'done' : 'running' }} width={width - 4} height={Math.max(1, app.size.rows - CHROME_ROWS)} />
     </ScreenFrame>

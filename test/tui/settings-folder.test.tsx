@@ -28,10 +28,10 @@ describe('Settings: the sessions folder note', () => {
   };
 
   it('says nothing when the default "./sessions" is the folder this TUI uses', async () => {
-    expect(await open('./sessions')).not.toContain('until restarted');
+    expect(await open('./sessions')).not.toContain('applies when restarted');
   });
 
   it('says the TUI keeps its folder until restarted when the setting names another', async () => {
-    expect(await open('./elsewhere')).toContain('until restarted');
+    expect(await open('./elsewhere')).toContain('applies when restarted');
   });
 });

@@ -140,7 +140,7 @@ export function watchTraining(target: string, onEvents: (events: RunEvent[]) => 
     } catch (err) {
       if (stop.signal.aborted) return;
       const why = existsSync(target) ? (err as Error).message : "the run's output was moved or deleted";
-      onEvents([{ type: 'log', t: Date.now(), runId: 'external', step: 'train', level: 'error', message: `can no longer read ${target}: ${why}` }]);
+      onEvents([{ type: 'log', t: Date.now(), runId: 'external', step: 'train', level: 'error', message: `stopped reading the run (${why}): ${target}` }]);
     }
   })();
   return { close: () => stop.abort() };
