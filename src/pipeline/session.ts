@@ -13,10 +13,11 @@ export type SizeTier = z.infer<typeof SizeTier>;
 export const Role = z.enum(['source', 'target', 'judge']);
 export type Role = z.infer<typeof Role>;
 
+/** Defaults are the paper's own sampling (its generation code: temperature 0.7, top_p 0.9, 1024 new tokens). */
 export const GenerationParams = z.strictObject({
   temperature: z.number().min(0).max(5).default(0.7),
-  topP: z.number().gt(0).max(1).default(0.95),
-  maxTokens: z.number().int().positive().default(256),
+  topP: z.number().gt(0).max(1).default(0.9),
+  maxTokens: z.number().int().positive().default(1024),
   /** Samples per instruction. */
   samples: z.number().int().positive().default(1),
   stop: z.array(z.string()).optional(),
