@@ -90,6 +90,9 @@ export function reportRows(r: Loaded): ReportRow[] {
     }
   }
   for (const c of r.diversity?.lexicalDiversityComparisons ?? []) rows.push(pairedRow('diversity', c, 'Δ lexical diversity (paired)'));
+  for (const s of r.diversity?.sources ?? []) {
+    rows.push(row('diversity', s.source, 'synthetic data (source)', 'lexical diversity (100 − within-response Self-BLEU)', s.lexicalDiversity, `${s.responses} responses of the ${s.family} family, ${s.size}`));
+  }
   if (r.safety) {
     const judged = `judge ${r.safety.judge}${r.safety.heuristic ? ', harm from the builtin heuristic' : ''}`;
     for (const m of r.safety.models) {

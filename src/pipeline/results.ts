@@ -142,10 +142,27 @@ export interface DiversityModelResult extends EvaluatedRef {
   };
 }
 
+/**
+ * The paper's lexical diversity of one source's synthetic data (its answers to the train
+ * instructions), as the paper's per-source statistics report it. A multi-source set's
+ * within-response diversity is the average of its sources' (each response has one writer),
+ * so these numbers say which way mixing can move a target before training does anything.
+ */
+export interface SourceDiversityResult {
+  source: string;
+  family: string;
+  size: string;
+  /** Successful answers read (every sample of every instruction). */
+  responses: number;
+  lexicalDiversity: Stat;
+}
+
 export interface DiversityResultFile extends ResultHeader<'diversity'> {
   /** The one embedder of every condition (absent in files written before there was one). */
   embedder?: { id: string; kind: 'session' | 'builtin' };
   models: DiversityModelResult[];
+  /** Each source model's synthetic data that exists (absent in older files). */
+  sources?: SourceDiversityResult[];
   /**
    * Conditions of one target compared on the paper's within-response lexical diversity
    * (100 − Self-BLEU of each answer) over the test items both scored (absent in older files).

@@ -18,12 +18,12 @@ const dirs = useBuiltinCache('baskets-div');
 const session = (name: string, embedder: string): SessionInput =>
   smallBuiltinStudy(name, { evaluation: { answers: 6, perplexity: false, diversity: { embedder }, safety: { enabled: false }, preference: { enabled: false } } });
 
-async function run(store: SessionStore, name: string) {
+async function run(store: SessionStore, name: string, steps = ['data', 'answer', 'diversity']) {
   const events: RunEvent[] = [];
   const outcome = await runSession({
     store,
     name,
-    steps: ['data', 'answer', 'diversity'],
+    steps,
     registry: STEPS,
     models: (ctx) => createModelResolver(ctx.session, ctx.paths),
     onEvent: (e) => events.push(e),
@@ -54,6 +54,8 @@ describe('the diversity step with one session embedder', () => {
     expect(outcome).toBe('done');
     const r = readResult(sessionPaths(store.dir('chosen')), 'diversity')!;
     expect(r.embedder).toEqual({ id: 'ms', kind: 'session' });
+    // No source has generated yet: there is no synthetic data to describe.
+    expect(r.sources).toEqual([]);
     for (const m of r.models) {
       expect(m.semantic).toMatchObject({ embedder: 'ms', embedderKind: 'session', vectors: 6 });
       const d = m.semantic!.meanCosineDistance;
@@ -80,6 +82,29 @@ describe('the diversity step with one session embedder', () => {
     // (k + 1) / (R + 1): a bootstrap p is never 0.
     expect(c.p!).toBeGreaterThan(0);
     expect(c.p!).toBeLessThanOrEqual(1);
+  }, 240_000);
+
+  it("reports the paper's lexical diversity of each source's synthetic data", async () => {
+    store.create(session('sources', 'builtin'));
+    const { outcome } = await run(store, 'sources', ['data', 'generate', 'answer', 'diversity']);
+    expect(outcome).toBe('done');
+    const paths = sessionPaths(store.dir('sources'));
+    const r = readResult(paths, 'diversity')!;
+    expect(r.sources!.map((s) => [s.source, s.family, s.size])).toEqual([
+      ['fs', 'founders', 'small'],
+      ['ms', 'modern', 'small'],
+    ]);
+    for (const s of r.sources!) {
+      const texts = (await readJsonlAll<{ response?: string }>(paths.synthetic(s.source))).map((x) => x.response ?? '');
+      expect(s.responses).toBe(texts.length);
+      // Under the paper's sample of 500 every response counts: the value is the mean over those scored.
+      const scored = withinSelfBleuScores(texts).filter((x): x is number => x !== null);
+      expect(scored.length).toBeGreaterThan(0);
+      const d = s.lexicalDiversity;
+      expect(d.value).toBeCloseTo(scored.reduce((a, x) => a + 100 - x, 0) / scored.length, 10);
+      expect(d.lo!).toBeLessThanOrEqual(d.value!);
+      expect(d.hi!).toBeGreaterThanOrEqual(d.value!);
+    }
   }, 240_000);
 
   it('refuses an embedder that is not a model of the session, in one line saying what to set', async () => {

@@ -120,6 +120,7 @@ describe('baskets report: safety grid, error counts and paired diversity', () =>
     const diversity: DiversityResultFile = {
       version: RESULT_VERSION, kind: 'diversity', createdAt: 'now', seed: 1, models: [],
       lexicalDiversityComparisons: [{ target: 'a', a: 'a/multi', b: 'a/single', diff: { value: 4.5, lo: 1.5, hi: 7.25, n: 30 }, p: 0.004 }],
+      sources: [{ source: 'a', family: 'fam', size: 'small', responses: 40, lexicalDiversity: { value: 91.5, lo: 90, hi: 93, n: 38 } }],
     };
     writeJsonAtomic(paths.result('diversity'), diversity);
   });
@@ -141,6 +142,7 @@ describe('baskets report: safety grid, error counts and paired diversity', () =>
     expect(rows.find((r) => r.metric === 'answer errors')).toMatchObject({ value: '2', n: '20', note: 'left out: retry with --retry-errors' });
     expect(rows.find((r) => r.metric === 'rating errors')).toMatchObject({ value: '1', n: '18' });
     expect(rows.find((r) => r.metric === 'Δ lexical diversity (paired)')).toMatchObject({ section: 'diversity', target: 'a', condition: 'a/multi − a/single', value: '4.5', lo: '1.5', hi: '7.25', n: '30', note: 'p = 0.00400' });
+    expect(rows.find((r) => r.condition === 'synthetic data (source)')).toMatchObject({ section: 'diversity', target: 'a', value: '91.5', lo: '90', hi: '93', n: '38', note: '40 responses of the fam family, small' });
   });
 
   it('draws the grid as a 5 × 5 Markdown table per condition with the danger zone marked', async () => {

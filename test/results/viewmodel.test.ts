@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { exportPath, renderExport, toCsv, toJson, toMarkdown, type ExportTable } from '../../src/pipeline/export.js';
 import { COMPARE_METRICS, compareTable, sharedDomain } from '../../src/ui/results/compare.js';
-import { DIVERSITY_METRICS } from '../../src/ui/results/diversity.js';
+import { DIVERSITY_METRICS, SOURCE_DATA_VIEW } from '../../src/ui/results/diversity.js';
 import { statText } from '../../src/ui/results/format.js';
 import { heapsPane } from '../../src/ui/results/heaps.js';
 import { gridColumns, gridLayout } from '../../src/ui/results/layout.js';
@@ -127,6 +127,33 @@ describe('pane view models', () => {
     const table = RESULT_PANES[1].table(loaded, semantic);
     expect(table.rows.find((r) => r[1] === 'llama-s/multi')).toEqual(['llama-s', 'llama-s/multi', 'multi', 'semantic cosine distance', null, null, null, 0, 'no model can embed']);
     expect(rows.notes).toContain('2 answers are errors and left out (retry with --retry-errors)');
+  });
+
+  it("shows the sources' synthetic data right after the paper's lexical diversity, in the pane, its export and the numbers", () => {
+    const loaded = loadedOf(['diversity']);
+    loaded.files.diversity!.sources = [
+      { source: 'qwen-s', family: 'qwen', size: 'small', responses: 640, lexicalDiversity: st(95.5, 95.1, 95.9, 600) },
+      { source: 'llama-s', family: 'llama', size: 'small', responses: 640, lexicalDiversity: st(94.2, 93.8, 94.6, 590) },
+    ];
+    const views = RESULT_PANES[1].views(loaded);
+    expect(views.slice(0, 3)).toEqual([DIVERSITY_METRICS[0].label, SOURCE_DATA_VIEW, DIVERSITY_METRICS[1].label]);
+    expect(views).toHaveLength(DIVERSITY_METRICS.length + 1);
+    const v = paneView(RESULT_PANES[1], loaded, 1, { width: 60, height: 8, ascii: true });
+    expect(v.viewLabel).toBe(`2/${views.length} ${SOURCE_DATA_VIEW}`);
+    expect(v.body).toMatch(/qwen-s .*95\.5/);
+    expect(v.body).toMatch(/llama-s .*94\.2/);
+    expect(v.body).toContain("a mix's diversity per response is the average");
+    expect(v.body.split('\n').every((l) => l.length <= 60)).toBe(true);
+    expect(v.body).not.toMatch(NON_ASCII);
+    const table = RESULT_PANES[1].table(loaded, 1);
+    expect(table.columns).toEqual(['source', 'family', 'size', 'responses', 'value', 'lo', 'hi', 'n', 'note']);
+    expect(table.rows[1]).toEqual(['llama-s', 'llama', 'small', 640, 94.2, 93.8, 94.6, 590, null]);
+    // The views after it keep their metrics.
+    expect(RESULT_PANES[1].table(loaded, 2).title).toContain('distinct-1');
+    expect(numberRows(loaded).filter((r) => r.section === 'source data').map((r) => [r.target, r.stat.value])).toEqual([
+      ['qwen-s', 95.5],
+      ['llama-s', 94.2],
+    ]);
   });
 
   it('draws Heaps curves per condition with K and beta in the legend, then one condition with its fit', () => {

@@ -1,8 +1,9 @@
+import { existsSync } from 'node:fs';
 import { listBuiltinBases, openBuiltinModel } from '../../engines/builtin/index.js';
 import type { LanguageModel } from '../../engines/types.js';
 import { bootstrapMeanCosineDistance, textMetrics, unitRows, type TextMetrics } from '../../metrics/index.js';
 import { paperSentences } from '../../metrics/sentences.js';
-import { responseSelfBleu } from '../../metrics/selfbleu.js';
+import { responseSelfBleu, withinResponseSelfBleu, type WithinSelfBleu } from '../../metrics/selfbleu.js';
 import { bootstrapMean } from '../../metrics/stats.js';
 import type { MetricValue } from '../../metrics/value.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
@@ -17,7 +18,9 @@ import { streamWork } from '../evaluation/stream.js';
 import { batchedEmbed, EMBED_BATCH } from '../evaluation/embed-batches.js';
 import { pairedByItem, type PerItemValues } from '../evaluation/paired.js';
 import { parallelismOf } from '../generation/source-run.js';
-import { meanStat, pointStat, RESULT_VERSION, type DiversityModelResult, type DiversityResultFile, type EvaluatedRef, type Stat } from '../results.js';
+import { readSyntheticAnswers } from '../generation/answers.js';
+import { paramsHashOf } from '../generation/keys.js';
+import { meanStat, pointStat, RESULT_VERSION, type DiversityModelResult, type DiversityResultFile, type EvaluatedRef, type SourceDiversityResult, type Stat } from '../results.js';
 import type { Step, StepContext } from '../step.js';
 
 export interface EmbeddingRow extends KeyedRow {
@@ -49,6 +52,37 @@ export function withinSelfBleuScores(answers: readonly string[]): (number | null
   return answers.map((a) => responseSelfBleu(paperSentences(a)));
 }
 
+/**
+ * The paper's within-response Self-BLEU and its lexical diversity (100 − it) as Stats: the value
+ * from the paper's seeded sample of responses, the interval over every response scored.
+ */
+function paperLexicalStats(summary: WithinSelfBleu, scores: readonly (number | null)[], n: number, seed: number): { withinSelfBleu: Stat; lexicalDiversity: Stat } {
+  const within = scores.filter((x): x is number => x !== null);
+  const stat = (value: MetricValue, perResponse: number[]): Stat =>
+    value.reason === null ? { ...meanStat(bootstrapMean(perResponse, { seed })), value: value.value } : pointStat(value, n);
+  return {
+    withinSelfBleu: stat(summary.selfBleu, within),
+    lexicalDiversity: stat(summary.lexicalDiversity, within.map((x) => 100 - x)),
+  };
+}
+
+/**
+ * The paper's lexical diversity of each source's synthetic data (answers to the train
+ * instructions written with the source's current generation parameters).
+ */
+export async function sourceDiversity(ctx: StepContext, seed: number): Promise<SourceDiversityResult[]> {
+  const out: SourceDiversityResult[] = [];
+  for (const entry of ctx.session.models.filter((m) => m.roles.includes('source'))) {
+    const file = ctx.paths.synthetic(entry.id);
+    if (!existsSync(file)) continue;
+    const texts = [...(await readSyntheticAnswers(file, paramsHashOf(entry))).values()].flatMap((rows) => rows.map((r) => r.response!));
+    if (texts.length === 0) continue;
+    const { lexicalDiversity } = paperLexicalStats(withinResponseSelfBleu(texts, { seed }), withinSelfBleuScores(texts), texts.length, seed);
+    out.push({ source: entry.id, family: entry.family, size: entry.size, responses: texts.length, lexicalDiversity });
+  }
+  return out;
+}
+
 /** Everything diversity reports for one model, from its answers and (optionally) their vectors. */
 export function diversityOf(
   ref: EvaluatedRef,
@@ -69,13 +103,7 @@ export function diversityOf(
   );
   const n = answers.length;
   const point = (x: MetricValue) => pointStat(x, n);
-  // Per-response scores of the paper's within-response Self-BLEU, for its interval.
-  const within = (opts.within ?? withinSelfBleuScores(answers)).filter((x): x is number => x !== null);
-  const withinSelfBleu: Stat = m.withinSelfBleu.selfBleu.reason === null ? { ...meanStat(bootstrapMean(within, { seed })), value: m.withinSelfBleu.selfBleu.value } : point(m.withinSelfBleu.selfBleu);
-  const lexicalDiversity: Stat =
-    m.withinSelfBleu.lexicalDiversity.reason === null
-      ? { ...meanStat(bootstrapMean(within.map((x) => 100 - x), { seed })), value: m.withinSelfBleu.lexicalDiversity.value }
-      : point(m.withinSelfBleu.lexicalDiversity);
+  const { withinSelfBleu, lexicalDiversity } = paperLexicalStats(m.withinSelfBleu, opts.within ?? withinSelfBleuScores(answers), n, seed);
   const cross = m.crossSelfBleu;
   const crossSelfBleu = cross.selfBleu.reason === null ? meanStat(bootstrapMean(cross.scores.map((s) => s.bleu), { seed })) : point(cross.selfBleu);
   const semantic =
@@ -191,6 +219,7 @@ export const diversityStep: Step = async function* (ctx) {
     embedder: { id: emb.model.id, kind: emb.kind },
     models,
     lexicalDiversityComparisons: pairedByItem(perItem, seed),
+    sources: await sourceDiversity(ctx, seed),
   };
   const path = paths.result('diversity');
   writeJsonAtomic(path, result);

@@ -1,4 +1,6 @@
-import type { DiversityModelResult, Stat } from '../../pipeline/results.js';
+import { barChart, truncate } from '../../charts/index.js';
+import type { DiversityModelResult, DiversityResultFile, SourceDiversityResult, Stat } from '../../pipeline/results.js';
+import { STAT_COLUMNS, statCells } from './format.js';
 import { drawMetric, metricTable, type MetricDef } from './metrics.js';
 import { need, type PaneModel } from './model.js';
 
@@ -36,12 +38,44 @@ function diversityNotes(models: readonly DiversityModelResult[]): string[] {
   return notes;
 }
 
+/** The label of the view of each source's synthetic data; the paper reports it per source. */
+export const SOURCE_DATA_VIEW = "sources' data: lexical diversity";
+const SOURCE_DATA_NOTE = "a mix's diversity per response is the average of its sources' (each response has one writer)";
+
+function sourceBars(sources: readonly SourceDiversityResult[]) {
+  return sources.map((s) => ({ group: 'synthetic data of each source', label: s.source, value: s.lexicalDiversity.value, lo: s.lexicalDiversity.lo, hi: s.lexicalDiversity.hi, n: s.lexicalDiversity.n }));
+}
+
+/** The answers' metrics, with the sources' data second, right after the paper's measure it explains. */
+function views(file: DiversityResultFile): { label: string; metric?: MetricDef<DiversityModelResult> }[] {
+  const [paper, ...rest] = DIVERSITY_METRICS.map((metric) => ({ label: metric.label, metric }));
+  return [paper, ...(file.sources?.length ? [{ label: SOURCE_DATA_VIEW }] : []), ...rest];
+}
+
 export const diversityPane: PaneModel = {
   id: 'diversity',
   title: 'Diversity of answers',
   needs: ['diversity'],
-  views: () => DIVERSITY_METRICS.map((m) => m.label),
-  draw: (loaded, view, opts) => drawMetric(need(loaded, 'diversity').models, DIVERSITY_METRICS[view], opts),
-  table: (loaded, view) => metricTable('diversity', 'Diversity of answers', need(loaded, 'diversity').models, DIVERSITY_METRICS[view], diversityPane.notes(loaded)),
+  views: (loaded) => views(need(loaded, 'diversity')).map((v) => v.label),
+  draw: (loaded, view, opts) => {
+    const file = need(loaded, 'diversity');
+    const { metric } = views(file)[view];
+    if (metric) return drawMetric(file.models, metric, opts);
+    // The note says how to read these bars, so it belongs to this view only.
+    const bars = barChart(sourceBars(file.sources ?? []), { ...opts, height: Math.max(1, opts.height - 1), order: 'given' });
+    return opts.height > 1 ? `${bars}\n${truncate(SOURCE_DATA_NOTE, opts.width, opts.ascii)}` : bars;
+  },
+  table: (loaded, view) => {
+    const file = need(loaded, 'diversity');
+    const { metric } = views(file)[view];
+    if (metric) return metricTable('diversity', 'Diversity of answers', file.models, metric, diversityPane.notes(loaded));
+    return {
+      pane: 'diversity',
+      title: `Diversity of the sources' synthetic data: lexical diversity (100 - Self-BLEU)`,
+      columns: ['source', 'family', 'size', 'responses', ...STAT_COLUMNS],
+      rows: (file.sources ?? []).map((s) => [s.source, s.family, s.size, s.responses, ...statCells(s.lexicalDiversity)]),
+      notes: [SOURCE_DATA_NOTE],
+    };
+  },
   notes: (loaded) => diversityNotes(need(loaded, 'diversity').models),
 };

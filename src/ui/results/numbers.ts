@@ -39,6 +39,7 @@ export function numberRows(loaded: LoadedResults): NumberRow[] {
   if (diversity) {
     rows.push(...metricRows('diversity', diversity.models, DIVERSITY_METRICS));
     rows.push(...pairedRows('diversity paired', diversity.lexicalDiversityComparisons, LEXICAL_DIVERSITY_DIFFERENCE));
+    for (const s of diversity.sources ?? []) rows.push({ section: 'source data', target: s.source, condition: 'synthetic data', measure: DIVERSITY_METRICS[0].label, stat: s.lexicalDiversity });
     for (const m of diversity.models) {
       for (const which of ['paper', 'logLog'] as const) {
         const fit = m.heaps[which];
