@@ -43,7 +43,7 @@ export const SOURCE_DATA_VIEW = "sources' data: lexical diversity";
 const SOURCE_DATA_NOTE = "a mix's diversity per response is the average of its sources' (each response has one writer)";
 
 function sourceBars(sources: readonly SourceDiversityResult[]) {
-  return sources.map((s) => ({ group: 'synthetic data of each source', label: s.source, value: s.lexicalDiversity.value, lo: s.lexicalDiversity.lo, hi: s.lexicalDiversity.hi, n: s.lexicalDiversity.n }));
+  return sources.map((s) => ({ label: s.source, value: s.lexicalDiversity.value, lo: s.lexicalDiversity.lo, hi: s.lexicalDiversity.hi, n: s.lexicalDiversity.n }));
 }
 
 /** The answers' metrics, with the sources' data second, right after the paper's measure it explains. */
