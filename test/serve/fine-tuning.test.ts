@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI, { BadRequestError, NotFoundError, toFile } from 'openai';
@@ -182,6 +182,32 @@ describe('fine-tuning jobs', () => {
       expect(job.error?.code).toBe('server_stopped');
     } finally {
       await second.close();
+    }
+  });
+
+  it('without a data dir, keeps uploads and jobs in a temp folder that closing removes, after the running job stops', async () => {
+    const previous = process.env.TMPDIR;
+    const scratch = join(tmp, 'scratch');
+    mkdirSync(scratch);
+    process.env.TMPDIR = scratch; // os.tmpdir() reads it on every call
+    let server: RunningServer | undefined;
+    try {
+      server = await startServer({ port: 0, cacheDir: join(tmp, 'cache'), models: [BASE] });
+      const c = new OpenAI({ baseURL: server.url, apiKey: 'unused', maxRetries: 0 });
+      const file = await c.files.create({ file: await toFile(Buffer.from(jsonl), 'train.jsonl'), purpose: 'fine-tune' });
+      const created = await c.fineTuning.jobs.create({ model: BASE, training_file: file.id, hyperparameters: { n_epochs: 50, batch_size: 1 } });
+      await expect.poll(async () => (await c.fineTuning.jobs.retrieve(created.id)).status).toBe('running');
+      expect(readdirSync(scratch)).toHaveLength(1);
+      await server.close();
+      server = undefined;
+      expect(readdirSync(scratch)).toEqual([]);
+      // Nothing the stopped job still had in hand writes there afterwards.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(readdirSync(scratch)).toEqual([]);
+    } finally {
+      await server?.close();
+      if (previous === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = previous;
     }
   });
 
