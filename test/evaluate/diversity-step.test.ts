@@ -4,7 +4,7 @@ import { createModelResolver } from '../../src/pipeline/models.js';
 import { sessionPaths } from '../../src/pipeline/paths.js';
 import { readResult } from '../../src/pipeline/results.js';
 import { runSession } from '../../src/pipeline/runner.js';
-import { Session, type SessionInput } from '../../src/pipeline/session.js';
+import { Session, type SessionInput, type StepId } from '../../src/pipeline/session.js';
 import { STEPS } from '../../src/pipeline/steps/index.js';
 import { withinSelfBleuScores } from '../../src/pipeline/steps/diversity.js';
 import { SessionStore } from '../../src/pipeline/store.js';
@@ -18,7 +18,7 @@ const dirs = useBuiltinCache('baskets-div');
 const session = (name: string, embedder: string): SessionInput =>
   smallBuiltinStudy(name, { evaluation: { answers: 6, perplexity: false, diversity: { embedder }, safety: { enabled: false }, preference: { enabled: false } } });
 
-async function run(store: SessionStore, name: string, steps = ['data', 'answer', 'diversity']) {
+async function run(store: SessionStore, name: string, steps: StepId[] = ['data', 'answer', 'diversity']) {
   const events: RunEvent[] = [];
   const outcome = await runSession({
     store,
