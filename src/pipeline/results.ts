@@ -98,6 +98,8 @@ export interface PerplexityResultFile extends ResultHeader<'perplexity'> {
 }
 
 export interface DiversityModelResult extends EvaluatedRef {
+  /** The sources this condition was fine-tuned on, with their weights (synthetic conditions; absent in older files). */
+  mix?: { source: string; weight: number }[];
   answers: number;
   /** Answer rows that are errors (left out; retry with --retry-errors). */
   errors: number;

@@ -84,12 +84,20 @@ describe('the diversity step with one session embedder', () => {
     expect(c.p!).toBeLessThanOrEqual(1);
   }, 240_000);
 
-  it("reports the paper's lexical diversity of each source's synthetic data", async () => {
-    store.create(session('sources', 'builtin'));
-    const { outcome } = await run(store, 'sources', ['data', 'generate', 'answer', 'diversity']);
+  it("reports the paper's lexical diversity of each source's synthetic data, and the mix each condition trained on", async () => {
+    const conditions = [
+      { name: 'fs/single', target: 'fs', kind: 'single' as const },
+      { name: 'fs/multi', target: 'fs', kind: 'multi' as const },
+    ];
+    store.create({ ...session('sources', 'builtin'), conditions });
+    const { outcome } = await run(store, 'sources', ['data', 'generate', 'assemble', 'train', 'answer', 'diversity']);
     expect(outcome).toBe('done');
     const paths = sessionPaths(store.dir('sources'));
     const r = readResult(paths, 'diversity')!;
+    expect(r.models.map((m) => [m.condition, m.mix])).toEqual([
+      ['fs/single', [{ source: 'fs', weight: 1 }]],
+      ['fs/multi', [{ source: 'fs', weight: 1 }, { source: 'ms', weight: 1 }]],
+    ]);
     expect(r.sources!.map((s) => [s.source, s.family, s.size])).toEqual([
       ['fs', 'founders', 'small'],
       ['ms', 'modern', 'small'],

@@ -240,6 +240,34 @@ describe('numbers and comparisons', () => {
     ]);
   });
 
+  it("splits the lexical count by which way the mix moves the sources' data, and names both per target", () => {
+    const loaded = loadedOf(['diversity']);
+    const file = loaded.files.diversity!;
+    // qwen-s's own source writes the more diverse data (its mix can only lower it); llama-s's the less.
+    file.sources = [
+      { source: 'qwen-src', family: 'qwen', size: 'small', responses: 600, lexicalDiversity: st(80, 79, 81, 590) },
+      { source: 'llama-src', family: 'llama', size: 'small', responses: 600, lexicalDiversity: st(70, 69, 71, 590) },
+      { source: 'gemma-src', family: 'gemma', size: 'small', responses: 600, lexicalDiversity: st(78, 77, 79, 590) },
+    ];
+    const mix = [{ source: 'qwen-src', weight: 1 }, { source: 'llama-src', weight: 1 }, { source: 'gemma-src', weight: 2 }];
+    for (const m of file.models) {
+      if (m.kind === 'multi') m.mix = mix;
+      if (m.kind === 'single') m.mix = [{ source: m.target === 'qwen-s' ? 'qwen-src' : 'llama-src', weight: 1 }];
+    }
+    // The mix's data: (80 + 70 + 2 × 78) / 4 = 76.5, weights counted.
+    expect(summaryLines(loaded)[0]).toContain('source data: own 80 vs mix 76.5)');
+    expect(summaryLines(loaded)[1]).toContain('source data: own 70 vs mix 76.5)');
+    // A third target, gemma-s, trained like qwen-s but on gemma-src's data (78, also above the mix).
+    file.models.push(...file.models.filter((m) => m.target === 'qwen-s').map((m) => ({ ...JSON.parse(JSON.stringify(m).replaceAll('qwen-s', 'gemma-s')), ...(m.kind === 'single' ? { mix: [{ source: 'gemma-src', weight: 1 }] } : {}) })));
+    expect(summaryLines(loaded, 2)).toEqual([
+      'multi vs single, 3 targets: lexical diversity higher 3/3, semantic 0/2',
+      "lexical higher 1/1 where the target's own source data is less diverse than the mix's, 2/2 where more diverse",
+    ]);
+    // Without the sources' data (older files) the line is left out rather than guessed.
+    delete file.sources;
+    expect(summaryLines(loaded, 2)[1]).toMatch(/^lexical diversity multi − single: /);
+  });
+
   it('compares sessions on one scale with zero on it, and exports both with the paired tests', () => {
     expect(sharedDomain([[{ label: 'a', value: 2, lo: 1, hi: 3 }], [{ label: 'b', value: 5, lo: 4, hi: 7 }]])).toEqual([0, 7]);
     expect(sharedDomain([[{ label: 'a', value: -0.1, lo: -0.2, hi: 0.1 }]])).toEqual([-0.2, 0.1]);

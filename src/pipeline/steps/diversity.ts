@@ -8,6 +8,7 @@ import { bootstrapMean } from '../../metrics/stats.js';
 import type { MetricValue } from '../../metrics/value.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import { deriveSeed } from '../../util/rng.js';
+import { conditionSources } from '../conditions.js';
 import { readHumanSplit } from '../data/read.js';
 import { readWrittenAnswers } from '../evaluation/answering.js';
 import { refOf, revisionOf, targetEntry, type Evaluated } from '../evaluation/evaluated.js';
@@ -209,7 +210,8 @@ export const diversityStep: Step = async function* (ctx) {
     // Lexical diversity of each answered test item, for the paired comparisons between conditions.
     perItem.push({ ref: refOf(e), values: new Map(answers.flatMap((a, j) => (within[j] === null ? [] : [[a.exampleId, 100 - within[j]!] as const]))) });
     const vectors = answers.map((a) => embedded[i].get(itemKey('embed', emb.model.id, a.key))?.vector);
-    return diversityOf(refOf(e), texts, { errors: e.written.errors, seed, vectors, embedder: { id: emb.model.id, kind: emb.kind }, within });
+    const mix = conditionSources(session, e.condition).map((s) => ({ source: s.model, weight: s.weight }));
+    return { ...(mix.length ? { mix } : {}), ...diversityOf(refOf(e), texts, { errors: e.written.errors, seed, vectors, embedder: { id: emb.model.id, kind: emb.kind }, within }) };
   });
   const result: DiversityResultFile = {
     version: RESULT_VERSION,

@@ -1,5 +1,5 @@
 import { formatNumber } from '../../charts/index.js';
-import type { EvaluatedRef, PairedResult, Stat } from '../../pipeline/results.js';
+import type { DiversityModelResult, DiversityResultFile, EvaluatedRef, PairedResult, Stat } from '../../pipeline/results.js';
 import { pText } from './format.js';
 import type { LoadedResults } from './load.js';
 
@@ -29,10 +29,39 @@ export function perplexityChange(diff: Stat, p: number | null): string {
 }
 
 /** Multi minus single on the paper's lexical diversity; with the paired test when the file has one. */
-function lexicalChange(a: Stat, b: Stat, paired: { diff: Stat; p: number | null } | null): string | null {
+function lexicalChange(a: Stat, b: Stat, paired: { diff: Stat; p: number | null } | null, data: SourceData | undefined): string | null {
   if (a.value === null || b.value === null) return null;
   const test = paired && paired.diff.value !== null ? `, paired ${signedInterval(paired.diff)} ${pText(paired.p)}, n=${paired.diff.n}` : '';
-  return `lexical diversity ${signed(a.value - b.value)} (${interval(a)} vs ${interval(b)}${test})`;
+  const sources = data ? `, source data: own ${formatNumber(data.own)} vs mix ${formatNumber(data.mix)}` : '';
+  return `lexical diversity ${signed(a.value - b.value)} (${interval(a)} vs ${interval(b)}${test}${sources})`;
+}
+
+/** The paper's lexical diversity of the data single and multi were trained on (from the sources' own data). */
+interface SourceData {
+  own: number;
+  mix: number;
+}
+
+/**
+ * A mix's within-response diversity is the weighted average of its sources' (each response has
+ * one writer), so this says which way mixing moves the data before training does anything.
+ */
+function sourceData(diversity: DiversityResultFile | undefined, single: DiversityModelResult, multi: DiversityModelResult): SourceData | undefined {
+  const value = new Map((diversity?.sources ?? []).map((s) => [s.source, s.lexicalDiversity.value]));
+  const average = (mix: DiversityModelResult['mix']): number | undefined => {
+    if (!mix?.length) return undefined;
+    let sum = 0;
+    let weights = 0;
+    for (const { source, weight } of mix) {
+      const v = value.get(source);
+      if (v === null || v === undefined) return undefined;
+      sum += weight * v;
+      weights += weight;
+    }
+    return weights > 0 ? sum / weights : undefined;
+  };
+  const [own, mix] = [average(single.mix), average(multi.mix)];
+  return own === undefined || mix === undefined ? undefined : { own, mix };
 }
 
 function signedInterval(s: Stat): string {
@@ -48,6 +77,8 @@ interface TargetComparison {
   target: string;
   /** Multi minus single on the paper's lexical diversity, with its text. */
   lexical?: { diff: number; text: string };
+  /** The lexical diversity of the sources' data behind single and multi. */
+  data?: SourceData;
   /** The paired perplexity comparison (mean log-perplexity difference), with its text. */
   perplexity?: { diff: Stat; text: string };
   /** Multi minus single on mean cosine distance. */
@@ -64,7 +95,8 @@ function comparisons(loaded: LoadedResults): TargetComparison[] {
     if (dm && ds) {
       const paired = pairedDiff(diversity?.lexicalDiversityComparisons ?? [], target, dm.condition, ds.condition);
       const [a, b] = [dm.lexical.lexicalDiversity, ds.lexical.lexicalDiversity];
-      const text = lexicalChange(a, b, paired);
+      out.data = sourceData(diversity, ds, dm);
+      const text = lexicalChange(a, b, paired, out.data);
       if (text && a.value !== null && b.value !== null) out.lexical = { diff: a.value - b.value, text };
       const [ca, cb] = [dm.semantic?.meanCosineDistance.value, ds.semantic?.meanCosineDistance.value];
       if (typeof ca === 'number' && typeof cb === 'number') out.semantic = ca - cb;
@@ -83,8 +115,10 @@ function comparisons(loaded: LoadedResults): TargetComparison[] {
  * [55.8, 60]), perplexity -12% [-15%, -9%] (p<0.001, n=200)" — both means keep their own
  * intervals; where the result file has the paired test over the shared test items (perplexity
  * always, lexical diversity since it is computed per item) its difference, interval, p and n
- * follow. With more targets than lines: how many targets go the paper's way on each measure,
- * then each target's lexical and perplexity differences in short.
+ * follow. With more targets than lines: how many targets go the paper's way on each measure;
+ * the lexical count split by whether the target's own source data is more or less diverse
+ * than its mix's (mixing can only lower the data's diversity for the first); then each
+ * target's lexical and perplexity differences in short.
  */
 export function summaryLines(loaded: LoadedResults, maxLines = Infinity): string[] {
   const all = comparisons(loaded).filter((c) => c.lexical || c.perplexity);
@@ -105,6 +139,12 @@ export function summaryLines(loaded: LoadedResults, maxLines = Infinity): string
     ppl.n ? `perplexity lower ${ppl.k}/${ppl.n} (${below} intervals below 0)` : null,
   ].filter(Boolean);
   const lines = [`multi vs single, ${all.length} targets: ${parts.join(', ')}`];
+  // Split by which way the mix moves the data: where the target's own source is the more diverse, mixing lowers it.
+  const byData = (ownMore: boolean) => count(all.filter((c) => c.data && (c.data.own > c.data.mix) === ownMore).map((c) => c.lexical?.diff), (x) => x > 0);
+  const [less, more] = [byData(false), byData(true)];
+  if (less.n + more.n > 0) {
+    lines.push(`lexical higher ${less.k}/${less.n} where the target's own source data is less diverse than the mix's, ${more.k}/${more.n} where more diverse`);
+  }
   const perTarget = (label: string, pick: (c: TargetComparison) => string | null) => {
     const items = all.map((c) => (pick(c) === null ? null : `${c.target} ${pick(c)}`)).filter(Boolean);
     if (items.length) lines.push(`${label}: ${items.join(', ')}`);
