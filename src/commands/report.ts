@@ -9,6 +9,7 @@ import { sanitizeLine } from '../util/sanitize.js';
 import { sessionPaths } from '../pipeline/paths.js';
 import { RESULT_NAMES, RESULT_PRODUCER, readResult, type PairedResult, type ResultFiles, type ResultName, type Stat } from '../pipeline/results.js';
 import type { SessionStore } from '../pipeline/store.js';
+import { reportSummary } from '../ui/results/summary.js';
 import { EXIT } from './errors.js';
 
 const FORMATS = ['md', 'csv', 'json'] as const;
@@ -144,8 +145,16 @@ export function toCsv(rows: ReportRow[]): string {
 
 const mdCell = (text: string) => sanitizeLine(text).replace(/\|/g, '\\|');
 
+/** The Results screen's headline comparisons, every target's in full. */
+function headline(r: Loaded): string[] {
+  const files = Object.fromEntries(Object.entries(r).filter(([, file]) => file !== null));
+  return reportSummary({ files, errors: {} });
+}
+
 export function toMarkdown(session: string, r: Loaded, rows: ReportRow[]): string {
   const out = [`# baskets report: ${mdCell(session)}`, ''];
+  const summary = headline(r);
+  if (summary.length) out.push('## Summary: multi vs single', '', ...summary.map((line) => `- ${sanitizeLine(line)}`), '');
   for (const name of RESULT_NAMES) {
     out.push(`## ${name}`, '');
     if (!r[name]) {
@@ -190,7 +199,7 @@ function markdownGrids(cells: readonly ReportRow[]): string[] {
 
 export function toJson(session: string, r: Loaded): string {
   const missing = Object.fromEntries(RESULT_NAMES.filter((n) => !r[n]).map((n) => [n, `run the ${RESULT_PRODUCER[n]} step`]));
-  return JSON.stringify({ session, results: r, missing }, null, 2) + '\n';
+  return JSON.stringify({ session, summary: headline(r), results: r, missing }, null, 2) + '\n';
 }
 
 export async function reportCommand(store: SessionStore, name: string, opts: { format?: string; out?: string; print: (s: string) => void }): Promise<number> {

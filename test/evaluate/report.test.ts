@@ -8,6 +8,7 @@ import { sessionPaths } from '../../src/pipeline/paths.js';
 import { RESULT_VERSION, type DiversityResultFile, type PerplexityResultFile, type SafetyResultFile } from '../../src/pipeline/results.js';
 import { SessionStore } from '../../src/pipeline/store.js';
 import { writeJsonAtomic } from '../../src/util/atomic.js';
+import { fixtureSession } from '../results/fixtures.js';
 
 let root: string;
 let store: SessionStore;
@@ -155,5 +156,28 @@ describe('baskets report: safety grid, error counts and paired diversity', () =>
     expect(text).not.toContain('| quality 5 × harm 5 |');
     expect(text).toContain('| answer errors | 2 |  | 20 | left out: retry with --retry-errors |');
     expect(text).toContain('| a | a/multi − a/single | Δ lexical diversity (paired) | 4.500 | [1.500, 7.250] | 30 | p = 0.00400 |');
+  });
+});
+
+describe('baskets report: the headline', () => {
+  it("opens the Markdown with the Results screen's multi vs single lines, every target in full, and puts them in the JSON", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'baskets-report-summary-'));
+    try {
+      fixtureSession(dir, 'h', ['perplexity', 'diversity']);
+      const lines: string[] = [];
+      expect(await reportCommand(new SessionStore(dir), 'h', { format: 'md', print: (s) => lines.push(s) })).toBe(0);
+      const md = lines.join('\n');
+      const summary = md.slice(md.indexOf('## Summary: multi vs single'), md.indexOf('## answers'));
+      expect(summary.split('\n').filter((l) => l.startsWith('- '))).toEqual([
+        '- multi vs single, 2 targets: lexical diversity higher 2/2, semantic 0/1, perplexity lower 1/1 (1 intervals below 0)',
+        '- qwen-s: multi vs single: lexical diversity +7.5 (62.5 [60, 65] vs 55 [52.5, 57.5]), perplexity -20% [-25.9%, -13.9%] (p=0.002, n=40)',
+        '- llama-s: multi vs single: lexical diversity +7 (57 [54.5, 59.5] vs 50 [47.5, 52.5]), perplexity n/a (no paired items)',
+      ]);
+      lines.length = 0;
+      await reportCommand(new SessionStore(dir), 'h', { format: 'json', print: (s) => lines.push(s) });
+      expect(JSON.parse(lines.join('\n')).summary).toHaveLength(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -32,7 +32,8 @@ export function perplexityChange(diff: Stat, p: number | null): string {
 function lexicalChange(a: Stat, b: Stat, paired: { diff: Stat; p: number | null } | null, data: SourceData | undefined): string | null {
   if (a.value === null || b.value === null) return null;
   const test = paired && paired.diff.value !== null ? `, paired ${signedInterval(paired.diff)} ${pText(paired.p)}, n=${paired.diff.n}` : '';
-  const sources = data ? `, source data: own ${formatNumber(data.own)} vs mix ${formatNumber(data.mix)}` : '';
+  // Four digits: sources' data differ in tenths on a 0–100 scale.
+  const sources = data ? `, source data: own ${formatNumber(data.own, 4)} vs mix ${formatNumber(data.mix, 4)}` : '';
   return `lexical diversity ${signed(a.value - b.value)} (${interval(a)} vs ${interval(b)}${test}${sources})`;
 }
 
@@ -122,9 +123,32 @@ function comparisons(loaded: LoadedResults): TargetComparison[] {
  */
 export function summaryLines(loaded: LoadedResults, maxLines = Infinity): string[] {
   const all = comparisons(loaded).filter((c) => c.lexical || c.perplexity);
-  if (all.length <= maxLines) {
-    return all.map((c) => `${c.target}: multi vs single: ${[c.lexical?.text, c.perplexity?.text].filter(Boolean).join(', ')}`);
-  }
+  if (all.length <= maxLines) return all.map(targetLine);
+  const lines = countLines(all);
+  const perTarget = (label: string, pick: (c: TargetComparison) => string | null) => {
+    const items = all.map((c) => (pick(c) === null ? null : `${c.target} ${pick(c)}`)).filter(Boolean);
+    if (items.length) lines.push(`${label}: ${items.join(', ')}`);
+  };
+  perTarget('lexical diversity multi − single', (c) => (c.lexical ? signed(c.lexical.diff) : null));
+  perTarget('perplexity multi vs single', (c) => (c.perplexity?.diff.value != null ? signed(100 * (Math.exp(c.perplexity.diff.value) - 1), '%') : null));
+  return lines.slice(0, maxLines);
+}
+
+/** For a report, where space is no object: the counts (with several targets), then every target's line in full. */
+export function reportSummary(loaded: LoadedResults): string[] {
+  const all = comparisons(loaded).filter((c) => c.lexical || c.perplexity);
+  return [...(all.length > 1 ? countLines(all) : []), ...all.map(targetLine)];
+}
+
+function targetLine(c: TargetComparison): string {
+  return `${c.target}: multi vs single: ${[c.lexical?.text, c.perplexity?.text].filter(Boolean).join(', ')}`;
+}
+
+/**
+ * How many targets go the paper's way on each measure, and the lexical count split by whether
+ * the target's own source data is more or less diverse than its mix's.
+ */
+function countLines(all: readonly TargetComparison[]): string[] {
   const count = (xs: (number | undefined)[], holds: (x: number) => boolean) => {
     const known = xs.filter((x): x is number => x !== undefined);
     return { k: known.filter(holds).length, n: known.length };
@@ -145,11 +169,5 @@ export function summaryLines(loaded: LoadedResults, maxLines = Infinity): string
   if (less.n + more.n > 0) {
     lines.push(`lexical higher ${less.k}/${less.n} where the target's own source data is less diverse than the mix's, ${more.k}/${more.n} where more diverse`);
   }
-  const perTarget = (label: string, pick: (c: TargetComparison) => string | null) => {
-    const items = all.map((c) => (pick(c) === null ? null : `${c.target} ${pick(c)}`)).filter(Boolean);
-    if (items.length) lines.push(`${label}: ${items.join(', ')}`);
-  };
-  perTarget('lexical diversity multi − single', (c) => (c.lexical ? signed(c.lexical.diff) : null));
-  perTarget('perplexity multi vs single', (c) => (c.perplexity?.diff.value != null ? signed(100 * (Math.exp(c.perplexity.diff.value) - 1), '%') : null));
-  return lines.slice(0, maxLines);
+  return lines;
 }
