@@ -25,6 +25,12 @@ export interface BarChartOptions extends ChartOptions {
   order?: 'given' | 'descending' | 'ascending';
   /** Fix the scale (e.g. to compare panes); values outside it are clamped. */
   domain?: readonly [number, number];
+  /**
+   * Without a domain: where every bound is positive and bars from zero would differ by less
+   * than half their length (lexical diversity 92–96), start the scale at a round number below
+   * the data instead, so the differences and intervals show; the axis prints where it starts.
+   */
+  zoom?: boolean;
   /** Appended to printed values, e.g. "%". */
   unit?: string;
 }
@@ -69,8 +75,10 @@ export function barChart(rows: readonly BarRow[], options: BarChartOptions): str
   const listed = (): string => compact(rowEntries.map((e) => `${e.label.trim()} ${valueText(e.row, false)}`), options, glyphs.more);
   if (!layout) return listed();
 
-  const scale = scaleFor(rows, options.domain);
-  const showAxis = entries.length + 1 <= height;
+  // A zoomed scale needs its axis on screen, or the bars would read as starting from zero.
+  const zoomed = options.domain === undefined && options.zoom && height >= 2 ? zoomedDomain(rows) : undefined;
+  const scale = scaleFor(rows, options.domain ?? zoomed);
+  const showAxis = entries.length + 1 <= height || zoomed !== undefined;
   const showTitle = options.title !== undefined && entries.length + 2 <= height;
   const room = height - Number(showAxis) - Number(showTitle);
   const hidden = entries.length > room ? entries.length - (room - 1) : 0;
@@ -116,6 +124,19 @@ function grouped(rows: readonly BarRow[], clean: (text: string) => string): Entr
     { header: clean(group) },
     ...members.map((row) => ({ row, label: `  ${clean(row.label)}` })),
   ]);
+}
+
+/** The zoomed scale of `zoom`, or undefined where bars from zero already show the differences. */
+export function zoomedDomain(rows: readonly BarRow[]): [number, number] | undefined {
+  const values = rows.flatMap((r) => [r.value, r.lo, r.hi]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  if (values.length === 0) return undefined;
+  const [min, max] = [Math.min(...values), Math.max(...values)];
+  if (!(min > 0) || min <= max / 2 || min === max) return undefined;
+  const span = max - min;
+  const step = 10 ** Math.floor(Math.log10(span));
+  // A margin of a tenth of the span, so the shortest bar still shows.
+  const start = Math.max(0, Math.floor((min - span / 10) / step) * step);
+  return [Number(start.toPrecision(12)), max];
 }
 
 /** The shared scale: every value and interval bound, and zero, since bars start there. */

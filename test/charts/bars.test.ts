@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { barChart } from '../../src/charts/bars.js';
+import { barChart, zoomedDomain } from '../../src/charts/bars.js';
 import { barRows } from './fixtures.js';
 
 describe('barChart', () => {
@@ -20,6 +20,38 @@ describe('barChart', () => {
       'pos    :###### 4',
       '    -2 0     4',
     ]);
+  });
+
+  it('zooms in where bars from zero would hide the differences, starting the axis at a round number', () => {
+    const rows = [
+      { label: 'single', value: 92.2, lo: 91.3, hi: 93.1 },
+      { label: 'multi', value: 94.7, lo: 94.1, hi: 95.3 },
+      { label: 'human', value: 96.2, lo: 95.7, hi: 96.8 },
+    ];
+    expect(zoomedDomain(rows)).toEqual([90, 96.8]);
+    const lines = barChart(rows, { width: 40, height: 4, ascii: true, zoom: true }).split('\n');
+    const barLength = (line: string) => (line.match(/#/g) ?? []).length;
+    expect(lines[3]).toMatch(/^ {7}90 +96\.8$/);
+    expect(barLength(lines[0])).toBeLessThan(barLength(lines[1]));
+    expect(barLength(lines[1])).toBeLessThan(barLength(lines[2]));
+    // Short of rows, a zoomed chart still prints its axis (and lists fewer rows); with no room for it, it does not zoom.
+    const short = barChart(rows, { width: 40, height: 3, ascii: true, zoom: true }).split('\n');
+    expect(short).toHaveLength(3);
+    expect(short[1]).toMatch(/^\.\.\. 2 more/);
+    expect(short[2]).toMatch(/^ {7}90 +96\.8$/);
+    expect(barChart(rows, { width: 40, height: 1, ascii: true, zoom: true })).toBe(barChart(rows, { width: 40, height: 1, ascii: true }));
+    // From zero the three bars differ by a cell or two: the reason for zooming.
+    const flat = barChart(rows, { width: 40, height: 4, ascii: true }).split('\n');
+    expect(barLength(flat[2]) - barLength(flat[0])).toBeLessThanOrEqual(2);
+  });
+
+  it('keeps zero where it tells: a wide range, a negative value, or a fixed domain', () => {
+    expect(zoomedDomain([{ label: 'a', value: 24, lo: 20, hi: 28 }, { label: 'b', value: 103, lo: 95, hi: 112 }])).toBeUndefined();
+    expect(zoomedDomain([{ label: 'a', value: 0.3 }, { label: 'b', value: -0.05 }])).toBeUndefined();
+    expect(zoomedDomain([{ label: 'a', value: 5 }])).toBeUndefined();
+    expect(zoomedDomain([{ label: 'a', value: 0.7, lo: 0.68, hi: 0.72 }, { label: 'b', value: 0.78 }])).toEqual([0.6, 0.78]);
+    const fixed = barChart([{ label: 'a', value: 95 }, { label: 'b', value: 96 }], { width: 30, height: 3, ascii: true, zoom: true, domain: [0, 100] });
+    expect(fixed.split('\n')[2]).toMatch(/^ {2}0 +100$/);
   });
 
   it('sorts by value when asked, rows without a value last', () => {

@@ -62,7 +62,7 @@ export const diversityPane: PaneModel = {
     const { metric } = views(file)[view];
     if (metric) return drawMetric(file.models, metric, opts);
     // The note says how to read these bars, so it belongs to this view only.
-    const bars = barChart(sourceBars(file.sources ?? []), { ...opts, height: Math.max(1, opts.height - 1), order: 'given' });
+    const bars = barChart(sourceBars(file.sources ?? []), { ...opts, height: Math.max(1, opts.height - 1), order: 'given', zoom: true });
     return opts.height > 1 ? `${bars}\n${truncate(SOURCE_DATA_NOTE, opts.width, opts.ascii)}` : bars;
   },
   table: (loaded, view) => {

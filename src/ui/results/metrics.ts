@@ -20,7 +20,7 @@ export function metricBars<M extends EvaluatedRef>(models: readonly M[], metric:
 }
 
 export function drawMetric<M extends EvaluatedRef>(models: readonly M[], metric: MetricDef<M>, opts: ChartOptions, domain?: readonly [number, number]): string {
-  return barChart(metricBars(models, metric), { ...opts, order: 'given', unit: metric.unit, domain });
+  return barChart(metricBars(models, metric), { ...opts, order: 'given', unit: metric.unit, domain, zoom: true });
 }
 
 export const REF_COLUMNS = ['target', 'condition', 'kind'];
