@@ -75,10 +75,9 @@ export function barChart(rows: readonly BarRow[], options: BarChartOptions): str
   const listed = (): string => compact(rowEntries.map((e) => `${e.label.trim()} ${valueText(e.row, false)}`), options, glyphs.more);
   if (!layout) return listed();
 
-  // A zoomed scale needs its axis on screen, or the bars would read as starting from zero.
-  const zoomed = options.domain === undefined && options.zoom && height >= 2 ? zoomedDomain(rows) : undefined;
-  const scale = scaleFor(rows, options.domain ?? zoomed);
-  const showAxis = entries.length + 1 <= height || zoomed !== undefined;
+  const scale = scaleFor(rows, options.domain ?? (options.zoom && height >= 2 ? zoomedDomain(rows) : undefined));
+  // Bars that start above zero need their axis on screen, or they would read as starting from it.
+  const showAxis = entries.length + 1 <= height || (scale.min > 0 && height >= 2);
   const showTitle = options.title !== undefined && entries.length + 2 <= height;
   const room = height - Number(showAxis) - Number(showTitle);
   const hidden = entries.length > room ? entries.length - (room - 1) : 0;

@@ -52,6 +52,10 @@ describe('barChart', () => {
     expect(zoomedDomain([{ label: 'a', value: 0.7, lo: 0.68, hi: 0.72 }, { label: 'b', value: 0.78 }])).toEqual([0.6, 0.78]);
     const fixed = barChart([{ label: 'a', value: 95 }, { label: 'b', value: 96 }], { width: 30, height: 3, ascii: true, zoom: true, domain: [0, 100] });
     expect(fixed.split('\n')[2]).toMatch(/^ {2}0 +100$/);
+    // A given domain above zero (Compare's shared zoom) prints its axis even when rows must give way for it.
+    const three = [{ label: 'a', value: 95 }, { label: 'b', value: 96 }, { label: 'c', value: 94 }];
+    const above = barChart(three, { width: 30, height: 3, ascii: true, domain: [90, 97] }).split('\n');
+    expect(above).toEqual([expect.stringMatching(/^a #+ +95$/), '... 2 more', expect.stringMatching(/^ {2}90 +97$/)]);
   });
 
   it('sorts by value when asked, rows without a value last', () => {

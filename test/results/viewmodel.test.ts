@@ -268,9 +268,11 @@ describe('numbers and comparisons', () => {
     expect(summaryLines(loaded, 2)[1]).toMatch(/^lexical diversity multi − single: /);
   });
 
-  it('compares sessions on one scale with zero on it, and exports both with the paired tests', () => {
+  it('compares sessions on one scale, zero on it unless zoomed alike, and exports both with the paired tests', () => {
     expect(sharedDomain([[{ label: 'a', value: 2, lo: 1, hi: 3 }], [{ label: 'b', value: 5, lo: 4, hi: 7 }]])).toEqual([0, 7]);
     expect(sharedDomain([[{ label: 'a', value: -0.1, lo: -0.2, hi: 0.1 }]])).toEqual([-0.2, 0.1]);
+    // Lexical diversity of two sessions, 94–97: zoomed alike for both, so equal lengths still mean equal numbers.
+    expect(sharedDomain([[{ label: 'a', value: 95, lo: 94, hi: 96 }], [{ label: 'b', value: 96, lo: 95, hi: 97 }]])).toEqual([93, 97]);
     expect(sharedDomain([[{ label: 'a', value: null }]])).toBeUndefined();
     const metric = COMPARE_METRICS[0];
     const table = compareTable(metric, [

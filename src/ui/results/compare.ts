@@ -1,4 +1,4 @@
-import { barChart, type BarRow, type ChartOptions } from '../../charts/index.js';
+import { barChart, zoomedDomain, type BarRow, type ChartOptions } from '../../charts/index.js';
 import type { ExportCell, ExportTable } from '../../pipeline/export.js';
 import type { EvaluatedRef, PairedResult, ResultName } from '../../pipeline/results.js';
 import { DIVERSITY_METRICS, LEXICAL_DIVERSITY_DIFFERENCE } from './diversity.js';
@@ -66,8 +66,13 @@ export const COMPARE_METRICS: CompareMetric[] = [
   },
 ];
 
-/** One scale for every session's bars, so equal lengths mean equal numbers; zero always on it. */
+/**
+ * One scale for every session's bars, so equal lengths mean equal numbers: with zero on it, or
+ * zoomed alike for all where bars from zero would hide the differences.
+ */
 export function sharedDomain(rowSets: readonly (readonly BarRow[])[]): [number, number] | undefined {
+  const zoomed = zoomedDomain(rowSets.flat());
+  if (zoomed) return zoomed;
   const values = rowSets.flat().flatMap((r) => [r.value, r.lo, r.hi]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
   if (values.length === 0) return undefined;
   const lo = Math.min(0, ...values);
