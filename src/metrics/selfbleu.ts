@@ -38,6 +38,8 @@ export interface WithinSelfBleu {
   skipped: number;
   /** Responses with no kept sentence at all (never eligible for the sample). */
   ineligible: number;
+  /** Self-BLEU (0–100) of each scored response of the sample, in input order: what an interval resamples. */
+  scores: number[];
 }
 
 /**
@@ -74,16 +76,16 @@ export function responseSelfBleu(sentences: readonly string[]): number | null {
 export function withinResponseSelfBleu(responses: readonly string[], opts: { sampleSize?: number; seed?: number } = {}): WithinSelfBleu {
   const split = responses.map(paperSentences);
   const eligible = split.filter((s) => s.length > 0);
-  const chosen = sample(eligible, opts.sampleSize ?? 500, mulberry32(opts.seed ?? 42));
-  let sum = 0;
-  let scored = 0;
-  for (const sentences of chosen) {
-    const score = responseSelfBleu(sentences);
-    if (score === null) continue;
-    sum += score;
-    scored++;
+  // Scored in input order, so where the sample takes every response its scores line up with the input.
+  const chosen = sample(Array.from(eligible.keys()), opts.sampleSize ?? 500, mulberry32(opts.seed ?? 42)).sort((a, b) => a - b);
+  const scores: number[] = [];
+  for (const i of chosen) {
+    const score = responseSelfBleu(eligible[i]);
+    if (score !== null) scores.push(score);
   }
-  const base = { scored, skipped: chosen.length - scored, ineligible: split.length - eligible.length };
+  const scored = scores.length;
+  const sum = scores.reduce((a, x) => a + x, 0);
+  const base = { scored, skipped: chosen.length - scored, ineligible: split.length - eligible.length, scores };
   if (scored === 0) {
     const reason = 'no response has two or more sentences of at least 4 words';
     return { ...base, selfBleu: undefinedBecause(reason), lexicalDiversity: undefinedBecause(reason) };

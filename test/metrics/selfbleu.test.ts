@@ -53,6 +53,17 @@ describe('within-response Self-BLEU (the paper)', () => {
     expect(r.selfBleu.value).toBeCloseTo(18.834104890618647, 10);
     expect(r.lexicalDiversity.value).toBeCloseTo(100 - 18.834104890618647, 10);
   });
+  it("keeps each sampled response's score, in input order, for the interval", () => {
+    const other = 'The dog ran to the park. A cat sat on the warm mat. The dog ran back home again.';
+    const all = withinResponseSelfBleu([other, 'Only one sentence here, really.', sents.join(' ')], { seed: 3 });
+    expect(all.scores).toHaveLength(2);
+    expect(all.scores[0]).toBeCloseTo(responseSelfBleu(paperSentences(other))!, 12);
+    expect(all.scores[1]).toBeCloseTo(18.834104890618647, 10);
+    // A smaller sample scores only its own responses, and its value is their mean.
+    const one = withinResponseSelfBleu([other, sents.join(' ')], { seed: 3, sampleSize: 1 });
+    expect(one.scores).toHaveLength(1);
+    expect(one.selfBleu.value).toBeCloseTo(one.scores[0], 12);
+  });
   it('is null with a reason when nothing can be scored', () => {
     const r = withinResponseSelfBleu(['', 'Hi.']);
     expect(r.selfBleu).toEqual({ value: null, reason: expect.stringContaining('two or more sentences') });

@@ -55,15 +55,14 @@ export function withinSelfBleuScores(answers: readonly string[]): (number | null
 
 /**
  * The paper's within-response Self-BLEU and its lexical diversity (100 − it) as Stats: the value
- * from the paper's seeded sample of responses, the interval over every response scored.
+ * and its interval both from the paper's seeded sample of responses.
  */
-function paperLexicalStats(summary: WithinSelfBleu, scores: readonly (number | null)[], n: number, seed: number): { withinSelfBleu: Stat; lexicalDiversity: Stat } {
-  const within = scores.filter((x): x is number => x !== null);
+function paperLexicalStats(summary: WithinSelfBleu, n: number, seed: number): { withinSelfBleu: Stat; lexicalDiversity: Stat } {
   const stat = (value: MetricValue, perResponse: number[]): Stat =>
     value.reason === null ? { ...meanStat(bootstrapMean(perResponse, { seed })), value: value.value } : pointStat(value, n);
   return {
-    withinSelfBleu: stat(summary.selfBleu, within),
-    lexicalDiversity: stat(summary.lexicalDiversity, within.map((x) => 100 - x)),
+    withinSelfBleu: stat(summary.selfBleu, summary.scores),
+    lexicalDiversity: stat(summary.lexicalDiversity, summary.scores.map((x) => 100 - x)),
   };
 }
 
@@ -78,7 +77,8 @@ export async function sourceDiversity(ctx: StepContext, seed: number): Promise<S
     if (!existsSync(file)) continue;
     const texts = [...(await readSyntheticAnswers(file, paramsHashOf(entry))).values()].flatMap((rows) => rows.map((r) => r.response!));
     if (texts.length === 0) continue;
-    const { lexicalDiversity } = paperLexicalStats(withinResponseSelfBleu(texts, { seed }), withinSelfBleuScores(texts), texts.length, seed);
+    // Only the paper's sample of responses is scored: a real study's sources write tens of thousands.
+    const { lexicalDiversity } = paperLexicalStats(withinResponseSelfBleu(texts, { seed }), texts.length, seed);
     out.push({ source: entry.id, family: entry.family, size: entry.size, responses: texts.length, lexicalDiversity });
   }
   return out;
@@ -93,8 +93,6 @@ export function diversityOf(
     seed: number;
     vectors?: (number[] | undefined)[];
     embedder?: { id: string; kind: 'session' | 'builtin' };
-    /** withinSelfBleuScores(answers), when the caller has it already. */
-    within?: (number | null)[];
   },
 ): DiversityModelResult {
   const { seed, vectors, embedder } = opts;
@@ -104,7 +102,7 @@ export function diversityOf(
   );
   const n = answers.length;
   const point = (x: MetricValue) => pointStat(x, n);
-  const { withinSelfBleu, lexicalDiversity } = paperLexicalStats(m.withinSelfBleu, opts.within ?? withinSelfBleuScores(answers), n, seed);
+  const { withinSelfBleu, lexicalDiversity } = paperLexicalStats(m.withinSelfBleu, n, seed);
   const cross = m.crossSelfBleu;
   const crossSelfBleu = cross.selfBleu.reason === null ? meanStat(bootstrapMean(cross.scores.map((s) => s.bleu), { seed })) : point(cross.selfBleu);
   const semantic =
@@ -211,7 +209,7 @@ export const diversityStep: Step = async function* (ctx) {
     perItem.push({ ref: refOf(e), values: new Map(answers.flatMap((a, j) => (within[j] === null ? [] : [[a.exampleId, 100 - within[j]!] as const]))) });
     const vectors = answers.map((a) => embedded[i].get(itemKey('embed', emb.model.id, a.key))?.vector);
     const mix = conditionSources(session, e.condition).map((s) => ({ source: s.model, weight: s.weight }));
-    return { ...(mix.length ? { mix } : {}), ...diversityOf(refOf(e), texts, { errors: e.written.errors, seed, vectors, embedder: { id: emb.model.id, kind: emb.kind }, within }) };
+    return { ...(mix.length ? { mix } : {}), ...diversityOf(refOf(e), texts, { errors: e.written.errors, seed, vectors, embedder: { id: emb.model.id, kind: emb.kind } }) };
   });
   const result: DiversityResultFile = {
     version: RESULT_VERSION,
