@@ -125,9 +125,14 @@ function grouped(rows: readonly BarRow[], clean: (text: string) => string): Entr
   ]);
 }
 
+/** Every finite value and interval bound of the rows: what a scale must hold. */
+export function barBounds(rows: readonly BarRow[]): number[] {
+  return rows.flatMap((r) => [r.value, r.lo, r.hi]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+}
+
 /** The zoomed scale of `zoom`, or undefined where bars from zero already show the differences. */
 export function zoomedDomain(rows: readonly BarRow[]): [number, number] | undefined {
-  const values = rows.flatMap((r) => [r.value, r.lo, r.hi]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const values = barBounds(rows);
   if (values.length === 0) return undefined;
   const [min, max] = [Math.min(...values), Math.max(...values)];
   if (!(min > 0) || min <= max / 2 || min === max) return undefined;
@@ -141,7 +146,7 @@ export function zoomedDomain(rows: readonly BarRow[]): [number, number] | undefi
 /** The shared scale: every value and interval bound, and zero, since bars start there. */
 function scaleFor(rows: readonly BarRow[], domain: BarChartOptions['domain']): Scale {
   if (domain && domain[0] < domain[1]) return { min: domain[0], max: domain[1], log: false };
-  const values = rows.flatMap((r) => [r.value, r.lo, r.hi]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const values = barBounds(rows);
   const min = Math.min(0, ...values);
   const max = Math.max(0, ...values);
   return min < max ? { min, max, log: false } : { min: 0, max: 1, log: false };

@@ -70,7 +70,7 @@ function paperLexicalStats(summary: WithinSelfBleu, n: number, seed: number): { 
  * The paper's lexical diversity of each source's synthetic data (answers to the train
  * instructions written with the source's current generation parameters).
  */
-export async function sourceDiversity(ctx: StepContext, seed: number): Promise<SourceDiversityResult[]> {
+async function sourceDiversity(ctx: StepContext, seed: number): Promise<SourceDiversityResult[]> {
   const out: SourceDiversityResult[] = [];
   for (const entry of ctx.session.models.filter((m) => m.roles.includes('source'))) {
     const file = ctx.paths.synthetic(entry.id);

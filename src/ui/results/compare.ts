@@ -1,4 +1,4 @@
-import { barChart, zoomedDomain, type BarRow, type ChartOptions } from '../../charts/index.js';
+import { barBounds, barChart, zoomedDomain, type BarRow, type ChartOptions } from '../../charts/index.js';
 import type { ExportCell, ExportTable } from '../../pipeline/export.js';
 import type { EvaluatedRef, PairedResult, ResultName } from '../../pipeline/results.js';
 import { DIVERSITY_METRICS, LEXICAL_DIVERSITY_DIFFERENCE } from './diversity.js';
@@ -73,7 +73,7 @@ export const COMPARE_METRICS: CompareMetric[] = [
 export function sharedDomain(rowSets: readonly (readonly BarRow[])[]): [number, number] | undefined {
   const zoomed = zoomedDomain(rowSets.flat());
   if (zoomed) return zoomed;
-  const values = rowSets.flat().flatMap((r) => [r.value, r.lo, r.hi]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const values = barBounds(rowSets.flat());
   if (values.length === 0) return undefined;
   const lo = Math.min(0, ...values);
   const hi = Math.max(0, ...values);

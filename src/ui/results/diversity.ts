@@ -1,7 +1,7 @@
 import { barChart, truncate } from '../../charts/index.js';
 import type { DiversityModelResult, DiversityResultFile, SourceDiversityResult, Stat } from '../../pipeline/results.js';
 import { STAT_COLUMNS, statCells } from './format.js';
-import { drawMetric, metricTable, type MetricDef } from './metrics.js';
+import { drawMetric, metricTable, statRow, type MetricDef } from './metrics.js';
 import { need, type PaneModel } from './model.js';
 
 function semantic(pick: (s: NonNullable<DiversityModelResult['semantic']>) => Stat): (m: DiversityModelResult) => Stat {
@@ -43,7 +43,7 @@ export const SOURCE_DATA_VIEW = "sources' data: lexical diversity";
 const SOURCE_DATA_NOTE = "a mix's diversity per response is the average of its sources' (each response has one writer)";
 
 function sourceBars(sources: readonly SourceDiversityResult[]) {
-  return sources.map((s) => ({ label: s.source, value: s.lexicalDiversity.value, lo: s.lexicalDiversity.lo, hi: s.lexicalDiversity.hi, n: s.lexicalDiversity.n }));
+  return sources.map((s) => statRow(s.source, s.lexicalDiversity));
 }
 
 /** The answers' metrics, with the sources' data second, right after the paper's measure it explains. */

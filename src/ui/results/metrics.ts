@@ -10,8 +10,13 @@ export interface MetricDef<M> {
   pick(model: M): Stat;
 }
 
+/** A bar of one Stat: its value, interval and n. */
+export function statRow(label: string, s: Stat, group?: string): BarRow {
+  return { ...(group !== undefined && { group }), label, value: s.value, lo: s.lo, hi: s.hi, n: s.n };
+}
+
 export function statBar(ref: EvaluatedRef, s: Stat): BarRow {
-  return { group: ref.target, label: conditionLabel(ref), value: s.value, lo: s.lo, hi: s.hi, n: s.n };
+  return statRow(conditionLabel(ref), s, ref.target);
 }
 
 /** Bars of one metric per condition, grouped by target, in the result file's order. */

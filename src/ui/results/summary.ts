@@ -86,6 +86,7 @@ interface TargetComparison {
   semantic?: number;
 }
 
+/** Multi vs single for each target that has either comparison. */
 function comparisons(loaded: LoadedResults): TargetComparison[] {
   const { perplexity, diversity } = loaded.files;
   const targets = [...new Set([...(perplexity?.models ?? []), ...(diversity?.models ?? [])].map((m) => m.target))];
@@ -107,7 +108,7 @@ function comparisons(loaded: LoadedResults): TargetComparison[] {
     const paired = pm && ps && perplexity ? pairedDiff(perplexity.comparisons, target, pm.condition, ps.condition) : null;
     if (paired) out.perplexity = { diff: paired.diff, text: perplexityChange(paired.diff, paired.p) };
     return out;
-  });
+  }).filter((c) => c.lexical || c.perplexity);
 }
 
 /**
@@ -122,7 +123,7 @@ function comparisons(loaded: LoadedResults): TargetComparison[] {
  * target's lexical and perplexity differences in short.
  */
 export function summaryLines(loaded: LoadedResults, maxLines = Infinity): string[] {
-  const all = comparisons(loaded).filter((c) => c.lexical || c.perplexity);
+  const all = comparisons(loaded);
   if (all.length <= maxLines) return all.map(targetLine);
   const lines = countLines(all);
   const perTarget = (label: string, pick: (c: TargetComparison) => string | null) => {
@@ -136,7 +137,7 @@ export function summaryLines(loaded: LoadedResults, maxLines = Infinity): string
 
 /** For a report, where space is no object: the counts (with several targets), then every target's line in full. */
 export function reportSummary(loaded: LoadedResults): string[] {
-  const all = comparisons(loaded).filter((c) => c.lexical || c.perplexity);
+  const all = comparisons(loaded);
   return [...(all.length > 1 ? countLines(all) : []), ...all.map(targetLine)];
 }
 
