@@ -16,6 +16,7 @@ import type { JudgementRow } from '../../src/pipeline/steps/preference.js';
 import { STEPS } from '../../src/pipeline/steps/index.js';
 import { SessionStore } from '../../src/pipeline/store.js';
 import { readJsonlAll } from '../../src/util/jsonl.js';
+import { smallBuiltinStudy } from '../helpers/study.js';
 
 /**
  * The evaluation steps end to end over the openai engine against `baskets serve` (issue 6,
@@ -44,30 +45,25 @@ async function countingProxy(target: URL, counts: Map<string, number>): Promise<
 }
 
 const EVAL_STEPS: StepId[] = ['answer', 'perplexity', 'diversity', 'safety', 'preference'];
-const CONDITIONS = [
-  { name: 'fs/vanilla', target: 'fs', kind: 'vanilla' as const },
-  { name: 'fs/vanilla-b', target: 'fs', kind: 'vanilla' as const },
-];
+/** The shared small study's conditions: two vanilla conditions of fs. */
+const CONDITIONS = smallBuiltinStudy('conditions').conditions!;
 const ANSWERS = 5;
 const HARMFUL = 3;
 const PREFERENCE_ITEMS = 2;
 
+/** The shared small study over these served models. */
 function session(name: string, models: SessionInput['models']): SessionInput {
-  return {
-    version: 1,
-    name,
-    createdAt: 'now',
+  return smallBuiltinStudy(name, {
     seed: 11,
     data: { source: { kind: 'builtin', name: 'sotu-continuations' }, subsample: 30, testFraction: 0.2 },
     models,
-    conditions: CONDITIONS,
     evaluation: {
       answers: ANSWERS,
       diversity: { embedder: 'fs' },
       safety: { limit: HARMFUL, judge: 'fs' },
       preference: { items: PREFERENCE_ITEMS, judges: ['fs'] },
     },
-  };
+  });
 }
 
 const served = (id: string, family: string, base: string, roles: ('source' | 'target' | 'judge')[], url: string) => ({
