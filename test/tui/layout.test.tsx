@@ -1,9 +1,5 @@
-import { copyFileSync } from 'node:fs';
-import { cleanup } from 'ink-testing-library';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { sessionPaths } from '../../src/pipeline/paths.js';
-import { SessionStore } from '../../src/pipeline/store.js';
-import { renderApp, tempSessionsDir } from './render.js';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { renderApp, useRecordedSession } from './render.js';
 
 // Colour must be possible in this file, or "no colour codes under NO_COLOR" could not fail.
 // Workers are reused across files: restore the variable so other files see their usual setting.
@@ -21,17 +17,7 @@ const ESC = '\u001b';
 const BOX_AND_BLOCKS = /[\u2500-\u259f\u2190-\u21ff\u2700-\u27bf\u25a0-\u25ff\u2800-\u28ff]/;
 
 describe('layout and themes', () => {
-  let tmp: ReturnType<typeof tempSessionsDir>;
-  beforeEach(() => {
-    tmp = tempSessionsDir();
-    const store = new SessionStore(tmp.dir);
-    store.create({ version: 1, name: 'demo', createdAt: '2026-01-01T00:00:00.000Z', data: { source: { kind: 'builtin', name: 'sotu-continuations' } } });
-    copyFileSync(new URL('./fixtures/run-events.jsonl', import.meta.url).pathname, sessionPaths(store.dir('demo')).events);
-  });
-  afterEach(() => {
-    cleanup();
-    tmp.cleanup();
-  });
+  const tmp = useRecordedSession('demo', 'run-events.jsonl');
 
   const runScreen = (extra: { env?: NodeJS.ProcessEnv; ascii?: boolean; columns?: number; rows?: number }) =>
     renderApp({ sessionsDir: tmp.dir, initialScreen: 'run', initialSession: 'demo', rows: 40, ...extra });

@@ -1,7 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { render } from 'ink-testing-library';
+import { cleanup, render } from 'ink-testing-library';
+import { afterEach, beforeEach } from 'vitest';
+import { sessionPaths } from '../../src/pipeline/paths.js';
+import { SessionStore } from '../../src/pipeline/store.js';
 import { App, type AppProps } from '../../src/app.js';
 import type { Settings } from '../../src/settings.js';
 import type { BuiltinBaseInfo } from '../../src/engines/builtin/index.js';
@@ -30,6 +33,29 @@ export const TEST_BASES: BuiltinBaseInfo[] = [
 export function tempSessionsDir(): { dir: string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'baskets-tui-'));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * For each test: a sessions folder holding one session `name` whose events.jsonl is the
+ * recorded run `fixtures/<fixture>`; it and the render are removed after the test.
+ */
+export function useRecordedSession(name: string, fixture: string): { readonly dir: string } {
+  let tmp: ReturnType<typeof tempSessionsDir>;
+  beforeEach(() => {
+    tmp = tempSessionsDir();
+    const store = new SessionStore(tmp.dir);
+    store.create({ version: 1, name, createdAt: '2026-01-01T00:00:00.000Z', data: { source: { kind: 'builtin', name: 'sotu-continuations' } } });
+    copyFileSync(new URL(`./fixtures/${fixture}`, import.meta.url).pathname, sessionPaths(store.dir(name)).events);
+  });
+  afterEach(() => {
+    cleanup();
+    tmp.cleanup();
+  });
+  return {
+    get dir() {
+      return tmp.dir;
+    },
+  };
 }
 
 export interface RenderOptions extends Partial<AppProps> {

@@ -10,22 +10,11 @@ import { SessionStore } from '../../src/pipeline/store.js';
 import { createTrainStep } from '../../src/pipeline/steps/train.js';
 import { bindingLabel } from '../../src/ui/keys.js';
 import { KEYMAP_SECTIONS } from '../../src/ui/keymaps.js';
-import { KEYS, renderApp, tempSessionsDir } from './render.js';
+import { KEYS, renderApp, tempSessionsDir, useRecordedSession } from './render.js';
 
-const FIXTURE = new URL('./fixtures/run-events.jsonl', import.meta.url).pathname;
 
 describe('Run notebook', () => {
-  let tmp: ReturnType<typeof tempSessionsDir>;
-  beforeEach(() => {
-    tmp = tempSessionsDir();
-    const store = new SessionStore(tmp.dir);
-    store.create({ version: 1, name: 'demo', createdAt: '2026-01-01T00:00:00.000Z', data: { source: { kind: 'builtin', name: 'sotu-continuations' } } });
-    copyFileSync(FIXTURE, sessionPaths(store.dir('demo')).events);
-  });
-  afterEach(() => {
-    cleanup();
-    tmp.cleanup();
-  });
+  const tmp = useRecordedSession('demo', 'run-events.jsonl');
 
   const open = () => renderApp({ sessionsDir: tmp.dir, initialScreen: 'run', initialSession: 'demo', rows: 50 });
 

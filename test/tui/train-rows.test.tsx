@@ -1,26 +1,10 @@
-import { copyFileSync } from 'node:fs';
-import { cleanup } from 'ink-testing-library';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sessionPaths } from '../../src/pipeline/paths.js';
-import { SessionStore } from '../../src/pipeline/store.js';
-import { renderApp, tempSessionsDir } from './render.js';
-
-const FIXTURE = new URL('./fixtures/train-three-events.jsonl', import.meta.url).pathname;
+import { describe, expect, it } from 'vitest';
+import { renderApp, useRecordedSession } from './render.js';
 
 describe('Run notebook: several runs training at once', () => {
-  let tmp: ReturnType<typeof tempSessionsDir>;
-  beforeEach(() => {
-    tmp = tempSessionsDir();
-    const store = new SessionStore(tmp.dir);
-    store.create({ version: 1, name: 'three', createdAt: '2026-01-01T00:00:00.000Z', data: { source: { kind: 'builtin', name: 'sotu-continuations' } } });
-    // Written in the shape the runner logs three hf runs on three GPUs: their metrics and
-    // progress interleave, each at its own pace; one has finished, two are still training.
-    copyFileSync(FIXTURE, sessionPaths(store.dir('three')).events);
-  });
-  afterEach(() => {
-    cleanup();
-    tmp.cleanup();
-  });
+  // Written in the shape the runner logs three hf runs on three GPUs: their metrics and
+  // progress interleave, each at its own pace; one has finished, two are still training.
+  const tmp = useRecordedSession('three', 'train-three-events.jsonl');
 
   it('gives each run a compact row with its step/total, latest loss and ETA', async () => {
     const app = await renderApp({ sessionsDir: tmp.dir, initialScreen: 'run', initialSession: 'three', rows: 50, columns: 140 });
