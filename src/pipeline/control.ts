@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
 import { readRunnerLock } from './lock.js';
 import { sessionPaths } from './paths.js';
-import type { StepId } from './session.js';
+import { STEP_IDS, type StepId } from './session.js';
+import { assertRunnable } from './preflight.js';
+import { SessionStore } from './store.js';
 
 export { readRunnerLock } from './lock.js';
 export { followEvents } from './follow.js';
@@ -36,6 +38,8 @@ export function runArgs(name: string, req: RunRequest): string[] {
  * the session's runner.log, unreferenced. Returns once the process has been spawned.
  */
 export async function startDetachedRun(sessionsDir: string, name: string, opts: RunRequest = {}): Promise<{ pid: number }> {
+  // Refuse here, where the user sees it, rather than in the detached runner's log.
+  assertRunnable(new SessionStore(sessionsDir).load(name), opts.steps?.length ? opts.steps : STEP_IDS);
   const paths = sessionPaths(join(sessionsDir, name));
   mkdirSync(paths.dir, { recursive: true });
   const log = openSync(paths.runnerLog, 'a');

@@ -1,5 +1,8 @@
 import { join } from 'node:path';
 
+/** The file name a model or condition name gets ("qwen-small/multi" → "qwen-small__multi"). */
+export const fileStem = (name: string) => name.replace(/[^A-Za-z0-9._-]/g, '__');
+
 /**
  * Where a session keeps everything. One place, so the runner, the steps, the TUI and the
  * report agree on the layout:
@@ -16,7 +19,6 @@ import { join } from 'node:path';
  *   results/<evaluation>.json              evaluation results (written atomically)
  */
 export function sessionPaths(dir: string) {
-  const safeName = (name: string) => name.replace(/[^A-Za-z0-9._-]/g, '__');
   return {
     dir,
     sessionFile: join(dir, 'session.json'),
@@ -27,12 +29,12 @@ export function sessionPaths(dir: string) {
     humanTrain: join(dir, 'data', 'human-train.jsonl'),
     humanTest: join(dir, 'data', 'human-test.jsonl'),
     split: join(dir, 'data', 'split.json'),
-    synthetic: (source: string) => join(dir, 'data', 'synthetic', `${safeName(source)}.jsonl`),
-    dataset: (condition: string) => join(dir, 'datasets', `${safeName(condition)}.jsonl`),
-    runDir: (condition: string) => join(dir, 'runs', safeName(condition)),
-    answers: (condition: string) => join(dir, 'answers', `${safeName(condition)}.jsonl`),
-    safetyAnswers: (condition: string) => join(dir, 'answers', `${safeName(condition)}.safety.jsonl`),
-    result: (name: string) => join(dir, 'results', `${safeName(name)}.json`),
+    synthetic: (source: string) => join(dir, 'data', 'synthetic', `${fileStem(source)}.jsonl`),
+    dataset: (condition: string) => join(dir, 'datasets', `${fileStem(condition)}.jsonl`),
+    runDir: (condition: string) => join(dir, 'runs', fileStem(condition)),
+    answers: (condition: string) => join(dir, 'answers', `${fileStem(condition)}.jsonl`),
+    safetyAnswers: (condition: string) => join(dir, 'answers', `${fileStem(condition)}.safety.jsonl`),
+    result: (name: string) => join(dir, 'results', `${fileStem(name)}.json`),
     resultsDir: join(dir, 'results'),
   };
 }

@@ -8,6 +8,7 @@ import { STEP_IDS, type StepId } from './session.js';
 import type { ModelResolver, Step, StepContext } from './step.js';
 import type { SessionStore } from './store.js';
 import { cancelRequested } from './control.js';
+import { assertRunnable } from './preflight.js';
 
 export interface RunOptions {
   store: SessionStore;
@@ -35,6 +36,8 @@ export type RunOutcome = 'done' | 'failed' | 'cancelled';
 export async function runSession(opts: RunOptions): Promise<RunOutcome> {
   const now = opts.now ?? Date.now;
   const session = opts.store.load(opts.name);
+  const steps = (opts.steps?.length ? STEP_IDS.filter((s) => opts.steps!.includes(s)) : [...STEP_IDS]) as StepId[];
+  assertRunnable(session, steps);
   const dir = opts.store.dir(opts.name);
   const paths = sessionPaths(dir);
   const release = acquireRunnerLock(dir, opts.name);
@@ -52,7 +55,6 @@ export async function runSession(opts: RunOptions): Promise<RunOutcome> {
     opts.onEvent?.(event);
   };
 
-  const steps = (opts.steps?.length ? STEP_IDS.filter((s) => opts.steps!.includes(s)) : [...STEP_IDS]) as StepId[];
   let outcome: RunOutcome = 'done';
   try {
     emit({ type: 'run-start', t: now(), runId, pid: process.pid, steps });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fileStem } from './paths.js';
 
 /**
  * The session file: `sessions/<name>/session.json`, versioned and validated. Unknown keys are
@@ -206,6 +207,19 @@ export const Session = z.strictObject({
   models: z.array(ModelEntry).default([]),
   conditions: z.array(Condition).default([]),
   evaluation: EvaluationConfig.prefault({}),
+}).superRefine((session, ctx) => {
+  // Outputs are files named after models and conditions: two names must never share one.
+  const unique = (what: 'models' | 'conditions', names: string[], field: 'id' | 'name') => {
+    const seen = new Map<string, string>();
+    names.forEach((name, i) => {
+      const earlier = seen.get(fileStem(name));
+      if (earlier === undefined) return void seen.set(fileStem(name), name);
+      const message = earlier === name ? `"${name}" is used twice: give each a name of its own` : `"${name}" and "${earlier}" would share files: rename one`;
+      ctx.addIssue({ code: 'custom', path: [what, i, field], message });
+    });
+  };
+  unique('models', session.models.map((m) => m.id), 'id');
+  unique('conditions', session.conditions.map((c) => c.name), 'name');
 });
 export type Session = z.infer<typeof Session>;
 export type SessionInput = z.input<typeof Session>;
@@ -219,7 +233,9 @@ export function formatSchemaIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => {
     const path = issue.path.length ? issue.path.join('.') : '(root)';
     if (issue.code === 'unrecognized_keys') {
-      return `${path === '(root)' ? '' : path + '.'}${issue.keys.join(', ')}: unknown key — remove it or check its spelling`;
+      // An odd key is quoted as JSON, so one made of control characters still shows as something to find.
+      const keys = issue.keys.map((k) => (/^[\w-]+$/.test(k) ? k : JSON.stringify(k))).join(', ');
+      return `${path === '(root)' ? '' : path + '.'}${keys}: unknown key — remove it or check its spelling`;
     }
     return `${path}: ${issue.message}`;
   });

@@ -23,6 +23,7 @@ import { readSyntheticAnswers } from '../generation/answers.js';
 import { paramsHashOf } from '../generation/keys.js';
 import { meanStat, pointStat, RESULT_VERSION, type DiversityModelResult, type DiversityResultFile, type EvaluatedRef, type SourceDiversityResult, type Stat } from '../results.js';
 import type { Step, StepContext } from '../step.js';
+import type { Session } from '../session.js';
 
 export interface EmbeddingRow extends KeyedRow {
   vector?: number[];
@@ -34,6 +35,13 @@ interface Embedder {
   parallelism: number;
 }
 
+/** Why the session's embedder cannot be used, or null. */
+export function embedderProblem(session: Session): string | null {
+  const { embedder } = session.evaluation.diversity;
+  if (embedder === 'builtin' || session.models.some((m) => m.id === embedder)) return null;
+  return `evaluation.diversity.embedder "${embedder}" is not a model of this session: use one of its model ids or "builtin"`;
+}
+
 /**
  * The one embedder of the whole session (evaluation.diversity.embedder), so semantic numbers of
  * different conditions come from the same vector space and can be compared.
@@ -42,7 +50,7 @@ async function sessionEmbedder(ctx: StepContext): Promise<Embedder> {
   const { embedder } = ctx.session.evaluation.diversity;
   if (embedder === 'builtin') return { model: await openBuiltinModel(listBuiltinBases()[0].id, { signal: ctx.signal }), kind: 'builtin', parallelism: 2 };
   const entry = ctx.session.models.find((m) => m.id === embedder);
-  if (!entry) throw new Error(`evaluation.diversity.embedder "${embedder}" is not a model of this session: use one of its model ids or "builtin"`);
+  if (!entry) throw new Error(embedderProblem(ctx.session)!);
   const model = await ctx.models.model(embedder);
   if (!model.capabilities.has('embed')) throw new Error(`evaluation.diversity.embedder "${embedder}" cannot embed: serve a pooling model for it or set the embedder to "builtin"`);
   return { model, kind: 'session', parallelism: parallelismOf(entry) };

@@ -1,0 +1,57 @@
+import { listBuiltinBases } from '../engines/builtin/index.js';
+import { conditionProblem } from './conditions.js';
+import { ConfigError } from './errors.js';
+import type { Session, StepId } from './session.js';
+import { embedderProblem } from './steps/diversity.js';
+import { preferenceJudges } from './steps/preference.js';
+import { safetyJudgeId } from './steps/safety.js';
+
+/** Steps that read the session's conditions. */
+const CONDITION_STEPS: readonly StepId[] = ['assemble', 'train', 'answer', 'perplexity', 'diversity', 'safety', 'preference'];
+
+/**
+ * What in a session would make a run fail part-way — a condition whose target or source is not
+ * a model, a judge or embedder that is not one, an unknown builtin base — found before anything
+ * runs: on a GPU study the step that trips over it may be hours in.
+ */
+export function sessionProblems(session: Session, steps: readonly StepId[]): string[] {
+  const problems: string[] = [];
+  const bases = new Set(listBuiltinBases().map((b) => b.id));
+  for (const m of session.models) {
+    if (m.engine.engine === 'builtin' && !bases.has(m.engine.base)) {
+      problems.push(`model "${m.id}": no builtin base "${m.engine.base}" — choose one of ${[...bases].join(', ')}`);
+    }
+  }
+  if (steps.some((s) => CONDITION_STEPS.includes(s))) {
+    for (const c of session.conditions) {
+      const problem = conditionProblem(session, c);
+      if (problem) problems.push(problem);
+    }
+  }
+  const { diversity, safety, preference } = session.evaluation;
+  const embedder = steps.includes('diversity') && diversity.enabled ? embedderProblem(session) : null;
+  if (embedder) problems.push(embedder);
+  const evaluated = session.conditions.length > 0;
+  const judgeChecks: [boolean, () => unknown][] = [
+    [steps.includes('safety') && safety.enabled && evaluated, () => safetyJudgeId(session)],
+    // Unlisted, the judges are the targets, which the conditions' check covers.
+    [steps.includes('preference') && preference.enabled && preference.judges.length > 0, () => preferenceJudges(session)],
+  ];
+  for (const [applies, check] of judgeChecks) {
+    if (!applies) continue;
+    try {
+      check();
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  return problems;
+}
+
+/** Refuse to start a run that would fail part-way; one line, the first problem and how many more. */
+export function assertRunnable(session: Session, steps: readonly StepId[]): void {
+  const problems = sessionProblems(session, steps);
+  if (!problems.length) return;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+  throw new ConfigError(`session "${session.name}" cannot run: ${problems[0]}${more}`);
+}
