@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { atLastStep, type TrainMetrics } from '../pipeline/events.js';
-import { externalTrainingEvent, followedTaskName, followTrainingOutput } from '../trainers/hf/follow.js';
+import { externalLogEvent, externalTrainingEvent, followedTaskName, followTrainingOutput } from '../trainers/hf/follow.js';
 import { EXIT, UsageError } from './errors.js';
 import { createPrinter } from './printer.js';
 
@@ -26,14 +26,16 @@ export function checkTrainingTarget(target: string): void {
  * progress as the headless runner prints a train step: the same lines, or the same JSON
  * `train-metrics` events with --json. The target is an output dir, a log file (captured
  * stdout, metrics.jsonl, trainer_log.jsonl) or a trainer_state.json. Ends once the run's last
- * step is seen, or on Ctrl-C (which only detaches: the run is not ours to stop).
+ * step is seen (a log without a progress bar tells it by the Trainer's end-of-training summary),
+ * or on Ctrl-C (which only detaches: the run is not ours to stop).
  */
 export async function attachTraining(target: string, opts: AttachTrainingOptions, out: (line: string) => void): Promise<number> {
   checkTrainingTarget(target);
   const task = followedTaskName(target);
   // Every log step is printed: the trainer's logging_steps already spaces them out, and catching up
   // on a run in progress should end on where it is now.
-  const print = createPrinter(out, { json: opts.json, progressEveryMs: opts.progressEveryMs ?? 0 });
+  const print = createPrinter(opts.json ? out : (line) => out(withoutUnknownTotal(line)), { json: opts.json, progressEveryMs: opts.progressEveryMs ?? 0 });
+  const onWarning = (message: string) => print(externalLogEvent('warn', message));
   const follow = opts.follow ?? true;
   const stop = new AbortController();
   const detach = () => stop.abort();
@@ -43,7 +45,7 @@ export async function attachTraining(target: string, opts: AttachTrainingOptions
 
   let last: TrainMetrics | null = null;
   try {
-    for await (const metrics of followTrainingOutput(target, { follow, signal: stop.signal, pollMs: opts.pollMs })) {
+    for await (const metrics of followTrainingOutput(target, { follow, signal: stop.signal, pollMs: opts.pollMs, onWarning })) {
       last = metrics;
       print(externalTrainingEvent(task, metrics));
       if (atLastStep(metrics)) break;
@@ -56,4 +58,9 @@ export async function attachTraining(target: string, opts: AttachTrainingOptions
   if (stop.signal.aborted) return EXIT.ok;
   out(`no training progress found in ${target}: expected HF Trainer log dicts, BASKETS_METRICS lines, trainer_log.jsonl or trainer_state.json`);
   return EXIT.runFailed;
+}
+
+/** The printer writes step/total; a run that has not said its total yet (0) shows its step alone, not "3/0". */
+function withoutUnknownTotal(line: string): string {
+  return line.replace(/ step (\d+)\/0( · |$)/, ' step $1$2');
 }

@@ -1,4 +1,4 @@
-import { appendFileSync, copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,6 +21,7 @@ describe('baskets attach --train (a run started outside baskets)', () => {
       'train: axolotl-output.txt step 10/40 · loss 1.9821 · lr 2.0e-5',
       'train: axolotl-output.txt step 10/40 · eval 1.8502',
       'train: axolotl-output.txt step 20/40 · loss 1.6012 · lr 1.5e-5',
+      'train: axolotl-output.txt step 20/20', // the end-of-training summary
     ]);
   });
 
@@ -49,6 +50,53 @@ describe('baskets attach --train (a run started outside baskets)', () => {
       `train: ${name} step 10/30 · loss 1.5000 · lr 4.9e-5 · 1235 tok/s · ETA 1m02s`,
       `train: ${name} step 20/30 · loss 1.2000`,
       `train: ${name} step 30/30 · loss 1.1000`,
+    ]);
+  });
+
+  it("follows a Trainer's stdout log without progress bars, no total made up, until its end-of-training summary", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'baskets-attach-'));
+    const log = join(dir, 'train.log');
+    const [first, ...rest] = readFileSync(fixture('hf-trainer-stdout.txt'), 'utf8').split('\n').filter((l) => l.startsWith('{'));
+    writeFileSync(log, first + '\n');
+    const { lines, out } = collect();
+    let ended = false;
+    const done = attachTraining(log, { pollMs: 20 }, out).finally(() => (ended = true));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(ended).toBe(false); // one record is not the end of the run
+    appendFileSync(log, rest.join('\n') + '\n');
+    expect(await done).toBe(0);
+    expect(lines.slice(1)).toEqual([
+      'train: train.log step 1 · loss 1.9000 · lr 1.0e-4',
+      'train: train.log step 2 · loss 1.7000 · lr 8.0e-5',
+      'train: train.log step 3 · loss 1.5000 · lr 6.0e-5',
+      'train: train.log step 3/3',
+    ]);
+  });
+
+  it('shows the NaN and infinite losses of a diverged run from its trainer_state.json', async () => {
+    const state = join(mkdtempSync(join(tmpdir(), 'baskets-attach-')), 'trainer_state.json');
+    copyFileSync(fixture('trainer_state-diverged.json'), state);
+    const { lines, out } = collect();
+    expect(await attachTraining(state, { follow: false }, out)).toBe(0);
+    expect(lines.slice(1)).toEqual([
+      'train: trainer_state.json step 10/40 · loss 2.0100 · lr 1.8e-5',
+      'train: trainer_state.json step 20/40 · loss Infinity · eval -Infinity · lr 1.2e-5',
+      'train: trainer_state.json step 30/40 · loss NaN · lr 6.0e-6',
+    ]);
+  });
+
+  it('says once, in one line, what is wrong with a trainer_state.json, and keeps following it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'baskets-attach-'));
+    const state = join(dir, 'trainer_state.json');
+    writeFileSync(state, '{"log_history": {}, "max_steps": 20}');
+    const { lines, out } = collect();
+    const done = attachTraining(state, { pollMs: 20 }, out);
+    setTimeout(() => writeFileSync(state, '{"log_history": {} , "max_steps": 20}'), 60);
+    setTimeout(() => writeFileSync(state, '{"log_history": [{"loss": 1.5, "step": 20}], "max_steps": 20}'), 120);
+    expect(await done).toBe(0);
+    expect(lines.slice(1)).toEqual([
+      `train: warn: cannot read ${state}: its log_history is an object, not a list of log records; still following, for when the Trainer rewrites it`,
+      'train: trainer_state.json step 20/20 · loss 1.5000',
     ]);
   });
 

@@ -2,9 +2,9 @@ import { copyFileSync, mkdtempSync, readFileSync, appendFileSync, mkdirSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { TrainMetrics } from '../../src/pipeline/events.js';
+import { atLastStep, type TrainMetrics } from '../../src/pipeline/events.js';
 import { followTrainingOutput } from '../../src/trainers/hf/follow.js';
-import { parseDuration, parseTrainerState, TrainLogFollower } from '../../src/trainers/hf/parse.js';
+import { parseDuration, parsePythonJson, parseTrainerState, TrainLogFollower } from '../../src/trainers/hf/parse.js';
 import { parsePythonLiteral } from '../../src/trainers/hf/python-literal.js';
 
 const fixture = (name: string) => join(import.meta.dirname, 'fixtures', name);
@@ -26,10 +26,13 @@ describe('python literal parser', () => {
       lr: 2e-5,
       ok: true,
       x: null,
-      g: null,
+      g: NaN,
       l: [1, [2, 3]],
       s: "it's",
     });
+  });
+  it('reads the nan and inf a diverged run prints', () => {
+    expect(parsePythonLiteral("{'loss': inf, 'eval_loss': -inf, 'g': nan}")).toEqual({ loss: Infinity, eval_loss: -Infinity, g: NaN });
   });
   it('rejects what is not a literal', () => {
     expect(parsePythonLiteral("{'loss': tensor(0.5)}")).toBeUndefined();
@@ -78,13 +81,38 @@ describe('training log parser', () => {
       { step: 10, totalSteps: 40, loss: 1.9821, gradNorm: 0.75, learningRate: 2e-5, epoch: 0.25 },
       { step: 10, totalSteps: 40, evalLoss: 1.8502, epoch: 0.25 },
       { step: 20, totalSteps: 40, loss: 1.6012, learningRate: 1.5e-5, epoch: 0.5 },
+      { step: 20, totalSteps: 20 }, // the end-of-training summary: the run stopped at step 20
     ]);
   });
 
-  it('counts log records when there is neither a step nor a progress bar', () => {
+  it('counts log records when there is neither a step nor a progress bar, the total unknown (0)', () => {
     const f = new TrainLogFollower();
-    expect(f.push("{'loss': 2.0, 'epoch': 0.1}")?.step).toBe(1);
-    expect(f.push("{'loss': 1.9, 'epoch': 0.2}")?.step).toBe(2);
+    expect(f.push("{'loss': 2.0, 'epoch': 0.1}")).toEqual({ step: 1, totalSteps: 0, loss: 2.0, epoch: 0.1 });
+    expect(f.push("{'loss': 1.9, 'epoch': 0.2}")).toEqual({ step: 2, totalSteps: 0, loss: 1.9, epoch: 0.2 });
+  });
+
+  it("ends a log without progress bars at the Trainer's end-of-training summary, not at its first record", () => {
+    const records = followAll('hf-trainer-stdout.txt');
+    expect(records.map((r) => [r.step, r.totalSteps, r.loss ?? null])).toEqual([
+      [1, 0, 1.9],
+      [2, 0, 1.7],
+      [3, 0, 1.5],
+      [3, 3, null],
+    ]);
+    expect(records.map(atLastStep)).toEqual([false, false, false, true]);
+  });
+
+  it('ends at the summary where the progress bar stood (a run stopped early)', () => {
+    const f = new TrainLogFollower();
+    f.push(' 25%|██▌       | 10/40 [00:10<00:30,  1.01s/it]');
+    expect(f.push("{'train_runtime': 10.2, 'train_loss': 1.7, 'epoch': 0.25}")).toEqual({ step: 10, totalSteps: 10 });
+    expect(new TrainLogFollower().push("{'train_runtime': 1.0, 'train_loss': 1.7}")).toBeNull(); // nothing logged: no step to end at
+  });
+
+  it("keeps a NaN or infinite loss (the run diverged), not a NaN grad norm (fp16's skipped steps)", () => {
+    const f = new TrainLogFollower();
+    expect(f.push("{'loss': nan, 'grad_norm': nan, 'learning_rate': 1e-05, 'epoch': 0.1}")).toEqual({ step: 1, totalSteps: 0, loss: NaN, learningRate: 1e-5, epoch: 0.1 });
+    expect(f.push('{"current_steps": 2, "total_steps": 9, "loss": Infinity}')).toEqual({ step: 2, totalSteps: 9, loss: Infinity });
   });
 
   it("reads LLaMA-Factory's trainer_log.jsonl", () => {
@@ -101,7 +129,24 @@ describe('training log parser', () => {
       { step: 10, totalSteps: 40, loss: 2.01, gradNorm: 0.91, learningRate: 1.8e-5, epoch: 0.25, evalLoss: 1.95 },
       { step: 20, totalSteps: 40, loss: 1.77, gradNorm: 0.8, learningRate: 1.2e-5, epoch: 0.5 },
     ]);
-    expect(parseTrainerState('not json')).toEqual([]);
+  });
+
+  it('reads the NaN and Infinity json.dumps writes into trainer_state.json once the loss diverges', () => {
+    const text = readFileSync(fixture('trainer_state-diverged.json'), 'utf8');
+    expect(parseTrainerState(text)).toEqual([
+      { step: 10, totalSteps: 40, loss: 2.01, gradNorm: 0.91, learningRate: 1.8e-5, epoch: 0.25 },
+      { step: 20, totalSteps: 40, loss: Infinity, evalLoss: -Infinity, learningRate: 1.2e-5, epoch: 0.5 },
+      { step: 30, totalSteps: 40, loss: NaN, learningRate: 6e-6, epoch: 0.75 },
+    ]);
+    // Only bare tokens are read as numbers: the same words inside strings stay text.
+    expect(parsePythonJson(text)).toMatchObject({ trial_name: 'NaN Infinity "NaN"' });
+  });
+
+  it('says what is wrong with a trainer_state.json it cannot read', () => {
+    expect(() => parseTrainerState('{"log_history": [')).toThrow(/^not valid JSON \(.+\)$/);
+    expect(() => parseTrainerState('null')).toThrow('not a JSON object, as the Trainer writes it');
+    expect(() => parseTrainerState('{"log_history": {"loss": 1}}')).toThrow('its log_history is an object, not a list of log records');
+    expect(() => parseTrainerState('{"global_step": 3}')).toThrow('its log_history is missing, not a list of log records');
   });
 
   it('parses durations as Python prints timedeltas', () => {
@@ -141,6 +186,28 @@ describe('following a run started elsewhere', () => {
     const records = await collect(followTrainingOutput(dir, { follow: false }));
     expect(records.map((r) => r.step)).toEqual([10, 20]);
     expect(records[1].loss).toBe(1.77);
+  });
+
+  it('warns once about a trainer_state.json it cannot read, and reads it once the Trainer rewrites it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'baskets-follow-'));
+    const state = join(dir, 'trainer_state.json');
+    writeFileSync(state, '{"log_history": [');
+    const warnings: string[] = [];
+    const abort = new AbortController();
+    const seen: TrainMetrics[] = [];
+    const rewrite = (text: string, ms: number) => setTimeout(() => writeFileSync(state, text), ms);
+    rewrite('{"log_history": "oops"}', 60);
+    rewrite('{"log_history": "oops" }', 120); // rewritten, the same problem
+    rewrite(readFileSync(fixture('trainer_state.json'), 'utf8'), 180);
+    for await (const m of followTrainingOutput(state, { signal: abort.signal, pollMs: 20, onWarning: (w) => warnings.push(w) })) {
+      seen.push(m);
+      if (seen.length === 2) abort.abort();
+    }
+    expect(warnings).toEqual([
+      expect.stringMatching(new RegExp(`^cannot read ${state}: not valid JSON \\(.+\\); still following, for when the Trainer rewrites it$`)),
+      `cannot read ${state}: its log_history is a string, not a list of log records; still following, for when the Trainer rewrites it`,
+    ]);
+    expect(seen.map((m) => m.step)).toEqual([10, 20]);
   });
 
   it('says what to give it when the target does not exist', async () => {

@@ -10,6 +10,8 @@ export interface FollowOptions {
   /** Keep following new output until the signal aborts (default); false reads what is there and returns. */
   follow?: boolean;
   pollMs?: number;
+  /** Told, once per problem, of a file that cannot be read yet (following goes on: it may be rewritten). */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -64,18 +66,32 @@ async function* followLines(file: string, opts: FollowOptions): AsyncGenerator<T
 async function* followTrainerState(locate: () => string | null, opts: FollowOptions): AsyncGenerator<TrainMetrics> {
   let lastStep = -1;
   let lastSeen = '';
+  let lastProblem = '';
   for (;;) {
     const file = locate();
     const stamp = file && existsSync(file) ? `${file}:${statSync(file).mtimeMs}` : '';
     if (file && stamp && stamp !== lastSeen) {
       lastSeen = stamp;
-      for (const metrics of parseTrainerState(readFileSync(file, 'utf8'))) {
+      const read = readTrainerState(file);
+      // The Trainer rewrites the file at every save: the same problem again is not news.
+      if (read.problem && read.problem !== lastProblem) opts.onWarning?.(`${read.problem}; still following, for when the Trainer rewrites it`);
+      lastProblem = read.problem ?? '';
+      for (const metrics of read.records) {
         if (metrics.step <= lastStep) continue;
         lastStep = metrics.step;
         yield metrics;
       }
     }
     if (!(await waitForMore(opts))) break;
+  }
+}
+
+function readTrainerState(file: string): { records: TrainMetrics[]; problem?: string } {
+  const text = readFileSync(file, 'utf8');
+  try {
+    return { records: parseTrainerState(text) };
+  } catch (err) {
+    return { records: [], problem: `cannot read ${file}: ${(err as Error).message}` };
   }
 }
 
@@ -123,24 +139,31 @@ export function externalTrainingEvent(task: string, metrics: TrainMetrics, t = D
   return { type: 'train-metrics', t, runId: 'external', step: 'train', task, metrics };
 }
 
+/** Something to say about following a run, as the `log` event of its train step. */
+export function externalLogEvent(level: 'warn' | 'error', message: string, t = Date.now()): RunEvent {
+  return { type: 'log', t, runId: 'external', step: 'train', level, message };
+}
+
 /**
  * Follow a run started outside baskets in the background, handing each batch of its metrics
  * to `onEvents` as train-metrics events; `close` stops following (the run is not ours to stop).
- * A follow that fails (the target vanished) ends with one `log` event saying why.
+ * A file that cannot be read yet gets a warning `log` event; a follow that fails (the target
+ * vanished) ends with one error `log` event saying why.
  */
 export function watchTraining(target: string, onEvents: (events: RunEvent[]) => void, opts: { pollMs?: number } = {}): { close(): void } {
   const stop = new AbortController();
   const task = followedTaskName(target);
   void (async () => {
     try {
-      for await (const metrics of followTrainingOutput(target, { signal: stop.signal, pollMs: opts.pollMs })) {
+      const onWarning = (message: string) => onEvents([externalLogEvent('warn', message)]);
+      for await (const metrics of followTrainingOutput(target, { signal: stop.signal, pollMs: opts.pollMs, onWarning })) {
         onEvents([externalTrainingEvent(task, metrics)]);
         if (atLastStep(metrics)) return;
       }
     } catch (err) {
       if (stop.signal.aborted) return;
       const why = existsSync(target) ? (err as Error).message : "the run's output was moved or deleted";
-      onEvents([{ type: 'log', t: Date.now(), runId: 'external', step: 'train', level: 'error', message: `stopped reading the run (${why}): ${target}` }]);
+      onEvents([externalLogEvent('error', `stopped reading the run (${why}): ${target}`)]);
     }
   })();
   return { close: () => stop.abort() };

@@ -104,7 +104,8 @@ class LiteralParser {
     if (word === 'True') return true;
     if (word === 'False') return false;
     if (word === 'None') return null;
-    if (/^[-+]?(nan|inf)$/i.test(word)) return null;
+    if (/^[-+]?nan$/i.test(word)) return NaN;
+    if (/^[-+]?inf$/i.test(word)) return word.startsWith('-') ? -Infinity : Infinity;
     throw new Error(`not a literal: ${word}`);
   }
 }
