@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { SessionStore } from './pipeline/store.js';
 import { resolveSessionsDir } from './settings.js';
 import { EXIT, UsageError } from './commands/errors.js';
+import { sanitizeLine } from './util/sanitize.js';
 
 const USAGE = `baskets — synthetic eggs in many baskets: how the diversity of synthetic data sources shapes fine-tuned models
 
@@ -61,6 +62,16 @@ const out = (line: string) => process.stdout.write(line + '\n');
 /** An interactive terminal: the TUI is used; otherwise the same work prints lines. */
 const interactive = () => Boolean(process.stdout.isTTY && process.stdin.isTTY);
 
+/** How many positional arguments each command takes after its name. */
+const POSITIONALS: Record<string, number> = { tui: 0, demo: 0, run: 1, attach: 1, cancel: 1, serve: 0, metrics: 1, report: 1, models: 1 };
+
+/** parseArgs' message as one short line ("unknown option "--bogus""), without its advice on `--`. */
+function argumentProblem(err: Error): string {
+  const unknown = /^Unknown option '([^']+)'/.exec(err.message);
+  if (unknown) return `unknown option "${unknown[1]}"`;
+  return err.message.split('\n')[0].replace(/\.$/, '');
+}
+
 function need(positionals: string[], index: number, what: string): string {
   const value = positionals[index];
   if (!value) throw new UsageError(`missing ${what}: see \`baskets --help\``);
@@ -72,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError(`${(err as Error).message.split('\n')[0]} — see \`baskets --help\``);
+    throw new UsageError(`${argumentProblem(err as Error)}: see \`baskets --help\``);
   }
   const { values: flags, positionals } = parsed as { values: Values; positionals: string[] };
   if (flags.help) return (out(USAGE), EXIT.ok);
@@ -81,6 +92,8 @@ async function main(argv: string[]): Promise<number> {
     return (out(pkg.version), EXIT.ok);
   }
   const [command = 'tui'] = positionals;
+  const extra = positionals.slice((POSITIONALS[command] ?? 0) + 1);
+  if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}" after \`baskets ${command}\`: see \`baskets --help\``);
   const store = () => new SessionStore(resolveSessionsDir(flags.sessions));
   const ascii = flags.ascii ?? false;
 
@@ -116,6 +129,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'attach': {
       if (flags.train) {
+        if (positionals[1]) throw new UsageError(`attach --train follows a training run, not a session: drop "${positionals[1]}", or drop --train to follow the session`);
         const { attachTraining, checkTrainingTarget } = await import('./commands/attach-train.js');
         if (flags.headless || flags.json || !interactive()) return attachTraining(flags.train, { json: flags.json }, out);
         checkTrainingTarget(flags.train);
@@ -153,6 +167,7 @@ async function main(argv: string[]): Promise<number> {
         logprobsField: flags['logprobs-field'],
         json: flags.json,
         out,
+        warn: (line) => process.stderr.write(line + '\n'),
       });
     }
     case 'report': {
@@ -181,7 +196,8 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     const e = err instanceof Error ? err : new Error(String(err));
-    process.stderr.write(`baskets: ${e.message.split('\n')[0]}\n`);
+    // Messages quote files, servers and model names: never let them drive the terminal.
+    process.stderr.write(`baskets: ${sanitizeLine(e.message.split('\n')[0])}\n`);
     if (verbose && e.stack) process.stderr.write(e.stack + '\n');
     process.exitCode = e instanceof UsageError ? EXIT.usage : EXIT.runFailed;
   },

@@ -3,6 +3,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { readJsonl } from '../util/jsonl.js';
+import { UsageError } from './errors.js';
 import { sanitizeLine } from '../util/sanitize.js';
 import { textMetrics, textMetricsJson, type TextMetrics, type TextRecord } from '../metrics/index.js';
 import type { MetricValue } from '../metrics/value.js';
@@ -16,20 +17,21 @@ export interface MetricsCommandOptions {
   logprobsField?: string;
   json?: boolean;
   out: (s: string) => void;
+  /** Where the records' problems go (stderr), so they never mix into the table or the JSON. */
+  warn: (s: string) => void;
 }
 
 function isNumberArray(x: unknown): x is number[] {
   return Array.isArray(x) && x.every((v) => typeof v === 'number' && Number.isFinite(v));
 }
 
-/** Runs the command; returns the exit code (2 for a missing file or field, with a one-line error). */
+/** Runs the command; a missing file or field is a one-line UsageError (exit 2). */
 export async function metricsCommand(file: string, opts: MetricsCommandOptions): Promise<number> {
   const field = opts.field ?? 'response';
   const vectorField = opts.vectorField ?? 'embedding';
   const logprobsField = opts.logprobsField ?? 'logprobs';
   if (!existsSync(file) || !statSync(file).isFile()) {
-    opts.out(`error: ${file} does not exist or is not a file; give the path of a JSONL file of records`);
-    return 2;
+    throw new UsageError(`${file} does not exist or is not a file: give the path of a JSONL file of records`);
   }
   const issues: string[] = [];
   const records: TextRecord[] = [];
@@ -56,25 +58,23 @@ export async function metricsCommand(file: string, opts: MetricsCommandOptions):
     records.push(record);
   }
   if (records.length === 0) {
-    opts.out(
+    throw new UsageError(
       lines === 0
-        ? `error: ${file} has no JSON records; give a JSONL file with one object per line`
-        : `error: no record in ${file} has a string field "${field}"; choose the text field with --field`,
+        ? `${file} has no JSON records: give a JSONL file with one object per line`
+        : `no record in ${file} has a string field "${field}": choose the text field with --field`,
     );
-    return 2;
   }
   let metrics: TextMetrics;
   try {
     metrics = textMetrics(records);
   } catch (err) {
-    opts.out(`error: ${(err as Error).message}`);
-    return 2;
+    throw new UsageError((err as Error).message);
   }
   if (opts.json) {
     opts.out(JSON.stringify({ ...textMetricsJson(metrics), issues }));
     return 0;
   }
-  for (const issue of issues) opts.out(`warning: ${sanitizeLine(issue)}`);
+  for (const issue of issues) opts.warn(`warning: ${sanitizeLine(issue)}`);
   opts.out(formatTable(metrics));
   return 0;
 }

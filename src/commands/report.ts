@@ -3,14 +3,17 @@
  * session with its interval and n, per target and condition. Results hold numbers only, never
  * answers or keys, so nothing sensitive reaches the report.
  */
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { inDangerZone } from '../metrics/safety.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { sanitizeLine } from '../util/sanitize.js';
 import { sessionPaths } from '../pipeline/paths.js';
+import { toCsv as tableCsv } from '../pipeline/export.js';
 import { RESULT_NAMES, RESULT_PRODUCER, readResult, type PairedResult, type ResultFiles, type ResultName, type Stat } from '../pipeline/results.js';
 import type { SessionStore } from '../pipeline/store.js';
 import { reportSummary } from '../ui/results/summary.js';
-import { EXIT } from './errors.js';
+import { EXIT, UsageError } from './errors.js';
 
 const FORMATS = ['md', 'csv', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -131,16 +134,12 @@ export function reportRows(r: Loaded): ReportRow[] {
 
 /** Four significant digits for reading; CSV keeps every digit. */
 const num = (x: number | null) => (x === null ? '' : Number.isInteger(x) ? String(x) : x.toPrecision(4));
-const full = (x: number | null) => (x === null ? '' : String(x));
 
-function csvField(text: string): string {
-  return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
+/** One row per number, through the exports' CSV writer (quoting, no escapes, no spreadsheet formulas). */
 export function toCsv(rows: ReportRow[]): string {
-  const header = ['section', 'target', 'condition', 'metric', 'value', 'lo', 'hi', 'n', 'note'];
-  const lines = rows.map((r) => [r.section, r.target, r.condition, r.metric, full(r.value), full(r.lo), full(r.hi), String(r.n), r.note].map(csvField).join(','));
-  return [header.join(','), ...lines].join('\n') + '\n';
+  const columns = ['section', 'target', 'condition', 'metric', 'value', 'lo', 'hi', 'n', 'note'];
+  const cells = rows.map((r) => [r.section, r.target, r.condition, r.metric, r.value, r.lo, r.hi, r.n, r.note]);
+  return tableCsv({ pane: 'report', title: 'report', columns, rows: cells, notes: [] });
 }
 
 const mdCell = (text: string) => sanitizeLine(text).replace(/\|/g, '\\|');
@@ -202,28 +201,30 @@ export function toJson(session: string, r: Loaded): string {
   return JSON.stringify({ session, summary: headline(r), results: r, missing }, null, 2) + '\n';
 }
 
+/** The report file, or one line saying why it cannot be written (a folder, no permission). */
+function writeReport(path: string, text: string): void {
+  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`--out ${path} is a folder: give a file name, e.g. ${join(path, 'report.md')}`);
+  try {
+    writeFileAtomic(path, text);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new UsageError(`cannot write the report to ${path} (${code}): choose a file in a folder you can write to`);
+  }
+}
+
 export async function reportCommand(store: SessionStore, name: string, opts: { format?: string; out?: string; print: (s: string) => void }): Promise<number> {
   const format = (opts.format ?? 'md') as Format;
-  if (!FORMATS.includes(format)) {
-    opts.print(`error: unknown report format "${sanitizeLine(String(opts.format))}": use md, csv or json`);
-    return EXIT.usage;
-  }
-  let loaded: Loaded;
-  try {
-    store.load(name);
-    const paths = sessionPaths(store.dir(name));
-    loaded = Object.fromEntries(RESULT_NAMES.map((n) => [n, readResult(paths, n)])) as Loaded;
-  } catch (err) {
-    opts.print(`error: ${(err as Error).message}`);
-    return EXIT.usage;
-  }
+  if (!FORMATS.includes(format)) throw new UsageError(`unknown report format "${sanitizeLine(String(opts.format))}": use md, csv or json`);
+  store.load(name);
+  const paths = sessionPaths(store.dir(name));
+  const loaded = Object.fromEntries(RESULT_NAMES.map((n) => [n, readResult(paths, n)])) as Loaded;
   const rows = reportRows(loaded);
   const text = format === 'json' ? toJson(name, loaded) : format === 'csv' ? toCsv(rows) : toMarkdown(name, loaded, rows);
   if (opts.out) {
-    writeFileAtomic(opts.out, text);
+    writeReport(opts.out, text);
     opts.print(`wrote the ${format} report of "${name}" to ${opts.out}`);
   } else {
-    opts.print(text.replace(/\n$/, ''));
+    opts.print(text.replace(/\r?\n$/, ''));
   }
   return EXIT.ok;
 }

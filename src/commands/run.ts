@@ -19,8 +19,10 @@ export interface RunFlags {
 }
 
 export function parseSteps(spec: string | undefined): StepId[] | undefined {
-  if (!spec) return undefined;
+  if (spec === undefined) return undefined;
   const steps = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  // An empty list must not quietly mean "every step".
+  if (!steps.length) throw new UsageError(`--steps names no step: list some of ${STEP_IDS.join(', ')}, or leave it out to run them all`);
   for (const s of steps) {
     if (!(STEP_IDS as readonly string[]).includes(s)) throw new UsageError(`unknown step "${s}": choose from ${STEP_IDS.join(', ')}`);
   }

@@ -3,6 +3,7 @@ import type { HeapsFit } from '../metrics/heaps.js';
 import type { MeanInterval } from '../metrics/stats.js';
 import type { Estimate } from '../metrics/preference.js';
 import type { MetricValue } from '../metrics/value.js';
+import { ConfigError } from './errors.js';
 import type { SessionPaths } from './paths.js';
 import type { ConditionKind, StepId } from './session.js';
 
@@ -275,6 +276,15 @@ export const RESULT_PRODUCER: Record<ResultName, StepId> = {
   preference: 'preference',
 };
 
+/** The lists every reader of a result walks: a file without them is broken, not empty. */
+const RESULT_LISTS: Record<ResultName, readonly string[]> = {
+  answers: ['models'],
+  perplexity: ['models', 'comparisons'],
+  diversity: ['models'],
+  safety: ['models'],
+  preference: ['judges', 'sources'],
+};
+
 /**
  * A result file, or null when its step has not written it yet. A file from a newer or broken
  * writer is an error naming the file, not a silent null.
@@ -286,11 +296,13 @@ export function readResult<N extends ResultName>(paths: SessionPaths, name: N): 
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`${file} is not valid JSON (${(err as Error).message}): rerun the ${RESULT_PRODUCER[name]} step`);
+    throw new ConfigError(`${file} is not valid JSON (${(err as Error).message}): rerun the ${RESULT_PRODUCER[name]} step`);
   }
   const header = parsed as Partial<ResultHeader<string>> | null;
-  if (header?.kind !== name || header.version !== RESULT_VERSION) {
-    throw new Error(`${file} is not a version ${RESULT_VERSION} ${name} result: rerun the ${RESULT_PRODUCER[name]} step`);
+  const broken = RESULT_LISTS[name].find((key) => !Array.isArray((parsed as Record<string, unknown> | null)?.[key]));
+  if (header?.kind !== name || header.version !== RESULT_VERSION || broken) {
+    const why = broken && header?.kind === name ? ` ("${broken}" is not a list)` : '';
+    throw new ConfigError(`${file} is not a version ${RESULT_VERSION} ${name} result${why}: rerun the ${RESULT_PRODUCER[name]} step`);
   }
   return parsed as ResultFiles[N];
 }

@@ -112,8 +112,17 @@ describe('baskets run / attach', () => {
     const badStep = runCli(['run', 'quick', '--steps', 'nonsense', ...sessionsFlag()], env);
     expect(badStep.code).toBe(2);
     expect(badStep.stderr).toMatch(/unknown step "nonsense": choose from data, generate/);
+    for (const empty of ['', ',']) {
+      const noStep = runCli(['run', 'quick', '--steps', empty, ...sessionsFlag()], env);
+      expect(noStep.code).toBe(2);
+      expect(noStep.stderr).toMatch(/^baskets: --steps names no step: list some of data, generate, .*, or leave it out to run them all$/m);
+    }
     const badFlag = runCli(['run', 'quick', '--frobnicate'], env);
     expect(badFlag.code).toBe(2);
+    expect(badFlag.stderr.trim()).toBe('baskets: unknown option "--frobnicate": see `baskets --help`');
+    const extra = runCli(['report', 'quick', 'extra', ...sessionsFlag()], env);
+    expect(extra.code).toBe(2);
+    expect(extra.stderr.trim()).toBe('baskets: unexpected argument "extra" after `baskets report`: see `baskets --help`');
     const traversal = runCli(['run', '../etc', ...sessionsFlag()], env);
     expect(traversal.code).toBe(2);
     expect(traversal.stderr).toMatch(/invalid session name/);

@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reportCommand } from '../../src/commands/report.js';
+import { reportCommand, toCsv } from '../../src/commands/report.js';
+import { UsageError } from '../../src/commands/errors.js';
 import { sessionPaths } from '../../src/pipeline/paths.js';
 import { RESULT_VERSION, type DiversityResultFile, type PerplexityResultFile, type SafetyResultFile } from '../../src/pipeline/results.js';
 import { SessionStore } from '../../src/pipeline/store.js';
@@ -90,13 +91,34 @@ describe('baskets report', () => {
     expect(json.missing).toMatchObject({ diversity: 'run the diversity step', answers: 'run the answer step' });
   });
 
-  it('exits 2 with one line for an unknown format or session', async () => {
-    const bad = await report('xlsx');
-    expect(bad).toEqual({ code: 2, text: 'error: unknown report format "xlsx": use md, csv or json' });
-    const lines: string[] = [];
-    expect(await reportCommand(store, 'nope', { print: (s) => lines.push(s) })).toBe(2);
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^error: no session "nope"/);
+  it('writes CSV cells with no escape sequence and no spreadsheet formula, whatever the names hold', () => {
+    const csv = toCsv([{ section: 'safety', target: '=HYPERLINK("x")', condition: 'c\u001b]0;PWNED\u0007/\u001b[2Jvanilla', metric: 'm', value: 1, lo: null, hi: null, n: 2, note: '' }]);
+    expect(csv).not.toMatch(/[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]/);
+    expect(parse(csv, { columns: true })).toEqual([expect.objectContaining({ target: `'=HYPERLINK("x")`, condition: 'c/vanilla', value: '1', n: '2' })]);
+  });
+
+  it('refuses an unknown format or session with a one-line usage error', async () => {
+    await expect(report('xlsx')).rejects.toThrow(/^unknown report format "xlsx": use md, csv or json$/);
+    await expect(reportCommand(store, 'nope', { print: () => {} })).rejects.toThrow(/^no session "nope"/);
+    await expect(reportCommand(store, 'nope', { print: () => {} })).rejects.toBeInstanceOf(UsageError);
+  });
+
+  it('refuses an --out that is a folder or cannot be written, leaving no temp file', async () => {
+    await expect(report('md', root)).rejects.toThrow(`--out ${root} is a folder: give a file name, e.g. ${join(root, 'report.md')}`);
+    const blocked = join(root, 'r', 'session.json', 'report.md');
+    await expect(report('md', blocked)).rejects.toThrow(`cannot write the report to ${blocked} (EEXIST): choose a file in a folder you can write to`);
+    expect(readdirSync(root).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('refuses a result file that is not the shape its kind has, naming the file and the step that rewrites it', async () => {
+    const paths = sessionPaths(store.dir('r'));
+    const file = paths.result('preference');
+    writeFileSync(file, JSON.stringify({ version: RESULT_VERSION, kind: 'preference', judges: 'oops', sources: [] }));
+    try {
+      await expect(report('md')).rejects.toThrow(`${file} is not a version ${RESULT_VERSION} preference result ("judges" is not a list): rerun the preference step`);
+    } finally {
+      rmSync(file);
+    }
   });
 });
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { metricsCommand } from '../../src/commands/metrics.js';
+import { UsageError } from '../../src/commands/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'baskets-metrics-'));
 function file(name: string, lines: string[]): string {
@@ -12,8 +13,9 @@ function file(name: string, lines: string[]): string {
 }
 async function run(path: string, opts: { json?: boolean; field?: string } = {}) {
   const out: string[] = [];
-  const code = await metricsCommand(path, { ...opts, out: (s) => out.push(s) });
-  return { code, out };
+  const warnings: string[] = [];
+  const code = await metricsCommand(path, { ...opts, out: (s) => out.push(s), warn: (s) => warnings.push(s) });
+  return { code, out, warnings };
 }
 
 describe('baskets metrics', () => {
@@ -47,21 +49,18 @@ describe('baskets metrics', () => {
   });
 
   it('prints an aligned table without --json', async () => {
-    const { code, out } = await run(records);
+    const { code, out, warnings } = await run(records);
     expect(code).toBe(0);
-    const table = out.at(-1)!.split('\n');
+    expect(out).toHaveLength(1); // the records' problems go to stderr, never into the table
+    const table = out[0].split('\n');
     const col = table[0].search(/\S+$/);
     expect(table.find((l) => l.startsWith('TTR'))!.search(/\S+$/)).toBe(col);
-    expect(out.some((l) => l.startsWith('warning:') && l.includes(':3:'))).toBe(true);
+    expect(warnings.some((l) => l.startsWith('warning:') && l.includes(':3:'))).toBe(true);
   });
 
-  it('exits 2 with one line for a missing file or field', async () => {
-    const missing = await run(join(dir, 'nope.jsonl'));
-    expect(missing.code).toBe(2);
-    expect(missing.out).toHaveLength(1);
-    expect(missing.out[0]).toMatch(/^error: .*nope\.jsonl does not exist/);
-    const noField = await run(records, { field: 'answer' });
-    expect(noField.code).toBe(2);
-    expect(noField.out[0]).toMatch(/no record .* has a string field "answer"; choose the text field with --field/);
+  it('refuses a missing file or field with a one-line usage error', async () => {
+    await expect(run(join(dir, 'nope.jsonl'))).rejects.toThrow(/^\S*nope\.jsonl does not exist or is not a file: give the path of a JSONL file of records$/);
+    await expect(run(records, { field: 'answer' })).rejects.toThrow(/no record .* has a string field "answer": choose the text field with --field/);
+    await expect(run(records, { field: 'answer' })).rejects.toBeInstanceOf(UsageError);
   });
 });
