@@ -30,13 +30,13 @@ export function sanitizeSessionName(raw: string): string {
 export function parseSession(text: string, where: string): Session {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
     throw new ConfigError(`${where}: not valid JSON (${(err as Error).message}) — fix the file or restore it`);
   }
   const version = (raw as { version?: unknown } | null)?.version;
   if (version !== undefined && version !== SESSION_VERSION) {
-    throw new ConfigError(`${where}: session version ${String(version)} is not supported (this baskets reads version ${SESSION_VERSION})`);
+    throw new ConfigError(`${where}: session version ${JSON.stringify(version)} is not supported (this baskets reads version ${SESSION_VERSION})`);
   }
   const result = Session.safeParse(raw);
   if (!result.success) {
@@ -87,6 +87,7 @@ export class SessionStore {
     if (!existsSync(file)) {
       throw new ConfigError(`no session "${name}" in ${this.root}: run \`baskets\` to create one, or check the sessions folder in settings`);
     }
+    if (!statSync(file).isFile()) throw new ConfigError(`${file} is not a file: move it aside and restore the session file, or create the session again`);
     // The folder is the session's identity: a copied folder (`cp -r a b`) still says "a" inside,
     // and trusting that would make every save write back into the original.
     return { ...parseSession(readFileSync(file, 'utf8'), file), name: sanitizeSessionName(name) };

@@ -19,8 +19,10 @@ export async function* readJsonl<T = unknown>(
   if (!existsSync(file)) return;
   const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
   let line = 0;
-  for await (const text of rl) {
+  for await (const raw of rl) {
     line++;
+    // Editors on Windows start files with a byte-order mark; it is not part of the first record.
+    const text = line === 1 ? raw.replace(/^\uFEFF/, '') : raw;
     if (text.trim() === '') continue;
     let value: T;
     try {

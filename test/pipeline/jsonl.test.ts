@@ -59,3 +59,13 @@ describe('a JSONL file whose writer died mid-line', () => {
     expect(readFileSync(multibyte, 'utf8')).toBe(head);
   });
 });
+
+describe('reading JSONL', () => {
+  it('reads a first record behind a byte-order mark', async () => {
+    const file = join(tmp(), 'bom.jsonl');
+    writeFileSync(file, '\uFEFF' + line({ a: 1 }) + line({ a: 2 }));
+    const issues: JsonlIssue[] = [];
+    expect(await readJsonlAll(file, { onIssue: (i) => issues.push(i) })).toEqual([{ a: 1 }, { a: 2 }]);
+    expect(issues).toEqual([]);
+  });
+});

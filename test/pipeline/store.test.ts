@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SessionStore, sanitizeSessionName } from '../../src/pipeline/store.js';
@@ -59,6 +59,20 @@ describe('SessionStore', () => {
     expect(() => store.load('s')).toThrow(/not valid JSON/);
     writeFileSync(file, JSON.stringify({ ...minimal('s'), version: 99 }));
     expect(() => store.load('s')).toThrow(/version 99 is not supported/);
+    writeFileSync(file, JSON.stringify({ ...minimal('s'), version: '1\u001b[2J' }));
+    expect(() => store.load('s')).toThrow(/session version "1\\u001b\[2J" is not supported/);
+  });
+
+  it('reads a session file that starts with a byte-order mark, and names a folder where the file should be', () => {
+    const root = tmp();
+    const store = new SessionStore(root);
+    store.create(minimal('s'));
+    const file = join(root, 's', 'session.json');
+    writeFileSync(file, '\uFEFF' + readFileSync(file, 'utf8'));
+    expect(store.load('s').data.source.kind).toBe('builtin');
+    rmSync(file);
+    mkdirSync(file);
+    expect(() => store.load('s')).toThrow(`${file} is not a file: move it aside and restore the session file, or create the session again`);
   });
 
   it('writes atomically: no temp files are left and a failed write keeps the old file', () => {
@@ -72,6 +86,10 @@ describe('SessionStore', () => {
     cyclic.self = cyclic;
     expect(() => writeJsonAtomic(file, cyclic)).toThrow();
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ a: 2 });
+    // A rename that fails (the target is a folder) leaves no temp file either.
+    mkdirSync(join(dir, 'folder'));
+    expect(() => writeJsonAtomic(join(dir, 'folder'), { a: 3 })).toThrow(/EISDIR/);
+    expect(readdirSync(dir).sort()).toEqual(['folder', 'state.json']);
   });
 });
 
