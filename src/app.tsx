@@ -47,7 +47,7 @@ function initialRoutes(props: AppProps): Route[] {
 function ScreenFor({ route }: { route: Route }): ReactNode {
   switch (route.screen) {
     case 'home':
-      return <Home />;
+      return <Home selected={route.selected} />;
     case 'data':
       return <Data />;
     case 'models':
@@ -68,6 +68,10 @@ function ScreenFor({ route }: { route: Route }): ReactNode {
       return <TrainWatch target={route.target} />;
   }
 }
+
+/** Two or more printable characters and nothing else. */
+const PRINTABLE_RUN = /^[^\p{Cc}\p{Cf}]{2,}$/u;
+const isCharacter = (k: { input: string; key: Key }) => !k.key.ctrl && !k.key.meta && /^[^\p{Cc}\p{Cf}]+$/u.test(k.input);
 
 /**
  * The root: providers, routing, and the single input owner. Every keystroke lands in the one
@@ -169,14 +173,21 @@ export function App(props: AppProps) {
   const pendingKeys = useRef<{ input: string; key: Key }[]>([]);
   const [, setKeyTick] = useState(0);
   useLayoutEffect(() => {
-    const next = pendingKeys.current.shift();
+    const pending = pendingKeys.current;
+    let next = pending.shift();
     if (!next) return;
+    // An open text field takes a run of characters (a paste) in one edit.
+    while (registry.current?.text && isCharacter(next) && pending[0] && isCharacter(pending[0])) next = { input: next.input + pending.shift()!.input, key: next.key };
     onKey(next.input, next.key);
-    if (pendingKeys.current.length) setKeyTick((t) => t + 1);
+    // The next key on a later tick: chained synchronously, a long paste would hit React's nested-update limit.
+    if (pending.length) setImmediate(() => setKeyTick((t) => t + 1));
   });
   useInput(
     useCallback((input: string, key: Key) => {
-      pendingKeys.current.push({ input, key });
+      // Ink hands a run of printable keys over as one string ("jjj" from a held key over ssh):
+      // each is its own keystroke. A text field gets the same text, one character at a time.
+      const keys = !key.ctrl && !key.meta && PRINTABLE_RUN.test(input) ? [...input].map((ch) => ({ input: ch, key: { ...key, shift: ch !== ch.toLowerCase() } })) : [{ input, key }];
+      pendingKeys.current.push(...keys);
       setKeyTick((t) => t + 1);
     }, []),
   );

@@ -15,16 +15,17 @@ const MIN_CHART_ROWS = 4;
 const lossParts = (m: TrainMetrics) => [m.loss !== undefined ? `loss ${m.loss.toFixed(3)}` : '', m.evalLoss !== undefined ? `eval ${m.evalLoss.toFixed(3)}` : ''].filter(Boolean);
 
 /** A task's row; a training run's carries its latest losses, so several runs compare at a glance. */
-function taskLine(theme: Theme, t: TaskProgress, width: number, training?: TrainMetrics): string {
+function taskLine(theme: Theme, t: TaskProgress, width: number, live: boolean, training?: TrainMetrics): string {
   const barWidth = Math.max(8, Math.min(30, width - 70));
   const eta = taskEtaSeconds(t);
   const parts = [
     `${truncate(theme, sanitizeLine(t.task), 18).padEnd(18)} ${progressBar(theme, t.done, t.total, barWidth)} ${t.done}/${t.total} ${sanitizeLine(t.unit)}`,
     training ? lossParts(training).join(' ') : '',
-    t.inFlight ? `${t.inFlight} in flight` : '',
-    t.tokensPerSecond !== null ? `${compact(t.tokensPerSecond)} tok/s` : '',
+    // Without a live runner nothing is in flight and nothing will finish: no rate, no ETA.
+    live && t.inFlight ? `${t.inFlight} in flight` : '',
+    live && t.tokensPerSecond !== null ? `${compact(t.tokensPerSecond)} tok/s` : '',
     t.errors ? `${t.errors} errors` : '',
-    t.done < t.total ? `ETA ${eta === null ? '?' : formatDuration(eta * 1000)}` : '',
+    live && t.done < t.total ? `ETA ${eta === null ? '?' : formatDuration(eta * 1000)}` : '',
   ];
   return truncate(theme, parts.filter(Boolean).join(`  `), width);
 }
@@ -67,7 +68,7 @@ function gpuText(g: GpuSample): string {
  * The open cell: live progress per task, the loss chart of a training step, GPU use, result
  * files, errors, and the newest log lines, trimmed in that order of importance to `height`.
  */
-export function CellDetail({ cell, width, height }: { cell: CellState; width: number; height: number }) {
+export function CellDetail({ cell, width, height, live = true }: { cell: CellState; width: number; height: number; live?: boolean }) {
   const theme = useTheme();
   const blocks: ReactNode[] = [];
   let left = height;
@@ -83,7 +84,16 @@ export function CellDetail({ cell, width, height }: { cell: CellState; width: nu
 
   if (cell.status === 'pending') line('pending', 'Not run yet: r runs this step, R runs it and every step after it.', theme.color.muted);
   if (cell.error) line('error', sanitizeLine(cell.error), theme.color.error);
-  for (const t of Object.values(cell.tasks)) line(`task-${t.task}`, taskLine(theme, t, width, cell.training[t.task]?.last));
+  // The tasks still going come first; what does not fit is counted, and a training step keeps room for its chart.
+  const tasks = Object.values(cell.tasks);
+  const ordered = [...tasks.filter((t) => t.done < t.total), ...tasks.filter((t) => t.done >= t.total)];
+  const room = Object.keys(cell.training).length ? Math.max(2, left - MIN_CHART_ROWS - 2) : left;
+  const shown = ordered.length > room ? ordered.slice(0, Math.max(0, room - 1)) : ordered;
+  for (const t of shown) line(`task-${t.task}`, taskLine(theme, t, width, live, cell.training[t.task]?.last));
+  if (shown.length < ordered.length) {
+    const finished = ordered.length - ordered.filter((t) => t.done < t.total).length;
+    line('tasks-more', `… ${ordered.length - shown.length} more (${finished} of ${ordered.length} finished)`, theme.color.muted);
+  }
   if (cell.throughput.length > 1 && left > 0) {
     const label = `throughput ${compact(cell.throughput.at(-1) ?? 0)} tok/s `;
     left -= 1;

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { sessionPaths } from './paths.js';
 import { formatSchemaIssues, Session, SESSION_VERSION, type SessionInput } from './session.js';
+import { readRunnerLock } from './lock.js';
 import { lastRunStatus } from './status.js';
 import { ConfigError } from './errors.js';
 
@@ -125,6 +126,9 @@ export class SessionStore {
   remove(name: string): void {
     const dir = this.dir(name);
     if (!existsSync(dir)) throw new ConfigError(`no session "${name}" to delete`);
+    // Deleting under a live runner loses its work half-way and leaves a broken folder.
+    const lock = readRunnerLock(dir);
+    if (lock?.alive) throw new ConfigError(`session "${name}" is running (runner pid ${lock.pid}): cancel it first (c in its run notebook, or \`baskets cancel ${name}\`), then delete it`);
     rmSync(dir, { recursive: true, force: true });
   }
 }

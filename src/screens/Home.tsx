@@ -5,7 +5,7 @@ import { Table } from '../components/Table.js';
 import { TextInput } from '../components/TextInput.js';
 import type { SessionSummary } from '../pipeline/store.js';
 import { sanitizeSessionName } from '../pipeline/store.js';
-import { useApp } from '../ui/context.js';
+import { useApp, type Route } from '../ui/context.js';
 import { newDraft } from '../ui/draft.js';
 import { ago } from '../ui/format.js';
 import { useScreenKeys } from '../ui/input.js';
@@ -20,15 +20,23 @@ const CHROME_ROWS = 9;
 type Prompt = { kind: 'new'; value: string } | { kind: 'duplicate'; from: string; value: string };
 
 /** The sessions list: status and last activity of each study, and the ways into one. */
-export function Home() {
+export function Home({ selected: initial }: { selected?: string }) {
   const app = useApp();
   const theme = useTheme();
   const { store } = app.services;
   const [sessions, setSessions] = useState<SessionSummary[]>(() => store.list());
-  const [selected, setSelected] = useState(0);
+  // The cursor is on a session, not a row: the list re-sorts by activity while a run writes.
+  const [selectedName, setSelectedName] = useState<string | undefined>(initial);
   const [prompt, setPrompt] = useState<Prompt | null>(null);
   const [now, setNow] = useState(() => Date.now());
-  const current = sessions[Math.min(selected, sessions.length - 1)];
+  const selected = Math.max(0, sessions.findIndex((s) => s.name === selectedName));
+  const current = sessions[selected] as SessionSummary | undefined;
+  const setSelected = (index: number) => setSelectedName(sessions[index]?.name);
+  /** Go deeper, remembering where the cursor was for the way back. */
+  const open = (route: Route) => {
+    app.replace({ screen: 'home', selected: current?.name });
+    app.navigate(route);
+  };
 
   const refresh = () => {
     setSessions(store.list());
@@ -54,11 +62,11 @@ export function Home() {
       if (p.kind === 'new') {
         if (store.exists(name)) throw new Error(`session "${name}" already exists: choose another name`);
         app.setDraft(newDraft(name));
-        app.navigate({ screen: 'data' });
+        open({ screen: 'data' });
       } else {
         store.duplicate(p.from, name);
         refresh();
-        setSelected(store.list().findIndex((s) => s.name === name));
+        setSelectedName(name);
         app.notify(`duplicated ${p.from} as ${name}`);
       }
     });
@@ -76,30 +84,32 @@ export function Home() {
         setPrompt({ kind: 'new', value: '' });
         return;
       case 'settings':
-        app.navigate({ screen: 'settings' });
+        open({ screen: 'settings' });
         return;
     }
     if (!current) return app.notify('no sessions yet: press n to create one', 'error');
     switch (action) {
       case 'open':
-        app.navigate({ screen: 'run', session: current.name });
+        open({ screen: 'run', session: current.name });
         return;
       case 'results':
-        app.navigate({ screen: 'results', session: current.name });
+        open({ screen: 'results', session: current.name });
         return;
       case 'compare':
-        app.navigate({ screen: 'compare', sessions: [current.name] });
+        open({ screen: 'compare', sessions: [current.name] });
         return;
       case 'edit':
         attempt(() => {
           app.setDraft({ session: store.load(current.name), isNew: false });
-          app.navigate({ screen: 'data' });
+          open({ screen: 'data' });
+          if (current.status === 'running') app.notify(`${current.name} is running: what you save applies to its next run, not this one`);
         });
         return;
       case 'duplicate':
         setPrompt({ kind: 'duplicate', from: current.name, value: `${current.name}-copy` });
         return;
       case 'delete':
+        if (current.status === 'running') return app.notify(`${current.name} is running: cancel it first (open it, then c), then delete it`, 'error');
         app.confirm(`Delete session "${current.name}" with all its data, runs and results?`, () =>
           attempt(() => {
             store.remove(current.name);

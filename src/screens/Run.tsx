@@ -116,13 +116,16 @@ export function Run({ session }: { session: string }) {
   const runner = running ? `runner pid ${lock?.pid} running` : 'no runner';
   const lastRun = notebook.runStatus === 'running' && !running ? 'interrupted' : notebook.runStatus;
   const detailRows = Math.max(0, app.size.rows - CHROME_ROWS - STEP_IDS.length);
+  // A cell the log leaves "running" with no live runner was interrupted (kill -9, a reboot).
+  const shown = (cell: CellState): CellState =>
+    cell.status === 'running' && !running ? { ...cell, status: 'cancelled', elapsedMs: cellElapsedMs(cell, clock), summary: `interrupted: its runner stopped ${theme.glyph.sep} r reruns it, keeping finished work` } : cell;
   return (
     <ScreenFrame title={`Run ${session}`} subtitle={`${runner} ${theme.glyph.sep} last run ${lastRun}`} bindings={RUN_KEYS}>
       <Box flexDirection="column">
         {STEP_IDS.map((id, i) => (
           <Box key={id} flexDirection="column">
-            <CellLine cell={notebook.cells[id]} selected={i === selected} now={clock} width={width} />
-            {open && i === selected && detailRows > 2 ? <CellDetail cell={notebook.cells[id]} width={width - 4} height={detailRows} /> : null}
+            <CellLine cell={shown(notebook.cells[id])} selected={i === selected} now={clock} width={width} />
+            {open && i === selected && detailRows > 2 ? <CellDetail cell={shown(notebook.cells[id])} width={width - 4} height={detailRows} live={running} /> : null}
           </Box>
         ))}
       </Box>

@@ -30,7 +30,8 @@ export interface Services {
 }
 
 export type Route =
-  | { screen: 'home' }
+  /** `selected`: the session the cursor was on, kept in the route so coming back lands on it. */
+  | { screen: 'home'; selected?: string }
   | { screen: 'data' }
   | { screen: 'models' }
   | { screen: 'conditions' }

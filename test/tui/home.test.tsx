@@ -1,7 +1,10 @@
+import { writeFileSync } from 'node:fs';
 import { cleanup } from 'ink-testing-library';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SessionStore } from '../../src/pipeline/store.js';
-import { renderApp, tempSessionsDir } from './render.js';
+import { acquireRunnerLock } from '../../src/pipeline/lock.js';
+import { sessionPaths } from '../../src/pipeline/paths.js';
+import { KEYS, renderApp, tempSessionsDir } from './render.js';
 
 const input = (name: string, description: string) => ({
   version: 1 as const,
@@ -62,6 +65,56 @@ describe('Home', () => {
     await app.waitFor(/Duplicate (\w+) as/);
     const third = store.list()[2].name;
     expect(app.frame()).toContain(`Duplicate ${third} as`);
+  });
+
+  it('handles a run of printable keys in one chunk (a held key over ssh) as one key each', async () => {
+    store.create(input('beta', 'second'));
+    store.create(input('gamma', 'third'));
+    const app = await renderApp({ sessionsDir: tmp.dir });
+    app.stdin.write('jjd');
+    await app.waitFor(/Duplicate (\w+) as/);
+    expect(app.frame()).toContain(`Duplicate ${store.list()[2].name} as`);
+  });
+
+  it('takes a long paste whole into a text field, and key by key elsewhere, without tripping React', async () => {
+    const app = await renderApp({ sessionsDir: tmp.dir });
+    app.stdin.write('z'.repeat(200)); // no binding: 200 keys that do nothing
+    await app.press('n');
+    await app.waitFor('Name of the new session');
+    app.stdin.write('a'.repeat(60));
+    await app.waitFor('a'.repeat(60));
+    expect(app.frame()).not.toContain('Maximum update depth');
+  });
+
+  it('keeps the cursor on the chosen session when the list re-sorts and on the way back from it', async () => {
+    store.create(input('beta', 'second'));
+    store.create(input('gamma', 'third'));
+    const app = await renderApp({ sessionsDir: tmp.dir });
+    const [, chosen, last] = store.list().map((s) => s.name);
+    await app.press('j', '\r');
+    await app.waitFor(`Run ${chosen}`);
+    await app.press(KEYS.escape);
+    await app.waitFor('Sessions');
+    expect(app.frame()).toMatch(new RegExp(`❯ ${chosen}`));
+    // Activity in another session moves it to the top at the next refresh; the cursor stays put.
+    writeFileSync(sessionPaths(store.dir(last)).events, '');
+    await app.waitFor(new RegExp(`session.*\\n.*${last}`), 5000);
+    expect(app.frame()).toMatch(new RegExp(`❯ ${chosen}`));
+  });
+
+  it('refuses to delete a session whose runner is running, and says how to stop it', async () => {
+    const app = await renderApp({ sessionsDir: tmp.dir });
+    const lock = acquireRunnerLock(store.dir('alpha'), 'alpha');
+    try {
+      await app.waitFor(/alpha\s+running/, 5000);
+      await app.press('x');
+      await app.waitFor('alpha is running: cancel it first');
+      expect(app.frame()).not.toContain('Delete session');
+      expect(() => store.remove('alpha')).toThrow(/session "alpha" is running \(runner pid \d+\): cancel it first/);
+      expect(store.exists('alpha')).toBe(true);
+    } finally {
+      lock();
+    }
   });
 
   it('refuses an invalid new session name with a one-line reason', async () => {

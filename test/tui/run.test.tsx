@@ -22,16 +22,22 @@ describe('Run notebook', () => {
     const app = await open();
     await app.waitFor('387 records');
     const frame = app.frame();
-    for (const step of STEP_IDS) expect(frame).toMatch(new RegExp(`[✓✗●○] ${step}\\b`));
+    for (const step of STEP_IDS) expect(frame).toMatch(new RegExp(`[✓✗●○⊘] ${step}\\b`));
     expect(frame).toMatch(/✓ data\s+1s\s+387 records: 348 train, 39 test/);
     expect(frame).toMatch(/✓ generate\s+32s\s+348 answers from llama-s/);
-    // The cell of the second run's step is live, and opened first: progress per task with rate and ETA.
-    expect(frame).toMatch(/❯ ● answer/);
-    expect(frame).toMatch(/qwen-s\/vanilla\s+█+░+ 120\/400 answers {2}8 in flight {2}230 tok\/s {2}ETA 35s/);
-    expect(frame).toMatch(/qwen-s\/multi\s+░+ 0\/400 answers {2}ETA \?/);
-    // The log shows a run in progress but no runner holds the lock: it was interrupted, and its clock stopped.
+    // The log shows a run in progress but no runner holds the lock: it was interrupted, its clock
+    // stopped, and nothing claims to be in flight or to finish soon.
     expect(frame).toContain('no runner · last run interrupted');
-    expect(frame).toMatch(/● answer\s+11s/);
+    expect(frame).toMatch(/❯ ⊘ answer\s+11s {2}interrupted: its runner stopped · r reruns it, keeping finished work/);
+    expect(frame).toMatch(/qwen-s\/multi\s+░+ 0\/400 answers\s*$/m);
+    expect(frame).toMatch(/qwen-s\/vanilla\s+█+░+ 120\/400 answers\s*$/m);
+    expect(frame).not.toMatch(/in flight|ETA/);
+    // With its runner alive the same cell is live, and opened first: progress per task with rate and ETA, the unfinished first.
+    app.setLockAlive(true);
+    await app.waitFor('8 in flight');
+    expect(app.frame()).toMatch(/❯ ● answer/);
+    expect(app.frame()).toMatch(/qwen-s\/vanilla\s+█+░+ 120\/400 answers {2}8 in flight {2}230 tok\/s {2}ETA 35s/);
+    expect(app.frame()).toMatch(/qwen-s\/multi\s+░+ 0\/400 answers {2}ETA \?/);
   });
 
   it('moves between cells with the arrows and opens the selected one', async () => {

@@ -8,7 +8,8 @@ describe('Run notebook: several runs training at once', () => {
 
   it('gives each run a compact row with its step/total, latest loss and ETA', async () => {
     const app = await renderApp({ sessionsDir: tmp.dir, initialScreen: 'run', initialSession: 'three', rows: 50, columns: 140 });
-    await app.waitFor('qwen-s/multi');
+    app.setLockAlive(true); // a live run: its rows carry ETAs
+    await app.waitFor(/qwen-s\/multi.*ETA/);
     const rows = app.frame().split('\n');
     const row = (task: string) => rows.find((l) => new RegExp(`${task.replace('/', '\\/')}\\s+[█░]+ `).test(l)) ?? '';
     expect(row('qwen-s/human')).toMatch(/qwen-s\/human\s+█+ 100\/100 steps {2}loss 1\.600 eval 1\.800\s*$/);
