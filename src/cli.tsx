@@ -125,6 +125,7 @@ async function main(argv: string[]): Promise<number> {
       await run.runDetached(s, name, runFlags, () => {});
       const { runTui } = await import('./app.js');
       await runTui({ sessionsDir: s.root, ascii, initialSession: name, initialScreen: 'run' });
+      run.sayIfStillRunning(s, name, out);
       return EXIT.ok;
     }
     case 'attach': {
@@ -146,6 +147,7 @@ async function main(argv: string[]): Promise<number> {
       s.load(name);
       const { runTui } = await import('./app.js');
       await runTui({ sessionsDir: s.root, ascii, initialSession: name, initialScreen: 'run' });
+      (await import('./commands/run.js')).sayIfStillRunning(s, name, out);
       return EXIT.ok;
     }
     case 'cancel': {

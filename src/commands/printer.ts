@@ -1,5 +1,5 @@
 import { sanitizeLine } from '../util/sanitize.js';
-import { assertNever, type RunEvent } from '../pipeline/events.js';
+import { skipUnknownEvent, type RunEvent } from '../pipeline/events.js';
 import { formatDuration } from '../pipeline/notebook.js';
 
 /**
@@ -69,7 +69,7 @@ export function createPrinter(out: (line: string) => void, opts: { json?: boolea
         out(`${at} run ${e.runId} ${e.status}`);
         return;
       default:
-        assertNever(e, 'event');
+        skipUnknownEvent(e);
     }
   };
 }

@@ -71,6 +71,12 @@ export async function runDetached(store: SessionStore, name: string, flags: RunF
   return EXIT.ok;
 }
 
+/** Leaving the TUI never stops a run: say so, and how to reach it again. */
+export function sayIfStillRunning(store: SessionStore, name: string, out: (s: string) => void): void {
+  const lock = readRunnerLock(store.dir(name));
+  if (lock?.alive) out(`the run of "${name}" goes on (runner pid ${lock.pid}): \`baskets attach ${name}\` follows it, \`baskets cancel ${name}\` stops it`);
+}
+
 /**
  * Cancel a session's run from the shell (what `c` does in the Run notebook): the runner stops
  * its current step cleanly and records the run as cancelled. Waits until it has let go.
@@ -102,7 +108,8 @@ export async function attachHeadless(store: SessionStore, name: string, flags: {
   const dir = store.dir(name);
   const print = createPrinter(out, { json: flags.json, progressEveryMs: 0 });
   return new Promise<number>((resolve) => {
-    let lastRun: RunEvent | undefined;
+    let lastRun: Extract<RunEvent, { type: 'run-start' | 'run-finish' }> | undefined;
+    const say = (line: string) => !flags.json && out(line); // a --json stream holds events only
     let sawLiveRun = false;
     const follower = followEvents(sessionPaths(dir).events, (events) => {
       for (const e of events) {
@@ -115,9 +122,15 @@ export async function attachHeadless(store: SessionStore, name: string, flags: {
       const alive = readRunnerLock(dir)?.alive ?? false;
       sawLiveRun ||= alive;
       if (alive) return;
-      if (lastRun?.type === 'run-finish') finish(outcomeExit(lastRun.status));
+      if (lastRun?.type === 'run-finish') return finish(outcomeExit(lastRun.status));
       // A runner that was just started may not hold its lock yet: give it a moment.
-      else if (sawLiveRun || Date.now() - startedAt > ATTACH_GRACE_MS) finish(lastRun ? EXIT.runFailed : EXIT.ok);
+      if (!sawLiveRun && Date.now() - startedAt <= ATTACH_GRACE_MS) return;
+      if (!lastRun) {
+        say(`"${name}" has not been run yet: \`baskets run ${name}\` starts it`);
+        return finish(EXIT.ok);
+      }
+      say(`the runner of "${name}" (pid ${lastRun.pid}) stopped without finishing its run: \`baskets run ${name}\` resumes it`);
+      finish(EXIT.runFailed);
     }, 300);
     const detach = () => finish(EXIT.ok);
     process.once('SIGINT', detach);

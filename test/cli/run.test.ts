@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionStore } from '../../src/pipeline/store.js';
+import { sessionPaths } from '../../src/pipeline/paths.js';
 import { readRunnerLock } from '../../src/pipeline/control.js';
 import { lastRunStatus } from '../../src/pipeline/status.js';
 import { readJsonlAll } from '../../src/util/jsonl.js';
@@ -102,6 +103,18 @@ describe('baskets run / attach', () => {
     const strict = runCli(['run', 'broken', '--steps', 'data', '--strict', ...sessionsFlag()], env);
     expect(strict.code).toBe(1);
     expect(strict.stdout).toMatch(/data: failed .*broken\.jsonl:2: not valid JSON.*--strict/);
+  });
+
+  it('says when there is nothing to follow: a session never run, a runner gone without finishing', () => {
+    store.create({ version: 1, name: 'unrun', createdAt: 'now', data: { source: { kind: 'builtin', name: 'sotu-continuations' } } });
+    const never = runCli(['attach', 'unrun', ...sessionsFlag()], env);
+    expect(never.code).toBe(0);
+    expect(never.stdout.trim()).toBe('"unrun" has not been run yet: `baskets run unrun` starts it');
+    // The log of a runner killed with -9: its run started and never finished, and no lock is alive.
+    writeFileSync(sessionPaths(store.dir('unrun')).events, JSON.stringify({ type: 'run-start', t: 1, runId: 'r1', pid: 2 ** 22 + 7, steps: ['data'] }) + '\n');
+    const gone = runCli(['attach', 'unrun', ...sessionsFlag()], env);
+    expect(gone.code).toBe(1);
+    expect(gone.stdout.trim().split('\n').at(-1)).toBe(`the runner of "unrun" (pid ${2 ** 22 + 7}) stopped without finishing its run: \`baskets run unrun\` resumes it`);
   });
 
   it('exits 2 with one line for bad usage and unknown sessions, and adds the stack with --verbose', () => {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { createPrinter } from '../../src/commands/printer.js';
 import type { RunEvent } from '../../src/pipeline/events.js';
 import { applyEvents, cellElapsedMs, emptyNotebook, formatDuration, LOG_CAP, SERIES_CAP, taskEtaSeconds } from '../../src/pipeline/notebook.js';
 
@@ -78,6 +79,16 @@ describe('notebook reducer', () => {
   it('ignores steps it does not know instead of failing the view', () => {
     const nb = applyEvents(emptyNotebook(), [{ ...base, type: 'step-start', step: 'future-step' as never }]);
     expect(nb.seen).toBe(1);
+  });
+
+  it('skips an event type a newer baskets wrote, in the view and in the headless printer', () => {
+    const future = { ...base, type: 'future-event', step: 'data' } as unknown as RunEvent;
+    const nb = applyEvents(emptyNotebook(), [{ ...base, type: 'step-start', step: 'data' }, future]);
+    expect(nb.cells.data.status).toBe('running');
+    const lines: string[] = [];
+    const print = createPrinter((l) => lines.push(l));
+    expect(() => print(future)).not.toThrow();
+    expect(lines).toEqual([]);
   });
 
   it('formats durations compactly', () => {
