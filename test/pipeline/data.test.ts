@@ -1,9 +1,14 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { loadDatasetFile } from '../../src/pipeline/data/load.js';
 import { splitExamples } from '../../src/pipeline/data/split.js';
+import type { RunEvent } from '../../src/pipeline/events.js';
+import { sessionPaths } from '../../src/pipeline/paths.js';
+import { runSession } from '../../src/pipeline/runner.js';
+import { dataStep } from '../../src/pipeline/steps/data.js';
+import { SessionStore } from '../../src/pipeline/store.js';
 import { SHARED_DOLLY_FILE, sharedData, useTempDir } from '../helpers/tmp.js';
 
 const DOLLY = sharedData(SHARED_DOLLY_FILE);
@@ -101,5 +106,20 @@ describe('splitting', () => {
     const s = splitExamples(examples, { seed: 3, testFraction: 0.1, subsample: 30 });
     expect(s.train.length + s.test.length).toBe(30);
     expect(s.test).toHaveLength(3);
+  });
+});
+
+describe('the data step', () => {
+  it('refuses a split with an empty side, saying which and what to change, and writes no split', async () => {
+    const store = new SessionStore(tmp());
+    store.create({ version: 1, name: 's', createdAt: 'now', data: { source: { kind: 'builtin', name: 'sotu-continuations' }, subsample: 1, testFraction: 0.1 } });
+    const events: RunEvent[] = [];
+    const outcome = await runSession({ store, name: 's', steps: ['data'], registry: { data: dataStep }, models: () => ({}) as never, onEvent: (e) => events.push(e) });
+    expect(outcome).toBe('failed');
+    expect(events.find((e) => e.type === 'step-finish')).toMatchObject({
+      status: 'failed',
+      error: 'the test split of 1 record at test fraction 0.1 is empty: raise data.subsample or move data.testFraction away from 0',
+    });
+    expect(existsSync(sessionPaths(store.dir('s')).split)).toBe(false);
   });
 });

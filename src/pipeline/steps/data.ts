@@ -37,6 +37,12 @@ export const dataStep: Step = async function* (ctx) {
   }
   if (examples.length < 2) throw new Error(`${origin}: only ${examples.length} usable records — a study needs at least 2`);
   const split = splitExamples(examples, { seed, testFraction: data.testFraction, subsample: data.subsample });
+  // An empty side would only fail later, at a step that needs it, with a misleading "run the data step".
+  const empty = split.train.length === 0 ? 'train' : split.test.length === 0 ? 'test' : null;
+  if (empty) {
+    const kept = data.subsample !== undefined ? Math.min(data.subsample, examples.length) : examples.length;
+    throw new Error(`the ${empty} split of ${kept} record${kept === 1 ? "" : "s"} at test fraction ${data.testFraction} is empty: raise data.subsample or move data.testFraction away from ${empty === 'test' ? 0 : 1}`);
+  }
   writeFileAtomic(ctx.paths.humanTrain, toJsonl(split.train));
   writeFileAtomic(ctx.paths.humanTest, toJsonl(split.test));
   writeJsonAtomic(ctx.paths.split, {
