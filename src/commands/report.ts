@@ -126,6 +126,7 @@ export function reportRows(r: Loaded): ReportRow[] {
     add('SPB (self-preference bias)', j.spb, how);
     add('PSB (pro-synthetic bias)', j.psb, how);
     add('position bias (P(A) − 0.5)', j.positionBias, j.orderInvariant ? 'cannot arise: the judge compares likelihoods, which ignore order' : '');
+    if (j.errors) add('failed judgements (left out)', count(j.errors, j.judgements + j.errors + (j.unparseable ?? 0)), 'the request gave up: retry with --retry-errors');
     if (j.unparseable) add('unreadable verdicts (left out)', count(j.unparseable, j.judgements + j.unparseable), 'no A/B probabilities and no parseable verdict');
   }
   for (const c of r.preference?.spbComparisons ?? []) rows.push(pairedRow('preference', c, 'Δ SPB per instruction (paired, condition models as judges)'));

@@ -48,6 +48,15 @@ describe('what the results say about judging', () => {
     expect(rows.some((r) => r.condition === 'builtin' && r.metric.startsWith('unreadable'))).toBe(false);
   });
 
+  it('counts judgements whose request failed, in the pane notes and the report, never silently', () => {
+    const file = preference([judge({ judge: 'flaky', judgements: 29, errors: 1 }), judge({ judge: 'steady' })]);
+    expect(preferenceNotes(file)).toContain('flaky: 1 judgements FAILED (the request gave up), left out of S, SPB and PSB: rerun preference with --retry-errors');
+    expect(preferenceNotes(file).some((n) => n.startsWith('steady'))).toBe(false);
+    const rows = reportRows({ answers: null, perplexity: null, diversity: null, safety: null, preference: file });
+    expect(rows.find((r) => r.condition === 'flaky' && r.metric === 'failed judgements (left out)')).toMatchObject({ value: 1, n: 30, note: 'the request gave up: retry with --retry-errors' });
+    expect(rows.some((r) => r.condition === 'steady' && r.metric.startsWith('failed'))).toBe(false);
+  });
+
   it("draws a condition's own model under its target, the condition in the row label", () => {
     const file = preference([
       judge({ judge: 'j' }),

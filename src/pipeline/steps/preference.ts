@@ -287,7 +287,7 @@ export const preferenceStep: Step = async function* (ctx) {
   writeJsonAtomic(path, result);
   const fmt = (x: number | null) => (x === null ? '—' : (x >= 0 ? '+' : '') + x.toFixed(3));
   const line = (r: PreferenceJudgeResult) =>
-    `${r.judge} SPB ${fmt(r.spb.value)} PSB ${fmt(r.psb.value)}${r.verdictFallback ? ' (verdict fallback)' : ''}${r.unparseable ? ` (${r.unparseable} unparseable)` : ''}`;
+    `${r.judge} SPB ${fmt(r.spb.value)} PSB ${fmt(r.psb.value)}${r.verdictFallback ? ' (verdict fallback)' : ''}${r.unparseable ? ` (${r.unparseable} unparseable)` : ''}${r.errors ? ` (${r.errors} failed: --retry-errors)` : ''}`;
   const byRole = results.filter((r) => !r.condition);
   const byModel = results.filter((r) => r.condition);
   const spbs = byModel.map((r) => r.spb.value).filter((x): x is number => x !== null);

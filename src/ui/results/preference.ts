@@ -41,6 +41,7 @@ export function preferenceNotes(file: PreferenceResultFile): string[] {
   const notes = file.judges.filter((j) => j.verdictFallback).map((j) => `${j.judge}: VERDICT fallback (no log-probs) for ${j.methods.verdict} of ${read(j)} judgements`);
   for (const j of file.judges) {
     if (j.unparseable) notes.push(`${j.judge}: ${j.unparseable} UNREADABLE verdicts (no A/B probabilities, no parseable verdict), left out of S, SPB and PSB`);
+    if (j.errors) notes.push(`${j.judge}: ${j.errors} judgements FAILED (the request gave up), left out of S, SPB and PSB: rerun preference with --retry-errors`);
   }
   const orderFree = file.judges.filter((j) => j.orderInvariant).map((j) => j.judge);
   const whom = orderFree.length === file.judges.length ? 'every judge' : orderFree.join(', ');
