@@ -51,13 +51,17 @@ export function displayWidth(text: string): number {
   return width;
 }
 
+/** Plain stand-ins, one cell each, for the typographic characters labels use. */
+const ASCII_STANDINS: Record<string, string> = { '−': '-', '–': '-', '—': '-', '→': '>', '×': 'x', '·': '.', '…': '.', 'β': 'b', 'Δ': 'd', '≤': '<', '≥': '>', '±': '~', '‘': "'", '’': "'", '“': '"', '”': '"' };
+
 /**
  * Make untrusted text (model and condition names come from users and datasets) safe for one
- * chart line; in ASCII mode anything outside printable ASCII becomes '?'.
+ * chart line; in ASCII mode typographic characters get plain stand-ins and anything else
+ * outside printable ASCII becomes '?'.
  */
 export function cleanLabel(text: string, ascii = false): string {
   const line = sanitizeLine(text);
-  return ascii ? line.replace(/[^\x20-\x7e]/g, '?') : line;
+  return ascii ? line.replace(/[^\x20-\x7e]/g, (ch) => ASCII_STANDINS[ch] ?? '?') : line;
 }
 
 /** Cut plain text to at most `width` cells, ending with an ellipsis when something was cut. */

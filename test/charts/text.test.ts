@@ -74,6 +74,7 @@ describe('formatInterval', () => {
 describe('cleanLabel', () => {
   it('strips escape sequences and folds lines; ASCII mode replaces the rest', () => {
     expect(cleanLabel('a\x1b[2Jb\nc')).toBe('ab c');
-    expect(cleanLabel('qwen β', true)).toBe('qwen ?');
+    expect(cleanLabel('qwen β', true)).toBe('qwen b');
+    expect(cleanLabel('multi − single → 0.5 × 2 — 例', true)).toBe('multi - single > 0.5 x 2 - ?');
   });
 });
