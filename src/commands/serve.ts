@@ -13,14 +13,19 @@ export interface ServeFlags {
   dataDir?: string;
 }
 
+/** The `--port` flag as a number, or a usage error saying what to pass. */
+function parsePort(raw: string): number {
+  // Digits only: Number() would take "", " 80", "0x1f" and "1e3" for ports.
+  if (/^\d{1,5}$/.test(raw) && Number(raw) <= 65535) return Number(raw);
+  throw new UsageError(`--port "${raw}" is not a port number: pass a whole number from 0 to 65535 (0 picks a free port)`);
+}
+
 /** `baskets serve`: parse the flags, then serve until SIGINT/SIGTERM. */
 export async function serveCommand(flags: ServeFlags, out: (s: string) => void): Promise<number> {
-  const port = flags.port === undefined ? 8000 : Number(flags.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${flags.port} is not a port number (0–65535)`);
   await runServe(
     {
       host: flags.host,
-      port,
+      port: flags.port === undefined ? 8000 : parsePort(flags.port),
       token: flags.token ?? process.env.BASKETS_SERVE_TOKEN,
       faults: flags.faults,
       instant: flags.instant,

@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FaultInjector, parseFaults, type FaultSpec } from './faults.js';
 import { FileStore } from './files.js';
-import { JobManager } from './jobs.js';
+import { JobManager, type JobDeps } from './jobs.js';
 import { ModelRegistry } from './registry.js';
 import { listen } from './server.js';
 import { builtinServeEngine } from './builtin-engine.js';
 import type { ServeEngine } from './served-model.js';
 import { nowSeconds } from './context.js';
 import { sanitizeLine } from '../../util/sanitize.js';
+import { ConfigError } from '../../pipeline/errors.js';
 
 /**
  * `baskets serve`: an OpenAI-compatible HTTP server over the builtin engine (DESIGN.md §2),
@@ -47,27 +48,29 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 export async function startServer(opts: ServeOptions, engine: ServeEngine = builtinServeEngine({ cacheDir: opts.cacheDir, log: opts.log })): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
   if (!LOOPBACK.has(host) && !opts.token) {
-    throw new Error(`refusing to listen on ${host} without a token: pass --token <secret> (clients then send it as a bearer token), or bind 127.0.0.1`);
+    throw new ConfigError(`refusing to listen on ${host} without a token: pass --token <secret> (clients then send it as a bearer token), or bind 127.0.0.1`);
   }
-  if (opts.token !== undefined && opts.token.trim() === '') throw new Error('the token is empty: pass a non-empty --token');
+  if (opts.token !== undefined && opts.token.trim() === '') throw new ConfigError('the token is empty: pass a non-empty --token');
   const faults = opts.faults === undefined ? undefined : new FaultInjector(typeof opts.faults === 'string' ? parseFaults(opts.faults) : opts.faults);
   const log = opts.log ?? (() => {});
-  const ownDataDir = opts.dataDir === undefined;
-  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'baskets-serve-'));
 
   const registry = new ModelRegistry();
   const bases = engine.bases();
   const wanted = opts.models ?? bases.map((b) => b.id);
   for (const id of wanted) {
     const info = bases.find((b) => b.id === id);
-    if (!info) throw new Error(`unknown builtin model "${id}": choose from ${bases.map((b) => b.id).join(', ')}`);
+    if (!info) throw new ConfigError(`unknown builtin model "${id}": choose from ${bases.map((b) => b.id).join(', ')}`);
     registry.add(info, () => engine.openBase(id));
   }
 
-  const files = new FileStore(dataDir);
-  const jobs = new JobManager({
-    dataDir,
-    files,
+  // Made only once the options are known good, so that a refused start leaves no temp dir behind.
+  const ownDataDir = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'baskets-serve-'));
+  const removeOwnDataDir = () => {
+    // A temp data dir holds only this server's uploads and jobs, which die with it.
+    if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
+  const { files, jobs } = openStores(dataDir, {
     canTrain: (base) => wanted.includes(base),
     train: (req) => engine.train(req),
     registerModel: (id, base, modelDir) => {
@@ -78,15 +81,49 @@ export async function startServer(opts: ServeOptions, engine: ServeEngine = buil
     log,
   });
 
-  const server = await listen({ host, port: opts.port ?? 0, token: opts.token, faults, instant: opts.instant ?? false, models: registry, files, jobs, log });
+  const port = opts.port ?? 0;
+  const server = await listen({ host, port, token: opts.token, faults, instant: opts.instant ?? false, models: registry, files, jobs, log }).catch((err: unknown) => {
+    removeOwnDataDir();
+    throw listenProblem(host, port, err);
+  });
   const urlHost = host.includes(':') ? `[${host}]` : host;
   log(`baskets serve listening on http://${urlHost}:${server.port}/v1 (${wanted.length} models${faults ? ', faults on' : ''}${opts.instant ? ', instant' : ''})`);
   const close = async () => {
     await server.close();
-    // A temp data dir holds only this server's uploads and jobs, which die with it.
-    if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
+    removeOwnDataDir();
   };
   return { url: `http://${urlHost}:${server.port}/v1`, port: server.port, close };
+}
+
+/** The file store and job manager under `dataDir`; a dir they cannot use is the user's to change. */
+function openStores(dataDir: string, jobDeps: Omit<JobDeps, 'dataDir' | 'files'>): { files: FileStore; jobs: JobManager } {
+  try {
+    const files = new FileStore(dataDir);
+    return { files, jobs: new JobManager({ ...jobDeps, dataDir, files }) };
+  } catch (err) {
+    const { code, message } = err as NodeJS.ErrnoException;
+    if (code === 'ENOTDIR' || code === 'EEXIST') throw new ConfigError(`cannot use ${dataDir} as the data dir: it, or a folder above it, is a file — pass a directory with --data-dir`);
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw new ConfigError(`cannot write to the data dir ${dataDir} (${code}): fix its permissions or choose another with --data-dir`);
+    if (code) throw new ConfigError(`cannot use ${dataDir} as the data dir (${message}): choose another with --data-dir`);
+    throw err;
+  }
+}
+
+/** A listen error that --host or --port fixes, said so in one line; any other error as it is. */
+function listenProblem(host: string, port: number, err: unknown): unknown {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'EADDRINUSE':
+      return new ConfigError(`port ${port} on ${host} is in use: stop what holds it or choose another with --port`);
+    case 'EACCES':
+      return new ConfigError(`no permission to listen on port ${port} of ${host} (ports below 1024 need root): choose another with --port`);
+    case 'EADDRNOTAVAIL':
+      return new ConfigError(`${host} is not an address of this machine: pass one of its addresses with --host, or 127.0.0.1`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new ConfigError(`cannot resolve the host "${host}": pass an address of this machine with --host, e.g. 127.0.0.1`);
+    default:
+      return err;
+  }
 }
 
 /**
