@@ -1,3 +1,4 @@
+import { baseUrlProblem } from '../engines/openai/base-url.js';
 import { probeServer, type ModelProbe, type ServerProbe } from '../engines/openai/probe.js';
 import { sanitizeLine } from '../util/sanitize.js';
 import { UsageError } from './errors.js';
@@ -50,13 +51,8 @@ export function formatProbeTable(probe: ServerProbe, cached: boolean): string[] 
 
 /** `baskets models <base-url>`: list a server's models and what each can serve. Exit code. */
 export async function modelsCommand(baseUrl: string, opts: ModelsOptions): Promise<number> {
-  let url: URL;
-  try {
-    url = new URL(baseUrl);
-  } catch {
-    throw new UsageError(`"${baseUrl}" is not a URL: pass a base URL such as http://localhost:8000/v1`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`"${baseUrl}" is not an http(s) URL: pass e.g. http://localhost:8000/v1`);
+  const problem = baseUrlProblem(baseUrl);
+  if (problem) throw new UsageError(problem);
   if (opts.apiKeyEnv && !process.env[opts.apiKeyEnv]) throw new UsageError(`environment variable ${opts.apiKeyEnv} is not set: export it or drop --api-key-env`);
   const before = Date.now();
   const probe = await probeServer(baseUrl, { apiKeyEnv: opts.apiKeyEnv, refresh: opts.refresh, models: opts.models });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { baseUrlProblem } from '../engines/openai/base-url.js';
 import { fileStem } from './paths.js';
 
 /**
@@ -25,6 +26,12 @@ export const GenerationParams = z.strictObject({
 });
 export type GenerationParams = z.infer<typeof GenerationParams>;
 
+/** An OpenAI-compatible base URL: http(s), no credentials, no query string. */
+const baseUrl = z.string().superRefine((url, ctx) => {
+  const problem = baseUrlProblem(url);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 const modelId = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'use letters, digits, ".", "_" or "-" (max 64)');
@@ -38,7 +45,7 @@ export const BuiltinModelConfig = z.strictObject({
 export const OpenAIModelConfig = z.strictObject({
   engine: z.literal('openai'),
   /** One or more replicas of the same model; they share its work. */
-  baseUrls: z.array(z.string().url()).min(1),
+  baseUrls: z.array(baseUrl).min(1),
   /** The model name the server knows. */
   model: z.string().min(1),
   /** Name of the environment variable that holds the API key (never the key itself). */
@@ -81,11 +88,11 @@ export const TrainerConfig = z.discriminatedUnion('kind', [
     load4bit: z.boolean().default(false),
     accelerateConfig: z.string().optional(),
     /** vLLM endpoint (started with runtime LoRA updating) that serves the trained adapter. */
-    serveBaseUrl: z.string().url().optional(),
+    serveBaseUrl: baseUrl.optional(),
   }),
   z.strictObject({
     kind: z.literal('openai-ft'),
-    baseUrl: z.string().url().optional(),
+    baseUrl: baseUrl.optional(),
     apiKeyEnv: z.string().optional(),
     baseModel: z.string().min(1),
     epochs: z.number().int().positive().optional(),

@@ -1,8 +1,8 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** What a route answers: JSON with a status, a plain-text body, or server-sent events. */
-export type Reply = { status?: number; json: unknown } | { status: number; text: string } | { sse: unknown[] };
+/** What a route answers: JSON with a status, a text body (plain unless `type` says), or server-sent events. */
+export type Reply = { status?: number; json: unknown } | { status: number; text: string; type?: string } | { sse: unknown[] };
 export type Route = (body: Record<string, unknown>) => Reply | Promise<Reply>;
 
 export interface FakeServer {
@@ -51,7 +51,7 @@ function send(res: ServerResponse, reply: Reply): void {
     for (const event of reply.sse) res.write(`data: ${JSON.stringify(event)}\n\n`);
     res.end('data: [DONE]\n\n');
   } else if ('text' in reply) {
-    res.writeHead(reply.status, { 'content-type': 'text/plain' });
+    res.writeHead(reply.status, { 'content-type': reply.type ?? 'text/plain' });
     res.end(reply.text);
   } else {
     res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' });

@@ -63,6 +63,17 @@ describe('SessionStore', () => {
     expect(() => store.load('s')).toThrow(/session version "1\\u001b\[2J" is not supported/);
   });
 
+  it('refuses a server URL with a password or a query string, never quoting the password', () => {
+    const root = tmp();
+    const store = new SessionStore(root);
+    const served = (url: string) => ({ ...minimal('s'), models: [{ id: 'm', family: 'f', size: 'small' as const, roles: ['source' as const], engine: { engine: 'openai' as const, baseUrls: [url], model: 'm' } }] });
+    expect(() => store.create(served('http://me:hunter2@gpu:8000/v1'))).toThrow(/models\.0\.engine\.baseUrls\.0: the base URL holds a user name or password: remove the "user:password@" part/);
+    expect(() => store.create(served('http://me:hunter2@gpu:8000/v1'))).not.toThrow(/hunter2/);
+    expect(() => store.create(served('http://gpu:8000/v1?api_key=sk-1'))).toThrow(/has a query string or fragment/);
+    expect(() => store.create(served('ftp://gpu/v1'))).toThrow(/is not an http\(s\) URL/);
+    expect(store.create(served('http://gpu:8000/v1')).models[0].id).toBe('m');
+  });
+
   it('reads a session file that starts with a byte-order mark, and names a folder where the file should be', () => {
     const root = tmp();
     const store = new SessionStore(root);

@@ -30,6 +30,17 @@ export class StallError extends Error {
   }
 }
 
+/**
+ * `/models` answered, but not with OpenAI's list of models (an HTML page, JSON of another API):
+ * most likely the base URL points at something else. `got` says what came back.
+ */
+export class NotOpenAICompatibleError extends Error {
+  override name = 'NotOpenAICompatibleError';
+  constructor(readonly got: string) {
+    super(`not an OpenAI-compatible answer (${got})`);
+  }
+}
+
 /** A request that failed for good; its message is one redacted line naming the endpoint. */
 export class RequestFailedError extends Error {
   override name = 'RequestFailedError';
@@ -96,8 +107,8 @@ export function classifyFailure(err: unknown, apiKeyEnv?: string): Failure {
       message: redact(`HTTP ${status}: ${body}`),
     };
   }
-  // A server that lacks a feature lacks it on the next attempt too.
-  if (err instanceof CapabilityError) return { retryable: false, overload: false, message: redact(err.message) };
+  // A server that lacks a feature (or the whole API) lacks it on the next attempt too.
+  if (err instanceof CapabilityError || err instanceof NotOpenAICompatibleError) return { retryable: false, overload: false, message: redact(err.message) };
   if (err instanceof APIUserAbortError) return { retryable: false, overload: false, message: 'cancelled' };
   if (err instanceof SyntaxError) return { retryable: true, overload: false, message: redact(`malformed response body (${err.message})`) };
   // Connection errors, resets mid-body, malformed JSON: the next attempt may well succeed.

@@ -1,7 +1,7 @@
 import { APIError } from 'openai';
 import type { ModelEntry } from '../../pipeline/session.js';
 import { Endpoint } from './endpoint.js';
-import { StallError, rootCause } from './errors.js';
+import { NotOpenAICompatibleError, StallError, rootCause } from './errors.js';
 import { EndpointPool } from './pool.js';
 import { redactSecrets } from './secrets.js';
 import { listModels } from './server-info.js';
@@ -50,6 +50,7 @@ export function explainUnreachable(baseUrl: string, err: unknown, apiKeyEnv: str
   if (inner instanceof APIError && (inner.status === 401 || inner.status === 403)) {
     return apiKeyEnv ? `${baseUrl} rejected the API key in ${apiKeyEnv} — check its value` : `${baseUrl} needs an API key — set engine.apiKeyEnv to the variable that holds it`;
   }
+  if (inner instanceof NotOpenAICompatibleError) return `the server at ${baseUrl} did not answer like an OpenAI-compatible API (${inner.got}) — check the base URL (it usually ends in /v1)`;
   if (inner instanceof APIError && inner.status === 404) return `${baseUrl} has no /models — check the base URL (it usually ends in /v1)`;
   if (inner instanceof StallError || /timed? ?out/i.test(cause.message)) return `${host} did not answer within ${Math.round(timeoutMs / 1000)} s — check that the server is up`;
   return `${baseUrl} is not usable (${cause.message}) — check the server and the base URL`;

@@ -1,4 +1,5 @@
 import type { Endpoint } from './endpoint.js';
+import { NotOpenAICompatibleError } from './errors.js';
 
 /** One entry of `/v1/models`, with the extras vLLM/SGLang add. */
 export interface ListedModel {
@@ -10,18 +11,21 @@ export interface ListedModel {
   parent?: string;
 }
 
+/** `GET /models`, checked to be OpenAI's list: a JSON object whose `data` holds models with ids. */
 export async function listModels(endpoint: Endpoint, signal?: AbortSignal): Promise<ListedModel[]> {
-  const out: ListedModel[] = [];
-  for await (const m of endpoint.client.models.list({ signal })) {
-    const extra = m as unknown as { max_model_len?: unknown; parent?: unknown; owned_by?: unknown };
-    out.push({
-      id: m.id,
-      ownedBy: typeof extra.owned_by === 'string' ? extra.owned_by : undefined,
-      maxModelLen: typeof extra.max_model_len === 'number' ? extra.max_model_len : undefined,
-      parent: typeof extra.parent === 'string' ? extra.parent : undefined,
-    });
+  const { data: body, response } = await endpoint.client.get<unknown>('/models', { signal }).withResponse();
+  const entries = (body as { data?: unknown } | null)?.data;
+  if (!Array.isArray(entries) || !entries.every((m) => typeof (m as { id?: unknown } | null)?.id === 'string')) {
+    const type = response.headers.get('content-type')?.split(';')[0].trim() || 'no content type';
+    const what = typeof body === 'object' && body !== null ? 'JSON without a "data" list of models' : type;
+    throw new NotOpenAICompatibleError(`GET /models gave HTTP ${response.status}, ${what}`);
   }
-  return out;
+  return entries.map((m: { id: string; max_model_len?: unknown; parent?: unknown; owned_by?: unknown }) => ({
+    id: m.id,
+    ownedBy: typeof m.owned_by === 'string' ? m.owned_by : undefined,
+    maxModelLen: typeof m.max_model_len === 'number' ? m.max_model_len : undefined,
+    parent: typeof m.parent === 'string' ? m.parent : undefined,
+  }));
 }
 
 export type ServerKind = 'vllm' | 'sglang' | 'llama.cpp' | 'ollama' | 'lm-studio' | 'openai' | 'baskets' | 'unknown';
