@@ -8,8 +8,8 @@ import { useApp } from '../ui/context.js';
 import { useScreenKeys } from '../ui/input.js';
 import type { ActionOf } from '../ui/keymaps.js';
 import { nextFormat, writeExport } from '../ui/results/exportFile.js';
-import { gridLayout } from '../ui/results/layout.js';
-import { clampView, isReady, paneMissing } from '../ui/results/model.js';
+import { gridLayout, paneInner } from '../ui/results/layout.js';
+import { clampView, isReady, paneMissing, scrolledPaneView } from '../ui/results/model.js';
 import { RESULT_PANES } from '../ui/results/panes.js';
 import { RESULTS_KEYS, RESULTS_ZOOM_KEYS } from '../ui/results/keys.js';
 import { summaryLines } from '../ui/results/summary.js';
@@ -35,6 +35,7 @@ export function Results({ session }: { session: string }) {
   const [zoomed, setZoomed] = useState(false);
   const [views, setViews] = useState<number[]>(() => RESULT_PANES.map(() => 0));
   const [format, setFormat] = useState<ExportFormat>('csv');
+  const [scroll, setScroll] = useState(0);
   const model = RESULT_PANES[focus];
   const view = clampView(model, loaded, views[focus]);
 
@@ -42,12 +43,23 @@ export function Results({ session }: { session: string }) {
     switch (action) {
       case 'next':
       case 'prev':
+        setScroll(0);
         return setFocus((focus + (action === 'next' ? 1 : RESULT_PANES.length - 1)) % RESULT_PANES.length);
       case 'zoom':
+        setScroll(0);
         return setZoomed(!zoomed);
       case 'unzoom':
         return setZoomed(false);
+      case 'scrollDown':
+      case 'scrollUp':
+      case 'pageDown':
+      case 'pageUp': {
+        const page = Math.max(1, height - 4);
+        const by = { scrollDown: 1, scrollUp: -1, pageDown: page, pageUp: -page }[action];
+        return setScroll(Math.min(Math.max(0, (zoomedView?.offset ?? 0) + by), zoomedView?.maxOffset ?? 0));
+      }
       case 'view':
+        setScroll(0);
         return setViews(views.map((v, i) => (i === focus ? clampView(model, loaded, view + 1) : v)));
       case 'format':
         return setFormat(nextFormat(format));
@@ -71,6 +83,8 @@ export function Results({ session }: { session: string }) {
   const summary = summaryLines(loaded, summaryLinesFor(app.size.rows));
   const height = Math.max(1, app.size.rows - CHROME_ROWS - summary.length);
   const layout = gridLayout(RESULT_PANES.length, width, height, focus);
+  const inner = paneInner(width, height);
+  const zoomedView = zoomed ? scrolledPaneView(model, loaded, view, { width: inner.width, height: inner.height, color: theme.emphasis, ascii: theme.ascii }, scroll) : null;
   const ready = RESULT_PANES.filter((p) => isReady(p, loaded)).length;
   const scrolled = layout.hiddenAbove + layout.hiddenBelow > 0 && !zoomed ? ` ${theme.glyph.sep} Tab scrolls (${layout.hiddenAbove} rows above, ${layout.hiddenBelow} below)` : '';
   const subtitle = `${ready}/${RESULT_PANES.length} panes have data ${theme.glyph.sep} export as ${format.toUpperCase()}${scrolled}`;
@@ -86,7 +100,7 @@ export function Results({ session }: { session: string }) {
       ))}
       {zoomed ? (
         <Box height={height}>
-          <ResultPane model={model} loaded={loaded} view={view} width={width} height={height} focused />
+          <ResultPane model={model} loaded={loaded} view={view} width={width} height={height} focused drawn={zoomedView ?? undefined} />
         </Box>
       ) : (
         rows.map((row) => (

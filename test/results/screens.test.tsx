@@ -96,6 +96,27 @@ describe('Results screen', () => {
     expect(app.frame()).toContain('2/12 distinct-1');
   });
 
+  it('scrolls a zoomed list pane over every row, a row or a page at a time, and keeps in range', async () => {
+    fixtureSession(tmp.dir, 'demo', ALL);
+    const app = await openResults({ columns: 120, rows: 24 });
+    await app.waitFor('6/6 panes have data');
+    await app.press(KEYS.shiftTab, KEYS.enter); // the Numbers pane, zoomed
+    await app.waitFor(/rows 1-(\d+) of (\d+): j\/k or arrows scroll, PgUp\/PgDn page/);
+    const [, shown, total] = /rows 1-(\d+) of (\d+)/.exec(app.frame())!.map(Number);
+    expect(total).toBeGreaterThan(shown);
+    expect(app.frame()).not.toContain('more rows');
+    const firstRow = (f: string) => f.split('\n').filter((l) => l.startsWith('│'))[1]; // the line under the pane's title
+    const top = firstRow(app.frame());
+    await app.press('j');
+    await app.waitFor(`rows 2-${shown + 1} of ${total}`);
+    expect(firstRow(app.frame())).not.toBe(top);
+    await app.press('k', 'k');
+    await app.waitFor(`rows 1-${shown} of ${total}`);
+    for (let i = 0; i < Math.ceil(total / shown) + 1; i++) await app.press('\u001B[6~'); // PgDn past the end
+    await app.waitFor(`of ${total}:`);
+    expect(app.frame()).toMatch(new RegExp(`rows ${total - shown + 1}-${total} of ${total}`));
+  });
+
   it('exports what the focused pane shows as CSV, JSON and Markdown under exports/', async () => {
     const dir = fixtureSession(tmp.dir, 'demo', ALL);
     const app = await openResults();

@@ -2,7 +2,7 @@ import { Text } from 'ink';
 import { cleanLabel } from '../../charts/index.js';
 import type { LoadedResults } from '../../ui/results/load.js';
 import { paneInner } from '../../ui/results/layout.js';
-import { paneView, type PaneModel } from '../../ui/results/model.js';
+import { paneView, type PaneModel, type PaneView } from '../../ui/results/model.js';
 import { truncate, useTheme } from '../../ui/theme.js';
 import { Pane } from '../Pane.js';
 import { ChartText } from './ChartText.js';
@@ -11,10 +11,12 @@ import { ChartText } from './ChartText.js';
  * One results pane: its chart drawn into the pane's inner size with the theme's colour and
  * ASCII settings, its caveats under it, or, before the data exists, the step that produces it.
  */
-export function ResultPane({ model, loaded, view, width, height, focused }: { model: PaneModel; loaded: LoadedResults; view: number; width: number; height: number; focused: boolean }) {
+export function ResultPane(props: { model: PaneModel; loaded: LoadedResults; view: number; width: number; height: number; focused: boolean; drawn?: PaneView }) {
+  const { model, loaded, view, width, height, focused } = props;
   const theme = useTheme();
   const inner = paneInner(width, height);
-  const v = paneView(model, loaded, view, { width: inner.width, height: inner.height, color: theme.emphasis, ascii: theme.ascii });
+  // `drawn`: the zoomed pane, drawn by the screen, which scrolls it.
+  const v = props.drawn ?? paneView(model, loaded, view, { width: inner.width, height: inner.height, color: theme.emphasis, ascii: theme.ascii });
   const marker = focused ? `${theme.glyph.pointer} ` : '';
   const title = truncate(theme, cleanLabel(`${marker}${v.title}${v.viewLabel ? ` ${theme.glyph.sep} ${v.viewLabel}` : ''}`, theme.ascii), inner.width);
   return (

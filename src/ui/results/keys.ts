@@ -15,6 +15,10 @@ export const RESULTS_KEYS = [
 /** Added in front of RESULTS_KEYS while a pane is zoomed, so Esc and q leave the zoom before the screen. */
 export const RESULTS_ZOOM_KEYS = [
   { action: 'unzoom', keys: [key.special('escape'), key.char('q')], help: 'back from the zoomed pane to the grid', hint: 'grid' },
+  { action: 'scrollDown', keys: [key.special('down'), key.char('j')], help: 'scroll the zoomed list down a row', hint: 'scroll' },
+  { action: 'scrollUp', keys: [key.special('up'), key.char('k')], help: 'scroll the zoomed list up a row' },
+  { action: 'pageDown', keys: [key.special('pageDown')], help: 'scroll the zoomed list down a page' },
+  { action: 'pageUp', keys: [key.special('pageUp')], help: 'scroll the zoomed list up a page' },
 ] as const satisfies readonly KeyBinding[];
 
 export const COMPARE_KEYS = [

@@ -19,6 +19,8 @@ export interface PaneModel {
   table(loaded: LoadedResults, view: number): ExportTable;
   /** Caveats shown under the chart and written into exports. */
   notes(loaded: LoadedResults): string[];
+  /** A list of rows (bars, numbers) that, drawn taller, shows more of them: zoomed, it scrolls. */
+  scrolls?: boolean;
 }
 
 /** A result file a pane's draw or table relies on (the pane is only drawn when it exists). */
@@ -56,6 +58,33 @@ export function clampView(model: PaneModel, loaded: LoadedResults, view: number)
   if (!isReady(model, loaded)) return 0;
   const count = model.views(loaded).length;
   return ((view % count) + count) % count;
+}
+
+/** Tall enough for every row of any list pane. */
+const FULL_HEIGHT = 100_000;
+
+/** A zoomed pane: a scrolling list pane shows a window of its rows from `offset`, with where it is. */
+export interface ScrolledPaneView extends PaneView {
+  offset: number;
+  /** The last offset that still fills the window (0 when everything fits). */
+  maxOffset: number;
+}
+
+/**
+ * The zoomed view of a pane. A list pane (`scrolls`) is drawn whole and a window of it shown
+ * from `offset` (kept in range), with a line saying which rows those are; any other pane, or a
+ * list that fits, is its plain view.
+ */
+export function scrolledPaneView(model: PaneModel, loaded: LoadedResults, view: number, opts: ChartOptions, offset: number): ScrolledPaneView {
+  const plain = paneView(model, loaded, view, opts);
+  if (!model.scrolls || !plain.ready) return { ...plain, offset: 0, maxOffset: 0 };
+  const rows = Math.max(1, opts.height - plain.notes.length - 1);
+  const lines = model.draw(loaded, clampView(model, loaded, view), { ...opts, height: FULL_HEIGHT }).split('\n');
+  if (lines.length <= rows + 1) return { ...plain, offset: 0, maxOffset: 0 };
+  const maxOffset = lines.length - rows;
+  const at = Math.min(Math.max(0, offset), maxOffset);
+  const where = `rows ${at + 1}-${at + rows} of ${lines.length}: j/k or arrows scroll, PgUp/PgDn page`;
+  return { ...plain, body: [...lines.slice(at, at + rows), where].join('\n'), offset: at, maxOffset };
 }
 
 export function paneView(model: PaneModel, loaded: LoadedResults, view: number, opts: ChartOptions): PaneView {

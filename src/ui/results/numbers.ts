@@ -96,6 +96,7 @@ export function drawNumbers(rows: readonly NumberRow[], opts: ChartOptions): str
 
 export const numbersPane: PaneModel = {
   id: 'numbers',
+  scrolls: true,
   title: 'Numbers',
   needs: ['perplexity', 'diversity', 'safety', 'preference'],
   views: () => ['all numbers'],

@@ -15,6 +15,7 @@ function notes(errors: number): string[] {
 
 export const perplexityPane: PaneModel = {
   id: 'perplexity',
+  scrolls: true,
   title: 'Perplexity on human test text',
   needs: ['perplexity'],
   views: () => PERPLEXITY_METRICS.map((m) => m.label),

@@ -67,6 +67,7 @@ function preferenceTable(file: PreferenceResultFile, view: number): ExportTable 
 
 export const preferencePane: PaneModel = {
   id: 'preference',
+  scrolls: true,
   title: 'Self-preference (SPB, PSB)',
   needs: ['preference'],
   views: () => PREFERENCE_VIEWS.map((v) => v.label),
