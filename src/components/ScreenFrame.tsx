@@ -17,7 +17,7 @@ export function ScreenFrame({ title, subtitle, bindings, editing = false, childr
       <Box flexDirection="column" marginY={1}>
         {children}
       </Box>
-      <KeyHints bindings={editing ? TEXT_KEYS : [...bindings, ...GLOBAL_KEYS]} />
+      <KeyHints bindings={editing ? TEXT_KEYS : bindings} pinned={editing ? [] : GLOBAL_KEYS} />
     </Box>
   );
 }

@@ -117,6 +117,13 @@ describe('Home', () => {
     }
   });
 
+  it('keeps "? help" on the key bar of a narrow terminal, dropping the screen hints that do not fit', async () => {
+    const app = await renderApp({ sessionsDir: tmp.dir, columns: 60, rows: 20 });
+    const bar = app.frame().trimEnd().split('\n').at(-1)!;
+    expect(bar).toMatch(/\? help · q\/Esc back$/);
+    expect(bar.length).toBeLessThanOrEqual(60);
+  });
+
   it('refuses an invalid new session name with a one-line reason', async () => {
     const app = await renderApp({ sessionsDir: tmp.dir });
     await app.press('n', '../evil', '\r');
