@@ -34,7 +34,7 @@ export async function attachTraining(target: string, opts: AttachTrainingOptions
   const task = followedTaskName(target);
   // Every log step is printed: the trainer's logging_steps already spaces them out, and catching up
   // on a run in progress should end on where it is now.
-  const print = createPrinter(opts.json ? out : (line) => out(withoutUnknownTotal(line)), { json: opts.json, progressEveryMs: opts.progressEveryMs ?? 0 });
+  const print = createPrinter(out, { json: opts.json, progressEveryMs: opts.progressEveryMs ?? 0 });
   const onWarning = (message: string) => print(externalLogEvent('warn', message));
   const follow = opts.follow ?? true;
   const stop = new AbortController();
@@ -60,7 +60,3 @@ export async function attachTraining(target: string, opts: AttachTrainingOptions
   return EXIT.runFailed;
 }
 
-/** The printer writes step/total; a run that has not said its total yet (0) shows its step alone, not "3/0". */
-function withoutUnknownTotal(line: string): string {
-  return line.replace(/ step (\d+)\/0( · |$)/, ' step $1$2');
-}

@@ -1,6 +1,6 @@
 import { sanitizeLine } from '../util/sanitize.js';
 import { skipUnknownEvent, type RunEvent } from '../pipeline/events.js';
-import { formatDuration } from '../pipeline/notebook.js';
+import { formatDuration, stepLabel } from '../pipeline/notebook.js';
 
 /**
  * Headless output: readable progress lines (or JSON lines) for a run without a TTY. Progress
@@ -44,7 +44,7 @@ export function createPrinter(out: (line: string) => void, opts: { json?: boolea
         const m = e.metrics;
         if (m.step < m.totalSteps && e.t - (lastProgress.get(key) ?? -Infinity) < every) return;
         lastProgress.set(key, e.t);
-        const parts = [`step ${m.step}/${m.totalSteps}`];
+        const parts = [stepLabel(m)];
         if (m.loss !== undefined) parts.push(`loss ${m.loss.toFixed(4)}`);
         if (m.evalLoss !== undefined) parts.push(`eval ${m.evalLoss.toFixed(4)}`);
         if (m.learningRate !== undefined) parts.push(`lr ${m.learningRate.toExponential(1)}`);

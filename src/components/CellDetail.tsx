@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
 import { lossChart, sparkline } from '../charts/index.js';
 import type { GpuSample, TrainMetrics } from '../pipeline/events.js';
-import { formatDuration, taskEtaSeconds, type CellState, type LossSeries, type TaskProgress } from '../pipeline/notebook.js';
+import { formatDuration, stepLabel, taskEtaSeconds, type CellState, type LossSeries, type TaskProgress } from '../pipeline/notebook.js';
 import { compact } from '../ui/format.js';
 import { truncate, useTheme, type Theme } from '../ui/theme.js';
 import { sanitizeLine } from '../util/sanitize.js';
@@ -40,7 +40,7 @@ function latestTraining(cell: CellState): [string, LossSeries] | undefined {
 function trainingLine(theme: Theme, task: string, s: LossSeries): string {
   const m = s.last;
   const parts = [
-    `${sanitizeLine(task)}: step ${m.step}/${m.totalSteps}`,
+    `${sanitizeLine(task)}: ${stepLabel(m)}`,
     ...lossParts(m),
     m.learningRate !== undefined ? `lr ${m.learningRate.toExponential(1)}` : '',
     m.tokensPerSecond !== undefined ? `${compact(m.tokensPerSecond)} tok/s` : '',

@@ -207,6 +207,11 @@ export function cellElapsedMs(cell: CellState, now: number): number | null {
   return null;
 }
 
+/** "step 3/200", or "step 3" while the run has not said its total (0). */
+export function stepLabel(m: { step: number; totalSteps: number }): string {
+  return m.totalSteps > 0 ? `step ${m.step}/${m.totalSteps}` : `step ${m.step}`;
+}
+
 export function formatDuration(ms: number | null): string {
   if (ms === null) return '-';
   const s = Math.round(ms / 1000);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createPrinter } from '../../src/commands/printer.js';
 import type { RunEvent } from '../../src/pipeline/events.js';
-import { applyEvents, cellElapsedMs, emptyNotebook, formatDuration, LOG_CAP, SERIES_CAP, taskEtaSeconds } from '../../src/pipeline/notebook.js';
+import { applyEvents, cellElapsedMs, emptyNotebook, formatDuration, LOG_CAP, SERIES_CAP, stepLabel, taskEtaSeconds } from '../../src/pipeline/notebook.js';
 
 const recorded = readFileSync(new URL('./fixtures/run-events.jsonl', import.meta.url), 'utf8')
   .split('\n')
@@ -89,6 +89,10 @@ describe('notebook reducer', () => {
     const print = createPrinter((l) => lines.push(l));
     expect(() => print(future)).not.toThrow();
     expect(lines).toEqual([]);
+  });
+
+  it('labels a step with its total, or alone while the total is unknown (0)', () => {
+    expect([stepLabel({ step: 3, totalSteps: 200 }), stepLabel({ step: 3, totalSteps: 0 })]).toEqual(['step 3/200', 'step 3']);
   });
 
   it('formats durations compactly', () => {
