@@ -43,6 +43,7 @@ export function parseMix(target: string, text: string, models: readonly ModelEnt
     if (!entry.roles.includes('source')) return `model "${model}" is not a source: give it the source role first`;
     const weight = weightText === undefined ? 1 : Number(weightText);
     if (!Number.isFinite(weight) || weight <= 0) return `weight of "${model}" must be a positive number`;
+    if (sources.some((s) => s.model === entry.id)) return `"${model}" is listed twice: give each source once, with its whole weight`;
     sources.push({ model: entry.id, weight });
   }
   return { name: conditionName(target, 'mix'), target, kind: 'mix', sources };

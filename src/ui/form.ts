@@ -78,10 +78,10 @@ export function useForm(rows: readonly FormRow[], onError: (message: string) => 
   return { selected, row, editing: text ? editing : null, act, text };
 }
 
-/** The number in `text` if it is one and passes `check`, else null. */
+/** The number in `text` if it is one and passes `check`, else null. Beyond 2^53 digits are lost ("99999999999999999999" reads 1e20). */
 export function parseNumber(text: string, check: (n: number) => boolean): number | null {
   const n = Number(text.trim());
-  return text.trim() !== '' && Number.isFinite(n) && check(n) ? n : null;
+  return text.trim() !== '' && Number.isFinite(n) && Math.abs(n) <= Number.MAX_SAFE_INTEGER && check(n) ? n : null;
 }
 
 /** A text row holding a number: refuses anything `check` rejects with "<label>: <expected>". */
