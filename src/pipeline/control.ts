@@ -65,6 +65,9 @@ export function requestCancel(sessionDir: string): boolean {
   const lock = readRunnerLock(sessionDir);
   if (!lock?.alive) return false;
   writeFileAtomic(sessionPaths(sessionDir).cancelRequest, String(Date.now()));
+  // Only a pid proven to be the runner is signalled: an old or hand-made lock may name any
+  // process. The runner also polls the marker, so an unsignalled one still stops.
+  if (!lock.verified) return true;
   try {
     process.kill(lock.pid, 'SIGTERM');
   } catch {

@@ -14,6 +14,8 @@ export interface LockInfo {
   pid: number;
   startedAt: number;
   alive: boolean;
+  /** The pid was checked to be the process that took the lock (its start time matched), so it may be signalled. */
+  verified?: boolean;
 }
 
 export function isProcessAlive(pid: number): boolean {
@@ -53,12 +55,13 @@ export function processStartToken(pid: number): string | undefined {
   return lstart ? `ps:${lstart}` : undefined;
 }
 
-/** Alive and still the process that took the lock (when the lock recorded who that was). */
-function isLockHolderAlive(pid: number, startToken: unknown): boolean {
-  if (!isProcessAlive(pid)) return false;
-  if (typeof startToken !== 'string') return true; // a lock written before start tokens existed
+/** Alive and still the process that took the lock (when the lock recorded who that was), and whether that was checked. */
+function lockHolder(pid: number, startToken: unknown): { alive: boolean; verified: boolean } {
+  if (!isProcessAlive(pid)) return { alive: false, verified: false };
+  // A lock written before start tokens existed (or by hand): trusted as held, never signalled.
+  if (typeof startToken !== 'string') return { alive: true, verified: false };
   const now = processStartToken(pid);
-  return now === undefined || now === startToken;
+  return { alive: now === undefined || now === startToken, verified: now === startToken };
 }
 
 export function readRunnerLock(sessionDir: string): LockInfo | null {
@@ -67,7 +70,7 @@ export function readRunnerLock(sessionDir: string): LockInfo | null {
   try {
     const { pid, startedAt, processStart } = JSON.parse(readFileSync(file, 'utf8')) as { pid: number; startedAt: number; processStart?: unknown };
     if (!Number.isInteger(pid) || pid <= 0) return { pid: 0, startedAt: 0, alive: false };
-    return { pid, startedAt, alive: isLockHolderAlive(pid, processStart) };
+    return { pid, startedAt, ...lockHolder(pid, processStart) };
   } catch {
     // Half-written or garbage: nobody can be holding it meaningfully.
     return { pid: 0, startedAt: 0, alive: false };

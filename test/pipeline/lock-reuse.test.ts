@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cancelRequested, requestCancel } from '../../src/pipeline/control.js';
 import { acquireRunnerLock, LockHeldError, processStartToken, readRunnerLock } from '../../src/pipeline/lock.js';
 import { useTempDir } from '../helpers/tmp.js';
 
@@ -30,5 +32,21 @@ describe('runner lock and reused pids', () => {
     acquireRunnerLock(dir, 's', process.ppid);
     expect(readRunnerLock(dir)).toMatchObject({ pid: process.ppid, alive: true });
     expect(() => acquireRunnerLock(dir, 's')).toThrow(LockHeldError);
+  });
+
+  it('never signals the pid of a lock without a start time: a cancel only leaves the marker', async () => {
+    const dir = tmp();
+    const bystander = spawn('sleep', ['30']);
+    try {
+      writeFileSync(join(dir, 'runner.lock'), JSON.stringify({ pid: bystander.pid, startedAt: 1 }));
+      expect(readRunnerLock(dir)).toMatchObject({ alive: true, verified: false });
+      expect(requestCancel(dir)).toBe(true);
+      expect(cancelRequested(dir)).toBe(true);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(bystander.exitCode).toBeNull();
+      expect(bystander.signalCode).toBeNull();
+    } finally {
+      bystander.kill('SIGKILL');
+    }
   });
 });
