@@ -58,7 +58,17 @@ const OPTIONS = {
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
-const out = (line: string) => process.stdout.write(line + '\n');
+// A reader that goes away (`| head`, a dropped ssh session: EPIPE, EIO) must not kill a run in
+// progress: output stops, the work goes on.
+let stdoutGone = false;
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err;
+  stdoutGone = true;
+});
+process.stderr.on('error', () => {});
+const out = (line: string) => {
+  if (!stdoutGone) process.stdout.write(line + '\n');
+};
 /** An interactive terminal: the TUI is used; otherwise the same work prints lines. */
 const interactive = () => Boolean(process.stdout.isTTY && process.stdin.isTTY);
 

@@ -105,6 +105,24 @@ describe('baskets run / attach', () => {
     expect(strict.stdout).toMatch(/data: failed .*broken\.jsonl:2: not valid JSON.*--strict/);
   });
 
+  it('keeps running when its reader goes away (| head, a dropped ssh session), and finishes the run', async () => {
+    store.create({
+      version: 1,
+      name: 'piped',
+      createdAt: 'now',
+      data: { source: { kind: 'builtin', name: 'sotu-continuations' }, subsample: 60 },
+      models: [{ id: 'fs', family: 'founders', size: 'small', roles: ['source'], engine: { engine: 'builtin', base: 'founders-small' }, generation: { maxTokens: 200 } }],
+    });
+    const run = startCli(['run', 'piped', '--steps', 'data,generate', ...sessionsFlag()], env);
+    await run.waitFor(/run \w+ started/);
+    run.child.stdout!.destroy(); // the reader is gone: every later write fails with EPIPE
+    const code = await new Promise<number | null>((r) => run.child.once('exit', r));
+    expect(code).toBe(0);
+    const events = await readJsonlAll<RunEvent>(sessionPaths(store.dir('piped')).events);
+    expect(events.at(-1)).toMatchObject({ type: 'run-finish', status: 'done' });
+    expect(events.some((e) => e.type === 'step-finish' && e.step === 'generate' && e.status === 'done')).toBe(true);
+  });
+
   it('says when there is nothing to follow: a session never run, a runner gone without finishing', () => {
     store.create({ version: 1, name: 'unrun', createdAt: 'now', data: { source: { kind: 'builtin', name: 'sotu-continuations' } } });
     const never = runCli(['attach', 'unrun', ...sessionsFlag()], env);
