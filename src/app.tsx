@@ -63,7 +63,7 @@ function ScreenFor({ route }: { route: Route }): ReactNode {
     case 'settings':
       return <SettingsScreen />;
     case 'help':
-      return <Help />;
+      return <Help from={route.from} />;
     case 'train-watch':
       return <TrainWatch target={route.target} />;
   }
@@ -129,7 +129,7 @@ export function App(props: AppProps) {
   const runGlobal = (action: ActionOf<typeof GLOBAL_KEYS>) => {
     switch (action) {
       case 'help':
-        if (route.screen !== 'help') api.navigate({ screen: 'help' });
+        if (route.screen !== 'help') api.navigate({ screen: 'help', from: route.screen });
         return;
       case 'back':
         api.back();

@@ -12,12 +12,13 @@ const KEY_WIDTH = 14;
 const CHROME_ROWS = 5;
 
 /** Every key binding, generated from the same tables the input owner dispatches; scrolls when taller than the terminal. */
-export function Help() {
+export function Help({ from }: { from?: string }) {
   const app = useApp();
   const theme = useTheme();
-  const [offset, setOffset] = useState(0);
   const lines: ReactNode[] = [];
+  const starts: Record<string, number> = {};
   for (const section of KEYMAP_SECTIONS) {
+    if (section.screen) starts[section.screen] = lines.length;
     lines.push(
       <Text key={section.title} color={theme.color.accent} bold={theme.emphasis}>
         {section.title}
@@ -34,7 +35,9 @@ export function Help() {
   }
   const height = Math.max(1, app.size.rows - CHROME_ROWS);
   const maxOffset = Math.max(0, lines.length - height);
-  const onAction = (action: ActionOf<typeof HELP_KEYS>) => setOffset(Math.max(0, Math.min(maxOffset, offset + (action === 'up' ? -1 : 1))));
+  const [offset, setOffset] = useState(() => Math.min(maxOffset, (from && starts[from]) || 0));
+  const by = { up: -1, down: 1, pageUp: -height, pageDown: height };
+  const onAction = (action: ActionOf<typeof HELP_KEYS>) => setOffset(Math.max(0, Math.min(maxOffset, offset + by[action])));
   useScreenKeys(HELP_KEYS, onAction);
   const first = Math.min(offset, maxOffset);
   const more = maxOffset > 0 ? `lines ${first + 1}-${first + height} of ${lines.length}` : undefined;

@@ -39,7 +39,8 @@ export type Route =
   | { screen: 'results'; session: string }
   | { screen: 'compare'; sessions: string[] }
   | { screen: 'settings' }
-  | { screen: 'help' }
+  /** `from`: the screen help was opened on; it starts at that screen's keys. */
+  | { screen: 'help'; from?: string }
   | { screen: 'train-watch'; target: string };
 
 export type ScreenId = Route['screen'];

@@ -84,6 +84,8 @@ export const SETTINGS_KEYS = [
 export const HELP_KEYS = [
   { action: 'up', keys: [up, key.char('k')], help: 'scroll up', hint: 'scroll' },
   { action: 'down', keys: [down, key.char('j')], help: 'scroll down' },
+  { action: 'pageUp', keys: [key.special('pageUp')], help: 'scroll up a page' },
+  { action: 'pageDown', keys: [key.special('pageDown'), key.special('space')], help: 'scroll down a page', hint: 'page' },
 ] as const satisfies readonly KeyBinding[];
 
 export const CONFIRM_KEYS = [
@@ -99,18 +101,18 @@ export const TEXT_KEYS = [
 
 export type ActionOf<T extends readonly KeyBinding[]> = T[number]['action'];
 
-/** The tables the help screen lists, in reading order. */
-export const KEYMAP_SECTIONS: { title: string; bindings: readonly KeyBinding[] }[] = [
+/** The tables the help screen lists, in reading order; `screen`: help opened there starts at its section. */
+export const KEYMAP_SECTIONS: { title: string; bindings: readonly KeyBinding[]; screen?: string }[] = [
   { title: 'Everywhere', bindings: GLOBAL_KEYS },
-  { title: 'Sessions', bindings: HOME_KEYS },
-  { title: 'Wizard: Data', bindings: DATA_KEYS },
-  { title: 'Wizard: Models', bindings: MODELS_KEYS },
-  { title: 'Wizard: Conditions', bindings: CONDITIONS_KEYS },
-  { title: 'Run notebook', bindings: RUN_KEYS },
-  { title: 'Results', bindings: RESULTS_KEYS },
+  { title: 'Sessions', bindings: HOME_KEYS, screen: 'home' },
+  { title: 'Wizard: Data', bindings: DATA_KEYS, screen: 'data' },
+  { title: 'Wizard: Models', bindings: MODELS_KEYS, screen: 'models' },
+  { title: 'Wizard: Conditions', bindings: CONDITIONS_KEYS, screen: 'conditions' },
+  { title: 'Run notebook', bindings: RUN_KEYS, screen: 'run' },
+  { title: 'Results', bindings: RESULTS_KEYS, screen: 'results' },
   { title: 'Results: zoomed pane', bindings: RESULTS_ZOOM_KEYS },
-  { title: 'Compare', bindings: COMPARE_KEYS },
-  { title: 'Settings', bindings: SETTINGS_KEYS },
+  { title: 'Compare', bindings: COMPARE_KEYS, screen: 'compare' },
+  { title: 'Settings', bindings: SETTINGS_KEYS, screen: 'settings' },
   { title: 'Help', bindings: HELP_KEYS },
   { title: 'Confirmations', bindings: CONFIRM_KEYS },
   { title: 'Text fields', bindings: TEXT_KEYS },

@@ -96,6 +96,22 @@ describe('Run notebook', () => {
     await app.press('q');
     await app.waitFor('Run demo');
   });
+
+  it('opens help at the keys of the screen it was asked from, and pages through the rest', async () => {
+    const app = await renderApp({ sessionsDir: tmp.dir, initialScreen: 'run', initialSession: 'demo', rows: 30 });
+    await app.press('?');
+    await app.waitFor(/lines \d+-\d+ of \d+/);
+    const listed = () => app.frame().split('\n').slice(2).join('\n');
+    expect(listed().trimStart().startsWith('Run notebook')).toBe(true);
+    expect(listed()).not.toContain('Everywhere');
+    const firstLine = () => Number(/lines (\d+)-/.exec(app.frame())![1]);
+    const before = firstLine();
+    await app.press('\u001B[6~'); // PgDn: a page on, or to the end
+    expect(firstLine()).toBeGreaterThan(before);
+    await app.press('\u001B[5~', '\u001B[5~', '\u001B[5~'); // PgUp past the top
+    await app.waitFor(/lines 1-/);
+    expect(listed()).toContain('Everywhere');
+  });
 });
 
 describe('Run notebook: training cells', () => {
