@@ -3,7 +3,7 @@ import type { RunEvent } from './events.js';
 import { readRunnerLock } from './lock.js';
 import { sessionPaths } from './paths.js';
 
-export type RunStatus = 'new' | 'running' | 'done' | 'failed' | 'cancelled';
+export type RunStatus = 'new' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
 
 /** The last events of a log, read from its tail so a long history costs nothing. */
 export function tailEvents(file: string, maxBytes = 256 * 1024): RunEvent[] {
@@ -38,8 +38,8 @@ export function lastRunStatus(sessionDir: string): RunStatus {
   for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i];
     if (e.type === 'run-finish') return e.status;
-    // A run that started and never finished died without saying so (kill -9, reboot).
-    if (e.type === 'run-start') return 'failed';
+    // A run that started and never finished died without saying so (kill -9, reboot): the Run notebook's word for it.
+    if (e.type === 'run-start') return 'interrupted';
   }
   return 'new';
 }

@@ -4,12 +4,12 @@ import { writeJsonAtomic } from '../util/atomic.js';
 import { sessionPaths } from './paths.js';
 import { formatSchemaIssues, Session, SESSION_VERSION, type SessionInput } from './session.js';
 import { readRunnerLock } from './lock.js';
-import { lastRunStatus } from './status.js';
+import { lastRunStatus, type RunStatus } from './status.js';
 import { ConfigError } from './errors.js';
 
 export interface SessionSummary {
   name: string;
-  status: 'new' | 'running' | 'done' | 'failed' | 'cancelled' | 'invalid';
+  status: RunStatus | 'invalid';
   lastActivity: number | null;
   description: string;
   error?: string;

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runSession } from '../../src/pipeline/runner.js';
 import { SessionStore } from '../../src/pipeline/store.js';
@@ -65,6 +66,13 @@ describe('runSession', () => {
     expect(seen.find((e) => e.type === 'step-finish')).toMatchObject({ status: 'failed', error: expect.stringMatching(/not found/) });
     expect(seen.some((e) => e.type === 'step-start' && e.step === 'generate')).toBe(false);
     expect(lastRunStatus(store.dir('s'))).toBe('failed');
+  });
+
+  it('calls a run whose runner died without finishing it interrupted, as the Run notebook does', () => {
+    const store = setup();
+    writeFileSync(sessionPaths(store.dir('s')).events, JSON.stringify({ type: 'run-start', t: 1, runId: 'r', pid: 2 ** 22 + 3, steps: ['data'] }) + '\n');
+    expect(lastRunStatus(store.dir('s'))).toBe('interrupted');
+    expect(store.list()[0].status).toBe('interrupted');
   });
 
   it('cancels cleanly when its signal aborts', async () => {
