@@ -207,6 +207,17 @@ export function cellElapsedMs(cell: CellState, now: number): number | null {
   return null;
 }
 
+/** A running cell's progress in one line ("4/9 tasks done · 2,310/5,760 answers"), for its row when the detail has no room. */
+export function progressLine(cell: CellState): string {
+  const tasks = Object.values(cell.tasks);
+  if (!tasks.length) return '';
+  const finished = tasks.filter((t) => t.total > 0 && t.done >= t.total).length;
+  const units = new Set(tasks.map((t) => t.unit));
+  const sum = (k: 'done' | 'total') => tasks.reduce((s, t) => s + t[k], 0).toLocaleString('en-US');
+  const count = units.size === 1 ? ` · ${sum('done')}/${sum('total')} ${[...units][0]}` : '';
+  return `${finished}/${tasks.length} tasks done${count}`;
+}
+
 /** "step 3/200", or "step 3" while the run has not said its total (0). */
 export function stepLabel(m: { step: number; totalSteps: number }): string {
   return m.totalSteps > 0 ? `step ${m.step}/${m.totalSteps}` : `step ${m.step}`;

@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import { useEffect, useState } from 'react';
 import { CellDetail } from '../components/CellDetail.js';
 import { ScreenFrame } from '../components/ScreenFrame.js';
-import { cellElapsedMs, formatDuration, type CellState, type NotebookState } from '../pipeline/notebook.js';
+import { cellElapsedMs, formatDuration, progressLine, type CellState, type NotebookState } from '../pipeline/notebook.js';
 import { STEP_IDS } from '../pipeline/session.js';
 import { useApp } from '../ui/context.js';
 import { useScreenKeys } from '../ui/input.js';
@@ -117,8 +117,11 @@ export function Run({ session }: { session: string }) {
   const lastRun = notebook.runStatus === 'running' && !running ? 'interrupted' : notebook.runStatus;
   const detailRows = Math.max(0, app.size.rows - CHROME_ROWS - STEP_IDS.length);
   // A cell the log leaves "running" with no live runner was interrupted (kill -9, a reboot).
-  const shown = (cell: CellState): CellState =>
-    cell.status === 'running' && !running ? { ...cell, status: 'cancelled', elapsedMs: cellElapsedMs(cell, clock), summary: `interrupted: its runner stopped ${theme.glyph.sep} r reruns it, keeping finished work` } : cell;
+  const shown = (cell: CellState): CellState => {
+    if (cell.status !== 'running') return cell;
+    if (!running) return { ...cell, status: 'cancelled', elapsedMs: cellElapsedMs(cell, clock), summary: `interrupted: its runner stopped ${theme.glyph.sep} r reruns it, keeping finished work` };
+    return cell.summary ? cell : { ...cell, summary: progressLine(cell) };
+  };
   return (
     <ScreenFrame title={`Run ${session}`} subtitle={`${runner} ${theme.glyph.sep} last run ${lastRun}`} bindings={RUN_KEYS}>
       <Box flexDirection="column">

@@ -55,7 +55,7 @@ describe('layout and themes', () => {
     await app.waitFor('throughput');
     screens.push(app.raw());
     await app.press('?');
-    await app.waitFor('Everywhere');
+    await app.waitFor('Run notebook'); // help, opened at the Run notebook's keys
     screens.push(app.raw());
     await app.setSize(40, 40);
     screens.push(app.raw());
