@@ -129,6 +129,7 @@ async function main(argv: string[]): Promise<number> {
       }
       const run = await import('./commands/run.js');
       const runFlags = { steps: flags.steps, json: flags.json, retryErrors: flags['retry-errors'], strict: flags.strict };
+      if (flags.detach && flags.json) throw new UsageError(`--json has no effect with --detach (the runner writes to its runner.log): follow it with \`baskets attach ${name} --json\``);
       if (flags.detach) return run.runDetached(s, name, runFlags, out);
       if (flags.headless || flags.json || !interactive()) return run.runHeadless(s, name, runFlags, out);
       // Interactive: the run lives in its own process; the TUI attaches and may quit freely.

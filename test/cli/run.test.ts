@@ -151,6 +151,9 @@ describe('baskets run / attach', () => {
     const badFlag = runCli(['run', 'quick', '--frobnicate'], env);
     expect(badFlag.code).toBe(2);
     expect(badFlag.stderr.trim()).toBe('baskets: unknown option "--frobnicate": see `baskets --help`');
+    const detachedJson = runCli(['run', 'quick', '--detach', '--json', ...sessionsFlag()], env);
+    expect(detachedJson.code).toBe(2);
+    expect(detachedJson.stderr.trim()).toBe('baskets: --json has no effect with --detach (the runner writes to its runner.log): follow it with `baskets attach quick --json`');
     const extra = runCli(['report', 'quick', 'extra', ...sessionsFlag()], env);
     expect(extra.code).toBe(2);
     expect(extra.stderr.trim()).toBe('baskets: unexpected argument "extra" after `baskets report`: see `baskets --help`');
