@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanup } from 'ink-testing-library';
@@ -19,6 +19,15 @@ describe('baskets attach --train in a terminal: a training run started outside b
     cleanup();
     tmp.cleanup();
     rmSync(run, { recursive: true, force: true });
+  });
+
+  it('shows a NaN loss of a diverged run and still draws the chart of the finite ones', async () => {
+    copyFileSync(join(import.meta.dirname, '..', 'trainers', 'fixtures', 'trainer_state-diverged.json'), join(run, 'trainer_state.json'));
+    const app = await renderApp({ sessionsDir: tmp.dir, trainTarget: run, rows: 30, columns: 100 });
+    await app.waitFor('step 30/40');
+    expect(app.frame()).toMatch(/^baskets · Training run {2}following/);
+    expect(app.frame()).toContain('loss NaN');
+    expect(app.frame()).toMatch(/── train/);
   });
 
   it('draws its live loss chart as it trains, and says when it has finished', async () => {
