@@ -44,6 +44,15 @@ describe('within-response Self-BLEU (the paper)', () => {
     const direct = t.reduce((s, h, i) => s + sacreSentenceBleu(h, t.filter((_, j) => j !== i)), 0) / t.length;
     expect(responseSelfBleu(sents)).toBeCloseTo(direct, 12);
   });
+  it('equals the direct loop on many sentences of shared and unique lengths (the closest other length found by search)', () => {
+    const words = ['a', 'b', 'c', 'd', 'e', 'f'];
+    let r = 7;
+    const next = () => (r = (r * 1103515245 + 12345) % 2147483648);
+    const many = Array.from({ length: 60 }, (_, i) => Array.from({ length: i === 59 ? 40 : 2 + (next() % 6) }, () => words[next() % words.length]).join(' ') + '.');
+    const t = many.map(tokenize13a);
+    const direct = t.reduce((s, h, i) => s + sacreSentenceBleu(h, t.filter((_, j) => j !== i)), 0) / t.length;
+    expect(responseSelfBleu(many)).toBeCloseTo(direct, 12);
+  });
   it('is undefined below two sentences, and such responses are skipped and counted', () => {
     expect(responseSelfBleu(['Only one sentence here, really.'])).toBeNull();
     const r = withinResponseSelfBleu([sents.join(' '), 'Only one sentence here, really.', 'Too short.', ''], { seed: 1 });
