@@ -1,5 +1,6 @@
 import { Box, render, Text, useApp as useInkApp, useInput, type Key } from 'ink';
 import { useCallback, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { asciiText } from './charts/index.js';
 import { ConfirmBox } from './components/ConfirmBox.js';
 import { WidenBox } from './components/WidenBox.js';
 import { Compare } from './screens/Compare.js';
@@ -213,11 +214,26 @@ export function App(props: AppProps) {
 }
 
 /** Starts the TUI and resolves when the user quits. Quitting never stops a run: runners are separate processes. */
+/**
+ * The terminal, writing only printable ASCII: --ascii promises plain characters, and messages,
+ * labels and data carry dashes, arrows and names in any script. Each character keeps its cells.
+ */
+export function asciiStream(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+  return new Proxy(stream, {
+    get(target, prop) {
+      if (prop === 'write') return (chunk: unknown, ...rest: never[]) => target.write(typeof chunk === 'string' ? asciiText(chunk) : (chunk as Uint8Array), ...rest);
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 export async function runTui(opts: { sessionsDir: string; ascii?: boolean; initialSession?: string; initialScreen?: 'home' | 'run'; trainTarget?: string }): Promise<void> {
   // incrementalRendering stays off: Ink 6.8's incremental writer moves up n−1 rows from below a
   // frame that ends in a newline (every non-fullscreen frame), so each repaint lands one row lower
   // and leaves the previous frame's first line behind (seen in tmux on every screen change).
   // Redraws are kept small instead by maxFps, batched events and throttled charts (bench/tui).
-  const instance = render(<App {...opts} />, { maxFps: 20, incrementalRendering: false, patchConsole: false, exitOnCtrlC: false });
+  const stdout = opts.ascii ? asciiStream(process.stdout) : process.stdout;
+  const instance = render(<App {...opts} />, { stdout, maxFps: 20, incrementalRendering: false, patchConsole: false, exitOnCtrlC: false });
   await instance.waitUntilExit();
 }

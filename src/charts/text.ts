@@ -61,7 +61,16 @@ const ASCII_STANDINS: Record<string, string> = { '−': '-', '–': '-', '—': 
  */
 export function cleanLabel(text: string, ascii = false): string {
   const line = sanitizeLine(text);
-  return ascii ? line.replace(/[^\x20-\x7e]/g, (ch) => ASCII_STANDINS[ch] ?? '?') : line;
+  return ascii ? asciiText(line) : line;
+}
+
+/**
+ * Printable ASCII in the same terminal cells: typographic characters get their stand-ins, any
+ * other character a '?' per cell it took (none for a zero-width one). Escape sequences and line
+ * breaks pass, so a whole rendered frame can go through it.
+ */
+export function asciiText(text: string): string {
+  return text.replace(/[^\x00-\x7e]/gu, (ch) => ASCII_STANDINS[ch] ?? '?'.repeat(charWidth(ch)));
 }
 
 /** Cut plain text to at most `width` cells, ending with an ellipsis when something was cut. */

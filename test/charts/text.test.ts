@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanLabel, displayWidth, formatInterval, formatNumber, pad, truncate } from '../../src/charts/text.js';
+import { asciiText, cleanLabel, displayWidth, formatInterval, formatNumber, pad, truncate } from '../../src/charts/text.js';
 
 describe('displayWidth', () => {
   it('counts terminal cells: wide CJK as 2, SGR codes and combining marks as 0', () => {
@@ -75,6 +75,17 @@ describe('cleanLabel', () => {
   it('strips escape sequences and folds lines; ASCII mode replaces the rest', () => {
     expect(cleanLabel('a\x1b[2Jb\nc')).toBe('ab c');
     expect(cleanLabel('qwen β', true)).toBe('qwen b');
-    expect(cleanLabel('multi − single → 0.5 × 2 — 例', true)).toBe('multi - single > 0.5 x 2 - ?');
+    expect(cleanLabel('multi − single → 0.5 × 2 — 例', true)).toBe('multi - single > 0.5 x 2 - ??'); // a wide character keeps its two cells
   });
 });
+
+describe('asciiText', () => {
+  it('keeps every character in its cells, passes escapes and line breaks, and leaves only ASCII', () => {
+    const text = '\u001b[1mmulti − single\u001b[22m → 例 é\n✓ done';
+    const out = asciiText(text);
+    expect(out).toBe('\u001b[1mmulti - single\u001b[22m > ?? ?\n? done');
+    expect(out).toMatch(/^[\x00-\x7e]*$/);
+    expect(displayWidth(out)).toBe(displayWidth(text));
+  });
+});
+
