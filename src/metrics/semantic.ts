@@ -23,9 +23,16 @@ export function unitRows(vectors: readonly ArrayLike<number>[]): UnitRows {
     if (v.length !== d) throw new Error(`embedding ${i} has ${v.length} dimensions but embedding 0 has ${d}; all vectors must come from one model`);
     let norm = 0;
     for (let k = 0; k < d; k++) norm += v[k] * v[k];
+    let scale = 1;
+    if (norm === Infinity) {
+      // Squares past 1e154 overflow: measure the vector scaled by its largest entry instead.
+      for (let k = 0; k < d; k++) scale = Math.max(scale, Math.abs(v[k]));
+      norm = 0;
+      for (let k = 0; k < d; k++) norm += (v[k] / scale) ** 2;
+    }
     if (!(norm > 0) || !Number.isFinite(norm)) return;
     const inv = 1 / Math.sqrt(norm);
-    for (let k = 0; k < d; k++) rows[n * d + k] = v[k] * inv;
+    for (let k = 0; k < d; k++) rows[n * d + k] = (scale === 1 ? v[k] : v[k] / scale) * inv;
     n++;
   });
   return { rows: rows.subarray(0, n * d), n, d, zeroVectors: vectors.length - n };

@@ -25,6 +25,12 @@ describe('mean pairwise cosine distance', () => {
     expect(meanPairwiseCosineDistance(unitRows([[1, 0, 0], [0, 3, 0], [0, 0, 2]])).value).toBeCloseTo(1, 14);
     expect(meanPairwiseCosineDistance(unitRows([[1, 0]])).value).toBeNull();
   });
+  it('measures vectors whose squares overflow (entries past 1e154) instead of dropping them as zero', () => {
+    const units = unitRows([[1e308, 1e308], [1e308, -1e308], [3, 4]]);
+    expect(units.n).toBe(3);
+    expect([...units.rows].map((x) => Number(x.toFixed(12)))).toEqual([0.707106781187, 0.707106781187, 0.707106781187, -0.707106781187, 0.6, 0.8]);
+  });
+
   it('leaves zero vectors out and counts them', () => {
     const u = unitRows([[1, 0], [0, 0], [0, 1]]);
     expect(u.zeroVectors).toBe(1);
