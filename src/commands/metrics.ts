@@ -36,6 +36,7 @@ export async function metricsCommand(file: string, opts: MetricsCommandOptions):
   const issues: string[] = [];
   const records: TextRecord[] = [];
   let lines = 0;
+  let firstVector: { line: number; length: number } | undefined;
   for await (const { line, value } of readJsonl<unknown>(file, { onIssue: (i) => issues.push(`${i.file}:${i.line}: ${i.reason}`) })) {
     lines++;
     const rec = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
@@ -47,8 +48,13 @@ export async function metricsCommand(file: string, opts: MetricsCommandOptions):
     const record: TextRecord = { text };
     const vector = rec![vectorField];
     if (vector !== undefined) {
-      if (isNumberArray(vector)) record.vector = vector;
-      else issues.push(`${file}:${line}: "${vectorField}" is not an array of numbers; vector ignored`);
+      if (!isNumberArray(vector)) issues.push(`${file}:${line}: "${vectorField}" is not an array of numbers; vector ignored`);
+      else if (firstVector && vector.length !== firstVector.length) {
+        throw new UsageError(`${file}:${line}: "${vectorField}" has ${vector.length} dimensions but the one on line ${firstVector.line} has ${firstVector.length}: all vectors must come from one model`);
+      } else {
+        firstVector ??= { line, length: vector.length };
+        record.vector = vector;
+      }
     }
     const logprobs = rec![logprobsField];
     if (logprobs !== undefined) {

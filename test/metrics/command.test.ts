@@ -62,5 +62,7 @@ describe('baskets metrics', () => {
     await expect(run(join(dir, 'nope.jsonl'))).rejects.toThrow(/^\S*nope\.jsonl does not exist or is not a file: give the path of a JSONL file of records$/);
     await expect(run(records, { field: 'answer' })).rejects.toThrow(/no record .* has a string field "answer": choose the text field with --field/);
     await expect(run(records, { field: 'answer' })).rejects.toBeInstanceOf(UsageError);
+    const mixed = file('mixed.jsonl', [JSON.stringify({ response: 'a b. c d.', embedding: [1, 0] }), '', JSON.stringify({ response: 'e f. g h.', embedding: [1, 0, 0] })]);
+    await expect(run(mixed)).rejects.toThrow(/mixed\.jsonl:3: "embedding" has 3 dimensions but the one on line 1 has 2: all vectors must come from one model$/);
   });
 });
