@@ -28,7 +28,10 @@ export function Compare({ sessions: initial }: { sessions: string[] }) {
   const app = useApp();
   const theme = useTheme();
   const { store } = app.services;
-  const names = store.list().map((s) => s.name);
+  const listed = store.list();
+  const names = listed.map((s) => s.name);
+  // A broken session file, not a missing step, is why such a session has nothing to compare.
+  const invalid = new Set(listed.filter((s) => s.status === 'invalid').map((s) => s.name));
   const [chosen, setChosen] = useState<string[]>(() => initial.filter((s) => names.includes(s)));
   const [cursor, setCursor] = useState(() => Math.max(0, names.indexOf(initial[0] ?? '')));
   const [metricIndex, setMetricIndex] = useState(0);
@@ -92,7 +95,7 @@ export function Compare({ sessions: initial }: { sessions: string[] }) {
         const mark = chosen.includes(name) ? '[x]' : '[ ]';
         return (
           <Text key={name} color={i === cursor ? theme.color.accent : undefined} wrap="truncate-end">
-            {truncate(theme, `${i === cursor ? theme.glyph.pointer : ' '} ${mark} ${cleanLabel(name, theme.ascii)}`, width)}
+            {truncate(theme, `${i === cursor ? theme.glyph.pointer : ' '} ${mark} ${cleanLabel(name, theme.ascii)}${invalid.has(name) ? ' (invalid session file: fix it from the Sessions list)' : ''}`, width)}
           </Text>
         );
       })}

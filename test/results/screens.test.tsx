@@ -1,4 +1,4 @@
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { cleanup } from 'ink-testing-library';
@@ -205,6 +205,17 @@ describe('Compare screen', () => {
   afterEach(() => {
     cleanup();
     tmp.cleanup();
+  });
+
+  it('marks a session whose file is broken, rather than asking for a step to be run', async () => {
+    fixtureSession(tmp.dir, 'alpha', ALL);
+    const broken = fixtureSession(tmp.dir, 'broken', ALL);
+    writeFileSync(join(broken, 'session.json'), '{"version": 1,');
+    const app = await renderApp({ sessionsDir: tmp.dir, columns: 160, rows: 40 });
+    await app.waitFor('alpha');
+    await app.press('c');
+    await app.waitFor('broken (invalid session file: fix it from the Sessions list)');
+    expect(app.frame()).not.toMatch(/alpha \(invalid/);
   });
 
   it('puts two sessions side by side on one scale with their paired tests, and exports the comparison', async () => {
