@@ -47,6 +47,9 @@ const row = (section: ResultName, target: string, condition: string, metric: str
   n: s.n,
   note: [s.reason ?? '', note].filter(Boolean).join('; '),
 });
+/** SPB's "own" is one source, not the whole family: the family's other sizes are among the others. */
+const OWN_NOTE = "own: SPB's stand-in for the judge's family (its size tier); the family's other sizes count among the others";
+
 const count = (value: number, n: number): Stat => ({ value, lo: null, hi: null, n });
 const plain = (value: number | null | undefined, n: number, reason?: string): Stat =>
   value === null || value === undefined ? { value: null, lo: null, hi: null, n, ...(reason ? { reason } : {}) } : { value, lo: null, hi: null, n };
@@ -122,7 +125,7 @@ export function reportRows(r: Loaded): ReportRow[] {
   for (const j of r.preference?.judges ?? []) {
     const add = (metric: string, s: Stat, note = '') => rows.push(row('preference', j.family, j.judge, metric, s, note));
     const how = j.verdictFallback ? `${j.methods.verdict} of ${j.judgements} from parsed verdicts (no log-probs)` : '';
-    for (const [source, s] of Object.entries(j.sources)) add(`S(${source})`, s.s, source === j.own ? 'own family' : '');
+    for (const [source, s] of Object.entries(j.sources)) add(`S(${source})`, s.s, source === j.own ? OWN_NOTE : '');
     add('SPB (self-preference bias)', j.spb, how);
     add('PSB (pro-synthetic bias)', j.psb, how);
     add('position bias (P(A) − 0.5)', j.positionBias, j.orderInvariant ? 'cannot arise: the judge compares likelihoods, which ignore order' : '');

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { useState } from 'react';
-import { cleanLabel } from '../charts/index.js';
+import { cleanLabel, displayWidth } from '../charts/index.js';
 import { ChartText } from '../components/results/ChartText.js';
 import { ScreenFrame } from '../components/ScreenFrame.js';
 import type { ExportFormat } from '../pipeline/export.js';
@@ -105,8 +105,10 @@ export function Compare({ sessions: initial }: { sessions: string[] }) {
       <Box height={height}>
         {shown.map((s) => {
           const paired = metric.paired(s.loaded).slice(0, MAX_PAIRED_LINES);
+          // Paired lines wrap rather than lose their interval and p: the chart gets the rows left.
+          const pairedRows = paired.reduce((sum, p) => sum + Math.max(1, Math.ceil(displayWidth(p.text) / Math.max(1, columnWidth - 2))), 0);
           const inner = columnWidth - 2;
-          const column = drawCompareColumn(metric, s.loaded, domain, { width: inner, height: Math.max(1, height - 1 - paired.length), color: theme.emphasis, ascii: theme.ascii });
+          const column = drawCompareColumn(metric, s.loaded, domain, { width: inner, height: Math.max(1, height - 1 - pairedRows), color: theme.emphasis, ascii: theme.ascii });
           return (
             <Box key={s.name} flexDirection="column" width={columnWidth} paddingRight={2}>
               <Text color={theme.color.accent} bold={theme.emphasis} wrap="truncate-end">
@@ -114,8 +116,8 @@ export function Compare({ sessions: initial }: { sessions: string[] }) {
               </Text>
               {column.ready ? <ChartText chart={column.body} /> : <Text color={theme.color.muted} wrap="wrap">{cleanLabel(column.body, theme.ascii)}</Text>}
               {paired.map((p, i) => (
-                <Text key={i} color={theme.color.muted} wrap="truncate-end">
-                  {truncate(theme, cleanLabel(p.text, theme.ascii), inner)}
+                <Text key={i} color={theme.color.muted} wrap="wrap">
+                  {cleanLabel(p.text, theme.ascii)}
                 </Text>
               ))}
             </Box>

@@ -46,8 +46,10 @@ describe('paired lexical-diversity comparisons', () => {
 
   it('give the headline multi-vs-single line its paired difference, turned to multi − single', () => {
     expect(summaryLines(withComparisons())).toEqual([
-      'qwen-s: multi vs single: lexical diversity +7.5 (62.5 [60, 65] vs 55 [52.5, 57.5], paired +7.5 [+5, +10] p<0.001, n=38)',
-      'llama-s: multi vs single: lexical diversity +7 (57 [54.5, 59.5] vs 50 [47.5, 52.5], paired +7 [+1, +9.5] p=0.03, n=36)',
+      'qwen-s: multi vs single: lexical diversity +7.5 (62.5 [60, 65] vs 55 [52.5, 57.5], paired on the 38 items both scored +7.5 [+5, +10] p<0.001)',
+      'llama-s: multi vs single: lexical diversity +7 (57 [54.5, 59.5] vs 50 [47.5, 52.5], paired on the 36 items both scored +7 [+1, +9.5] p=0.03)',
     ]);
+    // Counted, the signs come with how many paired intervals clear zero.
+    expect(summaryLines(withComparisons(), 1)).toEqual(['multi vs single, 2 targets: lexical diversity higher 2/2 (2 paired intervals above 0), semantic 0/1']);
   });
 });

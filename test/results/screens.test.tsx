@@ -55,7 +55,7 @@ describe('Results screen', () => {
     const frame = app.frame();
     expect(titleRows(frame)).toEqual([TITLES.slice(0, 3), TITLES.slice(3)]);
     expect(frame).toContain('6/6 panes have data');
-    expect(frame).toContain('qwen-s: multi vs single: lexical diversity +7.5 (62.5 [60, 65] vs 55 [52.5, 57.5]), perplexity -20% [-25.9%, -13.9%] (p=0.002, n=40)');
+    expect(frame).toContain('qwen-s: multi vs single: lexical diversity +7.5 (62.5 [60, 65] vs 55 [52.5, 57.5]), geo-mean perplexity -20% [-25.9%, -13.9%] (p=0.002, n=40)');
     expect(frame).toContain('HEURISTIC');
     expect(frame).toContain('VERDICT fallback');
     expect(frame).toContain('24 n=40');
@@ -230,7 +230,8 @@ describe('Compare screen', () => {
     expect(frame).toContain('[x] alpha');
     expect(frame).toContain('[x] beta');
     expect(frame).toContain('metric 1/20: mean perplexity');
-    expect(frame).toContain('qwen-s/single vs qwen-s/multi: perplexity +25% [+16.2%, +35%] (p=0.002, n=40)');
+    // The paper's pair first, and wrapped rather than cut: its p and n stay on screen.
+    expect(frame).toMatch(/qwen-s single vs multi: geo-mean perplexity \+25% \[\+16\.2%, \+35%\] \(p=0\.002,\s*\n\s*n=40\)/);
     expect(frame).toContain('no perplexity results yet: run the perplexity step');
 
     await app.press('m', 'm', 'm');

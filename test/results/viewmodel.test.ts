@@ -218,7 +218,7 @@ describe('numbers and comparisons', () => {
 
   it('states multi vs single per target with intervals and p', () => {
     expect(summaryLines(loadedOf())).toEqual([
-      'qwen-s: multi vs single: lexical diversity +7.5 (62.5 [60, 65] vs 55 [52.5, 57.5]), perplexity -20% [-25.9%, -13.9%] (p=0.002, n=40)',
+      'qwen-s: multi vs single: lexical diversity +7.5 (62.5 [60, 65] vs 55 [52.5, 57.5]), geo-mean perplexity -20% [-25.9%, -13.9%] (p=0.002, n=40)',
       'llama-s: multi vs single: lexical diversity +7 (57 [54.5, 59.5] vs 50 [47.5, 52.5]), perplexity n/a (no paired items)',
     ]);
     expect(summaryLines(loadedOf(['safety']))).toEqual([]);

@@ -30,10 +30,20 @@ function fromMetric<M extends EvaluatedRef>(result: ResultName, models: (loaded:
   return { label: metric.label, result, bars: (loaded) => metricBars(models(loaded) ?? [], metric), paired };
 }
 
-/** The perplexity comparisons between conditions of each target. */
+/** "qwen-s single vs multi" for two conditions of one target named target/kind, else both names in full. */
+function pairLabel(c: PairedResult): string {
+  const prefix = `${c.target}/`;
+  return c.a.startsWith(prefix) && c.b.startsWith(prefix) ? `${c.target} ${c.a.slice(prefix.length)} vs ${c.b.slice(prefix.length)}` : `${c.a} vs ${c.b}`;
+}
+
+/** The paper's comparison, multi vs single, ahead of the others, which keep their order. */
+const isPaperPair = (c: PairedResult) => [c.a, c.b].some((x) => x.endsWith('/multi')) && [c.a, c.b].some((x) => x.endsWith('/single'));
+
+/** The perplexity comparisons between conditions of each target, multi vs single first. */
 function perplexityPairs(loaded: LoadedResults): PairedLine[] {
-  return (loaded.files.perplexity?.comparisons ?? []).map((c) => ({
-    text: `${c.a} vs ${c.b}: ${perplexityChange(c.diff, c.p)}`,
+  const all = loaded.files.perplexity?.comparisons ?? [];
+  return [...all.filter(isPaperPair), ...all.filter((c) => !isPaperPair(c))].map((c) => ({
+    text: `${pairLabel(c)}: ${perplexityChange(c.diff, c.p)}`,
     cells: [c.target, `${c.a} - ${c.b}`, 'log-perplexity difference', c.diff.value, c.diff.lo, c.diff.hi, c.diff.n, c.p],
   }));
 }

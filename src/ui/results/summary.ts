@@ -25,13 +25,14 @@ export function perplexityChange(diff: Stat, p: number | null): string {
   if (diff.value === null) return `perplexity n/a (${diff.reason ?? 'no paired items'})`;
   const pct = (d: number) => 100 * (Math.exp(d) - 1);
   const range = diff.lo !== null && diff.hi !== null ? ` [${signed(pct(diff.lo), '%')}, ${signed(pct(diff.hi), '%')}]` : '';
-  return `perplexity ${signed(pct(diff.value), '%')}${range} (${pText(p)}, n=${diff.n})`;
+  // The paired mean log-ratio, so a ratio of geometric means: not the ratio of the two arithmetic means beside it.
+  return `geo-mean perplexity ${signed(pct(diff.value), '%')}${range} (${pText(p)}, n=${diff.n})`;
 }
 
 /** Multi minus single on the paper's lexical diversity; with the paired test when the file has one. */
 function lexicalChange(a: Stat, b: Stat, paired: { diff: Stat; p: number | null } | null, data: SourceData | undefined): string | null {
   if (a.value === null || b.value === null) return null;
-  const test = paired && paired.diff.value !== null ? `, paired ${signedInterval(paired.diff)} ${pText(paired.p)}, n=${paired.diff.n}` : '';
+  const test = paired && paired.diff.value !== null ? `, paired on the ${paired.diff.n} items both scored ${signedInterval(paired.diff)} ${pText(paired.p)}` : '';
   // Four digits: sources' data differ in tenths on a 0–100 scale.
   const sources = data ? `, source data: own ${formatNumber(data.own, 4)} vs mix ${formatNumber(data.mix, 4)}` : '';
   return `lexical diversity ${signed(a.value - b.value)} (${interval(a)} vs ${interval(b)}${test}${sources})`;
@@ -76,8 +77,8 @@ function findKind<M extends EvaluatedRef>(models: readonly M[] | undefined, targ
 
 interface TargetComparison {
   target: string;
-  /** Multi minus single on the paper's lexical diversity, with its text. */
-  lexical?: { diff: number; text: string };
+  /** Multi minus single on the paper's lexical diversity, with its text and the paired test's interval. */
+  lexical?: { diff: number; text: string; paired?: Stat };
   /** The lexical diversity of the sources' data behind single and multi. */
   data?: SourceData;
   /** The paired perplexity comparison (mean log-perplexity difference), with its text. */
@@ -99,7 +100,7 @@ function comparisons(loaded: LoadedResults): TargetComparison[] {
       const [a, b] = [dm.lexical.lexicalDiversity, ds.lexical.lexicalDiversity];
       out.data = sourceData(diversity, ds, dm);
       const text = lexicalChange(a, b, paired, out.data);
-      if (text && a.value !== null && b.value !== null) out.lexical = { diff: a.value - b.value, text };
+      if (text && a.value !== null && b.value !== null) out.lexical = { diff: a.value - b.value, text, ...(paired ? { paired: paired.diff } : {}) };
       const [ca, cb] = [dm.semantic?.meanCosineDistance.value, ds.semantic?.meanCosineDistance.value];
       if (typeof ca === 'number' && typeof cb === 'number') out.semantic = ca - cb;
     }
@@ -131,7 +132,7 @@ export function summaryLines(loaded: LoadedResults, maxLines = Infinity): string
     if (items.length) lines.push(`${label}: ${items.join(', ')}`);
   };
   perTarget('lexical diversity multi − single', (c) => (c.lexical ? signed(c.lexical.diff) : null));
-  perTarget('perplexity multi vs single', (c) => (c.perplexity?.diff.value != null ? signed(100 * (Math.exp(c.perplexity.diff.value) - 1), '%') : null));
+  perTarget('geo-mean perplexity multi vs single', (c) => (c.perplexity?.diff.value != null ? signed(100 * (Math.exp(c.perplexity.diff.value) - 1), '%') : null));
   return lines.slice(0, maxLines);
 }
 
@@ -157,9 +158,12 @@ function countLines(all: readonly TargetComparison[]): string[] {
   const lex = count(all.map((c) => c.lexical?.diff), (x) => x > 0);
   const ppl = count(all.map((c) => c.perplexity?.diff.value ?? undefined), (x) => x < 0);
   const below = all.filter((c) => c.perplexity?.diff.hi !== null && c.perplexity?.diff.hi !== undefined && c.perplexity.diff.hi < 0).length;
+  // The signs alone can mislead: say how many paired intervals clear zero, as for perplexity.
+  const lexTested = all.filter((c) => c.lexical?.paired?.lo != null);
+  const above = lexTested.filter((c) => c.lexical!.paired!.lo! > 0).length;
   const sem = count(all.map((c) => c.semantic), (x) => x > 0);
   const parts = [
-    lex.n ? `lexical diversity higher ${lex.k}/${lex.n}` : null,
+    lex.n ? `lexical diversity higher ${lex.k}/${lex.n}${lexTested.length ? ` (${above} paired intervals above 0)` : ''}` : null,
     sem.n ? `semantic ${sem.k}/${sem.n}` : null,
     ppl.n ? `perplexity lower ${ppl.k}/${ppl.n} (${below} intervals below 0)` : null,
   ].filter(Boolean);
