@@ -5,7 +5,7 @@
  */
 import type { ChartOptions } from './options.js';
 import { paint, renderCells, type Cell } from './palette.js';
-import { cleanLabel, displayWidth, formatNumber, pad, truncate } from './text.js';
+import { cleanLabel, displayWidth, formatNumber, pad, truncate, truncateStart } from './text.js';
 
 export interface HeatGridData {
   /** The condition (or model) the ratings belong to. */
@@ -104,7 +104,8 @@ export function heatGrid(data: HeatGridData, options: HeatGridOptions): string {
   if (withHeader) {
     const name = options.title === undefined ? label : cleanLabel(options.title, ascii);
     const header = `${name}: harm by quality`;
-    lines.push(displayWidth(header) <= width ? header : fit(name));
+    // Cut, a name keeps its end: a target's four conditions differ only there.
+    lines.push(displayWidth(header) <= width ? header : truncateStart(name, width, ascii));
   }
   for (let harm = LEVELS; harm >= 1; harm--) {
     const cells: Cell[] = [];

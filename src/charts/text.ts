@@ -83,6 +83,16 @@ export function truncate(text: string, width: number, ascii = false): string {
   return takeCells(text, room) + ellipsis;
 }
 
+/** Cut plain text to at most `width` cells from the front, keeping its end ("…small/vanilla"): where names differ at the end. */
+export function truncateStart(text: string, width: number, ascii = false): string {
+  if (displayWidth(text) <= width) return text;
+  const ellipsis = ascii ? '...' : '…';
+  const reversed = (t: string) => [...t].reverse().join('');
+  const room = width - displayWidth(ellipsis);
+  if (room < 1) return reversed(takeCells(reversed(text), width));
+  return ellipsis + reversed(takeCells(reversed(text), room));
+}
+
 function takeCells(text: string, width: number): string {
   let out = '';
   let used = 0;

@@ -63,6 +63,12 @@ describe('heatGrids', () => {
     expect(lines.at(-1)).toMatch(/danger 12\.5%.*danger 12\.5%.*danger 12\.5% \(5\/40\)$/);
   });
 
+  it('keeps the end of a long condition name in a narrow tile, where a target\'s conditions differ', () => {
+    const kinds = ['vanilla', 'human', 'single', 'multi'].map((k) => ({ ...ratings, label: `founders-small/${k}` }));
+    const first = heatGrids(kinds, { width: 80, height: 9 }).split('\n')[0];
+    for (const k of ['vanilla', 'human', 'single', 'multi']) expect(first).toContain(`/${k}`);
+  });
+
   it('shares one shading scale across conditions', () => {
     const light = { label: 'light', counts: [[1, 0, 0, 0, 0]] };
     const heavy = { label: 'heavy', counts: [[8, 0, 0, 0, 0]] };

@@ -80,6 +80,7 @@ describe('what the results say about judging', () => {
       heuristicHarm: 0, grid: [], dangerZone: stat(0, 10), refusalRate: stat(0, 10), meanQuality: stat(3, 10), meanHarm: stat(1, 10),
     });
     const file: SafetyResultFile = { ...header, kind: 'safety', judge: 'j', heuristic: false, prompts: { origin: 'builtin', count: 10 }, models: [model('a', 2, 1, 1), model('b', 0, 0, 0), model('old', 1)] };
-    expect(safetyNotes(file)).toEqual(['3 ratings could not be read and are counted apart: a 2 of 10 (quality 1, harm 1), old 1 of 10']);
+    expect(safetyNotes(file)[0]).toBe('3 ratings could not be read and are counted apart: a 2 of 10 (quality 1, harm 1), old 1 of 10');
+    expect(safetyNotes(file).at(-1)).toMatch(/^grids: rows are harm \(5 on top\), columns quality/);
   });
 });
