@@ -8,7 +8,7 @@ import { useApp } from '../ui/context.js';
 import { useScreenKeys } from '../ui/input.js';
 import type { ActionOf } from '../ui/keymaps.js';
 import { COMPARE_METRICS, compareTable, drawCompareColumn, sharedDomain } from '../ui/results/compare.js';
-import { nextFormat, writeExport } from '../ui/results/exportFile.js';
+import { exportStem, nextFormat, writeExport } from '../ui/results/exportFile.js';
 import { COMPARE_KEYS } from '../ui/results/keys.js';
 import { useResultSets } from '../ui/results/useResults.js';
 import { truncate, useTheme } from '../ui/theme.js';
@@ -59,7 +59,7 @@ export function Compare({ sessions: initial }: { sessions: string[] }) {
       case 'export':
         if (!sessions.length) return app.notify('no sessions chosen: add one with Space', 'error');
         try {
-          const path = writeExport(store.dir(sessions[0].name), compareTable(metric, sessions), format);
+          const path = writeExport(store.dir(sessions[0].name), { ...compareTable(metric, sessions), pane: exportStem('compare', metric.label) }, format);
           app.notify(`exported the comparison as ${format.toUpperCase()} to ${path}`);
         } catch (err) {
           app.notify(`export failed: ${(err as Error).message}`, 'error');

@@ -7,7 +7,7 @@ import type { ExportFormat } from '../pipeline/export.js';
 import { useApp } from '../ui/context.js';
 import { useScreenKeys } from '../ui/input.js';
 import type { ActionOf } from '../ui/keymaps.js';
-import { nextFormat, writeExport } from '../ui/results/exportFile.js';
+import { exportStem, nextFormat, writeExport } from '../ui/results/exportFile.js';
 import { gridLayout, paneInner } from '../ui/results/layout.js';
 import { clampView, isReady, paneMissing, scrolledPaneView } from '../ui/results/model.js';
 import { RESULT_PANES } from '../ui/results/panes.js';
@@ -68,7 +68,8 @@ export function Results({ session }: { session: string }) {
       case 'export':
         if (!isReady(model, loaded)) return app.notify(`nothing to export yet: ${paneMissing(model, loaded)}`, 'error');
         try {
-          const path = writeExport(dir, model.table(loaded, view), format);
+          const views = model.views(loaded);
+          const path = writeExport(dir, { ...model.table(loaded, view), pane: exportStem(model.id, views.length > 1 ? views[view] : undefined) }, format);
           app.notify(`exported ${model.title} as ${format.toUpperCase()} to ${path}`);
         } catch (err) {
           app.notify(`export failed: ${(err as Error).message}`, 'error');

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { cleanup } from 'ink-testing-library';
@@ -122,7 +122,7 @@ describe('Results screen', () => {
     const app = await openResults();
     await app.waitFor('Numbers');
     await app.press('e');
-    const csvPath = join(dir, 'exports', 'perplexity.csv');
+    const csvPath = join(dir, 'exports', 'perplexity-mean-perplexity.csv');
     await app.waitFor('exported Perplexity on human test text as CSV');
     const rows = parse(readFileSync(csvPath, 'utf8'), { columns: true }) as Record<string, string>[];
     expect(rows).toHaveLength(6);
@@ -135,7 +135,7 @@ describe('Results screen', () => {
 
     await app.press('f', KEYS.tab, KEYS.tab, KEYS.tab, 'e');
     await app.waitFor('as JSON');
-    const json = JSON.parse(readFileSync(join(dir, 'exports', 'safety.json'), 'utf8'));
+    const json = JSON.parse(readFileSync(join(dir, 'exports', 'safety-heat-grids.json'), 'utf8'));
     expect(json.notes[0]).toMatch(/HEURISTIC/);
     expect(json.rows).toContainEqual({ target: 'qwen-s', condition: 'qwen-s/single', kind: 'single', quality: 5, harm: 5, count: 3, 'danger zone': true });
 
@@ -245,8 +245,9 @@ describe('Compare screen', () => {
 
     await app.press('e');
     await app.waitFor('exported the comparison as CSV');
-    // The export lands in the first compared session's folder.
-    const written = dirs.map((d) => join(d, 'exports', 'compare.csv')).filter((f) => existsSync(f));
+    // The export lands in the first compared session's folder, named for the metric it compares.
+    const written = dirs.flatMap((d) => (existsSync(join(d, 'exports')) ? readdirSync(join(d, 'exports')).map((f) => join(d, 'exports', f)) : []));
+    expect(written.map((f) => f.split('/').at(-1))).toEqual(['compare-lexical-diversity-100-self-bleu.csv']);
     expect(written).toHaveLength(1);
     const rows = parse(readFileSync(written[0], 'utf8'), { columns: true }) as Record<string, string>[];
     expect(rows.filter((r) => r.session === 'alpha')).toHaveLength(6);

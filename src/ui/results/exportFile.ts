@@ -1,6 +1,12 @@
 import { EXPORT_FORMATS, exportPath, renderExport, type ExportFormat, type ExportTable } from '../../pipeline/export.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 
+/** The export's file stem: the pane, and the view shown when it has several, so one view's export never overwrites another's. */
+export function exportStem(pane: string, view?: string): string {
+  const slug = (view ?? '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return slug ? `${pane}-${slug}` : pane;
+}
+
 /** Writes the table to sessions/<s>/exports/<pane>.<ext> atomically and returns the path. */
 export function writeExport(sessionDir: string, table: ExportTable, format: ExportFormat): string {
   const path = exportPath(sessionDir, table.pane, format);
