@@ -41,6 +41,14 @@ export class NotOpenAICompatibleError extends Error {
   }
 }
 
+/**
+ * The server stopped answering for good: request after request refused even after retries. The
+ * step stops on it, in one line, instead of writing an error row for every item left (for hours).
+ */
+export class ServerGoneError extends Error {
+  override name = 'ServerGoneError';
+}
+
 /** A request that failed for good; its message is one redacted line naming the endpoint. */
 export class RequestFailedError extends Error {
   override name = 'RequestFailedError';

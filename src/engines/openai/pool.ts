@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Endpoint } from './endpoint.js';
-import { RequestFailedError, classifyFailure } from './errors.js';
+import { RequestFailedError, ServerGoneError, classifyFailure, rootCause } from './errors.js';
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -13,8 +13,13 @@ export interface CallOptions {
  * room under its AIMD window, waits when all are full, and is retried (on any replica) after a
  * retryable failure, honouring Retry-After, up to `retries` times.
  */
+/** Requests in a row refused after all their retries before the server is taken as gone. */
+export const SERVER_GONE_AFTER = 3;
+
 export class EndpointPool {
   private readonly waiting: Array<() => void> = [];
+  /** Requests in a row that failed for good with the connection refused. */
+  private refusedInARow = 0;
   /** This pool's own requests in flight (a shared limiter also counts other entries'). */
   private active = 0;
   private readonly unsubscribe: Array<() => void>;
@@ -77,6 +82,7 @@ export class EndpointPool {
       try {
         const result = await fn(endpoint);
         endpoint.limiter.onSuccess();
+        this.refusedInARow = 0;
         return result;
       } catch (err) {
         if (opts.signal?.aborted) throw opts.signal.reason ?? err;
@@ -85,6 +91,12 @@ export class EndpointPool {
         const tries = attempt + 1;
         if (!failure.retryable || attempt >= this.retries) {
           const after = tries > 1 ? ` after ${tries} attempts` : '';
+          this.refusedInARow = rootCause(err).code === 'ECONNREFUSED' ? this.refusedInARow + 1 : 0;
+          if (this.refusedInARow >= SERVER_GONE_AFTER) {
+            throw new ServerGoneError(
+              `nothing is listening at ${endpoint.baseUrl} any more: ${this.refusedInARow} requests in a row were refused${after} (the last: ${opts.what}) — start the server again, then run the session with --retry-errors to resume`,
+            );
+          }
           throw new RequestFailedError(`${opts.what} at ${endpoint.baseUrl} failed${after}: ${failure.message}`, failure, tries, err);
         }
         // Exponential back-off with jitter (timing only: never changes what is generated).

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { listBuiltinBases } from '../../src/engines/builtin/index.js';
+import { startServer } from '../../src/engines/serve/index.js';
+import { generateStep } from '../../src/pipeline/steps/generate.js';
+import { dollyExamples, makeSession, openaiSource, readRows, runStep } from './fixture.js';
+
+describe('a server that goes away mid-step', () => {
+  it('stops the step in one line after a few refused requests, instead of an error row for every item left', { timeout: 60_000 }, async () => {
+    const base = listBuiltinBases()[0].id;
+    const server = await startServer({ host: '127.0.0.1', port: 0, models: [base] });
+    const source = openaiSource('gone', server.url, base, { concurrency: 1, maxRetries: 1 });
+    const s = makeSession([source], dollyExamples(200));
+    const started = Date.now();
+    const run = runStep(generateStep, s, {});
+    // Let some answers land, then take the server away.
+    while (readRows(s.paths.synthetic('gone')).length < 3) await new Promise((r) => setTimeout(r, 20));
+    await server.close();
+    const { error } = await run;
+    expect(error?.message).toMatch(new RegExp(`^nothing is listening at ${server.url.replace(/[/.]/g, '\\$&')} any more: 3 requests in a row were refused after 2 attempts \\(the last: chat for model "gone"\\) — start the server again, then run the session with --retry-errors to resume$`));
+    const rows = readRows(s.paths.synthetic('gone'));
+    expect(rows.length).toBeLessThan(200);
+    expect(rows.filter((r) => r.error !== undefined).length).toBeLessThanOrEqual(2); // the refusals before it gave up
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+});
