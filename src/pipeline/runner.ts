@@ -9,6 +9,7 @@ import type { ModelResolver, Step, StepContext } from './step.js';
 import type { SessionStore } from './store.js';
 import { cancelRequested } from './control.js';
 import { assertRunnable } from './preflight.js';
+import { unboundedAbortController } from '../util/abort.js';
 
 export interface RunOptions {
   store: SessionStore;
@@ -41,7 +42,9 @@ export async function runSession(opts: RunOptions): Promise<RunOutcome> {
   const dir = opts.store.dir(opts.name);
   const paths = sessionPaths(dir);
   const release = acquireRunnerLock(dir, opts.name);
-  const abort = new AbortController();
+  // Every request, job poll and timer of a step listens on this one signal: past 10, Node prints
+  // a leak warning into the output (sixteen fine-tuning jobs polling did).
+  const abort = unboundedAbortController();
   const onExternalAbort = () => abort.abort(new Error('cancelled'));
   opts.signal?.addEventListener('abort', onExternalAbort, { once: true });
   if (existsSync(paths.cancelRequest)) unlinkSync(paths.cancelRequest);

@@ -7,10 +7,16 @@ import { setMaxListeners } from 'node:events';
  * 0 as "not an EventTarget" and undici's fetch then throws.) `release` stops following parent.
  */
 export function followAbort(parent: AbortSignal | undefined): { controller: AbortController; release(): void } {
-  const controller = new AbortController();
-  setMaxListeners(Infinity, controller.signal);
+  const controller = unboundedAbortController();
   const onAbort = () => controller.abort(parent?.reason);
   if (parent?.aborted) onAbort();
   else parent?.addEventListener('abort', onAbort, { once: true });
   return { controller, release: () => parent?.removeEventListener('abort', onAbort) };
+}
+
+/** An AbortController whose signal takes any number of listeners (see followAbort for why). */
+export function unboundedAbortController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(Infinity, controller.signal);
+  return controller;
 }

@@ -75,6 +75,24 @@ describe('runSession', () => {
     expect(store.list()[0].status).toBe('interrupted');
   });
 
+  it("lets a step's work listen on its signal in any number without Node's leak warning", async () => {
+    const store = setup();
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    const busy: Step = async function* (ctx) {
+      for (let i = 0; i < 20; i++) ctx.signal.addEventListener('abort', () => {});
+      yield { type: 'summary', text: '20 listeners' };
+    };
+    try {
+      expect(await runSession({ store, name: 's', steps: ['data'], registry: { data: busy }, models: noModels, now })).toBe('done');
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('cancels cleanly when its signal aborts', async () => {
     const store = setup();
     const abort = new AbortController();
