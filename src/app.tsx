@@ -70,8 +70,7 @@ function ScreenFor({ route }: { route: Route }): ReactNode {
   }
 }
 
-/** Two or more printable characters and nothing else. */
-const PRINTABLE_RUN = /^[^\p{Cc}\p{Cf}]{2,}$/u;
+/** Printable characters only, typed without Ctrl or Meta: text, not a key combination. */
 const isCharacter = (k: { input: string; key: Key }) => !k.key.ctrl && !k.key.meta && /^[^\p{Cc}\p{Cf}]+$/u.test(k.input);
 
 /**
@@ -187,7 +186,7 @@ export function App(props: AppProps) {
     useCallback((input: string, key: Key) => {
       // Ink hands a run of printable keys over as one string ("jjj" from a held key over ssh):
       // each is its own keystroke. A text field gets the same text, one character at a time.
-      const keys = !key.ctrl && !key.meta && PRINTABLE_RUN.test(input) ? [...input].map((ch) => ({ input: ch, key: { ...key, shift: ch !== ch.toLowerCase() } })) : [{ input, key }];
+      const keys = isCharacter({ input, key }) && [...input].length > 1 ? [...input].map((ch) => ({ input: ch, key: { ...key, shift: ch !== ch.toLowerCase() } })) : [{ input, key }];
       pendingKeys.current.push(...keys);
       setKeyTick((t) => t + 1);
     }, []),
@@ -213,7 +212,6 @@ export function App(props: AppProps) {
   );
 }
 
-/** Starts the TUI and resolves when the user quits. Quitting never stops a run: runners are separate processes. */
 /**
  * The terminal, writing only printable ASCII: --ascii promises plain characters, and messages,
  * labels and data carry dashes, arrows and names in any script. Each character keeps its cells.
@@ -228,6 +226,7 @@ export function asciiStream(stream: NodeJS.WriteStream): NodeJS.WriteStream {
   });
 }
 
+/** Starts the TUI and resolves when the user quits. Quitting never stops a run: runners are separate processes. */
 export async function runTui(opts: { sessionsDir: string; ascii?: boolean; initialSession?: string; initialScreen?: 'home' | 'run'; trainTarget?: string }): Promise<void> {
   // incrementalRendering stays off: Ink 6.8's incremental writer moves up n−1 rows from below a
   // frame that ends in a newline (every non-fullscreen frame), so each repaint lands one row lower

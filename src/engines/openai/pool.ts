@@ -8,13 +8,14 @@ export interface CallOptions {
   what: string;
 }
 
+/** Requests in a row refused after all their retries before the server is taken as gone. */
+const SERVER_GONE_AFTER = 3;
+
 /**
  * The replicas of one model sharing its work. A request goes to the replica with the most free
  * room under its AIMD window, waits when all are full, and is retried (on any replica) after a
  * retryable failure, honouring Retry-After, up to `retries` times.
  */
-/** Requests in a row refused after all their retries before the server is taken as gone. */
-export const SERVER_GONE_AFTER = 3;
 
 export class EndpointPool {
   private readonly waiting: Array<() => void> = [];
