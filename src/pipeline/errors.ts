@@ -5,3 +5,8 @@
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
+
+/** Several problems as one line: the first, and how many more there are. */
+export function firstProblem(problems: readonly string[]): string {
+  return problems.length > 1 ? `${problems[0]} (and ${problems.length - 1} more)` : (problems[0] ?? '');
+}

@@ -1,6 +1,6 @@
 import { listBuiltinBases } from '../engines/builtin/index.js';
 import { conditionProblem } from './conditions.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, firstProblem } from './errors.js';
 import type { Session, StepId } from './session.js';
 import { embedderProblem } from './steps/diversity.js';
 import { preferenceJudges } from './steps/preference.js';
@@ -31,27 +31,22 @@ export function sessionProblems(session: Session, steps: readonly StepId[]): str
   const { diversity, safety, preference } = session.evaluation;
   const embedder = steps.includes('diversity') && diversity.enabled ? embedderProblem(session) : null;
   if (embedder) problems.push(embedder);
-  const evaluated = session.conditions.length > 0;
-  const judgeChecks: [boolean, () => unknown][] = [
-    [steps.includes('safety') && safety.enabled && evaluated, () => safetyJudgeId(session)],
-    // Unlisted, the judges are the targets, which the conditions' check covers.
-    [steps.includes('preference') && preference.enabled && preference.judges.length > 0, () => preferenceJudges(session)],
-  ];
-  for (const [applies, check] of judgeChecks) {
-    if (!applies) continue;
+  // The steps' own lookups, whose errors say what to fix.
+  const failing = (lookup: () => unknown) => {
     try {
-      check();
+      lookup();
     } catch (err) {
       problems.push((err as Error).message);
     }
-  }
+  };
+  if (steps.includes('safety') && safety.enabled && session.conditions.length > 0) failing(() => safetyJudgeId(session));
+  // Unlisted, the judges are the targets, which the conditions' check covers.
+  if (steps.includes('preference') && preference.enabled && preference.judges.length > 0) failing(() => preferenceJudges(session));
   return problems;
 }
 
 /** Refuse to start a run that would fail part-way; one line, the first problem and how many more. */
 export function assertRunnable(session: Session, steps: readonly StepId[]): void {
   const problems = sessionProblems(session, steps);
-  if (!problems.length) return;
-  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
-  throw new ConfigError(`session "${session.name}" cannot run: ${problems[0]}${more}`);
+  if (problems.length) throw new ConfigError(`session "${session.name}" cannot run: ${firstProblem(problems)}`);
 }

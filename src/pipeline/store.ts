@@ -5,7 +5,7 @@ import { sessionPaths } from './paths.js';
 import { formatSchemaIssues, Session, SESSION_VERSION, type SessionInput } from './session.js';
 import { readRunnerLock } from './lock.js';
 import { lastRunStatus, type RunStatus } from './status.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, firstProblem } from './errors.js';
 
 export interface SessionSummary {
   name: string;
@@ -41,9 +41,7 @@ export function parseSession(text: string, where: string): Session {
   }
   const result = Session.safeParse(raw);
   if (!result.success) {
-    const issues = formatSchemaIssues(result.error);
-    const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
-    throw new ConfigError(`${where}: ${issues[0]}${more}`);
+    throw new ConfigError(`${where}: ${firstProblem(formatSchemaIssues(result.error))}`);
   }
   return result.data;
 }
