@@ -59,4 +59,3 @@ export async function attachTraining(target: string, opts: AttachTrainingOptions
   out(`no training progress found in ${target}: expected HF Trainer log dicts, BASKETS_METRICS lines, trainer_log.jsonl or trainer_state.json`);
   return EXIT.runFailed;
 }
-

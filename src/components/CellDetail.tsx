@@ -86,14 +86,12 @@ export function CellDetail({ cell, width, height, live = true }: { cell: CellSta
   if (cell.error) line('error', sanitizeLine(cell.error), theme.color.error);
   // The tasks still going come first; what does not fit is counted, and a training step keeps room for its chart.
   const tasks = Object.values(cell.tasks);
-  const ordered = [...tasks.filter((t) => t.done < t.total), ...tasks.filter((t) => t.done >= t.total)];
+  const finished = tasks.filter((t) => t.done >= t.total);
+  const ordered = [...tasks.filter((t) => t.done < t.total), ...finished];
   const room = Object.keys(cell.training).length ? Math.max(2, left - MIN_CHART_ROWS - 2) : left;
   const shown = ordered.length > room ? ordered.slice(0, Math.max(0, room - 1)) : ordered;
   for (const t of shown) line(`task-${t.task}`, taskLine(theme, t, width, live, cell.training[t.task]?.last));
-  if (shown.length < ordered.length) {
-    const finished = ordered.length - ordered.filter((t) => t.done < t.total).length;
-    line('tasks-more', `… ${ordered.length - shown.length} more (${finished} of ${ordered.length} finished)`, theme.color.muted);
-  }
+  if (shown.length < ordered.length) line('tasks-more', `… ${ordered.length - shown.length} more (${finished.length} of ${ordered.length} finished)`, theme.color.muted);
   if (cell.throughput.length > 1 && left > 0) {
     const label = `throughput ${compact(cell.throughput.at(-1) ?? 0)} tok/s `;
     left -= 1;

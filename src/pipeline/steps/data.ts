@@ -41,7 +41,7 @@ export const dataStep: Step = async function* (ctx) {
   const empty = split.train.length === 0 ? 'train' : split.test.length === 0 ? 'test' : null;
   if (empty) {
     const kept = data.subsample !== undefined ? Math.min(data.subsample, examples.length) : examples.length;
-    throw new Error(`the ${empty} split of ${kept} record${kept === 1 ? "" : "s"} at test fraction ${data.testFraction} is empty: raise data.subsample or move data.testFraction away from ${empty === 'test' ? 0 : 1}`);
+    throw new Error(`the ${empty} split of ${kept} record${kept === 1 ? '' : 's'} at test fraction ${data.testFraction} is empty: raise data.subsample or move data.testFraction away from ${empty === 'test' ? 0 : 1}`);
   }
   writeFileAtomic(ctx.paths.humanTrain, toJsonl(split.train));
   writeFileAtomic(ctx.paths.humanTest, toJsonl(split.test));
