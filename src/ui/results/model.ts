@@ -76,26 +76,30 @@ export interface ScrolledPaneView extends PaneView {
  * list that fits, is its plain view.
  */
 export function scrolledPaneView(model: PaneModel, loaded: LoadedResults, view: number, opts: ChartOptions, offset: number): ScrolledPaneView {
-  const plain = paneView(model, loaded, view, opts);
-  if (!model.scrolls || !plain.ready) return { ...plain, offset: 0, maxOffset: 0 };
-  const rows = Math.max(1, opts.height - plain.notes.length - 1);
-  const lines = model.draw(loaded, clampView(model, loaded, view), { ...opts, height: FULL_HEIGHT }).split('\n');
-  if (lines.length <= rows + 1) return { ...plain, offset: 0, maxOffset: 0 };
+  if (!model.scrolls || !isReady(model, loaded)) return { ...paneView(model, loaded, view, opts), offset: 0, maxOffset: 0 };
+  const head = paneHead(model, loaded, view, opts.height);
+  const rows = Math.max(1, opts.height - head.pane.notes.length - 1);
+  const lines = model.draw(loaded, head.view, { ...opts, height: FULL_HEIGHT }).split('\n');
+  if (lines.length <= rows + 1) return { ...paneView(model, loaded, view, opts), offset: 0, maxOffset: 0 };
   const maxOffset = lines.length - rows;
   const at = Math.min(Math.max(0, offset), maxOffset);
   const where = `rows ${at + 1}-${at + rows} of ${lines.length}: j/k or arrows scroll, PgUp/PgDn page`;
-  return { ...plain, body: [...lines.slice(at, at + rows), where].join('\n'), offset: at, maxOffset };
+  return { ...head.pane, body: [...lines.slice(at, at + rows), where].join('\n'), offset: at, maxOffset };
+}
+
+/** A ready pane's view index, and all it shows but its chart: title, view label, the notes that fit `height`. */
+function paneHead(model: PaneModel, loaded: LoadedResults, view: number, height: number): { view: number; pane: Omit<PaneView, 'body'> } {
+  const views = model.views(loaded);
+  const v = clampView(model, loaded, view);
+  // Notes take a line each under the chart, at most a quarter of the pane (the first, most important, first).
+  const notes = model.notes(loaded).slice(0, Math.floor(height / 4));
+  return { view: v, pane: { id: model.id, title: model.title, ready: true, viewLabel: views.length > 1 ? `${v + 1}/${views.length} ${views[v]}` : null, notes } };
 }
 
 export function paneView(model: PaneModel, loaded: LoadedResults, view: number, opts: ChartOptions): PaneView {
   if (!isReady(model, loaded)) {
     return { id: model.id, title: model.title, ready: false, viewLabel: null, body: paneMissing(model, loaded), notes: [] };
   }
-  const views = model.views(loaded);
-  const v = clampView(model, loaded, view);
-  const notes = model.notes(loaded);
-  // Notes take a line each under the chart, at most a quarter of the pane (the first, most important, first).
-  const shownNotes = notes.slice(0, Math.floor(opts.height / 4));
-  const body = model.draw(loaded, v, { ...opts, height: Math.max(1, opts.height - shownNotes.length) });
-  return { id: model.id, title: model.title, ready: true, viewLabel: views.length > 1 ? `${v + 1}/${views.length} ${views[v]}` : null, body, notes: shownNotes };
+  const head = paneHead(model, loaded, view, opts.height);
+  return { ...head.pane, body: model.draw(loaded, head.view, { ...opts, height: Math.max(1, opts.height - head.pane.notes.length) }) };
 }
