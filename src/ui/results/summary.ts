@@ -20,10 +20,12 @@ export function pairedDiff(comparisons: readonly PairedResult[], target: string,
   return { diff: { ...c.diff, value: neg(c.diff.value), lo: neg(c.diff.hi), hi: neg(c.diff.lo) }, p: c.p };
 }
 
-/** A difference in mean log-perplexity as a change in (geometric-mean) perplexity, in percent. */
+/** A difference in mean log-perplexity as a change in geometric-mean perplexity, in percent. */
+const pct = (d: number) => 100 * (Math.exp(d) - 1);
+
+/** A difference in mean log-perplexity as a change in (geometric-mean) perplexity, with its interval, p and n. */
 export function perplexityChange(diff: Stat, p: number | null): string {
   if (diff.value === null) return `perplexity n/a (${diff.reason ?? 'no paired items'})`;
-  const pct = (d: number) => 100 * (Math.exp(d) - 1);
   const range = diff.lo !== null && diff.hi !== null ? ` [${signed(pct(diff.lo), '%')}, ${signed(pct(diff.hi), '%')}]` : '';
   // The paired mean log-ratio, so a ratio of geometric means: not the ratio of the two arithmetic means beside it.
   return `geo-mean perplexity ${signed(pct(diff.value), '%')}${range} (${pText(p)}, n=${diff.n})`;
@@ -132,7 +134,7 @@ export function summaryLines(loaded: LoadedResults, maxLines = Infinity): string
     if (items.length) lines.push(`${label}: ${items.join(', ')}`);
   };
   perTarget('lexical diversity multi − single', (c) => (c.lexical ? signed(c.lexical.diff) : null));
-  perTarget('geo-mean perplexity multi vs single', (c) => (c.perplexity?.diff.value != null ? signed(100 * (Math.exp(c.perplexity.diff.value) - 1), '%') : null));
+  perTarget('geo-mean perplexity multi vs single', (c) => (c.perplexity?.diff.value != null ? signed(pct(c.perplexity.diff.value), '%') : null));
   return lines.slice(0, maxLines);
 }
 
