@@ -72,7 +72,7 @@ async function* followTrainerState(locate: () => string | null, opts: FollowOpti
     const stamp = file && existsSync(file) ? `${file}:${statSync(file).mtimeMs}` : '';
     if (file && stamp && stamp !== lastSeen) {
       lastSeen = stamp;
-      const read = readTrainerState(file);
+      const read = readStateFile(file);
       // The Trainer rewrites the file at every save: the same problem again is not news.
       if (read.problem && read.problem !== lastProblem) opts.onWarning?.(`${read.problem}; still following, for when the Trainer rewrites it`);
       lastProblem = read.problem ?? '';
@@ -86,7 +86,8 @@ async function* followTrainerState(locate: () => string | null, opts: FollowOpti
   }
 }
 
-function readTrainerState(file: string): { records: TrainMetrics[]; problem?: string } {
+/** The records of a trainer_state.json, or none and what is wrong with it. */
+function readStateFile(file: string): { records: TrainMetrics[]; problem?: string } {
   const text = readFileSync(file, 'utf8');
   try {
     return { records: parseTrainerState(text) };
