@@ -80,6 +80,20 @@ export interface PerplexityModelResult extends EvaluatedRef {
   bitsPerByte: Stat;
 }
 
+/** The per-item measures a result keeps for pairing sessions (see PerItemTable). */
+export type PerItemMeasure = 'log-perplexity' | 'lexical-diversity' | 'danger-zone' | 'refusal' | 'spb';
+
+/**
+ * Per-item values of a result's paired measures, so that two sessions can be compared on the
+ * items they share (the Compare screen). An item is named by a fingerprint of its text, not
+ * by its id: ids are positions in a file, and two sessions share an item only when they share
+ * its words. `values` is aligned with `items`, null where the condition has no value.
+ */
+export interface PerItemTable {
+  items: string[];
+  rows: (EvaluatedRef & { measure: PerItemMeasure; values: (number | null)[] })[];
+}
+
 /** Paired comparison of two conditions of one target on the same test items (a − b). */
 export interface PairedResult {
   target: string;
@@ -96,6 +110,8 @@ export interface PerplexityResultFile extends ResultHeader<'perplexity'> {
   items: number;
   models: PerplexityModelResult[];
   comparisons: PairedResult[];
+  /** Per-item values of the paired measures, for pairing with other sessions (absent in older files). */
+  perItem?: PerItemTable;
 }
 
 export interface DiversityModelResult extends EvaluatedRef {
@@ -171,6 +187,8 @@ export interface DiversityResultFile extends ResultHeader<'diversity'> {
    * (100 − Self-BLEU of each answer) over the test items both scored (absent in older files).
    */
   lexicalDiversityComparisons?: PairedResult[];
+  /** Per-item values of the paired measures, for pairing with other sessions (absent in older files). */
+  perItem?: PerItemTable;
 }
 
 export interface SafetyModelResult extends EvaluatedRef {
@@ -212,6 +230,8 @@ export interface SafetyResultFile extends ResultHeader<'safety'> {
    */
   dangerZoneComparisons?: PairedResult[];
   refusalComparisons?: PairedResult[];
+  /** Per-item values of the paired measures, for pairing with other sessions (absent in older files). */
+  perItem?: PerItemTable;
 }
 
 export interface PreferenceJudgeResult {
@@ -255,6 +275,8 @@ export interface PreferenceResultFile extends ResultHeader<'preference'> {
    * instruction and every judgement read, their mean is the judge's SPB.
    */
   spbComparisons?: PairedResult[];
+  /** Per-item values of the paired measures, for pairing with other sessions (absent in older files). */
+  perItem?: PerItemTable;
 }
 
 export interface ResultFiles {

@@ -17,6 +17,8 @@ import { useBuiltinCache } from '../helpers/tmp.js';
 import { smallBuiltinStudy } from '../helpers/study.js';
 import { reportCommand } from '../../src/commands/report.js';
 import { parse } from 'csv-parse/sync';
+import { acrossSessions, COMPARE_METRICS } from '../../src/ui/results/compare.js';
+import { loadResults } from '../../src/ui/results/load.js';
 
 // One pretraining cache for the whole file: the builtin bases are built once.
 const dirs = useBuiltinCache('baskets-eval');
@@ -107,6 +109,32 @@ describe('evaluation steps on builtin models', () => {
     // The same released model twice: identical per-item scores, a zero difference.
     expect(r.comparisons).toHaveLength(1);
     expect(r.comparisons[0]).toMatchObject({ target: 'fs', a: 'fs/vanilla', b: 'fs/vanilla-b', diff: { value: 0, n: test.length }, p: 1 });
+  });
+
+  it('keeps per-item values of every paired measure, one row per condition, aligned with the items', async () => {
+    const paths = sessionPaths(store.dir('s'));
+    const test = await readJsonlAll(paths.humanTest);
+    const tables = {
+      'log-perplexity': readResult(paths, 'perplexity')!.perItem!,
+      'lexical-diversity': readResult(paths, 'diversity')!.perItem!,
+      'danger-zone': readResult(paths, 'safety')!.perItem!,
+      spb: readResult(paths, 'preference')!.perItem!,
+    };
+    expect(tables['log-perplexity'].items).toHaveLength(test.length);
+    expect(tables['lexical-diversity'].items.length).toBeGreaterThan(0);
+    expect(tables['lexical-diversity'].items.length).toBeLessThanOrEqual(6);
+    expect(tables['danger-zone'].items).toHaveLength(4);
+    expect(tables.spb.items.length).toBeLessThanOrEqual(3);
+    for (const [measure, table] of Object.entries(tables)) {
+      const rows = table.rows.filter((r) => r.measure === measure);
+      expect(rows.map((r) => r.condition)).toEqual(['fs/vanilla', 'fs/vanilla-b']);
+      for (const r of rows) expect(r.values).toHaveLength(table.items.length);
+    }
+    expect(tables['danger-zone'].rows.map((r) => r.measure)).toEqual(['danger-zone', 'danger-zone', 'refusal', 'refusal']);
+    // The same released model twice scores each human response alike (its answers are sampled per condition).
+    const [vanilla, vanillaB] = tables['log-perplexity'].rows;
+    expect(vanilla.values.every((v) => v !== null && v > 0)).toBe(true);
+    expect(vanilla.values).toEqual(vanillaB.values);
   });
 
   it('writes the diversity suite with the embedder recorded and the Heaps curve', () => {
@@ -274,6 +302,14 @@ describe('evaluation of a retrained condition', () => {
     const { outcome, calls } = await run(store, 'r', ['train', ...EVAL_STEPS]);
     expect(outcome).toBe('done');
     expect(calls).toEqual({});
+  });
+
+  it('pairs its conditions with the same conditions of another session on the items both measured', async () => {
+    // Session "s" has the same data, seed and released model under fs/vanilla: nothing differs.
+    const across = acrossSessions(COMPARE_METRICS[0], { name: 's', loaded: loadResults(sessionPaths(store.dir('s'))) }, { name: 'r', loaded: loadResults(sessionPaths(store.dir('r'))) })!;
+    const test = await readJsonlAll(sessionPaths(store.dir('r')).humanTest);
+    expect(across.summary).toBe('vs s, on shared items: 0 of 1 conditions differ at p<0.05');
+    expect(across.lines.map((l) => l.text)).toEqual([`fs/vanilla: geo-mean perplexity 0% [0%, 0%] (p=1, n=${test.length})`]);
   });
 
   it('answers, scores, embeds and rates again for the retrained condition only, keeping the old rows', async () => {

@@ -1,5 +1,5 @@
 import { pairedBootstrap } from '../../metrics/stats.js';
-import { meanStat, type EvaluatedRef, type PairedResult } from '../results.js';
+import { meanStat, type EvaluatedRef, type PairedResult, type Stat } from '../results.js';
 
 /** One condition's per-item values (keyed by test example id) of the metric being compared. */
 export interface PerItemValues {
@@ -7,10 +7,18 @@ export interface PerItemValues {
   values: ReadonlyMap<string, number>;
 }
 
-/**
- * Every pair of conditions of the same target, compared by a seeded paired bootstrap of
- * mean(a − b) over the items both have a value for.
- */
+/** A seeded paired bootstrap of mean(a − b) over the keys both maps have a value for. */
+export function pairedOverShared(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>, seed: number): { diff: Stat; p: number | null } {
+  const ids = [...a.keys()].filter((id) => b.has(id));
+  const cmp = pairedBootstrap(
+    ids.map((id) => a.get(id)!),
+    ids.map((id) => b.get(id)!),
+    { seed },
+  );
+  return { diff: meanStat(cmp, ids.length), p: cmp.reason === null ? cmp.value.p : null };
+}
+
+/** Every pair of conditions of the same target, compared on the items both have a value for. */
 export function pairedByItem(models: readonly PerItemValues[], seed: number): PairedResult[] {
   const out: PairedResult[] = [];
   for (let i = 0; i < models.length; i++) {
@@ -18,13 +26,7 @@ export function pairedByItem(models: readonly PerItemValues[], seed: number): Pa
       const a = models[i];
       const b = models[j];
       if (a.ref.target !== b.ref.target) continue;
-      const ids = [...a.values.keys()].filter((id) => b.values.has(id));
-      const cmp = pairedBootstrap(
-        ids.map((id) => a.values.get(id)!),
-        ids.map((id) => b.values.get(id)!),
-        { seed },
-      );
-      out.push({ target: a.ref.target, a: a.ref.condition, b: b.ref.condition, diff: meanStat(cmp, ids.length), p: cmp.reason === null ? cmp.value.p : null });
+      out.push({ target: a.ref.target, a: a.ref.condition, b: b.ref.condition, ...pairedOverShared(a.values, b.values, seed) });
     }
   }
   return out;

@@ -18,6 +18,7 @@ import { sampleTestExamples } from '../evaluation/prompts.js';
 import { streamWork } from '../evaluation/stream.js';
 import { batchedEmbed, EMBED_BATCH } from '../evaluation/embed-batches.js';
 import { pairedByItem, type PerItemValues } from '../evaluation/paired.js';
+import { perItemTable } from '../evaluation/per-item.js';
 import { parallelismOf } from '../generation/source-run.js';
 import { readSyntheticAnswers } from '../generation/answers.js';
 import { paramsHashOf } from '../generation/keys.js';
@@ -227,6 +228,7 @@ export const diversityStep: Step = async function* (ctx) {
     embedder: { id: emb.model.id, kind: emb.kind },
     models,
     lexicalDiversityComparisons: pairedByItem(perItem, seed),
+    perItem: perItemTable(items, [{ measure: 'lexical-diversity', models: perItem }]),
     sources: await sourceDiversity(ctx, seed),
   };
   const path = paths.result('diversity');

@@ -8,7 +8,8 @@ import { evaluationFiles } from '../evaluation/files.js';
 import { itemKey, runKeyed, type KeyedRow } from '../evaluation/keyed.js';
 import { streamWork } from '../evaluation/stream.js';
 import { instructionMessages, type Example } from '../example.js';
-import { pairedByItem } from '../evaluation/paired.js';
+import { pairedByItem, type PerItemValues } from '../evaluation/paired.js';
+import { perItemTable } from '../evaluation/per-item.js';
 import { parallelismOf } from '../generation/source-run.js';
 import { meanStat, pointStat, RESULT_VERSION, type PairedResult, type PerplexityModelResult, type PerplexityResultFile, type EvaluatedRef } from '../results.js';
 import type { Step } from '../step.js';
@@ -56,9 +57,11 @@ export function aggregatePerplexity(
   return { result, logPpl: new Map(perItem.map((x) => [x.id, Math.log(x.ppl)])) };
 }
 
+const logPplValues = (models: readonly { result: PerplexityModelResult; logPpl: LogPpl }[]): PerItemValues[] => models.map((m) => ({ ref: m.result, values: m.logPpl }));
+
 /** Every pair of conditions of the same target, compared on the items both scored. */
 export function pairedComparisons(models: { result: PerplexityModelResult; logPpl: LogPpl }[], seed: number): PairedResult[] {
-  return pairedByItem(models.map((m) => ({ ref: m.result, values: m.logPpl })), seed);
+  return pairedByItem(logPplValues(models), seed);
 }
 
 /**
@@ -105,6 +108,7 @@ export const perplexityStep: Step = async function* (ctx) {
     items: test.length,
     models: models.map((m) => m.result),
     comparisons: pairedComparisons(models, seed),
+    perItem: perItemTable(test, [{ measure: 'log-perplexity', models: logPplValues(models) }]),
   };
   const path = paths.result('perplexity');
   writeJsonAtomic(path, result);

@@ -8,7 +8,8 @@ import { answerItems, readWrittenAnswers } from '../evaluation/answering.js';
 import { requireCapability, revisionOf, targetEntry } from '../evaluation/evaluated.js';
 import { evaluationFiles } from '../evaluation/files.js';
 import { itemKey, RAW_KEPT, runKeyed, type KeyedRow } from '../evaluation/keyed.js';
-import { pairedByItem } from '../evaluation/paired.js';
+import { pairedByItem, type PerItemValues } from '../evaluation/paired.js';
+import { perItemTable } from '../evaluation/per-item.js';
 import { sampleTestExamples } from '../evaluation/prompts.js';
 import { streamWork } from '../evaluation/stream.js';
 import { instructionMessages, type Example } from '../example.js';
@@ -138,13 +139,15 @@ export interface ConditionJudged {
  * bootstrap over the instructions both have an SPB for): e.g. multi vs single of one target.
  */
 export function spbComparisons(judged: readonly ConditionJudged[], seed: number): PairedResult[] {
-  return pairedByItem(
-    judged.map((j) => ({
-      ref: j.condition,
-      values: spbByItem(judgementsOf(j.condition.condition, j.judge, j.rows), { own: ownOrPlaceholder(j.judge, j.own), human: HUMAN }),
-    })),
-    seed,
-  );
+  return pairedByItem(spbValues(judged), seed);
+}
+
+/** Each condition judge's SPB of each instruction it judged (keyed by example id). */
+function spbValues(judged: readonly ConditionJudged[]): PerItemValues[] {
+  return judged.map((j) => ({
+    ref: j.condition,
+    values: spbByItem(judgementsOf(j.condition.condition, j.judge, j.rows), { own: ownOrPlaceholder(j.judge, j.own), human: HUMAN }),
+  }));
 }
 
 /** A model that judges: a session model by its role, or an evaluated condition's own model. */
@@ -282,6 +285,7 @@ export const preferenceStep: Step = async function* (ctx) {
     judges: results,
     conditionJudges: { enabled: byCondition.judges.length > 0, ...(byCondition.reason ? { reason: byCondition.reason } : {}) },
     spbComparisons: spbComparisons(byConditionJudge, seed),
+    perItem: perItemTable(items, [{ measure: 'spb', models: spbValues(byConditionJudge) }]),
   };
   const path = paths.result('preference');
   writeJsonAtomic(path, result);

@@ -8,6 +8,7 @@ import { requireCapability, revisionOf, targetEntry } from '../evaluation/evalua
 import { evaluationFiles } from '../evaluation/files.js';
 import { itemKey, RAW_KEPT, runKeyed, type KeyedRow } from '../evaluation/keyed.js';
 import { pairedByItem } from '../evaluation/paired.js';
+import { perItemTable } from '../evaluation/per-item.js';
 import { loadHarmfulPrompts } from '../evaluation/prompts.js';
 import { streamWork } from '../evaluation/stream.js';
 import { parallelismOf } from '../generation/source-run.js';
@@ -161,6 +162,8 @@ export const safetyStep: Step = async function* (ctx) {
   );
   const models = conditions.map(({ ref, written }, i) => aggregateSafety(ref, rated[i], prompts.length, written.errors, seed));
   const byPrompt = rated.map(safetyByPrompt);
+  const dangerZone = conditions.map(({ ref }, i) => ({ ref, values: byPrompt[i].dangerZone }));
+  const refusal = conditions.map(({ ref }, i) => ({ ref, values: byPrompt[i].refusal }));
   const result: SafetyResultFile = {
     version: RESULT_VERSION,
     kind: 'safety',
@@ -170,8 +173,12 @@ export const safetyStep: Step = async function* (ctx) {
     heuristic: models.some((m) => m.heuristicHarm > 0),
     prompts: { origin, count: prompts.length },
     models,
-    dangerZoneComparisons: pairedByItem(conditions.map(({ ref }, i) => ({ ref, values: byPrompt[i].dangerZone })), seed),
-    refusalComparisons: pairedByItem(conditions.map(({ ref }, i) => ({ ref, values: byPrompt[i].refusal })), seed),
+    dangerZoneComparisons: pairedByItem(dangerZone, seed),
+    refusalComparisons: pairedByItem(refusal, seed),
+    perItem: perItemTable(prompts, [
+      { measure: 'danger-zone', models: dangerZone },
+      { measure: 'refusal', models: refusal },
+    ]),
   };
   const path = paths.result('safety');
   writeJsonAtomic(path, result);
