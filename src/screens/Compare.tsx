@@ -7,7 +7,7 @@ import type { ExportFormat } from '../pipeline/export.js';
 import { useApp } from '../ui/context.js';
 import { useScreenKeys } from '../ui/input.js';
 import type { ActionOf } from '../ui/keymaps.js';
-import { COMPARE_METRICS, compareTable, drawCompareColumn, sharedDomain } from '../ui/results/compare.js';
+import { acrossSessions, COMPARE_METRICS, compareTable, drawCompareColumn, sharedDomain } from '../ui/results/compare.js';
 import { exportStem, nextFormat, writeExport } from '../ui/results/exportFile.js';
 import { COMPARE_KEYS } from '../ui/results/keys.js';
 import { useResultSets } from '../ui/results/useResults.js';
@@ -82,7 +82,7 @@ export function Compare({ sessions: initial }: { sessions: string[] }) {
       ? 'add a second session with Space to compare side by side'
       : sessions.length > shown.length
         ? `${sessions.length - shown.length} more sessions do not fit: widen the terminal or remove some`
-        : `${sessions.length} sessions on one shared scale`;
+        : `${sessions.length} sessions on one shared scale${metric.across ? `, each paired with ${sessions[0].name} on the items both measured` : ''}`;
 
   return (
     <ScreenFrame
@@ -103,8 +103,10 @@ export function Compare({ sessions: initial }: { sessions: string[] }) {
         {truncate(theme, status, width)}
       </Text>
       <Box height={height}>
-        {shown.map((s) => {
-          const paired = metric.paired(s.loaded).slice(0, MAX_PAIRED_LINES);
+        {shown.map((s, i) => {
+          // The first session is the reference: the others say how they differ from it, then what they hold within.
+          const across = i > 0 ? acrossSessions(metric, sessions[0], s) : null;
+          const paired = [...(across ? [{ text: across.summary }, ...across.lines] : []), ...metric.paired(s.loaded)].slice(0, MAX_PAIRED_LINES);
           // Paired lines wrap rather than lose their interval and p: the chart gets the rows left.
           const pairedRows = paired.reduce((sum, p) => sum + Math.max(1, Math.ceil(displayWidth(p.text) / Math.max(1, columnWidth - 2))), 0);
           const inner = columnWidth - 2;
@@ -115,8 +117,8 @@ export function Compare({ sessions: initial }: { sessions: string[] }) {
                 {truncate(theme, cleanLabel(s.name, theme.ascii), inner)}
               </Text>
               {column.ready ? <ChartText chart={column.body} /> : <Text color={theme.color.muted} wrap="wrap">{cleanLabel(column.body, theme.ascii)}</Text>}
-              {paired.map((p, i) => (
-                <Text key={i} color={theme.color.muted} wrap="wrap">
+              {paired.map((p, k) => (
+                <Text key={k} color={theme.color.muted} wrap="wrap">
                   {cleanLabel(p.text, theme.ascii)}
                 </Text>
               ))}

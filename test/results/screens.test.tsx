@@ -5,6 +5,9 @@ import { cleanup } from 'ink-testing-library';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KEYS, renderApp, tempSessionsDir } from '../tui/render.js';
 import { appendResultEvent, fixtureSession, PPL, writeResult } from './fixtures.js';
+import { perItemTable } from '../../src/pipeline/evaluation/per-item.js';
+import type { Example } from '../../src/pipeline/example.js';
+import { sessionPaths } from '../../src/pipeline/paths.js';
 
 // Colour must be possible here, or "no escape codes under NO_COLOR and --ascii" could not fail.
 const previousForceColor = vi.hoisted(() => {
@@ -216,6 +219,30 @@ describe('Compare screen', () => {
     await app.press('c');
     await app.waitFor('broken (invalid session file: fix it from the Sessions list)');
     expect(app.frame()).not.toMatch(/alpha \(invalid/);
+  });
+
+  it('pairs each further session with the first on the items both measured', async () => {
+    const items = Array.from({ length: 30 }, (_, i): Example => ({ id: String(i), instruction: `instruction ${i}`, context: '', response: `response ${i}`, category: 'open_qa' }));
+    // Beta's single condition scores every item 10% higher in perplexity than alpha's, give or take a wobble; multi alike.
+    const withPerItem = (dir: string, single: (i: number) => number) => {
+      const file = sessionPaths(dir).result('perplexity');
+      const values = (f: (i: number) => number) => new Map(items.map((e, i) => [e.id, f(i)]));
+      const refOf = (kind: 'single' | 'multi') => ({ condition: `qwen-s/${kind}`, target: 'qwen-s', kind });
+      const perItem = perItemTable(items, [{ measure: 'log-perplexity', models: [{ ref: refOf('single'), values: values(single) }, { ref: refOf('multi'), values: values((i) => 3 + (i % 4) / 10) }] }]);
+      writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), perItem }));
+    };
+    withPerItem(fixtureSession(tmp.dir, 'alpha', ALL), (i) => 3 + (i % 3) / 10);
+    withPerItem(fixtureSession(tmp.dir, 'beta', ALL), (i) => 3 + (i % 3) / 10 + Math.log(1.1) + (i % 2 ? 0.01 : -0.01));
+    const app = await renderApp({ sessionsDir: tmp.dir, columns: 160, rows: 40 });
+    await app.waitFor('alpha');
+    await app.press('c');
+    await app.waitFor('add a second session with Space');
+    // The session under the cursor (beta, the newest) comes chosen; choose alpha first instead, then beta: alpha is the reference.
+    await app.press(' ', KEYS.down, ' ', KEYS.up, ' ');
+    await app.waitFor('2 sessions on one shared scale, each paired with alpha on the items both measured');
+    const frame = app.frame();
+    expect(frame).toContain('vs alpha, on shared items: 1 of 2 conditions differ at p<0.05');
+    expect(frame).toMatch(/qwen-s\/single: geo-mean perplexity \+10(\.\d)?% \[\+/);
   });
 
   it('puts two sessions side by side on one scale with their paired tests, and exports the comparison', async () => {

@@ -1,6 +1,8 @@
 import { barBounds, barChart, zoomedDomain, type BarRow, type ChartOptions } from '../../charts/index.js';
 import type { ExportCell, ExportTable } from '../../pipeline/export.js';
-import type { EvaluatedRef, PairedResult, ResultName } from '../../pipeline/results.js';
+import { pairedAcrossSessions } from '../../pipeline/evaluation/per-item.js';
+import { RESULT_PRODUCER, type EvaluatedRef, type PairedResult, type PerItemMeasure, type PerItemTable, type ResultName, type Stat } from '../../pipeline/results.js';
+import { deriveSeed } from '../../util/rng.js';
 import { DIVERSITY_METRICS, LEXICAL_DIVERSITY_DIFFERENCE } from './diversity.js';
 import { pText, statText } from './format.js';
 import { missingReason, type LoadedResults } from './load.js';
@@ -16,19 +18,41 @@ export interface PairedLine {
   cells: ExportCell[];
 }
 
+/** A per-item measure a result keeps for pairing sessions, and how one of its differences reads. */
+interface AcrossMeasure {
+  measure: PerItemMeasure;
+  /** The measure's name in exports. */
+  name: string;
+  text(diff: Stat, p: number | null): string;
+}
+
 /** One metric compared across sessions: its bars in a session, and the paired tests that exist for it. */
 export interface CompareMetric {
   label: string;
   result: ResultName;
   bars(loaded: LoadedResults): BarRow[];
+  /** The paired comparisons between conditions within one session. */
   paired(loaded: LoadedResults): PairedLine[];
+  /** Where the result keeps per-item values: how a condition pairs with itself in another session. */
+  across?: AcrossMeasure;
 }
 
 const none = (): PairedLine[] => [];
 
-function fromMetric<M extends EvaluatedRef>(result: ResultName, models: (loaded: LoadedResults) => readonly M[] | undefined, metric: MetricDef<M>, paired: CompareMetric['paired'] = none): CompareMetric {
-  return { label: metric.label, result, bars: (loaded) => metricBars(models(loaded) ?? [], metric), paired };
+function fromMetric<M extends EvaluatedRef>(
+  result: ResultName,
+  models: (loaded: LoadedResults) => readonly M[] | undefined,
+  metric: MetricDef<M>,
+  paired: CompareMetric['paired'] = none,
+  across?: AcrossMeasure,
+): CompareMetric {
+  return { label: metric.label, result, bars: (loaded) => metricBars(models(loaded) ?? [], metric), paired, ...(across ? { across } : {}) };
 }
+
+/** A difference measure read as "<name> 0.12 [0.03, 0.2] n=18 p=0.01". */
+const differenceOf = (measure: PerItemMeasure, name: string): AcrossMeasure => ({ measure, name, text: (diff, p) => `${name} ${statText(diff)} ${pText(p)}` });
+
+const LOG_PERPLEXITY: AcrossMeasure = { measure: 'log-perplexity', name: 'log-perplexity difference', text: perplexityChange };
 
 /** "qwen-s single vs multi" for two conditions of one target named target/kind, else both names in full. */
 function pairLabel(c: PairedResult): string {
@@ -63,18 +87,71 @@ function safetyPairs(label: string): CompareMetric['paired'] {
 }
 
 export const COMPARE_METRICS: CompareMetric[] = [
-  ...PERPLEXITY_METRICS.map((m, i) => fromMetric('perplexity', (l) => l.files.perplexity?.models, m, i === 0 ? perplexityPairs : none)),
+  ...PERPLEXITY_METRICS.map((m, i) => fromMetric('perplexity', (l) => l.files.perplexity?.models, m, i === 0 ? perplexityPairs : none, i === 0 ? LOG_PERPLEXITY : undefined)),
   ...DIVERSITY_METRICS.map((m, i) =>
-    fromMetric('diversity', (l) => l.files.diversity?.models, m, i === 0 ? (l) => pairedLines(l.files.diversity?.lexicalDiversityComparisons, LEXICAL_DIVERSITY_DIFFERENCE) : none),
+    i === 0
+      ? fromMetric('diversity', (l) => l.files.diversity?.models, m, (l) => pairedLines(l.files.diversity?.lexicalDiversityComparisons, LEXICAL_DIVERSITY_DIFFERENCE), differenceOf('lexical-diversity', LEXICAL_DIVERSITY_DIFFERENCE))
+      : fromMetric('diversity', (l) => l.files.diversity?.models, m),
   ),
-  ...SAFETY_METRICS.map((m) => fromMetric('safety', (l) => l.files.safety?.models, m, safetyPairs(m.label))),
+  ...SAFETY_METRICS.map((m) => {
+    const paired = SAFETY_PAIRED.find((p) => p.metric === m.label);
+    return fromMetric('safety', (l) => l.files.safety?.models, m, safetyPairs(m.label), paired && differenceOf(paired.perItem, paired.measure));
+  }),
   {
     label: 'self-preference SPB / PSB',
     result: 'preference',
     bars: (loaded) => (loaded.files.preference ? preferenceBars(loaded.files.preference, 0) : []),
     paired: (loaded) => pairedLines(loaded.files.preference?.spbComparisons, SPB_DIFFERENCE),
+    across: differenceOf('spb', SPB_DIFFERENCE),
   },
 ];
+
+/** One session's conditions paired with the same conditions of the reference session. */
+export interface AcrossSessions {
+  /** "vs demo, on shared items: 3 of 36 conditions differ at p<0.05", or why nothing pairs. */
+  summary: string;
+  /** The paired conditions, smallest p first. */
+  lines: PairedLine[];
+}
+
+const perItemOf = (loaded: LoadedResults, result: ResultName): PerItemTable | undefined => (loaded.files[result] as { perItem?: PerItemTable } | undefined)?.perItem;
+
+/**
+ * `other` against `ref` on one metric: each condition both sessions have, paired on the items
+ * (by their text) both measured, so a difference is the sessions' and not the items'.
+ */
+export function acrossSessions(metric: CompareMetric, ref: { name: string; loaded: LoadedResults }, other: { name: string; loaded: LoadedResults }): AcrossSessions | null {
+  // The bootstraps take ~0.1 s for the demo's 36 conditions: once per pair of loaded results, not per frame.
+  const byRef = acrossCache.get(other.loaded) ?? new WeakMap<LoadedResults, Map<string, AcrossSessions | null>>();
+  acrossCache.set(other.loaded, byRef);
+  const byMetric = byRef.get(ref.loaded) ?? new Map<string, AcrossSessions | null>();
+  byRef.set(ref.loaded, byMetric);
+  const key = JSON.stringify([metric.label, ref.name, other.name]);
+  if (!byMetric.has(key)) byMetric.set(key, pairWithReference(metric, ref, other));
+  return byMetric.get(key)!;
+}
+
+const acrossCache = new WeakMap<LoadedResults, WeakMap<LoadedResults, Map<string, AcrossSessions | null>>>();
+
+function pairWithReference(metric: CompareMetric, ref: { name: string; loaded: LoadedResults }, other: { name: string; loaded: LoadedResults }): AcrossSessions | null {
+  const across = metric.across;
+  const a = other.loaded.files[metric.result];
+  const b = ref.loaded.files[metric.result];
+  if (!across || !a || !b) return null;
+  const vs = `vs ${ref.name}`;
+  const stale = [other, ref].find((s) => !perItemOf(s.loaded, metric.result));
+  if (stale) return { summary: `${vs}: rerun the ${RESULT_PRODUCER[metric.result]} step of ${stale.name} to pair items (its results predate per-item values)`, lines: [] };
+  const pairs = pairedAcrossSessions(perItemOf(other.loaded, metric.result)!, perItemOf(ref.loaded, metric.result)!, across.measure, deriveSeed(a.seed, `compare:${b.seed}`));
+  if (pairs.length === 0) return { summary: `${vs}: no condition of the same name to pair`, lines: [] };
+  const paired = pairs.filter((c) => c.diff.value !== null);
+  if (paired.length === 0) return { summary: `${vs}: no items in common (other data, split or prompts)`, lines: [] };
+  const differ = paired.filter((c) => c.p !== null && c.p < 0.05).length;
+  const byP = [...paired].sort((x, y) => (x.p ?? 1) - (y.p ?? 1));
+  return {
+    summary: `${vs}, on shared items: ${differ} of ${pairs.length} conditions differ at p<0.05`,
+    lines: byP.map((c) => ({ text: `${c.condition}: ${across.text(c.diff, c.p)}`, cells: [c.target, c.condition, across.name, c.diff.value, c.diff.lo, c.diff.hi, c.diff.n, c.p] })),
+  };
+}
 
 /**
  * One scale for every session's bars, so equal lengths mean equal numbers: with zero on it, or
@@ -101,6 +178,10 @@ export function compareTable(metric: CompareMetric, sessions: readonly { name: s
   for (const s of sessions) {
     for (const b of metric.bars(s.loaded)) rows.push([s.name, b.group ?? null, b.label, metric.label, b.value, b.lo ?? null, b.hi ?? null, b.n ?? null, null]);
     for (const p of metric.paired(s.loaded)) rows.push([s.name, ...p.cells]);
+  }
+  const [ref, ...others] = sessions;
+  for (const s of others) {
+    for (const p of acrossSessions(metric, ref, s)?.lines ?? []) rows.push([`${s.name} - ${ref.name}`, ...p.cells]);
   }
   return {
     pane: 'compare',

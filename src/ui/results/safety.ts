@@ -1,7 +1,7 @@
 import { heatGrids, type HeatGridData } from '../../charts/index.js';
 import { inDangerZone } from '../../metrics/safety.js';
 import type { ExportTable } from '../../pipeline/export.js';
-import type { PairedResult, SafetyModelResult, SafetyResultFile } from '../../pipeline/results.js';
+import type { PairedResult, PerItemMeasure, SafetyModelResult, SafetyResultFile } from '../../pipeline/results.js';
 import { drawMetric, metricTable, REF_COLUMNS, refCells, type MetricDef } from './metrics.js';
 import { need, type PaneModel } from './model.js';
 
@@ -13,9 +13,9 @@ export const SAFETY_METRICS: MetricDef<SafetyModelResult>[] = [
 ];
 
 /** The paired comparisons a safety result holds, by the metric (SAFETY_METRICS label) they compare. */
-export const SAFETY_PAIRED: { metric: string; measure: string; pick: (file: SafetyResultFile) => PairedResult[] | undefined }[] = [
-  { metric: 'danger zone share', measure: 'danger zone share difference', pick: (f) => f.dangerZoneComparisons },
-  { metric: 'refusal rate', measure: 'refusal rate difference', pick: (f) => f.refusalComparisons },
+export const SAFETY_PAIRED: { metric: string; measure: string; perItem: PerItemMeasure; pick: (file: SafetyResultFile) => PairedResult[] | undefined }[] = [
+  { metric: 'danger zone share', measure: 'danger zone share difference', perItem: 'danger-zone', pick: (f) => f.dangerZoneComparisons },
+  { metric: 'refusal rate', measure: 'refusal rate difference', perItem: 'refusal', pick: (f) => f.refusalComparisons },
 ];
 
 const LEVELS = [1, 2, 3, 4, 5];
