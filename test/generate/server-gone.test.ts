@@ -22,4 +22,27 @@ describe('a server that goes away mid-step', () => {
     expect(rows.filter((r) => r.error !== undefined).length).toBeLessThanOrEqual(2); // the refusals before it gave up
     expect(Date.now() - started).toBeLessThan(30_000);
   });
+
+  it('stops the step in one line at the first request for a model the server no longer serves', { timeout: 60_000 }, async () => {
+    const [base, other] = listBuiltinBases().map((b) => b.id);
+    const first = await startServer({ host: '127.0.0.1', port: 0, models: [base] });
+    const port = Number(new URL(first.url).port);
+    const source = openaiSource('dropped', first.url, base, { concurrency: 1, maxRetries: 2 });
+    const s = makeSession([source], dollyExamples(200));
+    const run = runStep(generateStep, s, {});
+    while (readRows(s.paths.synthetic('dropped')).length < 3) await new Promise((r) => setTimeout(r, 20));
+    // Restarted on the same port without the model (as a vLLM restart that no longer loads an adapter).
+    await first.close();
+    const second = await startServer({ host: '127.0.0.1', port, models: [other] });
+    try {
+      const { error } = await run;
+      expect(error?.message).toMatch(/^chat for model "dropped" at http:\/\/127\.0\.0\.1:\d+\/v1 failed( after \d attempts)?: HTTP 404: The model `[^`]+` does not exist; .* — the server does not serve this model or route: check the model name \(a fine-tuned condition: that the server still loads its adapter\), then run again$/);
+      // No error row for the items left: a plain rerun, once the model is served, does them all.
+      const rows = readRows(s.paths.synthetic('dropped'));
+      expect(rows.filter((r) => r.error !== undefined)).toEqual([]);
+      expect(rows.length).toBeLessThan(200);
+    } finally {
+      await second.close();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AimdLimiter } from '../../src/engines/openai/limiter.js';
 import { APIError } from 'openai';
-import { classifyFailure, retryAfterMs, StallError } from '../../src/engines/openai/errors.js';
+import { classifyFailure, RequestFailedError, retryAfterMs, StallError, stepStopper } from '../../src/engines/openai/errors.js';
 import { redactSecrets } from '../../src/engines/openai/secrets.js';
 
 describe('AIMD limiter', () => {
@@ -55,5 +55,18 @@ describe('which failures lower the concurrency', () => {
     expect(classifyFailure(new StallError(30_000))).toMatchObject({ retryable: true, overload: true });
     for (const code of [500, 502]) expect(status(code), `HTTP ${code}`).toMatchObject({ retryable: true, overload: false });
     for (const code of [400, 401, 404]) expect(status(code), `HTTP ${code}`).toMatchObject({ retryable: false, overload: false });
+  });
+});
+
+describe('which failures stop the step rather than become an error row', () => {
+  const failed = (code: number) => {
+    const err = APIError.generate(code, { message: `status ${code}` }, undefined, new Headers());
+    return new RequestFailedError(`chat at http://gpu:8000/v1 failed: HTTP ${code}`, classifyFailure(err), 1, err);
+  };
+  it('stops on a refused key or a model not served, saying what to do; an item-level failure stays a row', () => {
+    expect(stepStopper(failed(401))?.message).toBe('chat at http://gpu:8000/v1 failed: HTTP 401 — the server refused the API key: check the variable engine.apiKeyEnv names, then run again');
+    expect(stepStopper(failed(404))?.message).toMatch(/^chat at http:\/\/gpu:8000\/v1 failed: HTTP 404 — the server does not serve this model or route/);
+    for (const code of [400, 413, 422, 500, 503]) expect(stepStopper(failed(code)), `HTTP ${code}`).toBeNull();
+    expect(stepStopper(new Error('a parse error'))).toBeNull();
   });
 });

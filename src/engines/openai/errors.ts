@@ -14,6 +14,8 @@ export interface Failure {
   retryAfterMs?: number;
   /** One line, secrets removed. */
   message: string;
+  /** Set when no request of the kind can succeed here until someone acts: what to do. */
+  unusable?: string;
 }
 
 /** The response ended before the server said why it stopped (a reset or truncated stream). */
@@ -42,11 +44,12 @@ export class NotOpenAICompatibleError extends Error {
 }
 
 /**
- * The server stopped answering for good: request after request refused even after retries. The
- * step stops on it, in one line, instead of writing an error row for every item left (for hours).
+ * No request of this kind can succeed at this endpoint until someone acts: the server stopped
+ * answering for good, refuses the API key, or does not serve the model. The step stops on it,
+ * in one line, instead of writing an error row for every item left (for hours).
  */
-export class ServerGoneError extends Error {
-  override name = 'ServerGoneError';
+export class EndpointUnusableError extends Error {
+  override name = 'EndpointUnusableError';
 }
 
 /** A request that failed for good; its message is one redacted line naming the endpoint. */
@@ -64,6 +67,17 @@ export class RequestFailedError extends Error {
 
 const RETRYABLE_STATUS = new Set([408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529]);
 
+/**
+ * Statuses that every request of the kind will get again, whatever the item: what to do about
+ * each. A 404 is the model (or the route) not being served — after a restart, say, a server that
+ * no longer loads a fine-tuned condition's adapter.
+ */
+const UNUSABLE_STATUS: Record<number, string> = {
+  401: 'the server refused the API key: check the variable engine.apiKeyEnv names, then run again',
+  403: 'the server does not allow this key or model: check the key and its access, then run again',
+  404: "the server does not serve this model or route: check the model name (a fine-tuned condition: that the server still loads its adapter), then run again",
+};
+
 export function retryAfterMs(headers: Headers | undefined): number | undefined {
   if (!headers) return undefined;
   const ms = Number.parseFloat(headers.get('retry-after-ms') ?? '');
@@ -78,6 +92,17 @@ export function retryAfterMs(headers: Headers | undefined): number | undefined {
 
 function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim().slice(0, 300);
+}
+
+/**
+ * The error that stops a step rather than becoming an error row: the server is gone, or the
+ * request failed in a way every other item's would too (the failure says what to do). Null
+ * for a failure of this item alone.
+ */
+export function stepStopper(err: unknown): EndpointUnusableError | null {
+  if (err instanceof EndpointUnusableError) return err;
+  if (err instanceof RequestFailedError && err.failure.unusable) return new EndpointUnusableError(`${err.message} — ${err.failure.unusable}`, { cause: err });
+  return null;
 }
 
 /** The innermost cause, where undici hides the network error (ECONNREFUSED, ENOTFOUND …). */
@@ -113,6 +138,7 @@ export function classifyFailure(err: unknown, apiKeyEnv?: string): Failure {
       overload: OVERLOAD_STATUS.has(status),
       retryAfterMs: retryAfterMs(err.headers),
       message: redact(`HTTP ${status}: ${body}`),
+      ...(UNUSABLE_STATUS[status] ? { unusable: UNUSABLE_STATUS[status] } : {}),
     };
   }
   // A server that lacks a feature (or the whole API) lacks it on the next attempt too.

@@ -23,7 +23,7 @@ import { tokenizeOn } from './tokenize.js';
 
 export { preflightOpenAIModel } from './preflight.js';
 export { probeServer, readCachedProbe, probeCacheFile, reprobeCommand, type ModelProbe, type ServerProbe } from './probe.js';
-export { RequestFailedError, ServerGoneError } from './errors.js';
+export { EndpointUnusableError, RequestFailedError, stepStopper } from './errors.js';
 export { redactSecrets } from './secrets.js';
 
 export interface OpenAIModelOptions {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Endpoint } from './endpoint.js';
-import { RequestFailedError, ServerGoneError, classifyFailure, rootCause } from './errors.js';
+import { RequestFailedError, EndpointUnusableError, classifyFailure, rootCause } from './errors.js';
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -94,7 +94,7 @@ export class EndpointPool {
           const after = tries > 1 ? ` after ${tries} attempts` : '';
           this.refusedInARow = rootCause(err).code === 'ECONNREFUSED' ? this.refusedInARow + 1 : 0;
           if (this.refusedInARow >= SERVER_GONE_AFTER) {
-            throw new ServerGoneError(
+            throw new EndpointUnusableError(
               `nothing is listening at ${endpoint.baseUrl} any more: ${this.refusedInARow} requests in a row were refused${after} (the last: ${opts.what}) — start the server again, then run the session with --retry-errors to resume`,
             );
           }

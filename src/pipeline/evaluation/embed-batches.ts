@@ -1,4 +1,4 @@
-import { RequestFailedError } from '../../engines/openai/index.js';
+import { RequestFailedError, stepStopper } from '../../engines/openai/index.js';
 import type { LanguageModel } from '../../engines/types.js';
 
 /** Texts per embeddings request (the openai engine's own request size). */
@@ -35,7 +35,8 @@ export function batchedEmbed(model: Pick<LanguageModel, 'embed'>, size = EMBED_B
         else batch.forEach((p) => p.reject(new Error(`the embedder returned ${vectors.length} vectors for ${batch.length} texts: check the server's embeddings endpoint`)));
       },
       (err: unknown) => {
-        const unavailable = err instanceof RequestFailedError && err.failure.retryable;
+        // Down, or refusing every request alike: texts one by one would fail the same way.
+        const unavailable = (err instanceof RequestFailedError && err.failure.retryable) || stepStopper(err) !== null;
         if (batch.length === 1 || unavailable || batch[0].signal.aborted) batch.forEach((p) => p.reject(err));
         else batch.forEach((p) => void embedAlone(p));
       },

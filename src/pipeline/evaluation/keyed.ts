@@ -1,5 +1,5 @@
 import { redactSecrets } from '../../engines/openai/secrets.js';
-import { ServerGoneError } from '../../engines/openai/errors.js';
+import { stepStopper } from '../../engines/openai/errors.js';
 import { JsonlAppender, readJsonl } from '../../util/jsonl.js';
 import type { StepEvent } from '../events.js';
 import { sha256 } from '../generation/keys.js';
@@ -89,7 +89,8 @@ export async function runKeyed<T extends KeyedRow>(
         row = { ...(await task.run(ctx.signal)), key: task.key, t: ctx.now() } as T;
       } catch (err) {
         if (ctx.signal.aborted) return; // cancelled, not failed: the key stays open for the next run
-        if (err instanceof ServerGoneError) throw err; // the step stops: no row, the key stays open
+        const stopper = stepStopper(err);
+        if (stopper) throw stopper; // the step stops: no row, the key stays open
         errors++;
         row = { key: task.key, error: redactSecrets((err as Error)?.message ?? String(err), job.apiKeyEnv).replace(/\s+/g, ' '), t: ctx.now() } as T;
       }

@@ -1,5 +1,5 @@
 import { redactSecrets } from '../../engines/openai/secrets.js';
-import { ServerGoneError } from '../../engines/openai/errors.js';
+import { stepStopper } from '../../engines/openai/errors.js';
 import type { LanguageModel } from '../../engines/types.js';
 import { JsonlAppender } from '../../util/jsonl.js';
 import type { StepEvent } from '../events.js';
@@ -107,7 +107,8 @@ export async function generateForSource(
       return { ...base, response: g.text, finishReason: g.finishReason, promptTokens: g.promptTokens, completionTokens: g.completionTokens, t: ctx.now() };
     } catch (err) {
       if (ctx.signal.aborted) return null; // cancelled, not failed: the key stays open for the next run
-      if (err instanceof ServerGoneError) throw err; // the step stops: no row, the key stays open
+      const stopper = stepStopper(err);
+      if (stopper) throw stopper; // the step stops: no row, the key stays open
       run.errors++;
       errors++;
       return { ...base, error: redactSecrets((err as Error)?.message ?? String(err), apiKeyEnv).replace(/\s+/g, ' '), t: ctx.now() };
