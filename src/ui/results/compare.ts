@@ -60,21 +60,22 @@ function pairLabel(c: PairedResult): string {
   return c.a.startsWith(prefix) && c.b.startsWith(prefix) ? `${c.target} ${c.a.slice(prefix.length)} vs ${c.b.slice(prefix.length)}` : `${c.a} vs ${c.b}`;
 }
 
-/** The paper's comparison, multi vs single, ahead of the others, which keep their order. */
 const isPaperPair = (c: PairedResult) => [c.a, c.b].some((x) => x.endsWith('/multi')) && [c.a, c.b].some((x) => x.endsWith('/single'));
+
+/** The paper's comparison, multi vs single, ahead of the others, which keep their order. */
+const paperFirst = (all: readonly PairedResult[] = []) => [...all.filter(isPaperPair), ...all.filter((c) => !isPaperPair(c))];
 
 /** The perplexity comparisons between conditions of each target, multi vs single first. */
 function perplexityPairs(loaded: LoadedResults): PairedLine[] {
-  const all = loaded.files.perplexity?.comparisons ?? [];
-  return [...all.filter(isPaperPair), ...all.filter((c) => !isPaperPair(c))].map((c) => ({
+  return paperFirst(loaded.files.perplexity?.comparisons).map((c) => ({
     text: `${pairLabel(c)}: ${perplexityChange(c.diff, c.p)}`,
     cells: [c.target, `${c.a} - ${c.b}`, 'log-perplexity difference', c.diff.value, c.diff.lo, c.diff.hi, c.diff.n, c.p],
   }));
 }
 
-/** A result file's paired comparisons of one measure as lines (older files without them: none). */
+/** A result file's paired comparisons of one measure as lines, multi vs single first (older files without them: none). */
 function pairedLines(comparisons: readonly PairedResult[] | undefined, measure: string): PairedLine[] {
-  return (comparisons ?? []).map((c) => ({
+  return paperFirst(comparisons).map((c) => ({
     text: `${c.a} vs ${c.b}: ${measure} ${statText(c.diff)} ${pText(c.p)}`,
     cells: [c.target, `${c.a} - ${c.b}`, measure, c.diff.value, c.diff.lo, c.diff.hi, c.diff.n, c.p],
   }));
