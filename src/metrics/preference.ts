@@ -6,6 +6,9 @@
  * - SPB (self-preference bias) = S_own − mean of the other LLM sources' S.
  * - PSB (pro-synthetic bias) = mean of all LLM sources' S (own included) − S_human.
  * - Position bias = mean pA − 0.5 (> 0: the first position is favoured).
+ * A judge whose pA is the same whichever answer comes first, in every pair judged both ways, does
+ * not read the answers (a template's last tokens decide its first token): SPB, PSB and each S are
+ * then undefined, not a confident 0 — the judgements carry no preference to measure.
  * Unreadable judgements (no label probabilities, no parseable verdict) are counted and left out:
  * read as 0.5 they would pull every S toward a tie.
  * Intervals: seeded cluster bootstrap over instructions — all pairs of one instruction share its
@@ -49,6 +52,8 @@ export interface SelfPreference {
   unparseable: number;
   /** Instructions (resampling clusters) the judgements come from. */
   clusters: number;
+  /** Pairs judged in both orders on one instruction, and whether pA was the same in both orders for every one of them. */
+  bothOrders: { pairs: number; answerBlind: boolean };
   /** Appearances and S per source. */
   sources: Record<string, { appearances: number; s: MetricValue<Estimate> }>;
   spb: MetricValue<Estimate>;
@@ -84,6 +89,8 @@ function sumsOf(items: readonly ReadJudgement[], index: ReadonlyMap<string, numb
   }
   return out;
 }
+
+const position = (p: Point) => p.position;
 
 /** The statistics of the union of some clusters' sums (a resample adds clusters, not judgements). */
 function point(parts: readonly Sums[], names: readonly string[], own: string, human: string): Point {
@@ -134,6 +141,31 @@ function clustersOf(judgements: readonly ReadJudgement[]): ReadJudgement[][] {
   return [...byItem.values()];
 }
 
+/** Two pAs this close are the same verdict: the judge's first token did not see the answers. */
+const SAME_PA = 1e-9;
+
+/**
+ * The pairs judged in both orders (same instruction, sources swapped), and whether every one got
+ * the same pA both ways. Blindness needs at least two such pairs: one coincidence proves nothing.
+ */
+export function bothOrders(judgements: readonly ReadJudgement[]): { pairs: number; answerBlind: boolean } {
+  const byOrder = new Map<string, number>();
+  for (const j of judgements) if (j.item !== undefined) byOrder.set(JSON.stringify([j.item, j.sourceA, j.sourceB]), j.pA);
+  let pairs = 0;
+  let same = 0;
+  for (const j of judgements) {
+    if (j.item === undefined || j.sourceA >= j.sourceB) continue;
+    const swapped = byOrder.get(JSON.stringify([j.item, j.sourceB, j.sourceA]));
+    if (swapped === undefined) continue;
+    pairs++;
+    if (Math.abs(swapped - j.pA) <= SAME_PA) same++;
+  }
+  return { pairs, answerBlind: pairs >= 2 && same === pairs };
+}
+
+const blindReason = (pairs: number) =>
+  `the judge's verdicts do not depend on the answers: P(A) was the same whichever answer came first in all ${pairs} pairs judged both ways — use a judge that reads them`;
+
 /**
  * SPB of each instruction on its own judgements, for paired comparisons between judges of the
  * same answers. Unreadable judgements and those without an instruction are left out, as are
@@ -141,8 +173,10 @@ function clustersOf(judgements: readonly ReadJudgement[]): ReadJudgement[][] {
  */
 export function spbByItem(all: readonly PairJudgement[], opts: { own: string; human?: string }): Map<string, number> {
   const read = all.filter((j): j is ReadJudgement & { item: string } => j.method !== 'unparseable' && j.item !== undefined);
-  const { index, names } = sourceIndex(read);
   const out = new Map<string, number>();
+  // An answer-blind judge has no SPB on any instruction (every one would read 0).
+  if (bothOrders(read).answerBlind) return out;
+  const { index, names } = sourceIndex(read);
   for (const cluster of clustersOf(read)) {
     const { spb } = point([sumsOf(cluster, index)], names, opts.own, opts.human ?? 'human');
     if (spb !== null) out.set(cluster[0].item!, spb);
@@ -168,8 +202,9 @@ export function selfPreference(
   const unparseable = all.length - judgements.length;
   if (judgements.length === 0) {
     const none = undefinedBecause<Estimate>(unparseable ? `no judgement could be read (${unparseable} unparseable)` : 'no judgements');
-    return { judge, judgements: 0, methods, unparseable, clusters: 0, sources: {}, spb: none, psb: none, positionBias: none };
+    return { judge, judgements: 0, methods, unparseable, clusters: 0, bothOrders: { pairs: 0, answerBlind: false }, sources: {}, spb: none, psb: none, positionBias: none };
   }
+  const orders = bothOrders(judgements);
   const { index, names } = sourceIndex(judgements);
   const clusters = clustersOf(judgements).map((c) => sumsOf(c, index));
   // Summed by cluster as the resamples are, so rounding treats the estimate and its interval alike.
@@ -184,6 +219,7 @@ export function selfPreference(
   }
   const alpha = 1 - (opts.level ?? 0.95);
   const estimate = (value: number | null | undefined, of: (p: Point) => number | null | undefined, reason: string): MetricValue<Estimate> => {
+    if (orders.answerBlind && of !== position) return undefinedBecause(blindReason(orders.pairs));
     if (value === null || value === undefined) return undefinedBecause(reason);
     // Resamples that happen to miss a source give no value for it and are left out.
     const xs = Float64Array.from(boots.map(of).filter((x): x is number => x !== null && x !== undefined)).sort();
@@ -203,9 +239,10 @@ export function selfPreference(
     methods,
     unparseable,
     clusters: clusters.length,
+    bothOrders: orders,
     sources,
     spb: estimate(full.spb, (p) => p.spb, `needs judgements with the judge's own source "${opts.own}" and at least one other LLM source`),
     psb: estimate(full.psb, (p) => p.psb, `needs judgements with the human source "${human}" and at least one LLM source`),
-    positionBias: estimate(full.position, (p) => p.position, ''),
+    positionBias: estimate(full.position, position, ''),
   };
 }

@@ -255,6 +255,8 @@ export interface PreferenceJudgeResult {
   verdictFallback: boolean;
   /** Every judgement compared likelihoods, which ignore order: position bias cannot arise (both orders are still judged). */
   orderInvariant?: boolean;
+  /** P(A) was the same in both orders of every pair: the judge did not read the answers, so SPB, PSB and S are undefined (absent when false). */
+  answerBlind?: boolean;
   sources: Record<string, { appearances: number; s: Stat }>;
   spb: Stat;
   psb: Stat;

@@ -48,6 +48,13 @@ describe('what the results say about judging', () => {
     expect(rows.some((r) => r.condition === 'builtin' && r.metric.startsWith('unreadable'))).toBe(false);
   });
 
+  it('names an answer-blind judge in the pane notes', () => {
+    const blind = { value: null, lo: null, hi: null, n: 10, reason: "the judge's verdicts do not depend on the answers" };
+    const file = preference([judge({ judge: 'template-bound', answerBlind: true, spb: blind, psb: blind }), judge({ judge: 'reads' })]);
+    expect(preferenceNotes(file)).toContain('ANSWER-BLIND, no SPB, PSB or S: template-bound gave the same P(A) whichever answer came first — use a judge that reads the answers');
+    expect(preferenceNotes(file).some((n) => n.includes('reads gave'))).toBe(false);
+  });
+
   it('counts judgements whose request failed, in the pane notes and the report, never silently', () => {
     const file = preference([judge({ judge: 'flaky', judgements: 29, errors: 1 }), judge({ judge: 'steady' })]);
     expect(preferenceNotes(file)).toContain('flaky: 1 judgements FAILED (the request gave up), left out of S, SPB and PSB: rerun preference with --retry-errors');

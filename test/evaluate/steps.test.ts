@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LanguageModel } from '../../src/engines/types.js';
@@ -283,6 +283,24 @@ describe('evaluation steps on builtin models', () => {
       s.evaluation.preference.conditionJudges = undefined;
       store.save(s);
     }
+  });
+  // Rewrites the preference result too, with judges that always favour the first answer.
+  it("says a judge's SPB is undefined when its verdict ignores the answers, in the result and the report", async () => {
+    const firstAlways = (resolver: ModelResolver): ModelResolver => {
+      const blind = (m: LanguageModel): LanguageModel =>
+        new Proxy(m, { get: (t, p, r) => (p === 'judgePair' ? async () => ({ pA: 0.7, pB: 0.3, method: 'logprobs' as const }) : Reflect.get(t, p, r)) });
+      return { model: async (id) => blind(await resolver.model(id)), forCondition: async (c) => blind(await resolver.forCondition(c)) };
+    };
+    // Fresh keys: the judgements on file were made by the real judge.
+    rmSync(evaluationFiles(sessionPaths(store.dir('s'))).judgements('fs'), { force: true });
+    const { outcome } = await run(store, 's', ['preference'], {}, firstAlways);
+    expect(outcome).toBe('done');
+    const fs = readResult(sessionPaths(store.dir('s')), 'preference')!.judges.find((j) => j.judge === 'fs')!;
+    expect(fs).toMatchObject({ answerBlind: true, spb: { value: null, reason: expect.stringMatching(/^the judge's verdicts do not depend on the answers/) }, psb: { value: null } });
+    expect(fs.positionBias.value).toBeCloseTo(0.2, 12);
+    const lines: string[] = [];
+    expect(await reportCommand(store, 's', { print: (x) => lines.push(x) })).toBe(0);
+    expect(lines.join('\n')).toMatch(/\| fs \| SPB \(self-preference bias\) \| — \|[^\n]*\| the judge's verdicts do not depend on the answers/);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JudgeMethod } from '../../src/engines/types.js';
-import { selfPreference, type PairJudgement } from '../../src/metrics/preference.js';
+import { selfPreference, spbByItem, type PairJudgement } from '../../src/metrics/preference.js';
 
 const j = (sourceA: string, sourceB: string, pA: number, method: JudgeMethod = 'logprobs', item?: string): PairJudgement => ({ judge: 'llama', item, sourceA, sourceB, pA, method });
 const unreadable = (sourceA: string, sourceB: string, item?: string): PairJudgement => ({ judge: 'llama', item, sourceA, sourceB, pA: null, method: 'unparseable' });
@@ -87,4 +87,29 @@ describe('self-preference', () => {
     const data = judgements.map((x, i) => ({ ...x, item: `q${i % 3}` }));
     expect(selfPreference(data, { own: 'llama', seed: 9, resamples: 100 })).toEqual(selfPreference(data, { own: 'llama', seed: 9, resamples: 100 }));
   });
+
+  it('leaves SPB, PSB and S undefined for a judge whose P(A) is the same whichever answer comes first', () => {
+    // Always 0.7 for the first answer (a template's last tokens decide the label): no preference is read.
+    const blind = [
+      j('llama', 'qwen', 0.7, 'logprobs', 'q1'), j('qwen', 'llama', 0.7, 'logprobs', 'q1'),
+      j('llama', 'human', 0.7, 'logprobs', 'q1'), j('human', 'llama', 0.7, 'logprobs', 'q1'),
+      j('llama', 'qwen', 1, 'verdict', 'q2'), j('qwen', 'llama', 1, 'verdict', 'q2'),
+    ];
+    const r = selfPreference(blind, { own: 'llama', seed: 1, resamples: 50 });
+    expect(r.bothOrders).toEqual({ pairs: 3, answerBlind: true });
+    const why = "the judge's verdicts do not depend on the answers: P(A) was the same whichever answer came first in all 3 pairs judged both ways — use a judge that reads them";
+    expect(r.spb).toEqual({ value: null, reason: why });
+    expect(r.psb).toEqual({ value: null, reason: why });
+    expect(r.sources.llama.s).toEqual({ value: null, reason: why });
+    // Its position bias is what it does measure.
+    expect(r.positionBias.value!.value).toBeCloseTo(0.8 - 0.5, 12);
+    expect(spbByItem(blind, { own: 'llama' }).size).toBe(0);
+
+    // One pair that differs between orders is a judge that reads; so is a single matched pair that happens to agree.
+    const reads = [...blind.slice(0, 4), j('llama', 'qwen', 0.9, 'logprobs', 'q2'), j('qwen', 'llama', 0.2, 'logprobs', 'q2')];
+    expect(selfPreference(reads, { own: 'llama', resamples: 50 }).bothOrders).toEqual({ pairs: 3, answerBlind: false });
+    expect(selfPreference(blind.slice(0, 2), { own: 'llama', resamples: 50 }).bothOrders).toEqual({ pairs: 1, answerBlind: false });
+    expect(spbByItem(reads, { own: 'llama' }).size).toBe(2);
+  });
 });
+

@@ -119,6 +119,7 @@ export function aggregatePreference(judge: ModelEntry, own: string | null, rows:
     methods: sp.methods,
     verdictFallback: sp.methods.verdict > 0,
     orderInvariant: n > 0 && sp.methods.likelihood === n,
+    ...(sp.bothOrders.answerBlind ? { answerBlind: true } : {}),
     sources: Object.fromEntries(Object.entries(sp.sources).map(([k, v]) => [k, { appearances: v.appearances, s: estimateStat(v.s, v.appearances) }])),
     spb: estimateStat(sp.spb, n),
     psb: estimateStat(sp.psb, n),

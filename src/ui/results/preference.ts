@@ -48,6 +48,8 @@ export function preferenceNotes(file: PreferenceResultFile): string[] {
   if (orderFree.length) notes.push(`position bias cannot arise for ${whom}: it compares the two answers' likelihoods, which ignore order (both orders are still judged)`);
   const byCondition = file.conditionJudges;
   if (byCondition && !byCondition.enabled && byCondition.reason) notes.push(`the conditions' own models did not judge: ${byCondition.reason}`);
+  const blind = file.judges.filter((j) => j.answerBlind).map((j) => j.judge);
+  if (blind.length) notes.push(`ANSWER-BLIND, no SPB, PSB or S: ${blind.join(', ')} gave the same P(A) whichever answer came first — use a judge that reads the answers`);
   const noOwn = file.judges.filter((j) => j.own === null).map((j) => j.judge);
   if (noOwn.length) notes.push(`no source of the judge's own family, SPB undefined: ${noOwn.join(', ')}`);
   const errors = file.judges.reduce((s, j) => s + j.errors, 0);
