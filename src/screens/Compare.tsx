@@ -106,9 +106,16 @@ export function Compare({ sessions: initial }: { sessions: string[] }) {
         {shown.map((s, i) => {
           // The first session is the reference: the others say how they differ from it, then what they hold within.
           const across = i > 0 ? acrossSessions(metric, sessions[0], s) : null;
-          const paired = [...(across ? [{ text: across.summary }, ...across.lines] : []), ...metric.paired(s.loaded)].slice(0, MAX_PAIRED_LINES);
-          // Paired lines wrap rather than lose their interval and p: the chart gets the rows left.
-          const pairedRows = paired.reduce((sum, p) => sum + Math.max(1, Math.ceil(displayWidth(p.text) / Math.max(1, columnWidth - 2))), 0);
+          // Paired lines wrap rather than lose their interval and p; they take at most half the
+          // column (at least one line), and the chart gets the rows left.
+          const rowsOf = (text: string) => Math.max(1, Math.ceil(displayWidth(text) / Math.max(1, columnWidth - 2)));
+          const paired: { text: string }[] = [];
+          let pairedRows = 0;
+          for (const p of [...(across ? [{ text: across.summary }, ...across.lines] : []), ...metric.paired(s.loaded)].slice(0, MAX_PAIRED_LINES)) {
+            if (paired.length > 0 && pairedRows + rowsOf(p.text) > Math.floor((height - 1) / 2)) break;
+            paired.push(p);
+            pairedRows += rowsOf(p.text);
+          }
           const inner = columnWidth - 2;
           const column = drawCompareColumn(metric, s.loaded, domain, { width: inner, height: Math.max(1, height - 1 - pairedRows), color: theme.emphasis, ascii: theme.ascii });
           return (

@@ -245,6 +245,21 @@ describe('Compare screen', () => {
     expect(frame).toMatch(/qwen-s\/single: geo-mean perplexity \+10(\.\d)?% \[\+/);
   });
 
+  it('leaves the bars at least half of a small column: paired lines beyond it wait for a taller terminal', async () => {
+    fixtureSession(tmp.dir, 'alpha', ALL);
+    fixtureSession(tmp.dir, 'beta', ALL);
+    const app = await renderApp({ sessionsDir: tmp.dir, columns: 80, rows: 24 });
+    await app.waitFor('alpha');
+    await app.press('c', KEYS.down, ' ');
+    await app.waitFor('2 sessions on one shared scale');
+    // Each column has room for all six bars (and its first paired line); the third paired line waits.
+    const frame = app.frame();
+    expect(frame).not.toContain('more');
+    expect(frame.split('\n').filter((l) => l.includes('single  ') && l.includes('30 n=40'))).toHaveLength(1);
+    expect(frame).toContain('qwen-s single vs multi: geo-mean');
+    expect(frame).not.toContain('qwen-s human vs multi');
+  });
+
   it('puts two sessions side by side on one scale with their paired tests, and exports the comparison', async () => {
     const dirs = [fixtureSession(tmp.dir, 'alpha', ALL), fixtureSession(tmp.dir, 'beta', ['diversity'])];
     const app = await renderApp({ sessionsDir: tmp.dir, columns: 160, rows: 40 });
