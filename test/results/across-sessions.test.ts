@@ -95,6 +95,12 @@ describe('Compare: a session against the reference session', () => {
     expect(acrossSessions(metric, ref, elsewhere)!.summary).toBe('vs base: no items in common (other data, split or prompts)');
     const renamed = { name: 'renamed', loaded: session(logPplTable(texts, { 'q/multi': 0 })) };
     expect(acrossSessions(metric, ref, renamed)!.summary).toBe('vs base: no condition of the same name to pair');
+    // A table cut short or edited by hand is named, not paired (or crashed on).
+    const broken = { name: 'broken', loaded: session({ ...logPplTable(texts, { 'qwen-s/multi': 0 }), items: ['only one'] }) };
+    expect(acrossSessions(metric, ref, broken)!.summary).toBe("vs base: the per-item values in broken's perplexity results are broken: rerun its perplexity step");
+    const nan = logPplTable(texts, { 'qwen-s/multi': 0 });
+    nan.rows[0].values[3] = 'x' as unknown as number;
+    expect(acrossSessions(metric, { name: 'bad-ref', loaded: session(nan) }, ref)!.summary).toMatch(/^vs bad-ref: the per-item values in bad-ref's perplexity results are broken/);
     // A metric with no per-item measure (corpus perplexity) does not pair sessions.
     expect(acrossSessions(COMPARE_METRICS[1], ref, renamed)).toBeNull();
   });

@@ -27,6 +27,17 @@ export function perItemTable(all: readonly Example[], measures: readonly { measu
   return { items, rows };
 }
 
+/** Whether a result file's `perItem` is a table this version can pair (a hand-edited or cut file may not be). */
+export function isPerItemTable(x: unknown): x is PerItemTable {
+  const t = x as Partial<PerItemTable> | null;
+  return (
+    Array.isArray(t?.items) &&
+    t.items.every((i) => typeof i === 'string') &&
+    Array.isArray(t.rows) &&
+    t.rows.every((r) => typeof r?.condition === 'string' && typeof r.measure === 'string' && Array.isArray(r.values) && r.values.length === t.items!.length && r.values.every((v) => v === null || Number.isFinite(v)))
+  );
+}
+
 /** The same condition in two sessions compared on the items both have a value for (a − b). */
 export interface CrossSessionPaired extends EvaluatedRef {
   diff: Stat;

@@ -1,7 +1,7 @@
 import { barBounds, barChart, zoomedDomain, type BarRow, type ChartOptions } from '../../charts/index.js';
 import type { ExportCell, ExportTable } from '../../pipeline/export.js';
-import { pairedAcrossSessions } from '../../pipeline/evaluation/per-item.js';
-import { RESULT_PRODUCER, type EvaluatedRef, type PairedResult, type PerItemMeasure, type PerItemTable, type ResultName, type Stat } from '../../pipeline/results.js';
+import { isPerItemTable, pairedAcrossSessions } from '../../pipeline/evaluation/per-item.js';
+import { RESULT_PRODUCER, type EvaluatedRef, type PairedResult, type PerItemMeasure, type ResultName, type Stat } from '../../pipeline/results.js';
 import { deriveSeed } from '../../util/rng.js';
 import { DIVERSITY_METRICS, LEXICAL_DIVERSITY_DIFFERENCE } from './diversity.js';
 import { pText, statText } from './format.js';
@@ -115,7 +115,7 @@ export interface AcrossSessions {
   lines: PairedLine[];
 }
 
-const perItemOf = (loaded: LoadedResults, result: ResultName): PerItemTable | undefined => (loaded.files[result] as { perItem?: PerItemTable } | undefined)?.perItem;
+const perItemOf = (loaded: LoadedResults, result: ResultName): unknown => (loaded.files[result] as { perItem?: unknown } | undefined)?.perItem;
 
 /**
  * `other` against `ref` on one metric: each condition both sessions have, paired on the items
@@ -140,9 +140,14 @@ function pairWithReference(metric: CompareMetric, ref: { name: string; loaded: L
   const b = ref.loaded.files[metric.result];
   if (!across || !a || !b) return null;
   const vs = `vs ${ref.name}`;
-  const stale = [other, ref].find((s) => !perItemOf(s.loaded, metric.result));
-  if (stale) return { summary: `${vs}: rerun the ${RESULT_PRODUCER[metric.result]} step of ${stale.name} to pair items (its results predate per-item values)`, lines: [] };
-  const pairs = pairedAcrossSessions(perItemOf(other.loaded, metric.result)!, perItemOf(ref.loaded, metric.result)!, across.measure, deriveSeed(a.seed, `compare:${b.seed}`));
+  const step = RESULT_PRODUCER[metric.result];
+  const [mine, theirs] = [perItemOf(other.loaded, metric.result), perItemOf(ref.loaded, metric.result)];
+  const stale = [other, ref].find((s) => perItemOf(s.loaded, metric.result) === undefined);
+  if (stale) return { summary: `${vs}: rerun the ${step} step of ${stale.name} to pair items (its results predate per-item values)`, lines: [] };
+  if (!isPerItemTable(mine) || !isPerItemTable(theirs)) {
+    return { summary: `${vs}: the per-item values in ${isPerItemTable(mine) ? ref.name : other.name}'s ${metric.result} results are broken: rerun its ${step} step`, lines: [] };
+  }
+  const pairs = pairedAcrossSessions(mine, theirs, across.measure, deriveSeed(a.seed, `compare:${b.seed}`));
   if (pairs.length === 0) return { summary: `${vs}: no condition of the same name to pair`, lines: [] };
   const paired = pairs.filter((c) => c.diff.value !== null);
   if (paired.length === 0) return { summary: `${vs}: no items in common (other data, split or prompts)`, lines: [] };
