@@ -90,8 +90,6 @@ function sumsOf(items: readonly ReadJudgement[], index: ReadonlyMap<string, numb
   return out;
 }
 
-const position = (p: Point) => p.position;
-
 /** The statistics of the union of some clusters' sums (a resample adds clusters, not judgements). */
 function point(parts: readonly Sums[], names: readonly string[], own: string, human: string): Point {
   const k = names.length;
@@ -205,6 +203,8 @@ export function selfPreference(
     return { judge, judgements: 0, methods, unparseable, clusters: 0, bothOrders: { pairs: 0, answerBlind: false }, sources: {}, spb: none, psb: none, positionBias: none };
   }
   const orders = bothOrders(judgements);
+  // Only position bias means something for an answer-blind judge.
+  const blind = orders.answerBlind ? undefinedBecause<Estimate>(blindReason(orders.pairs)) : null;
   const { index, names } = sourceIndex(judgements);
   const clusters = clustersOf(judgements).map((c) => sumsOf(c, index));
   // Summed by cluster as the resamples are, so rounding treats the estimate and its interval alike.
@@ -219,7 +219,6 @@ export function selfPreference(
   }
   const alpha = 1 - (opts.level ?? 0.95);
   const estimate = (value: number | null | undefined, of: (p: Point) => number | null | undefined, reason: string): MetricValue<Estimate> => {
-    if (orders.answerBlind && of !== position) return undefinedBecause(blindReason(orders.pairs));
     if (value === null || value === undefined) return undefinedBecause(reason);
     // Resamples that happen to miss a source give no value for it and are left out.
     const xs = Float64Array.from(boots.map(of).filter((x): x is number => x !== null && x !== undefined)).sort();
@@ -231,7 +230,7 @@ export function selfPreference(
     appearances.set(j.sourceB, (appearances.get(j.sourceB) ?? 0) + 1);
   }
   const sources = Object.fromEntries(
-    [...full.s].map(([k, v]) => [k, { appearances: appearances.get(k)!, s: estimate(v, (p) => p.s.get(k), '') }]),
+    [...full.s].map(([k, v]) => [k, { appearances: appearances.get(k)!, s: blind ?? estimate(v, (p) => p.s.get(k), '') }]),
   );
   return {
     judge,
@@ -241,8 +240,8 @@ export function selfPreference(
     clusters: clusters.length,
     bothOrders: orders,
     sources,
-    spb: estimate(full.spb, (p) => p.spb, `needs judgements with the judge's own source "${opts.own}" and at least one other LLM source`),
-    psb: estimate(full.psb, (p) => p.psb, `needs judgements with the human source "${human}" and at least one LLM source`),
-    positionBias: estimate(full.position, position, ''),
+    spb: blind ?? estimate(full.spb, (p) => p.spb, `needs judgements with the judge's own source "${opts.own}" and at least one other LLM source`),
+    psb: blind ?? estimate(full.psb, (p) => p.psb, `needs judgements with the human source "${human}" and at least one LLM source`),
+    positionBias: estimate(full.position, (p) => p.position, ''),
   };
 }
