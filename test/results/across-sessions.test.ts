@@ -95,6 +95,10 @@ describe('Compare: a session against the reference session', () => {
     expect(acrossSessions(metric, ref, elsewhere)!.summary).toBe('vs base: no items in common (other data, split or prompts)');
     const renamed = { name: 'renamed', loaded: session(logPplTable(texts, { 'q/multi': 0 })) };
     expect(acrossSessions(metric, ref, renamed)!.summary).toBe('vs base: no condition of the same name to pair');
+    // A condition with no value on any shared item is counted apart, not as one that does not differ.
+    const partial = logPplTable(texts, { 'qwen-s/multi': 0, 'qwen-s/single': 0 }, 3);
+    partial.rows[1].values = partial.rows[1].values.map(() => null);
+    expect(acrossSessions(metric, ref, { name: 'partial', loaded: session(partial) })!.summary).toBe('vs base, on shared items: 0 of 1 conditions differ at p<0.05 (1 more share no item)');
     // A table cut short or edited by hand is named, not paired (or crashed on).
     const broken = { name: 'broken', loaded: session({ ...logPplTable(texts, { 'qwen-s/multi': 0 }), items: ['only one'] }) };
     expect(acrossSessions(metric, ref, broken)!.summary).toBe("vs base: the per-item values in broken's perplexity results are broken: rerun its perplexity step");

@@ -142,10 +142,15 @@ function pairWithReference(metric: CompareMetric, ref: { name: string; loaded: L
   const vs = `vs ${ref.name}`;
   const step = RESULT_PRODUCER[metric.result];
   const [mine, theirs] = [perItemOf(other.loaded, metric.result), perItemOf(ref.loaded, metric.result)];
-  const stale = [other, ref].find((s) => perItemOf(s.loaded, metric.result) === undefined);
+  const tables = [
+    { name: other.name, table: mine },
+    { name: ref.name, table: theirs },
+  ];
+  const stale = tables.find((t) => t.table === undefined);
   if (stale) return { summary: `${vs}: rerun the ${step} step of ${stale.name} to pair items (its results predate per-item values)`, lines: [] };
-  if (!isPerItemTable(mine) || !isPerItemTable(theirs)) {
-    return { summary: `${vs}: the per-item values in ${isPerItemTable(mine) ? ref.name : other.name}'s ${metric.result} results are broken: rerun its ${step} step`, lines: [] };
+  const broken = tables.find((t) => !isPerItemTable(t.table));
+  if (broken || !isPerItemTable(mine) || !isPerItemTable(theirs)) {
+    return { summary: `${vs}: the per-item values in ${broken?.name}'s ${metric.result} results are broken: rerun its ${step} step`, lines: [] };
   }
   const pairs = pairedAcrossSessions(mine, theirs, across.measure, deriveSeed(a.seed, `compare:${b.seed}`));
   if (pairs.length === 0) return { summary: `${vs}: no condition of the same name to pair`, lines: [] };
@@ -153,8 +158,9 @@ function pairWithReference(metric: CompareMetric, ref: { name: string; loaded: L
   if (paired.length === 0) return { summary: `${vs}: no items in common (other data, split or prompts)`, lines: [] };
   const differ = paired.filter((c) => c.p !== null && c.p < 0.05).length;
   const byP = [...paired].sort((x, y) => (x.p ?? 1) - (y.p ?? 1));
+  const unpaired = pairs.length - paired.length;
   return {
-    summary: `${vs}, on shared items: ${differ} of ${pairs.length} conditions differ at p<0.05`,
+    summary: `${vs}, on shared items: ${differ} of ${paired.length} conditions differ at p<0.05${unpaired ? ` (${unpaired} more share no item)` : ''}`,
     lines: byP.map((c) => ({ text: `${c.condition}: ${across.text(c.diff, c.p)}`, cells: [c.target, c.condition, across.name, c.diff.value, c.diff.lo, c.diff.hi, c.diff.n, c.p] })),
   };
 }
