@@ -363,3 +363,24 @@ describe('evaluation of a retrained condition', () => {
     expect(again.calls).toEqual({});
   });
 });
+
+describe('evaluations switched off in the session', () => {
+  it('writes no result for them and says which switch is off', async () => {
+    const store = new SessionStore(dirs.root());
+    store.create(
+      smallBuiltinStudy('off', {
+        evaluation: { answers: 3, perplexity: false, diversity: { enabled: false }, safety: { enabled: false }, preference: { enabled: false } },
+      }),
+    );
+    const { outcome, events, calls } = await run(store, 'off', ['data', ...EVAL_STEPS]);
+    expect(outcome).toBe('done');
+    const paths = sessionPaths(store.dir('off'));
+    for (const name of ['perplexity', 'diversity', 'safety', 'preference'] as const) expect(readResult(paths, name), name).toBeNull();
+    const summaries = events.flatMap((e) => (e.type === 'summary' ? [e.text] : []));
+    for (const line of ['perplexity evaluation is off (evaluation.perplexity)', 'diversity evaluation is off (evaluation.diversity.enabled)', 'safety evaluation is off (evaluation.safety.enabled)', 'preference evaluation is off (evaluation.preference.enabled)']) {
+      expect(summaries).toContain(line);
+    }
+    // Only the answers were asked for: nothing was scored or embedded.
+    expect(Object.keys(calls).filter((c) => !c.endsWith(':generate'))).toEqual([]);
+  });
+});
