@@ -296,3 +296,51 @@ describe('evaluation steps over a faulty baskets serve', () => {
     }
   });
 });
+
+describe('evaluation steps against a server that refuses every request alike', () => {
+  // In front of the healthy server: 'gone' answers the scoring routes as a server that no longer
+  // serves the model would, 'keyless' refuses every POST for want of a key.
+  let mode: 'healthy' | 'gone' | 'keyless' = 'healthy';
+  let gate: Server;
+  beforeAll(async () => {
+    const target = new URL(serve.url);
+    gate = createServer((req, res) => {
+      const path = (req.url ?? '').split('?')[0];
+      const refuse = (status: number, body: object) => {
+        req.resume();
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      };
+      if (mode === 'keyless' && req.method === 'POST') return refuse(401, { error: { message: 'Unauthorized', type: 'authentication_error', code: 'invalid_api_key' } });
+      if (mode === 'gone' && ['/tokenize', '/v1/completions'].includes(path)) return refuse(404, { error: { message: 'The model `founders-small` does not exist.', type: 'NotFoundError', code: 'model_not_found' } });
+      const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((r) => gate.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(gate.address() as { port: number }).port}/v1`;
+    store.create(session('refused', [served('fs', 'founders', 'founders-small', ['source', 'target', 'judge'], url), served('ms', 'modern', 'modern-small', ['source'], url)]));
+    const { failed } = await run(store, 'refused', ['data', 'answer']);
+    expect(failed, JSON.stringify(failed)).toBeUndefined();
+  }, 120_000);
+  afterAll(() => gate?.close());
+
+  it('stops perplexity in one line saying what to do, with no error row, and resumes once served', async () => {
+    const files = evaluationFiles(sessionPaths(store.dir('refused')));
+    const errorRows = async () => (await readJsonlAll<ScoreRow>(files.scores('fs/vanilla')).catch(() => [])).filter((r) => r.error !== undefined);
+    mode = 'gone';
+    let r = await run(store, 'refused', ['perplexity']);
+    expect(r.failed).toMatchObject({ status: 'failed', error: expect.stringMatching(/HTTP 404: The model `founders-small` does not exist\. — the server does not serve this model or route: check engine\.model/) });
+    expect(await errorRows()).toEqual([]);
+    mode = 'keyless';
+    r = await run(store, 'refused', ['perplexity']);
+    expect(r.failed).toMatchObject({ error: expect.stringMatching(/HTTP 401: Unauthorized — the server needs an API key: set engine\.apiKeyEnv to the variable that holds it, then run again$/) });
+    expect(await errorRows()).toEqual([]);
+    mode = 'healthy';
+    r = await run(store, 'refused', ['perplexity']);
+    expect(r.failed, JSON.stringify(r.failed)).toBeUndefined();
+    const result = readResult(sessionPaths(store.dir('refused')), 'perplexity')!;
+    for (const m of result.models) expect(m).toMatchObject({ errors: 0, scored: result.items });
+  });
+});

@@ -36,7 +36,7 @@ describe('a server that goes away mid-step', () => {
     const second = await startServer({ host: '127.0.0.1', port, models: [other] });
     try {
       const { error } = await run;
-      expect(error?.message).toMatch(/^chat for model "dropped" at http:\/\/127\.0\.0\.1:\d+\/v1 failed( after \d attempts)?: HTTP 404: The model `[^`]+` does not exist; .* — the server does not serve this model or route: check the model name \(a fine-tuned condition: that the server still loads its adapter\), then run again$/);
+      expect(error?.message).toMatch(/^chat for model "dropped" at http:\/\/127\.0\.0\.1:\d+\/v1 failed( after \d attempts)?: HTTP 404: The model `[^`]+` does not exist; .* — the server does not serve this model or route: check engine\.model \(a fine-tuned condition: load its adapter on the server again, or delete its folder under runs\/ to retrain it\), then run again$/);
       // No error row for the items left: a plain rerun, once the model is served, does them all.
       const rows = readRows(s.paths.synthetic('dropped'));
       expect(rows.filter((r) => r.error !== undefined)).toEqual([]);
@@ -45,4 +45,28 @@ describe('a server that goes away mid-step', () => {
       await second.close();
     }
   });
+
+  it('sends the rest to the other replica when one no longer serves the model, and finishes', { timeout: 60_000 }, async () => {
+    const [base, other] = listBuiltinBases().map((b) => b.id);
+    const first = await startServer({ host: '127.0.0.1', port: 0, models: [base] });
+    const second = await startServer({ host: '127.0.0.1', port: 0, models: [base] });
+    const port = Number(new URL(first.url).port);
+    const source = { ...openaiSource('two', first.url, base, { concurrency: 2, maxRetries: 2 }) };
+    source.engine = { ...source.engine, baseUrls: [first.url, second.url] };
+    const s = makeSession([source], dollyExamples(60));
+    const run = runStep(generateStep, s, {});
+    while (readRows(s.paths.synthetic('two')).length < 3) await new Promise((r) => setTimeout(r, 20));
+    await first.close();
+    const restarted = await startServer({ host: '127.0.0.1', port, models: [other] });
+    try {
+      const { error } = await run;
+      expect(error).toBeUndefined();
+      const rows = readRows(s.paths.synthetic('two'));
+      expect(rows.filter((r) => r.error !== undefined)).toEqual([]);
+      expect(new Set(rows.map((r) => r.key)).size).toBe(60);
+    } finally {
+      await Promise.all([restarted.close(), second.close()]);
+    }
+  });
 });
+

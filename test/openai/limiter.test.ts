@@ -59,14 +59,16 @@ describe('which failures lower the concurrency', () => {
 });
 
 describe('which failures stop the step rather than become an error row', () => {
-  const failed = (code: number) => {
+  const failed = (code: number, apiKeyEnv?: string) => {
     const err = APIError.generate(code, { message: `status ${code}` }, undefined, new Headers());
-    return new RequestFailedError(`chat at http://gpu:8000/v1 failed: HTTP ${code}`, classifyFailure(err), 1, err);
+    return new RequestFailedError(`chat at http://gpu:8000/v1 failed: HTTP ${code}`, classifyFailure(err, apiKeyEnv), 1, err);
   };
   it('stops on a refused key or a model not served, saying what to do; an item-level failure stays a row', () => {
-    expect(stepStopper(failed(401))?.message).toBe('chat at http://gpu:8000/v1 failed: HTTP 401 — the server refused the API key: check the variable engine.apiKeyEnv names, then run again');
+    expect(stepStopper(failed(401, 'OPENROUTER_KEY'))?.message).toBe('chat at http://gpu:8000/v1 failed: HTTP 401 — the server refused the API key in OPENROUTER_KEY: check its value, then run again');
+    expect(stepStopper(failed(401))?.message).toBe('chat at http://gpu:8000/v1 failed: HTTP 401 — the server needs an API key: set engine.apiKeyEnv to the variable that holds it, then run again');
     expect(stepStopper(failed(404))?.message).toMatch(/^chat at http:\/\/gpu:8000\/v1 failed: HTTP 404 — the server does not serve this model or route/);
-    for (const code of [400, 413, 422, 500, 503]) expect(stepStopper(failed(code)), `HTTP ${code}`).toBeNull();
+    // A 403 can be one flagged request (OpenRouter's moderation, a web firewall): it stays that item's row.
+    for (const code of [400, 403, 413, 422, 500, 503]) expect(stepStopper(failed(code)), `HTTP ${code}`).toBeNull();
     expect(stepStopper(new Error('a parse error'))).toBeNull();
   });
 });

@@ -14,6 +14,8 @@ export interface Failure {
   retryAfterMs?: number;
   /** One line, secrets removed. */
   message: string;
+  /** The HTTP status, when the server answered. */
+  status?: number;
   /** Set when no request of the kind can succeed here until someone acts: what to do. */
   unusable?: string;
 }
@@ -68,15 +70,32 @@ export class RequestFailedError extends Error {
 const RETRYABLE_STATUS = new Set([408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529]);
 
 /**
- * Statuses that every request of the kind will get again, whatever the item: what to do about
- * each. A 404 is the model (or the route) not being served — after a restart, say, a server that
- * no longer loads a fine-tuned condition's adapter.
+ * What to do about a status that every request of the kind will get again, whatever the item;
+ * undefined for the others. A 401 is the key. A 404 is the model (or the route) not served —
+ * after a restart, say, a server that no longer loads a fine-tuned condition's adapter. A 403
+ * is left per item: OpenRouter and web firewalls answer 403 for one flagged request.
  */
-const UNUSABLE_STATUS: Record<number, string> = {
-  401: 'the server refused the API key: check the variable engine.apiKeyEnv names, then run again',
-  403: 'the server does not allow this key or model: check the key and its access, then run again',
-  404: "the server does not serve this model or route: check the model name (a fine-tuned condition: that the server still loads its adapter), then run again",
-};
+function unusableAdvice(status: number, apiKeyEnv: string | undefined): string | undefined {
+  if (status === 401) {
+    return apiKeyEnv ? `the server refused the API key in ${apiKeyEnv}: check its value, then run again` : 'the server needs an API key: set engine.apiKeyEnv to the variable that holds it, then run again';
+  }
+  if (status === 404) {
+    return 'the server does not serve this model or route: check engine.model (a fine-tuned condition: load its adapter on the server again, or delete its folder under runs/ to retrain it), then run again';
+  }
+  return undefined;
+}
+
+/**
+ * Whether an error body from a server's own route (vLLM's /tokenize, say) is about the model
+ * rather than a missing route: OpenAI's and vLLM's "model ... does not exist" against a bare
+ * "Not Found" or an HTML page.
+ */
+export function namesTheModel(body: unknown): boolean {
+  const e = body as { error?: { message?: unknown; code?: unknown } | string; message?: unknown } | null;
+  const inner = typeof e?.error === 'object' ? e.error : undefined;
+  const message = inner?.message ?? (typeof e?.error === 'string' ? e.error : e?.message);
+  return inner?.code === 'model_not_found' || (typeof message === 'string' && /\bmodel\b/i.test(message));
+}
 
 export function retryAfterMs(headers: Headers | undefined): number | undefined {
   if (!headers) return undefined;
@@ -133,12 +152,14 @@ export function classifyFailure(err: unknown, apiKeyEnv?: string): Failure {
   if (err instanceof APIError && typeof err.status === 'number') {
     const status = err.status;
     const body = (err.error as { message?: string } | undefined)?.message ?? err.message;
+    const unusable = unusableAdvice(status, apiKeyEnv);
     return {
       retryable: RETRYABLE_STATUS.has(status),
       overload: OVERLOAD_STATUS.has(status),
       retryAfterMs: retryAfterMs(err.headers),
       message: redact(`HTTP ${status}: ${body}`),
-      ...(UNUSABLE_STATUS[status] ? { unusable: UNUSABLE_STATUS[status] } : {}),
+      status,
+      ...(unusable ? { unusable } : {}),
     };
   }
   // A server that lacks a feature (or the whole API) lacks it on the next attempt too.

@@ -23,6 +23,8 @@ export class EndpointPool {
   private refusedInARow = 0;
   /** This pool's own requests in flight (a shared limiter also counts other entries'). */
   private active = 0;
+  /** Replicas that refused a request in a way every request would be (the key, an unserved model): the others carry on. */
+  private readonly unusable = new Set<Endpoint>();
   private readonly unsubscribe: Array<() => void>;
 
   constructor(
@@ -40,7 +42,7 @@ export class EndpointPool {
 
   private pickFree(): Endpoint | undefined {
     let best: Endpoint | undefined;
-    for (const e of this.endpoints) if (e.limiter.free > 0 && (!best || e.limiter.free > best.limiter.free)) best = e;
+    for (const e of this.endpoints) if (!this.unusable.has(e) && e.limiter.free > 0 && (!best || e.limiter.free > best.limiter.free)) best = e;
     return best;
   }
 
@@ -89,6 +91,11 @@ export class EndpointPool {
         if (opts.signal?.aborted) throw opts.signal.reason ?? err;
         const failure = classifyFailure(err, this.apiKeyEnv);
         if (failure.overload) endpoint.limiter.onOverload(startedAt, performance.now());
+        if (failure.unusable && this.endpoints.some((e) => e !== endpoint && !this.unusable.has(e))) {
+          // Another replica may still serve it (one restarted without the model, say): send it there.
+          this.unusable.add(endpoint);
+          continue;
+        }
         const tries = attempt + 1;
         if (!failure.retryable || attempt >= this.retries) {
           const after = tries > 1 ? ` after ${tries} attempts` : '';

@@ -1,6 +1,7 @@
 import { APIError } from 'openai';
 import { CapabilityError, type ChatMessage, type ScoreResult } from '../types.js';
 import type { Endpoint } from './endpoint.js';
+import { namesTheModel } from './errors.js';
 import { tokenizeOn } from './tokenize.js';
 
 export const SCORE_HINT = 'it returns no log-probabilities for a given text (perplexity needs vLLM or SGLang: completions with echo or prompt_logprobs)';
@@ -61,12 +62,17 @@ export async function scoreOn(
   throw new CapabilityError(modelId, 'score', `${SCORE_HINT}; it returned ${Math.max(0, got)} prompt log-probs for ${ids.length} prompt tokens`);
 }
 
-/** A request the server refuses as unsupported (4xx other than 429) counts as "no such feature". */
+/**
+ * A request the server refuses as unsupported (4xx other than 429) counts as "no such feature";
+ * a refused key or an unserved model does not: those fail the next request too.
+ */
 async function unlessRefused<T>(request: Promise<T>): Promise<T | undefined> {
   try {
     return await request;
   } catch (err) {
-    if (err instanceof APIError && typeof err.status === 'number' && err.status >= 400 && err.status < 500 && err.status !== 429) return undefined;
+    const status = err instanceof APIError ? err.status : undefined;
+    const refusedOutright = status === 401 || status === 403 || (status === 404 && namesTheModel({ error: (err as APIError).error, message: (err as APIError).message }));
+    if (typeof status === 'number' && status >= 400 && status < 500 && status !== 429 && !refusedOutright) return undefined;
     throw err;
   }
 }
