@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CapabilityError } from '../../src/engines/types.js';
 import { Endpoint } from '../../src/engines/openai/endpoint.js';
-import { openOpenAIModel, probeServer } from '../../src/engines/openai/index.js';
+import { openOpenAIModel, probeServer, readCachedProbe } from '../../src/engines/openai/index.js';
 import { scoreOn } from '../../src/engines/openai/scoring.js';
 import { guessServerKind } from '../../src/engines/openai/server-info.js';
 import { ModelEntry } from '../../src/pipeline/session.js';
@@ -106,6 +106,24 @@ describe('a server that refuses the logprobs fields', () => {
     expect(m.notes).toContain('OpenAI returns no chat log-probs: self-preference falls back to parsed verdicts');
     const chats = server.requests.filter((r) => r.route === 'POST /v1/chat/completions' && !r.body.stream);
     expect(chats.map((r) => 'logprobs' in r.body)).toEqual([true, false]);
+  });
+});
+
+describe('a server whose model list is public but whose requests need a key (OpenRouter)', () => {
+  it('fails the probe on the refused key, naming the variable, and caches no "cannot chat"', async () => {
+    server = await startFakeServer({
+      'GET /v1/models': () => modelList(['openai/gpt-4o-mini'], 'openai'),
+      'POST /v1/chat/completions': () => openAIError(401, 'No auth credentials found'),
+    });
+    process.env.BASKETS_TEST_KEY = 'wrong';
+    try {
+      await expect(probeServer(server.url, { refresh: true, apiKeyEnv: 'BASKETS_TEST_KEY' })).rejects.toThrow(
+        /HTTP 401: No auth credentials found — the server refused the API key in BASKETS_TEST_KEY: check its value, then run again$/,
+      );
+      expect(readCachedProbe(server.url)).toBeNull();
+    } finally {
+      delete process.env.BASKETS_TEST_KEY;
+    }
   });
 });
 

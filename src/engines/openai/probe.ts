@@ -10,6 +10,7 @@ import { DEFAULT_TIMEOUT_MS, Endpoint, normalizeBaseUrl } from './endpoint.js';
 import { explainUnreachable } from './preflight.js';
 import { redactSecrets } from './secrets.js';
 import { EndpointPool } from './pool.js';
+import { RequestFailedError, stepStopper } from './errors.js';
 import { scoreOn, type ScoringMethod } from './scoring.js';
 import { contextLengthOf, guessServerKind, listModels, type ListedModel, type ServerKind } from './server-info.js';
 import { tokenizeOn } from './tokenize.js';
@@ -108,6 +109,8 @@ export async function probeModel(pool: EndpointPool, listed: ListedModel, server
       return await pool.call(fn, { what, signal });
     } catch (err) {
       if (signal?.aborted) throw err;
+      // A refused key says nothing about what the model can do: fail the probe rather than cache a "no".
+      if (err instanceof RequestFailedError && err.failure.status === 401) throw stepStopper(err);
       notes.push(`${what}: ${(err as Error).message}`);
       return null;
     }
