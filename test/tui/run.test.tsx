@@ -175,6 +175,26 @@ describe('Run notebook: training cells', () => {
     expect(lines.some((l) => /x qwen-s\/human: {3}ValueError: tokenizer has no attribute 'foo'\s*$/.test(l))).toBe(true);
   });
 
+  it("wraps a failed step's error in its open cell, so the advice at its end is on screen at 80 columns", async () => {
+    const store = new SessionStore(tmp.dir);
+    store.create({ version: 1, name: 'refused', createdAt: '2026-01-01T00:00:00.000Z', data: { source: { kind: 'builtin', name: 'sotu-continuations' } } });
+    const error =
+      'scoring for model "fs/vanilla" at http://gpu-box:8000/v1 failed: HTTP 404: The model `founders-small` does not exist. — the server does not serve this model or route: check engine.model, then run again';
+    const events = [
+      { t: 1, runId: 'r', type: 'run-start', pid: 4242, steps: ['perplexity'] },
+      { t: 2, runId: 'r', type: 'step-start', step: 'perplexity' },
+      { t: 3, runId: 'r', type: 'step-finish', step: 'perplexity', status: 'failed', elapsedMs: 1, error },
+      { t: 4, runId: 'r', type: 'run-finish', status: 'failed' },
+    ];
+    writeFileSync(sessionPaths(store.dir('refused')).events, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    const app = await renderApp({ sessionsDir: tmp.dir, initialScreen: 'run', initialSession: 'refused', rows: 40, columns: 80 });
+    await app.waitFor(/✗ perplexity/);
+    for (let i = 0; i < STEP_IDS.indexOf('perplexity'); i++) await app.press(KEYS.down);
+    await app.waitFor(/❯ ✗ perplexity/);
+    const joined = app.frame().split('\n').map((l) => l.trim()).join(' ');
+    expect(joined).toContain('check engine.model, then run again');
+  });
+
   it('shows learning rate and trainer memory on the training line, and n/a for GPU readings nvidia-smi gave as [N/A]', async () => {
     const store = new SessionStore(tmp.dir);
     store.create({ version: 1, name: 'gpu', createdAt: '2026-01-01T00:00:00.000Z', data: { source: { kind: 'builtin', name: 'sotu-continuations' } } });
