@@ -93,6 +93,31 @@ export function truncateStart(text: string, width: number, ascii = false): strin
   return ellipsis + reversed(takeCells(reversed(text), room));
 }
 
+/** Plain text in rows of at most `width` cells, broken at spaces where it can be (a longer word is cut). */
+export function wrapWords(text: string, width: number): string[] {
+  if (width <= 0) return [];
+  const rows: string[] = [];
+  let row = '';
+  for (const word of text.split(' ')) {
+    const joined = row ? `${row} ${word}` : word;
+    if (displayWidth(joined) <= width) {
+      row = joined;
+      continue;
+    }
+    if (row) rows.push(row);
+    let rest = word;
+    while (displayWidth(rest) > width) {
+      // A wide character in a one-cell row still takes the row: never an empty cut.
+      const head = takeCells(rest, width) || [...rest][0];
+      rows.push(head);
+      rest = rest.slice(head.length);
+    }
+    row = rest;
+  }
+  if (row || rows.length === 0) rows.push(row);
+  return rows;
+}
+
 function takeCells(text: string, width: number): string {
   let out = '';
   let used = 0;

@@ -52,8 +52,8 @@ export interface SelfPreference {
   unparseable: number;
   /** Instructions (resampling clusters) the judgements come from. */
   clusters: number;
-  /** Pairs judged in both orders on one instruction, and whether pA was the same in both orders for every one of them. */
-  bothOrders: { pairs: number; answerBlind: boolean };
+  /** Pairs judged in both orders on one instruction, how many got the same pA both ways, and whether all of them did. */
+  bothOrders: BothOrders;
   /** Appearances and S per source. */
   sources: Record<string, { appearances: number; s: MetricValue<Estimate> }>;
   spb: MetricValue<Estimate>;
@@ -146,7 +146,13 @@ const SAME_PA = 1e-9;
  * The pairs judged in both orders (same instruction, sources swapped), and whether every one got
  * the same pA both ways. Blindness needs at least two such pairs: one coincidence proves nothing.
  */
-export function bothOrders(judgements: readonly ReadJudgement[]): { pairs: number; answerBlind: boolean } {
+export interface BothOrders {
+  pairs: number;
+  same: number;
+  answerBlind: boolean;
+}
+
+export function bothOrders(judgements: readonly ReadJudgement[]): BothOrders {
   const byOrder = new Map<string, number>();
   for (const j of judgements) if (j.item !== undefined) byOrder.set(JSON.stringify([j.item, j.sourceA, j.sourceB]), j.pA);
   let pairs = 0;
@@ -158,7 +164,7 @@ export function bothOrders(judgements: readonly ReadJudgement[]): { pairs: numbe
     pairs++;
     if (Math.abs(swapped - j.pA) <= SAME_PA) same++;
   }
-  return { pairs, answerBlind: pairs >= 2 && same === pairs };
+  return { pairs, same, answerBlind: pairs >= 2 && same === pairs };
 }
 
 const blindReason = (pairs: number) =>
@@ -200,7 +206,7 @@ export function selfPreference(
   const unparseable = all.length - judgements.length;
   if (judgements.length === 0) {
     const none = undefinedBecause<Estimate>(unparseable ? `no judgement could be read (${unparseable} unparseable)` : 'no judgements');
-    return { judge, judgements: 0, methods, unparseable, clusters: 0, bothOrders: { pairs: 0, answerBlind: false }, sources: {}, spb: none, psb: none, positionBias: none };
+    return { judge, judgements: 0, methods, unparseable, clusters: 0, bothOrders: { pairs: 0, same: 0, answerBlind: false }, sources: {}, spb: none, psb: none, positionBias: none };
   }
   const orders = bothOrders(judgements);
   // Only position bias means something for an answer-blind judge.

@@ -257,6 +257,8 @@ export interface PreferenceJudgeResult {
   orderInvariant?: boolean;
   /** P(A) was the same in both orders of every pair: the judge did not read the answers, so SPB, PSB and S are undefined (absent when false). */
   answerBlind?: boolean;
+  /** Pairs judged in both orders, and how many got the same P(A) both ways (absent in older files). */
+  bothOrders?: { pairs: number; same: number };
   sources: Record<string, { appearances: number; s: Stat }>;
   spb: Stat;
   psb: Stat;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asciiText, cleanLabel, displayWidth, formatInterval, formatNumber, pad, truncate } from '../../src/charts/text.js';
+import { asciiText, cleanLabel, displayWidth, formatInterval, formatNumber, pad, truncate, wrapWords } from '../../src/charts/text.js';
 
 describe('displayWidth', () => {
   it('counts terminal cells: wide CJK as 2, SGR codes and combining marks as 0', () => {
@@ -27,6 +27,16 @@ describe('truncate', () => {
   it('cuts without an ellipsis when there is no room for one', () => {
     expect(truncate('hello', 2, true)).toBe('he');
     expect(truncate('hello', 0)).toBe('');
+  });
+});
+
+describe('wrapWords', () => {
+  it('breaks at spaces within the width, cuts only a word longer than a row, and never loops on a wide character', () => {
+    expect(wrapWords('the judge reads the answers', 10)).toEqual(['the judge', 'reads the', 'answers']);
+    expect(wrapWords('supercalifragilistic ok', 8)).toEqual(['supercal', 'ifragili', 'stic ok']);
+    expect(wrapWords('漢字漢字', 1)).toEqual(['漢', '字', '漢', '字']);
+    expect(wrapWords('', 5)).toEqual(['']);
+    for (const row of wrapWords('a note that runs well past the width of a narrow pane', 12)) expect(displayWidth(row)).toBeLessThanOrEqual(12);
   });
 });
 

@@ -53,6 +53,9 @@ describe('what the results say about judging', () => {
     const file = preference([judge({ judge: 'template-bound', answerBlind: true, spb: blind, psb: blind }), judge({ judge: 'reads' })]);
     expect(preferenceNotes(file)).toContain('ANSWER-BLIND, no SPB, PSB or S: template-bound gave the same P(A) whichever answer came first — use a judge that reads the answers');
     expect(preferenceNotes(file).some((n) => n.includes('reads gave'))).toBe(false);
+    // Mostly blind (a served n-gram judge whose P(A) follows the end of answer B): said, the numbers kept.
+    const mostly = preference([judge({ judge: 'tail-reader', bothOrders: { pairs: 30, same: 26 } }), judge({ judge: 'reads', bothOrders: { pairs: 30, same: 3 } })]);
+    expect(preferenceNotes(mostly)).toEqual(['MOSTLY ANSWER-BLIND: tail-reader gave the same P(A) both ways in 26 of 30 pairs — its SPB and PSB come from the other 4; those 26 count as ties']);
   });
 
   it('counts judgements whose request failed, in the pane notes and the report, never silently', () => {

@@ -96,7 +96,7 @@ describe('self-preference', () => {
       j('llama', 'qwen', 1, 'verdict', 'q2'), j('qwen', 'llama', 1, 'verdict', 'q2'),
     ];
     const r = selfPreference(blind, { own: 'llama', seed: 1, resamples: 50 });
-    expect(r.bothOrders).toEqual({ pairs: 3, answerBlind: true });
+    expect(r.bothOrders).toEqual({ pairs: 3, same: 3, answerBlind: true });
     const why = "the judge's verdicts do not depend on the answers: P(A) was the same whichever answer came first in all 3 pairs judged both ways — use a judge that reads them";
     expect(r.spb).toEqual({ value: null, reason: why });
     expect(r.psb).toEqual({ value: null, reason: why });
@@ -107,8 +107,8 @@ describe('self-preference', () => {
 
     // One pair that differs between orders is a judge that reads; so is a single matched pair that happens to agree.
     const reads = [...blind.slice(0, 4), j('llama', 'qwen', 0.9, 'logprobs', 'q2'), j('qwen', 'llama', 0.2, 'logprobs', 'q2')];
-    expect(selfPreference(reads, { own: 'llama', resamples: 50 }).bothOrders).toEqual({ pairs: 3, answerBlind: false });
-    expect(selfPreference(blind.slice(0, 2), { own: 'llama', resamples: 50 }).bothOrders).toEqual({ pairs: 1, answerBlind: false });
+    expect(selfPreference(reads, { own: 'llama', resamples: 50 }).bothOrders).toEqual({ pairs: 3, same: 2, answerBlind: false });
+    expect(selfPreference(blind.slice(0, 2), { own: 'llama', resamples: 50 }).bothOrders).toEqual({ pairs: 1, same: 1, answerBlind: false });
     expect(spbByItem(reads, { own: 'llama' }).size).toBe(2);
   });
 });

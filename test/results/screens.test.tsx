@@ -99,6 +99,17 @@ describe('Results screen', () => {
     expect(app.frame()).toContain('2/12 distinct-1');
   });
 
+  it('wraps a zoomed pane\'s notes, so a narrow terminal shows each whole', async () => {
+    fixtureSession(tmp.dir, 'demo', ALL);
+    const app = await openResults({ columns: 60, rows: 30 });
+    await app.waitFor('Perplexity on human test text');
+    await app.press(KEYS.tab, KEYS.tab, KEYS.tab, KEYS.tab, KEYS.enter);
+    expect(titleRows(app.frame())).toEqual([[TITLES[4]]]);
+    // "moderns-small: VERDICT fallback (no log-probs) for 120 of 120 judgements" is wider than the pane.
+    const joined = app.frame().split('\n').map((l) => l.replace(/^[│|]\s*|\s*[│|]$/g, '').trim()).join(' ');
+    expect(joined).toContain('moderns-small: VERDICT fallback (no log-probs) for 120 of 120 judgements');
+  });
+
   it('scrolls a zoomed list pane over every row, a row or a page at a time, and keeps in range', async () => {
     fixtureSession(tmp.dir, 'demo', ALL);
     const app = await openResults({ columns: 120, rows: 24 });

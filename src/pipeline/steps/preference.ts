@@ -120,6 +120,7 @@ export function aggregatePreference(judge: ModelEntry, own: string | null, rows:
     verdictFallback: sp.methods.verdict > 0,
     orderInvariant: n > 0 && sp.methods.likelihood === n,
     ...(sp.bothOrders.answerBlind ? { answerBlind: true } : {}),
+    bothOrders: { pairs: sp.bothOrders.pairs, same: sp.bothOrders.same },
     sources: Object.fromEntries(Object.entries(sp.sources).map(([k, v]) => [k, { appearances: v.appearances, s: estimateStat(v.s, v.appearances) }])),
     spb: estimateStat(sp.spb, n),
     psb: estimateStat(sp.psb, n),
@@ -292,13 +293,13 @@ export const preferenceStep: Step = async function* (ctx) {
   writeJsonAtomic(path, result);
   const fmt = (x: number | null) => (x === null ? '—' : (x >= 0 ? '+' : '') + x.toFixed(3));
   const line = (r: PreferenceJudgeResult) =>
-    `${r.judge} SPB ${fmt(r.spb.value)} PSB ${fmt(r.psb.value)}${r.verdictFallback ? ' (verdict fallback)' : ''}${r.unparseable ? ` (${r.unparseable} unparseable)` : ''}${r.errors ? ` (${r.errors} failed: --retry-errors)` : ''}`;
+    `${r.judge} SPB ${fmt(r.spb.value)} PSB ${fmt(r.psb.value)}${r.answerBlind ? ' (answer-blind)' : ''}${r.verdictFallback ? ' (verdict fallback)' : ''}${r.unparseable ? ` (${r.unparseable} unparseable)` : ''}${r.errors ? ` (${r.errors} failed: --retry-errors)` : ''}`;
   const byRole = results.filter((r) => !r.condition);
   const byModel = results.filter((r) => r.condition);
   const spbs = byModel.map((r) => r.spb.value).filter((x): x is number => x !== null);
-  const conditionsText = byModel.length
-    ? `${byModel.length} condition models judged${spbs.length ? ` (SPB ${fmt(Math.min(...spbs))} to ${fmt(Math.max(...spbs))})` : ''}`
-    : '';
+  const blind = byModel.filter((r) => r.answerBlind).length;
+  const range = [spbs.length ? `SPB ${fmt(Math.min(...spbs))} to ${fmt(Math.max(...spbs))}` : '', blind ? `${blind} answer-blind` : ''].filter(Boolean).join('; ');
+  const conditionsText = byModel.length ? `${byModel.length} condition models judged${range ? ` (${range})` : ''}` : '';
   const text = [byRole.map(line).join(', '), conditionsText].filter(Boolean).join('; ') + ` over ${items.length} items`;
   yield { type: 'result', name: 'preference', path, summary: text };
   yield { type: 'summary', text };

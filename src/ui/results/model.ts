@@ -1,4 +1,4 @@
-import type { ChartOptions } from '../../charts/index.js';
+import { wrapWords, type ChartOptions } from '../../charts/index.js';
 import type { ExportTable } from '../../pipeline/export.js';
 import { RESULT_PRODUCER, type ResultFiles, type ResultName } from '../../pipeline/results.js';
 import { missingReason, type LoadedResults } from './load.js';
@@ -76,30 +76,35 @@ export interface ScrolledPaneView extends PaneView {
  * list that fits, is its plain view.
  */
 export function scrolledPaneView(model: PaneModel, loaded: LoadedResults, view: number, opts: ChartOptions, offset: number): ScrolledPaneView {
-  if (!model.scrolls || !isReady(model, loaded)) return { ...paneView(model, loaded, view, opts), offset: 0, maxOffset: 0 };
-  const head = paneHead(model, loaded, view, opts.height);
+  // Zoomed, a note wraps: there is room to read it whole.
+  if (!model.scrolls || !isReady(model, loaded)) return { ...paneView(model, loaded, view, opts, true), offset: 0, maxOffset: 0 };
+  const head = paneHead(model, loaded, view, opts.height, opts.width);
   const rows = Math.max(1, opts.height - head.pane.notes.length - 1);
   const lines = model.draw(loaded, head.view, { ...opts, height: FULL_HEIGHT }).split('\n');
-  if (lines.length <= rows + 1) return { ...paneView(model, loaded, view, opts), offset: 0, maxOffset: 0 };
+  if (lines.length <= rows + 1) return { ...paneView(model, loaded, view, opts, true), offset: 0, maxOffset: 0 };
   const maxOffset = lines.length - rows;
   const at = Math.min(Math.max(0, offset), maxOffset);
   const where = `rows ${at + 1}-${at + rows} of ${lines.length}: j/k or arrows scroll, PgUp/PgDn page`;
   return { ...head.pane, body: [...lines.slice(at, at + rows), where].join('\n'), offset: at, maxOffset };
 }
 
-/** A ready pane's view index, and all it shows but its chart: title, view label, the notes that fit `height`. */
-function paneHead(model: PaneModel, loaded: LoadedResults, view: number, height: number): { view: number; pane: Omit<PaneView, 'body'> } {
+/**
+ * A ready pane's view index, and all it shows but its chart: title, view label, the note rows
+ * that fit `height` — a row per note, or with `wrapWidth` each note wrapped to rows that wide.
+ */
+function paneHead(model: PaneModel, loaded: LoadedResults, view: number, height: number, wrapWidth?: number): { view: number; pane: Omit<PaneView, 'body'> } {
   const views = model.views(loaded);
   const v = clampView(model, loaded, view);
-  // Notes take a line each under the chart, at most a quarter of the pane (the first, most important, first).
-  const notes = model.notes(loaded).slice(0, Math.floor(height / 4));
+  // Notes go under the chart, at most a quarter of the pane (the first, most important, first).
+  const all = model.notes(loaded);
+  const notes = (wrapWidth === undefined ? all : all.flatMap((n) => wrapWords(n, wrapWidth))).slice(0, Math.floor(height / 4));
   return { view: v, pane: { id: model.id, title: model.title, ready: true, viewLabel: views.length > 1 ? `${v + 1}/${views.length} ${views[v]}` : null, notes } };
 }
 
-export function paneView(model: PaneModel, loaded: LoadedResults, view: number, opts: ChartOptions): PaneView {
+export function paneView(model: PaneModel, loaded: LoadedResults, view: number, opts: ChartOptions, wrapNotes = false): PaneView {
   if (!isReady(model, loaded)) {
     return { id: model.id, title: model.title, ready: false, viewLabel: null, body: paneMissing(model, loaded), notes: [] };
   }
-  const head = paneHead(model, loaded, view, opts.height);
+  const head = paneHead(model, loaded, view, opts.height, wrapNotes ? opts.width : undefined);
   return { ...head.pane, body: model.draw(loaded, head.view, { ...opts, height: Math.max(1, opts.height - head.pane.notes.length) }) };
 }

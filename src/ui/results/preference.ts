@@ -50,6 +50,11 @@ export function preferenceNotes(file: PreferenceResultFile): string[] {
   if (byCondition && !byCondition.enabled && byCondition.reason) notes.push(`the conditions' own models did not judge: ${byCondition.reason}`);
   const blind = file.judges.filter((j) => j.answerBlind).map((j) => j.judge);
   if (blind.length) notes.push(`ANSWER-BLIND, no SPB, PSB or S: ${blind.join(', ')} gave the same P(A) whichever answer came first — use a judge that reads the answers`);
+  for (const j of file.judges) {
+    const o = j.bothOrders;
+    // Mostly blind: the numbers stand, on the few pairs where the order did not decide.
+    if (!j.answerBlind && o && o.pairs > 0 && o.same * 2 >= o.pairs) notes.push(`MOSTLY ANSWER-BLIND: ${j.judge} gave the same P(A) both ways in ${o.same} of ${o.pairs} pairs — its SPB and PSB come from the other ${o.pairs - o.same}; those ${o.same} count as ties`);
+  }
   const noOwn = file.judges.filter((j) => j.own === null).map((j) => j.judge);
   if (noOwn.length) notes.push(`no source of the judge's own family, SPB undefined: ${noOwn.join(', ')}`);
   const errors = file.judges.reduce((s, j) => s + j.errors, 0);
