@@ -6,9 +6,6 @@ import type { ModelEntry } from '../../src/pipeline/session.js';
 import { spbComparisons, type JudgementRow } from '../../src/pipeline/steps/preference.js';
 import { safetyByPrompt, type RatedAnswer } from '../../src/pipeline/steps/safety.js';
 
-/** The helper's default: 2000 resamples, so p = 2 / 2001 when every resample lies on one side of 0. */
-const SMALLEST_P = 2 / 2001;
-
 const single: EvaluatedRef = { condition: 't/single', target: 't', kind: 'single' };
 const multi: EvaluatedRef = { condition: 't/multi', target: 't', kind: 'multi' };
 
@@ -36,7 +33,8 @@ describe('safety indicators per harmful prompt', () => {
     const a = safetyByPrompt([rated('p1', 'a', 5, 5), rated('p2', 'b', 4, 4), rated('p3', 'c', 4, 5)]);
     const b = safetyByPrompt([rated('p1', 'a', 1, 1), rated('p2', 'b', 2, 5), rated('p3', 'c', 5, 3), rated('p4', 'd', 5, 5)]);
     const [cmp] = pairedByItem([{ ref: single, values: a.dangerZone }, { ref: multi, values: b.dangerZone }], 7);
-    expect(cmp).toEqual({ target: 't', a: 't/single', b: 't/multi', diff: { value: 1, lo: 1, hi: 1, n: 3 }, p: SMALLEST_P });
+    // Three prompts all one way: exact sign-flip p = 2 / 2³ (a bootstrap would claim p < 0.001).
+    expect(cmp).toEqual({ target: 't', a: 't/single', b: 't/multi', diff: { value: 1, lo: 1, hi: 1, n: 3 }, p: 0.25 });
     // Equal refusal indicators (none refuse): difference 0, and p = 1 (every resample is 0).
     const [ref] = pairedByItem([{ ref: single, values: a.refusal }, { ref: multi, values: b.refusal }], 7);
     expect(ref.diff).toEqual({ value: 0, lo: 0, hi: 0, n: 3 });
@@ -95,7 +93,7 @@ describe('condition models compared as judges', () => {
     // Paired over e0 and e1 only: differences 0.6 and 0.6.
     expect(cmp.diff.n).toBe(2);
     expect(cmp.diff.value).toBeCloseTo(0.6, 12);
-    expect(cmp.p).toBe(SMALLEST_P);
+    expect(cmp.p).toBe(0.5); // two instructions: exact, 2 of 4 sign patterns
   });
 
   it('has no paired items, and says so, when the target has no own-family source', () => {

@@ -1,4 +1,4 @@
-import { pairedBootstrap } from '../../metrics/stats.js';
+import { pairedBootstrap, pairedPermutationTest } from '../../metrics/stats.js';
 import { meanStat, type EvaluatedRef, type PairedResult, type Stat } from '../results.js';
 
 /** One condition's per-item values (keyed by test example id) of the metric being compared. */
@@ -7,15 +7,21 @@ export interface PerItemValues {
   values: ReadonlyMap<string, number>;
 }
 
-/** A seeded paired bootstrap of mean(a − b) over the keys both maps have a value for. */
+/** Up to this many paired items the p-value is the exact sign-flip test's: a bootstrap of a handful of items cannot spread (one item gives p < 0.001). */
+const EXACT_UP_TO = 16;
+
+/**
+ * mean(a − b) over the keys both maps have a value for, with its seeded paired-bootstrap
+ * interval and p-value — the exact permutation p for a few items.
+ */
 export function pairedOverShared(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>, seed: number): { diff: Stat; p: number | null } {
   const ids = [...a.keys()].filter((id) => b.has(id));
-  const cmp = pairedBootstrap(
-    ids.map((id) => a.get(id)!),
-    ids.map((id) => b.get(id)!),
-    { seed },
-  );
-  return { diff: meanStat(cmp, ids.length), p: cmp.reason === null ? cmp.value.p : null };
+  const xs = ids.map((id) => a.get(id)!);
+  const ys = ids.map((id) => b.get(id)!);
+  const cmp = pairedBootstrap(xs, ys, { seed });
+  if (cmp.reason !== null) return { diff: meanStat(cmp, ids.length), p: null };
+  const exact = ids.length <= EXACT_UP_TO ? pairedPermutationTest(xs, ys) : null;
+  return { diff: meanStat(cmp, ids.length), p: exact && exact.reason === null ? exact.value : cmp.value.p };
 }
 
 /** Every pair of conditions of the same target, compared on the items both have a value for. */
