@@ -1,13 +1,13 @@
 import { Box, Text } from 'ink';
-import { useState } from 'react';
-import { cleanLabel, displayWidth } from '../charts/index.js';
+import { useMemo, useState } from 'react';
+import { cleanLabel } from '../charts/index.js';
 import { ChartText } from '../components/results/ChartText.js';
 import { ScreenFrame } from '../components/ScreenFrame.js';
 import type { ExportFormat } from '../pipeline/export.js';
 import { useApp } from '../ui/context.js';
 import { useScreenKeys } from '../ui/input.js';
 import type { ActionOf } from '../ui/keymaps.js';
-import { acrossSessions, COMPARE_METRICS, compareTable, drawCompareColumn, sharedDomain } from '../ui/results/compare.js';
+import { acrossSessions, COMPARE_METRICS, compareTable, drawCompareColumn, pairedRows, sharedDomain } from '../ui/results/compare.js';
 import { exportStem, nextFormat, writeExport } from '../ui/results/exportFile.js';
 import { COMPARE_KEYS } from '../ui/results/keys.js';
 import { useResultSets } from '../ui/results/useResults.js';
@@ -18,7 +18,6 @@ import { windowAround } from '../ui/viewport.js';
 const CHROME_ROWS = 6;
 const LIST_ROWS = 4;
 const MIN_COLUMN_WIDTH = 30;
-const MAX_PAIRED_LINES = 4;
 
 /**
  * Two or more sessions side by side, one metric at a time on one shared bar scale, with the
@@ -28,7 +27,8 @@ export function Compare({ sessions: initial }: { sessions: string[] }) {
   const app = useApp();
   const theme = useTheme();
   const { store } = app.services;
-  const listed = store.list();
+  // Read once: listing reads every session's files, and the screen redraws on every key.
+  const listed = useMemo(() => store.list(), [store]);
   const names = listed.map((s) => s.name);
   // A broken session file, not a missing step, is why such a session has nothing to compare.
   const invalid = new Set(listed.filter((s) => s.status === 'invalid').map((s) => s.name));
@@ -59,7 +59,9 @@ export function Compare({ sessions: initial }: { sessions: string[] }) {
       case 'export':
         if (!sessions.length) return app.notify('no sessions chosen: add one with Space', 'error');
         try {
-          const path = writeExport(store.dir(sessions[0].name), { ...compareTable(metric, sessions), pane: exportStem('compare', metric.label) }, format);
+          // Named for the sessions too: comparing the reference with another never overwrites this one.
+          const stem = exportStem('compare', `${sessions.map((s) => s.name).join(' vs ')} ${metric.label}`);
+          const path = writeExport(store.dir(sessions[0].name), { ...compareTable(metric, sessions), pane: stem }, format);
           app.notify(`exported the comparison as ${format.toUpperCase()} to ${path}`);
         } catch (err) {
           app.notify(`export failed: ${(err as Error).message}`, 'error');
@@ -93,9 +95,10 @@ export function Compare({ sessions: initial }: { sessions: string[] }) {
       {names.slice(start, end).map((name, k) => {
         const i = start + k;
         const mark = chosen.includes(name) ? '[x]' : '[ ]';
+        const role = chosen.length > 1 && chosen[0] === name ? ' (reference: the others are paired with it)' : '';
         return (
           <Text key={name} color={i === cursor ? theme.color.accent : undefined} wrap="truncate-end">
-            {truncate(theme, `${i === cursor ? theme.glyph.pointer : ' '} ${mark} ${cleanLabel(name, theme.ascii)}${invalid.has(name) ? ' (invalid session file: fix it from the Sessions list)' : ''}`, width)}
+            {truncate(theme, `${i === cursor ? theme.glyph.pointer : ' '} ${mark} ${cleanLabel(name, theme.ascii)}${role}${invalid.has(name) ? ' (invalid session file: fix it from the Sessions list)' : ''}`, width)}
           </Text>
         );
       })}
@@ -106,27 +109,21 @@ export function Compare({ sessions: initial }: { sessions: string[] }) {
         {shown.map((s, i) => {
           // The first session is the reference: the others say how they differ from it, then what they hold within.
           const across = i > 0 ? acrossSessions(metric, sessions[0], s) : null;
-          // Paired lines wrap rather than lose their interval and p; they take at most half the
-          // column (at least one line), and the chart gets the rows left.
-          const rowsOf = (text: string) => Math.max(1, Math.ceil(displayWidth(text) / Math.max(1, columnWidth - 2)));
-          const paired: { text: string }[] = [];
-          let pairedRows = 0;
-          for (const p of [...(across ? [{ text: across.summary }, ...across.lines] : []), ...metric.paired(s.loaded)].slice(0, MAX_PAIRED_LINES)) {
-            if (paired.length > 0 && pairedRows + rowsOf(p.text) > Math.floor((height - 1) / 2)) break;
-            paired.push(p);
-            pairedRows += rowsOf(p.text);
-          }
+          // Paired lines are wrapped here, row for row, rather than lose their interval and p; they
+          // take at most half the column (at least one line), and the chart gets the rows left.
           const inner = columnWidth - 2;
-          const column = drawCompareColumn(metric, s.loaded, domain, { width: inner, height: Math.max(1, height - 1 - pairedRows), color: theme.emphasis, ascii: theme.ascii });
+          const texts = [...(across ? [across.summary, ...across.lines.map((l) => l.text)] : []), ...metric.paired(s.loaded).map((p) => p.text)];
+          const paired = pairedRows(texts.map((t) => cleanLabel(t, theme.ascii)), inner, Math.floor((height - 1) / 2));
+          const column = drawCompareColumn(metric, s.loaded, domain, { width: inner, height: Math.max(1, height - 1 - paired.length), color: theme.emphasis, ascii: theme.ascii });
           return (
-            <Box key={s.name} flexDirection="column" width={columnWidth} paddingRight={2}>
+            <Box key={s.name} flexDirection="column" width={columnWidth} height={height} overflow="hidden" paddingRight={2}>
               <Text color={theme.color.accent} bold={theme.emphasis} wrap="truncate-end">
                 {truncate(theme, cleanLabel(s.name, theme.ascii), inner)}
               </Text>
               {column.ready ? <ChartText chart={column.body} /> : <Text color={theme.color.muted} wrap="wrap">{cleanLabel(column.body, theme.ascii)}</Text>}
-              {paired.map((p, k) => (
-                <Text key={k} color={theme.color.muted} wrap="wrap">
-                  {cleanLabel(p.text, theme.ascii)}
+              {paired.map((row, k) => (
+                <Text key={k} color={theme.color.muted} wrap="truncate-end">
+                  {row}
                 </Text>
               ))}
             </Box>

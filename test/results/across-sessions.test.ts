@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { itemFingerprint, pairedAcrossSessions, perItemTable } from '../../src/pipeline/evaluation/per-item.js';
 import type { Example } from '../../src/pipeline/example.js';
 import type { EvaluatedRef, PerItemTable } from '../../src/pipeline/results.js';
-import { acrossSessions, COMPARE_METRICS, compareTable } from '../../src/ui/results/compare.js';
+import { displayWidth } from '../../src/charts/index.js';
+import { acrossSessions, COMPARE_METRICS, compareTable, pairedRows } from '../../src/ui/results/compare.js';
 import type { LoadedResults } from '../../src/ui/results/load.js';
 import { perplexityFile } from './fixtures.js';
 
@@ -76,8 +77,9 @@ describe('Compare: a session against the reference session', () => {
       expect.stringMatching(/^qwen-s\/single: geo-mean perplexity \+1\d(\.\d)?% \[\+\d+(\.\d+)?%, \+1\d(\.\d+)?%\] \(p<0\.001, n=40\)$/),
       expect.stringMatching(/^qwen-s\/multi: geo-mean perplexity [+-]?0(\.\d+)?% \[-\d(\.\d+)?%, \+\d(\.\d+)?%\] \(p=0\.[1-9]\d?, n=40\)$/),
     ]);
-    // Exported under "hot - base", one row per paired condition.
+    // Exported under "hot - base", one row per paired condition, the summary among the notes.
     const table = compareTable(metric, [ref, other]);
+    expect(table.notes).toContain('hot vs base, on shared items: 1 of 2 conditions differ at p<0.05');
     const rows = table.rows.filter((r) => r[0] === 'hot - base');
     expect(rows.map((r) => [r[2], r[3], r[7]])).toEqual([
       ['qwen-s/single', 'log-perplexity difference', 40],
@@ -99,7 +101,13 @@ describe('Compare: a session against the reference session', () => {
     const partial = logPplTable(texts, { 'qwen-s/multi': 0, 'qwen-s/single': 0 }, 3);
     partial.rows[1].values = partial.rows[1].values.map(() => null);
     expect(acrossSessions(metric, ref, { name: 'partial', loaded: session(partial) })!.summary).toBe('vs base, on shared items: 0 of 1 conditions differ at p<0.05 (1 more share no item)');
-    // A table cut short or edited by hand is named, not paired (or crashed on).
+    // A table cut short or edited by hand is named, not paired (or crashed on): rows without
+    // target or kind (the export needs them), or one fingerprint twice.
+    for (const damage of [(t: PerItemTable) => delete (t.rows[0] as Partial<PerItemTable['rows'][0]>).target, (t: PerItemTable) => (t.items[1] = t.items[0])]) {
+      const t = logPplTable(texts, { 'qwen-s/multi': 0 });
+      damage(t);
+      expect(acrossSessions(metric, ref, { name: 'damaged', loaded: session(t) })!.summary).toMatch(/^vs base: the per-item values in damaged's perplexity results are broken/);
+    }
     const broken = { name: 'broken', loaded: session({ ...logPplTable(texts, { 'qwen-s/multi': 0 }), items: ['only one'] }) };
     expect(acrossSessions(metric, ref, broken)!.summary).toBe("vs base: the per-item values in broken's perplexity results are broken: rerun its perplexity step");
     const nan = logPplTable(texts, { 'qwen-s/multi': 0 });
@@ -107,5 +115,24 @@ describe('Compare: a session against the reference session', () => {
     expect(acrossSessions(metric, { name: 'bad-ref', loaded: session(nan) }, ref)!.summary).toMatch(/^vs bad-ref: the per-item values in bad-ref's perplexity results are broken/);
     // A metric with no per-item measure (corpus perplexity) does not pair sessions.
     expect(acrossSessions(COMPARE_METRICS[1], ref, renamed)).toBeNull();
+  });
+});
+
+describe('paired lines in a Compare column', () => {
+  const lines = ['vs base, on shared items: 3 of 36 conditions differ at p<0.05', 'founders-small/single: geo-mean perplexity -4.2% [-4.78%, -3.59%] (p<0.001, n=160)', 'third line', 'fourth line'];
+  it('wraps each line whole within the width, and counts the lines that do not fit in the budget', () => {
+    const rows = pairedRows(lines, 38, 6);
+    for (const r of rows) expect(displayWidth(r)).toBeLessThanOrEqual(38);
+    expect(rows).toEqual([
+      'vs base, on shared items: 3 of 36',
+      'conditions differ at p<0.05',
+      'founders-small/single: geo-mean',
+      'perplexity -4.2% [-4.78%, -3.59%]',
+      '(p<0.001, n=160)',
+      '… 2 more paired: e exports them all',
+    ]);
+    expect(pairedRows(lines, 200, 10)).toEqual(lines);
+    // The first line is kept whole even past a tiny budget.
+    expect(pairedRows(lines, 38, 1)).toEqual(['vs base, on shared items: 3 of 36', 'conditions differ at p<0.05', '… 3 more paired: e exports them all']);
   });
 });

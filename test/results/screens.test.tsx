@@ -252,8 +252,22 @@ describe('Compare screen', () => {
     await app.press(' ', KEYS.down, ' ', KEYS.up, ' ');
     await app.waitFor('2 sessions on one shared scale, each paired with alpha on the items both measured');
     const frame = app.frame();
+    expect(frame).toContain('[x] alpha (reference: the others are paired with it)');
     expect(frame).toContain('vs alpha, on shared items: 1 of 2 conditions differ at p<0.05');
     expect(frame).toMatch(/qwen-s\/single: geo-mean perplexity \+10(\.\d)?% \[\+/);
+    cleanup();
+
+    // Small terminals: the paired rows never run over the bars (each column's first bar stays whole).
+    for (const [columns, rows] of [[80, 24], [60, 16]]) {
+      const small = await renderApp({ sessionsDir: tmp.dir, columns, rows });
+      await small.waitFor('alpha');
+      await small.press('c', ' ', KEYS.down, ' ', KEYS.up, ' ');
+      await small.waitFor('vs alpha');
+      const lines = small.frame().split('\n');
+      expect(lines.length, `${columns}x${rows}`).toBeLessThanOrEqual(rows);
+      expect(small.frame().match(/vanilla/g), `${columns}x${rows}:\n${small.frame()}`).toHaveLength(2);
+      cleanup();
+    }
   });
 
   it('leaves the bars at least half of a small column: paired lines beyond it wait for a taller terminal', async () => {
@@ -263,9 +277,10 @@ describe('Compare screen', () => {
     await app.waitFor('alpha');
     await app.press('c', KEYS.down, ' ');
     await app.waitFor('2 sessions on one shared scale');
-    // Each column has room for all six bars (and its first paired line); the third paired line waits.
+    // Each column has room for all six bars (and its first paired line); the others are counted.
     const frame = app.frame();
-    expect(frame).not.toContain('more');
+    expect(frame).not.toMatch(/… \d+ more(?! paired)/);
+    expect(frame).toContain('… 2 more paired: e exports them');
     expect(frame.split('\n').filter((l) => l.includes('single  ') && l.includes('30 n=40'))).toHaveLength(1);
     expect(frame).toContain('qwen-s single vs multi: geo-mean');
     expect(frame).not.toContain('qwen-s human vs multi');
@@ -300,7 +315,7 @@ describe('Compare screen', () => {
     await app.waitFor('exported the comparison as CSV');
     // The export lands in the first compared session's folder, named for the metric it compares.
     const written = dirs.flatMap((d) => (existsSync(join(d, 'exports')) ? readdirSync(join(d, 'exports')).map((f) => join(d, 'exports', f)) : []));
-    expect(written.map((f) => f.split('/').at(-1))).toEqual(['compare-lexical-diversity-100-self-bleu.csv']);
+    expect(written.map((f) => f.split('/').at(-1))).toEqual(['compare-beta-vs-alpha-lexical-diversity-100-self-bleu.csv']);
     expect(written).toHaveLength(1);
     const rows = parse(readFileSync(written[0], 'utf8'), { columns: true }) as Record<string, string>[];
     expect(rows.filter((r) => r.session === 'alpha')).toHaveLength(6);

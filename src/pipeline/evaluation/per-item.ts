@@ -33,8 +33,19 @@ export function isPerItemTable(x: unknown): x is PerItemTable {
   return (
     Array.isArray(t?.items) &&
     t.items.every((i) => typeof i === 'string') &&
+    // One value per item: a fingerprint twice would let one value stand for two items.
+    new Set(t.items).size === t.items.length &&
     Array.isArray(t.rows) &&
-    t.rows.every((r) => typeof r?.condition === 'string' && typeof r.measure === 'string' && Array.isArray(r.values) && r.values.length === t.items!.length && r.values.every((v) => v === null || Number.isFinite(v)))
+    t.rows.every(
+      (r) =>
+        typeof r?.condition === 'string' &&
+        typeof r.target === 'string' &&
+        typeof r.kind === 'string' &&
+        typeof r.measure === 'string' &&
+        Array.isArray(r.values) &&
+        r.values.length === t.items!.length &&
+        r.values.every((v) => v === null || Number.isFinite(v)),
+    )
   );
 }
 

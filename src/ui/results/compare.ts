@@ -1,4 +1,4 @@
-import { barBounds, barChart, zoomedDomain, type BarRow, type ChartOptions } from '../../charts/index.js';
+import { barBounds, barChart, truncate, wrapWords, zoomedDomain, type BarRow, type ChartOptions } from '../../charts/index.js';
 import type { ExportCell, ExportTable } from '../../pipeline/export.js';
 import { isPerItemTable, pairedAcrossSessions } from '../../pipeline/evaluation/per-item.js';
 import { RESULT_PRODUCER, type EvaluatedRef, type PairedResult, type PerItemMeasure, type ResultName, type Stat } from '../../pipeline/results.js';
@@ -166,6 +166,22 @@ function pairWithReference(metric: CompareMetric, ref: { name: string; loaded: L
 }
 
 /**
+ * Paired lines as the rows of a column `width` wide, within `budget` rows: each line whole
+ * (wrapped at spaces), the first always, and a last row counting those left out.
+ */
+export function pairedRows(texts: readonly string[], width: number, budget: number): string[] {
+  const rows: string[] = [];
+  for (let i = 0; i < texts.length; i++) {
+    const wrapped = wrapWords(texts[i], width);
+    // Room is kept for the "more" row while lines remain after this one.
+    const more = i + 1 < texts.length ? 1 : 0;
+    if (i > 0 && rows.length + wrapped.length + more > budget) return [...rows, truncate(`… ${texts.length - i} more paired: e exports them all`, width)];
+    rows.push(...wrapped);
+  }
+  return rows;
+}
+
+/**
  * One scale for every session's bars, so equal lengths mean equal numbers: with zero on it, or
  * zoomed alike for all where bars from zero would hide the differences.
  */
@@ -192,14 +208,17 @@ export function compareTable(metric: CompareMetric, sessions: readonly { name: s
     for (const p of metric.paired(s.loaded)) rows.push([s.name, ...p.cells]);
   }
   const [ref, ...others] = sessions;
+  const pairedNotes: string[] = [];
   for (const s of others) {
-    for (const p of acrossSessions(metric, ref, s)?.lines ?? []) rows.push([`${s.name} - ${ref.name}`, ...p.cells]);
+    const across = acrossSessions(metric, ref, s);
+    if (across) pairedNotes.push(`${s.name} ${across.summary}`);
+    for (const p of across?.lines ?? []) rows.push([`${s.name} - ${ref.name}`, ...p.cells]);
   }
   return {
     pane: 'compare',
     title: `${metric.label} across ${sessions.map((s) => s.name).join(', ')}`,
     columns: ['session', 'target', 'condition', 'measure', 'value', 'lo', 'hi', 'n', 'p'],
     rows,
-    notes: sessions.flatMap((s) => (s.loaded.files[metric.result] ? [] : [`${s.name}: ${missingReason(s.loaded, metric.result)}`])),
+    notes: [...sessions.flatMap((s) => (s.loaded.files[metric.result] ? [] : [`${s.name}: ${missingReason(s.loaded, metric.result)}`])), ...pairedNotes],
   };
 }

@@ -21,12 +21,13 @@ export const RESULTS_ZOOM_KEYS = [
   { action: 'pageUp', keys: [key.special('pageUp')], help: 'scroll the zoomed list up a page' },
 ] as const satisfies readonly KeyBinding[];
 
+// The key bar drops hints from the end on narrow terminals: moving with the arrows goes last.
 export const COMPARE_KEYS = [
-  { action: 'up', keys: [key.special('up'), key.char('k')], help: 'move in the sessions list', hint: 'move' },
-  { action: 'down', keys: [key.special('down'), key.char('j')], help: 'move down in the sessions list' },
-  { action: 'toggle', keys: [key.special('space'), key.special('return')], help: 'add the session to the comparison, or take it out', hint: 'add/remove' },
+  { action: 'toggle', keys: [key.special('space'), key.special('return')], help: 'add the session to the comparison, or take it out (the first added is the reference)', hint: 'add/remove' },
   { action: 'metric', keys: [key.char('m'), key.special('tab')], help: 'next metric', hint: 'metric' },
   { action: 'prevMetric', keys: [key.char('M'), key.special('tab', { shift: true })], help: 'previous metric' },
   { action: 'export', keys: [key.char('e')], help: 'export the comparison to the exports folder of the first session', hint: 'export' },
   { action: 'format', keys: [key.char('f')], help: 'cycle the export format: CSV, JSON, Markdown', hint: 'format' },
+  { action: 'up', keys: [key.special('up'), key.char('k')], help: 'move in the sessions list', hint: 'move' },
+  { action: 'down', keys: [key.special('down'), key.char('j')], help: 'move down in the sessions list' },
 ] as const satisfies readonly KeyBinding[];
