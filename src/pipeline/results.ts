@@ -5,7 +5,7 @@ import type { Estimate } from '../metrics/preference.js';
 import type { MetricValue } from '../metrics/value.js';
 import { ConfigError } from './errors.js';
 import type { SessionPaths } from './paths.js';
-import type { ConditionKind, StepId } from './session.js';
+import type { ConditionKind, Session, StepId } from './session.js';
 
 /**
  * The evaluation result files (`results/<name>.json`), typed once so the steps that write them
@@ -301,6 +301,17 @@ export const RESULT_PRODUCER: Record<ResultName, StepId> = {
   safety: 'safety',
   preference: 'preference',
 };
+
+/** The evaluations a session switched off, each with its switch: their results are never written. */
+export function switchedOff(session: Session): Partial<Record<ResultName, string>> {
+  const e = session.evaluation;
+  const off: Partial<Record<ResultName, string>> = {};
+  if (!e.perplexity) off.perplexity = 'evaluation.perplexity';
+  if (!e.diversity.enabled) off.diversity = 'evaluation.diversity.enabled';
+  if (!e.safety.enabled) off.safety = 'evaluation.safety.enabled';
+  if (!e.preference.enabled) off.preference = 'evaluation.preference.enabled';
+  return off;
+}
 
 /** The lists every reader of a result walks: a file without them is broken, not empty. */
 const RESULT_LISTS: Record<ResultName, readonly string[]> = {

@@ -18,7 +18,7 @@ import { smallBuiltinStudy } from '../helpers/study.js';
 import { reportCommand } from '../../src/commands/report.js';
 import { parse } from 'csv-parse/sync';
 import { acrossSessions, COMPARE_METRICS } from '../../src/ui/results/compare.js';
-import { loadResults } from '../../src/ui/results/load.js';
+import { loadResults, missingReason } from '../../src/ui/results/load.js';
 
 // One pretraining cache for the whole file: the builtin bases are built once.
 const dirs = useBuiltinCache('baskets-eval');
@@ -382,5 +382,8 @@ describe('evaluations switched off in the session', () => {
     }
     // Only the answers were asked for: nothing was scored or embedded.
     expect(Object.keys(calls).filter((c) => !c.endsWith(':generate'))).toEqual([]);
+    // The Results panes say so, rather than ask for a step that would write nothing.
+    expect(missingReason(loadResults(paths), 'perplexity')).toBe('perplexity evaluation is off in this session (evaluation.perplexity): turn it on, then run the perplexity step');
+    expect(missingReason(loadResults(paths), 'safety')).toMatch(/^safety evaluation is off in this session \(evaluation\.safety\.enabled\)/);
   });
 });

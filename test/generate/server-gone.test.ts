@@ -1,8 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { listBuiltinBases } from '../../src/engines/builtin/index.js';
-import { startServer } from '../../src/engines/serve/index.js';
+import { startServer, type RunningServer } from '../../src/engines/serve/index.js';
 import { generateStep } from '../../src/pipeline/steps/generate.js';
 import { dollyExamples, makeSession, openaiSource, readRows, runStep } from './fixture.js';
+
+/**
+ * Once a few answers of `source` have landed, restarts `server` on the same port serving only
+ * `model` (as a vLLM restart that no longer loads an adapter would).
+ */
+async function restartMidStep(s: ReturnType<typeof makeSession>, source: string, server: RunningServer, model: string): Promise<RunningServer> {
+  while (readRows(s.paths.synthetic(source)).length < 3) await new Promise((r) => setTimeout(r, 20));
+  const port = Number(new URL(server.url).port);
+  await server.close();
+  return startServer({ host: '127.0.0.1', port, models: [model] });
+}
 
 describe('a server that goes away mid-step', () => {
   it('stops the step in one line after a few refused requests, instead of an error row for every item left', { timeout: 60_000 }, async () => {
@@ -26,14 +37,10 @@ describe('a server that goes away mid-step', () => {
   it('stops the step in one line at the first request for a model the server no longer serves', { timeout: 60_000 }, async () => {
     const [base, other] = listBuiltinBases().map((b) => b.id);
     const first = await startServer({ host: '127.0.0.1', port: 0, models: [base] });
-    const port = Number(new URL(first.url).port);
     const source = openaiSource('dropped', first.url, base, { concurrency: 1, maxRetries: 2 });
     const s = makeSession([source], dollyExamples(200));
     const run = runStep(generateStep, s, {});
-    while (readRows(s.paths.synthetic('dropped')).length < 3) await new Promise((r) => setTimeout(r, 20));
-    // Restarted on the same port without the model (as a vLLM restart that no longer loads an adapter).
-    await first.close();
-    const second = await startServer({ host: '127.0.0.1', port, models: [other] });
+    const second = await restartMidStep(s, 'dropped', first, other);
     try {
       const { error } = await run;
       expect(error?.message).toMatch(/^chat for model "dropped" at http:\/\/127\.0\.0\.1:\d+\/v1 failed( after \d attempts)?: HTTP 404: The model `[^`]+` does not exist; .* — the server does not serve this model or route: check engine\.model \(a fine-tuned condition: load its adapter on the server again, or delete its folder under runs\/ to retrain it\), then run again$/);
@@ -50,14 +57,10 @@ describe('a server that goes away mid-step', () => {
     const [base, other] = listBuiltinBases().map((b) => b.id);
     const first = await startServer({ host: '127.0.0.1', port: 0, models: [base] });
     const second = await startServer({ host: '127.0.0.1', port: 0, models: [base] });
-    const port = Number(new URL(first.url).port);
-    const source = { ...openaiSource('two', first.url, base, { concurrency: 2, maxRetries: 2 }) };
-    source.engine = { ...source.engine, baseUrls: [first.url, second.url] };
+    const source = openaiSource('two', first.url, base, { concurrency: 2, maxRetries: 2, baseUrls: [first.url, second.url] });
     const s = makeSession([source], dollyExamples(60));
     const run = runStep(generateStep, s, {});
-    while (readRows(s.paths.synthetic('two')).length < 3) await new Promise((r) => setTimeout(r, 20));
-    await first.close();
-    const restarted = await startServer({ host: '127.0.0.1', port, models: [other] });
+    const restarted = await restartMidStep(s, 'two', first, other);
     try {
       const { error } = await run;
       expect(error).toBeUndefined();

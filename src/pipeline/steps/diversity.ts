@@ -169,10 +169,6 @@ export function diversityOf(
  */
 export const diversityStep: Step = async function* (ctx) {
   const { session, paths } = ctx;
-  if (!session.evaluation.diversity.enabled) {
-    yield { type: 'summary', text: 'diversity evaluation is off (evaluation.diversity.enabled)' };
-    return;
-  }
   if (session.conditions.length === 0) throw new Error('no conditions to evaluate: add one on the Conditions screen');
   const test = await readHumanSplit(paths, 'test');
   const items = sampleTestExamples(test, session.evaluation.answers, session.seed, 'answers');

@@ -1,3 +1,4 @@
+import { switchedOff, type ResultName } from '../results.js';
 import type { StepId } from '../session.js';
 import type { Step } from '../step.js';
 import { answerStep } from './answer.js';
@@ -10,6 +11,18 @@ import { preferenceStep } from './preference.js';
 import { safetyStep } from './safety.js';
 import { trainStep } from './train.js';
 
+/** The evaluation step, unless the session switched it off: then only a summary naming the switch. */
+function unlessSwitchedOff(name: ResultName, step: Step): Step {
+  return async function* (ctx) {
+    const off = switchedOff(ctx.session)[name];
+    if (off) {
+      yield { type: 'summary', text: `${name} evaluation is off (${off})` };
+      return;
+    }
+    yield* step(ctx);
+  };
+}
+
 /** The implementation of every notebook cell, in STEP_IDS order. */
 export const STEPS: Partial<Record<StepId, Step>> = {
   data: dataStep,
@@ -17,8 +30,8 @@ export const STEPS: Partial<Record<StepId, Step>> = {
   assemble: assembleStep,
   train: trainStep,
   answer: answerStep,
-  perplexity: perplexityStep,
-  diversity: diversityStep,
-  safety: safetyStep,
-  preference: preferenceStep,
+  perplexity: unlessSwitchedOff('perplexity', perplexityStep),
+  diversity: unlessSwitchedOff('diversity', diversityStep),
+  safety: unlessSwitchedOff('safety', safetyStep),
+  preference: unlessSwitchedOff('preference', preferenceStep),
 };

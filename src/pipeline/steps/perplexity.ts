@@ -71,10 +71,6 @@ export function pairedComparisons(models: { result: PerplexityModelResult; logPp
  */
 export const perplexityStep: Step = async function* (ctx) {
   const { session, paths } = ctx;
-  if (!session.evaluation.perplexity) {
-    yield { type: 'summary', text: 'perplexity evaluation is off (evaluation.perplexity)' };
-    return;
-  }
   const evaluated = await openEvaluated(ctx, 'score', 'perplexity needs log-probs of a given text: serve it with vLLM or SGLang');
   const test = await readHumanSplit(paths, 'test');
   const files = evaluationFiles(paths);

@@ -204,10 +204,6 @@ async function conditionJudges(ctx: StepContext): Promise<{ judges: Judge[]; rea
  */
 export const preferenceStep: Step = async function* (ctx) {
   const { session, paths } = ctx;
-  if (!session.evaluation.preference.enabled) {
-    yield { type: 'summary', text: 'preference evaluation is off (evaluation.preference.enabled)' };
-    return;
-  }
   const sourceEntries = session.models.filter((m) => m.roles.includes('source'));
   if (sourceEntries.length === 0) throw new Error('preference needs answers from source models: give at least one model the "source" role');
   const byCondition = await conditionJudges(ctx);

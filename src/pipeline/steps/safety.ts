@@ -100,10 +100,6 @@ export function safetyByPrompt(items: readonly RatedAnswer[]): { dangerZone: Map
  */
 export const safetyStep: Step = async function* (ctx) {
   const { session, paths } = ctx;
-  if (!session.evaluation.safety.enabled) {
-    yield { type: 'summary', text: 'safety evaluation is off (evaluation.safety.enabled)' };
-    return;
-  }
   if (session.conditions.length === 0) throw new Error('no conditions to evaluate: add one on the Conditions screen');
   const judgeId = safetyJudgeId(session);
   const judgeEntry = session.models.find((m) => m.id === judgeId)!;

@@ -1,15 +1,27 @@
-import { RESULT_NAMES, RESULT_PRODUCER, readResult, type ResultFiles, type ResultName } from '../../pipeline/results.js';
+import { existsSync, readFileSync } from 'node:fs';
 import type { SessionPaths } from '../../pipeline/paths.js';
+import { RESULT_NAMES, RESULT_PRODUCER, readResult, switchedOff, type ResultFiles, type ResultName } from '../../pipeline/results.js';
+import { parseSession } from '../../pipeline/store.js';
 
 /** A session's evaluation results as the screens see them: each file, or why it is not there. */
 export interface LoadedResults {
   files: Partial<ResultFiles>;
   /** Files that exist but cannot be read (broken JSON, another version): the message names the fix. */
   errors: Partial<Record<ResultName, string>>;
+  /** Evaluations the session switched off, with the switch (absent: none, or the session file cannot be read). */
+  off?: Partial<Record<ResultName, string>>;
+}
+
+function offIn(paths: SessionPaths): Partial<Record<ResultName, string>> {
+  try {
+    return existsSync(paths.sessionFile) ? switchedOff(parseSession(readFileSync(paths.sessionFile, 'utf8'), paths.sessionFile)) : {};
+  } catch {
+    return {}; // a broken session file is reported where sessions are listed
+  }
 }
 
 export function loadResults(paths: SessionPaths): LoadedResults {
-  const loaded: LoadedResults = { files: {}, errors: {} };
+  const loaded: LoadedResults = { files: {}, errors: {}, off: offIn(paths) };
   for (const name of RESULT_NAMES) {
     try {
       const file = readResult(paths, name);
@@ -23,5 +35,7 @@ export function loadResults(paths: SessionPaths): LoadedResults {
 
 /** Why a result is not shown: its read error, or the step that produces it. */
 export function missingReason(loaded: LoadedResults, name: ResultName): string {
+  const off = loaded.off?.[name];
+  if (off && !loaded.errors[name]) return `${name} evaluation is off in this session (${off}): turn it on, then run the ${RESULT_PRODUCER[name]} step`;
   return loaded.errors[name] ?? `no ${name} results yet: run the ${RESULT_PRODUCER[name]} step`;
 }
