@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
-import { displayWidth, lossChart, sparkline } from '../charts/index.js';
+import { lossChart, sparkline, wrapWords } from '../charts/index.js';
 import type { GpuSample, TrainMetrics } from '../pipeline/events.js';
 import { formatDuration, stepLabel, taskEtaSeconds, type CellState, type LossSeries, type TaskProgress } from '../pipeline/notebook.js';
 import { compact } from '../ui/format.js';
@@ -64,8 +64,8 @@ function gpuText(g: GpuSample): string {
   return `gpu${g.index} ${reading(g.utilization, (v) => `${v}%`)} ${memory} ${reading(g.temperatureC, (v) => `${v}C`)} ${reading(g.powerW, (v) => `${Math.round(v)}W`)}`;
 }
 
-/** The most rows a step's error takes in the open cell. */
-const ERROR_ROWS = 4;
+/** The most rows a step's error takes in the open cell (the longest advice needs 5 at 80 columns). */
+const ERROR_ROWS = 6;
 
 /**
  * The open cell: live progress per task, the loss chart of a training step, GPU use, result
@@ -87,17 +87,11 @@ export function CellDetail({ cell, width, height, live = true }: { cell: CellSta
 
   if (cell.status === 'pending') line('pending', 'Not run yet: r runs this step, R runs it and every step after it.', theme.color.muted);
   if (cell.error && left > 0) {
-    // An error wraps: its end says what to do. Up to ERROR_ROWS rows (a word wrap may need one more than the width suggests).
-    const text = sanitizeLine(cell.error);
-    const rows = Math.min(left, ERROR_ROWS, Math.ceil(displayWidth(text) / Math.max(1, width)) + (displayWidth(text) > width ? 1 : 0));
-    left -= rows;
-    blocks.push(
-      <Box key="error" height={rows} overflow="hidden">
-        <Text color={theme.color.error} wrap="wrap">
-          {text}
-        </Text>
-      </Box>,
-    );
+    // An error wraps, row for row: its end says what to do. A longer one ends in an ellipsis.
+    const wrapped = wrapWords(sanitizeLine(cell.error), Math.max(1, width));
+    const rows = Math.min(left, ERROR_ROWS);
+    const shown = wrapped.length > rows ? [...wrapped.slice(0, rows - 1), truncate(theme, wrapped.slice(rows - 1).join(' '), width)] : wrapped;
+    shown.forEach((row, i) => line(`error-${i}`, row, theme.color.error));
   }
   // The tasks still going come first; what does not fit is counted, and a training step keeps room for its chart.
   const tasks = Object.values(cell.tasks);

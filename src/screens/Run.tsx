@@ -28,6 +28,9 @@ function useRunnerLock(dir: string) {
 function defaultSelection(notebook: NotebookState): number {
   const running = STEP_IDS.findIndex((s) => notebook.cells[s].status === 'running');
   if (running >= 0) return running;
+  // A failed step is what one comes to read, before the steps never run.
+  const failed = STEP_IDS.findIndex((s) => notebook.cells[s].status === 'failed');
+  if (failed >= 0) return failed;
   const unfinished = STEP_IDS.findIndex((s) => notebook.cells[s].status !== 'done');
   return unfinished < 0 ? 0 : unfinished;
 }
@@ -65,7 +68,7 @@ export function Run({ session }: { session: string }) {
   // With no live runner a "running" cell was interrupted: its clock stops at the last event.
   const now = useNow(running);
   const clock = running ? now : (notebook.lastT ?? now);
-  // Until the user moves, the selection follows the work: the running cell, else the first unfinished one.
+  // Until the user moves, the selection follows the work: the running cell, else the failed one, else the first unfinished one.
   const [chosen, setChosen] = useState<number | null>(null);
   const selected = chosen ?? defaultSelection(notebook);
   const setSelected = (i: number) => setChosen(i);

@@ -46,6 +46,10 @@ describe('redaction', () => {
     expect(text).toContain('Bearer ***');
     delete process.env.BASKETS_TEST_REDACT_KEY;
   });
+  it("keeps a server's words about bearer tokens: only a token-shaped value is masked", () => {
+    const message = 'Missing or invalid bearer token: send "Authorization: Bearer <token>" with the token the server was started with.';
+    expect(redactSecrets(message)).toBe(message);
+  });
 });
 
 describe('which failures lower the concurrency', () => {

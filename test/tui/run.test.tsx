@@ -164,8 +164,8 @@ describe('Run notebook: training cells', () => {
     expect(headless).toContainEqual(expect.stringMatching(/train: failed in .* training failed: ValueError: tokenizer has no attribute 'foo'/));
 
     const app = await renderApp({ sessionsDir: tmp.dir, initialScreen: 'run', initialSession: 'gpu', rows: 50, columns: 160 });
-    await app.waitFor(/✗ train/);
-    await app.press(KEYS.down, KEYS.down, KEYS.down);
+    // The notebook opens at the failed step.
+    await app.waitFor(/❯ ✗ train/);
     await app.waitFor('Traceback');
     const lines = app.frame().split('\n');
     // The cause, then the tail: each log line on a row of its own.
@@ -179,7 +179,7 @@ describe('Run notebook: training cells', () => {
     const store = new SessionStore(tmp.dir);
     store.create({ version: 1, name: 'refused', createdAt: '2026-01-01T00:00:00.000Z', data: { source: { kind: 'builtin', name: 'sotu-continuations' } } });
     const error =
-      'scoring for model "fs/vanilla" at http://gpu-box:8000/v1 failed: HTTP 404: The model `founders-small` does not exist. — the server does not serve this model or route: check engine.model, then run again';
+      'scoring for model "fs/vanilla" at http://gpu-box:8000/v1 failed: HTTP 404: The model `founders-small` does not exist. — the server does not serve this model or route: check engine.model (a fine-tuned condition: load its adapter on the server again, or delete its folder under runs/ to retrain it), then run again';
     const events = [
       { t: 1, runId: 'r', type: 'run-start', pid: 4242, steps: ['perplexity'] },
       { t: 2, runId: 'r', type: 'step-start', step: 'perplexity' },
@@ -188,11 +188,10 @@ describe('Run notebook: training cells', () => {
     ];
     writeFileSync(sessionPaths(store.dir('refused')).events, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
     const app = await renderApp({ sessionsDir: tmp.dir, initialScreen: 'run', initialSession: 'refused', rows: 40, columns: 80 });
-    await app.waitFor(/✗ perplexity/);
-    for (let i = 0; i < STEP_IDS.indexOf('perplexity'); i++) await app.press(KEYS.down);
+    // Opened at the failed step (not at data, never run), its error wrapped whole.
     await app.waitFor(/❯ ✗ perplexity/);
     const joined = app.frame().split('\n').map((l) => l.trim()).join(' ');
-    expect(joined).toContain('check engine.model, then run again');
+    expect(joined).toContain('or delete its folder under runs/ to retrain it), then run again');
   });
 
   it('shows learning rate and trainer memory on the training line, and n/a for GPU readings nvidia-smi gave as [N/A]', async () => {

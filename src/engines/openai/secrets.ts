@@ -11,7 +11,8 @@ export function readApiKey(apiKeyEnv: string | undefined): string | undefined {
 }
 
 // Bearer tokens and OpenAI-style keys, in case a server echoes a header back in an error body.
-const KEY_PATTERNS = [/(Bearer\s+)[^\s"',;]+/gi, /\bsk-[A-Za-z0-9_-]{8,}/g];
+// A bearer value is token-shaped (8+ of the characters tokens use): "bearer token: send …" keeps its words.
+const KEY_PATTERNS = [/(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, /\bsk-[A-Za-z0-9_-]{8,}/g];
 
 /** Remove the key of `apiKeyEnv` (and anything that looks like a key) from a message. */
 export function redactSecrets(text: string, apiKeyEnv?: string): string {
