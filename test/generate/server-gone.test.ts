@@ -4,14 +4,17 @@ import { startServer, type RunningServer } from '../../src/engines/serve/index.j
 import { generateStep } from '../../src/pipeline/steps/generate.js';
 import { dollyExamples, makeSession, openaiSource, readRows, runStep } from './fixture.js';
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 /**
  * Once a few answers of `source` have landed, restarts `server` on the same port serving only
- * `model` (as a vLLM restart that no longer loads an adapter would).
+ * `model` (as a vLLM restart that no longer loads an adapter would), down for `downMs` between.
  */
-async function restartMidStep(s: ReturnType<typeof makeSession>, source: string, server: RunningServer, model: string): Promise<RunningServer> {
-  while (readRows(s.paths.synthetic(source)).length < 3) await new Promise((r) => setTimeout(r, 20));
+async function restartMidStep(s: ReturnType<typeof makeSession>, source: string, server: RunningServer, model: string, downMs = 0): Promise<RunningServer> {
+  while (readRows(s.paths.synthetic(source)).length < 3) await sleep(20);
   const port = Number(new URL(server.url).port);
   await server.close();
+  await sleep(downMs);
   return startServer({ host: '127.0.0.1', port, models: [model] });
 }
 
@@ -24,7 +27,7 @@ describe('a server that goes away mid-step', () => {
     const started = Date.now();
     const run = runStep(generateStep, s, {});
     // Let some answers land, then take the server away.
-    while (readRows(s.paths.synthetic('gone')).length < 3) await new Promise((r) => setTimeout(r, 20));
+    while (readRows(s.paths.synthetic('gone')).length < 3) await sleep(20);
     await server.close();
     const { error } = await run;
     expect(error?.message).toMatch(new RegExp(`^nothing is listening at ${server.url.replace(/[/.]/g, '\\$&')} any more: 3 requests in a row were refused after 2 attempts \\(the last: chat for model "gone"\\) — start the server again, then run the session with --retry-errors to resume$`));
@@ -60,7 +63,8 @@ describe('a server that goes away mid-step', () => {
     const source = openaiSource('two', first.url, base, { concurrency: 2, maxRetries: 2, baseUrls: [first.url, second.url] });
     const s = makeSession([source], dollyExamples(60));
     const run = runStep(generateStep, s, {});
-    const restarted = await restartMidStep(s, 'two', first, other);
+    // Down for a moment first (a real restart): refused connections go to the other replica meanwhile.
+    const restarted = await restartMidStep(s, 'two', first, other, 1500);
     try {
       const { error } = await run;
       expect(error).toBeUndefined();
@@ -69,6 +73,25 @@ describe('a server that goes away mid-step', () => {
       expect(new Set(rows.map((r) => r.key)).size).toBe(60);
     } finally {
       await Promise.all([restarted.close(), second.close()]);
+    }
+  });
+
+  it('waits out a restart of the server (connections refused for a moment): no error row, no stop', { timeout: 60_000 }, async () => {
+    const [base] = listBuiltinBases().map((b) => b.id);
+    const first = await startServer({ host: '127.0.0.1', port: 0, models: [base] });
+    const source = openaiSource('restarted', first.url, base, { concurrency: 2, maxRetries: 1 });
+    const s = makeSession([source], dollyExamples(60));
+    const run = runStep(generateStep, s, {});
+    // Down for 1.5 s: longer than the two attempts maxRetries 1 allows take to fail.
+    const again = await restartMidStep(s, 'restarted', first, base, 1500);
+    try {
+      const { error } = await run;
+      expect(error).toBeUndefined();
+      const rows = readRows(s.paths.synthetic('restarted'));
+      expect(rows.filter((r) => r.error !== undefined)).toEqual([]);
+      expect(new Set(rows.map((r) => r.key)).size).toBe(60);
+    } finally {
+      await again.close();
     }
   });
 });

@@ -12,6 +12,15 @@ export interface CallOptions {
 const SERVER_GONE_AFTER = 3;
 
 /**
+ * How long a server that has answered may refuse connections before requests spend their
+ * retries: a restart (serve, llama.cpp, a proxy) is over in a second or two, and waiting for it
+ * writes no error row. A server that never answered fails at once.
+ */
+const RESTART_GRACE_MS = 10_000;
+/** A replica that refused a connection is passed over this long while another has room. */
+const REFUSED_PAUSE_MS = 1_000;
+
+/**
  * The replicas of one model sharing its work. A request goes to the replica with the most free
  * room under its AIMD window, waits when all are full, and is retried (on any replica) after a
  * retryable failure, honouring Retry-After, up to `retries` times.
@@ -25,6 +34,12 @@ export class EndpointPool {
   private active = 0;
   /** Replicas that refused a request in a way every request would be (the key, an unserved model): the others carry on. */
   private readonly unusable = new Set<Endpoint>();
+  /** When each replica last refused a connection. */
+  private readonly refusedAt = new Map<Endpoint, number>();
+  /** Whether any request has succeeded: only a server that answered can be restarting. */
+  private answered = false;
+  /** When the refusals began, since the last request that succeeded. */
+  private refusingSince: number | null = null;
   private readonly unsubscribe: Array<() => void>;
 
   constructor(
@@ -41,8 +56,13 @@ export class EndpointPool {
   }
 
   private pickFree(): Endpoint | undefined {
+    const now = performance.now();
+    const paused = (e: Endpoint) => now - (this.refusedAt.get(e) ?? -Infinity) < REFUSED_PAUSE_MS;
+    const candidates = this.endpoints.filter((e) => !this.unusable.has(e) && e.limiter.free > 0);
+    // A replica that just refused a connection is the last choice, not no choice (it may be the only one).
+    const pool = candidates.some((e) => !paused(e)) ? candidates.filter((e) => !paused(e)) : candidates;
     let best: Endpoint | undefined;
-    for (const e of this.endpoints) if (!this.unusable.has(e) && e.limiter.free > 0 && (!best || e.limiter.free > best.limiter.free)) best = e;
+    for (const e of pool) if (!best || e.limiter.free > best.limiter.free) best = e;
     return best;
   }
 
@@ -78,7 +98,9 @@ export class EndpointPool {
   }
 
   async call<T>(fn: (endpoint: Endpoint) => Promise<T>, opts: CallOptions): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
+    // Counts the attempts that spend the retry budget: waiting out a restart does not.
+    let attempt = 0;
+    for (;;) {
       const endpoint = await this.acquire(opts.signal);
       const startedAt = performance.now();
       let delayMs: number;
@@ -86,30 +108,43 @@ export class EndpointPool {
         const result = await fn(endpoint);
         endpoint.limiter.onSuccess();
         this.refusedInARow = 0;
+        this.answered = true;
+        this.refusingSince = null;
         return result;
       } catch (err) {
         if (opts.signal?.aborted) throw opts.signal.reason ?? err;
         const failure = classifyFailure(err, this.apiKeyEnv);
-        if (failure.overload) endpoint.limiter.onOverload(startedAt, performance.now());
+        const now = performance.now();
+        if (failure.overload) endpoint.limiter.onOverload(startedAt, now);
         if (failure.unusable && this.endpoints.some((e) => e !== endpoint && !this.unusable.has(e))) {
           // Another replica may still serve it (one restarted without the model, say): send it there.
           this.unusable.add(endpoint);
           continue;
         }
-        const tries = attempt + 1;
-        if (!failure.retryable || attempt >= this.retries) {
-          const after = tries > 1 ? ` after ${tries} attempts` : '';
-          this.refusedInARow = rootCause(err).code === 'ECONNREFUSED' ? this.refusedInARow + 1 : 0;
-          if (this.refusedInARow >= SERVER_GONE_AFTER) {
-            throw new EndpointUnusableError(
-              `nothing is listening at ${endpoint.baseUrl} any more: ${this.refusedInARow} requests in a row were refused${after} (the last: ${opts.what}) — start the server again, then run the session with --retry-errors to resume`,
-            );
-          }
-          throw new RequestFailedError(`${opts.what} at ${endpoint.baseUrl} failed${after}: ${failure.message}`, failure, tries, err);
+        const refused = rootCause(err).code === 'ECONNREFUSED';
+        if (refused) {
+          this.refusedAt.set(endpoint, now);
+          this.refusingSince ??= now;
         }
-        // Exponential back-off with jitter (timing only: never changes what is generated).
-        const backoff = Math.min(8_000, 250 * 2 ** attempt) * (0.5 + Math.random() / 2);
-        delayMs = Math.max(backoff, failure.retryAfterMs ?? 0);
+        if (refused && this.answered && now - (this.refusingSince ?? now) < RESTART_GRACE_MS) {
+          // A server that answered and now refuses is likely restarting: wait for it, keeping the retries.
+          delayMs = REFUSED_PAUSE_MS * (0.5 + Math.random() / 2);
+        } else {
+          const tries = ++attempt;
+          if (!failure.retryable || tries > this.retries) {
+            const after = tries > 1 ? ` after ${tries} attempts` : '';
+            this.refusedInARow = refused ? this.refusedInARow + 1 : 0;
+            if (this.refusedInARow >= SERVER_GONE_AFTER) {
+              throw new EndpointUnusableError(
+                `nothing is listening at ${endpoint.baseUrl} any more: ${this.refusedInARow} requests in a row were refused${after} (the last: ${opts.what}) — start the server again, then run the session with --retry-errors to resume`,
+              );
+            }
+            throw new RequestFailedError(`${opts.what} at ${endpoint.baseUrl} failed${after}: ${failure.message}`, failure, tries, err);
+          }
+          // Exponential back-off with jitter (timing only: never changes what is generated).
+          const backoff = Math.min(8_000, 250 * 2 ** (tries - 1)) * (0.5 + Math.random() / 2);
+          delayMs = Math.max(backoff, failure.retryAfterMs ?? 0);
+        }
       } finally {
         this.release(endpoint);
       }
