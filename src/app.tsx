@@ -1,6 +1,6 @@
 import { Box, render, Text, useApp as useInkApp, useInput, type Key } from 'ink';
 import { useCallback, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { asciiText } from './charts/index.js';
+import { asciiText, truncateMiddle } from './charts/index.js';
 import { ConfirmBox } from './components/ConfirmBox.js';
 import { WidenBox } from './components/WidenBox.js';
 import { Compare } from './screens/Compare.js';
@@ -202,7 +202,12 @@ export function App(props: AppProps) {
           ) : (
             <Box flexDirection="column" width={size.columns}>
               <ScreenFor route={route} />
-              {notice ? <Text color={notice.level === 'error' ? theme.color.error : theme.color.ok} wrap="wrap">{notice.text}</Text> : null}
+              {/* One row, as every screen counts it (a wrapped notice pushed the title off the top); cut in the middle, so a path keeps its end. */}
+              {notice ? (
+                <Text color={notice.level === 'error' ? theme.color.error : theme.color.ok} wrap="truncate-end">
+                  {truncateMiddle(notice.text, size.columns, theme.ascii)}
+                </Text>
+              ) : null}
               {confirmation ? <ConfirmBox message={confirmation.message} /> : null}
             </Box>
           )}

@@ -118,6 +118,17 @@ export function wrapWords(text: string, width: number): string[] {
   return rows;
 }
 
+/** Cut plain text to at most `width` cells in the middle, keeping both ends (a message and the path it ends with). */
+export function truncateMiddle(text: string, width: number, ascii = false): string {
+  if (displayWidth(text) <= width) return text;
+  const ellipsis = ascii ? '...' : '…';
+  const room = width - displayWidth(ellipsis);
+  if (room < 2) return truncate(text, width, ascii);
+  const head = takeCells(text, Math.ceil(room / 2));
+  const tail = [...takeCells([...text].reverse().join(''), room - displayWidth(head))].reverse().join('');
+  return head + ellipsis + tail;
+}
+
 function takeCells(text: string, width: number): string {
   let out = '';
   let used = 0;

@@ -12,7 +12,7 @@ import { withSession } from '../ui/draft.js';
 import { numberRow, parseNumber, useForm, type FormRow } from '../ui/form.js';
 import { useScreenKeys } from '../ui/input.js';
 import { DATA_KEYS, type ActionOf } from '../ui/keymaps.js';
-import { useTheme } from '../ui/theme.js';
+import { truncate, useTheme } from '../ui/theme.js';
 import { sanitizeLine } from '../util/sanitize.js';
 
 const BUILTIN = 'builtin sotu-continuations';
@@ -124,7 +124,10 @@ export function Data() {
         {error ? <Text color={theme.color.error}>{error}</Text> : null}
         {preview ? (
           <Box flexDirection="column" marginTop={1}>
-            <Text color={theme.color.muted}>{`Preview: first ${preview.records.length} records (columns: ${sanitizeLine(preview.columns.join(', '))})`}</Text>
+            {/* One row, as the form's height counts it: a wide file's column list would wrap and push the form off the top. */}
+            <Text color={theme.color.muted} wrap="truncate-end">
+              {truncate(theme, `Preview: first ${preview.records.length} records (columns: ${sanitizeLine(preview.columns.join(', '))})`, width - 4)}
+            </Text>
             <Table columns={[...FIELD_KEYS]} rows={previewRows} width={width - 4} />
           </Box>
         ) : null}

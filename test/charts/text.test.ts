@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asciiText, cleanLabel, displayWidth, formatInterval, formatNumber, pad, truncate, wrapWords } from '../../src/charts/text.js';
+import { asciiText, cleanLabel, displayWidth, formatInterval, formatNumber, pad, truncate, truncateMiddle, wrapWords } from '../../src/charts/text.js';
 
 describe('displayWidth', () => {
   it('counts terminal cells: wide CJK as 2, SGR codes and combining marks as 0', () => {
@@ -27,6 +27,19 @@ describe('truncate', () => {
   it('cuts without an ellipsis when there is no room for one', () => {
     expect(truncate('hello', 2, true)).toBe('he');
     expect(truncate('hello', 0)).toBe('');
+  });
+});
+
+describe('truncateMiddle', () => {
+  it('keeps both ends of text too wide, the ellipsis between', () => {
+    const text = 'exported the comparison as CSV to /tmp/sessions/demo/exports/compare-demo-vs-hot.csv';
+    const cut = truncateMiddle(text, 60);
+    expect(displayWidth(cut)).toBe(60);
+    expect(cut.startsWith('exported the comparison')).toBe(true);
+    expect(cut.endsWith('compare-demo-vs-hot.csv')).toBe(true);
+    expect(cut).toContain('…');
+    expect(truncateMiddle(text, 40, true)).toContain('...');
+    expect(truncateMiddle('short', 40)).toBe('short');
   });
 });
 

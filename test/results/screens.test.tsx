@@ -284,6 +284,13 @@ describe('Compare screen', () => {
     expect(frame.split('\n').filter((l) => l.includes('single  ') && l.includes('30 n=40'))).toHaveLength(1);
     expect(frame).toContain('qwen-s single vs multi: geo-mean');
     expect(frame).not.toContain('qwen-s human vs multi');
+    // The export's notice (a long path) takes one row, cut in the middle: the title stays on screen.
+    await app.press('e');
+    await app.waitFor('exported the comparison');
+    const lines = app.frame().split('\n');
+    expect(lines[0]).toContain('baskets · Compare');
+    expect(lines.length).toBeLessThanOrEqual(24);
+    expect(app.frame()).toMatch(/exported the comparison as CSV to .*….*\.csv/);
   });
 
   it('puts two sessions side by side on one scale with their paired tests, and exports the comparison', async () => {

@@ -284,3 +284,21 @@ describe('numbers and comparisons', () => {
     expect(table.notes).toEqual(['two: no perplexity results yet: run the perplexity step']);
   });
 });
+
+describe('notes of a zoomed pane', () => {
+  it('wrap to the width and, cut for room, end in an ellipsis', () => {
+    const pane = RESULT_PANES.find((p) => p.id === 'preference')!;
+    const loaded = loadedOf(['preference']);
+    const note = 'moderns-small: VERDICT fallback (no log-probs) for 120 of 120 judgements';
+    // 12 rows leave room for 3 note rows, which the note needs at 30 columns: shown whole.
+    expect(paneView(pane, loaded, 0, { width: 30, height: 12 }, true).notes.join(' ')).toBe(note);
+    // 8 rows leave 2: the second ends in an ellipsis.
+    const view = paneView(pane, loaded, 0, { width: 30, height: 8 }, true);
+    expect(view.notes).toHaveLength(2);
+    for (const row of view.notes) expect(row.length).toBeLessThanOrEqual(30);
+    expect(view.notes[0]).toBe('moderns-small: VERDICT');
+    expect(view.notes[1].endsWith('…')).toBe(true);
+    // Not zoomed: one row per note, as before.
+    expect(paneView(pane, loaded, 0, { width: 30, height: 12 }).notes[0]).toBe(note);
+  });
+});

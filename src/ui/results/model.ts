@@ -1,4 +1,4 @@
-import { wrapWords, type ChartOptions } from '../../charts/index.js';
+import { truncate, wrapWords, type ChartOptions } from '../../charts/index.js';
 import type { ExportTable } from '../../pipeline/export.js';
 import { RESULT_PRODUCER, type ResultFiles, type ResultName } from '../../pipeline/results.js';
 import { missingReason, type LoadedResults } from './load.js';
@@ -97,7 +97,10 @@ function paneHead(model: PaneModel, loaded: LoadedResults, view: number, height:
   const v = clampView(model, loaded, view);
   // Notes go under the chart, at most a quarter of the pane (the first, most important, first).
   const all = model.notes(loaded);
-  const notes = (wrapWidth === undefined ? all : all.flatMap((n) => wrapWords(n, wrapWidth))).slice(0, Math.floor(height / 4));
+  const rows = wrapWidth === undefined ? all : all.flatMap((n) => wrapWords(n, wrapWidth));
+  const room = Math.floor(height / 4);
+  // Cut wrapped notes say so: the last row shown ends in an ellipsis.
+  const notes = rows.length > room && wrapWidth !== undefined && room > 0 ? [...rows.slice(0, room - 1), truncate(`${rows[room - 1]} ${rows[room]}`, wrapWidth)] : rows.slice(0, room);
   return { view: v, pane: { id: model.id, title: model.title, ready: true, viewLabel: views.length > 1 ? `${v + 1}/${views.length} ${views[v]}` : null, notes } };
 }
 
