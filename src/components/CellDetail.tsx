@@ -10,16 +10,18 @@ import { LogView } from './LogView.js';
 import { progressBar } from './ProgressBar.js';
 
 const MAX_CHART_ROWS = 10;
+/** A task name column is at least this wide, so the bars of short names line up too. */
+const MIN_LABEL = 18;
 const MIN_CHART_ROWS = 4;
 
 const lossParts = (m: TrainMetrics) => [m.loss !== undefined ? `loss ${m.loss.toFixed(3)}` : '', m.evalLoss !== undefined ? `eval ${m.evalLoss.toFixed(3)}` : ''].filter(Boolean);
 
 /** A task's row; a training run's carries its latest losses, so several runs compare at a glance. */
-function taskLine(theme: Theme, t: TaskProgress, width: number, live: boolean, training?: TrainMetrics): string {
+function taskLine(theme: Theme, t: TaskProgress, width: number, live: boolean, labelWidth: number, training?: TrainMetrics): string {
   const barWidth = Math.max(8, Math.min(30, width - 70));
   const eta = taskEtaSeconds(t);
   const parts = [
-    `${truncate(theme, sanitizeLine(t.task), 18).padEnd(18)} ${progressBar(theme, t.done, t.total, barWidth)} ${t.done}/${t.total} ${sanitizeLine(t.unit)}`,
+    `${truncate(theme, sanitizeLine(t.task), labelWidth).padEnd(labelWidth)} ${progressBar(theme, t.done, t.total, barWidth)} ${t.done}/${t.total} ${sanitizeLine(t.unit)}`,
     training ? lossParts(training).join(' ') : '',
     // Without a live runner nothing is in flight and nothing will finish: no rate, no ETA.
     live && t.inFlight ? `${t.inFlight} in flight` : '',
@@ -99,7 +101,9 @@ export function CellDetail({ cell, width, height, live = true }: { cell: CellSta
   const ordered = [...tasks.filter((t) => t.done < t.total), ...finished];
   const room = Object.keys(cell.training).length ? Math.max(2, left - MIN_CHART_ROWS - 2) : left;
   const shown = ordered.length > room ? ordered.slice(0, Math.max(0, room - 1)) : ordered;
-  for (const t of shown) line(`task-${t.task}`, taskLine(theme, t, width, live, cell.training[t.task]?.last));
+  // Names as wide as they need ("industrial-medium/single"), up to a third of the row.
+  const labelWidth = Math.max(MIN_LABEL, Math.min(Math.floor(width / 3), Math.max(0, ...shown.map((t) => sanitizeLine(t.task).length))));
+  for (const t of shown) line(`task-${t.task}`, taskLine(theme, t, width, live, labelWidth, cell.training[t.task]?.last));
   if (shown.length < ordered.length) line('tasks-more', `… ${ordered.length - shown.length} more (${finished.length} of ${ordered.length} finished)`, theme.color.muted);
   if (cell.throughput.length > 1 && left > 0) {
     const label = `throughput ${compact(cell.throughput.at(-1) ?? 0)} tok/s `;

@@ -77,7 +77,10 @@ export function Results({ session }: { session: string }) {
         return;
     }
   };
-  const bindings = zoomed ? [...RESULTS_ZOOM_KEYS, ...RESULTS_KEYS] : RESULTS_KEYS;
+  // Zoomed, what the pane shows (m) comes right after the way back: the key bar drops hints from its end.
+  const bindings = zoomed
+    ? [RESULTS_ZOOM_KEYS[0], ...RESULTS_KEYS.filter((b) => b.action === 'view'), ...RESULTS_ZOOM_KEYS.slice(1), ...RESULTS_KEYS.filter((b) => b.action !== 'view')]
+    : RESULTS_KEYS;
   useScreenKeys(bindings, onAction);
 
   const width = app.size.columns;

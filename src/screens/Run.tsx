@@ -13,7 +13,8 @@ import { sanitizeLine } from '../util/sanitize.js';
 
 const LOCK_POLL_MS = 1000;
 /** Title, blank lines, key bar and a notice line around the cells. */
-const CHROME_ROWS = 7;
+/** Title, the frame's two margins, the key bar and the notice row. */
+const CHROME_ROWS = 5;
 
 function useRunnerLock(dir: string) {
   const { readRunnerLock } = useApp().services;

@@ -108,6 +108,8 @@ describe('Results screen', () => {
     // "moderns-small: VERDICT fallback (no log-probs) for 120 of 120 judgements" is wider than the pane.
     const joined = app.frame().split('\n').map((l) => l.replace(/^[│|]\s*|\s*[│|]$/g, '').trim()).join(' ');
     expect(joined).toContain('moderns-small: VERDICT fallback (no log-probs) for 120 of 120 judgements');
+    // The key bar keeps the key the zoomed pane is about.
+    expect(app.frame().split('\n').at(-1)).toMatch(/^Esc\/q grid · m\/Space metric/);
   });
 
   it('scrolls a zoomed list pane over every row, a row or a page at a time, and keeps in range', async () => {

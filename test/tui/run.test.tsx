@@ -194,6 +194,23 @@ describe('Run notebook: training cells', () => {
     expect(joined).toContain('or delete its folder under runs/ to retrain it), then run again');
   });
 
+  it('gives task names the width they need, so industrial-small and industrial-medium tell apart', async () => {
+    const store = new SessionStore(tmp.dir);
+    store.create({ version: 1, name: 'tiers', createdAt: '2026-01-01T00:00:00.000Z', data: { source: { kind: 'builtin', name: 'sotu-continuations' } } });
+    const progress = (task: string, t: number) => ({ t, runId: 'r', type: 'progress', step: 'answer', task, done: 40, total: 160, unit: 'answers', inFlight: 0, errors: 0, tokensPerSecond: null });
+    const events = [
+      { t: 1, runId: 'r', type: 'run-start', pid: 4242, steps: ['answer'] },
+      { t: 2, runId: 'r', type: 'step-start', step: 'answer' },
+      progress('industrial-small/single', 3),
+      progress('industrial-medium/single', 4),
+    ];
+    writeFileSync(sessionPaths(store.dir('tiers')).events, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    const app = await renderApp({ sessionsDir: tmp.dir, initialScreen: 'run', initialSession: 'tiers', rows: 40, columns: 120 });
+    await app.waitFor('industrial-medium/single');
+    expect(app.frame()).toMatch(/industrial-small\/single\s+[█░]+ 40\/160 answers/);
+    expect(app.frame()).toMatch(/industrial-medium\/single [█░]+ 40\/160 answers/);
+  });
+
   it('shows learning rate and trainer memory on the training line, and n/a for GPU readings nvidia-smi gave as [N/A]', async () => {
     const store = new SessionStore(tmp.dir);
     store.create({ version: 1, name: 'gpu', createdAt: '2026-01-01T00:00:00.000Z', data: { source: { kind: 'builtin', name: 'sotu-continuations' } } });
