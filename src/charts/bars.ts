@@ -33,6 +33,30 @@ export interface BarChartOptions extends ChartOptions {
   zoom?: boolean;
   /** Appended to printed values, e.g. "%". */
   unit?: string;
+  /**
+   * Columns for the labels and (at least) the values, so charts drawn apart line up bar for bar
+   * (Compare's sessions): see `barColumns`. Without them each chart fits its own rows.
+   */
+  columns?: BarColumns;
+}
+
+export interface BarColumns {
+  labelWidth: number;
+  valueWidth: number;
+}
+
+const valueText = (row: BarRow, unitText: string, withN: boolean): string =>
+  formatNumber(row.value) + (row.value === null ? '' : unitText) + (withN && row.n !== undefined ? ` n=${formatNumber(row.n)}` : '');
+
+/**
+ * The label and value columns that fit every one of several charts `width` wide: labels as
+ * the longest (in its longer, ungrouped form) allows, values as the widest with its n.
+ */
+export function barColumns(rowSets: readonly (readonly BarRow[])[], width: number, opts: { unit?: string; ascii?: boolean } = {}): BarColumns {
+  const rows = rowSets.flat();
+  const unitText = cleanLabel(opts.unit ?? '', opts.ascii ?? false);
+  const longest = Math.max(1, ...rows.map((r) => displayWidth(cleanLabel(r.group ? `${r.label} (${r.group})` : r.label, opts.ascii ?? false))));
+  return { labelWidth: Math.max(1, Math.min(longest, Math.floor(width * MAX_LABEL_SHARE))), valueWidth: Math.max(1, ...rows.map((r) => displayWidth(valueText(r, unitText, true)))) };
 }
 
 const GLYPHS = {
@@ -62,17 +86,16 @@ export function barChart(rows: readonly BarRow[], options: BarChartOptions): str
     entries = ordered.map((row) => ({ row, label: clean(row.group ? `${row.label} (${row.group})` : row.label) }));
   }
   const rowEntries = entries.filter((e): e is { row: BarRow; label: string } => 'row' in e);
-  const valueText = (row: BarRow, withN: boolean): string =>
-    formatNumber(row.value) + (row.value === null ? '' : unitText) + (withN && row.n !== undefined ? ` n=${formatNumber(row.n)}` : '');
-
   const longest = Math.max(...rowEntries.map((e) => displayWidth(e.label)));
-  const labelWidth = Math.max(1, Math.min(longest, Math.floor(width * MAX_LABEL_SHARE)));
+  const labelWidth = options.columns?.labelWidth ?? Math.max(1, Math.min(longest, Math.floor(width * MAX_LABEL_SHARE)));
   const layoutFor = (withN: boolean) => {
-    const valueWidth = Math.max(...rowEntries.map((e) => displayWidth(valueText(e.row, withN))));
+    const own = Math.max(...rowEntries.map((e) => displayWidth(valueText(e.row, unitText, withN))));
+    // Shared columns count the n in their width; without it, the value's own width will do.
+    const valueWidth = withN ? Math.max(own, options.columns?.valueWidth ?? 0) : own;
     return { withN, valueWidth, barCells: width - labelWidth - valueWidth - 2 };
   };
   const layout = [layoutFor(true), layoutFor(false)].find((l) => l.barCells >= MIN_BAR_CELLS);
-  const listed = (): string => compact(rowEntries.map((e) => `${e.label.trim()} ${valueText(e.row, false)}`), options, glyphs.more);
+  const listed = (): string => compact(rowEntries.map((e) => `${e.label.trim()} ${valueText(e.row, unitText, false)}`), options, glyphs.more);
   if (!layout) return listed();
 
   const scale = scaleFor(rows, options.domain ?? (options.zoom && height >= 2 ? zoomedDomain(rows) : undefined));
@@ -94,7 +117,7 @@ export function barChart(rows: readonly BarRow[], options: BarChartOptions): str
     }
     const bar = renderCells(barCells(entry.row, scale, layout.barCells, glyphs), color);
     const label = pad(truncate(entry.label, labelWidth, ascii), labelWidth);
-    lines.push(`${label} ${bar} ${valueText(entry.row, layout.withN)}`);
+    lines.push(`${label} ${bar} ${valueText(entry.row, unitText, layout.withN)}`);
   }
   if (hidden > 0) lines.push(truncate(`${glyphs.more} ${hidden} more`, width, ascii));
   if (showAxis) lines.push(' '.repeat(labelWidth + 1) + paint(axisLabels(scale, layout.barCells, unitText), 'axis', color));

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { useMemo, useState } from 'react';
-import { cleanLabel } from '../charts/index.js';
+import { barColumns, cleanLabel } from '../charts/index.js';
 import { ChartText } from '../components/results/ChartText.js';
 import { ScreenFrame } from '../components/ScreenFrame.js';
 import type { ExportFormat } from '../pipeline/export.js';
@@ -78,7 +78,9 @@ export function Compare({ sessions: initial }: { sessions: string[] }) {
   const shown = sessions.slice(0, fit);
   const columnWidth = Math.floor(width / Math.max(1, shown.length));
   const height = Math.max(3, app.size.rows - CHROME_ROWS - listRows);
-  const domain = sharedDomain(shown.map((s) => (s.loaded.files[metric.result] ? metric.bars(s.loaded) : [])));
+  const rowSets = shown.map((s) => (s.loaded.files[metric.result] ? metric.bars(s.loaded) : []));
+  // One scale and one set of label and value columns: equal numbers draw equal bars in every column.
+  const shared = { domain: sharedDomain(rowSets), columns: barColumns(rowSets, columnWidth - 2, { ascii: theme.ascii }) };
   const status =
     sessions.length < 2
       ? 'add a second session with Space to compare side by side'
@@ -114,7 +116,7 @@ export function Compare({ sessions: initial }: { sessions: string[] }) {
           const inner = columnWidth - 2;
           const texts = [...(across ? [across.summary, ...across.lines.map((l) => l.text)] : []), ...metric.paired(s.loaded).map((p) => p.text)];
           const paired = pairedRows(texts.map((t) => cleanLabel(t, theme.ascii)), inner, Math.floor((height - 1) / 2));
-          const column = drawCompareColumn(metric, s.loaded, domain, { width: inner, height: Math.max(1, height - 1 - paired.length), color: theme.emphasis, ascii: theme.ascii });
+          const column = drawCompareColumn(metric, s.loaded, shared, { width: inner, height: Math.max(1, height - 1 - paired.length), color: theme.emphasis, ascii: theme.ascii });
           return (
             <Box key={s.name} flexDirection="column" width={columnWidth} height={height} overflow="hidden" paddingRight={2}>
               <Text color={theme.color.accent} bold={theme.emphasis} wrap="truncate-end">

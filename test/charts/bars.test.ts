@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { barChart, zoomedDomain } from '../../src/charts/bars.js';
+import { barChart, barColumns, zoomedDomain, type BarRow } from '../../src/charts/bars.js';
 import { barRows } from './fixtures.js';
 
 describe('barChart', () => {
@@ -102,5 +102,18 @@ describe('barChart', () => {
     const rows = [{ label: 'human', value: 0.31 }, { label: 'multi', value: 0.18 }];
     expect(barChart(rows, { width: 12, height: 2 })).toBe('human 0.31\nmulti 0.18');
     expect(barChart(rows, { width: 30, height: 1, title: 'x' })).toBe('human 0.31  multi 0.18');
+  });
+});
+
+describe('bar charts drawn apart, in shared columns', () => {
+  it('draw the same row alike whatever else each chart holds', () => {
+    const a: BarRow[] = [{ label: 'vanilla', value: 93.3, lo: 90, hi: 96, n: 160 }, { label: 'single', value: 103, n: 160 }];
+    const b: BarRow[] = [{ label: 'vanilla', value: 93.3, lo: 90, hi: 96, n: 160 }, { label: 'single (founders-medium)', value: 98.1, n: 1600 }];
+    const opts = { width: 60, height: 6, domain: [0, 110] as const };
+    const line = (chart: string) => chart.split('\n').find((l) => l.startsWith('vanilla'));
+    // Each fitted to itself, the label and value columns differ, and so do the bars.
+    expect(line(barChart(a, opts))).not.toBe(line(barChart(b, opts)));
+    const columns = barColumns([a, b], 60);
+    expect(line(barChart(a, { ...opts, columns }))).toBe(line(barChart(b, { ...opts, columns })));
   });
 });

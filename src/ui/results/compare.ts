@@ -1,4 +1,4 @@
-import { barBounds, barChart, truncate, wrapWords, zoomedDomain, type BarRow, type ChartOptions } from '../../charts/index.js';
+import { barBounds, barChart, truncate, wrapWords, zoomedDomain, type BarColumns, type BarRow, type ChartOptions } from '../../charts/index.js';
 import type { ExportCell, ExportTable } from '../../pipeline/export.js';
 import { isPerItemTable, pairedAcrossSessions } from '../../pipeline/evaluation/per-item.js';
 import { RESULT_PRODUCER, type EvaluatedRef, type PairedResult, type PerItemMeasure, type ResultName, type Stat } from '../../pipeline/results.js';
@@ -195,10 +195,15 @@ export function sharedDomain(rowSets: readonly (readonly BarRow[])[]): [number, 
   return lo === hi ? undefined : [lo, hi];
 }
 
-/** A session's column: the bars on the shared scale, or why the session has none. */
-export function drawCompareColumn(metric: CompareMetric, loaded: LoadedResults, domain: [number, number] | undefined, opts: ChartOptions): { ready: boolean; body: string } {
+/** A session's column: the bars on the shared scale and in the shared columns, or why the session has none. */
+export function drawCompareColumn(
+  metric: CompareMetric,
+  loaded: LoadedResults,
+  shared: { domain: [number, number] | undefined; columns: BarColumns },
+  opts: ChartOptions,
+): { ready: boolean; body: string } {
   if (!loaded.files[metric.result]) return { ready: false, body: missingReason(loaded, metric.result) };
-  return { ready: true, body: barChart(metric.bars(loaded), { ...opts, order: 'given', domain }) };
+  return { ready: true, body: barChart(metric.bars(loaded), { ...opts, order: 'given', domain: shared.domain, columns: shared.columns }) };
 }
 
 export function compareTable(metric: CompareMetric, sessions: readonly { name: string; loaded: LoadedResults }[]): ExportTable {
