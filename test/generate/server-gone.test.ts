@@ -18,6 +18,15 @@ async function restartMidStep(s: ReturnType<typeof makeSession>, source: string,
   return startServer({ host: '127.0.0.1', port, models: [model] });
 }
 
+/** The step finished with every one of `items` answered once and no error row. */
+async function expectCompleted(run: ReturnType<typeof runStep>, s: ReturnType<typeof makeSession>, source: string, items: number): Promise<void> {
+  const { error } = await run;
+  expect(error).toBeUndefined();
+  const rows = readRows(s.paths.synthetic(source));
+  expect(rows.filter((r) => r.error !== undefined)).toEqual([]);
+  expect(new Set(rows.map((r) => r.key)).size).toBe(items);
+}
+
 describe('a server that goes away mid-step', () => {
   it('stops the step in one line after a few refused requests, instead of an error row for every item left', { timeout: 60_000 }, async () => {
     const base = listBuiltinBases()[0].id;
@@ -66,11 +75,7 @@ describe('a server that goes away mid-step', () => {
     // Down for a moment first (a real restart): refused connections go to the other replica meanwhile.
     const restarted = await restartMidStep(s, 'two', first, other, 1500);
     try {
-      const { error } = await run;
-      expect(error).toBeUndefined();
-      const rows = readRows(s.paths.synthetic('two'));
-      expect(rows.filter((r) => r.error !== undefined)).toEqual([]);
-      expect(new Set(rows.map((r) => r.key)).size).toBe(60);
+      await expectCompleted(run, s, 'two', 60);
     } finally {
       await Promise.all([restarted.close(), second.close()]);
     }
@@ -85,11 +90,7 @@ describe('a server that goes away mid-step', () => {
     // Down for 1.5 s: longer than the two attempts maxRetries 1 allows take to fail.
     const again = await restartMidStep(s, 'restarted', first, base, 1500);
     try {
-      const { error } = await run;
-      expect(error).toBeUndefined();
-      const rows = readRows(s.paths.synthetic('restarted'));
-      expect(rows.filter((r) => r.error !== undefined)).toEqual([]);
-      expect(new Set(rows.map((r) => r.key)).size).toBe(60);
+      await expectCompleted(run, s, 'restarted', 60);
     } finally {
       await again.close();
     }
