@@ -302,3 +302,14 @@ describe('notes of a zoomed pane', () => {
     expect(paneView(pane, loaded, 0, { width: 30, height: 12 }).notes[0]).toBe(note);
   });
 });
+
+describe('results of an evaluation switched off since', () => {
+  it('are drawn, with a note that they are from an earlier run', () => {
+    const pane = RESULT_PANES.find((p) => p.id === 'preference')!;
+    const loaded = { ...loadedOf(['preference']), off: { preference: 'evaluation.preference.enabled' } };
+    const view = paneView(pane, loaded, 0, { width: 120, height: 30 });
+    expect(view.ready).toBe(true);
+    expect(view.notes[0]).toBe('preference is switched off (evaluation.preference.enabled): these results are from an earlier run');
+  });
+});
+

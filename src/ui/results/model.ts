@@ -96,7 +96,9 @@ function paneHead(model: PaneModel, loaded: LoadedResults, view: number, height:
   const views = model.views(loaded);
   const v = clampView(model, loaded, view);
   // Notes go under the chart, at most a quarter of the pane (the first, most important, first).
-  const all = model.notes(loaded);
+  // Results written before their evaluation was switched off are shown, and said to be old.
+  const stale = model.needs.filter((n) => loaded.files[n] && loaded.off?.[n]).map((n) => `${n} is switched off (${loaded.off![n]}): these results are from an earlier run`);
+  const all = [...stale, ...model.notes(loaded)];
   const rows = wrapWidth === undefined ? all : all.flatMap((n) => wrapWords(n, wrapWidth));
   const room = Math.floor(height / 4);
   // Cut wrapped notes say so: the last row shown ends in an ellipsis.
