@@ -81,7 +81,11 @@ const isCharacter = (k: { input: string; key: Key }) => !k.key.ctrl && !k.key.me
 export function App(props: AppProps) {
   const { exit } = useInkApp();
   const services = useMemo(() => ({ ...defaultServices(props.sessionsDir), ...props.services }), [props.sessionsDir, props.services]);
-  const size = useTerminalSize();
+  const terminal = useTerminalSize();
+  const tooSmall = terminal.columns < MIN_COLUMNS || terminal.rows < MIN_ROWS;
+  // Below the minimum the screen stays mounted, hidden and drawn at the minimum size, so a
+  // window dragged too small and back keeps its state (a zoom, a comparison's sessions).
+  const size = tooSmall ? { columns: Math.max(MIN_COLUMNS, terminal.columns), rows: Math.max(MIN_ROWS, terminal.rows) } : terminal;
   const [routes, setRoutes] = useState<Route[]>(() => initialRoutes(props));
   const [draft, setDraft] = useState<Draft | null>(null);
   const [confirmation, setConfirmation] = useState<{ message: string; onYes: () => void } | null>(null);
@@ -141,6 +145,11 @@ export function App(props: AppProps) {
   };
 
   const onKey = (input: string, key: Key) => {
+    // Nothing acts unseen while the screen is hidden: only Ctrl-C (leave) is read.
+    if (tooSmall) {
+      if (key.ctrl && input === 'c') exit();
+      return;
+    }
     if (confirmation) {
       const answer = findBinding(CONFIRM_KEYS, input, key)?.action;
       if (answer) setConfirmation(null);
@@ -192,25 +201,21 @@ export function App(props: AppProps) {
     }, []),
   );
 
-  const tooSmall = size.columns < MIN_COLUMNS || size.rows < MIN_ROWS;
   return (
     <ThemeContext.Provider value={theme}>
       <AppContext.Provider value={api}>
         <KeyRegistryContext.Provider value={registry}>
-          {tooSmall ? (
-            <WidenBox columns={size.columns} rows={size.rows} minColumns={MIN_COLUMNS} minRows={MIN_ROWS} />
-          ) : (
-            <Box flexDirection="column" width={size.columns}>
-              <ScreenFor route={route} />
-              {/* One row, as every screen counts it (a wrapped notice pushed the title off the top); cut in the middle, so a path keeps its end. */}
-              {notice ? (
-                <Text color={notice.level === 'error' ? theme.color.error : theme.color.ok} wrap="truncate-end">
-                  {truncateMiddle(notice.text, size.columns, theme.ascii)}
-                </Text>
-              ) : null}
-              {confirmation ? <ConfirmBox message={confirmation.message} /> : null}
-            </Box>
-          )}
+          {tooSmall ? <WidenBox columns={terminal.columns} rows={terminal.rows} minColumns={MIN_COLUMNS} minRows={MIN_ROWS} /> : null}
+          <Box flexDirection="column" width={size.columns} display={tooSmall ? 'none' : 'flex'}>
+            <ScreenFor route={route} />
+            {/* One row, as every screen counts it (a wrapped notice pushed the title off the top); cut in the middle, so a path keeps its end. */}
+            {notice ? (
+              <Text color={notice.level === 'error' ? theme.color.error : theme.color.ok} wrap="truncate-end">
+                {truncateMiddle(notice.text, size.columns, theme.ascii)}
+              </Text>
+            ) : null}
+            {confirmation ? <ConfirmBox message={confirmation.message} /> : null}
+          </Box>
         </KeyRegistryContext.Provider>
       </AppContext.Provider>
     </ThemeContext.Provider>

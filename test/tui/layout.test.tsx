@@ -35,6 +35,19 @@ describe('layout and themes', () => {
     await app.waitFor('387 records');
   });
 
+  it('keeps the screen and where it was through a dip below the minimum, and ignores keys meanwhile', async () => {
+    const app = await runScreen({});
+    await app.waitFor('387 records');
+    await app.press('\u001B[A'); // up to train, away from where the notebook opens
+    await app.waitFor(/❯ ✓ train/);
+    await app.setSize(45, 12);
+    await app.waitFor('Widen the terminal');
+    await app.press('\u001B[A', 'q'); // unseen: neither moves nor leaves
+    await app.setSize(100, 40);
+    await app.waitFor(/❯ ✓ train/);
+    expect(app.frame()).toContain('387 records');
+  });
+
   it('draws colour and box drawing by default (the control for the next test)', async () => {
     const app = await runScreen({});
     await app.waitFor('387 records');
