@@ -81,6 +81,17 @@ export function Compare({ sessions: initial }: { sessions: string[] }) {
   const rowSets = shown.map((s) => (s.loaded.files[metric.result] ? metric.bars(s.loaded) : []));
   // One scale and one set of label and value columns: equal numbers draw equal bars in every column.
   const shared = { domain: sharedDomain(rowSets), columns: barColumns(rowSets, columnWidth - 2, { ascii: theme.ascii }) };
+  // Paired lines are wrapped here, row for row, rather than lose their interval and p; they take
+  // at most half a column (at least one line). The first session is the reference: the others
+  // say how they differ from it, then what they hold within.
+  const inner = columnWidth - 2;
+  const columns = shown.map((s, i) => {
+    const across = i > 0 ? acrossSessions(metric, sessions[0], s) : null;
+    const texts = [...(across ? [across.summary, ...across.lines.map((l) => l.text)] : []), ...metric.paired(s.loaded).map((p) => p.text)];
+    return { s, paired: pairedRows(texts.map((t) => cleanLabel(t, theme.ascii)), inner, Math.floor((height - 1) / 2)) };
+  });
+  // Every chart gets the same rows, so their bars line up row for row across the columns.
+  const chartRows = Math.max(1, height - 1 - Math.max(0, ...columns.map((c) => c.paired.length)));
   const status =
     sessions.length < 2
       ? 'add a second session with Space to compare side by side'
@@ -108,15 +119,8 @@ export function Compare({ sessions: initial }: { sessions: string[] }) {
         {truncate(theme, status, width)}
       </Text>
       <Box height={height}>
-        {shown.map((s, i) => {
-          // The first session is the reference: the others say how they differ from it, then what they hold within.
-          const across = i > 0 ? acrossSessions(metric, sessions[0], s) : null;
-          // Paired lines are wrapped here, row for row, rather than lose their interval and p; they
-          // take at most half the column (at least one line), and the chart gets the rows left.
-          const inner = columnWidth - 2;
-          const texts = [...(across ? [across.summary, ...across.lines.map((l) => l.text)] : []), ...metric.paired(s.loaded).map((p) => p.text)];
-          const paired = pairedRows(texts.map((t) => cleanLabel(t, theme.ascii)), inner, Math.floor((height - 1) / 2));
-          const column = drawCompareColumn(metric, s.loaded, shared, { width: inner, height: Math.max(1, height - 1 - paired.length), color: theme.emphasis, ascii: theme.ascii });
+        {columns.map(({ s, paired }) => {
+          const column = drawCompareColumn(metric, s.loaded, shared, { width: inner, height: chartRows, color: theme.emphasis, ascii: theme.ascii });
           return (
             <Box key={s.name} flexDirection="column" width={columnWidth} height={height} overflow="hidden" paddingRight={2}>
               <Text color={theme.color.accent} bold={theme.emphasis} wrap="truncate-end">

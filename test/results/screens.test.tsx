@@ -283,7 +283,10 @@ describe('Compare screen', () => {
     const frame = app.frame();
     expect(frame).not.toMatch(/… \d+ more(?! paired)/);
     expect(frame).toContain('… 2 more paired: e exports them');
-    expect(frame.split('\n').filter((l) => l.includes('single  ') && l.includes('30 n=40'))).toHaveLength(1);
+    // And the two columns' bars line up row for row: qwen-s single's 30 sits on one row in both.
+    const rows30 = frame.split('\n').filter((l) => l.includes('30 n=40'));
+    expect(rows30).toHaveLength(1);
+    expect(rows30[0].match(/30 n=40/g)).toHaveLength(2);
     expect(frame).toContain('qwen-s single vs multi: geo-mean');
     expect(frame).not.toContain('qwen-s human vs multi');
     // The export's notice (a long path) takes one row, cut in the middle: the title stays on screen.
