@@ -78,18 +78,19 @@ export function Compare({ sessions: initial }: { sessions: string[] }) {
   const shown = sessions.slice(0, fit);
   const columnWidth = Math.floor(width / Math.max(1, shown.length));
   const height = Math.max(3, app.size.rows - CHROME_ROWS - listRows);
-  const rowSets = shown.map((s) => (s.loaded.files[metric.result] ? metric.bars(s.loaded) : []));
-  // One scale and one set of label and value columns: equal numbers draw equal bars in every column.
-  const shared = { domain: sharedDomain(rowSets), columns: barColumns(rowSets, columnWidth - 2, { ascii: theme.ascii }) };
+  const inner = columnWidth - 2;
   // Paired lines are wrapped here, row for row, rather than lose their interval and p; they take
   // at most half a column (at least one line). The first session is the reference: the others
   // say how they differ from it, then what they hold within.
-  const inner = columnWidth - 2;
   const columns = shown.map((s, i) => {
     const across = i > 0 ? acrossSessions(metric, sessions[0], s) : null;
     const texts = [...(across ? [across.summary, ...across.lines.map((l) => l.text)] : []), ...metric.paired(s.loaded).map((p) => p.text)];
-    return { s, paired: pairedRows(texts.map((t) => cleanLabel(t, theme.ascii)), inner, Math.floor((height - 1) / 2)) };
+    const bars = s.loaded.files[metric.result] ? metric.bars(s.loaded) : [];
+    return { s, bars, paired: pairedRows(texts.map((t) => cleanLabel(t, theme.ascii)), inner, Math.floor((height - 1) / 2)) };
   });
+  // One scale and one set of label and value columns: equal numbers draw equal bars in every column.
+  const rowSets = columns.map((c) => c.bars);
+  const shared = { domain: sharedDomain(rowSets), columns: barColumns(rowSets, inner, { ascii: theme.ascii }) };
   // Every chart gets the same rows, so their bars line up row for row across the columns.
   const chartRows = Math.max(1, height - 1 - Math.max(0, ...columns.map((c) => c.paired.length)));
   const status =
@@ -119,8 +120,8 @@ export function Compare({ sessions: initial }: { sessions: string[] }) {
         {truncate(theme, status, width)}
       </Text>
       <Box height={height}>
-        {columns.map(({ s, paired }) => {
-          const column = drawCompareColumn(metric, s.loaded, shared, { width: inner, height: chartRows, color: theme.emphasis, ascii: theme.ascii });
+        {columns.map(({ s, bars, paired }) => {
+          const column = drawCompareColumn(metric, s.loaded, bars, shared, { width: inner, height: chartRows, color: theme.emphasis, ascii: theme.ascii });
           return (
             <Box key={s.name} flexDirection="column" width={columnWidth} height={height} overflow="hidden" paddingRight={2}>
               <Text color={theme.color.accent} bold={theme.emphasis} wrap="truncate-end">

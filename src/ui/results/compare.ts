@@ -1,7 +1,7 @@
 import { barBounds, barChart, truncate, wrapWords, zoomedDomain, type BarColumns, type BarRow, type ChartOptions } from '../../charts/index.js';
 import type { ExportCell, ExportTable } from '../../pipeline/export.js';
 import { isPerItemTable, pairedAcrossSessions } from '../../pipeline/evaluation/per-item.js';
-import { RESULT_PRODUCER, type EvaluatedRef, type PairedResult, type PerItemMeasure, type ResultName, type Stat } from '../../pipeline/results.js';
+import { RESULT_PRODUCER, type EvaluatedRef, type PairedResult, type PerItemMeasure, type PerItemTable, type ResultName, type Stat } from '../../pipeline/results.js';
 import { deriveSeed } from '../../util/rng.js';
 import { DIVERSITY_METRICS, LEXICAL_DIVERSITY_DIFFERENCE } from './diversity.js';
 import { pText, statText } from './format.js';
@@ -18,8 +18,11 @@ export interface PairedLine {
   cells: ExportCell[];
 }
 
-/** A per-item measure a result keeps for pairing sessions, and how one of its differences reads. */
-interface AcrossMeasure {
+/**
+ * A measure a result compares item by item — between conditions of a session, and (through the
+ * per-item values it keeps) between sessions — and how one of its differences reads.
+ */
+interface PairedMeasure {
   measure: PerItemMeasure;
   /** The measure's name in exports. */
   name: string;
@@ -34,25 +37,17 @@ export interface CompareMetric {
   /** The paired comparisons between conditions within one session. */
   paired(loaded: LoadedResults): PairedLine[];
   /** Where the result keeps per-item values: how a condition pairs with itself in another session. */
-  across?: AcrossMeasure;
+  across?: PairedMeasure;
 }
 
 const none = (): PairedLine[] => [];
 
-function fromMetric<M extends EvaluatedRef>(
-  result: ResultName,
-  models: (loaded: LoadedResults) => readonly M[] | undefined,
-  metric: MetricDef<M>,
-  paired: CompareMetric['paired'] = none,
-  across?: AcrossMeasure,
-): CompareMetric {
-  return { label: metric.label, result, bars: (loaded) => metricBars(models(loaded) ?? [], metric), paired, ...(across ? { across } : {}) };
-}
-
 /** A difference measure read as "<name> 0.12 [0.03, 0.2] n=18 p=0.01". */
-const differenceOf = (measure: PerItemMeasure, name: string): AcrossMeasure => ({ measure, name, text: (diff, p) => `${name} ${statText(diff)} ${pText(p)}` });
+const differenceOf = (measure: PerItemMeasure, name: string): PairedMeasure => ({ measure, name, text: (diff, p) => `${name} ${statText(diff)} ${pText(p)}` });
 
-const LOG_PERPLEXITY: AcrossMeasure = { measure: 'log-perplexity', name: 'log-perplexity difference', text: perplexityChange };
+const LOG_PERPLEXITY: PairedMeasure = { measure: 'log-perplexity', name: 'log-perplexity difference', text: perplexityChange };
+const LEXICAL_DIVERSITY = differenceOf('lexical-diversity', LEXICAL_DIVERSITY_DIFFERENCE);
+const SPB = differenceOf('spb', SPB_DIFFERENCE);
 
 /** "qwen-s single vs multi" for two conditions of one target named target/kind, else both names in full. */
 function pairLabel(c: PairedResult): string {
@@ -60,50 +55,53 @@ function pairLabel(c: PairedResult): string {
   return c.a.startsWith(prefix) && c.b.startsWith(prefix) ? `${c.target} ${c.a.slice(prefix.length)} vs ${c.b.slice(prefix.length)}` : `${c.a} vs ${c.b}`;
 }
 
+const fullNames = (c: PairedResult) => `${c.a} vs ${c.b}`;
+
 const isPaperPair = (c: PairedResult) => [c.a, c.b].some((x) => x.endsWith('/multi')) && [c.a, c.b].some((x) => x.endsWith('/single'));
 
 /** The paper's comparison, multi vs single, ahead of the others, which keep their order. */
 const paperFirst = (all: readonly PairedResult[] = []) => [...all.filter(isPaperPair), ...all.filter((c) => !isPaperPair(c))];
 
-/** The perplexity comparisons between conditions of each target, multi vs single first. */
-function perplexityPairs(loaded: LoadedResults): PairedLine[] {
-  return paperFirst(loaded.files.perplexity?.comparisons).map((c) => ({
-    text: `${pairLabel(c)}: ${perplexityChange(c.diff, c.p)}`,
-    cells: [c.target, `${c.a} - ${c.b}`, 'log-perplexity difference', c.diff.value, c.diff.lo, c.diff.hi, c.diff.n, c.p],
-  }));
-}
-
 /** A result file's paired comparisons of one measure as lines, multi vs single first (older files without them: none). */
-function pairedLines(comparisons: readonly PairedResult[] | undefined, measure: string): PairedLine[] {
+function pairedLines(comparisons: readonly PairedResult[] | undefined, measure: PairedMeasure, label: (c: PairedResult) => string): PairedLine[] {
   return paperFirst(comparisons).map((c) => ({
-    text: `${c.a} vs ${c.b}: ${measure} ${statText(c.diff)} ${pText(c.p)}`,
-    cells: [c.target, `${c.a} - ${c.b}`, measure, c.diff.value, c.diff.lo, c.diff.hi, c.diff.n, c.p],
+    text: `${label(c)}: ${measure.text(c.diff, c.p)}`,
+    cells: [c.target, `${c.a} - ${c.b}`, measure.name, c.diff.value, c.diff.lo, c.diff.hi, c.diff.n, c.p],
   }));
 }
 
-/** The safety metric's paired comparisons, where the result file holds them. */
-function safetyPairs(label: string): CompareMetric['paired'] {
-  const paired = SAFETY_PAIRED.find((p) => p.metric === label);
-  return paired ? (loaded) => (loaded.files.safety ? pairedLines(paired.pick(loaded.files.safety), paired.measure) : []) : none;
+/** Where a metric's result holds paired comparisons: which, of what measure, and how a pair is named. */
+interface Pairs {
+  comparisons(loaded: LoadedResults): readonly PairedResult[] | undefined;
+  measure: PairedMeasure;
+  label?: (c: PairedResult) => string;
+}
+
+/** A per-condition metric; with `pairs`, its tests within a session and its pairing across sessions. */
+function fromMetric<M extends EvaluatedRef>(result: ResultName, models: (loaded: LoadedResults) => readonly M[] | undefined, metric: MetricDef<M>, pairs?: Pairs): CompareMetric {
+  const bars = (loaded: LoadedResults) => metricBars(models(loaded) ?? [], metric);
+  if (!pairs) return { label: metric.label, result, bars, paired: none };
+  return { label: metric.label, result, bars, paired: (loaded) => pairedLines(pairs.comparisons(loaded), pairs.measure, pairs.label ?? fullNames), across: pairs.measure };
 }
 
 export const COMPARE_METRICS: CompareMetric[] = [
-  ...PERPLEXITY_METRICS.map((m, i) => fromMetric('perplexity', (l) => l.files.perplexity?.models, m, i === 0 ? perplexityPairs : none, i === 0 ? LOG_PERPLEXITY : undefined)),
+  ...PERPLEXITY_METRICS.map((m, i) =>
+    fromMetric('perplexity', (l) => l.files.perplexity?.models, m, i === 0 ? { comparisons: (l) => l.files.perplexity?.comparisons, measure: LOG_PERPLEXITY, label: pairLabel } : undefined),
+  ),
   ...DIVERSITY_METRICS.map((m, i) =>
-    i === 0
-      ? fromMetric('diversity', (l) => l.files.diversity?.models, m, (l) => pairedLines(l.files.diversity?.lexicalDiversityComparisons, LEXICAL_DIVERSITY_DIFFERENCE), differenceOf('lexical-diversity', LEXICAL_DIVERSITY_DIFFERENCE))
-      : fromMetric('diversity', (l) => l.files.diversity?.models, m),
+    fromMetric('diversity', (l) => l.files.diversity?.models, m, i === 0 ? { comparisons: (l) => l.files.diversity?.lexicalDiversityComparisons, measure: LEXICAL_DIVERSITY } : undefined),
   ),
   ...SAFETY_METRICS.map((m) => {
     const paired = SAFETY_PAIRED.find((p) => p.metric === m.label);
-    return fromMetric('safety', (l) => l.files.safety?.models, m, safetyPairs(m.label), paired && differenceOf(paired.perItem, paired.measure));
+    const pairs = paired && { comparisons: (l: LoadedResults) => (l.files.safety ? paired.pick(l.files.safety) : undefined), measure: differenceOf(paired.perItem, paired.measure) };
+    return fromMetric('safety', (l) => l.files.safety?.models, m, pairs);
   }),
   {
     label: 'self-preference SPB / PSB',
     result: 'preference',
     bars: (loaded) => (loaded.files.preference ? preferenceBars(loaded.files.preference, 0) : []),
-    paired: (loaded) => pairedLines(loaded.files.preference?.spbComparisons, SPB_DIFFERENCE),
-    across: differenceOf('spb', SPB_DIFFERENCE),
+    paired: (loaded) => pairedLines(loaded.files.preference?.spbComparisons, SPB, fullNames),
+    across: SPB,
   },
 ];
 
@@ -114,8 +112,6 @@ export interface AcrossSessions {
   /** The paired conditions, smallest p first. */
   lines: PairedLine[];
 }
-
-const perItemOf = (loaded: LoadedResults, result: ResultName): unknown => (loaded.files[result] as { perItem?: unknown } | undefined)?.perItem;
 
 /**
  * `other` against `ref` on one metric: each condition both sessions have, paired on the items
@@ -141,17 +137,12 @@ function pairWithReference(metric: CompareMetric, ref: { name: string; loaded: L
   if (!across || !a || !b) return null;
   const vs = `vs ${ref.name}`;
   const step = RESULT_PRODUCER[metric.result];
-  const [mine, theirs] = [perItemOf(other.loaded, metric.result), perItemOf(ref.loaded, metric.result)];
-  const tables = [
-    { name: other.name, table: mine },
-    { name: ref.name, table: theirs },
-  ];
+  const tables = [other, ref].map((s) => ({ name: s.name, table: (s.loaded.files[metric.result] as { perItem?: unknown }).perItem }));
   const stale = tables.find((t) => t.table === undefined);
   if (stale) return { summary: `${vs}: rerun the ${step} step of ${stale.name} to pair items (its results predate per-item values)`, lines: [] };
   const broken = tables.find((t) => !isPerItemTable(t.table));
-  if (broken || !isPerItemTable(mine) || !isPerItemTable(theirs)) {
-    return { summary: `${vs}: the per-item values in ${broken?.name}'s ${metric.result} results are broken: rerun its ${step} step`, lines: [] };
-  }
+  if (broken) return { summary: `${vs}: the per-item values in ${broken.name}'s ${metric.result} results are broken: rerun its ${step} step`, lines: [] };
+  const [mine, theirs] = tables.map((t) => t.table as PerItemTable);
   const pairs = pairedAcrossSessions(mine, theirs, across.measure, deriveSeed(a.seed, `compare:${b.seed}`));
   if (pairs.length === 0) return { summary: `${vs}: no condition of the same name to pair`, lines: [] };
   const paired = pairs.filter((c) => c.diff.value !== null);
@@ -195,15 +186,16 @@ export function sharedDomain(rowSets: readonly (readonly BarRow[])[]): [number, 
   return lo === hi ? undefined : [lo, hi];
 }
 
-/** A session's column: the bars on the shared scale and in the shared columns, or why the session has none. */
+/** A session's column: its bars (`metric.bars`) on the shared scale and in the shared columns, or why the session has none. */
 export function drawCompareColumn(
   metric: CompareMetric,
   loaded: LoadedResults,
+  bars: readonly BarRow[],
   shared: { domain: [number, number] | undefined; columns: BarColumns },
   opts: ChartOptions,
 ): { ready: boolean; body: string } {
   if (!loaded.files[metric.result]) return { ready: false, body: missingReason(loaded, metric.result) };
-  return { ready: true, body: barChart(metric.bars(loaded), { ...opts, order: 'given', domain: shared.domain, columns: shared.columns }) };
+  return { ready: true, body: barChart(bars, { ...opts, order: 'given', domain: shared.domain, columns: shared.columns }) };
 }
 
 export function compareTable(metric: CompareMetric, sessions: readonly { name: string; loaded: LoadedResults }[]): ExportTable {
