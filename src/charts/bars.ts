@@ -55,9 +55,15 @@ const valueText = (row: BarRow, unitText: string, withN: boolean): string =>
 export function barColumns(rowSets: readonly (readonly BarRow[])[], width: number, opts: { unit?: string; ascii?: boolean } = {}): BarColumns {
   const rows = rowSets.flat();
   const unitText = cleanLabel(opts.unit ?? '', opts.ascii ?? false);
-  const longest = Math.max(1, ...rows.map((r) => displayWidth(cleanLabel(r.group ? `${r.label} (${r.group})` : r.label, opts.ascii ?? false))));
-  return { labelWidth: Math.max(1, Math.min(longest, Math.floor(width * MAX_LABEL_SHARE))), valueWidth: Math.max(1, ...rows.map((r) => displayWidth(valueText(r, unitText, true)))) };
+  const longest = Math.max(1, ...rows.map((r) => displayWidth(cleanLabel(ungroupedLabel(r), opts.ascii ?? false))));
+  return { labelWidth: labelColumn(longest, width), valueWidth: Math.max(1, ...rows.map((r) => displayWidth(valueText(r, unitText, true)))) };
 }
+
+/** A row's label when its group is not drawn as a header: "single (qwen-s)". */
+const ungroupedLabel = (row: BarRow) => (row.group ? `${row.label} (${row.group})` : row.label);
+
+/** The label column for labels `longest` cells wide, in a chart `width` wide. */
+const labelColumn = (longest: number, width: number) => Math.max(1, Math.min(longest, Math.floor(width * MAX_LABEL_SHARE)));
 
 const GLYPHS = {
   unicode: { bar: '█', whisker: '─', lo: '├', hi: '┤', both: '┼', zero: '│', more: '…' },
@@ -83,11 +89,11 @@ export function barChart(rows: readonly BarRow[], options: BarChartOptions): str
   // Group headers cost a line each; when the rows alone barely fit, the group moves into the label.
   let entries = grouped(ordered, clean);
   if (entries.length + 1 > height) {
-    entries = ordered.map((row) => ({ row, label: clean(row.group ? `${row.label} (${row.group})` : row.label) }));
+    entries = ordered.map((row) => ({ row, label: clean(ungroupedLabel(row)) }));
   }
   const rowEntries = entries.filter((e): e is { row: BarRow; label: string } => 'row' in e);
   const longest = Math.max(...rowEntries.map((e) => displayWidth(e.label)));
-  const labelWidth = options.columns?.labelWidth ?? Math.max(1, Math.min(longest, Math.floor(width * MAX_LABEL_SHARE)));
+  const labelWidth = options.columns?.labelWidth ?? labelColumn(longest, width);
   const layoutFor = (withN: boolean) => {
     const own = Math.max(...rowEntries.map((e) => displayWidth(valueText(e.row, unitText, withN))));
     // Shared columns count the n in their width; without it, the value's own width will do.

@@ -87,10 +87,9 @@ export function truncate(text: string, width: number, ascii = false): string {
 export function truncateStart(text: string, width: number, ascii = false): string {
   if (displayWidth(text) <= width) return text;
   const ellipsis = ascii ? '...' : '…';
-  const reversed = (t: string) => [...t].reverse().join('');
   const room = width - displayWidth(ellipsis);
-  if (room < 1) return reversed(takeCells(reversed(text), width));
-  return ellipsis + reversed(takeCells(reversed(text), room));
+  if (room < 1) return takeLastCells(text, width);
+  return ellipsis + takeLastCells(text, room);
 }
 
 /** Plain text in rows of at most `width` cells, broken at spaces where it can be (a longer word is cut). */
@@ -125,8 +124,13 @@ export function truncateMiddle(text: string, width: number, ascii = false): stri
   const room = width - displayWidth(ellipsis);
   if (room < 2) return truncate(text, width, ascii);
   const head = takeCells(text, Math.ceil(room / 2));
-  const tail = [...takeCells([...text].reverse().join(''), room - displayWidth(head))].reverse().join('');
-  return head + ellipsis + tail;
+  return head + ellipsis + takeLastCells(text, room - displayWidth(head));
+}
+
+/** The end of `text` that fits `width` cells. */
+function takeLastCells(text: string, width: number): string {
+  const reversed = (t: string) => [...t].reverse().join('');
+  return reversed(takeCells(reversed(text), width));
 }
 
 function takeCells(text: string, width: number): string {
