@@ -86,11 +86,20 @@ function unusableAdvice(status: number, apiKeyEnv: string | undefined): string |
 }
 
 /**
+ * Whether a 4xx answer refuses the request outright — the key (401, 403) or a model the server
+ * does not serve (a 404 that names it) — rather than a feature the server lacks (a bare 404, a
+ * 400 for an unknown parameter): the first fails the next request too, so it is not a "no".
+ */
+export function refusedOutright(status: number, body: unknown): boolean {
+  return status === 401 || status === 403 || (status === 404 && namesTheModel(body));
+}
+
+/**
  * Whether an error body from a server's own route (vLLM's /tokenize, say) is about the model
  * rather than a missing route: OpenAI's and vLLM's "model ... does not exist" against a bare
  * "Not Found" or an HTML page.
  */
-export function namesTheModel(body: unknown): boolean {
+function namesTheModel(body: unknown): boolean {
   const e = body as { error?: { message?: unknown; code?: unknown } | string; message?: unknown } | null;
   const inner = typeof e?.error === 'object' ? e.error : undefined;
   const message = inner?.message ?? (typeof e?.error === 'string' ? e.error : e?.message);

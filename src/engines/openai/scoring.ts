@@ -1,7 +1,7 @@
 import { APIError } from 'openai';
 import { CapabilityError, type ChatMessage, type ScoreResult } from '../types.js';
 import type { Endpoint } from './endpoint.js';
-import { namesTheModel } from './errors.js';
+import { refusedOutright } from './errors.js';
 import { tokenizeOn } from './tokenize.js';
 
 export const SCORE_HINT = 'it returns no log-probabilities for a given text (perplexity needs vLLM or SGLang: completions with echo or prompt_logprobs)';
@@ -71,8 +71,7 @@ async function unlessRefused<T>(request: Promise<T>): Promise<T | undefined> {
     return await request;
   } catch (err) {
     const status = err instanceof APIError ? err.status : undefined;
-    const refusedOutright = status === 401 || status === 403 || (status === 404 && namesTheModel({ error: (err as APIError).error, message: (err as APIError).message }));
-    if (typeof status === 'number' && status >= 400 && status < 500 && status !== 429 && !refusedOutright) return undefined;
+    if (typeof status === 'number' && status >= 400 && status < 500 && status !== 429 && !refusedOutright(status, { error: (err as APIError).error, message: (err as APIError).message })) return undefined;
     throw err;
   }
 }

@@ -1,7 +1,7 @@
 import { APIError } from 'openai';
 import { CapabilityError, type ChatMessage } from '../types.js';
 import type { Endpoint } from './endpoint.js';
-import { namesTheModel } from './errors.js';
+import { refusedOutright } from './errors.js';
 
 export interface Tokenized {
   ids: number[];
@@ -29,7 +29,7 @@ export async function tokenizeOn(
       : { model, messages: input, add_generation_prompt: true, return_token_strs: true };
   const res = await endpoint.json('/tokenize', { body, signal: opts.signal });
   // A refused key, or a model the server no longer serves, fails every item alike: raised as the SDK would, so the pool and the step treat it so.
-  if (res.status === 401 || res.status === 403 || (res.status === 404 && namesTheModel(res.body))) {
+  if (refusedOutright(res.status, res.body)) {
     throw APIError.generate(res.status, res.body as object, `/tokenize answered HTTP ${res.status}`, new Headers());
   }
   if (res.status === 404 || res.status === 405) throw new CapabilityError(modelId, 'tokenize', TOKENIZE_HINT);
