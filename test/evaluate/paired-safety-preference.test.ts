@@ -3,7 +3,7 @@ import { spbByItem, type PairJudgement } from '../../src/metrics/preference.js';
 import { pairedByItem } from '../../src/pipeline/evaluation/paired.js';
 import type { EvaluatedRef } from '../../src/pipeline/results.js';
 import type { ModelEntry } from '../../src/pipeline/session.js';
-import { spbComparisons, type JudgementRow } from '../../src/pipeline/steps/preference.js';
+import { spbValues, type JudgementRow } from '../../src/pipeline/steps/preference.js';
 import { safetyByPrompt, type RatedAnswer } from '../../src/pipeline/steps/safety.js';
 
 const single: EvaluatedRef = { condition: 't/single', target: 't', kind: 'single' };
@@ -81,11 +81,11 @@ describe('condition models compared as judges', () => {
   it('pairs the per-instruction SPB of multi and single judges of one target (SPB_i = 2·p_i − 1)', () => {
     // single prefers its own family 0.9, 0.8, 0.7 → SPB 0.8, 0.6, 0.4; multi 0.6, 0.5 and an error row → 0.2, 0.
     const multiRows = [...rows('m', [0.6, 0.5]), { key: 'm-err', t: 0, exampleId: 'e2', error: 'timeout' }];
-    const [cmp] = spbComparisons(
-      [
+    const [cmp] = pairedByItem(
+      spbValues([
         { condition: single, judge: target, own: 'founders-small', rows: rows('s', [0.9, 0.8, 0.7]) },
         { condition: multi, judge: target, own: 'founders-small', rows: multiRows },
-      ],
+      ]),
       3,
     );
     expect(cmp.target).toBe('t');
@@ -97,11 +97,11 @@ describe('condition models compared as judges', () => {
   });
 
   it('has no paired items, and says so, when the target has no own-family source', () => {
-    const [cmp] = spbComparisons(
-      [
+    const [cmp] = pairedByItem(
+      spbValues([
         { condition: single, judge: target, own: null, rows: rows('s', [0.9]) },
         { condition: multi, judge: target, own: null, rows: rows('m', [0.6]) },
-      ],
+      ]),
       3,
     );
     expect(cmp.diff).toMatchObject({ value: null, n: 0, reason: 'no paired items' });

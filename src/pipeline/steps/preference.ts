@@ -14,7 +14,7 @@ import { sampleTestExamples } from '../evaluation/prompts.js';
 import { streamWork } from '../evaluation/stream.js';
 import { instructionMessages, type Example } from '../example.js';
 import { parallelismOf } from '../generation/source-run.js';
-import { estimateStat, RESULT_VERSION, type EvaluatedRef, type PairedResult, type PreferenceJudgeResult, type PreferenceResultFile } from '../results.js';
+import { estimateStat, RESULT_VERSION, type EvaluatedRef, type PreferenceJudgeResult, type PreferenceResultFile } from '../results.js';
 import type { ModelEntry, Session } from '../session.js';
 import type { Step, StepContext } from '../step.js';
 
@@ -137,15 +137,11 @@ export interface ConditionJudged {
 }
 
 /**
- * The conditions' own models compared as judges on the SPB of each instruction (seeded paired
- * bootstrap over the instructions both have an SPB for): e.g. multi vs single of one target.
+ * Each condition judge's SPB of each instruction it judged (keyed by example id): what the
+ * conditions of one target are compared on (multi vs single as judges), within the session and
+ * across sessions.
  */
-export function spbComparisons(judged: readonly ConditionJudged[], seed: number): PairedResult[] {
-  return pairedByItem(spbValues(judged), seed);
-}
-
-/** Each condition judge's SPB of each instruction it judged (keyed by example id). */
-function spbValues(judged: readonly ConditionJudged[]): PerItemValues[] {
+export function spbValues(judged: readonly ConditionJudged[]): PerItemValues[] {
   return judged.map((j) => ({
     ref: j.condition,
     values: spbByItem(judgementsOf(j.condition.condition, j.judge, j.rows), { own: ownOrPlaceholder(j.judge, j.own), human: HUMAN }),
@@ -273,6 +269,7 @@ export const preferenceStep: Step = async function* (ctx) {
   const judged = judges.map((judge, j) => ({ judge, own: ownSource(session, judge.entry), rows: pairs.flatMap(({ a, b }) => rows[j].get(judgeKey(judge, a, b)) ?? []) }));
   const results = judged.map(({ judge, own, rows: r }) => aggregatePreference(judge.entry, own, r, seed, judge.condition));
   const byConditionJudge = judged.flatMap(({ judge, own, rows: r }): ConditionJudged[] => (judge.condition ? [{ condition: judge.condition, judge: judge.entry, own, rows: r }] : []));
+  const spb = spbValues(byConditionJudge);
   const result: PreferenceResultFile = {
     version: RESULT_VERSION,
     kind: 'preference',
@@ -282,8 +279,8 @@ export const preferenceStep: Step = async function* (ctx) {
     sources: [...writers.map((w) => w.name), HUMAN],
     judges: results,
     conditionJudges: { enabled: byCondition.judges.length > 0, ...(byCondition.reason ? { reason: byCondition.reason } : {}) },
-    spbComparisons: spbComparisons(byConditionJudge, seed),
-    perItem: perItemTable(items, [{ measure: 'spb', models: spbValues(byConditionJudge) }]),
+    spbComparisons: pairedByItem(spb, seed),
+    perItem: perItemTable(items, [{ measure: 'spb', models: spb }]),
   };
   const path = paths.result('preference');
   writeJsonAtomic(path, result);
