@@ -84,7 +84,7 @@ export function Results({ session }: { session: string }) {
   useScreenKeys(bindings, onAction);
 
   const width = app.size.columns;
-  const summary = summaryLines(loaded, summaryLinesFor(app.size.rows));
+  const summary = summaryLines(loaded, summaryLinesFor(app.size.rows), width);
   const height = Math.max(1, app.size.rows - CHROME_ROWS - summary.length);
   const layout = gridLayout(RESULT_PANES.length, width, height, focus);
   const inner = paneInner(width, height);

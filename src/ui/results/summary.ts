@@ -120,21 +120,26 @@ function comparisons(loaded: LoadedResults): TargetComparison[] {
  * [55.8, 60]), perplexity -12% [-15%, -9%] (p<0.001, n=200)" — both means keep their own
  * intervals; where the result file has the paired test over the shared test items (perplexity
  * always, lexical diversity since it is computed per item) its difference, interval, p and n
- * follow. With more targets than lines: how many targets go the paper's way on each measure;
- * the lexical count split by whether the target's own source data is more or less diverse
- * than its mix's (mixing can only lower the data's diversity for the first); then each
- * target's lexical and perplexity differences in short.
+ * follow. With more targets than lines, or lines wider than `width` (cut before their
+ * perplexity part): how many targets go the paper's way on each measure; each target's lexical
+ * and perplexity differences in short; then the lexical count split by whether the target's own
+ * source data is more or less diverse than its mix's (mixing can only lower the data's
+ * diversity for the first).
  */
-export function summaryLines(loaded: LoadedResults, maxLines = Infinity): string[] {
+export function summaryLines(loaded: LoadedResults, maxLines = Infinity, width = Infinity): string[] {
   const all = comparisons(loaded);
-  if (all.length <= maxLines) return all.map(targetLine);
-  const lines = countLines(all);
+  const full = all.map(targetLine);
+  if (all.length <= maxLines && full.every((line) => line.length <= width)) return full;
+  const [counts, ...bySourceData] = countLines(all);
+  const lines = [counts];
   const perTarget = (label: string, pick: (c: TargetComparison) => string | null) => {
     const items = all.map((c) => (pick(c) === null ? null : `${c.target} ${pick(c)}`)).filter(Boolean);
     if (items.length) lines.push(`${label}: ${items.join(', ')}`);
   };
   perTarget('lexical diversity multi − single', (c) => (c.lexical ? signed(c.lexical.diff) : null));
   perTarget('geo-mean perplexity multi vs single', (c) => (c.perplexity?.diff.value != null ? signed(pct(c.perplexity.diff.value), '%') : null));
+  // Why the lexical signs split, where there is room for it after every target's numbers.
+  lines.push(...bySourceData);
   return lines.slice(0, maxLines);
 }
 
@@ -165,9 +170,9 @@ function countLines(all: readonly TargetComparison[]): string[] {
   const above = lexTested.filter((c) => c.lexical!.paired!.lo! > 0).length;
   const sem = count(all.map((c) => c.semantic), (x) => x > 0);
   const parts = [
-    lex.n ? `lexical diversity higher ${lex.k}/${lex.n}${lexTested.length ? ` (${above} paired intervals above 0)` : ''}` : null,
+    lex.n ? `lexical diversity higher ${lex.k}/${lex.n}${lexTested.length ? ` (${above} of ${lexTested.length} paired intervals above 0)` : ''}` : null,
     sem.n ? `semantic ${sem.k}/${sem.n}` : null,
-    ppl.n ? `perplexity lower ${ppl.k}/${ppl.n} (${below} intervals below 0)` : null,
+    ppl.n ? `perplexity lower ${ppl.k}/${ppl.n} (${below} of ${ppl.n} intervals below 0)` : null,
   ].filter(Boolean);
   const lines = [`multi vs single, ${all.length} targets: ${parts.join(', ')}`];
   // Split by which way the mix moves the data: where the target's own source is the more diverse, mixing lowers it.
