@@ -130,7 +130,7 @@ describe('the demo in a real terminal (tmux)', () => {
     // Perplexity: a bar per condition with its confidence whisker (├──┤, or ┼ when tiny) and value.
     expectLines(pane(wide, 'Perplexity'), /█+(├[█─]*┤|┼)\s+[\d.]+ n=\d+/, 12, 'bars with whiskers');
     expectLines(pane(wide, 'Perplexity'), /├[█─]+┤/, 6, 'visible whiskers');
-    expectLines(pane(wide, 'Diversity'), /█{10,}.*[\d.]+ n=\d+/, 12, 'bars with values');
+    expectLines(pane(wide, 'Diversity'), /█+(├[█─]*┤|┼).*[\d.]+ n=\d+/, 12, 'bars with whiskers and values');
     // Heaps: a log-log line chart, y ticks, an x axis and the fitted K/β per condition.
     const heaps = pane(wide, 'Vocabulary growth (Heaps)');
     expectLines(heaps, /^\s*[\d.]+k? ┤/, 3, 'y-axis ticks');
