@@ -191,7 +191,7 @@ describe('baskets report: the headline', () => {
       const md = lines.join('\n');
       const summary = md.slice(md.indexOf('## Summary: multi vs single'), md.indexOf('## answers'));
       expect(summary.split('\n').filter((l) => l.startsWith('- '))).toEqual([
-        '- multi vs single, 2 targets: lexical diversity higher 2/2, semantic 0/1, perplexity lower 1/1 (1 of 1 intervals below 0)',
+        '- multi vs single, 2 targets: lexical higher 2/2, semantic 0/1, perplexity lower 1/1 (1 of 1 < 0)',
         '- qwen-s: multi vs single: lexical diversity +7.5 (62.5 [60, 65] vs 55 [52.5, 57.5]), geo-mean perplexity -20% [-25.9%, -13.9%] (p=0.002, n=40)',
         '- llama-s: multi vs single: lexical diversity +7 (57 [54.5, 59.5] vs 50 [47.5, 52.5]), perplexity n/a (no paired items)',
       ]);

@@ -50,6 +50,6 @@ describe('paired lexical-diversity comparisons', () => {
       'llama-s: multi vs single: lexical diversity +7 (57 [54.5, 59.5] vs 50 [47.5, 52.5], paired on the 36 items both scored +7 [+1, +9.5] p=0.03)',
     ]);
     // Counted, the signs come with how many paired intervals clear zero.
-    expect(summaryLines(withComparisons(), 1)).toEqual(['multi vs single, 2 targets: lexical diversity higher 2/2 (2 of 2 paired intervals above 0), semantic 0/1']);
+    expect(summaryLines(withComparisons(), 1)).toEqual(['multi vs single, 2 targets: lexical higher 2/2 (2 of 2 intervals > 0), semantic 0/1']);
   });
 });

@@ -238,7 +238,7 @@ describe('numbers and comparisons', () => {
     expect(summaryLines(loaded, 3, 120)[0]).toMatch(/^multi vs single, 3 targets: /);
     expect(summaryLines(loaded, 3, 120)[2]).toBe('geo-mean perplexity multi vs single: qwen-s -20%, gemma-s -20%');
     expect(summaryLines(loaded, 2)).toEqual([
-      'multi vs single, 3 targets: lexical diversity higher 3/3, semantic 0/2, perplexity lower 2/2 (2 of 2 intervals below 0)',
+      'multi vs single, 3 targets: lexical higher 3/3, semantic 0/2, perplexity lower 2/2 (2 of 2 < 0)',
       'lexical diversity multi − single: qwen-s +7.5, llama-s +7, gemma-s +7.5',
     ]);
   });
@@ -263,7 +263,7 @@ describe('numbers and comparisons', () => {
     // A third target, gemma-s, trained like qwen-s but on gemma-src's data (78, also above the mix).
     file.models.push(...file.models.filter((m) => m.target === 'qwen-s').map((m) => ({ ...JSON.parse(JSON.stringify(m).replaceAll('qwen-s', 'gemma-s')), ...(m.kind === 'single' ? { mix: [{ source: 'gemma-src', weight: 1 }] } : {}) })));
     expect(summaryLines(loaded, 3, 80)).toEqual([
-      'multi vs single, 3 targets: lexical diversity higher 3/3, semantic 0/2',
+      'multi vs single, 3 targets: lexical higher 3/3, semantic 0/2',
       'lexical diversity multi − single: qwen-s +7.5, llama-s +7, gemma-s +7.5',
       "lexical higher 1/1 where the target's own source data is less diverse than the mix's, 2/2 where more diverse",
     ]);

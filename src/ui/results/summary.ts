@@ -170,9 +170,9 @@ function countLines(all: readonly TargetComparison[]): string[] {
   const above = lexTested.filter((c) => c.lexical!.paired!.lo! > 0).length;
   const sem = count(all.map((c) => c.semantic), (x) => x > 0);
   const parts = [
-    lex.n ? `lexical diversity higher ${lex.k}/${lex.n}${lexTested.length ? ` (${above} of ${lexTested.length} paired intervals above 0)` : ''}` : null,
+    lex.n ? `lexical higher ${lex.k}/${lex.n}${lexTested.length ? ` (${above} of ${lexTested.length} intervals > 0)` : ''}` : null,
     sem.n ? `semantic ${sem.k}/${sem.n}` : null,
-    ppl.n ? `perplexity lower ${ppl.k}/${ppl.n} (${below} of ${ppl.n} intervals below 0)` : null,
+    ppl.n ? `perplexity lower ${ppl.k}/${ppl.n} (${below} of ${ppl.n} < 0)` : null,
   ].filter(Boolean);
   const lines = [`multi vs single, ${all.length} targets: ${parts.join(', ')}`];
   // Split by which way the mix moves the data: where the target's own source is the more diverse, mixing lowers it.
