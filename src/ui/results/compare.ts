@@ -118,7 +118,7 @@ export interface AcrossSessions {
  * (by their text) both measured, so a difference is the sessions' and not the items'.
  */
 export function acrossSessions(metric: CompareMetric, ref: { name: string; loaded: LoadedResults }, other: { name: string; loaded: LoadedResults }): AcrossSessions | null {
-  // The bootstraps take ~0.1 s for the demo's 36 conditions: once per pair of loaded results, not per frame.
+  // The bootstraps take ~0.1 s for a study of 36 conditions: once per pair of loaded results, not per frame.
   const byRef = acrossCache.get(other.loaded) ?? new WeakMap<LoadedResults, Map<string, AcrossSessions | null>>();
   acrossCache.set(other.loaded, byRef);
   const byMetric = byRef.get(ref.loaded) ?? new Map<string, AcrossSessions | null>();
