@@ -97,6 +97,7 @@ export function reportRows(r: Loaded): ReportRow[] {
     }
   }
   for (const c of r.diversity?.lexicalDiversityComparisons ?? []) rows.push(pairedRow('diversity', c, 'Δ lexical diversity (paired)'));
+  for (const c of r.diversity?.semanticComparisons ?? []) rows.push(pairedRow('diversity', c, 'Δ mean cosine distance (paired)'));
   for (const s of r.diversity?.sources ?? []) {
     rows.push(row('diversity', s.source, 'synthetic data (source)', 'lexical diversity (100 − within-response Self-BLEU)', s.lexicalDiversity, `${s.responses} responses of the ${s.family} family, ${s.size}`));
   }

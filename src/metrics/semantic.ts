@@ -4,7 +4,7 @@
  */
 import { mulberry32 } from '../util/rng.js';
 import { symmetricEigenvalues } from './eigen.js';
-import { percentile, type MeanInterval, type ResampleOptions } from './stats.js';
+import { bootstrapP, percentile, type MeanInterval, type PairedComparison, type ResampleOptions } from './stats.js';
 import { defined, undefinedBecause, type MetricValue } from './value.js';
 
 export interface UnitRows {
@@ -13,6 +13,11 @@ export interface UnitRows {
   n: number;
   d: number;
   zeroVectors: number;
+}
+
+/** Whether a vector has a direction to measure (`unitRows` leaves out those that do not). */
+export function hasDirection(v: ArrayLike<number> | undefined): boolean {
+  return v !== undefined && v.length > 0 && unitRows([v]).n === 1;
 }
 
 export function unitRows(vectors: readonly ArrayLike<number>[]): UnitRows {
@@ -60,39 +65,91 @@ export function meanPairwiseCosineDistance(units: UnitRows): MetricValue {
 }
 
 /**
- * Mean pairwise cosine distance with a seeded bootstrap percentile interval over responses:
- * each resample draws n responses with replacement and averages the distance over its pairs
- * of distinct responses. (Pairs of a response with its own copy would add distance 0 and pull
- * every resample below the point value by a factor 1 − 1/n.) With w_i copies of response i
- * and s = Σ w_i u_i, those pairs sum to (|s|² − Σ w_i²) / 2 and number (n² − Σ w_i²) / 2, so
- * each resample costs O(n·d) with no n × n matrix.
+ * Draws n responses with replacement: `copies[i]` is how often response i was drawn, and the
+ * return value Σ copies² (the ordered pairs of a draw with itself or with another copy of it).
  */
+function drawCopies(rand: () => number, copies: Int32Array): number {
+  const n = copies.length;
+  copies.fill(0);
+  let sameResponse = 0;
+  for (let i = 0; i < n; i++) sameResponse += 2 * copies[Math.floor(rand() * n)]++ + 1;
+  return sameResponse;
+}
+
+/**
+ * The mean cosine distance over the pairs of distinct responses of one resample. Pairs of a
+ * response with its own copy would add distance 0 and pull every resample below the point
+ * value by a factor 1 − 1/n. With w_i copies of response i and s = Σ w_i u_i, the other pairs
+ * sum to (|s|² − Σ w_i²) / 2 and number (n² − Σ w_i²) / 2: O(n·d), no n × n matrix. A resample
+ * of one response repeated n times has no pair to measure: it counts as the point value.
+ */
+function resampledDistance(units: UnitRows, copies: Int32Array, sameResponse: number, point: number, sum: Float64Array): number {
+  const { rows, n, d } = units;
+  if (sameResponse === n * n) return point;
+  sum.fill(0);
+  for (let i = 0; i < n; i++) {
+    const w = copies[i];
+    if (w === 0) continue;
+    const o = i * d;
+    for (let k = 0; k < d; k++) sum[k] += w * rows[o + k];
+  }
+  let total = 0;
+  for (let k = 0; k < d; k++) total += sum[k] * sum[k];
+  return 1 - (total - sameResponse) / (n * n - sameResponse);
+}
+
+/** Mean pairwise cosine distance with a seeded bootstrap percentile interval over responses. */
 export function bootstrapMeanCosineDistance(units: UnitRows, opts: ResampleOptions = {}): MetricValue<MeanInterval> {
   const point = meanPairwiseCosineDistance(units);
   if (point.reason !== null) return point;
-  const { rows, n, d } = units;
   const rand = mulberry32(opts.seed ?? 42);
   const alpha = 1 - (opts.level ?? 0.95);
   const resampled = new Float64Array(opts.resamples ?? 2000);
-  const sum = new Float64Array(d);
-  const copies = new Int32Array(n);
-  for (let r = 0; r < resampled.length; r++) {
-    sum.fill(0);
-    copies.fill(0);
-    let sameResponse = 0;
-    for (let i = 0; i < n; i++) {
-      const pick = Math.floor(rand() * n);
-      sameResponse += 2 * copies[pick]++ + 1;
-      const o = pick * d;
-      for (let k = 0; k < d; k++) sum[k] += rows[o + k];
-    }
-    let total = 0;
-    for (let k = 0; k < d; k++) total += sum[k] * sum[k];
-    // A resample of one response repeated n times has no pair to measure: it counts as the point value.
-    resampled[r] = sameResponse === n * n ? point.value : 1 - (total - sameResponse) / (n * n - sameResponse);
-  }
+  const copies = new Int32Array(units.n);
+  const sum = new Float64Array(units.d);
+  for (let r = 0; r < resampled.length; r++) resampled[r] = resampledDistance(units, copies, drawCopies(rand, copies), point.value, sum);
   resampled.sort();
-  return defined({ mean: point.value, lo: percentile(resampled, alpha / 2), hi: percentile(resampled, 1 - alpha / 2), n });
+  return defined({ mean: point.value, lo: percentile(resampled, alpha / 2), hi: percentile(resampled, 1 - alpha / 2), n: units.n });
+}
+
+/**
+ * Paired differences of mean pairwise cosine distance between sets of answers to the same
+ * items (row k of every set answers item k): each resample draws the items once and measures
+ * every set on that draw, so the item-to-item variation the sets share cancels in their
+ * differences. Returns, for every pair i < j, set i − set j with its percentile interval and
+ * the two-sided bootstrap p of a zero difference, as `pairedBootstrap` gives for per-item means.
+ */
+export function pairedCosineDistanceDifferences(sets: readonly UnitRows[], opts: ResampleOptions = {}): { a: number; b: number; diff: MetricValue<PairedComparison> }[] {
+  const n = sets[0]?.n ?? 0;
+  for (const [i, u] of sets.entries()) {
+    if (u.n !== n || u.d !== sets[0].d) throw new Error(`paired cosine distances need the same items in every set: set ${i} has ${u.n} × ${u.d}, set 0 ${n} × ${sets[0].d}`);
+  }
+  const points = sets.map((u) => meanPairwiseCosineDistance(u));
+  const resamples = opts.resamples ?? 2000;
+  const rand = mulberry32(opts.seed ?? 42);
+  const copies = new Int32Array(n);
+  const sum = new Float64Array(sets[0]?.d ?? 0);
+  const draws = sets.map(() => new Float64Array(resamples));
+  if (points.every((p) => p.reason === null)) {
+    for (let r = 0; r < resamples; r++) {
+      const same = drawCopies(rand, copies);
+      sets.forEach((u, i) => (draws[i][r] = resampledDistance(u, copies, same, points[i].value!, sum)));
+    }
+  }
+  const alpha = 1 - (opts.level ?? 0.95);
+  const out: { a: number; b: number; diff: MetricValue<PairedComparison> }[] = [];
+  for (let a = 0; a < sets.length; a++) {
+    for (let b = a + 1; b < sets.length; b++) {
+      const [pa, pb] = [points[a], points[b]];
+      if (pa.reason !== null || pb.reason !== null) {
+        out.push({ a, b, diff: undefinedBecause(pa.reason ?? pb.reason!) });
+        continue;
+      }
+      const diffs = Float64Array.from(draws[a], (x, r) => x - draws[b][r]).sort();
+      out.push({ a, b, diff: defined({ mean: pa.value - pb.value, lo: percentile(diffs, alpha / 2), hi: percentile(diffs, 1 - alpha / 2), n, p: bootstrapP(diffs) }) });
+    }
+  }
+  return out;
 }
 
 /** Gram matrix U·Uᵀ / n (n × n): the cosine-similarity matrix K over n. */

@@ -77,14 +77,18 @@ export function pairedBootstrap(a: ArrayLike<number>, b: ArrayLike<number>, opts
   if (d.length === 0) return undefinedBecause('no paired items');
   const alpha = 1 - (opts.level ?? 0.95);
   const means = bootstrapMeans(d, opts);
+  return defined({ mean: mean(d), lo: percentile(means, alpha / 2), hi: percentile(means, 1 - alpha / 2), n: d.length, p: bootstrapP(means) });
+}
+
+/** Two-sided p of a zero difference from bootstrap draws of the difference: twice the smaller tail, with the +1 correction. */
+export function bootstrapP(draws: ArrayLike<number>): number {
   let atOrBelow = 0;
   let atOrAbove = 0;
-  for (const m of means) {
-    if (m <= 0) atOrBelow++;
-    if (m >= 0) atOrAbove++;
+  for (let i = 0; i < draws.length; i++) {
+    if (draws[i] <= 0) atOrBelow++;
+    if (draws[i] >= 0) atOrAbove++;
   }
-  const p = Math.min(1, (2 * (Math.min(atOrBelow, atOrAbove) + 1)) / (means.length + 1));
-  return defined({ mean: mean(d), lo: percentile(means, alpha / 2), hi: percentile(means, 1 - alpha / 2), n: d.length, p });
+  return Math.min(1, (2 * (Math.min(atOrBelow, atOrAbove) + 1)) / (draws.length + 1));
 }
 
 /**

@@ -187,6 +187,8 @@ export interface DiversityResultFile extends ResultHeader<'diversity'> {
    * (100 − Self-BLEU of each answer) over the test items both scored (absent in older files).
    */
   lexicalDiversityComparisons?: PairedResult[];
+  /** The same pairs on mean pairwise cosine distance, over the items all of a target's conditions embedded (absent in older files). */
+  semanticComparisons?: PairedResult[];
   /** Per-item values of the paired measures, for pairing with other sessions (absent in older files). */
   perItem?: PerItemTable;
 }

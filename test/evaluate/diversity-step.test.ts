@@ -82,6 +82,14 @@ describe('the diversity step with one session embedder', () => {
     // (k + 1) / (R + 1): a bootstrap p is never 0.
     expect(c.p!).toBeGreaterThan(0);
     expect(c.p!).toBeLessThanOrEqual(1);
+    // Mean cosine distance is not a mean over items: the pair is resampled as a whole, on the items both embedded.
+    expect(r.semanticComparisons).toHaveLength(1);
+    const cosine = r.semanticComparisons![0];
+    const [va, vb] = ['fs/vanilla', 'fs/vanilla-b'].map((name) => r.models.find((m) => m.condition === name)!.semantic!.meanCosineDistance.value!);
+    expect(cosine).toMatchObject({ target: 'fs', a: 'fs/vanilla', b: 'fs/vanilla-b', diff: { n: 6 } });
+    expect(cosine.diff.value).toBeCloseTo(va - vb, 12);
+    expect(cosine.diff.lo!).toBeLessThanOrEqual(cosine.diff.value!);
+    expect(cosine.diff.hi!).toBeGreaterThanOrEqual(cosine.diff.value!);
   }, 240_000);
 
   it("reports the paper's lexical diversity of each source's synthetic data, and the mix each condition trained on", async () => {

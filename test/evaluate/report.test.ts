@@ -143,6 +143,7 @@ describe('baskets report: safety grid, error counts and paired diversity', () =>
     const diversity: DiversityResultFile = {
       version: RESULT_VERSION, kind: 'diversity', createdAt: 'now', seed: 1, models: [],
       lexicalDiversityComparisons: [{ target: 'a', a: 'a/multi', b: 'a/single', diff: { value: 4.5, lo: 1.5, hi: 7.25, n: 30 }, p: 0.004 }],
+      semanticComparisons: [{ target: 'a', a: 'a/multi', b: 'a/single', diff: { value: 0.02, lo: 0.005, hi: 0.035, n: 40 }, p: 0.01 }],
       sources: [{ source: 'a', family: 'fam', size: 'small', responses: 40, lexicalDiversity: { value: 91.5, lo: 90, hi: 93, n: 38 } }],
     };
     writeJsonAtomic(paths.result('diversity'), diversity);
@@ -165,6 +166,7 @@ describe('baskets report: safety grid, error counts and paired diversity', () =>
     expect(rows.find((r) => r.metric === 'answer errors')).toMatchObject({ value: '2', n: '20', note: 'left out: retry with --retry-errors' });
     expect(rows.find((r) => r.metric === 'rating errors')).toMatchObject({ value: '1', n: '18' });
     expect(rows.find((r) => r.metric === 'Δ lexical diversity (paired)')).toMatchObject({ section: 'diversity', target: 'a', condition: 'a/multi − a/single', value: '4.5', lo: '1.5', hi: '7.25', n: '30', note: 'p = 0.00400' });
+    expect(rows.find((r) => r.metric === 'Δ mean cosine distance (paired)')).toMatchObject({ section: 'diversity', condition: 'a/multi − a/single', value: '0.02', lo: '0.005', hi: '0.035', n: '40', note: 'p = 0.0100' });
     expect(rows.find((r) => r.condition === 'synthetic data (source)')).toMatchObject({ section: 'diversity', target: 'a', value: '91.5', lo: '90', hi: '93', n: '38', note: '40 responses of the fam family, small' });
   });
 
@@ -191,8 +193,8 @@ describe('baskets report: the headline', () => {
       const md = lines.join('\n');
       const summary = md.slice(md.indexOf('## Summary: multi vs single'), md.indexOf('## answers'));
       expect(summary.split('\n').filter((l) => l.startsWith('- '))).toEqual([
-        '- multi vs single, 2 targets: lexical higher 2/2, semantic 0/1, perplexity lower 1/1 (1 of 1 < 0)',
-        '- qwen-s: multi vs single: lexical diversity +7.5 (62.5 [60, 65] vs 55 [52.5, 57.5]), geo-mean perplexity -20% [-25.9%, -13.9%] (p=0.002, n=40)',
+        '- multi vs single, 2 targets: lexical higher 2/2, semantic 0/1, perplexity lower 1/1 (intervals clear 0: –, –, 1/1)',
+        '- qwen-s: multi vs single: lexical diversity +7.5 (62.5 [60, 65] vs 55 [52.5, 57.5]), mean cosine distance 0, geo-mean perplexity -20% [-25.9%, -13.9%] (p=0.002, n=40)',
         '- llama-s: multi vs single: lexical diversity +7 (57 [54.5, 59.5] vs 50 [47.5, 52.5]), perplexity n/a (no paired items)',
       ]);
       lines.length = 0;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { symmetricEigenvalues } from '../../src/metrics/eigen.js';
-import { bootstrapMeanCosineDistance, meanPairwiseCosineDistance, unitRows, vendiScore } from '../../src/metrics/semantic.js';
+import { bootstrapMeanCosineDistance, hasDirection, meanPairwiseCosineDistance, pairedCosineDistanceDifferences, unitRows, vendiScore } from '../../src/metrics/semantic.js';
 import { percentile } from '../../src/metrics/stats.js';
 import { mulberry32 } from '../../src/util/rng.js';
 
@@ -104,5 +104,60 @@ describe('bootstrap interval of the mean cosine distance', () => {
     // Centred on the point value, not pulled below it by self-pairs.
     expect(Math.abs((a.lo + a.hi) / 2 - a.mean)).toBeLessThan((a.hi - a.lo) / 4);
     expect(bootstrapMeanCosineDistance(unitRows([[1, 0]])).reason).toMatch(/two/);
+  });
+});
+
+describe('paired differences of the mean cosine distance', () => {
+  const r = mulberry32(5);
+  const noise = (scale: number) => Array.from({ length: 8 }, () => scale * (r() - 0.5));
+  // Item k's answers share a direction (what the item asks); the "diverse" set strays further from it.
+  const topics = Array.from({ length: 40 }, () => noise(1));
+  const narrow = topics.map((t) => t.map((x, k) => x + noise(0.2)[k] + 1));
+  const diverse = topics.map((t) => t.map((x, k) => x + noise(1.5)[k] + 1));
+  const cos = (a: number[], b: number[]) => a.reduce((s, x, k) => s + x * b[k], 0) / Math.hypot(...a) / Math.hypot(...b);
+
+  it('resamples the items once for both sets: equals drawing the same items by hand and differencing', () => {
+    const rand = mulberry32(9);
+    const diffs: number[] = [];
+    const distance = (vs: number[][], picks: number[]) => {
+      let sum = 0;
+      let pairs = 0;
+      for (let i = 0; i < picks.length; i++) {
+        for (let j = i + 1; j < picks.length; j++) {
+          if (picks[i] === picks[j]) continue;
+          sum += 1 - cos(vs[picks[i]], vs[picks[j]]);
+          pairs++;
+        }
+      }
+      return sum / pairs;
+    };
+    for (let b = 0; b < 40; b++) {
+      const picks = Array.from({ length: narrow.length }, () => Math.floor(rand() * narrow.length));
+      diffs.push(distance(diverse, picks) - distance(narrow, picks));
+    }
+    diffs.sort((a, b) => a - b);
+    const [got] = pairedCosineDistanceDifferences([unitRows(diverse), unitRows(narrow)], { seed: 9, resamples: 40 });
+    expect([got.a, got.b]).toEqual([0, 1]);
+    const d = got.diff.value!;
+    expect(d.mean).toBeCloseTo(meanPairwiseCosineDistance(unitRows(diverse)).value! - meanPairwiseCosineDistance(unitRows(narrow)).value!, 14);
+    expect(d.lo).toBeCloseTo(percentile(diffs, 0.025), 12);
+    expect(d.hi).toBeCloseTo(percentile(diffs, 0.975), 12);
+    expect(d.n).toBe(40);
+  });
+
+  it('finds a real difference (interval above 0, small p) and none between a set and itself', () => {
+    const [diverseVsNarrow, diverseVsItself, narrowVsDiverse] = pairedCosineDistanceDifferences([unitRows(diverse), unitRows(narrow), unitRows(diverse)], { seed: 1 });
+    expect(diverseVsNarrow.diff.value!.lo).toBeGreaterThan(0);
+    expect(diverseVsNarrow.diff.value!.p).toBeLessThan(0.01);
+    expect([diverseVsItself.a, diverseVsItself.b]).toEqual([0, 2]);
+    expect(diverseVsItself.diff.value).toMatchObject({ mean: 0, lo: 0, hi: 0, p: 1 });
+    expect(narrowVsDiverse.diff.value!.mean).toBeCloseTo(-diverseVsNarrow.diff.value!.mean, 14);
+  });
+
+  it('names what is missing: sets of different items refuse, a set of one answer has no difference', () => {
+    expect(() => pairedCosineDistanceDifferences([unitRows(diverse), unitRows(narrow.slice(1))])).toThrow(/same items/);
+    const [one] = pairedCosineDistanceDifferences([unitRows([[1, 0]]), unitRows([[0, 1]])]);
+    expect(one.diff.reason).toMatch(/two/);
+    expect([hasDirection([0, 0]), hasDirection(undefined), hasDirection([0, 2])]).toEqual([false, false, true]);
   });
 });

@@ -58,7 +58,7 @@ describe('Results screen', () => {
     const frame = app.frame();
     expect(titleRows(frame)).toEqual([TITLES.slice(0, 3), TITLES.slice(3)]);
     expect(frame).toContain('6/6 panes have data');
-    expect(frame).toContain('qwen-s: multi vs single: lexical diversity +7.5 (62.5 [60, 65] vs 55 [52.5, 57.5]), geo-mean perplexity -20% [-25.9%, -13.9%] (p=0.002, n=40)');
+    expect(frame).toContain('qwen-s: multi vs single: lexical diversity +7.5 (62.5 [60, 65] vs 55 [52.5, 57.5]), mean cosine distance 0, geo-mean perplexity -20% [-25.9%, -13.9%] (p=0.002, n=40)');
     expect(frame).toContain('HEURISTIC');
     expect(frame).toContain('VERDICT fallback');
     expect(frame).toContain('24 n=40');

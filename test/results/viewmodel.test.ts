@@ -218,7 +218,7 @@ describe('numbers and comparisons', () => {
 
   it('states multi vs single per target with intervals and p', () => {
     expect(summaryLines(loadedOf())).toEqual([
-      'qwen-s: multi vs single: lexical diversity +7.5 (62.5 [60, 65] vs 55 [52.5, 57.5]), geo-mean perplexity -20% [-25.9%, -13.9%] (p=0.002, n=40)',
+      'qwen-s: multi vs single: lexical diversity +7.5 (62.5 [60, 65] vs 55 [52.5, 57.5]), mean cosine distance 0, geo-mean perplexity -20% [-25.9%, -13.9%] (p=0.002, n=40)',
       'llama-s: multi vs single: lexical diversity +7 (57 [54.5, 59.5] vs 50 [47.5, 52.5]), perplexity n/a (no paired items)',
     ]);
     expect(summaryLines(loadedOf(['safety']))).toEqual([]);
@@ -238,7 +238,7 @@ describe('numbers and comparisons', () => {
     expect(summaryLines(loaded, 3, 120)[0]).toMatch(/^multi vs single, 3 targets: /);
     expect(summaryLines(loaded, 3, 120)[2]).toBe('geo-mean perplexity multi vs single: qwen-s -20%, gemma-s -20%');
     expect(summaryLines(loaded, 2)).toEqual([
-      'multi vs single, 3 targets: lexical higher 3/3, semantic 0/2, perplexity lower 2/2 (2 of 2 < 0)',
+      'multi vs single, 3 targets: lexical higher 3/3, semantic 0/2, perplexity lower 2/2 (intervals clear 0: –, –, 2/2)',
       'lexical diversity multi − single: qwen-s +7.5, llama-s +7, gemma-s +7.5',
     ]);
   });

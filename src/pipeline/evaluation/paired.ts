@@ -1,3 +1,4 @@
+import { hasDirection, pairedCosineDistanceDifferences, unitRows } from '../../metrics/semantic.js';
 import { pairedBootstrap, pairedPermutationTest } from '../../metrics/stats.js';
 import { meanStat, type EvaluatedRef, type PairedResult, type Stat } from '../results.js';
 
@@ -33,6 +34,31 @@ export function pairedByItem(models: readonly PerItemValues[], seed: number): Pa
       const b = models[j];
       if (a.ref.target !== b.ref.target) continue;
       out.push({ target: a.ref.target, a: a.ref.condition, b: b.ref.condition, ...pairedOverShared(a.values, b.values, seed) });
+    }
+  }
+  return out;
+}
+
+/** One condition's embedding of each answered test item (keyed by test example id). */
+export interface PerItemVectors {
+  ref: EvaluatedRef;
+  vectors: ReadonlyMap<string, ArrayLike<number> | undefined>;
+}
+
+/**
+ * Every pair of conditions of the same target compared on mean pairwise cosine distance, over
+ * the test items every condition of that target has an embedding for. Not a mean of per-item
+ * values, so each pair is resampled as a whole (`pairedCosineDistanceDifferences`).
+ */
+export function pairedCosineByTarget(models: readonly PerItemVectors[], seed: number): PairedResult[] {
+  const out: PairedResult[] = [];
+  for (const target of new Set(models.map((m) => m.ref.target))) {
+    const group = models.filter((m) => m.ref.target === target);
+    if (group.length < 2) continue;
+    const ids = [...group[0].vectors.keys()].filter((id) => group.every((m) => hasDirection(m.vectors.get(id))));
+    const sets = group.map((m) => unitRows(ids.map((id) => m.vectors.get(id)!)));
+    for (const { a, b, diff } of pairedCosineDistanceDifferences(sets, { seed })) {
+      out.push({ target, a: group[a].ref.condition, b: group[b].ref.condition, diff: meanStat(diff, ids.length), p: diff.reason === null ? diff.value.p : null });
     }
   }
   return out;

@@ -17,7 +17,7 @@ import { itemKey, runKeyed, type KeyedRow } from '../evaluation/keyed.js';
 import { sampleTestExamples } from '../evaluation/prompts.js';
 import { streamWork } from '../evaluation/stream.js';
 import { batchedEmbed, EMBED_BATCH } from '../evaluation/embed-batches.js';
-import { pairedByItem, type PerItemValues } from '../evaluation/paired.js';
+import { pairedByItem, pairedCosineByTarget, type PerItemValues, type PerItemVectors } from '../evaluation/paired.js';
 import { perItemTable } from '../evaluation/per-item.js';
 import { parallelismOf } from '../generation/source-run.js';
 import { readSyntheticAnswers } from '../generation/answers.js';
@@ -210,6 +210,7 @@ export const diversityStep: Step = async function* (ctx) {
 
   const seed = deriveSeed(session.seed, 'diversity');
   const perItem: PerItemValues[] = [];
+  const perItemVectors: PerItemVectors[] = [];
   const models = evaluated.map((e, i) => {
     const answers = [...e.written.answers.values()];
     const texts = answers.map((a) => a.response!);
@@ -217,6 +218,7 @@ export const diversityStep: Step = async function* (ctx) {
     // Lexical diversity of each answered test item, for the paired comparisons between conditions.
     perItem.push({ ref: refOf(e), values: new Map(answers.flatMap((a, j) => (within[j] === null ? [] : [[a.exampleId, 100 - within[j]!] as const]))) });
     const vectors = answers.map((a) => embedded[i].get(itemKey('embed', emb.model.id, a.key))?.vector);
+    perItemVectors.push({ ref: refOf(e), vectors: new Map(answers.map((a, j) => [a.exampleId, vectors[j]])) });
     const mix = conditionSources(session, e.condition).map((s) => ({ source: s.model, weight: s.weight }));
     return { ...(mix.length ? { mix } : {}), ...diversityOf(refOf(e), texts, { errors: e.written.errors, seed, vectors, embedder: { id: emb.model.id, kind: emb.kind } }) };
   });
@@ -228,6 +230,7 @@ export const diversityStep: Step = async function* (ctx) {
     embedder: { id: emb.model.id, kind: emb.kind },
     models,
     lexicalDiversityComparisons: pairedByItem(perItem, seed),
+    semanticComparisons: pairedCosineByTarget(perItemVectors, seed),
     perItem: perItemTable(items, [{ measure: 'lexical-diversity', models: perItem }]),
     sources: await sourceDiversity(ctx, seed),
   };

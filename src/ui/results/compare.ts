@@ -1,9 +1,9 @@
 import { barBounds, barChart, truncate, wrapWords, zoomedDomain, type BarColumns, type BarRow, type ChartOptions } from '../../charts/index.js';
 import type { ExportCell, ExportTable } from '../../pipeline/export.js';
 import { isPerItemTable, pairedAcrossSessions } from '../../pipeline/evaluation/per-item.js';
-import { RESULT_PRODUCER, type EvaluatedRef, type PairedResult, type PerItemMeasure, type PerItemTable, type ResultName, type Stat } from '../../pipeline/results.js';
+import { RESULT_PRODUCER, type DiversityModelResult, type EvaluatedRef, type PairedResult, type PerItemMeasure, type PerItemTable, type ResultName, type Stat } from '../../pipeline/results.js';
 import { deriveSeed } from '../../util/rng.js';
-import { DIVERSITY_METRICS, LEXICAL_DIVERSITY_DIFFERENCE } from './diversity.js';
+import { COSINE_DISTANCE_DIFFERENCE, COSINE_DISTANCE_METRIC, DIVERSITY_METRICS, LEXICAL_DIVERSITY_DIFFERENCE } from './diversity.js';
 import { pText, statText } from './format.js';
 import { missingReason, type LoadedResults } from './load.js';
 import { metricBars, type MetricDef } from './metrics.js';
@@ -23,7 +23,8 @@ export interface PairedLine {
  * per-item values it keeps) between sessions — and how one of its differences reads.
  */
 interface PairedMeasure {
-  measure: PerItemMeasure;
+  /** Its per-item values' name; absent for a measure that is not a mean over items (mean cosine distance), which pairs within a session only. */
+  measure?: PerItemMeasure;
   /** The measure's name in exports. */
   name: string;
   text(diff: Stat, p: number | null): string;
@@ -37,17 +38,22 @@ export interface CompareMetric {
   /** The paired comparisons between conditions within one session. */
   paired(loaded: LoadedResults): PairedLine[];
   /** Where the result keeps per-item values: how a condition pairs with itself in another session. */
-  across?: PairedMeasure;
+  across?: PerItemPairs;
 }
+
+/** A measure with per-item values, so that it pairs across sessions too. */
+type PerItemPairs = PairedMeasure & { measure: PerItemMeasure };
 
 const none = (): PairedLine[] => [];
 
 /** A difference measure read as "<name> 0.12 [0.03, 0.2] n=18 p=0.01". */
-const differenceOf = (measure: PerItemMeasure, name: string): PairedMeasure => ({ measure, name, text: (diff, p) => `${name} ${statText(diff)} ${pText(p)}` });
+const differenceText = (name: string) => (diff: Stat, p: number | null) => `${name} ${statText(diff)} ${pText(p)}`;
+const differenceOf = (measure: PerItemMeasure, name: string): PerItemPairs => ({ measure, name, text: differenceText(name) });
 
-const LOG_PERPLEXITY: PairedMeasure = { measure: 'log-perplexity', name: 'log-perplexity difference', text: perplexityChange };
+const LOG_PERPLEXITY: PerItemPairs = { measure: 'log-perplexity', name: 'log-perplexity difference', text: perplexityChange };
 const LEXICAL_DIVERSITY = differenceOf('lexical-diversity', LEXICAL_DIVERSITY_DIFFERENCE);
 const SPB = differenceOf('spb', SPB_DIFFERENCE);
+const COSINE_DISTANCE: PairedMeasure = { name: COSINE_DISTANCE_DIFFERENCE, text: differenceText(COSINE_DISTANCE_DIFFERENCE) };
 
 /** "qwen-s single vs multi" for two conditions of one target named target/kind, else both names in full. */
 function pairLabel(c: PairedResult): string {
@@ -81,7 +87,21 @@ interface Pairs {
 function fromMetric<M extends EvaluatedRef>(result: ResultName, models: (loaded: LoadedResults) => readonly M[] | undefined, metric: MetricDef<M>, pairs?: Pairs): CompareMetric {
   const bars = (loaded: LoadedResults) => metricBars(models(loaded) ?? [], metric);
   if (!pairs) return { label: metric.label, result, bars, paired: none };
-  return { label: metric.label, result, bars, paired: (loaded) => pairedLines(pairs.comparisons(loaded), pairs.measure, pairs.label ?? fullNames), across: pairs.measure };
+  const { measure } = pairs.measure;
+  return {
+    label: metric.label,
+    result,
+    bars,
+    paired: (loaded) => pairedLines(pairs.comparisons(loaded), pairs.measure, pairs.label ?? fullNames),
+    ...(measure ? { across: { ...pairs.measure, measure } } : {}),
+  };
+}
+
+/** The paired tests a diversity metric has: the paper's lexical diversity and the mean cosine distance. */
+function diversityPairs(metric: MetricDef<DiversityModelResult>, index: number): Pairs | undefined {
+  if (index === 0) return { comparisons: (l) => l.files.diversity?.lexicalDiversityComparisons, measure: LEXICAL_DIVERSITY };
+  if (metric.label === COSINE_DISTANCE_METRIC) return { comparisons: (l) => l.files.diversity?.semanticComparisons, measure: COSINE_DISTANCE };
+  return undefined;
 }
 
 export const COMPARE_METRICS: CompareMetric[] = [
@@ -89,7 +109,7 @@ export const COMPARE_METRICS: CompareMetric[] = [
     fromMetric('perplexity', (l) => l.files.perplexity?.models, m, i === 0 ? { comparisons: (l) => l.files.perplexity?.comparisons, measure: LOG_PERPLEXITY, label: pairLabel } : undefined),
   ),
   ...DIVERSITY_METRICS.map((m, i) =>
-    fromMetric('diversity', (l) => l.files.diversity?.models, m, i === 0 ? { comparisons: (l) => l.files.diversity?.lexicalDiversityComparisons, measure: LEXICAL_DIVERSITY } : undefined),
+    fromMetric('diversity', (l) => l.files.diversity?.models, m, diversityPairs(m, i)),
   ),
   ...SAFETY_METRICS.map((m) => {
     const paired = SAFETY_PAIRED.find((p) => p.metric === m.label);

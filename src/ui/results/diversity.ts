@@ -10,6 +10,9 @@ function semantic(pick: (s: NonNullable<DiversityModelResult['semantic']>) => St
 
 /** What a paired comparison of the paper's lexical diversity measures, in every table that shows one. */
 export const LEXICAL_DIVERSITY_DIFFERENCE = 'lexical diversity difference';
+/** The same for mean pairwise cosine distance, and that metric's label. */
+export const COSINE_DISTANCE_DIFFERENCE = 'mean cosine distance difference';
+export const COSINE_DISTANCE_METRIC = 'semantic cosine distance';
 
 /** The paper's lexical diversity first, then the extended lexical and semantic measures. */
 export const DIVERSITY_METRICS: MetricDef<DiversityModelResult>[] = [
@@ -23,7 +26,7 @@ export const DIVERSITY_METRICS: MetricDef<DiversityModelResult>[] = [
   { label: 'TTR', pick: (m) => m.lexical.ttr },
   { label: 'cross-response Self-BLEU', pick: (m) => m.lexical.crossSelfBleu },
   { label: 'compression ratio', pick: (m) => m.lexical.compressionRatio },
-  { label: 'semantic cosine distance', pick: semantic((s) => s.meanCosineDistance) },
+  { label: COSINE_DISTANCE_METRIC, pick: semantic((s) => s.meanCosineDistance) },
   { label: 'Vendi score', pick: semantic((s) => s.vendi) },
 ];
 

@@ -1,7 +1,7 @@
 import { cleanLabel, displayWidth, pad, truncate, type ChartOptions } from '../../charts/index.js';
 import type { ExportCell, ExportTable } from '../../pipeline/export.js';
 import type { EvaluatedRef, PairedResult, Stat } from '../../pipeline/results.js';
-import { DIVERSITY_METRICS, LEXICAL_DIVERSITY_DIFFERENCE } from './diversity.js';
+import { COSINE_DISTANCE_DIFFERENCE, DIVERSITY_METRICS, LEXICAL_DIVERSITY_DIFFERENCE } from './diversity.js';
 import { pText, statCells, statText } from './format.js';
 import type { LoadedResults } from './load.js';
 import type { MetricDef } from './metrics.js';
@@ -39,6 +39,7 @@ export function numberRows(loaded: LoadedResults): NumberRow[] {
   if (diversity) {
     rows.push(...metricRows('diversity', diversity.models, DIVERSITY_METRICS));
     rows.push(...pairedRows('diversity paired', diversity.lexicalDiversityComparisons, LEXICAL_DIVERSITY_DIFFERENCE));
+    rows.push(...pairedRows('diversity paired', diversity.semanticComparisons, COSINE_DISTANCE_DIFFERENCE));
     for (const s of diversity.sources ?? []) rows.push({ section: 'source data', target: s.source, condition: 'synthetic data', measure: DIVERSITY_METRICS[0].label, stat: s.lexicalDiversity });
     for (const m of diversity.models) {
       for (const which of ['paper', 'logLog'] as const) {

@@ -85,8 +85,8 @@ interface TargetComparison {
   data?: SourceData;
   /** The paired perplexity comparison (mean log-perplexity difference), with its text. */
   perplexity?: { diff: Stat; text: string };
-  /** Multi minus single on mean cosine distance. */
-  semantic?: number;
+  /** Multi minus single on mean cosine distance, with its text and the paired test's interval when the file has one. */
+  semantic?: { diff: number; text: string; paired?: Stat };
 }
 
 /** Multi vs single for each target that has either comparison. */
@@ -104,7 +104,11 @@ function comparisons(loaded: LoadedResults): TargetComparison[] {
       const text = lexicalChange(a, b, paired, out.data);
       if (text && a.value !== null && b.value !== null) out.lexical = { diff: a.value - b.value, text, ...(paired ? { paired: paired.diff } : {}) };
       const [ca, cb] = [dm.semantic?.meanCosineDistance.value, ds.semantic?.meanCosineDistance.value];
-      if (typeof ca === 'number' && typeof cb === 'number') out.semantic = ca - cb;
+      if (typeof ca === 'number' && typeof cb === 'number') {
+        const pairedCosine = pairedDiff(diversity?.semanticComparisons ?? [], target, dm.condition, ds.condition);
+        const test = pairedCosine?.diff.value != null ? ` ${signedInterval(pairedCosine.diff)} (${pText(pairedCosine.p)}, n=${pairedCosine.diff.n})` : ` ${signed(ca - cb)}`;
+        out.semantic = { diff: ca - cb, text: `mean cosine distance${test}`, ...(pairedCosine ? { paired: pairedCosine.diff } : {}) };
+      }
     }
     const pm = findKind(perplexity?.models, target, 'multi');
     const ps = findKind(perplexity?.models, target, 'single');
@@ -150,7 +154,7 @@ export function reportSummary(loaded: LoadedResults): string[] {
 }
 
 function targetLine(c: TargetComparison): string {
-  return `${c.target}: multi vs single: ${[c.lexical?.text, c.perplexity?.text].filter(Boolean).join(', ')}`;
+  return `${c.target}: multi vs single: ${[c.lexical?.text, c.semantic?.text, c.perplexity?.text].filter(Boolean).join(', ')}`;
 }
 
 /**
@@ -162,19 +166,18 @@ function countLines(all: readonly TargetComparison[]): string[] {
     const known = xs.filter((x): x is number => x !== undefined);
     return { k: known.filter(holds).length, n: known.length };
   };
-  const lex = count(all.map((c) => c.lexical?.diff), (x) => x > 0);
-  const ppl = count(all.map((c) => c.perplexity?.diff.value ?? undefined), (x) => x < 0);
-  const below = all.filter((c) => c.perplexity?.diff.hi !== null && c.perplexity?.diff.hi !== undefined && c.perplexity.diff.hi < 0).length;
-  // The signs alone can mislead: say how many paired intervals clear zero, as for perplexity.
-  const lexTested = all.filter((c) => c.lexical?.paired?.lo != null);
-  const above = lexTested.filter((c) => c.lexical!.paired!.lo! > 0).length;
-  const sem = count(all.map((c) => c.semantic), (x) => x > 0);
-  const parts = [
-    lex.n ? `lexical higher ${lex.k}/${lex.n}${lexTested.length ? ` (${above} of ${lexTested.length} intervals > 0)` : ''}` : null,
-    sem.n ? `semantic ${sem.k}/${sem.n}` : null,
-    ppl.n ? `perplexity lower ${ppl.k}/${ppl.n} (${below} of ${ppl.n} < 0)` : null,
-  ].filter(Boolean);
-  const lines = [`multi vs single, ${all.length} targets: ${parts.join(', ')}`];
+  // The signs alone can mislead: say how many paired intervals clear zero, measure by measure.
+  const cleared = (paired: (c: TargetComparison) => Stat | undefined, higher: boolean) => {
+    const tested = all.map(paired).filter((s): s is Stat => s !== undefined && s.lo !== null && s.hi !== null);
+    return tested.length ? `${tested.filter((s) => (higher ? s.lo! > 0 : s.hi! < 0)).length}/${tested.length}` : '–';
+  };
+  const measures = [
+    { name: 'lexical higher', signs: count(all.map((c) => c.lexical?.diff), (x) => x > 0), cleared: cleared((c) => c.lexical?.paired, true) },
+    { name: 'semantic', signs: count(all.map((c) => c.semantic?.diff), (x) => x > 0), cleared: cleared((c) => c.semantic?.paired, true) },
+    { name: 'perplexity lower', signs: count(all.map((c) => c.perplexity?.diff.value ?? undefined), (x) => x < 0), cleared: cleared((c) => c.perplexity?.diff, false) },
+  ].filter((m) => m.signs.n > 0);
+  const tests = measures.some((m) => m.cleared !== '–') ? ` (intervals clear 0: ${measures.map((m) => m.cleared).join(', ')})` : '';
+  const lines = [`multi vs single, ${all.length} targets: ${measures.map((m) => `${m.name} ${m.signs.k}/${m.signs.n}`).join(', ')}${tests}`];
   // Split by which way the mix moves the data: where the target's own source is the more diverse, mixing lowers it.
   const byData = (ownMore: boolean) => count(all.filter((c) => c.data && (c.data.own > c.data.mix) === ownMore).map((c) => c.lexical?.diff), (x) => x > 0);
   const [less, more] = [byData(false), byData(true)];
