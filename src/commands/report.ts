@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { sanitizeLine } from '../util/sanitize.js';
 import { sessionPaths } from '../pipeline/paths.js';
 import { toCsv as tableCsv } from '../pipeline/export.js';
-import { RESULT_NAMES, RESULT_PRODUCER, readResult, type PairedResult, type ResultFiles, type ResultName, type Stat } from '../pipeline/results.js';
+import { RESULT_NAMES, RESULT_PRODUCER, readResult, staleNote, switchedOff, type PairedResult, type ResultFiles, type ResultName, type Stat } from '../pipeline/results.js';
 import type { SessionStore } from '../pipeline/store.js';
 import { reportSummary } from '../ui/results/summary.js';
 import { EXIT, UsageError } from './errors.js';
@@ -35,6 +35,8 @@ export interface ReportRow {
 }
 
 type Loaded = { [N in ResultName]: ResultFiles[N] | null };
+/** The note of each result kept from before its evaluation was switched off. */
+type Stale = Partial<Record<ResultName, string>>;
 
 const row = (section: ResultName, target: string, condition: string, metric: string, s: Stat, note = ''): ReportRow => ({
   section,
@@ -155,7 +157,7 @@ function headline(r: Loaded): string[] {
   return reportSummary({ files, errors: {} });
 }
 
-export function toMarkdown(session: string, r: Loaded, rows: ReportRow[]): string {
+export function toMarkdown(session: string, r: Loaded, rows: ReportRow[], stale: Stale = {}): string {
   const out = [`# baskets report: ${mdCell(session)}`, ''];
   const summary = headline(r);
   if (summary.length) out.push('## Summary: multi vs single', '', ...summary.map((line) => `- ${sanitizeLine(line)}`), '');
@@ -165,6 +167,7 @@ export function toMarkdown(session: string, r: Loaded, rows: ReportRow[]): strin
       out.push(`_No result yet: run the ${RESULT_PRODUCER[name]} step (\`baskets run ${session} --steps ${RESULT_PRODUCER[name]}\`)._`, '');
       continue;
     }
+    if (stale[name]) out.push(`_${mdCell(stale[name])}._`, '');
     const own = rows.filter((x) => x.section === name);
     const who = name === 'preference' ? 'Judge' : 'Condition';
     const target = name === 'preference' ? 'Family' : 'Target';
@@ -201,9 +204,9 @@ function markdownGrids(cells: readonly ReportRow[]): string[] {
   return out;
 }
 
-export function toJson(session: string, r: Loaded): string {
+export function toJson(session: string, r: Loaded, stale: Stale = {}): string {
   const missing = Object.fromEntries(RESULT_NAMES.filter((n) => !r[n]).map((n) => [n, `run the ${RESULT_PRODUCER[n]} step`]));
-  return JSON.stringify({ session, summary: headline(r), results: r, missing }, null, 2) + '\n';
+  return JSON.stringify({ session, summary: headline(r), results: r, missing, stale }, null, 2) + '\n';
 }
 
 /** The report file, or one line saying why it cannot be written (a folder, no permission). */
@@ -220,11 +223,13 @@ function writeReport(path: string, text: string): void {
 export async function reportCommand(store: SessionStore, name: string, opts: { format?: string; out?: string; print: (s: string) => void }): Promise<number> {
   const format = (opts.format ?? 'md') as Format;
   if (!FORMATS.includes(format)) throw new UsageError(`unknown report format "${sanitizeLine(String(opts.format))}": use md, csv or json`);
-  store.load(name);
+  const off = switchedOff(store.load(name));
   const paths = sessionPaths(store.dir(name));
   const loaded = Object.fromEntries(RESULT_NAMES.map((n) => [n, readResult(paths, n)])) as Loaded;
-  const rows = reportRows(loaded);
-  const text = format === 'json' ? toJson(name, loaded) : format === 'csv' ? toCsv(rows) : toMarkdown(name, loaded, rows);
+  // Results kept from before an evaluation was switched off are reported, and say so.
+  const stale = Object.fromEntries(RESULT_NAMES.filter((n) => loaded[n] && off[n]).map((n) => [n, staleNote(n, off[n]!)])) as Stale;
+  const rows = reportRows(loaded).map((r) => (stale[r.section] ? { ...r, note: [stale[r.section], r.note].filter(Boolean).join('; ') } : r));
+  const text = format === 'json' ? toJson(name, loaded, stale) : format === 'csv' ? toCsv(rows) : toMarkdown(name, loaded, rows, stale);
   if (opts.out) {
     writeReport(opts.out, text);
     opts.print(`wrote the ${format} report of "${name}" to ${opts.out}`);

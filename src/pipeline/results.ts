@@ -315,6 +315,11 @@ export function switchedOff(session: Session): Partial<Record<ResultName, string
   return off;
 }
 
+/** What a result kept from before its evaluation was switched off says of itself, wherever it is shown. */
+export function staleNote(name: ResultName, setting: string): string {
+  return `${name} is switched off (${setting}): these results are from an earlier run`;
+}
+
 /** The lists every reader of a result walks: a file without them is broken, not empty. */
 const RESULT_LISTS: Record<ResultName, readonly string[]> = {
   answers: ['models'],

@@ -205,3 +205,29 @@ describe('baskets report: the headline', () => {
     }
   });
 });
+
+describe('baskets report: an evaluation switched off after it ran', () => {
+  it('reports its earlier results and says in every format that they are from an earlier run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'baskets-report-off-'));
+    try {
+      const session = fixtureSession(dir, 'off', ['perplexity', 'diversity']);
+      const file = sessionPaths(session).sessionFile;
+      writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), evaluation: { diversity: { enabled: false } } }));
+      const report = async (format: string) => {
+        const lines: string[] = [];
+        expect(await reportCommand(new SessionStore(dir), 'off', { format, print: (s) => lines.push(s) })).toBe(0);
+        return lines.join('\n');
+      };
+      const note = 'diversity is switched off (evaluation.diversity.enabled): these results are from an earlier run';
+      const md = await report('md');
+      expect(md.slice(md.indexOf('## diversity'))).toContain(`_${note}._`);
+      expect(md.slice(md.indexOf('## perplexity'), md.indexOf('## diversity'))).not.toContain('switched off');
+      const rows = parse(await report('csv'), { columns: true }) as Record<string, string>[];
+      expect(rows.filter((r) => r.section === 'diversity').every((r) => r.note.startsWith(note))).toBe(true);
+      expect(rows.filter((r) => r.section === 'perplexity').some((r) => r.note.includes('switched off'))).toBe(false);
+      expect(JSON.parse(await report('json')).stale).toEqual({ diversity: note });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import { truncate, wrapWords, type ChartOptions } from '../../charts/index.js';
 import type { ExportTable } from '../../pipeline/export.js';
-import { RESULT_PRODUCER, type ResultFiles, type ResultName } from '../../pipeline/results.js';
+import { RESULT_PRODUCER, staleNote, type ResultFiles, type ResultName } from '../../pipeline/results.js';
 import { missingReason, type LoadedResults } from './load.js';
 
 /**
@@ -97,7 +97,7 @@ function paneHead(model: PaneModel, loaded: LoadedResults, view: number, height:
   const v = clampView(model, loaded, view);
   // Notes go under the chart, at most a quarter of the pane (the first, most important, first).
   // Results written before their evaluation was switched off are shown, and said to be old.
-  const stale = model.needs.filter((n) => loaded.files[n] && loaded.off?.[n]).map((n) => `${n} is switched off (${loaded.off![n]}): these results are from an earlier run`);
+  const stale = model.needs.filter((n) => loaded.files[n] && loaded.off?.[n]).map((n) => staleNote(n, loaded.off![n]!));
   const all = [...stale, ...model.notes(loaded)];
   const rows = wrapWidth === undefined ? all : all.flatMap((n) => wrapWords(n, wrapWidth));
   const room = Math.floor(height / 4);
