@@ -38,12 +38,13 @@ export function FormView({ rows, selected, editing, width, height }: { rows: rea
         // A warning or error note keeps its room: a long value gives way (down to a few characters).
         const room = Math.max(8, width - labelWidth - 4);
         const urgent = row.note && (row.tone === 'warn' || row.tone === 'error');
-        const value = truncate(theme, sanitizeLine(rowValue(theme, row)), urgent ? Math.max(Math.min(16, room), room - row.note!.length - 2) : room);
+        const valueRoom = urgent ? Math.max(Math.min(16, room), room - row.note!.length - 2) : room;
+        const value = truncate(theme, sanitizeLine(rowValue(theme, row)), valueRoom);
         return (
           <Text key={row.id} wrap="truncate-end">
             <Text color={theme.color.accent}>{`${pointer} `}</Text>
             <Text color={dim ? theme.color.muted : isSelected ? theme.color.accent : theme.color.text}>{truncate(theme, row.label, labelWidth - 1).padEnd(labelWidth)}</Text>
-            {isSelected && editing !== null ? <TextInput value={editing} /> : <Text color={dim ? theme.color.muted : undefined}>{value}</Text>}
+            {isSelected && editing !== null ? <TextInput value={editing} width={valueRoom} /> : <Text color={dim ? theme.color.muted : undefined}>{value}</Text>}
             {row.note ? <Text color={tone(row)}>{`  ${row.note}`}</Text> : null}
           </Text>
         );

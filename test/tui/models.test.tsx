@@ -101,6 +101,17 @@ describe('Models cell: probing an OpenAI-compatible server', () => {
     await app.waitFor(/served .*via chat-only @ http:\/\/127\.0\.0\.1:8000\/v1, trainer hf/);
   });
 
+  it('keeps the end of a value too long for the row in view while it is typed, where the cursor is', async () => {
+    const app = await renderApp({ sessionsDir: tmp.dir, columns: 80 });
+    await openaiModelsCell(app, 'longurl');
+    const url = 'http://gpu-box-with-a-long-name.internal.example.org:8000/v1/with/a/path/END';
+    await app.press(...down(2), KEYS.enter, CLEAR, url);
+    const row = app.frame().split('\n').find((l) => l.includes('base URL'))!;
+    expect(row).toContain('/a/path/END');
+    expect(row).toContain('…');
+    expect(row.length).toBeLessThanOrEqual(80);
+  });
+
   it('shows a cached probe at once with its age, and refreshes it with P', async () => {
     const fake = deferredProbe();
     const cachedAt = new Date(Date.now() - 5 * 60_000).toISOString();
