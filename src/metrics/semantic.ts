@@ -117,7 +117,8 @@ export function bootstrapMeanCosineDistance(units: UnitRows, opts: ResampleOptio
  * items (row k of every set answers item k): each resample draws the items once and measures
  * every set on that draw, so the item-to-item variation the sets share cancels in their
  * differences. Returns, for every pair i < j, set i − set j with its percentile interval and
- * the two-sided bootstrap p of a zero difference, as `pairedBootstrap` gives for per-item means.
+ * the two-sided bootstrap p of a zero difference, as `pairedBootstrap` gives for per-item means
+ * (for a few items, the exact swap test's p instead).
  */
 export function pairedCosineDistanceDifferences(sets: readonly UnitRows[], opts: ResampleOptions = {}): { a: number; b: number; diff: MetricValue<PairedComparison> }[] {
   const n = sets[0]?.n ?? 0;
@@ -146,10 +147,41 @@ export function pairedCosineDistanceDifferences(sets: readonly UnitRows[], opts:
         continue;
       }
       const diffs = Float64Array.from(draws[a], (x, r) => x - draws[b][r]).sort();
-      out.push({ a, b, diff: defined({ mean: pa.value - pb.value, lo: percentile(diffs, alpha / 2), hi: percentile(diffs, 1 - alpha / 2), n, p: bootstrapP(diffs) }) });
+      const observed = pa.value - pb.value;
+      const p = n <= EXACT_SWAPS_UP_TO ? exactSwapP(sets[a], sets[b], observed) : bootstrapP(diffs);
+      out.push({ a, b, diff: defined({ mean: observed, lo: percentile(diffs, alpha / 2), hi: percentile(diffs, 1 - alpha / 2), n, p }) });
     }
   }
   return out;
+}
+
+/**
+ * Up to this many items the p-value is the exact swap test's: a bootstrap of a few items
+ * cannot spread (two items give every resample the point value, so p ≈ 0.001 for any difference).
+ */
+const EXACT_SWAPS_UP_TO = 10;
+
+/**
+ * Two-sided p of "a and b are exchangeable within every item": over all 2^n ways to swap the
+ * two answers of each item, the share whose difference in mean cosine distance is at least as
+ * far from 0 as the observed one.
+ */
+function exactSwapP(a: UnitRows, b: UnitRows, observed: number): number {
+  const { n, d } = a;
+  const x = new Float64Array(n * d);
+  const y = new Float64Array(n * d);
+  const tol = 1e-12 * Math.max(1, Math.abs(observed));
+  let hits = 0;
+  for (let mask = 0; mask < 1 << n; mask++) {
+    for (let i = 0; i < n; i++) {
+      const [from, to] = mask & (1 << i) ? [b.rows, a.rows] : [a.rows, b.rows];
+      x.set(from.subarray(i * d, (i + 1) * d), i * d);
+      y.set(to.subarray(i * d, (i + 1) * d), i * d);
+    }
+    const diff = meanPairwiseCosineDistance({ rows: x, n, d, zeroVectors: 0 }).value! - meanPairwiseCosineDistance({ rows: y, n, d, zeroVectors: 0 }).value!;
+    if (Math.abs(diff) >= Math.abs(observed) - tol) hits++;
+  }
+  return hits / (1 << n);
 }
 
 /** Gram matrix U·Uᵀ / n (n × n): the cosine-similarity matrix K over n. */

@@ -154,6 +154,19 @@ describe('paired differences of the mean cosine distance', () => {
     expect(narrowVsDiverse.diff.value!.mean).toBeCloseTo(-diverseVsNarrow.diff.value!.mean, 14);
   });
 
+  it('takes the exact swap test for a few items: two items never reach p < 0.05, eight clearly different ones do', () => {
+    const [two] = pairedCosineDistanceDifferences([unitRows(diverse.slice(0, 2)), unitRows(narrow.slice(0, 2))], { seed: 1 });
+    // Swapping both items' answers gives the same |difference|: at least 2 of the 4 swaps.
+    expect(two.diff.value!.p).toBeGreaterThanOrEqual(0.5);
+    // Eight orthogonal answers against eight that all lean on a ninth, shared direction.
+    const spread = Array.from({ length: 8 }, (_, i) => Array.from({ length: 9 }, (_, k) => (k === i ? 1 : 0)));
+    const alike = Array.from({ length: 8 }, (_, i) => Array.from({ length: 9 }, (_, k) => (k === 8 ? 5 : k === i ? 0.1 : 0)));
+    const [eight] = pairedCosineDistanceDifferences([unitRows(spread), unitRows(alike)], { seed: 1 });
+    expect(eight.diff.value!.mean).toBeGreaterThan(0.5);
+    // Only the identity and the full swap are as extreme: 2 of 256.
+    expect(eight.diff.value!.p).toBeCloseTo(2 / 256, 12);
+  });
+
   it('names what is missing: sets of different items refuse, a set of one answer has no difference', () => {
     expect(() => pairedCosineDistanceDifferences([unitRows(diverse), unitRows(narrow.slice(1))])).toThrow(/same items/);
     const [one] = pairedCosineDistanceDifferences([unitRows([[1, 0]]), unitRows([[0, 1]])]);

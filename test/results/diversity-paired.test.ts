@@ -62,5 +62,9 @@ describe('paired lexical-diversity and cosine-distance comparisons', () => {
     ]);
     // Counted, the signs come with how many paired intervals clear zero.
     expect(summaryLines(withComparisons(), 1)).toEqual(['multi vs single, 2 targets: lexical higher 2/2, semantic 1/1 (intervals clear 0: 2/2, 1/1)']);
+    // An interval of a few items can clear zero where the exact test does not: it is not counted.
+    const few = withComparisons();
+    few.files.diversity!.lexicalDiversityComparisons![1] = { target: 'llama-s', a: 'llama-s/single', b: 'llama-s/multi', diff: st(-7, -9, -5, 2), p: 0.5 };
+    expect(summaryLines(few, 1)).toEqual(['multi vs single, 2 targets: lexical higher 2/2, semantic 1/1 (intervals clear 0: 1/2, 1/1)']);
   });
 });

@@ -127,6 +127,11 @@ describe('pane view models', () => {
     const table = RESULT_PANES[1].table(loaded, semantic);
     expect(table.rows.find((r) => r[1] === 'llama-s/multi')).toEqual(['llama-s', 'llama-s/multi', 'multi', 'semantic cosine distance', null, null, null, 0, 'no model can embed']);
     expect(rows.notes).toContain('2 answers are errors and left out (retry with --retry-errors)');
+    expect(rows.notes.join('\n')).not.toContain('no embedding');
+    // An answer the embedder failed on is neither a vector nor a zero vector: it is named, not lost.
+    const qwen = loaded.files.diversity!.models.find((m) => m.condition === 'qwen-s/multi')!;
+    qwen.semantic = { ...qwen.semantic!, vectors: 37, zeroVectors: 1 };
+    expect(paneView(RESULT_PANES[1], loaded, semantic, opts).notes).toContain('semantic: 2 answers have no embedding (the embedder failed) and are left out: retry with --retry-errors');
   });
 
   it("shows the sources' synthetic data right after the paper's lexical diversity, in the pane, its export and the numbers", () => {

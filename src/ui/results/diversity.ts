@@ -34,6 +34,9 @@ function diversityNotes(models: readonly DiversityModelResult[]): string[] {
   const notes: string[] = [];
   const errors = models.reduce((s, m) => s + m.errors, 0);
   if (errors > 0) notes.push(`${errors} answers are errors and left out (retry with --retry-errors)`);
+  // An answer the embedder failed on has no vector and is not a zero vector either: say so, or it is counted nowhere.
+  const unembedded = models.reduce((s, m) => s + (m.semantic ? Math.max(0, m.answers - m.semantic.vectors - m.semantic.zeroVectors) : 0), 0);
+  if (unembedded > 0) notes.push(`semantic: ${unembedded} answers have no embedding (the embedder failed) and are left out: retry with --retry-errors`);
   const embedders = [...new Set(models.flatMap((m) => (m.semantic ? [`${m.semantic.embedder}${m.semantic.embedderKind === 'builtin' ? ' (builtin)' : ''}`] : [])))];
   if (embedders.length === 1) notes.push(`semantic: every condition embedded by ${embedders[0]}`);
   // Older results embedded each target with its own model: their semantic numbers are not comparable.

@@ -11,8 +11,11 @@ function interval(s: Stat): string {
   return s.lo !== null && s.hi !== null ? `${formatNumber(s.value)} [${formatNumber(s.lo)}, ${formatNumber(s.hi)}]` : formatNumber(s.value);
 }
 
+/** A paired difference with its p-value. */
+type Paired = { diff: Stat; p: number | null };
+
 /** The paired comparison of `a` against `b`, turned round when the file holds b − a. */
-export function pairedDiff(comparisons: readonly PairedResult[], target: string, a: string, b: string): { diff: Stat; p: number | null } | null {
+export function pairedDiff(comparisons: readonly PairedResult[], target: string, a: string, b: string): Paired | null {
   const c = comparisons.find((x) => x.target === target && ((x.a === a && x.b === b) || (x.a === b && x.b === a)));
   if (!c) return null;
   if (c.a === a) return { diff: c.diff, p: c.p };
@@ -32,7 +35,7 @@ export function perplexityChange(diff: Stat, p: number | null): string {
 }
 
 /** Multi minus single on the paper's lexical diversity; with the paired test when the file has one. */
-function lexicalChange(a: Stat, b: Stat, paired: { diff: Stat; p: number | null } | null, data: SourceData | undefined): string | null {
+function lexicalChange(a: Stat, b: Stat, paired: Paired | null, data: SourceData | undefined): string | null {
   if (a.value === null || b.value === null) return null;
   const test = paired && paired.diff.value !== null ? `, paired on the ${paired.diff.n} items both scored ${signedInterval(paired.diff)} ${pText(paired.p)}` : '';
   // Four digits: sources' data differ in tenths on a 0–100 scale.
@@ -79,14 +82,14 @@ function findKind<M extends EvaluatedRef>(models: readonly M[] | undefined, targ
 
 interface TargetComparison {
   target: string;
-  /** Multi minus single on the paper's lexical diversity, with its text and the paired test's interval. */
-  lexical?: { diff: number; text: string; paired?: Stat };
+  /** Multi minus single on the paper's lexical diversity, with its text and the paired test. */
+  lexical?: { diff: number; text: string; paired?: Paired };
   /** The lexical diversity of the sources' data behind single and multi. */
   data?: SourceData;
   /** The paired perplexity comparison (mean log-perplexity difference), with its text. */
-  perplexity?: { diff: Stat; text: string };
-  /** Multi minus single on mean cosine distance, with its text and the paired test's interval when the file has one. */
-  semantic?: { diff: number; text: string; paired?: Stat };
+  perplexity?: Paired & { text: string };
+  /** Multi minus single on mean cosine distance (the paired one, over the items both embedded, when the file has it), with its text. */
+  semantic?: { diff: number; text: string; paired?: Paired };
 }
 
 /** Multi vs single for each target that has either comparison. */
@@ -102,18 +105,19 @@ function comparisons(loaded: LoadedResults): TargetComparison[] {
       const [a, b] = [dm.lexical.lexicalDiversity, ds.lexical.lexicalDiversity];
       out.data = sourceData(diversity, ds, dm);
       const text = lexicalChange(a, b, paired, out.data);
-      if (text && a.value !== null && b.value !== null) out.lexical = { diff: a.value - b.value, text, ...(paired ? { paired: paired.diff } : {}) };
+      if (text && a.value !== null && b.value !== null) out.lexical = { diff: a.value - b.value, text, ...(paired ? { paired } : {}) };
       const [ca, cb] = [dm.semantic?.meanCosineDistance.value, ds.semantic?.meanCosineDistance.value];
       if (typeof ca === 'number' && typeof cb === 'number') {
-        const pairedCosine = pairedDiff(diversity?.semanticComparisons ?? [], target, dm.condition, ds.condition);
-        const test = pairedCosine?.diff.value != null ? ` ${signedInterval(pairedCosine.diff)} (${pText(pairedCosine.p)}, n=${pairedCosine.diff.n})` : ` ${signed(ca - cb)}`;
-        out.semantic = { diff: ca - cb, text: `mean cosine distance${test}`, ...(pairedCosine ? { paired: pairedCosine.diff } : {}) };
+        const paired = pairedDiff(diversity?.semanticComparisons ?? [], target, dm.condition, ds.condition);
+        // The paired difference rests on the items both embedded; the two values beside each other may not.
+        if (paired?.diff.value != null) out.semantic = { diff: paired.diff.value, text: `mean cosine distance ${signedInterval(paired.diff)} (${pText(paired.p)}, n=${paired.diff.n})`, paired };
+        else out.semantic = { diff: ca - cb, text: `mean cosine distance ${signed(ca - cb)}` };
       }
     }
     const pm = findKind(perplexity?.models, target, 'multi');
     const ps = findKind(perplexity?.models, target, 'single');
     const paired = pm && ps && perplexity ? pairedDiff(perplexity.comparisons, target, pm.condition, ps.condition) : null;
-    if (paired) out.perplexity = { diff: paired.diff, text: perplexityChange(paired.diff, paired.p) };
+    if (paired) out.perplexity = { ...paired, text: perplexityChange(paired.diff, paired.p) };
     return out;
   }).filter((c) => c.lexical || c.perplexity);
 }
@@ -166,15 +170,17 @@ function countLines(all: readonly TargetComparison[]): string[] {
     const known = xs.filter((x): x is number => x !== undefined);
     return { k: known.filter(holds).length, n: known.length };
   };
-  // The signs alone can mislead: say how many paired intervals clear zero, measure by measure.
-  const cleared = (paired: (c: TargetComparison) => Stat | undefined, higher: boolean) => {
-    const tested = all.map(paired).filter((s): s is Stat => s !== undefined && s.lo !== null && s.hi !== null);
-    return tested.length ? `${tested.filter((s) => (higher ? s.lo! > 0 : s.hi! < 0)).length}/${tested.length}` : '–';
+  // The signs alone can mislead: say how many paired intervals clear zero, measure by measure —
+  // and at p < 0.05, since a few items' bootstrap interval can clear zero where the exact test does not.
+  const cleared = (paired: (c: TargetComparison) => Paired | undefined, higher: boolean) => {
+    const tested = all.map(paired).filter((t): t is Paired => t !== undefined && t.diff.lo !== null && t.diff.hi !== null);
+    const clears = (t: Paired) => (higher ? t.diff.lo! > 0 : t.diff.hi! < 0) && (t.p === null || t.p < 0.05);
+    return tested.length ? `${tested.filter(clears).length}/${tested.length}` : '–';
   };
   const measures = [
     { name: 'lexical higher', signs: count(all.map((c) => c.lexical?.diff), (x) => x > 0), cleared: cleared((c) => c.lexical?.paired, true) },
     { name: 'semantic', signs: count(all.map((c) => c.semantic?.diff), (x) => x > 0), cleared: cleared((c) => c.semantic?.paired, true) },
-    { name: 'perplexity lower', signs: count(all.map((c) => c.perplexity?.diff.value ?? undefined), (x) => x < 0), cleared: cleared((c) => c.perplexity?.diff, false) },
+    { name: 'perplexity lower', signs: count(all.map((c) => c.perplexity?.diff.value ?? undefined), (x) => x < 0), cleared: cleared((c) => c.perplexity, false) },
   ].filter((m) => m.signs.n > 0);
   const tests = measures.some((m) => m.cleared !== '–') ? ` (intervals clear 0: ${measures.map((m) => m.cleared).join(', ')})` : '';
   const lines = [`multi vs single, ${all.length} targets: ${measures.map((m) => `${m.name} ${m.signs.k}/${m.signs.n}`).join(', ')}${tests}`];
