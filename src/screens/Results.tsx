@@ -1,6 +1,5 @@
 import { Box, Text } from 'ink';
 import { useState } from 'react';
-import { cleanLabel } from '../charts/index.js';
 import { ResultPane } from '../components/results/ResultPane.js';
 import { ScreenFrame } from '../components/ScreenFrame.js';
 import type { ExportFormat } from '../pipeline/export.js';
@@ -12,14 +11,14 @@ import { gridLayout, paneInner } from '../ui/results/layout.js';
 import { clampView, isReady, paneMissing, scrolledPaneView } from '../ui/results/model.js';
 import { RESULT_PANES } from '../ui/results/panes.js';
 import { RESULTS_KEYS, RESULTS_ZOOM_KEYS } from '../ui/results/keys.js';
-import { summaryLines } from '../ui/results/summary.js';
+import { summaryRows } from '../ui/results/summary.js';
 import { useResultSets } from '../ui/results/useResults.js';
-import { truncate, useTheme } from '../ui/theme.js';
+import { useTheme } from '../ui/theme.js';
 
 /** Title, its margins, the key bar and a notice line around the panes. */
 const CHROME_ROWS = 5;
-/** Headline lines above the panes: three on a tall terminal, one where rows are scarce. */
-const summaryLinesFor = (rows: number) => (rows >= 30 ? 3 : 1);
+/** Headline rows above the panes: three on a tall terminal, fewer where rows are scarce. */
+const summaryRowsFor = (rows: number) => (rows >= 30 ? 3 : rows >= 22 ? 2 : 1);
 
 /**
  * A session's results as a grid of panes that reflows with the terminal (3, 2 or 1 columns)
@@ -84,7 +83,7 @@ export function Results({ session }: { session: string }) {
   useScreenKeys(bindings, onAction);
 
   const width = app.size.columns;
-  const summary = summaryLines(loaded, summaryLinesFor(app.size.rows), width);
+  const summary = summaryRows(loaded, width, summaryRowsFor(app.size.rows), theme.ascii);
   const height = Math.max(1, app.size.rows - CHROME_ROWS - summary.length);
   const layout = gridLayout(RESULT_PANES.length, width, height, focus);
   const inner = paneInner(width, height);
@@ -99,7 +98,7 @@ export function Results({ session }: { session: string }) {
     <ScreenFrame title={`Results of ${session}`} subtitle={subtitle} bindings={bindings}>
       {summary.map((line, i) => (
         <Text key={i} color={theme.color.accent} wrap="truncate-end">
-          {truncate(theme, cleanLabel(line, theme.ascii), width)}
+          {line}
         </Text>
       ))}
       {zoomed ? (

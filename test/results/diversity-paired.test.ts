@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LoadedResults } from '../../src/ui/results/load.js';
 import { COMPARE_METRICS, compareTable } from '../../src/ui/results/compare.js';
 import { numberRows } from '../../src/ui/results/numbers.js';
-import { summaryLines } from '../../src/ui/results/summary.js';
+import { summaryLines, summaryRows } from '../../src/ui/results/summary.js';
 import { diversityFile, st } from './fixtures.js';
 
 /** Diversity results whose file holds paired lexical-diversity and cosine-distance comparisons (single − multi). */
@@ -66,5 +66,12 @@ describe('paired lexical-diversity and cosine-distance comparisons', () => {
     const few = withComparisons();
     few.files.diversity!.lexicalDiversityComparisons![1] = { target: 'llama-s', a: 'llama-s/single', b: 'llama-s/multi', diff: st(-7, -9, -5, 2), p: 0.5 };
     expect(summaryLines(few, 1)).toEqual(['multi vs single, 2 targets: lexical higher 2/2, semantic 1/1 (intervals clear 0: 1/2, 1/1)']);
+    // On screen the lines wrap at words: a narrow terminal gets a whole fact, or an ellipsis after a whole word.
+    expect(summaryRows(withComparisons(), 60, 2)).toEqual(['multi vs single, 2 targets: lexical higher 2/2, semantic 1/1', '(intervals clear 0: 2/2, 1/1)']);
+    expect(summaryRows(withComparisons(), 60, 1)).toEqual(['multi vs single, 2 targets: lexical higher 2/2, semantic …']);
+    // An interval that clears zero the other way is counted as such, not hidden among the ties.
+    const reversed = withComparisons();
+    reversed.files.diversity!.lexicalDiversityComparisons![1] = { target: 'llama-s', a: 'llama-s/single', b: 'llama-s/multi', diff: st(0.4, 0.1, 0.7, 200), p: 0.009 };
+    expect(summaryLines(reversed, 1)).toEqual(['multi vs single, 2 targets: lexical higher 2/2, semantic 1/1 (intervals clear 0: 1/2 (1 against), 1/1)']);
   });
 });

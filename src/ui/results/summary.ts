@@ -1,4 +1,4 @@
-import { formatNumber } from '../../charts/index.js';
+import { cleanLabel, displayWidth, formatNumber, truncate, wrapWords } from '../../charts/index.js';
 import type { DiversityModelResult, DiversityResultFile, EvaluatedRef, PairedResult, Stat } from '../../pipeline/results.js';
 import { pText } from './format.js';
 import type { LoadedResults } from './load.js';
@@ -170,12 +170,14 @@ function countLines(all: readonly TargetComparison[]): string[] {
     const known = xs.filter((x): x is number => x !== undefined);
     return { k: known.filter(holds).length, n: known.length };
   };
-  // The signs alone can mislead: say how many paired intervals clear zero, measure by measure —
-  // and at p < 0.05, since a few items' bootstrap interval can clear zero where the exact test does not.
+  // The signs alone can mislead: say how many paired intervals clear zero, measure by measure, the
+  // paper's way and against it — at p < 0.05 too, since a few items' bootstrap interval can clear
+  // zero where the exact test does not.
   const cleared = (paired: (c: TargetComparison) => Paired | undefined, higher: boolean) => {
     const tested = all.map(paired).filter((t): t is Paired => t !== undefined && t.diff.lo !== null && t.diff.hi !== null);
-    const clears = (t: Paired) => (higher ? t.diff.lo! > 0 : t.diff.hi! < 0) && (t.p === null || t.p < 0.05);
-    return tested.length ? `${tested.filter(clears).length}/${tested.length}` : '–';
+    const clears = (t: Paired, up: boolean) => (up ? t.diff.lo! > 0 : t.diff.hi! < 0) && (t.p === null || t.p < 0.05);
+    const against = tested.filter((t) => clears(t, !higher)).length;
+    return tested.length ? `${tested.filter((t) => clears(t, higher)).length}/${tested.length}${against ? ` (${against} against)` : ''}` : '–';
   };
   const measures = [
     { name: 'lexical higher', signs: count(all.map((c) => c.lexical?.diff), (x) => x > 0), cleared: cleared((c) => c.lexical?.paired, true) },
@@ -191,4 +193,21 @@ function countLines(all: readonly TargetComparison[]): string[] {
     lines.push(`lexical higher ${less.k}/${less.n} where the target's own source data is less diverse than the mix's, ${more.k}/${more.n} where more diverse`);
   }
   return lines;
+}
+
+/**
+ * The headline as screen rows: at most `rows` rows of `width`, each line wrapped at words, so a
+ * narrow terminal sees whole facts — a line that does not fit ends after a whole word, in an
+ * ellipsis — never a number cut in two.
+ */
+export function summaryRows(loaded: LoadedResults, width: number, rows: number, ascii = false): string[] {
+  const wrapped = summaryLines(loaded, rows, width).flatMap((line, i) => wrapWords(cleanLabel(line, ascii), width).map((text) => ({ text, line: i })));
+  const shown = wrapped.slice(0, rows).map((r) => r.text);
+  if (wrapped.length > rows && wrapped[rows].line === wrapped[rows - 1].line) {
+    const ellipsis = ascii ? '...' : '…';
+    const words = shown[rows - 1].split(' ');
+    while (words.length > 1 && displayWidth(`${words.join(' ')} ${ellipsis}`) > width) words.pop();
+    shown[rows - 1] = truncate(`${words.join(' ')} ${ellipsis}`, width, ascii);
+  }
+  return shown;
 }
