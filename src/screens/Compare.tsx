@@ -7,7 +7,7 @@ import type { ExportFormat } from '../pipeline/export.js';
 import { useApp } from '../ui/context.js';
 import { useScreenKeys } from '../ui/input.js';
 import type { ActionOf } from '../ui/keymaps.js';
-import { acrossSessions, COMPARE_METRICS, compareTable, drawCompareColumn, pairedRows, sharedDomain } from '../ui/results/compare.js';
+import { acrossSessions, COMPARE_METRICS, compareTable, drawCompareColumn, notPairedAcross, pairedRows, sharedDomain } from '../ui/results/compare.js';
 import { exportStem, nextFormat, writeExport } from '../ui/results/exportFile.js';
 import { COMPARE_KEYS } from '../ui/results/keys.js';
 import { useResultSets } from '../ui/results/useResults.js';
@@ -84,7 +84,11 @@ export function Compare({ sessions: initial }: { sessions: string[] }) {
   // say how they differ from it, then what they hold within.
   const columns = shown.map((s, i) => {
     const across = i > 0 ? acrossSessions(metric, sessions[0], s) : null;
-    const texts = [...(across ? [across.summary, ...across.lines.map((l) => l.text)] : []), ...metric.paired(s.loaded).map((p) => p.text)];
+    const within = metric.paired(s.loaded).map((p) => p.text);
+    const texts = [
+      ...(across ? [across.summary, ...across.lines.map((l) => l.text)] : i > 0 ? [notPairedAcross(metric, sessions[0].name)] : []),
+      ...(within.length ? [`within ${s.name}:`, ...within] : []),
+    ];
     const bars = s.loaded.files[metric.result] ? metric.bars(s.loaded) : [];
     return { s, bars, paired: pairedRows(texts.map((t) => cleanLabel(t, theme.ascii)), inner, Math.floor((height - 1) / 2)) };
   });
@@ -98,7 +102,7 @@ export function Compare({ sessions: initial }: { sessions: string[] }) {
       ? 'add a second session with Space to compare side by side'
       : sessions.length > shown.length
         ? `${sessions.length - shown.length} more sessions do not fit: widen the terminal or remove some`
-        : `${sessions.length} sessions on one shared scale${metric.across ? `, each paired with ${sessions[0].name} on the items both measured` : ''}`;
+        : `${sessions.length} sessions on one shared scale${metric.across ? `, each paired with ${sessions[0].name} on the items both measured` : `; ${metric.label} is not paired across sessions`}`;
 
   return (
     <ScreenFrame
@@ -109,7 +113,7 @@ export function Compare({ sessions: initial }: { sessions: string[] }) {
       {names.slice(start, end).map((name, k) => {
         const i = start + k;
         const mark = chosen.includes(name) ? '[x]' : '[ ]';
-        const role = chosen.length > 1 && chosen[0] === name ? ' (reference: the others are paired with it)' : '';
+        const role = chosen.length > 1 && chosen[0] === name ? (metric.across ? ' (reference: the others are paired with it)' : ' (reference)') : '';
         return (
           <Text key={name} color={i === cursor ? theme.color.accent : undefined} wrap="truncate-end">
             {truncate(theme, `${i === cursor ? theme.glyph.pointer : ' '} ${mark} ${cleanLabel(name, theme.ascii)}${role}${invalid.has(name) ? ' (invalid session file: fix it from the Sessions list)' : ''}`, width)}

@@ -38,6 +38,10 @@ describe('paired lexical-diversity and cosine-distance comparisons', () => {
     const cosine = COMPARE_METRICS.find((m) => m.label === 'semantic cosine distance')!;
     expect(cosine.paired(withComparisons()).map((p) => p.text)).toEqual(['qwen-s/single vs qwen-s/multi: mean cosine distance difference -0.03 [-0.045, -0.012] n=40 p=0.002']);
     expect(cosine.across).toBeUndefined();
+    // Beside another session, the export says so rather than let the within-session lines read as pairings.
+    expect(compareTable(cosine, [{ name: 'one', loaded: withComparisons() }, { name: 'two', loaded: withComparisons() }]).notes).toContain(
+      'not paired with one: semantic cosine distance keeps no per-item values to pair across sessions',
+    );
     expect(metric.across?.measure).toBe('lexical-diversity');
     // Other diversity metrics have no paired test, and older files without comparisons have none.
     expect(COMPARE_METRICS.find((m) => m.label === 'MTLD')!.paired(withComparisons())).toEqual([]);

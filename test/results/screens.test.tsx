@@ -282,7 +282,8 @@ describe('Compare screen', () => {
     // Each column has room for all six bars (and its first paired line); the others are counted.
     const frame = app.frame();
     expect(frame).not.toMatch(/… \d+ more(?! paired)/);
-    expect(frame).toContain('… 2 more paired: e exports them');
+    expect(frame).toMatch(/… \d more paired: e exports them/);
+    expect(frame).toContain('within alpha:');
     // And the two columns' bars line up row for row: qwen-s single's 30 sits on one row in both.
     const rows30 = frame.split('\n').filter((l) => l.includes('30 n=40'));
     expect(rows30).toHaveLength(1);
@@ -296,6 +297,12 @@ describe('Compare screen', () => {
     expect(lines[0]).toContain('baskets · Compare');
     expect(lines.length).toBeLessThanOrEqual(24);
     expect(app.frame()).toMatch(/exported the comparison as CSV to .*….*\.csv/);
+    // Semantic cosine distance keeps no per-item values: the second column says it is not paired with the reference.
+    await app.press(...Array<string>(13).fill('m'));
+    await app.waitFor('semantic cosine distance');
+    expect(app.frame()).toContain('not paired with beta');
+    expect(app.frame()).toContain('[x] beta (reference)');
+    expect(app.frame()).not.toContain('the others are paired with it');
   });
 
   it('puts two sessions side by side on one scale with their paired tests, and exports the comparison', async () => {

@@ -218,6 +218,11 @@ export function drawCompareColumn(
   return { ready: true, body: barChart(bars, { ...opts, order: 'given', domain: shared.domain, columns: shared.columns }) };
 }
 
+/** What a column says of a metric that keeps no per-item values, so that nothing reads as paired with the reference. */
+export function notPairedAcross(metric: CompareMetric, reference: string): string {
+  return `not paired with ${reference}: ${metric.label} keeps no per-item values to pair across sessions`;
+}
+
 export function compareTable(metric: CompareMetric, sessions: readonly { name: string; loaded: LoadedResults }[]): ExportTable {
   const rows: ExportCell[][] = [];
   for (const s of sessions) {
@@ -236,6 +241,10 @@ export function compareTable(metric: CompareMetric, sessions: readonly { name: s
     title: `${metric.label} across ${sessions.map((s) => s.name).join(', ')}`,
     columns: ['session', 'target', 'condition', 'measure', 'value', 'lo', 'hi', 'n', 'p'],
     rows,
-    notes: [...sessions.flatMap((s) => (s.loaded.files[metric.result] ? [] : [`${s.name}: ${missingReason(s.loaded, metric.result)}`])), ...pairedNotes],
+    notes: [
+      ...sessions.flatMap((s) => (s.loaded.files[metric.result] ? [] : [`${s.name}: ${missingReason(s.loaded, metric.result)}`])),
+      ...pairedNotes,
+      ...(others.length && !metric.across ? [notPairedAcross(metric, ref.name)] : []),
+    ],
   };
 }
