@@ -60,7 +60,23 @@ export function barColumns(rowSets: readonly (readonly BarRow[])[], width: numbe
 }
 
 /** A row's label when its group is not drawn as a header: "single (qwen-s)". */
-const ungroupedLabel = (row: BarRow) => (row.group ? `${row.label} (${row.group})` : row.label);
+const ungroupedLabel = (row: BarRow, group = row.group) => (group ? `${row.label} (${group})` : row.label);
+
+/**
+ * Group names without the start they all share, cut after a separator: "founders-small",
+ * "founders-large" → "small", "large". A label column too narrow for the full names would cut
+ * their ends, where they differ, and every row would read "vanilla (founde…".
+ */
+function distinctGroupNames(rows: readonly BarRow[]): Map<string, string> {
+  const groups = [...new Set(rows.flatMap((r) => (r.group === undefined ? [] : [r.group])))];
+  const names = new Map(groups.map((g) => [g, g]));
+  if (groups.length < 2) return names;
+  let shared = groups[0];
+  for (const g of groups) while (!g.startsWith(shared)) shared = shared.slice(0, -1);
+  const cut = Math.max(...['-', '_', '/', '.', ' '].map((sep) => shared.lastIndexOf(sep))) + 1;
+  if (cut > 0 && groups.every((g) => g.length > cut)) for (const g of groups) names.set(g, g.slice(cut));
+  return names;
+}
 
 /** The label column for labels `longest` cells wide, in a chart `width` wide. */
 const labelColumn = (longest: number, width: number) => Math.max(1, Math.min(longest, Math.floor(width * MAX_LABEL_SHARE)));
@@ -89,7 +105,10 @@ export function barChart(rows: readonly BarRow[], options: BarChartOptions): str
   // Group headers cost a line each; when the rows alone barely fit, the group moves into the label.
   let entries = grouped(ordered, clean);
   if (entries.length + 1 > height) {
-    entries = ordered.map((row) => ({ row, label: clean(ungroupedLabel(row)) }));
+    const room = options.columns?.labelWidth ?? Math.floor(width * MAX_LABEL_SHARE);
+    const fits = ordered.every((row) => displayWidth(clean(ungroupedLabel(row))) <= room);
+    const names = fits ? undefined : distinctGroupNames(ordered);
+    entries = ordered.map((row) => ({ row, label: clean(ungroupedLabel(row, row.group === undefined ? undefined : (names?.get(row.group) ?? row.group))) }));
   }
   const rowEntries = entries.filter((e): e is { row: BarRow; label: string } => 'row' in e);
   const longest = Math.max(...rowEntries.map((e) => displayWidth(e.label)));

@@ -79,6 +79,15 @@ describe('barChart', () => {
     expect(lines).toHaveLength(6);
   });
 
+  it('drops the start all groups share from folded labels too narrow for it, so the rows stay apart', () => {
+    const rows = ['small', 'medium', 'large'].flatMap((size) => ['vanilla', 'single'].map((kind, i) => ({ label: kind, value: 1 + i, group: `founders-${size}` })));
+    const labels = (width: number) => barChart(rows, { width, height: 7 }).split('\n').slice(0, 6).map((l) => l.split(/[█├┼]/)[0].trim());
+    // Wide enough for the full names: kept.
+    expect(labels(120)[0]).toBe('vanilla (founders-small)');
+    // At 60 columns "vanilla (founders-small)" would be cut to "vanilla (found…" in every row.
+    expect(labels(60)).toEqual(['vanilla (small)', 'single (small)', 'vanilla (medium)', 'single (medium)', 'vanilla (large)', 'single (large)']);
+  });
+
   it('prints each value with the number of items it rests on', () => {
     const out = barChart(barRows, { width: 80, height: 20 });
     expect(out).toMatch(/┤ +0\.12 n=500$/m);
