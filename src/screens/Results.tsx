@@ -89,7 +89,7 @@ export function Results({ session }: { session: string }) {
   const inner = paneInner(width, height);
   const zoomedView = zoomed ? scrolledPaneView(model, loaded, view, { width: inner.width, height: inner.height, color: theme.emphasis, ascii: theme.ascii }, scroll) : null;
   const ready = RESULT_PANES.filter((p) => isReady(p, loaded)).length;
-  const scrolled = layout.hiddenAbove + layout.hiddenBelow > 0 && !zoomed ? ` ${theme.glyph.sep} Tab scrolls (${layout.hiddenAbove} rows above, ${layout.hiddenBelow} below)` : '';
+  const scrolled = layout.hiddenAbove + layout.hiddenBelow > 0 && !zoomed ? ` ${theme.glyph.sep} Tab scrolls (${layout.hiddenAbove} ${layout.hiddenAbove === 1 ? 'row' : 'rows'} above, ${layout.hiddenBelow} below)` : '';
   const subtitle = `${ready}/${RESULT_PANES.length} panes have data ${theme.glyph.sep} export as ${format.toUpperCase()}${scrolled}`;
 
   const rows: number[][] = [];

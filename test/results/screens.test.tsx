@@ -121,11 +121,14 @@ describe('Results screen', () => {
     const [, shown, total] = /rows 1-(\d+) of (\d+)/.exec(app.frame())!.map(Number);
     expect(total).toBeGreaterThan(shown);
     expect(app.frame()).not.toContain('more rows');
-    const firstRow = (f: string) => f.split('\n').filter((l) => l.startsWith('│'))[1]; // the line under the pane's title
-    const top = firstRow(app.frame());
+    // The line under the pane's title is the table's header, and stays; the rows under it scroll.
+    const paneLine = (f: string, k: number) => f.split('\n').filter((l) => l.startsWith('│'))[k];
+    const [header, top] = [paneLine(app.frame(), 1), paneLine(app.frame(), 2)];
+    expect(header).toMatch(/condition\s+measure\s+value/);
     await app.press('j');
     await app.waitFor(`rows 2-${shown + 1} of ${total}`);
-    expect(firstRow(app.frame())).not.toBe(top);
+    expect(paneLine(app.frame(), 1)).toBe(header);
+    expect(paneLine(app.frame(), 2)).not.toBe(top);
     await app.press('k', 'k');
     await app.waitFor(`rows 1-${shown} of ${total}`);
     for (let i = 0; i < Math.ceil(total / shown) + 1; i++) await app.press('\u001B[6~'); // PgDn past the end

@@ -6,7 +6,7 @@ import { DIVERSITY_METRICS, SOURCE_DATA_VIEW } from '../../src/ui/results/divers
 import { statText } from '../../src/ui/results/format.js';
 import { heapsPane } from '../../src/ui/results/heaps.js';
 import { gridColumns, gridLayout } from '../../src/ui/results/layout.js';
-import { paneView } from '../../src/ui/results/model.js';
+import { paneView, scrolledPaneView } from '../../src/ui/results/model.js';
 import { numberRows, numbersPane } from '../../src/ui/results/numbers.js';
 import { RESULT_PANES } from '../../src/ui/results/panes.js';
 import { perplexityPane } from '../../src/ui/results/perplexity.js';
@@ -91,6 +91,21 @@ describe('grid layout', () => {
 
 describe('pane view models', () => {
   const opts = { width: 60, height: 14, ascii: true };
+
+  it('keeps a zoomed bar list\'s axis in view wherever it is scrolled', () => {
+    const loaded = loadedOf(['perplexity']);
+    const small = { width: 60, height: 6, ascii: true };
+    const axisOf = (offset: number) => {
+      const body = scrolledPaneView(perplexityPane, loaded, 0, small, offset).body.split('\n');
+      return { axis: body[body.length - 2], where: body[body.length - 1] };
+    };
+    const top = axisOf(0);
+    expect(top.where).toMatch(/^rows 1-\d+ of \d+: j\/k/);
+    expect(top.axis).toMatch(/^\s+0\s+\d+/);
+    // Scrolled away from the end, the same axis line closes the view.
+    expect(axisOf(1).axis).toBe(top.axis);
+    expect(axisOf(1).where).toMatch(/^rows 2-/);
+  });
 
   it('names the producing step when a result is missing', () => {
     const loaded = loadedOf(['perplexity']);

@@ -60,7 +60,7 @@ function views(file: DiversityResultFile): { label: string; metric?: MetricDef<D
 
 export const diversityPane: PaneModel = {
   id: 'diversity',
-  scrolls: true,
+  scrolls: { head: 0, foot: 1 },
   title: 'Diversity of answers',
   needs: ['diversity'],
   views: (loaded) => views(need(loaded, 'diversity')).map((v) => v.label),

@@ -19,8 +19,11 @@ export interface PaneModel {
   table(loaded: LoadedResults, view: number): ExportTable;
   /** Caveats shown under the chart and written into exports. */
   notes(loaded: LoadedResults): string[];
-  /** A list of rows (bars, numbers) that, drawn taller, shows more of them: zoomed, it scrolls. */
-  scrolls?: boolean;
+  /**
+   * A list of rows (bars, numbers) that, drawn taller, shows more of them: zoomed, it scrolls,
+   * keeping its first `head` lines (a table's header) and last `foot` lines (a chart's axis) in view.
+   */
+  scrolls?: { head: number; foot: number };
 }
 
 /** A result file a pane's draw or table relies on (the pane is only drawn when it exists). */
@@ -79,13 +82,17 @@ export function scrolledPaneView(model: PaneModel, loaded: LoadedResults, view: 
   // Zoomed, a note wraps: there is room to read it whole.
   if (!model.scrolls || !isReady(model, loaded)) return { ...paneView(model, loaded, view, opts, true), offset: 0, maxOffset: 0 };
   const head = paneHead(model, loaded, view, opts.height, opts.width);
-  const rows = Math.max(1, opts.height - head.pane.notes.length - 1);
-  const lines = model.draw(loaded, head.view, { ...opts, height: FULL_HEIGHT }).split('\n');
-  if (lines.length <= rows + 1) return { ...paneView(model, loaded, view, opts, true), offset: 0, maxOffset: 0 };
-  const maxOffset = lines.length - rows;
+  const all = model.draw(loaded, head.view, { ...opts, height: FULL_HEIGHT }).split('\n');
+  if (all.length <= Math.max(1, opts.height - head.pane.notes.length)) return { ...paneView(model, loaded, view, opts, true), offset: 0, maxOffset: 0 };
+  const pinned = model.scrolls;
+  const top = all.slice(0, pinned.head);
+  const bottom = all.slice(all.length - pinned.foot);
+  const lines = all.slice(pinned.head, all.length - pinned.foot);
+  const rows = Math.max(1, opts.height - head.pane.notes.length - 1 - top.length - bottom.length);
+  const maxOffset = Math.max(0, lines.length - rows);
   const at = Math.min(Math.max(0, offset), maxOffset);
-  const where = `rows ${at + 1}-${at + rows} of ${lines.length}: j/k or arrows scroll, PgUp/PgDn page`;
-  return { ...head.pane, body: [...lines.slice(at, at + rows), where].join('\n'), offset: at, maxOffset };
+  const where = `rows ${at + 1}-${Math.min(lines.length, at + rows)} of ${lines.length}: j/k or arrows scroll, PgUp/PgDn page`;
+  return { ...head.pane, body: [...top, ...lines.slice(at, at + rows), ...bottom, where].join('\n'), offset: at, maxOffset };
 }
 
 /**

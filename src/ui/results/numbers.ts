@@ -97,7 +97,7 @@ export function drawNumbers(rows: readonly NumberRow[], opts: ChartOptions): str
 
 export const numbersPane: PaneModel = {
   id: 'numbers',
-  scrolls: true,
+  scrolls: { head: 1, foot: 0 },
   title: 'Numbers',
   needs: ['perplexity', 'diversity', 'safety', 'preference'],
   views: () => ['all numbers'],

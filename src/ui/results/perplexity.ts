@@ -15,7 +15,7 @@ function notes(errors: number): string[] {
 
 export const perplexityPane: PaneModel = {
   id: 'perplexity',
-  scrolls: true,
+  scrolls: { head: 0, foot: 1 },
   title: 'Perplexity on human test text',
   needs: ['perplexity'],
   views: () => PERPLEXITY_METRICS.map((m) => m.label),

@@ -74,7 +74,7 @@ function preferenceTable(file: PreferenceResultFile, view: number): ExportTable 
 
 export const preferencePane: PaneModel = {
   id: 'preference',
-  scrolls: true,
+  scrolls: { head: 0, foot: 1 },
   title: 'Self-preference (SPB, PSB)',
   needs: ['preference'],
   views: () => PREFERENCE_VIEWS.map((v) => v.label),
