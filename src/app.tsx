@@ -90,6 +90,7 @@ export function App(props: AppProps) {
   const [draft, setDraft] = useState<Draft | null>(null);
   const [confirmation, setConfirmation] = useState<{ message: string; onYes: () => void } | null>(null);
   const [notice, setNotice] = useState<Notice | null>(null);
+  const [memory] = useState(() => new Map<string, unknown>());
   const [settings, setSettings] = useState<Settings>(() => services.loadSettings());
   const registry = useRef<KeyRegistry['current']>(null);
   const route = routes[routes.length - 1];
@@ -102,6 +103,7 @@ export function App(props: AppProps) {
   const api: AppApi = {
     services,
     size,
+    memory,
     navigate: (next) => {
       setNotice(null);
       setRoutes((rs) => [...rs, next]);

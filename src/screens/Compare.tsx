@@ -6,6 +6,7 @@ import { ScreenFrame } from '../components/ScreenFrame.js';
 import type { ExportFormat } from '../pipeline/export.js';
 import { useApp } from '../ui/context.js';
 import { useScreenKeys } from '../ui/input.js';
+import { useRemembered } from '../ui/remembered.js';
 import type { ActionOf } from '../ui/keymaps.js';
 import { acrossSessions, COMPARE_METRICS, compareTable, drawCompareColumn, notPairedAcross, pairedRows, sharedDomain } from '../ui/results/compare.js';
 import { exportStem, nextFormat, writeExport } from '../ui/results/exportFile.js';
@@ -34,8 +35,8 @@ export function Compare({ sessions: initial }: { sessions: string[] }) {
   const invalid = new Set(listed.filter((s) => s.status === 'invalid').map((s) => s.name));
   const [chosen, setChosen] = useState<string[]>(() => initial.filter((s) => names.includes(s)));
   const [cursor, setCursor] = useState(() => Math.max(0, names.indexOf(initial[0] ?? '')));
-  const [metricIndex, setMetricIndex] = useState(0);
-  const [format, setFormat] = useState<ExportFormat>('csv');
+  const [metricIndex, setMetricIndex] = useRemembered('compare:metric', 0);
+  const [format, setFormat] = useRemembered<ExportFormat>('compare:format', 'csv');
   const metric = COMPARE_METRICS[metricIndex];
   const loaded = useResultSets(chosen.map((s) => store.dir(s)));
   const sessions = chosen.map((name, i) => ({ name, loaded: loaded[i] }));

@@ -1,10 +1,10 @@
 import { Box, Text } from 'ink';
-import { useState } from 'react';
 import { ResultPane } from '../components/results/ResultPane.js';
 import { ScreenFrame } from '../components/ScreenFrame.js';
 import type { ExportFormat } from '../pipeline/export.js';
 import { useApp } from '../ui/context.js';
 import { useScreenKeys } from '../ui/input.js';
+import { useRemembered } from '../ui/remembered.js';
 import type { ActionOf } from '../ui/keymaps.js';
 import { exportStem, nextFormat, writeExport } from '../ui/results/exportFile.js';
 import { gridLayout, paneInner } from '../ui/results/layout.js';
@@ -30,11 +30,13 @@ export function Results({ session }: { session: string }) {
   const theme = useTheme();
   const dir = app.services.store.dir(session);
   const [loaded] = useResultSets([dir]);
-  const [focus, setFocus] = useState(0);
-  const [zoomed, setZoomed] = useState(false);
-  const [views, setViews] = useState<number[]>(() => RESULT_PANES.map(() => 0));
-  const [format, setFormat] = useState<ExportFormat>('csv');
-  const [scroll, setScroll] = useState(0);
+  // Kept per session while the screen is closed: back from help or Compare, the panes are as they were.
+  const key = (what: string) => `results:${session}:${what}`;
+  const [focus, setFocus] = useRemembered(key('focus'), 0);
+  const [zoomed, setZoomed] = useRemembered(key('zoomed'), false);
+  const [views, setViews] = useRemembered<number[]>(key('views'), () => RESULT_PANES.map(() => 0));
+  const [format, setFormat] = useRemembered<ExportFormat>(key('format'), 'csv');
+  const [scroll, setScroll] = useRemembered(key('scroll'), 0);
   const model = RESULT_PANES[focus];
   const view = clampView(model, loaded, views[focus]);
 

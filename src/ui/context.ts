@@ -72,6 +72,8 @@ export interface AppApi {
   updateSettings(patch: Partial<Settings>): void;
   /** The folder this TUI was started on (a changed setting applies at the next start). */
   sessionsDir: string;
+  /** Screen state kept while the screen is closed (see useRemembered): back from help, it is as it was left. */
+  memory: Map<string, unknown>;
 }
 
 export const AppContext = createContext<AppApi | null>(null);

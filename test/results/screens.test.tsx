@@ -112,6 +112,25 @@ describe('Results screen', () => {
     expect(app.frame().split('\n').at(-1)).toMatch(/^Esc\/q grid · m\/Space metric/);
   });
 
+  it('finds its focus, metric, zoom and export format as it left them after help or Compare', async () => {
+    fixtureSession(tmp.dir, 'demo', ALL);
+    const app = await openResults({ columns: 120, rows: 40 });
+    await app.waitFor('6/6 panes have data');
+    await app.press(KEYS.tab, 'm', 'f', KEYS.enter); // Diversity, its second metric, JSON, zoomed
+    await app.waitFor('export as JSON');
+    const before = app.frame();
+    expect(before).toMatch(/Diversity of answers · 2\//);
+    for (const away of ['?', 'c']) {
+      await app.press(away);
+      await app.waitFor(away === '?' ? 'Keys' : 'Compare');
+      await app.press('q');
+      await app.waitFor('Results of demo');
+      expect(app.frame()).toMatch(/Diversity of answers · 2\//);
+      expect(app.frame()).toContain('export as JSON');
+      expect(app.frame()).not.toContain('Perplexity on human test text');
+    }
+  });
+
   it('scrolls a zoomed list pane over every row, a row or a page at a time, and keeps in range', async () => {
     fixtureSession(tmp.dir, 'demo', ALL);
     const app = await openResults({ columns: 120, rows: 24 });
