@@ -57,7 +57,9 @@ const plain = (value: number | null | undefined, n: number, reason?: string): St
   value === null || value === undefined ? { value: null, lo: null, hi: null, n, ...(reason ? { reason } : {}) } : { value, lo: null, hi: null, n };
 
 /** A paired comparison of two conditions (a − b) as a row, its p-value in the note. */
-const pairedRow = (section: ResultName, c: PairedResult, metric: string): ReportRow => row(section, c.target, `${c.a} − ${c.b}`, metric, c.diff, c.p === null ? '' : `p = ${c.p.toPrecision(3)}`);
+/** A bootstrap p never reaches 0: its floor, 1 / (resamples + 1), reads as the bound it is. */
+const pNote = (p: number | null) => (p === null ? '' : p < 0.001 ? 'p < 0.001' : `p = ${p.toPrecision(3)}`);
+const pairedRow = (section: ResultName, c: PairedResult, metric: string): ReportRow => row(section, c.target, `${c.a} − ${c.b}`, metric, c.diff, pNote(c.p));
 
 /** The flat rows of every result present, in a stable order. */
 export function reportRows(r: Loaded): ReportRow[] {

@@ -143,7 +143,10 @@ describe('baskets report: safety grid, error counts and paired diversity', () =>
     const diversity: DiversityResultFile = {
       version: RESULT_VERSION, kind: 'diversity', createdAt: 'now', seed: 1, models: [],
       lexicalDiversityComparisons: [{ target: 'a', a: 'a/multi', b: 'a/single', diff: { value: 4.5, lo: 1.5, hi: 7.25, n: 30 }, p: 0.004 }],
-      semanticComparisons: [{ target: 'a', a: 'a/multi', b: 'a/single', diff: { value: 0.02, lo: 0.005, hi: 0.035, n: 40 }, p: 0.01 }],
+      semanticComparisons: [
+        { target: 'a', a: 'a/multi', b: 'a/single', diff: { value: 0.02, lo: 0.005, hi: 0.035, n: 40 }, p: 0.01 },
+        { target: 'a', a: 'a/multi', b: 'a/human', diff: { value: 0.05, lo: 0.03, hi: 0.07, n: 40 }, p: 1 / 2001 },
+      ],
       sources: [{ source: 'a', family: 'fam', size: 'small', responses: 40, lexicalDiversity: { value: 91.5, lo: 90, hi: 93, n: 38 } }],
     };
     writeJsonAtomic(paths.result('diversity'), diversity);
@@ -167,6 +170,8 @@ describe('baskets report: safety grid, error counts and paired diversity', () =>
     expect(rows.find((r) => r.metric === 'rating errors')).toMatchObject({ value: '1', n: '18' });
     expect(rows.find((r) => r.metric === 'Δ lexical diversity (paired)')).toMatchObject({ section: 'diversity', target: 'a', condition: 'a/multi − a/single', value: '4.5', lo: '1.5', hi: '7.25', n: '30', note: 'p = 0.00400' });
     expect(rows.find((r) => r.metric === 'Δ mean cosine distance (paired)')).toMatchObject({ section: 'diversity', condition: 'a/multi − a/single', value: '0.02', lo: '0.005', hi: '0.035', n: '40', note: 'p = 0.0100' });
+    // The bootstrap's floor, 1/2001, is a bound, not a value.
+    expect(rows.find((r) => r.condition === 'a/multi − a/human')).toMatchObject({ note: 'p < 0.001' });
     expect(rows.find((r) => r.condition === 'synthetic data (source)')).toMatchObject({ section: 'diversity', target: 'a', value: '91.5', lo: '90', hi: '93', n: '38', note: '40 responses of the fam family, small' });
   });
 

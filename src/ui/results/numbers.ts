@@ -80,12 +80,34 @@ export function numbersTable(pane: string, loaded: LoadedResults): ExportTable {
   };
 }
 
+/** A pair of one target's conditions names the target once: "t/single - multi" (exports keep both names whole). */
+function shownCondition(r: NumberRow): string {
+  const prefix = `${r.target}/`;
+  const [a, b, ...rest] = r.condition.split(' - ');
+  return rest.length === 0 && b !== undefined && a.startsWith(prefix) && b.startsWith(prefix) ? `${a} - ${b.slice(prefix.length)}` : r.condition;
+}
+
+/**
+ * Widths of the condition and measure columns: the values keep their whole width, and what is
+ * left goes to the two names, each as much as it needs when both fit, else shared with the
+ * measure held to under half.
+ */
+function columnWidths(cells: readonly string[][], head: readonly string[], width: number): [number, number] {
+  const need = (i: number) => Math.max(displayWidth(head[i]), ...cells.map((c) => displayWidth(c[i])));
+  const [condition, measure, value] = [need(0), need(1), need(2)];
+  const left = width - value - 4;
+  if (left < 20) return [Math.min(Math.floor(width * 0.3), condition), Math.min(Math.floor(width * 0.3), measure)];
+  if (condition + measure <= left) return [condition, measure];
+  const measureWidth = Math.min(measure, Math.max(12, Math.floor(left * 0.45)));
+  return [Math.min(condition, left - measureWidth), measureWidth];
+}
+
 /** The rows as aligned text lines that fit `width` × `height`, with a count of what did not fit. */
 export function drawNumbers(rows: readonly NumberRow[], opts: ChartOptions): string {
   const ascii = opts.ascii ?? false;
-  const cells = rows.map((r) => [cleanLabel(r.condition, ascii), cleanLabel(r.measure, ascii), statText(r.stat) + (r.p === undefined ? '' : ` ${pText(r.p)}`)]);
+  const cells = rows.map((r) => [cleanLabel(shownCondition(r), ascii), cleanLabel(r.measure, ascii), statText(r.stat) + (r.p === undefined ? '' : ` ${pText(r.p)}`)]);
   const head = ['condition', 'measure', 'value [95% interval] n'];
-  const widths = [0, 1].map((i) => Math.min(Math.floor(opts.width * 0.3), Math.max(displayWidth(head[i]), ...cells.map((c) => displayWidth(c[i])))));
+  const widths = columnWidths(cells, head, opts.width);
   const line = (c: string[]) => truncate(`${pad(truncate(c[0], widths[0], ascii), widths[0])}  ${pad(truncate(c[1], widths[1], ascii), widths[1])}  ${c[2]}`, opts.width, ascii).trimEnd();
   const room = Math.max(0, opts.height - 1);
   const overflow = cells.length > room;
