@@ -6,7 +6,7 @@
 import type { ChartOptions } from './options.js';
 import { blankCells, paint, renderCells, type Cell } from './palette.js';
 import { cellOf, type Scale } from './scale.js';
-import { cleanLabel, displayWidth, formatNumber, pad, truncate } from './text.js';
+import { cleanLabel, displayWidth, dropSharedStart, formatNumber, pad, truncate } from './text.js';
 
 export interface BarRow {
   label: string;
@@ -63,19 +63,14 @@ export function barColumns(rowSets: readonly (readonly BarRow[])[], width: numbe
 const ungroupedLabel = (row: BarRow, group = row.group) => (group ? `${row.label} (${group})` : row.label);
 
 /**
- * Group names without the start they all share, cut after a separator: "founders-small",
- * "founders-large" → "small", "large". A label column too narrow for the full names would cut
- * their ends, where they differ, and every row would read "vanilla (founde…".
+ * Group names without the start they all share ("founders-small", "founders-large" → "small",
+ * "large"): a label column too narrow for the full names would cut their ends, where they
+ * differ, and every row would read "vanilla (founde…".
  */
 function distinctGroupNames(rows: readonly BarRow[]): Map<string, string> {
   const groups = [...new Set(rows.flatMap((r) => (r.group === undefined ? [] : [r.group])))];
-  const names = new Map(groups.map((g) => [g, g]));
-  if (groups.length < 2) return names;
-  let shared = groups[0];
-  for (const g of groups) while (!g.startsWith(shared)) shared = shared.slice(0, -1);
-  const cut = Math.max(...['-', '_', '/', '.', ' '].map((sep) => shared.lastIndexOf(sep))) + 1;
-  if (cut > 0 && groups.every((g) => g.length > cut)) for (const g of groups) names.set(g, g.slice(cut));
-  return names;
+  const short = dropSharedStart(groups);
+  return new Map(groups.map((g, i) => [g, short[i]]));
 }
 
 /** The label column for labels `longest` cells wide, in a chart `width` wide. */

@@ -199,3 +199,17 @@ export function formatInterval(
   if (lo === null || lo === undefined || hi === null || hi === undefined) return center;
   return `${center} [${formatNumber(lo, digits)}, ${formatNumber(hi, digits)}]`;
 }
+
+/**
+ * Names without the start they all share, cut after a separator (- _ / . or a space):
+ * "founders-small/vanilla", "founders-large/multi" → "small/vanilla", "large/multi". Fewer than
+ * two distinct names, or a cut that would leave one empty, keep the names whole.
+ */
+export function dropSharedStart(names: readonly string[]): string[] {
+  const distinct = [...new Set(names)];
+  if (distinct.length < 2) return [...names];
+  let shared = distinct[0];
+  for (const name of distinct) while (!name.startsWith(shared)) shared = shared.slice(0, -1);
+  const cut = Math.max(...['-', '_', '/', '.', ' '].map((sep) => shared.lastIndexOf(sep))) + 1;
+  return cut > 0 && distinct.every((name) => name.length > cut) ? names.map((name) => name.slice(cut)) : [...names];
+}

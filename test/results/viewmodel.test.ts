@@ -185,6 +185,12 @@ describe('pane view models', () => {
     // The first condition has no paper fit: the log-log fit stands in.
     expect(all).toContain('qwen-s/vanilla K=3.3 beta=0.59');
     expect(all).not.toMatch(NON_ASCII);
+    // Six conditions in 20 rows: six fit lines, no more marker.
+    expect(all).not.toContain('more: m shows');
+    // Twelve rows hold four lines of fits: three, then how many more there are and where to see them.
+    const short = heapsPane.draw(loaded, 0, { width: 120, height: 12, ascii: true }).split('\n');
+    expect(short.filter((l) => / K=[\d.]+ beta=/.test(l))).toHaveLength(3);
+    expect(short[short.length - 1]).toBe('... 3 more: m shows each condition with its fit');
     const one = heapsPane.table(loaded, 2);
     expect(one.columns).toEqual(['condition', 'n', 'V', 'fitted V']);
     expect(one.rows[1][3]).toBeCloseTo(4 * 100 ** 0.62);

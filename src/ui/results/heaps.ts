@@ -1,4 +1,4 @@
-import { cleanLabel, DISTINCT_STROKES, formatNumber, heapsChart, heapsFitCurve, lineChart, truncate, type ChartOptions, type LineSeries } from '../../charts/index.js';
+import { cleanLabel, DISTINCT_STROKES, dropSharedStart, formatNumber, heapsChart, heapsFitCurve, lineChart, truncate, type ChartOptions, type LineSeries } from '../../charts/index.js';
 import type { ExportTable } from '../../pipeline/export.js';
 import type { HeapsFit } from '../../metrics/heaps.js';
 import type { DiversityModelResult } from '../../pipeline/results.js';
@@ -50,9 +50,16 @@ function drawHeaps(models: readonly DiversityModelResult[], view: number, opts: 
   if (view === 0) {
     const overlaid = overlaidHeaps(models, opts);
     if (overlaid !== null) return overlaid;
-    // Too many conditions to overlay their fits: observed curves only, each K and β on a line below.
-    const fits = models.slice(0, Math.floor(opts.height / 3)).map((m) => truncate(cleanLabel(legendName(m, opts.ascii ?? false), opts.ascii), opts.width, opts.ascii));
-    const series = models.map((m) => ({ name: m.condition, points: m.heaps.curve.map((p) => ({ x: p.n, y: p.v })) }));
+    // Too many conditions to overlay their fits: observed curves only, each K and β on a line
+    // below — named without the start all share, so a cut legend still tells them apart.
+    const names = dropSharedStart(models.map((m) => m.condition));
+    const room = Math.floor(opts.height / 3);
+    const cut = models.length > room ? models.length - (room - 1) : 0;
+    const fits = [
+      ...models.slice(0, cut ? room - 1 : room).map((m) => legendName(m, opts.ascii ?? false)),
+      ...(cut ? [`${opts.ascii ? '...' : '…'} ${cut} more: m shows each condition with its fit`] : []),
+    ].map((line) => truncate(cleanLabel(line, opts.ascii), opts.width, opts.ascii));
+    const series = models.map((m, i) => ({ name: names[i], points: m.heaps.curve.map((p) => ({ x: p.n, y: p.v })) }));
     const chart = lineChart(series, { ...opts, height: opts.height - fits.length, logX: true, logY: true, xLabel: 'tokens' });
     return [chart, ...fits].join('\n');
   }
