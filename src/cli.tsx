@@ -6,6 +6,11 @@ import { resolveSessionsDir } from './settings.js';
 import { EXIT, UsageError } from './commands/errors.js';
 import { sanitizeLine } from './util/sanitize.js';
 
+// React and Ink are imported below, on demand: unless told otherwise, they run their production
+// builds. The development builds check and time every render, which cost the live Run notebook
+// a third of its CPU (bench/tui).
+process.env.NODE_ENV ??= 'production';
+
 const USAGE = `baskets — synthetic eggs in many baskets: how the diversity of synthetic data sources shapes fine-tuned models
 
 usage:
