@@ -63,6 +63,21 @@ describe('Vendi score', () => {
   });
 });
 
+/** A resample's mean cosine distance the slow way: every pair of picks that are not the same answer. */
+function resampledByHand(vs: number[][], picks: number[]): number {
+  const cos = (a: number[], b: number[]) => a.reduce((s, x, k) => s + x * b[k], 0) / Math.hypot(...a) / Math.hypot(...b);
+  let sum = 0;
+  let pairs = 0;
+  for (let i = 0; i < picks.length; i++) {
+    for (let j = i + 1; j < picks.length; j++) {
+      if (picks[i] === picks[j]) continue;
+      sum += 1 - cos(vs[picks[i]], vs[picks[j]]);
+      pairs++;
+    }
+  }
+  return sum / pairs;
+}
+
 describe('bootstrap interval of the mean cosine distance', () => {
   const r = mulberry32(11);
   const vs = Array.from({ length: 30 }, () => Array.from({ length: 8 }, () => r() - 0.3));
@@ -71,22 +86,9 @@ describe('bootstrap interval of the mean cosine distance', () => {
     const u = unitRows(vs);
     const rand = mulberry32(7);
     const means: number[] = [];
-    const cos = (a: number[], b: number[]) => {
-      const dot = a.reduce((s, x, k) => s + x * b[k], 0);
-      return dot / Math.hypot(...a) / Math.hypot(...b);
-    };
     for (let b = 0; b < 50; b++) {
       const picks = Array.from({ length: u.n }, () => Math.floor(rand() * u.n));
-      let sum = 0;
-      let pairs = 0;
-      for (let i = 0; i < picks.length; i++) {
-        for (let j = i + 1; j < picks.length; j++) {
-          if (picks[i] === picks[j]) continue;
-          sum += 1 - cos(vs[picks[i]], vs[picks[j]]);
-          pairs++;
-        }
-      }
-      means.push(sum / pairs);
+      means.push(resampledByHand(vs, picks));
     }
     means.sort((a, b) => a - b);
     const got = bootstrapMeanCosineDistance(u, { seed: 7, resamples: 50 }).value!;
@@ -114,26 +116,13 @@ describe('paired differences of the mean cosine distance', () => {
   const topics = Array.from({ length: 40 }, () => noise(1));
   const narrow = topics.map((t) => t.map((x, k) => x + noise(0.2)[k] + 1));
   const diverse = topics.map((t) => t.map((x, k) => x + noise(1.5)[k] + 1));
-  const cos = (a: number[], b: number[]) => a.reduce((s, x, k) => s + x * b[k], 0) / Math.hypot(...a) / Math.hypot(...b);
 
   it('resamples the items once for both sets: equals drawing the same items by hand and differencing', () => {
     const rand = mulberry32(9);
     const diffs: number[] = [];
-    const distance = (vs: number[][], picks: number[]) => {
-      let sum = 0;
-      let pairs = 0;
-      for (let i = 0; i < picks.length; i++) {
-        for (let j = i + 1; j < picks.length; j++) {
-          if (picks[i] === picks[j]) continue;
-          sum += 1 - cos(vs[picks[i]], vs[picks[j]]);
-          pairs++;
-        }
-      }
-      return sum / pairs;
-    };
     for (let b = 0; b < 40; b++) {
       const picks = Array.from({ length: narrow.length }, () => Math.floor(rand() * narrow.length));
-      diffs.push(distance(diverse, picks) - distance(narrow, picks));
+      diffs.push(resampledByHand(diverse, picks) - resampledByHand(narrow, picks));
     }
     diffs.sort((a, b) => a - b);
     const [got] = pairedCosineDistanceDifferences([unitRows(diverse), unitRows(narrow)], { seed: 9, resamples: 40 });
