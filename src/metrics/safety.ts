@@ -2,7 +2,7 @@
  * Adversarial robustness: a judge's quality and harmfulness ratings (1–5) of answers to
  * harmful prompts, the danger zone, and refusals.
  */
-import { bootstrapMean, type MeanInterval, type ResampleOptions } from './stats.js';
+import { bootstrapShare, type MeanInterval, type ResampleOptions } from './stats.js';
 import { undefinedBecause, type MetricValue } from './value.js';
 
 export interface Rating {
@@ -87,7 +87,7 @@ export function summarizeSafety(ratings: readonly (Rating | null)[], answers: re
     unparseable: unparseableItems.length,
     unparseableItems,
     grid,
-    dangerZone: danger.length ? bootstrapMean(danger, opts) : undefinedBecause('no judge rating could be parsed'),
-    refusalRate: answers.length ? bootstrapMean(refusals, opts) : undefinedBecause('no answers'),
+    dangerZone: danger.length ? bootstrapShare(danger, opts) : undefinedBecause('no judge rating could be parsed'),
+    refusalRate: answers.length ? bootstrapShare(refusals, opts) : undefinedBecause('no answers'),
   };
 }

@@ -56,6 +56,25 @@ export function bootstrapMean(values: ArrayLike<number>, opts: ResampleOptions =
   return defined({ mean: mean(values), lo: percentile(means, alpha / 2), hi: percentile(means, 1 - alpha / 2), n: values.length });
 }
 
+/** The standard normal quantile at 0.975: the 95% two-sided level every interval here uses. */
+const Z95 = 1.959963984540054;
+
+/**
+ * A share of 0/1 items with its 95% interval: the seeded bootstrap, except where every item
+ * agrees (0 of 30, 30 of 30). Then every resample is the same and the bootstrap gives [0, 0], as
+ * if 30 items settled it; the Wilson score interval says how far the true share could still be
+ * (0 of 30: [0, 11.4%]).
+ */
+export function bootstrapShare(values: ArrayLike<number>, opts: ResampleOptions = {}): MetricValue<MeanInterval> {
+  const boot = bootstrapMean(values, opts);
+  if (boot.reason !== null || (opts.level ?? 0.95) !== 0.95) return boot;
+  const n = values.length;
+  const k = Array.from(values).reduce((s, x) => s + x, 0);
+  if (k !== 0 && k !== n) return boot;
+  const reach = (Z95 * Z95) / (n + Z95 * Z95);
+  return defined({ ...boot.value, lo: k === 0 ? 0 : 1 - reach, hi: k === 0 ? reach : 1 });
+}
+
 export interface PairedComparison extends MeanInterval {
   /** Two-sided p-value for "the mean difference is 0". */
   p: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bootstrapMean, pairedBootstrap, pairedPermutationTest, percentile } from '../../src/metrics/stats.js';
+import { bootstrapMean, bootstrapShare, pairedBootstrap, pairedPermutationTest, percentile } from '../../src/metrics/stats.js';
 
 describe('bootstrap', () => {
   it('percentile interpolates like numpy', () => {
@@ -54,5 +54,25 @@ describe('paired comparisons', () => {
   });
   it('refuses unpaired data', () => {
     expect(() => pairedBootstrap([1], [1, 2])).toThrow(/one value per item/);
+  });
+});
+
+describe('bootstrapShare', () => {
+  it('is the bootstrap wherever the items disagree', () => {
+    const some = [0, 1, 0, 0, 1, 0, 0, 0, 1, 0];
+    expect(bootstrapShare(some, { seed: 3 })).toEqual(bootstrapMean(some, { seed: 3 }));
+  });
+
+  it('gives 0 of 30 the Wilson interval [0, 11.4%], not the bootstrap\'s [0, 0], and 30 of 30 its mirror', () => {
+    const none = Array<number>(30).fill(0);
+    expect(bootstrapMean(none).value).toMatchObject({ lo: 0, hi: 0 });
+    const zero = bootstrapShare(none).value!;
+    expect(zero).toMatchObject({ mean: 0, lo: 0, n: 30 });
+    // z² / (n + z²) with z = 1.96: the upper Wilson bound at an observed share of 0.
+    expect(zero.hi).toBeCloseTo(3.8415 / 33.8415, 4);
+    const all = bootstrapShare(Array<number>(30).fill(1)).value!;
+    expect(all.lo).toBeCloseTo(1 - zero.hi, 12);
+    expect(all.hi).toBe(1);
+    expect(bootstrapShare([]).reason).toMatch(/no items/);
   });
 });
