@@ -78,7 +78,9 @@ export function reportRows(r: Loaded): ReportRow[] {
   for (const m of r.diversity?.models ?? []) {
     const l = m.lexical;
     const add = (metric: string, s: Stat, note = '') => rows.push(row('diversity', m.target, m.condition, metric, s, note));
-    add('lexical diversity (100 − within-response Self-BLEU)', l.lexicalDiversity, `${l.counts.withinScored} responses scored, ${l.counts.withinSkipped} skipped`);
+    // Every answer is accounted for: scored, skipped (one sentence), or with no sentence at all.
+    const none = l.counts.withinIneligible ? `, ${l.counts.withinIneligible} with no sentence` : '';
+    add('lexical diversity (100 − within-response Self-BLEU)', l.lexicalDiversity, `${l.counts.withinScored} responses scored, ${l.counts.withinSkipped} skipped (one sentence)${none}`);
     add('within-response Self-BLEU', l.withinSelfBleu);
     add('cross-response Self-BLEU', l.crossSelfBleu, l.counts.selfBleuSampled ? 'sampled hypotheses' : '');
     add('TTR', l.ttr);

@@ -229,6 +229,8 @@ describe('baskets report: an evaluation switched off after it ran', () => {
       expect(md.slice(md.indexOf('## perplexity'), md.indexOf('## diversity'))).not.toContain('switched off');
       const rows = parse(await report('csv'), { columns: true }) as Record<string, string>[];
       expect(rows.filter((r) => r.section === 'diversity').every((r) => r.note.startsWith(note))).toBe(true);
+      // Every answer of the lexical metric is accounted for: 38 scored, 0 with one sentence, 2 with none (40).
+      expect(rows.find((r) => r.metric.startsWith('lexical diversity') && r.condition === 'qwen-s/vanilla')!.note).toBe(`${note}; 38 responses scored, 0 skipped (one sentence), 2 with no sentence`);
       expect(rows.filter((r) => r.section === 'perplexity').some((r) => r.note.includes('switched off'))).toBe(false);
       expect(JSON.parse(await report('json')).stale).toEqual({ diversity: note });
     } finally {
