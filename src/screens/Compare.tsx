@@ -87,8 +87,9 @@ export function Compare({ sessions: initial }: { sessions: string[] }) {
     const across = i > 0 ? acrossSessions(metric, sessions[0], s) : null;
     const within = metric.paired(s.loaded).map((p) => p.text);
     const texts = [
-      ...(across ? [across.summary, ...across.lines.map((l) => l.text)] : i > 0 ? [notPairedAcross(metric, sessions[0].name)] : []),
-      ...(within.length ? [`within ${s.name}:`, ...within] : []),
+      ...(across ? [across.summary, ...across.lines.map((l) => l.text)] : i > 0 && !metric.across ? [notPairedAcross(metric, sessions[0].name)] : []),
+      // The first within-session test says where the tests come from; a header row of its own could be left alone at the foot.
+      ...within.map((text, k) => (k === 0 ? `within ${s.name}: ${text}` : text)),
     ];
     const bars = s.loaded.files[metric.result] ? metric.bars(s.loaded) : [];
     return { s, bars, paired: pairedRows(texts.map((t) => cleanLabel(t, theme.ascii)), inner, Math.floor((height - 1) / 2)) };

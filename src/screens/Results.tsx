@@ -55,7 +55,7 @@ export function Results({ session }: { session: string }) {
       case 'scrollUp':
       case 'pageDown':
       case 'pageUp': {
-        const page = Math.max(1, height - 4);
+        const page = zoomedView?.page ?? 1;
         const by = { scrollDown: 1, scrollUp: -1, pageDown: page, pageUp: -page }[action];
         return setScroll(Math.min(Math.max(0, (zoomedView?.offset ?? 0) + by), zoomedView?.maxOffset ?? 0));
       }

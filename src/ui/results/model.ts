@@ -71,6 +71,8 @@ export interface ScrolledPaneView extends PaneView {
   offset: number;
   /** The last offset that still fills the window (0 when everything fits). */
   maxOffset: number;
+  /** How many rows scroll in the window: a page (the header, axis and hint stay). */
+  page: number;
 }
 
 /**
@@ -80,10 +82,10 @@ export interface ScrolledPaneView extends PaneView {
  */
 export function scrolledPaneView(model: PaneModel, loaded: LoadedResults, view: number, opts: ChartOptions, offset: number): ScrolledPaneView {
   // Zoomed, a note wraps: there is room to read it whole.
-  if (!model.scrolls || !isReady(model, loaded)) return { ...paneView(model, loaded, view, opts, true), offset: 0, maxOffset: 0 };
+  if (!model.scrolls || !isReady(model, loaded)) return { ...paneView(model, loaded, view, opts, true), offset: 0, maxOffset: 0, page: 1 };
   const head = paneHead(model, loaded, view, opts.height, opts.width);
   const all = model.draw(loaded, head.view, { ...opts, height: FULL_HEIGHT }).split('\n');
-  if (all.length <= Math.max(1, opts.height - head.pane.notes.length)) return { ...paneView(model, loaded, view, opts, true), offset: 0, maxOffset: 0 };
+  if (all.length <= Math.max(1, opts.height - head.pane.notes.length)) return { ...paneView(model, loaded, view, opts, true), offset: 0, maxOffset: 0, page: 1 };
   const pinned = model.scrolls;
   const top = all.slice(0, pinned.head);
   const bottom = all.slice(all.length - pinned.foot);
@@ -92,7 +94,7 @@ export function scrolledPaneView(model: PaneModel, loaded: LoadedResults, view: 
   const maxOffset = Math.max(0, lines.length - rows);
   const at = Math.min(Math.max(0, offset), maxOffset);
   const where = `rows ${at + 1}-${Math.min(lines.length, at + rows)} of ${lines.length}: j/k or arrows scroll, PgUp/PgDn page`;
-  return { ...head.pane, body: [...top, ...lines.slice(at, at + rows), ...bottom, where].join('\n'), offset: at, maxOffset };
+  return { ...head.pane, body: [...top, ...lines.slice(at, at + rows), ...bottom, where].join('\n'), offset: at, maxOffset, page: rows };
 }
 
 /**
