@@ -191,6 +191,13 @@ describe('pane view models', () => {
     const short = heapsPane.draw(loaded, 0, { width: 120, height: 12, ascii: true }).split('\n');
     expect(short.filter((l) => / K=[\d.]+ beta=/.test(l))).toHaveLength(3);
     expect(short[short.length - 1]).toBe('... 3 more: m shows each condition with its fit');
+    // Twelve curves, six strokes: no legend, which would give two conditions one mark; the fits name them.
+    const twelve = loadedOf(['diversity']);
+    const file = twelve.files.diversity!;
+    file.models.push(...file.models.map((m) => ({ ...m, condition: `${m.condition}-b` })));
+    const crowded = heapsPane.draw(twelve, 0, { width: 120, height: 30, ascii: true }).split('\n');
+    expect(crowded[0]).toMatch(/^ *([\d.]+k? )?[|+]/);
+    expect(crowded.filter((l) => / K=[\d.]+ beta=/.test(l)).length).toBeGreaterThan(0);
     const one = heapsPane.table(loaded, 2);
     expect(one.columns).toEqual(['condition', 'n', 'V', 'fitted V']);
     expect(one.rows[1][3]).toBeCloseTo(4 * 100 ** 0.62);

@@ -60,7 +60,9 @@ function drawHeaps(models: readonly DiversityModelResult[], view: number, opts: 
       ...(cut ? [`${opts.ascii ? '...' : '…'} ${cut} more: m shows each condition with its fit`] : []),
     ].map((line) => truncate(cleanLabel(line, opts.ascii), opts.width, opts.ascii));
     const series = models.map((m, i) => ({ name: names[i], points: m.heaps.curve.map((p) => ({ x: p.n, y: p.v })) }));
-    const chart = lineChart(series, { ...opts, height: opts.height - fits.length, logX: true, logY: true, xLabel: 'tokens' });
+    // More curves than strokes: a legend would give two conditions one mark, so the fits below name them instead.
+    const legend = series.length > DISTINCT_STROKES ? { legendGroups: [] } : {};
+    const chart = lineChart(series, { ...opts, height: opts.height - fits.length, logX: true, logY: true, xLabel: 'tokens', ...legend });
     return [chart, ...fits].join('\n');
   }
   const m = models[view - 1];
