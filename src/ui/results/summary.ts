@@ -108,9 +108,9 @@ function comparisons(loaded: LoadedResults): TargetComparison[] {
       if (text && a.value !== null && b.value !== null) out.lexical = { diff: a.value - b.value, text, ...(paired ? { paired } : {}) };
       const [ca, cb] = [dm.semantic?.meanCosineDistance.value, ds.semantic?.meanCosineDistance.value];
       if (typeof ca === 'number' && typeof cb === 'number') {
-        const paired = pairedDiff(diversity?.semanticComparisons ?? [], target, dm.condition, ds.condition);
+        const cosine = pairedDiff(diversity?.semanticComparisons ?? [], target, dm.condition, ds.condition);
         // The paired difference rests on the items both embedded; the two values beside each other may not.
-        if (paired?.diff.value != null) out.semantic = { diff: paired.diff.value, text: `mean cosine distance ${signedInterval(paired.diff)} (${pText(paired.p)}, n=${paired.diff.n})`, paired };
+        if (cosine?.diff.value != null) out.semantic = { diff: cosine.diff.value, text: `mean cosine distance ${signedInterval(cosine.diff)} (${pText(cosine.p)}, n=${cosine.diff.n})`, paired: cosine };
         else out.semantic = { diff: ca - cb, text: `mean cosine distance ${signed(ca - cb)}` };
       }
     }
@@ -137,7 +137,7 @@ function comparisons(loaded: LoadedResults): TargetComparison[] {
 export function summaryLines(loaded: LoadedResults, maxLines = Infinity, width = Infinity): string[] {
   const all = comparisons(loaded);
   const full = all.map(targetLine);
-  if (all.length <= maxLines && full.every((line) => line.length <= width)) return full;
+  if (all.length <= maxLines && full.every((line) => displayWidth(line) <= width)) return full;
   const [counts, ...bySourceData] = countLines(all);
   const lines = [counts];
   const perTarget = (label: string, pick: (c: TargetComparison) => string | null) => {
