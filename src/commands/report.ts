@@ -13,6 +13,7 @@ import { toCsv as tableCsv } from '../pipeline/export.js';
 import { RESULT_NAMES, RESULT_PRODUCER, readResult, staleNote, switchedOff, type PairedResult, type ResultFiles, type ResultName, type Stat } from '../pipeline/results.js';
 import type { SessionStore } from '../pipeline/store.js';
 import { reportSummary } from '../ui/results/summary.js';
+import { trainingNumbers } from '../ui/results/training.js';
 import { EXIT, UsageError } from './errors.js';
 
 const FORMATS = ['md', 'csv', 'json'] as const;
@@ -64,6 +65,9 @@ const pairedRow = (section: ResultName, c: PairedResult, metric: string): Report
 /** The flat rows of every result present, in a stable order. */
 export function reportRows(r: Loaded): ReportRow[] {
   const rows: ReportRow[] = [];
+  for (const m of r.training?.models ?? []) {
+    for (const t of trainingNumbers(m)) rows.push(row('training', m.target, m.condition, t.measure, t.stat, t.note));
+  }
   for (const m of r.answers?.models ?? []) {
     rows.push(row('answers', m.target, m.condition, 'test answers', count(m.test.answered, m.test.items), m.test.errors ? `${m.test.errors} errors` : ''));
     if (m.harmful) rows.push(row('answers', m.target, m.condition, 'harmful-prompt answers', count(m.harmful.answered, m.harmful.items), m.harmful.errors ? `${m.harmful.errors} errors` : ''));
@@ -166,6 +170,8 @@ export function toMarkdown(session: string, r: Loaded, rows: ReportRow[], stale:
   const summary = headline(r);
   if (summary.length) out.push('## Summary: multi vs single', '', ...summary.map((line) => `- ${sanitizeLine(line)}`), '');
   for (const name of RESULT_NAMES) {
+    // Training is not an evaluation: a session that trains nothing (vanilla only) has no section for it.
+    if (name === 'training' && !r.training) continue;
     out.push(`## ${name}`, '');
     if (!r[name]) {
       out.push(`_No result yet: run the ${RESULT_PRODUCER[name]} step (\`baskets run ${session} --steps ${RESULT_PRODUCER[name]}\`)._`, '');
@@ -209,7 +215,7 @@ function markdownGrids(cells: readonly ReportRow[]): string[] {
 }
 
 export function toJson(session: string, r: Loaded, stale: Stale = {}): string {
-  const missing = Object.fromEntries(RESULT_NAMES.filter((n) => !r[n]).map((n) => [n, `run the ${RESULT_PRODUCER[n]} step`]));
+  const missing = Object.fromEntries(RESULT_NAMES.filter((n) => !r[n] && n !== 'training').map((n) => [n, `run the ${RESULT_PRODUCER[n]} step`]));
   return JSON.stringify({ session, summary: headline(r), results: r, missing, stale }, null, 2) + '\n';
 }
 

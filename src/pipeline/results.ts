@@ -5,7 +5,8 @@ import type { Estimate } from '../metrics/preference.js';
 import type { MetricValue } from '../metrics/value.js';
 import { ConfigError } from './errors.js';
 import type { SessionPaths } from './paths.js';
-import type { ConditionKind, Session, StepId } from './session.js';
+import type { TrainingData } from '../trainers/training-data.js';
+import type { ConditionKind, Session, StepId, TrainerConfig } from './session.js';
 
 /**
  * The evaluation result files (`results/<name>.json`), typed once so the steps that write them
@@ -285,7 +286,25 @@ export interface PreferenceResultFile extends ResultHeader<'preference'> {
   perItem?: PerItemTable;
 }
 
+/** One condition's training run as the train step last recorded it. */
+export interface TrainingRunResult extends EvaluatedRef {
+  trainer: TrainerConfig['kind'];
+  /** Optimizer steps of the run, and its last logged losses (null where none was logged). */
+  steps: number;
+  loss: number | null;
+  evalLoss: number | null;
+  /** What became of the examples in a trainer with a context window (hf); null where every example is kept whole. */
+  data: TrainingData | null;
+  /** Where it trained, as the trainer said ("the CPU, …", "2 × NVIDIA H100 …"); null where it did not say. */
+  device: string | null;
+}
+
+export interface TrainingResultFile extends ResultHeader<'training'> {
+  models: TrainingRunResult[];
+}
+
 export interface ResultFiles {
+  training: TrainingResultFile;
   answers: AnswersResultFile;
   perplexity: PerplexityResultFile;
   diversity: DiversityResultFile;
@@ -293,10 +312,11 @@ export interface ResultFiles {
   preference: PreferenceResultFile;
 }
 export type ResultName = keyof ResultFiles;
-export const RESULT_NAMES: readonly ResultName[] = ['answers', 'perplexity', 'diversity', 'safety', 'preference'];
+export const RESULT_NAMES: readonly ResultName[] = ['answers', 'perplexity', 'diversity', 'safety', 'preference', 'training'];
 
 /** The step that writes each result, for "missing: run the X step" messages. */
 export const RESULT_PRODUCER: Record<ResultName, StepId> = {
+  training: 'train',
   answers: 'answer',
   perplexity: 'perplexity',
   diversity: 'diversity',
@@ -322,6 +342,7 @@ export function staleNote(name: ResultName, setting: string): string {
 
 /** The lists every reader of a result walks: a file without them is broken, not empty. */
 const RESULT_LISTS: Record<ResultName, readonly string[]> = {
+  training: ['models'],
   answers: ['models'],
   perplexity: ['models', 'comparisons'],
   diversity: ['models'],

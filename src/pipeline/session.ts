@@ -77,6 +77,25 @@ export const TrainerConfig = z.discriminatedUnion('kind', [
     batchSize: z.number().int().positive().default(8),
     gradientAccumulation: z.number().int().positive().default(1),
     maxLength: z.number().int().positive().default(1024),
+    /**
+     * An example longer than maxLength: cut the end of its prompt so the whole response is
+     * learnt (the default), cut the end of its response, or leave it out. Counted either way.
+     */
+    overlong: z.enum(['truncate-prompt', 'truncate-response', 'drop']).default('truncate-prompt'),
+    /** Share of the examples held out for the eval loss. */
+    evalFraction: z.number().min(0).lt(1).default(0.05),
+    /** Optimizer steps between log lines; unset: about 100 over the run (every step on a short one). */
+    loggingSteps: z.number().int().positive().optional(),
+    /** Optimizer steps between evaluations; unset: evalPoints evaluations over the run. */
+    evalSteps: z.number().int().positive().optional(),
+    evalPoints: z.number().int().positive().default(10),
+    /** Optimizer steps between checkpoints; unset: at every evaluation. */
+    saveSteps: z.number().int().positive().optional(),
+    /**
+     * Training processes on this machine, one per GPU (or CPU processes where there is none):
+     * `accelerate launch --multi_gpu --num_processes N`. Unset: accelerate's own config decides.
+     */
+    processes: z.number().int().positive().max(1024).optional(),
     lora: z
       .strictObject({
         r: z.number().int().positive().default(16),

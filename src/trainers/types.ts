@@ -1,6 +1,7 @@
 import type { PretrainProgress } from '../engines/builtin/index.js';
 import type { GpuSample, TrainMetrics } from '../pipeline/events.js';
 import type { TrainedModel } from './trained-model.js';
+import type { TrainingData, TrainingDevice } from './training-data.js';
 
 /** One condition's training run, as the train step hands it to a trainer. */
 export interface TrainJob {
@@ -19,6 +20,8 @@ export type TrainerEvent =
   | { type: 'metrics'; metrics: TrainMetrics }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   | { type: 'gpu'; samples: GpuSample[] | null; message?: string }
+  | { type: 'device'; device: TrainingDevice }
+  | { type: 'data'; data: TrainingData }
   /** A builtin base pretraining on first use, before its fine-tuning starts. */
   | { type: 'pretraining'; progress: PretrainProgress }
   | { type: 'trained'; model: TrainedModel };

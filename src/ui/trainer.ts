@@ -60,6 +60,13 @@ const NOTES: Record<TrainerChoice, string> = {
   'openai-ft': 'a hosted fine-tuning job',
 };
 
+const OVERLONG: readonly HfTrainer['overlong'][] = ['truncate-prompt', 'truncate-response', 'drop'];
+const OVERLONG_NOTES: Record<HfTrainer['overlong'], string> = {
+  'truncate-prompt': "cut the prompt's end, learn the whole response",
+  'truncate-response': "cut the response's end",
+  drop: 'leave them out (counted)',
+};
+
 const positive = (n: number) => n > 0;
 const positiveInt = (n: number) => Number.isInteger(n) && n > 0;
 const optional = (v: string) => v.trim() || undefined;
@@ -101,6 +108,20 @@ export function trainerRows(draft: TrainerDraft, set: (d: TrainerDraft) => void,
         numberRow('trainer-epochs', 'epochs', t.epochs, positive, 'a number above 0', (n) => put('hf', { epochs: n })),
         numberRow('trainer-lr', 'learning rate', t.learningRate, positive, 'a number above 0, e.g. 2e-4', (n) => put('hf', { learningRate: n })),
         numberRow('trainer-batch', 'batch size', t.batchSize, positiveInt, 'a whole number, 1 or more', (n) => put('hf', { batchSize: n }), 'per device'),
+        numberRow('trainer-max-length', 'max length', t.maxLength, positiveInt, 'a whole number of tokens, 1 or more', (n) => put('hf', { maxLength: n }), 'tokens of prompt and response'),
+        {
+          kind: 'choice', id: 'trainer-overlong', label: 'longer examples', value: t.overlong, options: OVERLONG, note: OVERLONG_NOTES[t.overlong], tone: 'muted',
+          apply: (v) => (put('hf', { overlong: v as HfTrainer['overlong'] }), null),
+        },
+        {
+          kind: 'text', id: 'trainer-processes', label: 'processes', value: t.processes === undefined ? '' : String(t.processes),
+          note: "one per GPU (CPU processes without one); empty: accelerate's config decides",
+          apply: (v) => {
+            if (!v.trim()) return put('hf', { processes: undefined }), null;
+            const n = Number(v.trim());
+            return positiveInt(n) ? (put('hf', { processes: n }), null) : 'processes: a whole number, 1 or more, or empty';
+          },
+        },
         { kind: 'toggle', id: 'trainer-4bit', label: 'load in 4-bit', on: t.load4bit, note: 'QLoRA: needs bitsandbytes', apply: (on) => (put('hf', { load4bit: on }), null) },
         { kind: 'text', id: 'trainer-accelerate', label: 'accelerate config', value: t.accelerateConfig ?? '', note: "path; empty: accelerate's default", apply: (v) => (put('hf', { accelerateConfig: optional(v) }), null) },
         {

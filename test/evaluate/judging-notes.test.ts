@@ -42,7 +42,7 @@ describe('what the results say about judging', () => {
     expect(notes.some((n) => /^position bias cannot arise for builtin: it compares the two answers' likelihoods/.test(n))).toBe(true);
     const allOrderFree = preference([judge({ judge: 'a', orderInvariant: true }), judge({ judge: 'b', orderInvariant: true })]);
     expect(preferenceNotes(allOrderFree)[0]).toMatch(/^position bias cannot arise for every judge:/);
-    const rows = reportRows({ answers: null, perplexity: null, diversity: null, safety: null, preference: file });
+    const rows = reportRows({ training: null, answers: null, perplexity: null, diversity: null, safety: null, preference: file });
     expect(rows.find((r) => r.condition === 'served' && r.metric === 'unreadable verdicts (left out)')).toMatchObject({ value: 3, n: 13 });
     expect(rows.find((r) => r.condition === 'builtin' && r.metric.startsWith('position bias'))!.note).toMatch(/cannot arise/);
     expect(rows.some((r) => r.condition === 'builtin' && r.metric.startsWith('unreadable'))).toBe(false);
@@ -62,7 +62,7 @@ describe('what the results say about judging', () => {
     const file = preference([judge({ judge: 'flaky', judgements: 29, errors: 1 }), judge({ judge: 'steady' })]);
     expect(preferenceNotes(file)).toContain('flaky: 1 judgements FAILED (the request gave up), left out of S, SPB and PSB: rerun preference with --retry-errors');
     expect(preferenceNotes(file).some((n) => n.startsWith('steady'))).toBe(false);
-    const rows = reportRows({ answers: null, perplexity: null, diversity: null, safety: null, preference: file });
+    const rows = reportRows({ training: null, answers: null, perplexity: null, diversity: null, safety: null, preference: file });
     expect(rows.find((r) => r.condition === 'flaky' && r.metric === 'failed judgements (left out)')).toMatchObject({ value: 1, n: 30, note: 'the request gave up: retry with --retry-errors' });
     expect(rows.some((r) => r.condition === 'steady' && r.metric.startsWith('failed'))).toBe(false);
   });

@@ -22,7 +22,7 @@ const safety: SafetyResultFile = {
   refusalComparisons: [pair(-0.1, 19, 0.32)],
 };
 const preference: PreferenceResultFile = { ...header, kind: 'preference', items: 12, sources: ['s', 'human'], judges: [], spbComparisons: [pair(null, 0, null)] };
-const loaded = { answers: null, perplexity: null, diversity: null, safety, preference };
+const loaded = { training: null, answers: null, perplexity: null, diversity: null, safety, preference };
 
 describe('baskets report: paired safety and self-preference comparisons', () => {
   it('has a row per comparison with its interval, n and p', () => {

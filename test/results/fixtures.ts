@@ -182,7 +182,7 @@ export function preferenceFile(): PreferenceResultFile {
   };
 }
 
-export const ALL_RESULTS: { [N in Exclude<ResultName, 'answers'>]: () => ResultFiles[N] } = {
+export const ALL_RESULTS: { [N in Exclude<ResultName, 'answers' | 'training'>]: () => ResultFiles[N] } = {
   perplexity: perplexityFile,
   diversity: diversityFile,
   safety: safetyFile,

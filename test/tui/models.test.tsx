@@ -220,9 +220,14 @@ describe('Models cell: trainers, and the judge warning', () => {
     await app.press(...up(8), KEYS.enter);
     await app.waitFor(/trainer\s+hf/);
     expect(app.frame()).toMatch(/base model\s+Qwen\/Qwen2\.5-0\.5B-Instruct/);
-    // Trainer rows: trainer, base model, LoRA r, LoRA alpha, epochs, learning rate, batch size, 4-bit, accelerate config, serve URL.
+    // Trainer rows: trainer, base model, LoRA r, LoRA alpha, epochs, learning rate, batch size, max length,
+    // longer examples, processes, 4-bit, accelerate config, serve URL.
     await app.press(KEYS.down, KEYS.down, KEYS.enter, CLEAR, '8', KEYS.enter);
-    await app.press(...down(5), KEYS.enter);
+    await app.press(...down(6), KEYS.enter);
+    await app.waitFor(/longer examples\s+truncate-response/);
+    await app.press(KEYS.down, KEYS.enter, 'two', KEYS.enter);
+    await app.waitFor('processes: a whole number, 1 or more, or empty');
+    await app.press(KEYS.enter, CLEAR, '2', KEYS.enter, KEYS.down, KEYS.enter);
     await app.press(KEYS.down, KEYS.down, KEYS.enter, 'not a url', KEYS.enter);
     await app.waitFor('vLLM serve URL: a URL such as');
     await app.press(KEYS.enter, CLEAR, 'http://127.0.0.1:8001/v1', KEYS.enter);
@@ -242,6 +247,7 @@ describe('Models cell: trainers, and the judge warning', () => {
         'qwen',
         {
           kind: 'hf', baseModel: 'Qwen/Qwen2.5-0.5B-Instruct', epochs: 1, learningRate: 2e-4, batchSize: 8, gradientAccumulation: 1, maxLength: 1024,
+          overlong: 'truncate-response', evalFraction: 0.05, evalPoints: 10, processes: 2,
           lora: { r: 8, alpha: 32, dropout: 0.05, targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj'] },
           load4bit: true, serveBaseUrl: 'http://127.0.0.1:8001/v1',
         },

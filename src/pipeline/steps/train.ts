@@ -11,9 +11,12 @@ import {
   writeTrainingStart,
   type TrainedOn,
 } from '../../trainers/trained-model.js';
+import { describeDevice, describeTrainingData, examplesNotWhole, type TrainingData } from '../../trainers/training-data.js';
 import type { TrainerEvent, TrainJob } from '../../trainers/types.js';
 import { deriveSeed } from '../../util/rng.js';
+import { writeJsonAtomic } from '../../util/atomic.js';
 import type { StepEvent, TrainMetrics } from '../events.js';
+import { readResult, RESULT_VERSION, type TrainingResultFile, type TrainingRunResult } from '../results.js';
 import { modelIdentityOf, sha256 } from '../generation/keys.js';
 import { pretrainingReporter } from '../models.js';
 import type { Condition, ModelEntry, Session, TrainerConfig } from '../session.js';
@@ -51,6 +54,7 @@ export function createTrainStep(opts: TrainStepOptions = {}): Step {
       return;
     }
     const finals: string[] = [];
+    const record = trainingRecord(ctx);
     let trained = 0;
     let skipped = 0;
     for (const plan of plans) {
@@ -64,6 +68,8 @@ export function createTrainStep(opts: TrainStepOptions = {}): Step {
       }
       yield { type: 'log', level: 'info', message: `${condition.name}: training ${plan.target.id} with the ${trainer.kind} trainer` };
       let last: TrainMetrics | undefined;
+      let fit: TrainingData | undefined;
+      let device: string | undefined;
       const serving = existing?.kind === 'unserved' && trainer.kind === 'hf';
       if (!serving) writeTrainingStart(job.runDir, trainedOn);
       const events = serving ? serveAdapter(job, trainer, existing.adapterDir, hfOptions(ctx.session, plan, opts)) : runTrainer(plan, ctx, opts);
@@ -81,15 +87,21 @@ export function createTrainStep(opts: TrainStepOptions = {}): Step {
           continue;
         }
         if (event.type === 'metrics') last = { ...last, ...event.metrics };
+        if (event.type === 'data') fit = event.data;
+        if (event.type === 'device') device = describeDevice(event.device);
         yield* toStepEvents(condition.name, event);
       }
       ctx.signal.throwIfAborted();
       if (!readTrainedModel(job.runDir)) throw new Error(`${condition.name}: the ${trainer.kind} trainer ended without a model`);
       trained++;
-      if (last) finals.push(`${condition.name} ${formatLoss(last)}`);
+      const cut = fit && examplesNotWhole(fit) ? ` (${examplesNotWhole(fit)} of ${fit.examples} examples cut or left out)` : '';
+      if (last) finals.push(`${condition.name} ${formatLoss(last)}${cut}`);
+      if (!serving) record.put(plan, last, fit, device);
     }
     const head = `trained ${trained}${skipped ? `, ${skipped} already done` : ''}`;
-    yield { type: 'summary', text: finals.length ? `${head} · ${finals.join(', ')}` : head };
+    const text = finals.length ? `${head} · ${finals.join(', ')}` : head;
+    if (record.written()) yield { type: 'result', name: 'training', path: ctx.paths.result('training'), summary: text };
+    yield { type: 'summary', text };
   };
 }
 
@@ -210,12 +222,61 @@ function* toStepEvents(task: string, event: Exclude<TrainerEvent, { type: 'train
     case 'gpu':
       yield event;
       return;
+    case 'device':
+      // On the CPU, the cell's hardware line says so, in place of GPU readings it has none of.
+      if (event.device.device === 'cpu') yield { type: 'gpu', samples: null, message: `${task}: training on ${describeDevice(event.device)}` };
+      else yield { type: 'log', level: 'info', message: `${task}: training on ${describeDevice(event.device)}` };
+      return;
+    case 'data':
+      yield { type: 'log', level: examplesNotWhole(event.data) ? 'warn' : 'info', message: `${task}: ${describeTrainingData(event.data)}` };
+      return;
     default: {
       const unexpected: never = event;
       throw new Error(`unexpected trainer event ${JSON.stringify(unexpected)}`);
     }
   }
 }
+
+/**
+ * results/training.json: each condition's run as last trained (its trainer, steps and final
+ * losses, what became of its examples, where it ran), rewritten after every run so a run
+ * that stops part-way keeps the ones before it. Runs of conditions no longer in the session
+ * are dropped; runs trained before this record existed are absent until trained again.
+ */
+function trainingRecord(ctx: StepContext) {
+  const path = ctx.paths.result('training');
+  const names = new Set(ctx.session.conditions.map((c) => c.name));
+  let previous: TrainingRunResult[] = [];
+  try {
+    previous = readResult(ctx.paths, 'training')?.models.filter((m) => names.has(m.condition)) ?? [];
+  } catch {
+    previous = []; // an unreadable record is rewritten from the runs trained from now on
+  }
+  let dirty = false;
+  return {
+    put({ condition, trainer }: Plan, last: TrainMetrics | undefined, data: TrainingData | undefined, device: string | undefined) {
+      const run: TrainingRunResult = {
+        condition: condition.name,
+        target: condition.target,
+        kind: condition.kind,
+        trainer: trainer.kind,
+        steps: last?.step ?? 0,
+        loss: finiteOrNull(last?.loss),
+        evalLoss: finiteOrNull(last?.evalLoss),
+        data: data ?? null,
+        device: device ?? null,
+      };
+      previous = [...previous.filter((m) => m.condition !== run.condition), run];
+      const file: TrainingResultFile = { version: RESULT_VERSION, kind: 'training', createdAt: new Date(ctx.now()).toISOString(), seed: ctx.session.seed, models: previous };
+      writeJsonAtomic(path, file);
+      dirty = true;
+    },
+    written: () => dirty,
+  };
+}
+
+/** JSON has no NaN: a diverged loss is recorded as missing (the train cell and log show the NaN). */
+const finiteOrNull = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x : null);
 
 function formatLoss(m: TrainMetrics): string {
   const parts = [m.loss !== undefined ? `loss ${m.loss.toFixed(3)}` : '', m.evalLoss !== undefined ? `eval ${m.evalLoss.toFixed(3)}` : ''].filter(Boolean);

@@ -26,6 +26,12 @@ export function hfScriptArgs(cfg: HfTrainerConfig, job: TrainJob): string[] {
     `--batch-size=${cfg.batchSize}`,
     `--gradient-accumulation=${cfg.gradientAccumulation}`,
     `--max-length=${cfg.maxLength}`,
+    `--overlong=${cfg.overlong}`,
+    `--eval-fraction=${cfg.evalFraction}`,
+    `--eval-points=${cfg.evalPoints}`,
+    ...(cfg.loggingSteps ? [`--logging-steps=${cfg.loggingSteps}`] : []),
+    ...(cfg.evalSteps ? [`--eval-steps=${cfg.evalSteps}`] : []),
+    ...(cfg.saveSteps ? [`--save-steps=${cfg.saveSteps}`] : []),
     `--lora-r=${cfg.lora.r}`,
     `--lora-alpha=${cfg.lora.alpha}`,
     `--lora-dropout=${cfg.lora.dropout}`,
@@ -53,6 +59,9 @@ export function launcherFromEnv(value: string | undefined): string[] | undefined
 /** Fine-tune with trainers/train_hf.py under accelerate, then make the adapter servable. */
 export async function* trainWithHf(job: TrainJob, cfg: HfTrainerConfig, opts: HfTrainerOptions = {}): AsyncGenerator<TrainerEvent> {
   const launcher = opts.launcher ?? launcherFromEnv(process.env.BASKETS_HF_LAUNCHER);
+  if (launcher && cfg.processes !== undefined) {
+    yield { type: 'log', level: 'warn', message: `trainer.processes (${cfg.processes}) is not used: the launcher is set (${launcher.join(' ')}), so it decides how many processes run` };
+  }
   let adapterDir: string | null = null;
   try {
     for await (const event of runHfProcess({
@@ -60,6 +69,7 @@ export async function* trainWithHf(job: TrainJob, cfg: HfTrainerConfig, opts: Hf
       args: hfScriptArgs(cfg, job),
       launcher,
       accelerateConfig: cfg.accelerateConfig,
+      processes: cfg.processes,
       script: opts.script,
       signal: job.signal,
       stopGraceMs: opts.stopGraceMs,

@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GpuSample, TrainMetrics } from '../../pipeline/events.js';
 import { AsyncQueue } from '../queue.js';
+import { TrainingData, TrainingDevice } from '../training-data.js';
 import { likelyCause } from './diagnose.js';
 import { startGpuMonitor } from './gpu.js';
 import { METRICS_PREFIX, TrainLogFollower } from './parse.js';
@@ -12,6 +14,8 @@ export type HfProcessEvent =
   | { type: 'metrics'; metrics: TrainMetrics }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   | { type: 'gpu'; samples: GpuSample[] | null; message?: string }
+  | { type: 'device'; device: TrainingDevice }
+  | { type: 'data'; data: TrainingData }
   | { type: 'done'; adapterDir: string };
 
 export interface HfLaunchOptions {
@@ -19,9 +23,11 @@ export interface HfLaunchOptions {
   runDir: string;
   /** Arguments for the training script. */
   args: string[];
-  /** The command that runs the script; default `accelerate launch [--config_file <accelerateConfig>]`. */
+  /** The command that runs the script; default {@link accelerateLaunch}. */
   launcher?: string[];
   accelerateConfig?: string;
+  /** Processes for the default launcher (trainer.processes). */
+  processes?: number;
   /** The training script; default the project's trainers/train_hf.py. */
   script?: string;
   signal?: AbortSignal;
@@ -44,7 +50,7 @@ export class TrainingFailedError extends Error {
 }
 
 const TAIL_LINES = 50;
-const LOG_LINE = /^BASKETS_(LOG|DONE|STOPPED) (\{.*\})\s*$/;
+const LOG_LINE = /^BASKETS_(LOG|DEVICE|DATA|ERROR|DONE|STOPPED) (\{.*\})\s*$/;
 
 /** A file shipped with baskets (trainers/…), found from this module whether run from src or dist. */
 export function projectFile(rel: string): string {
@@ -59,6 +65,25 @@ export function projectFile(rel: string): string {
 }
 
 /**
+ * `accelerate launch`, with the user's accelerate config (its default one unless a file is
+ * named). Several processes are always a multi-process launch: accelerate starts them through
+ * torchrun, one per GPU, or as CPU processes where there is none (the script then forms a CPU
+ * process group); its plain launcher would start one process whatever the count. Unless
+ * OMP_NUM_THREADS says otherwise, the machine's cores are shared among the processes: accelerate
+ * would give each one thread, which leaves a CPU run on one core.
+ */
+export function accelerateLaunch(configFile?: string, processes?: number, env: NodeJS.ProcessEnv = process.env, cores = availableParallelism()): string[] {
+  const threads = env.OMP_NUM_THREADS ? [] : ['--num_cpu_threads_per_process', String(Math.max(1, Math.floor(cores / (processes ?? 1))))];
+  return [
+    'accelerate',
+    'launch',
+    ...(configFile ? ['--config_file', configFile] : []),
+    ...(processes === undefined ? [] : processes > 1 ? ['--multi_gpu', '--num_processes', String(processes)] : ['--num_processes', '1']),
+    ...threads,
+  ];
+}
+
+/**
  * Run the HF training script in its own process group and stream what it reports. Arguments
  * go to spawn as an array, never through a shell. Every output line is appended to
  * <runDir>/train.log. Aborting the signal sends SIGTERM to the whole group (the script saves a
@@ -67,7 +92,7 @@ export function projectFile(rel: string): string {
  * TrainingFailedError with the likely cause and the last 50 lines (BASKETS_* protocol lines left out).
  */
 export async function* runHfProcess(opts: HfLaunchOptions): AsyncGenerator<HfProcessEvent> {
-  const launcher = opts.launcher ?? ['accelerate', 'launch', ...(opts.accelerateConfig ? ['--config_file', opts.accelerateConfig] : [])];
+  const launcher = opts.launcher ?? accelerateLaunch(opts.accelerateConfig, opts.processes);
   const script = opts.script ?? projectFile('trainers/train_hf.py');
   const argv = [...launcher.slice(1), script, ...opts.args];
   mkdirSync(opts.runDir, { recursive: true });
@@ -79,6 +104,8 @@ export async function* runHfProcess(opts: HfLaunchOptions): AsyncGenerator<HfPro
   const tail: string[] = [];
   const follower = new TrainLogFollower();
   let adapterDir: string | null = null;
+  // The script's own account of what ended it; the launcher's error comes after and says less.
+  let reportedError: string | undefined;
   let stopRequested = false;
 
   const child = spawn(launcher[0], argv, {
@@ -88,6 +115,32 @@ export async function* runHfProcess(opts: HfLaunchOptions): AsyncGenerator<HfPro
   });
   const stopGpu = opts.nvidiaSmi === false ? () => {} : startGpuMonitor((report) => events.push({ type: 'gpu', ...report }), opts.nvidiaSmi);
 
+  const onOwnLine = (kind: string, payload: Record<string, unknown>) => {
+    switch (kind) {
+      case 'LOG':
+        events.push({ type: 'log', level: payload.level === 'warn' ? 'warn' : 'info', message: String(payload.message ?? '') });
+        return;
+      case 'DEVICE': {
+        const device = TrainingDevice.safeParse(payload);
+        if (!device.success) return;
+        // Training on the CPU uses no GPU: sampling one would only say nvidia-smi is missing.
+        if (device.data.device === 'cpu') stopGpu();
+        events.push({ type: 'device', device: device.data });
+        return;
+      }
+      case 'DATA': {
+        const data = TrainingData.safeParse(payload);
+        if (data.success) events.push({ type: 'data', data: data.data });
+        return;
+      }
+      case 'ERROR':
+        reportedError ??= typeof payload.error === 'string' ? payload.error : undefined;
+        return;
+      case 'DONE':
+        if (typeof payload.adapter_dir === 'string') adapterDir = resolve(payload.adapter_dir);
+        return;
+    }
+  };
   const onLine = (line: string) => {
     writeSync(logFd, line + '\n');
     if (line.trim() === '') return;
@@ -98,13 +151,10 @@ export async function* runHfProcess(opts: HfLaunchOptions): AsyncGenerator<HfPro
       if (tail.length > TAIL_LINES) tail.shift();
     }
     if (own) {
-      const payload = safeJson(own[2]);
-      if (own[1] === 'LOG') events.push({ type: 'log', level: payload.level === 'warn' ? 'warn' : 'info', message: String(payload.message ?? '') });
-      else if (own[1] === 'DONE' && typeof payload.adapter_dir === 'string') adapterDir = resolve(payload.adapter_dir);
+      onOwnLine(own[1], safeJson(own[2]));
       return;
     }
-    const metrics = follower.push(line);
-    if (metrics) events.push({ type: 'metrics', metrics });
+    for (const metrics of follower.push(line)) events.push({ type: 'metrics', metrics });
   };
   splitLines(child.stdout, onLine);
   splitLines(child.stderr, onLine);
@@ -130,7 +180,7 @@ export async function* runHfProcess(opts: HfLaunchOptions): AsyncGenerator<HfPro
       if (stopRequested) events.end();
       else if (code === 0 && adapterDir) events.push({ type: 'done', adapterDir });
       else if (code === 0) events.fail(new TrainingFailedError('the training script exited without finishing (no BASKETS_DONE line): see train.log', tail.slice(), logFile));
-      else events.fail(new TrainingFailedError(`training failed: ${likelyCause(tail, { code, signal })}`, tail.slice(), logFile));
+      else events.fail(new TrainingFailedError(`training failed: ${likelyCause(tail, { code, signal }, reportedError)}`, tail.slice(), logFile));
       events.end();
       resolve();
     });

@@ -1,6 +1,7 @@
 import { cleanLabel, displayWidth, pad, truncate, type ChartOptions } from '../../charts/index.js';
 import type { ExportCell, ExportTable } from '../../pipeline/export.js';
 import type { EvaluatedRef, PairedResult, Stat } from '../../pipeline/results.js';
+import { describeTrainingData } from '../../trainers/training-data.js';
 import { COSINE_DISTANCE_DIFFERENCE, DIVERSITY_METRICS, LEXICAL_DIVERSITY_DIFFERENCE } from './diversity.js';
 import { pText, statCells, statText } from './format.js';
 import type { LoadedResults } from './load.js';
@@ -9,6 +10,7 @@ import type { PaneModel } from './model.js';
 import { PERPLEXITY_METRICS } from './perplexity.js';
 import { PREFERENCE_VIEWS, preferenceNotes, SPB_DIFFERENCE } from './preference.js';
 import { SAFETY_METRICS, SAFETY_PAIRED, safetyNotes } from './safety.js';
+import { trainingNumbers } from './training.js';
 
 /** One number of the table: where it belongs, what it is, and the Stat with its p-value if paired. */
 export interface NumberRow {
@@ -30,7 +32,7 @@ function pairedRows(section: string, comparisons: readonly PairedResult[] | unde
 
 /** Every number in the session's results, with its interval and n. */
 export function numberRows(loaded: LoadedResults): NumberRow[] {
-  const { perplexity, diversity, safety, preference } = loaded.files;
+  const { training, perplexity, diversity, safety, preference } = loaded.files;
   const rows: NumberRow[] = [];
   if (perplexity) {
     rows.push(...metricRows('perplexity', perplexity.models, PERPLEXITY_METRICS));
@@ -63,11 +65,16 @@ export function numberRows(loaded: LoadedResults): NumberRow[] {
     }
     rows.push(...pairedRows('preference paired', preference.spbComparisons, SPB_DIFFERENCE));
   }
+  // How each condition's model was made, after what was measured of it.
+  for (const m of training?.models ?? []) {
+    for (const t of trainingNumbers(m)) rows.push({ section: 'training', target: m.target, condition: m.condition, measure: t.measure, stat: t.stat });
+  }
   return rows;
 }
 
 function allNotes(loaded: LoadedResults): string[] {
-  return [...(loaded.files.safety ? safetyNotes(loaded.files.safety) : []), ...(loaded.files.preference ? preferenceNotes(loaded.files.preference) : [])];
+  const fit = (loaded.files.training?.models ?? []).flatMap((m) => (m.data ? [`${m.condition}: ${describeTrainingData(m.data)}`] : []));
+  return [...fit, ...(loaded.files.safety ? safetyNotes(loaded.files.safety) : []), ...(loaded.files.preference ? preferenceNotes(loaded.files.preference) : [])];
 }
 
 export function numbersTable(pane: string, loaded: LoadedResults): ExportTable {
