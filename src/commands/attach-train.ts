@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { atLastStep, type TrainMetrics } from '../pipeline/events.js';
+import { atLastStep } from '../pipeline/events.js';
 import { externalLogEvent, externalTrainingEvent, followedTaskName, followTrainingOutput } from '../trainers/hf/follow.js';
 import { EXIT, UsageError } from './errors.js';
 import { createPrinter } from './printer.js';
@@ -43,18 +43,21 @@ export async function attachTraining(target: string, opts: AttachTrainingOptions
   if (follow) process.once('SIGINT', detach);
   if (!opts.json) out(`following ${target}${follow ? ' (Ctrl-C detaches; the run keeps going)' : ''}`);
 
-  let last: TrainMetrics | null = null;
+  let seen = false;
+  let ended = false;
+  // Past the last step, what is written already (the final evaluation) is read, and nothing waited for.
+  const keepFollowing = () => follow && !ended;
   try {
-    for await (const metrics of followTrainingOutput(target, { follow, signal: stop.signal, pollMs: opts.pollMs, onWarning })) {
-      last = metrics;
+    for await (const metrics of followTrainingOutput(target, { follow: keepFollowing, signal: stop.signal, pollMs: opts.pollMs, onWarning })) {
+      seen = true;
+      ended ||= atLastStep(metrics);
       print(externalTrainingEvent(task, metrics));
-      if (atLastStep(metrics)) break;
     }
   } finally {
     opts.signal?.removeEventListener('abort', detach);
     process.off('SIGINT', detach);
   }
-  if (last) return EXIT.ok;
+  if (seen) return EXIT.ok;
   if (stop.signal.aborted) return EXIT.ok;
   out(`no training progress found in ${target}: expected HF Trainer log dicts, BASKETS_METRICS lines, trainer_log.jsonl or trainer_state.json`);
   return EXIT.runFailed;

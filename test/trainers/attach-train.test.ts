@@ -1,4 +1,4 @@
-import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +6,8 @@ import { attachTraining } from '../../src/commands/attach-train.js';
 import { UsageError } from '../../src/commands/errors.js';
 
 const fixture = (name: string) => join(import.meta.dirname, 'fixtures', name);
+/** Output of real runs of the HF Trainer, TRL and train_hf.py (fixtures/real/make_real_logs.py). */
+const real = (name: string) => fixture(join('real', name));
 /** Printed lines without their [hh:mm:ss] clock. */
 const collect = () => {
   const lines: string[] = [];
@@ -13,76 +15,67 @@ const collect = () => {
 };
 
 describe('baskets attach --train (a run started outside baskets)', () => {
-  it('prints the progress of an axolotl / TRL run from its captured output, garbage and eval bars ignored', async () => {
+  it("prints a TRL run's progress from its captured output: the Trainer's own steps, not datasets' bars", async () => {
     const { lines, out } = collect();
-    expect(await attachTraining(fixture('axolotl-output.txt'), { follow: false }, out)).toBe(0);
-    expect(lines).toEqual([
-      `following ${fixture('axolotl-output.txt')}`,
-      'train: axolotl-output.txt step 10/40 · loss 1.9821 · lr 2.0e-5',
-      'train: axolotl-output.txt step 10/40 · eval 1.8502',
-      'train: axolotl-output.txt step 20/40 · loss 1.6012 · lr 1.5e-5',
-      'train: axolotl-output.txt step 20/20', // the end-of-training summary
+    expect(await attachTraining(real('trl-sft.txt'), { follow: false }, out)).toBe(0);
+    expect(lines.slice(0, 5)).toEqual([
+      `following ${real('trl-sft.txt')}`,
+      'train: trl-sft.txt step 2/20 · loss 5.5160 · lr 9.5e-4',
+      'train: trl-sft.txt step 4/20 · loss 5.3890 · lr 8.5e-4',
+      'train: trl-sft.txt step 5/20 · eval 5.2710',
+      'train: trl-sft.txt step 6/20 · loss 5.2930 · lr 7.5e-4',
     ]);
+    // Past the last step it reads what is written already: the final evaluation, then the end-of-training summary.
+    expect(lines.slice(-2)).toEqual(['train: trl-sft.txt step 20/20 · eval 4.9810', 'train: trl-sft.txt step 20/20']);
   });
 
-  it("prints train_hf.py's own lines run by hand, with learning rate, throughput, trainer memory and ETA", async () => {
+  it("prints train_hf.py's own lines run by hand, with learning rate, throughput and ETA", async () => {
     const { lines, out } = collect();
-    expect(await attachTraining(fixture('hf-script-output.txt'), { follow: false }, out)).toBe(0);
-    expect(lines.slice(1)).toEqual([
-      'train: hf-script-output.txt step 5/24 · loss 5.5123 · lr 1.9e-4 · 5121 tok/s · mem 2210 MB · ETA 8s',
-      'train: hf-script-output.txt step 10/24 · loss 4.9011 · lr 1.5e-4 · 5301 tok/s · mem 2210 MB · ETA 6s',
-      'train: hf-script-output.txt step 20/24 · loss 4.0000 · lr 3.0e-5 · 5333 tok/s · mem 2211 MB · ETA 2s',
-      'train: hf-script-output.txt step 24/24 · eval 4.9500 · 5013 tok/s · mem 2211 MB',
-    ]);
+    expect(await attachTraining(real('baskets-train-hf.txt'), { follow: false }, out)).toBe(0);
+    expect(lines[1]).toMatch(/^train: baskets-train-hf\.txt step 1\/23 · loss 5\.5546 · lr 0\.0e\+0 · \d+ tok\/s · ETA \d+s$/);
+    expect(lines.at(-1)).toMatch(/^train: baskets-train-hf\.txt step 23\/23 · eval 5\.3461 · \d+ tok\/s$/);
   });
 
-  it('follows a LLaMA-Factory output dir as it grows and ends by itself at the last step', async () => {
+  it('follows a LLaMA-Factory output dir as it grows and ends by itself at the last step, which has no loss', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'baskets-attach-'));
     const log = join(dir, 'trainer_log.jsonl');
     writeFileSync(log, '{"current_steps": 10, "total_steps": 30, "loss": 1.5, "lr": 4.9e-05, "throughput": 1234.5, "remaining_time": "0:01:02"}\n');
     const { lines, out } = collect();
     const done = attachTraining(dir, { pollMs: 20 }, out);
     setTimeout(() => appendFileSync(log, 'not json\n{"current_steps": 20, "total_steps": 30, "loss": 1.2}\n'), 60);
-    setTimeout(() => appendFileSync(log, '{"current_steps": 30, "total_steps": 30, "loss": 1.1}\n'), 120);
+    setTimeout(() => appendFileSync(log, '{"current_steps": 30, "total_steps": 30, "epoch": 3.0, "percentage": 100.0, "remaining_time": "0:00:00"}\n'), 120);
     expect(await done).toBe(0);
     const name = dir.split('/').at(-1);
     expect(lines.slice(1)).toEqual([
       `train: ${name} step 10/30 · loss 1.5000 · lr 4.9e-5 · 1235 tok/s · ETA 1m02s`,
       `train: ${name} step 20/30 · loss 1.2000`,
-      `train: ${name} step 30/30 · loss 1.1000`,
+      `train: ${name} step 30/30`,
     ]);
   });
 
   it("follows a Trainer's stdout log without progress bars, no total made up, until its end-of-training summary", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'baskets-attach-'));
     const log = join(dir, 'train.log');
-    const [first, ...rest] = readFileSync(fixture('hf-trainer-stdout.txt'), 'utf8').split('\n').filter((l) => l.startsWith('{'));
+    const [first, ...rest] = readFileSync(real('hf-trainer-v5.stdout.txt'), 'utf8').split('\n');
     writeFileSync(log, first + '\n');
     const { lines, out } = collect();
     let ended = false;
     const done = attachTraining(log, { pollMs: 20 }, out).finally(() => (ended = true));
     await new Promise((r) => setTimeout(r, 100));
     expect(ended).toBe(false); // one record is not the end of the run
-    appendFileSync(log, rest.join('\n') + '\n');
+    appendFileSync(log, rest.join('\n'));
     expect(await done).toBe(0);
-    expect(lines.slice(1)).toEqual([
-      'train: train.log step 1 · loss 1.9000 · lr 1.0e-4',
-      'train: train.log step 2 · loss 1.7000 · lr 8.0e-5',
-      'train: train.log step 3 · loss 1.5000 · lr 6.0e-5',
-      'train: train.log step 3/3',
-    ]);
+    expect(lines.slice(1, 4)).toEqual(['train: train.log step 1 · loss 5.5020 · lr 9.5e-4', 'train: train.log step 2 · loss 5.3570 · lr 8.5e-4', 'train: train.log step 2 · eval 5.2330']);
+    expect(lines.at(-1)).toBe('train: train.log step 10/10');
   });
 
-  it('shows the NaN and infinite losses of a diverged run from its trainer_state.json', async () => {
+  it('shows the NaN eval loss of a diverged run from its trainer_state.json', async () => {
     const state = join(mkdtempSync(join(tmpdir(), 'baskets-attach-')), 'trainer_state.json');
-    copyFileSync(fixture('trainer_state-diverged.json'), state);
+    copyFileSync(real('diverged-output/checkpoint-20/trainer_state.json'), state);
     const { lines, out } = collect();
     expect(await attachTraining(state, { follow: false }, out)).toBe(0);
-    expect(lines.slice(1)).toEqual([
-      'train: trainer_state.json step 10/40 · loss 2.0100 · lr 1.8e-5',
-      'train: trainer_state.json step 20/40 · loss Infinity · eval -Infinity · lr 1.2e-5',
-      'train: trainer_state.json step 30/40 · loss NaN · lr 6.0e-6',
-    ]);
+    expect(lines[1]).toBe('train: trainer_state.json step 2/20 · loss 5.5512 · lr 9.5e+29');
+    expect(lines).toContain('train: trainer_state.json step 5/20 · eval NaN');
   });
 
   it('says once, in one line, what is wrong with a trainer_state.json, and keeps following it', async () => {
@@ -100,16 +93,27 @@ describe('baskets attach --train (a run started outside baskets)', () => {
     ]);
   });
 
-  it('with --json writes the train-metrics events a baskets run logs, from a trainer_state.json', async () => {
+  it('with --json writes the train-metrics events a baskets run logs, from an output dir of checkpoints and TensorBoard logs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'baskets-attach-'));
-    copyFileSync(fixture('trainer_state.json'), join(dir, 'trainer_state.json'));
+    cpSync(real('hf-trainer-v5-output'), dir, { recursive: true });
     const { lines, out } = collect();
     expect(await attachTraining(dir, { json: true, follow: false }, out)).toBe(0);
     const events = lines.map((l) => JSON.parse(l));
-    expect(events.map((e) => [e.type, e.step, e.metrics.step, e.metrics.totalSteps, e.metrics.loss, e.metrics.evalLoss])).toEqual([
-      ['train-metrics', 'train', 10, 40, 2.01, 1.95],
-      ['train-metrics', 'train', 20, 40, 1.77, undefined],
+    expect(events.slice(0, 3).map((e) => [e.type, e.step, e.metrics.step, e.metrics.totalSteps])).toEqual([
+      ['train-metrics', 'train', 2, 20],
+      ['train-metrics', 'train', 4, 20],
+      ['train-metrics', 'train', 5, 20],
     ]);
+    expect(events[2].metrics.evalLoss).toBeCloseTo(5.2333, 4);
+  });
+
+  it('says what it looked for in a dir with nothing to follow, and that there was no progress', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'baskets-attach-'));
+    writeFileSync(join(dir, 'notes.txt'), 'Loading checkpoint shards...\n');
+    const { lines, out } = collect();
+    expect(await attachTraining(dir, { follow: false }, out)).toBe(1);
+    expect(lines[1]).toMatch(/^train: warn: nothing to follow in .* yet: looked for metrics\.jsonl \(baskets\), trainer_log\.jsonl \(LLaMA-Factory\)/);
+    expect(lines.at(-1)).toMatch(/^no training progress found in /);
   });
 
   it('stops following when the signal aborts (Ctrl-C detaches) and says when there was nothing to read', async () => {

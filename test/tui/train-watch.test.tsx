@@ -21,12 +21,13 @@ describe('baskets attach --train in a terminal: a training run started outside b
     rmSync(run, { recursive: true, force: true });
   });
 
-  it('shows a NaN loss of a diverged run and still draws the chart of the finite ones', async () => {
-    copyFileSync(join(import.meta.dirname, '..', 'trainers', 'fixtures', 'trainer_state-diverged.json'), join(run, 'trainer_state.json'));
+  it('shows the NaN eval loss of a diverged run and still draws the chart of the finite losses', async () => {
+    // A real run at a learning rate no model survives (fixtures/real/make_real_logs.py).
+    copyFileSync(join(import.meta.dirname, '..', 'trainers', 'fixtures', 'real', 'diverged-output', 'checkpoint-20', 'trainer_state.json'), join(run, 'trainer_state.json'));
     const app = await renderApp({ sessionsDir: tmp.dir, trainTarget: run, rows: 30, columns: 100 });
-    await app.waitFor('step 30/40');
-    expect(app.frame()).toMatch(/^baskets · Training run {2}following/);
-    expect(app.frame()).toContain('loss NaN');
+    await app.waitFor('step 20/20');
+    expect(app.frame()).toMatch(/^baskets · Training run {2}finished/);
+    expect(app.frame()).toContain('eval NaN');
     expect(app.frame()).toMatch(/── train/);
   });
 

@@ -56,31 +56,73 @@ export function isRunSummary(record: Record<string, unknown>): boolean {
   return 'train_runtime' in record;
 }
 
-/** Map one log record (any of the tools' field names) onto TrainMetrics fields; null if it is not a training log. */
+/**
+ * A value as a number: transformers 5 prints every float as a string formatted with "{:.4g}"
+ * ('5.56', '1e-05', 'nan', 'inf'), 4.x prints the number itself. Anything else is not a number.
+ */
+export function numberOf(raw: unknown): number | undefined {
+  if (typeof raw === 'number') return raw;
+  if (typeof raw !== 'string') return undefined;
+  const text = raw.trim();
+  if (/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text)) return Number(text);
+  const special = /^([-+]?)(nan|inf|infinity)$/i.exec(text);
+  if (!special) return undefined;
+  return special[2].toLowerCase() === 'nan' ? NaN : special[1] === '-' ? -Infinity : Infinity;
+}
+
+/**
+ * Map one log record (any of the tools' field names) onto TrainMetrics fields; null if it is not
+ * a training log. A record that says where the run stands (LLaMA-Factory's last line has a step
+ * and a total but no loss) is one too.
+ */
 export function metricsFromRecord(record: Record<string, unknown>): Partial<TrainMetrics> | null {
-  if (!Object.keys(record).some((k) => METRIC_KEYS.has(k))) return null;
+  const keys = Object.keys(record);
+  const placed = numberOf(record.current_steps) !== undefined && numberOf(record.total_steps) !== undefined;
+  if (!placed && !keys.some((k) => METRIC_KEYS.has(k))) return null;
   if (isRunSummary(record)) return null;
   const out: Partial<TrainMetrics> = {};
   for (const [key, raw] of Object.entries(record)) {
     const field = FIELDS[key];
     if (!field) continue;
-    const value = field === 'elapsedS' || field === 'remainingS' ? parseDuration(raw) : raw;
-    if (typeof value === 'number' && (Number.isFinite(value) || NON_FINITE_OK.has(field))) out[field] = value;
+    const value = field === 'elapsedS' || field === 'remainingS' ? parseDuration(raw) : numberOf(raw);
+    if (value !== undefined && (Number.isFinite(value) || NON_FINITE_OK.has(field))) out[field] = value;
   }
   return out;
 }
 
-/** What one line says: a log record, the position of a progress bar, or both (tqdm interleaves them). */
+/** A tqdm bar's position, and whether it can be the Trainer's own (one with no description, counting iterations). */
+export interface BarPosition {
+  step: number;
+  total: number;
+  trainer: boolean;
+}
+
+/** What one line says: a log record, the position of a progress bar, or both (a bar and the dict written after it). */
 export interface ParsedLine {
   metrics?: Partial<TrainMetrics>;
   /** Whether the record came in baskets' own `BASKETS_METRICS` form. */
   own?: boolean;
-  progress?: { step: number; total: number };
+  progress?: BarPosition;
   /** The line is the run's end-of-training summary. */
   end?: boolean;
 }
 
-const TQDM = /(\d+)\/(\d+) \[[\d:]+<[\d:?]+/;
+/**
+ * A tqdm bar: "{desc}: {pct}%|{bar}| {n}/{total} [{elapsed}<{remaining}, {rate}]". The HF
+ * Trainer's bar has no description and counts iterations (it/s, s/it); datasets' bars
+ * ("Map", "Tokenizing train dataset") and loading bars have a description, and count examples.
+ */
+const TQDM = /^(.*?)\d{1,3}%\|[^|]*\|\s*(\d+)\/(\d+) \[[\d:]+<[\d:?]+(?:,\s*([^\]]*))?/;
+/** Cursor movement and other escape sequences tqdm writes around nested bars (the Trainer's eval bar). */
+const ESCAPES = /\x1b\[[0-9;?]*[A-Za-z]/g;
+
+function barOf(text: string): BarPosition | undefined {
+  const bar = TQDM.exec(text.replace(ESCAPES, ''));
+  if (!bar) return undefined;
+  const described = bar[1].trim() !== '';
+  const iterations = bar[4] === undefined || /(^|\s)(\?|[\d.]+)\s*(it\/s|s\/it)\b/.test(bar[4]);
+  return { step: Number(bar[2]), total: Number(bar[3]), trainer: !described && iterations };
+}
 
 /** Parse one line of output; null when it holds no training progress. */
 export function parseLogLine(line: string): ParsedLine | null {
@@ -94,10 +136,10 @@ export function parseLogLine(line: string): ParsedLine | null {
   const close = line.lastIndexOf('}');
   const record = open >= 0 && close > open ? parseObject(line.slice(open, close + 1)) : null;
   const metrics = record ? metricsFromRecord(record) : null;
-  const bar = TQDM.exec(open >= 0 ? line.slice(0, open) : line);
+  const bar = barOf(open >= 0 ? line.slice(0, open) : line);
   const parsed: ParsedLine = {
     ...(metrics ? { metrics } : {}),
-    ...(bar ? { progress: { step: Number(bar[1]), total: Number(bar[2]) } } : {}),
+    ...(bar ? { progress: bar } : {}),
     ...(record && isRunSummary(record) ? { end: true } : {}),
   };
   return parsed.metrics || parsed.progress || parsed.end ? parsed : null;
@@ -133,35 +175,64 @@ export function parsePythonJson(text: string): unknown {
 }
 
 /**
- * Turns a stream of log lines into complete TrainMetrics records. Printed dicts carry no step,
- * so the step comes from the training progress bar (the longest bar seen: evaluation bars are
- * shorter) or, failing that, counts the log records. The total comes from the records or the
- * bar; without either it is unknown (0), until the Trainer's end-of-training summary shows
+ * Turns a stream of log lines into complete TrainMetrics records.
+ *
+ * Printed dicts carry no step. The HF Trainer writes each one through its progress bar
+ * (`tqdm.write`), which redraws the bar right after the dict at the step just logged, so a
+ * dict waits for the next redraw of the Trainer's bar and takes its position. The bar shown
+ * before a dict may lag behind (tqdm redraws at most ten times a second). The Trainer's bar is
+ * the first bar without a description (datasets' "Map" and "Tokenizing" bars have one); bars
+ * of another length are its evaluation bars. Where there is no bar at all (stdout kept apart
+ * from the bars on stderr), records are numbered in order. The total comes from the records or
+ * the bar; without either it is unknown (0), until the Trainer's end-of-training summary shows
  * where the run ended. Once a `BASKETS_METRICS` line is seen, the stream is baskets' own
  * trainer and other printed dicts are ignored as repeats.
  */
 export class TrainLogFollower {
+  private trainerTotal = 0;
   private barStep = 0;
   private sawBar = false;
   private total = 0;
   private ownFormat = false;
   private lastEmitted = 0;
+  /** Dicts written since the Trainer's bar was last drawn: they are at the step it is drawn at next. */
+  private pending: Partial<TrainMetrics>[] = [];
 
-  push(line: string): TrainMetrics | null {
+  /** The records a line completes (none, one, or those it places at their step). */
+  push(line: string): TrainMetrics[] {
     const parsed = parseLogLine(line);
-    if (!parsed) return null;
+    if (!parsed) return [];
+    const out: TrainMetrics[] = [];
     const bar = parsed.progress;
-    if (bar && bar.total >= this.total) {
-      this.total = bar.total;
+    if (bar?.trainer && (!this.sawBar || bar.total === this.trainerTotal)) {
+      this.trainerTotal = bar.total;
+      this.total = Math.max(this.total, bar.total);
       this.barStep = bar.step;
       this.sawBar = true;
+      out.push(...this.flush());
     }
-    if (parsed.end) return this.ended();
+    if (parsed.end) return [...out, ...this.flush(), ...this.ended()];
     const m = parsed.metrics;
-    if (!m) return null;
+    if (!m) return out;
     if (parsed.own) this.ownFormat = true;
-    else if (this.ownFormat) return null;
-    const step = m.step ?? (this.sawBar ? this.barStep : this.lastEmitted + 1);
+    else if (this.ownFormat) return out;
+    if (m.step === undefined && this.sawBar) this.pending.push(m);
+    else out.push(this.complete(m, m.step ?? this.counted(m)));
+    return out;
+  }
+
+  /** Records still waiting for the bar, placed where it last stood (the stream went quiet or ended). */
+  flush(): TrainMetrics[] {
+    return this.pending.splice(0).map((m) => this.complete(m, this.barStep));
+  }
+
+  /** With neither a step nor a bar, records are numbered in order; an evaluation shares the number of the log step before it. */
+  private counted(m: Partial<TrainMetrics>): number {
+    const evaluationOnly = m.loss === undefined && m.evalLoss !== undefined;
+    return evaluationOnly ? Math.max(1, this.lastEmitted) : this.lastEmitted + 1;
+  }
+
+  private complete(m: Partial<TrainMetrics>, step: number): TrainMetrics {
     const totalSteps = m.totalSteps ?? (this.total > 0 ? Math.max(this.total, step) : 0);
     this.total = Math.max(this.total, totalSteps);
     this.lastEmitted = step;
@@ -169,10 +240,10 @@ export class TrainLogFollower {
   }
 
   /** The run ended where it stands: a record at its last step, so followers stop. Our own trainer's lines say so themselves. */
-  private ended(): TrainMetrics | null {
+  private ended(): TrainMetrics[] {
     const step = this.sawBar ? this.barStep : this.lastEmitted;
-    if (this.ownFormat || step === 0) return null;
-    return { step, totalSteps: step };
+    if (this.ownFormat || step === 0) return [];
+    return [{ step, totalSteps: step }];
   }
 }
 
