@@ -42,6 +42,10 @@ if [ ! -f "$env_dir/.complete" ]; then
   fi
   touch "$env_dir/.complete"
 fi
+# Environments of earlier requirements are of no use any more.
+for old in "$cache"/python-*; do
+  [ "$old" != "$env_dir" ] && [ -d "$old" ] && rm -rf "$old"
+done
 mkdir -p .cache
 ln -sfn "$env_dir" "$link"
 echo "$env_dir"

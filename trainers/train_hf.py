@@ -68,14 +68,7 @@ from transformers import (  # noqa: E402
 )
 from transformers.trainer_utils import get_last_checkpoint  # noqa: E402
 
-# Used when a tokenizer has no chat template (base models).
-FALLBACK_TEMPLATE = (
-    "{% for m in messages %}"
-    "{% if m['role'] == 'user' %}### Instruction:\n{{ m['content'] }}\n\n"
-    "{% elif m['role'] == 'assistant' %}### Response:\n{{ m['content'] }}{{ eos_token }}\n\n{% endif %}"
-    "{% endfor %}"
-    "{% if add_generation_prompt %}### Response:\n{% endif %}"
-)
+from chat_format import prepare_tokenizer  # noqa: E402  (beside this script)
 
 OVERLONG_POLICIES = ("truncate-prompt", "truncate-response", "drop")
 # Under truncate-prompt, a response too long for the window still keeps this much of its prompt.
@@ -467,10 +460,7 @@ def main(argv):
     describe_device(dtype)
 
     tokenizer = AutoTokenizer.from_pretrained(args.model)
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    if not getattr(tokenizer, "chat_template", None):
-        tokenizer.chat_template = FALLBACK_TEMPLATE
+    if prepare_tokenizer(tokenizer):
         log("the tokenizer has no chat template; using a plain '### Instruction / ### Response' format", "warn")
 
     examples = read_examples(args.data)

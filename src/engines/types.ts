@@ -104,3 +104,12 @@ export class CapabilityError extends Error {
     this.name = 'CapabilityError';
   }
 }
+
+/**
+ * No request can succeed on this model until someone acts (its server stopped answering or
+ * refuses the key, its worker process died): a step stops on it in one line instead of writing
+ * an error row for every item left, and a rerun resumes where it stopped.
+ */
+export class ModelUnavailableError extends Error {
+  override name = 'ModelUnavailableError';
+}

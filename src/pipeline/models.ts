@@ -1,4 +1,5 @@
 import { openBuiltinModel, openTrainedBuiltin, type PretrainProgress } from '../engines/builtin/index.js';
+import { openHfModel, type OpenedHfModel } from '../engines/hf/index.js';
 import { openOpenAIModel } from '../engines/openai/index.js';
 import type { LanguageModel } from '../engines/types.js';
 import { readTrainedModel } from '../trainers/trained-model.js';
@@ -30,17 +31,22 @@ export function pretrainingReporter(report: (event: StepEvent) => void): (p: Pre
 
 /**
  * Opens the models a session names, once each: session entries by id, and conditions by their
- * trained result (`runs/<condition>/model.json`, written by the train step).
+ * trained result (`runs/<condition>/model.json`, written by the train step). `close` shuts down
+ * the worker processes of hf models; a model asked for after it is opened again.
  */
+const isWorker = (m: LanguageModel): m is OpenedHfModel => 'loaded' in m && typeof (m as OpenedHfModel).close === 'function';
+
 export function createModelResolver(session: Session, paths: SessionPaths, opts: ModelResolverOptions = {}): ModelResolver {
   const builtinOptions = (id: string) => ({ id, signal: opts.signal, onProgress: opts.report && pretrainingReporter(opts.report) });
   const cache = new Map<string, Promise<LanguageModel>>();
+  // Opened models that hold a process (hf workers) by their cache key, shut down by close().
+  const workers = new Map<string, OpenedHfModel>();
   const once = (key: string, open: () => Promise<LanguageModel>) => {
     let model = cache.get(key);
     if (!model) {
       model = open();
       cache.set(key, model);
-      model.catch(() => cache.delete(key));
+      model.then((m) => isWorker(m) && workers.set(key, m)).catch(() => cache.delete(key));
     }
     return model;
   };
@@ -49,8 +55,16 @@ export function createModelResolver(session: Session, paths: SessionPaths, opts:
     if (!found) throw new Error(`model "${id}" is not in session "${session.name}": add it on the Models screen`);
     return found;
   };
-  const openEntry = (e: ModelEntry, id = e.id) =>
-    e.engine.engine === 'builtin' ? openBuiltinModel(e.engine.base, builtinOptions(id)) : openOpenAIModel(e, { id, signal: opts.signal });
+  const openEntry = (e: ModelEntry, id = e.id): Promise<LanguageModel> => {
+    switch (e.engine.engine) {
+      case 'builtin':
+        return openBuiltinModel(e.engine.base, builtinOptions(id));
+      case 'openai':
+        return openOpenAIModel(e, { id, signal: opts.signal });
+      case 'hf':
+        return openHfModel(e, { id, signal: opts.signal });
+    }
+  };
 
   return {
     model: (id) => once(`model:${id}`, () => openEntry(entry(id))),
@@ -78,10 +92,18 @@ export function createModelResolver(session: Session, paths: SessionPaths, opts:
               { id: condition.name, signal: opts.signal },
             );
           case 'unserved':
+            // The hf engine loads the adapter onto its model itself: nothing to serve.
+            if (target.engine.engine === 'hf') return openEntry({ ...target, engine: { ...target.engine, adapter: trained.adapterDir } }, condition.name);
             throw new Error(
               `condition "${condition.name}" was trained but its adapter is not served: start it with \`${trained.serveCommand.join(' ')}\` and set trainer.serveBaseUrl`,
             );
         }
       }),
+    close: async () => {
+      const open = [...workers];
+      workers.clear();
+      for (const [key] of open) cache.delete(key);
+      await Promise.all(open.map(([, m]) => m.close()));
+    },
   };
 }

@@ -21,6 +21,10 @@ export function sessionProblems(session: Session, steps: readonly StepId[]): str
     if (m.engine.engine === 'builtin' && !bases.has(m.engine.base)) {
       problems.push(`model "${m.id}": no builtin base "${m.engine.base}" — choose one of ${[...bases].join(', ')}`);
     }
+    // The hf engine loads a trained adapter onto its own model: trained on another base, it cannot fit.
+    if (m.engine.engine === 'hf' && m.trainer?.kind === 'hf' && m.trainer.baseModel !== m.engine.model) {
+      problems.push(`model "${m.id}": trainer.baseModel "${m.trainer.baseModel}" is not the model the hf engine runs ("${m.engine.model}"), onto which its adapters are loaded — make them the same`);
+    }
   }
   if (steps.some((s) => CONDITION_STEPS.includes(s))) {
     for (const c of session.conditions) {

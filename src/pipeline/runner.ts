@@ -109,6 +109,7 @@ export async function runSession(opts: RunOptions): Promise<RunOutcome> {
         break;
       }
     }
+    await ctx.models.close?.();
     emit({ type: 'run-finish', t: now(), runId, status: outcome });
     return outcome;
   } finally {

@@ -60,6 +60,24 @@ export const OpenAIModelConfig = z.strictObject({
   pricing: z.strictObject({ prompt: z.number().nonnegative(), completion: z.number().nonnegative() }).optional(),
 });
 
+export const HfModelConfig = z.strictObject({
+  engine: z.literal('hf'),
+  /** A Hugging Face model id (where the machine can reach the hub) or a local folder. */
+  model: z.string().min(1),
+  /** A PEFT adapter folder loaded onto the model (a trained condition gets its own automatically). */
+  adapter: z.string().min(1).optional(),
+  /** auto: CUDA when present, else the CPU; or cpu, cuda, cuda:N, mps. */
+  device: z.string().regex(/^(auto|cpu|mps|cuda(:\d+)?)$/, 'auto, cpu, cuda, cuda:N or mps').default('auto'),
+  /** auto: bfloat16 (or float16) on CUDA, float32 elsewhere. */
+  dtype: z.enum(['auto', 'float32', 'bfloat16', 'float16']).default('auto'),
+  /** Requests the worker runs together (generation and scoring). */
+  batchSize: z.number().int().positive().max(1024).default(8),
+  /** The model is a sentence-transformers embedder (found by itself for a local folder with modules.json). */
+  sentenceTransformers: z.boolean().optional(),
+  /** The Python that runs the worker; unset: $BASKETS_PYTHON, else python3 on PATH. */
+  python: z.string().min(1).optional(),
+});
+
 export const TrainerConfig = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('builtin'),
@@ -124,7 +142,7 @@ export const ModelEntry = z.strictObject({
   family: z.string().min(1),
   size: SizeTier,
   roles: z.array(Role).min(1),
-  engine: z.discriminatedUnion('engine', [BuiltinModelConfig, OpenAIModelConfig]),
+  engine: z.discriminatedUnion('engine', [BuiltinModelConfig, OpenAIModelConfig, HfModelConfig]),
   generation: GenerationParams.prefault({}),
   trainer: TrainerConfig.optional(),
 });

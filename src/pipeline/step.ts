@@ -23,6 +23,8 @@ export interface ModelResolver {
   model(id: string): Promise<LanguageModel>;
   /** The model a condition evaluates: the target itself for `vanilla`, else its trained result. */
   forCondition(condition: Condition): Promise<LanguageModel>;
+  /** Let go of the models opened so far (worker processes end; GPU memory is freed for training). */
+  close?(): Promise<void>;
 }
 
 /** A notebook cell's work: an async generator of typed events that honours `ctx.signal`. */

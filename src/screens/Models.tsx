@@ -4,7 +4,7 @@ import { FormView } from '../components/FormView.js';
 import { layoutProbe, ProbePanel } from '../components/ProbePanel.js';
 import { ScreenFrame } from '../components/ScreenFrame.js';
 import { WIZARD_CHROME_ROWS, WizardCells } from '../components/WizardCells.js';
-import { formatSchemaIssues, GenerationParams, ModelEntry, OpenAIModelConfig, Role, SizeTier } from '../pipeline/session.js';
+import { formatSchemaIssues, GenerationParams, HfModelConfig, ModelEntry, OpenAIModelConfig, Role, SizeTier } from '../pipeline/session.js';
 import type { BuiltinBaseInfo } from '../engines/builtin/index.js';
 import { useApp } from '../ui/context.js';
 import { withModel, withoutModel } from '../ui/draft.js';
@@ -12,7 +12,7 @@ import { numberRow, parseNumber, useForm, type FormRow } from '../ui/form.js';
 import { useScreenKeys } from '../ui/input.js';
 import { bindingLabel } from '../ui/keys.js';
 import { MODELS_KEYS, type ActionOf } from '../ui/keymaps.js';
-import { useServerProbe, type ProbeView } from '../ui/probe.js';
+import { describeLoaded, useServerProbe, type ProbeView } from '../ui/probe.js';
 import { useTheme } from '../ui/theme.js';
 import { newTrainerDraft, trainerOf, trainerRows, trainerWarning, type TrainerDraft } from '../ui/trainer.js';
 import type { Endpoint } from '../settings.js';
@@ -23,7 +23,7 @@ const CUSTOM_ENDPOINT = '(type a URL)';
 const UNPICKED = '(pick one)';
 
 interface ModelSpec {
-  engine: 'builtin' | 'openai';
+  engine: ModelEntry['engine']['engine'];
   base: string;
   endpoint: string;
   baseUrl: string;
@@ -41,10 +41,16 @@ interface ModelSpec {
   replicas: string;
   /** "prompt/completion" in USD per million tokens, or empty for no cost accounting. */
   pricing: string;
+  /** The hf engine's worker: where and how the model runs. */
+  hf: { device: string; dtype: HfEngine['dtype']; batchSize: number; python: string };
 }
 
 const DEFAULT_GENERATION = GenerationParams.parse({});
 const DEFAULT_CONCURRENCY = OpenAIModelConfig.shape.concurrency.parse(undefined);
+type HfEngine = Extract<ModelEntry['engine'], { engine: 'hf' }>;
+const DEFAULT_HF = HfModelConfig.parse({ engine: 'hf', model: '-' });
+const HF_DEVICES = ['auto', 'cpu', 'cuda', 'mps'] as const;
+const HF_DTYPES = HfModelConfig.shape.dtype.removeDefault().options;
 
 /** Comma-separated http(s) URLs, or null when one is not. */
 function parseReplicas(text: string): string[] | null {
@@ -73,21 +79,29 @@ function specFromBase(spec: ModelSpec, base: BuiltinBaseInfo | undefined): Model
 }
 
 /** The session entry a spec describes, or the schema's complaint in one line. */
-function toEntry(spec: ModelSpec): ModelEntry | string {
+function engineOf(spec: ModelSpec): object {
   const pricing = parsePricing(spec.pricing);
-  const engine =
-    spec.engine === 'builtin'
-      ? { engine: 'builtin', base: spec.base }
-      : {
-          engine: 'openai',
-          baseUrls: [spec.baseUrl, ...(parseReplicas(spec.replicas) ?? [])],
-          model: spec.model,
-          concurrency: spec.concurrency,
-          ...(spec.apiKeyEnv ? { apiKeyEnv: spec.apiKeyEnv } : {}),
-          ...(pricing ? { pricing } : {}),
-        };
+  switch (spec.engine) {
+    case 'builtin':
+      return { engine: 'builtin', base: spec.base };
+    case 'hf':
+      return { engine: 'hf', model: spec.model, device: spec.hf.device, dtype: spec.hf.dtype, batchSize: spec.hf.batchSize, ...(spec.hf.python ? { python: spec.hf.python } : {}) };
+    case 'openai':
+      return {
+        engine: 'openai',
+        baseUrls: [spec.baseUrl, ...(parseReplicas(spec.replicas) ?? [])],
+        model: spec.model,
+        concurrency: spec.concurrency,
+        ...(spec.apiKeyEnv ? { apiKeyEnv: spec.apiKeyEnv } : {}),
+        ...(pricing ? { pricing } : {}),
+      };
+  }
+}
+
+function toEntry(spec: ModelSpec): ModelEntry | string {
+  const engine = engineOf(spec);
   const roles = spec.roles.split('+').map((r) => Role.parse(r));
-  const trainer = roles.includes('target') ? trainerOf(spec.trainer, spec.engine) : undefined;
+  const trainer = roles.includes('target') ? trainerOf(spec.trainer, spec.engine, spec.model) : undefined;
   const parsed = ModelEntry.safeParse({ id: spec.id, family: spec.family, size: spec.size, roles, engine, generation: spec.generation, ...(trainer ? { trainer } : {}) });
   return parsed.success ? parsed.data : formatSchemaIssues(parsed.error)[0];
 }
@@ -95,7 +109,7 @@ function toEntry(spec: ModelSpec): ModelEntry | string {
 function specRows(spec: ModelSpec, set: (s: ModelSpec) => void, bases: BuiltinBaseInfo[], endpoints: Endpoint[], probe: ProbeView): FormRow[] {
   const text = (id: keyof ModelSpec & string, label: string, note?: string): FormRow => ({ kind: 'text', id, label, value: String(spec[id]), note, apply: (v) => (set({ ...spec, [id]: v.trim() }), null) });
   const rows: FormRow[] = [
-    { kind: 'choice', id: 'engine', label: 'engine', value: spec.engine, options: ['builtin', 'openai'], apply: (v) => (set({ ...spec, engine: v as ModelSpec['engine'] }), null) },
+    { kind: 'choice', id: 'engine', label: 'engine', value: spec.engine, options: ['builtin', 'openai', 'hf'], note: ENGINE_NOTES[spec.engine], tone: 'muted', apply: (v) => (set({ ...spec, engine: v as ModelSpec['engine'] }), null) },
   ];
   if (spec.engine === 'builtin') {
     const base = bases.find((b) => b.id === spec.base);
@@ -104,6 +118,8 @@ function specRows(spec: ModelSpec, set: (s: ModelSpec) => void, bases: BuiltinBa
       note: base ? base.description : 'no builtin bases available', tone: base ? 'muted' : 'error',
       apply: (v) => (set(specFromBase(spec, bases.find((b) => b.id === v))), null),
     });
+  } else if (spec.engine === 'hf') {
+    rows.push(text('model', 'model', 'a local folder, or a hub id where the hub can be reached'), ...hfRows(spec, set));
   } else {
     const names = [...endpoints.map((e) => e.name), CUSTOM_ENDPOINT];
     rows.push({
@@ -136,6 +152,23 @@ function specRows(spec: ModelSpec, set: (s: ModelSpec) => void, bases: BuiltinBa
 
 const positiveInt = (n: number) => Number.isInteger(n) && n > 0;
 
+const ENGINE_NOTES: Record<ModelSpec['engine'], string> = {
+  builtin: 'small in-process n-gram models: no GPU, no network',
+  openai: 'an OpenAI-compatible server (vLLM, SGLang, llama.cpp, Ollama, OpenAI)',
+  hf: 'a Hugging Face model in a Python worker (transformers; PEFT for trained adapters)',
+};
+
+/** Where and how an hf model runs in its worker. */
+function hfRows(spec: ModelSpec, set: (s: ModelSpec) => void): FormRow[] {
+  const put = (patch: Partial<ModelSpec['hf']>) => set({ ...spec, hf: { ...spec.hf, ...patch } });
+  return [
+    { kind: 'choice', id: 'hf-device', label: 'device', value: spec.hf.device, options: HF_DEVICES, note: 'auto: CUDA when present, else the CPU', apply: (v) => (put({ device: v }), null) },
+    { kind: 'choice', id: 'hf-dtype', label: 'dtype', value: spec.hf.dtype, options: HF_DTYPES, note: 'auto: bfloat16 on CUDA, float32 elsewhere', apply: (v) => (put({ dtype: v as HfEngine['dtype'] }), null) },
+    numberRow('hf-batch', 'batch size', spec.hf.batchSize, (n) => positiveInt(n) && n <= 1024, 'a whole number from 1 to 1024', (n) => put({ batchSize: n }), 'requests run together'),
+    { kind: 'text', id: 'hf-python', label: 'python', value: spec.hf.python, note: 'the Python with transformers; empty: $BASKETS_PYTHON, else python3', apply: (v) => (put({ python: v.trim() }), null) },
+  ];
+}
+
 /** How the model answers: sampling, answer length and samples per instruction. */
 function generationRows(spec: ModelSpec, set: (s: ModelSpec) => void): FormRow[] {
   const g = spec.generation;
@@ -165,6 +198,17 @@ function servingRows(spec: ModelSpec, set: (s: ModelSpec) => void): FormRow[] {
 
 const replicasNote = (n: number) => (n > 1 ? ` (+${n - 1} replica${n > 2 ? 's' : ''})` : '');
 
+function whereRuns(engine: ModelEntry['engine']): string {
+  switch (engine.engine) {
+    case 'builtin':
+      return `builtin ${engine.base}`;
+    case 'openai':
+      return `${engine.model} @ ${engine.baseUrls[0]}${replicasNote(engine.baseUrls.length)}`;
+    case 'hf':
+      return `hf ${engine.model} (${engine.device})`;
+  }
+}
+
 /** Wizard cell 2: the models of the study, their engines and roles. */
 export function Models() {
   const app = useApp();
@@ -177,6 +221,7 @@ export function Models() {
         engine: 'builtin', base: '', endpoint: CUSTOM_ENDPOINT, baseUrl: '', model: '', apiKeyEnv: '', id: '', family: '', size: 'small', roles: 'source+target', trainer: newTrainerDraft(),
         generation: { temperature: DEFAULT_GENERATION.temperature, topP: DEFAULT_GENERATION.topP, maxTokens: DEFAULT_GENERATION.maxTokens, samples: DEFAULT_GENERATION.samples },
         concurrency: DEFAULT_CONCURRENCY, replicas: '', pricing: '',
+        hf: { device: DEFAULT_HF.device, dtype: DEFAULT_HF.dtype, batchSize: DEFAULT_HF.batchSize, python: '' },
       },
       bases[0],
     ),
@@ -190,7 +235,7 @@ export function Models() {
     const trainer = m.roles.includes('target') ? `, trainer ${m.trainer?.kind ?? (warning ? 'none' : 'builtin')}` : '';
     return {
       kind: 'item', id: `model-${m.id}`, label: m.id, note: warning ?? undefined, tone: 'warn',
-      value: `${m.family} ${m.size} ${m.roles.join('+')} via ${m.engine.engine === 'builtin' ? `builtin ${m.engine.base}` : `${m.engine.model} @ ${m.engine.baseUrls[0]}${replicasNote(m.engine.baseUrls.length)}`}${trainer}`,
+      value: `${m.family} ${m.size} ${m.roles.join('+')} via ${whereRuns(m.engine)}${trainer}`,
     };
   });
   const rows = [...formRows, ...modelRows];
@@ -217,9 +262,18 @@ export function Models() {
         return;
       }
       case 'probe':
-      case 'reprobe':
-        if (spec.engine !== 'openai') return app.notify('probing is for OpenAI-compatible servers: set the engine to openai', 'error');
-        return probing.probe(action === 'reprobe');
+      case 'reprobe': {
+        if (spec.engine === 'openai') return probing.probe(action === 'reprobe');
+        if (spec.engine !== 'hf') return app.notify('probing is for models on a server or the hf engine: set the engine to openai or hf', 'error');
+        const entry = toEntry(spec);
+        if (typeof entry === 'string') return app.notify(`cannot probe the model: ${entry}`, 'error');
+        app.notify(`loading ${entry.engine.engine === 'hf' ? entry.engine.model : entry.id} in a worker to see what it can do…`);
+        app.services.probeHfModel(entry).then(
+          (loaded) => app.notify(`${entry.id}: ${describeLoaded(loaded)}`),
+          (err: Error) => app.notify(`cannot load ${entry.id}: ${err.message}`, 'error'),
+        );
+        return;
+      }
       case 'next':
         if (!models.some((m) => m.roles.includes('target'))) return app.notify('add at least one target model first', 'error');
         return app.replace({ screen: 'conditions' });

@@ -1,8 +1,9 @@
 import { createContext, useContext } from 'react';
 import type { BuiltinBaseInfo } from '../engines/builtin/index.js';
+import type { WorkerReady } from '../engines/hf/index.js';
 import type { ServerProbe } from '../engines/openai/index.js';
 import type { RunEvent } from '../pipeline/events.js';
-import type { Session, StepId } from '../pipeline/session.js';
+import type { ModelEntry, Session, StepId } from '../pipeline/session.js';
 import type { SessionStore } from '../pipeline/store.js';
 import type { Settings } from '../settings.js';
 
@@ -27,6 +28,8 @@ export interface Services {
   probeServer(baseUrl: string, opts: { apiKeyEnv?: string; refresh?: boolean; models?: string[]; signal?: AbortSignal }): Promise<ServerProbe>;
   /** The cached probe of a server, or null if it was never probed. */
   readCachedProbe(baseUrl: string): ServerProbe | null;
+  /** Load an hf model in a worker to see what it can do, then let it go. */
+  probeHfModel(entry: ModelEntry): Promise<WorkerReady>;
 }
 
 export type Route =

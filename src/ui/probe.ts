@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import type { WorkerReady } from '../engines/hf/index.js';
 import type { ModelProbe, ServerProbe } from '../engines/openai/index.js';
 import { sanitizeLine } from '../util/sanitize.js';
 import type { Services } from './context.js';
@@ -79,4 +80,11 @@ export function useServerProbe(services: Pick<Services, 'probeServer' | 'readCac
   };
 
   return { view, probe };
+}
+
+/** What an hf model loaded in a worker can do, in one line: "generate, score, … · context 1024 tokens · cpu float32 (torch …) · loaded in 0.3 s". */
+export function describeLoaded(loaded: WorkerReady): string {
+  const versions = Object.entries(loaded.versions).map(([k, v]) => `${k} ${v}`).join(', ');
+  const template = loaded.fallback_template ? ' · no chat template: a plain "### Instruction / ### Response" format' : '';
+  return sanitizeLine(`${loaded.capabilities.join(', ')} · context ${loaded.context_length} tokens · ${loaded.device} ${loaded.dtype} (${versions}) · loaded in ${loaded.load_seconds.toFixed(1)} s${template}`);
 }

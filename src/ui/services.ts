@@ -1,4 +1,5 @@
 import { listBuiltinBases } from '../engines/builtin/index.js';
+import { probeHfModel } from '../engines/hf/index.js';
 import { probeServer, readCachedProbe } from '../engines/openai/index.js';
 import { followEvents, readRunnerLock, requestCancel, startDetachedRun } from '../pipeline/control.js';
 import { SessionStore } from '../pipeline/store.js';
@@ -20,5 +21,6 @@ export function defaultServices(sessionsDir: string): Services {
     builtinBases: listBuiltinBases,
     probeServer,
     readCachedProbe,
+    probeHfModel: (entry) => probeHfModel(entry),
   };
 }

@@ -31,9 +31,16 @@ export function newTrainerDraft(): TrainerDraft {
   };
 }
 
-/** Builtin models train in process; a model served over HTTP needs hf or openai-ft, or has none. */
+/** Builtin models train in process; an hf model with the hf trainer; a model served over HTTP needs hf or openai-ft, or has none. */
 function choicesFor(engine: ModelEntry['engine']['engine']): readonly TrainerChoice[] {
-  return engine === 'builtin' ? ['builtin'] : ['none', 'hf', 'openai-ft'];
+  switch (engine) {
+    case 'builtin':
+      return ['builtin'];
+    case 'hf':
+      return ['hf', 'none'];
+    case 'openai':
+      return ['none', 'hf', 'openai-ft'];
+  }
 }
 
 /** The kind in effect for this engine (a builtin choice means "none" once the engine is openai). */
@@ -42,10 +49,15 @@ export function trainerChoice(draft: TrainerDraft, engine: ModelEntry['engine'][
   return choices.includes(draft.kind) ? draft.kind : choices[0];
 }
 
-/** What goes into the model entry: nothing for "none"; the schema validates the rest. */
-export function trainerOf(draft: TrainerDraft, engine: ModelEntry['engine']['engine']): TrainerConfig | undefined {
+/**
+ * What goes into the model entry: nothing for "none"; the schema validates the rest. A base
+ * model left empty is the model the entry runs (the hf engine loads the adapter onto it).
+ */
+export function trainerOf(draft: TrainerDraft, engine: ModelEntry['engine']['engine'], servedModel = ''): TrainerConfig | undefined {
   const kind = trainerChoice(draft, engine);
-  return kind === 'none' ? undefined : draft[kind];
+  if (kind === 'none') return undefined;
+  const trainer = draft[kind];
+  return 'baseModel' in trainer && !trainer.baseModel && servedModel ? { ...trainer, baseModel: servedModel } : trainer;
 }
 
 /** Why a model in the session cannot be trained, or null. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Endpoint } from '../../src/engines/openai/endpoint.js';
-import { judgePairOn, parseVerdict, preferenceFromTopLogprobs, rateOn, ratingPrompt } from '../../src/engines/openai/judging.js';
+import { parseVerdict, preferenceFromTopLogprobs, ratingPrompt } from '../../src/engines/judging.js';
+import { judgePairOn, rateOn } from '../../src/engines/openai/judging.js';
 
 describe('pairwise preference from first-token log-probs', () => {
   it('renormalises over A/B, pooling " A" and "A" variants and ignoring other tokens', () => {

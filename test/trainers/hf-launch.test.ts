@@ -125,7 +125,7 @@ describe('hf launcher', () => {
     const cfg = TrainerConfig.parse({ kind: 'hf', baseModel: 'm' }) as HfTrainerConfig;
     const gen = trainWithHf(job, cfg, { launcher: ['accelerate-not-installed-here'], script: STANDIN, nvidiaSmi: false });
     await expect(drain(gen)).rejects.toThrow(/accelerate-not-installed-here not found on PATH/);
-    const { projectFile } = await import('../../src/trainers/hf/launch.js');
+    const { projectFile } = await import('../../src/util/project-file.js');
     expect(existsSync(projectFile('trainers/requirements.txt'))).toBe(true);
   });
 

@@ -82,6 +82,7 @@ export async function renderApp(opts: RenderOptions) {
     // No network in TUI tests: nothing is cached and every server is dead unless a test fakes one.
     readCachedProbe: () => null,
     probeServer: (baseUrl) => Promise.reject(new Error(`nothing is listening at ${baseUrl} (test fake)`)),
+    probeHfModel: (entry) => Promise.reject(new Error(`no Python in TUI tests to load ${entry.id} (test fake)`)),
     ...opts.services,
   };
   const { columns = 100, rows = 40, ...props } = opts;

@@ -1,5 +1,5 @@
 import { APIError, APIUserAbortError } from 'openai';
-import { CapabilityError } from '../types.js';
+import { CapabilityError, ModelUnavailableError } from '../types.js';
 import { redactSecrets } from './secrets.js';
 
 /**
@@ -50,7 +50,7 @@ export class NotOpenAICompatibleError extends Error {
  * answering for good, refuses the API key, or does not serve the model. The step stops on it,
  * in one line, instead of writing an error row for every item left (for hours).
  */
-export class EndpointUnusableError extends Error {
+export class EndpointUnusableError extends ModelUnavailableError {
   override name = 'EndpointUnusableError';
 }
 
@@ -127,8 +127,8 @@ function oneLine(text: string): string {
  * request failed in a way every other item's would too (the failure says what to do). Null
  * for a failure of this item alone.
  */
-export function stepStopper(err: unknown): EndpointUnusableError | null {
-  if (err instanceof EndpointUnusableError) return err;
+export function stepStopper(err: unknown): ModelUnavailableError | null {
+  if (err instanceof ModelUnavailableError) return err;
   if (err instanceof RequestFailedError && err.failure.unusable) return new EndpointUnusableError(`${err.message} — ${err.failure.unusable}`, { cause: err });
   return null;
 }

@@ -26,7 +26,7 @@ export async function preflightOpenAIModel(entry: ModelEntry, opts: { signal?: A
     const pool = new EndpointPool([endpoint], 1, apiKeyEnv);
     try {
       const listed = await pool.call((e) => listModels(e, opts.signal), { what: 'listing models', signal: opts.signal });
-      if (!listed.some((m) => m.id === model)) {
+      if (!listed.some((m) => m.id === model) && !(await answersFor(pool, model, opts.signal))) {
         const served = listed.map((m) => m.id).slice(0, 8).join(', ') || 'none';
         return `${who}: ${endpoint.baseUrl} does not serve "${model}" (it serves: ${served}) — fix engine.model`;
       }
@@ -38,6 +38,17 @@ export async function preflightOpenAIModel(entry: ModelEntry, opts: { signal?: A
     }
   }
   return null;
+}
+
+/** Whether a server answers for a model it does not list (servers that load models on demand, as transformers serve does). */
+async function answersFor(pool: EndpointPool, model: string, signal?: AbortSignal): Promise<boolean> {
+  try {
+    await pool.call((e) => e.client.chat.completions.create({ model, messages: [{ role: 'user', content: 'OK' }], max_tokens: 1 }, { signal }), { what: 'a one-token chat', signal });
+    return true;
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    return false;
+  }
 }
 
 /** Why a server could not be listed, and what to do about it, in one line. */

@@ -191,13 +191,18 @@ export async function probeServer(baseUrl: string, opts: ProbeOptions & { refres
       throw new Error(redactSecrets(explainUnreachable(normalizeBaseUrl(baseUrl), err, opts.apiKeyEnv, timeoutMs), opts.apiKeyEnv));
     }
     const server = guessServerKind(listed, baseUrl);
-    const targets = listed.filter((m) => (wanted ? wanted.has(m.id) && (opts.refresh || !inCache(m.id)) : true));
-    const probed = await Promise.all(targets.map((m) => probeModel(pool, m, server, opts.signal)));
+    // A model asked for by name that the list leaves out may still be served: servers that load
+    // on demand (transformers serve takes any local path or hub id) list only what they cached.
+    const unlisted = wanted ? [...wanted].filter((id) => !listed.some((m) => m.id === id)).map((id): ListedModel => ({ id })) : [];
+    const targets = [...listed, ...unlisted].filter((m) => (wanted ? wanted.has(m.id) && (opts.refresh || !inCache(m.id)) : true));
+    const probed = (await Promise.all(targets.map((m) => probeModel(pool, m, server, opts.signal))))
+      .filter((m) => m.chat || !unlisted.some((u) => u.id === m.model))
+      .map((m) => (unlisted.some((u) => u.id === m.model) ? { ...m, notes: [`not in the server's list of models, but it answers for it (loaded on demand)`, ...m.notes] } : m));
     const fresh = new Set(probed.map((m) => m.model));
     // Merge into the cache as it is now, not as it was when this probe began: another probe of
     // the same server (a session's other models) may have written its models meanwhile.
     const current = wanted ? readCachedProbe(baseUrl) : null;
-    const kept = current ? current.models.filter((m) => !fresh.has(m.model) && listed.some((l) => l.id === m.model)) : [];
+    const kept = current ? current.models.filter((m) => !fresh.has(m.model) && (listed.some((l) => l.id === m.model) || m.notes[0]?.startsWith('not in the server'))) : [];
     const models = [...kept, ...probed].sort((a, b) => a.model.localeCompare(b.model));
     const unprobed = listed.map((l) => l.id).filter((id) => !models.some((m) => m.model === id));
     const probe: ServerProbe = {

@@ -18,13 +18,22 @@ export function builtinBaseVersion(base: string): string {
   return sha256(JSON.stringify({ format: CACHE_FORMAT_VERSION, key: baseModelKey(base), model: BUILTIN_MODEL_REVISION })).slice(0, 16);
 }
 
-export type ModelIdentity = { engine: 'builtin'; base: string; version: string } | { engine: 'openai'; model: string };
+export type ModelIdentity =
+  | { engine: 'builtin'; base: string; version: string }
+  | { engine: 'openai'; model: string }
+  | { engine: 'hf'; model: string; adapter?: string };
 
 /** The released weights behind an entry, as answer keys name them (endpoints left out). */
 export function modelIdentityOf(entry: ModelEntry): ModelIdentity {
-  return entry.engine.engine === 'builtin'
-    ? { engine: 'builtin', base: entry.engine.base, version: builtinBaseVersion(entry.engine.base) }
-    : { engine: 'openai', model: entry.engine.model };
+  switch (entry.engine.engine) {
+    case 'builtin':
+      return { engine: 'builtin', base: entry.engine.base, version: builtinBaseVersion(entry.engine.base) };
+    case 'openai':
+      return { engine: 'openai', model: entry.engine.model };
+    case 'hf':
+      // The weights, not where or how they run (device, dtype, batch size).
+      return { engine: 'hf', model: entry.engine.model, ...(entry.engine.adapter ? { adapter: entry.engine.adapter } : {}) };
+  }
 }
 
 /**

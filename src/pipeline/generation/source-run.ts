@@ -37,9 +37,19 @@ export interface SourceAccounting {
 
 const PROGRESS_INTERVAL_MS = 200;
 
-/** Requests one source keeps in flight: its endpoints' limits, or a few for in-process models. */
+/**
+ * Requests one source keeps in flight: its endpoints' limits; for an hf worker two batches'
+ * worth, so the next batch waits while one runs; a few for the builtin models.
+ */
 export function parallelismOf(entry: ModelEntry): number {
-  return entry.engine.engine === 'openai' ? entry.engine.concurrency * entry.engine.baseUrls.length : 2;
+  switch (entry.engine.engine) {
+    case 'openai':
+      return entry.engine.concurrency * entry.engine.baseUrls.length;
+    case 'hf':
+      return 2 * entry.engine.batchSize;
+    case 'builtin':
+      return 2;
+  }
 }
 
 interface Todo {

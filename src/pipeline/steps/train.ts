@@ -48,6 +48,8 @@ export function createTrainStep(opts: TrainStepOptions = {}): Step {
   return async function* trainStep(ctx) {
     // Staleness: a dataset assembled before its sources' outputs changed is rebuilt first.
     yield* refreshAssembledDatasets(ctx);
+    // Models loaded by earlier steps (hf workers) let go of the GPU memory training needs.
+    await ctx.models.close?.();
     const plans = planRuns(ctx);
     if (plans.length === 0) {
       yield { type: 'summary', text: 'nothing to train (vanilla conditions only)' };
@@ -198,6 +200,7 @@ function hfOptions(session: Session, plan: Plan, opts: TrainStepOptions): HfTrai
   const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '-');
   return {
     ...opts.hf,
+    inProcess: plan.target.engine.engine === 'hf',
     servedName: `${safe(session.name)}--${safe(plan.condition.name)}--${sha256(JSON.stringify(plan.trainedOn)).slice(0, 8)}`,
     ...(plan.target.engine.engine === 'openai' && plan.target.engine.apiKeyEnv ? { apiKeyEnv: plan.target.engine.apiKeyEnv } : {}),
   };

@@ -13,6 +13,8 @@ export interface HfTrainerOptions extends Pick<HfLaunchOptions, 'launcher' | 'sc
   servedName?: string;
   /** Environment variable with the key of the vLLM server at trainer.serveBaseUrl. */
   apiKeyEnv?: string;
+  /** The target runs on the hf engine, which loads the adapter itself: nothing to serve. */
+  inProcess?: boolean;
 }
 
 /** Arguments of trainers/train_hf.py; `--key=value` so a value starting with "-" is never read as a flag. */
@@ -121,7 +123,9 @@ export async function* serveAdapter(job: TrainJob, cfg: HfTrainerConfig, adapter
     yield {
       type: 'log',
       level: 'info',
-      message: `adapter saved to ${adapterDir}; to evaluate it, serve it with: ${formatCommand(serveCommand)} (with VLLM_ALLOW_RUNTIME_LORA_UPDATING=True, set trainer.serveBaseUrl and rerun train to register it)`,
+      message: opts.inProcess
+        ? `adapter saved to ${adapterDir}; the hf engine evaluates the condition with it, nothing to serve`
+        : `adapter saved to ${adapterDir}; to evaluate it, serve it with: ${formatCommand(serveCommand)} (with VLLM_ALLOW_RUNTIME_LORA_UPDATING=True, set trainer.serveBaseUrl and rerun train to register it)`,
     };
     model = { kind: 'unserved', adapterDir, serveCommand };
   }

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import type { GpuSample, TrainMetrics } from '../../pipeline/events.js';
+import { projectFile } from '../../util/project-file.js';
 import { AsyncQueue } from '../queue.js';
 import { TrainingData, TrainingDevice } from '../training-data.js';
 import { likelyCause } from './diagnose.js';
@@ -51,18 +51,6 @@ export class TrainingFailedError extends Error {
 
 const TAIL_LINES = 50;
 const LOG_LINE = /^BASKETS_(LOG|DEVICE|DATA|ERROR|DONE|STOPPED) (\{.*\})\s*$/;
-
-/** A file shipped with baskets (trainers/…), found from this module whether run from src or dist. */
-export function projectFile(rel: string): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).name === 'baskets') return join(dir, rel);
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the baskets package root to locate ${rel}`);
-    dir = parent;
-  }
-}
 
 /**
  * `accelerate launch`, with the user's accelerate config (its default one unless a file is
