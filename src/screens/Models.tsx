@@ -119,7 +119,14 @@ function specRows(spec: ModelSpec, set: (s: ModelSpec) => void, bases: BuiltinBa
       apply: (v) => (set(specFromBase(spec, bases.find((b) => b.id === v))), null),
     });
   } else if (spec.engine === 'hf') {
-    rows.push(text('model', 'model', 'a local folder, or a hub id where the hub can be reached'), ...hfRows(spec, set));
+    rows.push(
+      {
+        kind: 'text', id: 'model', label: 'model', value: spec.model, note: 'a local folder, or a hub id where the hub can be reached',
+        // An id still left from a builtin base (or none) follows the model's name.
+        apply: (v) => (set({ ...spec, model: v.trim(), id: !spec.id || bases.some((b) => b.id === spec.id) ? idFromModel(v) : spec.id }), null),
+      },
+      ...hfRows(spec, set),
+    );
   } else {
     const names = [...endpoints.map((e) => e.name), CUSTOM_ENDPOINT];
     rows.push({
@@ -151,6 +158,12 @@ function specRows(spec: ModelSpec, set: (s: ModelSpec) => void, bases: BuiltinBa
 }
 
 const positiveInt = (n: number) => Number.isInteger(n) && n > 0;
+
+/** A model id from a folder or hub id: its last part, in the characters ids allow ("Qwen/Qwen2.5-0.5B" → "Qwen2.5-0.5B"). */
+function idFromModel(model: string): string {
+  const last = model.trim().replace(/[/\\]+$/, '').split(/[/\\]/).at(-1) ?? '';
+  return last.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64);
+}
 
 const ENGINE_NOTES: Record<ModelSpec['engine'], string> = {
   builtin: 'small in-process n-gram models: no GPU, no network',

@@ -9,12 +9,21 @@ import { chatAnswer, chatStream, modelList, openAIError, startFakeServer, type F
 // probe asks only the models the user names, and the cache remembers what it skipped.
 
 const tempDir = useTempDir('baskets-probe-filter-');
+const LISTED = ['gpt-4o-mini', 'gpt-4o', 'text-embedding-3-small', 'whisper-1'];
 let server: FakeServer;
 beforeEach(async () => {
   process.env.BASKETS_CACHE_DIR = tempDir();
   server = await startFakeServer({
-    'GET /v1/models': () => modelList(['gpt-4o-mini', 'gpt-4o', 'text-embedding-3-small', 'whisper-1'], 'system'),
-    'POST /v1/chat/completions': (body) => (body.model === 'whisper-1' ? openAIError(404, 'This is not a chat model') : body.stream ? chatStream(body, ['OK']) : chatAnswer(body, 'OK', true)),
+    'GET /v1/models': () => modelList(LISTED, 'system'),
+    // As OpenAI answers: a model it does not have is a 404, as is a model that cannot chat.
+    'POST /v1/chat/completions': (body) =>
+      !LISTED.includes(String(body.model))
+        ? openAIError(404, `The model \`${String(body.model)}\` does not exist or you do not have access to it.`)
+        : body.model === 'whisper-1'
+          ? openAIError(404, 'This is not a chat model')
+          : body.stream
+            ? chatStream(body, ['OK'])
+            : chatAnswer(body, 'OK', true),
   });
 });
 afterEach(async () => {
@@ -51,7 +60,7 @@ describe('probing some models of a server', () => {
     expect(server.requests.length).toBe(sent); // from the cache: neither probe's result was lost
   });
 
-  it('`baskets models --models` prints the named model, what was skipped, and refuses a model the server does not list', async () => {
+  it('`baskets models --models` prints the named model, what was skipped, and refuses a model the server neither lists nor answers for', async () => {
     const lines: string[] = [];
     expect(await modelsCommand(server.url, { models: ['gpt-4o-mini'], out: (l) => lines.push(l) })).toBe(0);
     const text = lines.join('\n');

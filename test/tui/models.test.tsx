@@ -1,6 +1,8 @@
 import { cleanup } from 'ink-testing-library';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { WorkerReady } from '../../src/engines/hf/index.js';
 import type { ServerProbe } from '../../src/engines/openai/index.js';
+import type { ModelEntry } from '../../src/pipeline/session.js';
 import { SessionStore } from '../../src/pipeline/store.js';
 import type { Services } from '../../src/ui/context.js';
 import { KEYS, renderApp, tempSessionsDir } from './render.js';
@@ -176,7 +178,24 @@ describe('Models cell: probing an OpenAI-compatible server', () => {
     await app.press('n', 'builtin', KEYS.enter, KEYS.tab);
     await app.waitFor('[2] Models');
     await app.press('p');
-    await app.waitFor('probing is for OpenAI-compatible servers: set the engine to openai');
+    await app.waitFor('probing is for models on a server or the hf engine: set the engine to openai or hf');
+  });
+
+  it('probes an hf model by loading it in a worker, and says what it can do', async () => {
+    const loaded: WorkerReady = {
+      type: 'ready', capabilities: ['generate', 'score', 'judge', 'rate', 'embed', 'tokenize'], context_length: 2048, device: 'cpu', dtype: 'float32',
+      fallback_template: false, versions: { torch: '2.13.0+cpu', transformers: '5.18.0' }, load_seconds: 1.5,
+    };
+    const asked: ModelEntry[] = [];
+    const app = await renderApp({ sessionsDir: tmp.dir, columns: 200, services: { probeHfModel: async (entry) => (asked.push(entry), loaded) } });
+    await app.press('n', 'hf', KEYS.enter, KEYS.tab);
+    await app.waitFor('[2] Models');
+    await app.press(KEYS.enter, KEYS.enter); // builtin → openai → hf
+    await app.waitFor(/engine\s+hf/);
+    await app.press(KEYS.down, KEYS.enter, '/models/tiny-llama', KEYS.enter, 'p');
+    await app.waitFor('tiny-llama: generate, score, judge, rate, embed, tokenize · context 2048 tokens · cpu float32 (torch 2.13.0+cpu, transformers 5.18.0) · loaded in 1.5 s');
+    expect(asked[0].id).toBe('tiny-llama');
+    expect(asked[0].engine).toMatchObject({ engine: 'hf', model: '/models/tiny-llama', device: 'auto', dtype: 'auto', batchSize: 8 });
   });
 });
 
