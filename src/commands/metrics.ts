@@ -4,7 +4,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { readJsonl } from '../util/jsonl.js';
 import { UsageError } from './errors.js';
-import { sanitizeLine } from '../util/sanitize.js';
+import { safeJson, sanitizeLine } from '../util/sanitize.js';
 import { textMetrics, textMetricsJson, type TextMetrics, type TextRecord } from '../metrics/index.js';
 import type { MetricValue } from '../metrics/value.js';
 
@@ -77,7 +77,7 @@ export async function metricsCommand(file: string, opts: MetricsCommandOptions):
     throw new UsageError((err as Error).message);
   }
   if (opts.json) {
-    opts.out(JSON.stringify({ ...textMetricsJson(metrics), issues }));
+    opts.out(safeJson({ ...textMetricsJson(metrics), issues }));
     return 0;
   }
   for (const issue of issues) opts.warn(`warning: ${sanitizeLine(issue)}`);

@@ -1,6 +1,6 @@
 import { baseUrlProblem } from '../engines/openai/base-url.js';
 import { probeServer, type ModelProbe, type ServerProbe } from '../engines/openai/probe.js';
-import { sanitizeLine } from '../util/sanitize.js';
+import { safeJson, sanitizeLine } from '../util/sanitize.js';
 import { UsageError } from './errors.js';
 
 export interface ModelsOptions {
@@ -62,7 +62,7 @@ export async function modelsCommand(baseUrl: string, opts: ModelsOptions): Promi
     throw new UsageError(`${probe.baseUrl} does not serve ${missing.map((id) => `"${sanitizeLine(id)}"`).join(', ')}: it serves ${served}`);
   }
   const cached = Date.parse(probe.probedAt) < before;
-  if (opts.json) opts.out(JSON.stringify({ ...probe, cached }, null, 2));
+  if (opts.json) opts.out(safeJson({ ...probe, cached }, 2));
   else for (const line of formatProbeTable(probe, cached)) opts.out(line);
   return 0;
 }

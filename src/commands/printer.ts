@@ -1,4 +1,4 @@
-import { sanitizeLine } from '../util/sanitize.js';
+import { safeJson, sanitizeLine } from '../util/sanitize.js';
 import { skipUnknownEvent, type RunEvent } from '../pipeline/events.js';
 import { formatDuration, stepLabel } from '../pipeline/notebook.js';
 
@@ -12,7 +12,7 @@ export function createPrinter(out: (line: string) => void, opts: { json?: boolea
   const clock = (t: number) => new Date(t).toISOString().slice(11, 19);
   return (e: RunEvent) => {
     if (opts.json) {
-      out(JSON.stringify(e));
+      out(safeJson(e));
       return;
     }
     const at = `[${clock(e.t)}]`;

@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { inDangerZone } from '../metrics/safety.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { sanitizeLine } from '../util/sanitize.js';
+import { safeJson, sanitizeLine } from '../util/sanitize.js';
 import { sessionPaths } from '../pipeline/paths.js';
 import { toCsv as tableCsv } from '../pipeline/export.js';
 import { RESULT_NAMES, RESULT_PRODUCER, readResult, staleNote, switchedOff, type PairedResult, type ResultFiles, type ResultName, type Stat } from '../pipeline/results.js';
@@ -216,7 +216,7 @@ function markdownGrids(cells: readonly ReportRow[]): string[] {
 
 export function toJson(session: string, r: Loaded, stale: Stale = {}): string {
   const missing = Object.fromEntries(RESULT_NAMES.filter((n) => !r[n] && n !== 'training').map((n) => [n, `run the ${RESULT_PRODUCER[n]} step`]));
-  return JSON.stringify({ session, summary: headline(r), results: r, missing, stale }, null, 2) + '\n';
+  return safeJson({ session, summary: headline(r), results: r, missing, stale }, 2) + '\n';
 }
 
 /** The report file, or one line saying why it cannot be written (a folder, no permission). */

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { sanitizeLine } from '../util/sanitize.js';
+import { safeJson, sanitizeLine } from '../util/sanitize.js';
 
 /**
  * What one results pane shows, as a table, and its CSV / JSON / Markdown forms. Pure: the
@@ -54,7 +54,7 @@ export function toJson(table: ExportTable): string {
   const clean = (cell: ExportCell): ExportCell =>
     typeof cell === 'string' ? sanitizeLine(cell) : typeof cell === 'number' && !Number.isFinite(cell) ? null : cell;
   const rows = table.rows.map((row) => Object.fromEntries(table.columns.map((c, i) => [c, clean(row[i] ?? null)])));
-  return JSON.stringify({ pane: table.pane, title: sanitizeLine(table.title), notes: table.notes.map(sanitizeLine), rows }, null, 2) + '\n';
+  return safeJson({ pane: table.pane, title: sanitizeLine(table.title), notes: table.notes.map(sanitizeLine), rows }, 2) + '\n';
 }
 
 function mdCell(cell: ExportCell): string {

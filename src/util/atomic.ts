@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
+import { safeJson } from './sanitize.js';
 
 /**
  * Write a state file atomically: a temp file in the same folder, fsync, then rename over the
@@ -25,5 +26,5 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
 }
 
 export function writeJsonAtomic(path: string, value: unknown): void {
-  writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
+  writeFileAtomic(path, safeJson(value, 2) + '\n');
 }

@@ -1,6 +1,7 @@
 import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readSync, fstatSync, writeSync, mkdirSync, createReadStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
+import { safeJson } from './sanitize.js';
 
 export interface JsonlIssue {
   file: string;
@@ -92,7 +93,8 @@ export class JsonlAppender {
   private readonly fsync: boolean;
 
   append(record: unknown): void {
-    writeSync(this.fd, JSON.stringify(record) + '\n');
+    // Model output lands here: written escaped, so `cat`ing a file cannot drive the terminal.
+    writeSync(this.fd, safeJson(record) + '\n');
     if (this.fsync) fsyncSync(this.fd);
   }
 

@@ -20,3 +20,19 @@ export function sanitize(text: string): string {
 export function sanitizeLine(text: string): string {
   return sanitize(text).replace(/[\t\r\n]+/g, ' ');
 }
+
+/**
+ * Characters that JSON.stringify leaves as they are but a terminal acts on (DEL and the C1
+ * controls, 0x9b being a CSI), or that reorder what is shown (bidi overrides and isolates),
+ * and the line separators some readers break on.
+ */
+const JSON_UNSAFE = /[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
+
+/**
+ * JSON that is safe to print: the same value as JSON.stringify writes, with the characters
+ * above written as \uXXXX escapes, so a reader gets the data back exactly and a terminal
+ * showing the text is never driven by it.
+ */
+export function safeJson(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
