@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { SessionStore } from './pipeline/store.js';
 import { resolveSessionsDir } from './settings.js';
 import { EXIT, UsageError } from './commands/errors.js';
+import { ProblemsError } from './pipeline/errors.js';
 import { sanitizeLine } from './util/sanitize.js';
 
 // React and Ink are imported below, on demand: unless told otherwise, they run their production
@@ -215,7 +216,8 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     const e = err instanceof Error ? err : new Error(String(err));
     // Messages quote files, servers and model names: never let them drive the terminal.
-    process.stderr.write(`baskets: ${sanitizeLine(e.message.split('\n')[0])}\n`);
+    const lines = e instanceof ProblemsError ? [`${e.head}:`, ...e.problems.map((p) => `  ${p}`)] : [e.message.split('\n')[0]];
+    process.stderr.write(lines.map((line, i) => `${i ? '' : 'baskets: '}${sanitizeLine(line)}\n`).join(''));
     if (verbose && e.stack) process.stderr.write(e.stack + '\n');
     process.exitCode = e instanceof UsageError ? EXIT.usage : EXIT.runFailed;
   },

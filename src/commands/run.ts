@@ -1,3 +1,4 @@
+import { assertCapable } from '../pipeline/capabilities.js';
 import { createModelResolver } from '../pipeline/models.js';
 import { startDetachedRun, readRunnerLock, followEvents, requestCancel } from '../pipeline/control.js';
 import { runSession, type RunOutcome } from '../pipeline/runner.js';
@@ -50,6 +51,7 @@ export async function runHeadless(store: SessionStore, name: string, flags: RunF
       strict: flags.strict,
       registry: STEPS,
       models: (ctx, report) => createModelResolver(ctx.session, ctx.paths, { signal: ctx.signal, report }),
+      preflight: (session, steps, signal) => assertCapable(session, steps, { signal }),
       onEvent: createPrinter(out, { json: flags.json }),
       signal: abort.signal,
     });

@@ -6,6 +6,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { readRunnerLock } from './lock.js';
 import { sessionPaths } from './paths.js';
 import { STEP_IDS, type StepId } from './session.js';
+import { assertCapable } from './capabilities.js';
 import { assertRunnable } from './preflight.js';
 import { SessionStore } from './store.js';
 
@@ -39,7 +40,10 @@ export function runArgs(name: string, req: RunRequest): string[] {
  */
 export async function startDetachedRun(sessionsDir: string, name: string, opts: RunRequest = {}): Promise<{ pid: number }> {
   // Refuse here, where the user sees it, rather than in the detached runner's log.
-  assertRunnable(new SessionStore(sessionsDir).load(name), opts.steps?.length ? opts.steps : STEP_IDS);
+  const session = new SessionStore(sessionsDir).load(name);
+  const steps = opts.steps?.length ? opts.steps : STEP_IDS;
+  assertRunnable(session, steps);
+  await assertCapable(session, steps);
   const paths = sessionPaths(join(sessionsDir, name));
   mkdirSync(paths.dir, { recursive: true });
   const log = openSync(paths.runnerLog, 'a');

@@ -10,3 +10,17 @@ export class ConfigError extends Error {
 export function firstProblem(problems: readonly string[]): string {
   return problems.length > 1 ? `${problems[0]} (and ${problems.length - 1} more)` : (problems[0] ?? '');
 }
+
+/**
+ * A refusal with several problems: `message` holds them on one line (for a notice in the TUI),
+ * `problems` one each, which the command line prints a line apiece.
+ */
+export class ProblemsError extends ConfigError {
+  override name = 'ProblemsError';
+  constructor(
+    readonly head: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`${head}: ${problems.join('; ')}`);
+  }
+}

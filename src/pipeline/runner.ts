@@ -4,7 +4,7 @@ import { JsonlAppender } from '../util/jsonl.js';
 import type { RunEvent, StepEvent, StepStatus } from './events.js';
 import { acquireRunnerLock } from './lock.js';
 import { sessionPaths } from './paths.js';
-import { STEP_IDS, type StepId } from './session.js';
+import { STEP_IDS, type Session, type StepId } from './session.js';
 import type { ModelResolver, Step, StepContext } from './step.js';
 import type { SessionStore } from './store.js';
 import { cancelRequested } from './control.js';
@@ -25,6 +25,8 @@ export interface RunOptions {
   models: (ctx: Omit<StepContext, 'models'>, report: (event: StepEvent) => void) => ModelResolver;
   signal?: AbortSignal;
   now?: () => number;
+  /** Checks that need the models (what they can do), run before any work; throws to refuse the run. */
+  preflight?: (session: Session, steps: StepId[], signal?: AbortSignal) => Promise<void>;
 }
 
 export type RunOutcome = 'done' | 'failed' | 'cancelled';
@@ -39,6 +41,7 @@ export async function runSession(opts: RunOptions): Promise<RunOutcome> {
   const session = opts.store.load(opts.name);
   const steps = (opts.steps?.length ? STEP_IDS.filter((s) => opts.steps!.includes(s)) : [...STEP_IDS]) as StepId[];
   assertRunnable(session, steps);
+  await opts.preflight?.(session, steps, opts.signal);
   const dir = opts.store.dir(opts.name);
   const paths = sessionPaths(dir);
   const release = acquireRunnerLock(dir, opts.name);

@@ -22,7 +22,7 @@ import type { ServerKind } from './server-info.js';
 import { tokenizeOn } from './tokenize.js';
 
 export { preflightOpenAIModel } from './preflight.js';
-export { probeServer, readCachedProbe, probeCacheFile, reprobeCommand, type ModelProbe, type ServerProbe } from './probe.js';
+export { capabilitiesOf, probeServer, readCachedProbe, probeCacheFile, reprobeCommand, type ModelProbe, type ServerProbe } from './probe.js';
 export { EndpointUnusableError, RequestFailedError, stepStopper } from './errors.js';
 export { redactSecrets } from './secrets.js';
 
