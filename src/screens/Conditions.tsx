@@ -9,6 +9,7 @@ import { useApp, type Draft } from '../ui/context.js';
 import { judgeWarning, withCondition, withoutCondition } from '../ui/draft.js';
 import { useForm, type FormRow } from '../ui/form.js';
 import { useScreenKeys } from '../ui/input.js';
+import { firstProblem } from '../pipeline/errors.js';
 import { sanitizeLine } from '../util/sanitize.js';
 import { CONDITIONS_KEYS, type ActionOf } from '../ui/keymaps.js';
 import { useTheme } from '../ui/theme.js';
@@ -70,6 +71,11 @@ export function Conditions() {
       app.setDraft(null);
       app.replace({ screen: 'run', session: saved.name });
       app.notify(`saved ${saved.name}: press R on the first cell to run every step`);
+      // What the models cannot do is found now, not when a run starts (a run is refused on it).
+      app.services.capabilityProblems(saved).then(
+        (problems) => problems.length && app.notify(`${saved.name} cannot run every step yet: ${firstProblem(problems)}`, 'error'),
+        (err: Error) => app.notify(`${saved.name}: the models could not be checked (${err.message})`, 'error'),
+      );
     } catch (err) {
       app.notify((err as Error).message, 'error');
     }

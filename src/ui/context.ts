@@ -30,6 +30,8 @@ export interface Services {
   readCachedProbe(baseUrl: string): ServerProbe | null;
   /** Load an hf model in a worker to see what it can do, then let it go. */
   probeHfModel(entry: ModelEntry): Promise<WorkerReady>;
+  /** What the session's models cannot do that its steps will need (servers probed, cached per server), one line each. */
+  capabilityProblems(session: Session): Promise<string[]>;
 }
 
 export type Route =

@@ -1,7 +1,9 @@
 import { listBuiltinBases } from '../engines/builtin/index.js';
 import { probeHfModel } from '../engines/hf/index.js';
 import { probeServer, readCachedProbe } from '../engines/openai/index.js';
+import { capabilityProblems } from '../pipeline/capabilities.js';
 import { followEvents, readRunnerLock, requestCancel, startDetachedRun } from '../pipeline/control.js';
+import { STEP_IDS } from '../pipeline/session.js';
 import { SessionStore } from '../pipeline/store.js';
 import { watchTraining } from '../trainers/hf/follow.js';
 import { loadSettings, saveSettings } from '../settings.js';
@@ -22,5 +24,6 @@ export function defaultServices(sessionsDir: string): Services {
     probeServer,
     readCachedProbe,
     probeHfModel: (entry) => probeHfModel(entry),
+    capabilityProblems: (session) => capabilityProblems(session, STEP_IDS),
   };
 }

@@ -83,6 +83,7 @@ export async function renderApp(opts: RenderOptions) {
     readCachedProbe: () => null,
     probeServer: (baseUrl) => Promise.reject(new Error(`nothing is listening at ${baseUrl} (test fake)`)),
     probeHfModel: (entry) => Promise.reject(new Error(`no Python in TUI tests to load ${entry.id} (test fake)`)),
+    capabilityProblems: async () => [],
     ...opts.services,
   };
   const { columns = 100, rows = 40, ...props } = opts;

@@ -89,6 +89,19 @@ describe('new-session wizard', () => {
     });
   });
 
+  it('says on saving what the models cannot do that a run will need', async () => {
+    const checked: string[] = [];
+    const problem = 'model "founders-small" cannot score, which the perplexity step needs: serve it with vLLM or SGLang';
+    const app = await renderApp({ sessionsDir: join(tmp.dir, 'sessions'), columns: 200, services: { capabilityProblems: async (session) => (checked.push(session.name), [problem]) } });
+    await app.press('n', 'checked', KEYS.enter, KEYS.tab, 'a');
+    await app.waitFor('added founders-small');
+    await app.press(KEYS.tab);
+    await app.waitFor('[3] Conditions');
+    await app.press(KEYS.down, KEYS.enter, 'w');
+    await app.waitFor(`checked cannot run every step yet: ${problem}`);
+    expect(checked).toEqual(['checked']);
+  });
+
   it('will not save a session without conditions', async () => {
     const app = await renderApp({ sessionsDir: tmp.dir });
     await app.press('n', 'empty', KEYS.enter, KEYS.tab, 'a', KEYS.tab);
