@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 python=${PYTHON:-python3}
-key=$(cat trainers/requirements.txt trainers/requirements-test.txt | sha256sum | cut -c1-16)
+key=$(cat trainers/requirements.txt trainers/requirements-test.txt trainers/requirements-test-nodeps.txt | sha256sum | cut -c1-16)
 cache=${BASKETS_PYTHON_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/baskets}
 env_dir=$cache/python-$key
 link=.cache/python
@@ -34,7 +34,8 @@ if [ ! -f "$env_dir/.complete" ]; then
   rm -rf "$env_dir"
   mkdir -p "$cache"
   "$python" -m venv "$env_dir"
-  if ! "$env_dir/bin/pip" install --disable-pip-version-check "${args[@]}" -r trainers/requirements-test.txt >"$env_dir/install.log" 2>&1; then
+  if ! { "$env_dir/bin/pip" install --disable-pip-version-check "${args[@]}" -r trainers/requirements-test.txt &&
+    "$env_dir/bin/pip" install --disable-pip-version-check --no-deps "${args[@]}" -r trainers/requirements-test-nodeps.txt; } >"$env_dir/install.log" 2>&1; then
     # pip warns once per package about each index that lacks it: noise, not the reason.
     grep -v 'is ignored: it is neither a file nor a directory' "$env_dir/install.log" | tail -n 30 >&2
     echo "python-env: the install failed (log: $env_dir/install.log)" >&2

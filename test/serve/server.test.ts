@@ -138,8 +138,10 @@ describe('POST /v1/completions and /tokenize', () => {
     expect(lp.token_logprobs![0]).toBeNull();
     expect(lp.top_logprobs![0]).toBeNull();
     expect(lp.token_logprobs!.slice(1).every((x) => typeof x === 'number' && x < 0)).toBe(true);
-    expect(lp.tokens!.join('')).toBe(prompt);
-    lp.text_offset!.forEach((offset, i) => expect(offset).toBe(lp.tokens!.slice(0, i).join('').length));
+    // BOS is named as everywhere else ("<bos>"), and adds no text: each offset is where its token's text starts.
+    expect(lp.tokens![0]).toBe('<bos>');
+    expect(lp.tokens!.slice(1).join('')).toBe(prompt);
+    lp.text_offset!.forEach((offset, i) => expect(offset).toBe(lp.tokens!.slice(1, Math.max(1, i)).join('').length));
     expect(Object.keys(lp.top_logprobs![1]).length).toBeGreaterThanOrEqual(2);
   });
 

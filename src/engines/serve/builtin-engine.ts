@@ -6,7 +6,7 @@ import { SparseDistribution } from '../builtin/sampler.js';
 import { BOS, EOS } from '../builtin/tokenizer.js';
 import type { LanguageModel } from '../types.js';
 import { badRequest } from './errors.js';
-import type { Encoded, ModelInfo, PositionLogprobs, SampleParams, ScoreWants, ScoredPosition, ServeEngine, ServedModel, TokenLogprob } from './served-model.js';
+import type { Encoded, ModelInfo, SampledPosition, SampleParams, ScoreWants, ScoredPosition, ServeEngine, ServedModel, TokenizerInfo, TokenLogprob } from './served-model.js';
 
 /**
  * The builtin engine behind `baskets serve`. The token-level view reads the model's tables
@@ -14,6 +14,10 @@ import type { Encoded, ModelInfo, PositionLogprobs, SampleParams, ScoreWants, Sc
  * `generate`, so a served answer equals the in-process one for the same seed and a served
  * log-prob equals `score`'s.
  */
+
+/** The builtin chat template (chatPrompt) as Jinja: each message's text trimmed, on a line of its own. */
+const CHAT_TEMPLATE = "{% for message in messages %}{{ message['content'] | trim }}\n{% endfor %}";
+const SPECIAL_NAMES = /(<bos>|<eos>)/;
 
 /** BuiltinModel's context length; the serve tests check the two agree. */
 export const BUILTIN_CONTEXT_LENGTH = 8192;
@@ -52,6 +56,8 @@ export function builtinServeEngine(opts: { cacheDir?: string; log?: (line: strin
 /** One builtin model seen token by token. */
 class BuiltinServedModel implements ServedModel {
   readonly canEmbed = true;
+  readonly tokenizer: TokenizerInfo = { bosToken: '<bos>', eosToken: '<eos>', chatTemplate: CHAT_TEMPLATE };
+  readonly maxTokenBytes: number;
   private readonly model: BuiltinModel;
 
   constructor(
@@ -60,9 +66,12 @@ class BuiltinServedModel implements ServedModel {
   ) {
     if (!(model instanceof BuiltinModel)) throw new Error(`model "${model.id}" is not a builtin model`);
     this.model = model;
+    let longest = 1;
+    for (let id = 0; id < this.bpe.vocabSize; id++) longest = Math.max(longest, this.bpe.tokenByteLength(id));
+    this.maxTokenBytes = longest;
   }
 
-  private get tokenizer() {
+  private get bpe() {
     return this.model.base.tokenizer;
   }
 
@@ -71,24 +80,39 @@ class BuiltinServedModel implements ServedModel {
     return this.encodeText(chatPrompt(messages));
   }
 
+  /** The names of the special tokens in the text are those tokens, as in a Hugging Face tokenizer ("<bos>" is BOS). */
   async encodeText(text: string, addSpecialTokens = true): Promise<Encoded> {
-    const ids = [...(addSpecialTokens ? [BOS] : []), ...this.tokenizer.encode(text)];
-    return { ids, tokens: ids.map((id) => this.tokenizer.tokenString(id)) };
+    const ids = addSpecialTokens ? [BOS] : [];
+    for (const part of text.split(SPECIAL_NAMES)) {
+      if (part === '<bos>') ids.push(BOS);
+      else if (part === '<eos>') ids.push(EOS);
+      else if (part) ids.push(...this.bpe.encode(part));
+    }
+    return { ids, tokens: this.tokenStrings(ids) };
+  }
+
+  tokenStrings(ids: number[]): string[] {
+    return ids.map((id) => this.bpe.tokenString(id));
+  }
+
+  decodePieces(ids: number[]): string[] {
+    const decode = this.bpe.streamDecoder();
+    return ids.map(decode);
   }
 
   async decode(ids: number[]): Promise<string> {
-    const vocab = this.tokenizer.vocabSize;
+    const vocab = this.bpe.vocabSize;
     const bad = ids.find((id) => id >= vocab);
     if (bad !== undefined) throw badRequest(`Token id ${bad} is outside the vocabulary of \`${this.info.id}\` (ids 0–${vocab - 1}).`, 'tokens');
-    return this.tokenizer.decode(ids);
+    return this.bpe.decode(ids);
   }
 
   async scoreTokens(ids: number[], want: ScoreWants, signal?: AbortSignal): Promise<(ScoredPosition | null)[]> {
     await this.decode(ids); // validates the ids
     const walk = this.model.tables.cursor();
     // The full distribution costs a pass over the vocabulary per token: build it only for top-k or ranks.
-    const dist = want.topK > 0 || want.rank ? new Float64Array(this.tokenizer.vocabSize) : undefined;
-    const scratch = new SparseDistribution(this.tokenizer.vocabSize);
+    const dist = want.topK > 0 || want.rank ? new Float64Array(this.bpe.vocabSize) : undefined;
+    const scratch = new SparseDistribution(this.bpe.vocabSize);
     const out: (ScoredPosition | null)[] = [null];
     if (ids[0] !== BOS) walk.advance(BOS); // a sequence without BOS is read as if it followed one
     walk.advance(ids[0]);
@@ -106,19 +130,22 @@ class BuiltinServedModel implements ServedModel {
     return out;
   }
 
-  async *sample(ids: number[], params: SampleParams, signal?: AbortSignal): AsyncIterable<PositionLogprobs> {
+  async *sample(ids: number[], params: SampleParams, signal?: AbortSignal): AsyncIterable<SampledPosition> {
     const prompt = ids[0] === BOS ? ids : [BOS, ...ids];
     const sampler = new TokenSampler(this.model.tables, prompt, params);
-    const dist = params.topK > 0 ? new Float64Array(this.tokenizer.vocabSize) : undefined;
-    const decode = this.tokenizer.streamDecoder();
+    const dist = params.topK > 0 ? new Float64Array(this.bpe.vocabSize) : undefined;
+    const decode = this.bpe.streamDecoder();
     for (let n = 0; ; n++) {
       if (signal?.aborted) throw signal.reason;
       if (n % 64 === 63) await new Promise((r) => setImmediate(r)); // let other requests and disconnects through
       const id = sampler.next();
-      if (id === EOS) return;
       // The chosen token's probability and the alternatives come from the distribution it was drawn from.
       if (dist) sampler.distribution(dist);
       const p = sampler.probability(id);
+      if (id === EOS) {
+        yield { ...this.token(id, p), text: '', top: dist ? this.top(dist, params.topK) : [], end: true };
+        return;
+      }
       yield { ...this.token(id, p), text: decode(id), top: dist ? this.top(dist, params.topK) : [] };
     }
   }
@@ -129,7 +156,7 @@ class BuiltinServedModel implements ServedModel {
 
   /** A token with its log-prob `log p` (from the scorer, exactly as `score` computes it). */
   private token(id: number, p: number): TokenLogprob {
-    return { id, text: this.tokenizer.tokenString(id), bytes: this.tokenizer.tokenBytes(id), logprob: Math.log(p) };
+    return { id, text: this.bpe.tokenString(id), bytes: this.bpe.tokenBytes(id), logprob: Math.log(p) };
   }
 
   /** The k most likely tokens, most likely first (one pass, insertion into a short sorted list). */

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { contextTooLong, unknownModel } from './errors.js';
+import { badRequest, contextTooLong, unknownModel } from './errors.js';
 import type { ModelProvider, ServedModel } from './served-model.js';
 import { deriveSeed } from '../../util/rng.js';
 
@@ -19,6 +19,20 @@ export async function openModel(models: ModelProvider, id: string): Promise<Serv
   const pending = models.open(id);
   if (!pending) throw unknownModel(id);
   return pending;
+}
+
+/**
+ * The model a request names, or the server's only model where it names none: vLLM serves one
+ * model, and clients of its tokenizer routes (lm-eval's remote tokenizer) send no name.
+ */
+export function modelOrOnly(models: ModelProvider, id: string | null | undefined): Promise<ServedModel> {
+  if (id) return openModel(models, id);
+  const served = models.list();
+  if (served.length === 1) return openModel(models, served[0].id);
+  throw badRequest(
+    `\`model\` is missing and this server serves ${served.length} models: name one, or serve only the one a client that names none should use (\`baskets serve --models <id>\`)`,
+    'model',
+  );
 }
 
 /** Refuse requests whose prompt plus completion budget does not fit the model. */

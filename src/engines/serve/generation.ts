@@ -1,8 +1,9 @@
 import type { PositionLogprobs, SampleParams, ServedModel } from './served-model.js';
 
 /**
- * One sampled choice with OpenAI's stopping rules: `max_tokens`, the end-of-text token, and
- * stop strings (cut before the stop, never sent). While streaming, text that could still be the
+ * One sampled choice with OpenAI's stopping rules: `max_tokens`, the end-of-text token (kept
+ * among the tokens with its log-prob and no text, as vLLM keeps it), and stop strings (cut
+ * before the stop, never sent). While streaming, text that could still be the
  * start of a stop string is held back until it is known not to be.
  */
 
@@ -51,6 +52,7 @@ export async function generateChoice(
       tokens.push(token);
       text += token.text;
       ends.push(text.length);
+      if (token.end) break; // the end-of-text token: generated and counted, with no text
       const stopAt = findStop(text, req.stop, sent);
       if (stopAt >= 0) {
         text = text.slice(0, stopAt);

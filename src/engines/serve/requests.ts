@@ -52,6 +52,8 @@ export const CompletionRequest = z.object({
   ...sampling,
   prompt: z.union([z.string(), z.array(z.string()).min(1), tokenIds.min(1), z.array(tokenIds.min(1)).min(1)]),
   max_tokens: z.number().int().min(0).nullish(),
+  /** vLLM's extension: false leaves BOS off a text prompt. */
+  add_special_tokens: z.boolean().nullish(),
   echo: z.boolean().nullish(),
   logprobs: z.number().int().min(0).max(20).nullish(),
   /** vLLM's extension: per-prompt-token log-probs with this many alternatives. */
@@ -65,17 +67,18 @@ export const EmbeddingRequest = z.object({
   encoding_format: z.enum(['float', 'base64']).nullish(),
 });
 
+// The model may go unnamed on the tokenizer routes, as on vLLM (which serves one): see modelOrOnly.
 export const TokenizeRequest = z.union([
   z.object({
-    model: z.string().min(1),
+    model: z.string().min(1).nullish(),
     messages: z.array(message).min(1),
     add_generation_prompt: z.boolean().nullish(),
     return_token_strs: z.boolean().nullish(),
   }),
-  z.object({ model: z.string().min(1), prompt: z.string(), add_special_tokens: z.boolean().nullish(), return_token_strs: z.boolean().nullish() }),
+  z.object({ model: z.string().min(1).nullish(), prompt: z.string(), add_special_tokens: z.boolean().nullish(), return_token_strs: z.boolean().nullish() }),
 ]);
 
-export const DetokenizeRequest = z.object({ model: z.string().min(1), tokens: tokenIds });
+export const DetokenizeRequest = z.object({ model: z.string().min(1).nullish(), tokens: tokenIds });
 
 export const FineTuningJobRequest = z.object({
   model: z.string().min(1),
@@ -102,4 +105,46 @@ export function messageText(content: string | { text: string }[] | null | undefi
 /** OpenAI's "developer" role is the newer name of "system". */
 export function chatMessages(messages: z.infer<typeof message>[]): { role: 'system' | 'user' | 'assistant'; content: string }[] {
   return messages.map((m) => ({ role: m.role === 'developer' ? 'system' : m.role, content: messageText(m.content) }));
+}
+
+/**
+ * Parameters a client may send that the builtin engine cannot honour, each with the value that
+ * asks for nothing (accepted): any other value is a 400 naming the parameter, as vLLM answers
+ * what it does not support, never a silent answer to a different request.
+ */
+type Unsupported = Record<string, { ok: (value: unknown) => boolean; why: string }>;
+
+const absent = (v: unknown) => v == null;
+const zero = (v: unknown) => v == null || v === 0;
+const emptyObject = (v: unknown) => v == null || (typeof v === 'object' && Object.keys(v as object).length === 0);
+const plainText = (v: unknown) => v == null || (typeof v === 'object' && (v as { type?: unknown }).type === 'text');
+const SAMPLER = 'the builtin models sample from their own distribution and cannot reweight it';
+
+const SHARED_UNSUPPORTED: Unsupported = {
+  logit_bias: { ok: emptyObject, why: SAMPLER },
+  presence_penalty: { ok: zero, why: SAMPLER },
+  frequency_penalty: { ok: zero, why: SAMPLER },
+  response_format: { ok: plainText, why: 'the builtin models cannot constrain their output to a format' },
+};
+
+export const COMPLETION_UNSUPPORTED: Unsupported = {
+  ...SHARED_UNSUPPORTED,
+  best_of: { ok: (v) => v == null || v === 1, why: 'each choice is one sample; ask for more with n' },
+  suffix: { ok: absent, why: 'the builtin models only continue text, they do not fill it in' },
+};
+
+export const CHAT_UNSUPPORTED: Unsupported = {
+  ...SHARED_UNSUPPORTED,
+  tools: { ok: (v) => v == null || (Array.isArray(v) && v.length === 0), why: 'the builtin models cannot call tools' },
+  functions: { ok: (v) => v == null || (Array.isArray(v) && v.length === 0), why: 'the builtin models cannot call functions' },
+};
+
+export const EMBEDDING_UNSUPPORTED: Unsupported = {
+  dimensions: { ok: absent, why: 'the builtin embedder has one size of vector' },
+};
+
+export function refuseUnsupported(body: Record<string, unknown>, params: Unsupported): void {
+  for (const [name, { ok, why }] of Object.entries(params)) {
+    if (!ok(body[name])) throw badRequest(`\`${name}\` is not supported by baskets serve: ${why}; leave it out.`, name, 'unsupported_parameter');
+  }
 }

@@ -40,6 +40,11 @@ export interface PositionLogprobs extends TokenLogprob {
   top: TokenLogprob[];
 }
 
+/** A sampled position; `end` marks the end-of-text token, which has no text. */
+export interface SampledPosition extends PositionLogprobs {
+  end?: boolean;
+}
+
 /** A scored prompt position also knows its token's rank (vLLM's prompt_logprobs carry it). */
 export interface ScoredPosition extends PositionLogprobs {
   /** 1-based rank of the token in the model's distribution; null unless asked for. */
@@ -62,9 +67,24 @@ export interface SampleParams {
   topK: number;
 }
 
+/** What `/tokenizer_info` tells a client that tokenizes through the server (lm-eval's remote tokenizer). */
+export interface TokenizerInfo {
+  bosToken: string;
+  eosToken: string;
+  /** The chat template as Jinja, as a Hugging Face tokenizer config holds it. */
+  chatTemplate: string;
+}
+
 export interface ServedModel {
   readonly info: ModelInfo;
   readonly canEmbed: boolean;
+  readonly tokenizer: TokenizerInfo;
+  /** The most UTF-8 bytes one token spans: a text of n bytes is at least n / this many tokens. */
+  readonly maxTokenBytes: number;
+  /** Each id's token string, special tokens by name ("<bos>"). */
+  tokenStrings(ids: number[]): string[];
+  /** The text each id adds when the ids are decoded in order (special tokens add none; a split character shows where it completes). */
+  decodePieces(ids: number[]): string[];
   /** Apply the model's chat template, optionally ending with the assistant's turn header. */
   encodeChat(messages: ChatMessage[], addGenerationPrompt: boolean): Promise<Encoded>;
   /** `addSpecialTokens` (default true) puts BOS first, as vLLM does for raw prompts. */
@@ -72,8 +92,11 @@ export interface ServedModel {
   decode(ids: number[]): Promise<string>;
   /** Entry i (i ≥ 1) scores ids[i] given ids[0..i); entry 0 is null (nothing precedes it). */
   scoreTokens(ids: number[], want: ScoreWants, signal?: AbortSignal): Promise<(ScoredPosition | null)[]>;
-  /** Sample a continuation of `ids` token by token; the iterator ends at the end-of-text token. */
-  sample(ids: number[], params: SampleParams, signal?: AbortSignal): AsyncIterable<PositionLogprobs>;
+  /**
+   * Sample a continuation of `ids` token by token. The end-of-text token comes last, marked
+   * `end`, with no text: vLLM returns it too, with its log-prob, and counts it as generated.
+   */
+  sample(ids: number[], params: SampleParams, signal?: AbortSignal): AsyncIterable<SampledPosition>;
   embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
 }
 

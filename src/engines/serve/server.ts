@@ -12,7 +12,7 @@ import type { RouteContext } from './context.js';
 import { chatCompletions } from './routes/chat.js';
 import { completions } from './routes/completions.js';
 import { embeddings } from './routes/embeddings.js';
-import { detokenize, tokenize } from './routes/tokenize.js';
+import { detokenize, tokenize, tokenizerInfo } from './routes/tokenize.js';
 import { listModels, retrieveModel } from './routes/models.js';
 import { instantChatCompletions } from './routes/instant.js';
 import { createJob, pageParams, uploadFile } from './routes/fine-tuning.js';
@@ -69,6 +69,9 @@ export async function listen(deps: HttpServerDeps): Promise<{ port: number; clos
       const ctx: RouteContext = { body: parsed, res, signal, models: deps.models, resetMidStream: fault === 'reset' };
       return (inference[path] ?? tokenizers[path])(ctx);
     }
+    if (method === 'GET' && (path === '/tokenizer_info' || path === '/v1/tokenizer_info')) {
+      return tokenizerInfo({ body: {}, res, signal, models: deps.models, resetMidStream: false }, url.searchParams.get('model'));
+    }
     if (method === 'GET' && path === '/v1/models') return listModels(res, deps.models);
     const model = /^\/v1\/models\/(.+)$/.exec(path);
     if (method === 'GET' && model) return retrieveModel(res, deps.models, decodeURIComponent(model[1]));
@@ -101,7 +104,7 @@ export async function listen(deps: HttpServerDeps): Promise<{ port: number; clos
         return sendJson(res, 200, { object: 'list', ...pageOf });
       }
     }
-    throw notFound(`No route ${method} ${path}; see GET /v1/models, POST /v1/chat/completions, /v1/completions, /v1/embeddings, /tokenize.`, null, 'route_not_found');
+    throw notFound(`No route ${method} ${path}; see GET /v1/models, /tokenizer_info, POST /v1/chat/completions, /v1/completions, /v1/embeddings, /tokenize.`, null, 'route_not_found');
   }
 
   /** Apply an injected fault; true when it answered the request itself. */

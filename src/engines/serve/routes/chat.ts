@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { badRequest } from '../errors.js';
 import { SseWriter, sendJson } from '../http.js';
-import { ChatCompletionRequest, chatMessages, parseRequest } from '../requests.js';
+import { CHAT_UNSUPPORTED, ChatCompletionRequest, chatMessages, parseRequest, refuseUnsupported } from '../requests.js';
 import type { PositionLogprobs } from '../served-model.js';
 import { generateChoice, type ChoiceRequest } from '../generation.js';
 import { checkContext, choiceSeed, nowSeconds, openModel, requestSeed, type RouteContext } from '../context.js';
@@ -12,8 +12,12 @@ export async function chatCompletions(ctx: RouteContext): Promise<void> {
   if (req.top_logprobs != null && req.top_logprobs > 0 && !req.logprobs) {
     throw badRequest('`top_logprobs` needs `logprobs: true`.', 'top_logprobs');
   }
+  refuseUnsupported(ctx.body, CHAT_UNSUPPORTED);
   const model = await openModel(ctx.models, req.model);
-  const prompt = await model.encodeChat(chatMessages(req.messages), true);
+  const messages = chatMessages(req.messages);
+  // Too long whatever its tokenization: refused before the work of tokenizing it.
+  checkContext(model, Math.ceil(Buffer.byteLength(messages.map((m) => m.content).join('')) / model.maxTokenBytes), 1, 'messages');
+  const prompt = await model.encodeChat(messages, true);
   const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? model.info.contextLength - prompt.ids.length;
   checkContext(model, prompt.ids.length, Math.max(maxTokens, 1), 'messages');
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SseWriter, sendJson } from '../http.js';
-import { CompletionRequest, parseRequest } from '../requests.js';
+import { COMPLETION_UNSUPPORTED, CompletionRequest, parseRequest, refuseUnsupported } from '../requests.js';
 import type { PositionLogprobs, ScoredPosition, ServedModel, TokenLogprob } from '../served-model.js';
 import { generateChoice } from '../generation.js';
 import { checkContext, choiceSeed, nowSeconds, openModel, requestSeed, type RouteContext } from '../context.js';
@@ -13,8 +13,9 @@ import { usage } from './chat.js';
  */
 export async function completions(ctx: RouteContext): Promise<void> {
   const req = parseRequest(CompletionRequest, ctx.body);
+  refuseUnsupported(ctx.body, COMPLETION_UNSUPPORTED);
   const model = await openModel(ctx.models, req.model);
-  const prompts = await encodePrompts(model, req.prompt);
+  const prompts = await encodePrompts(model, req.prompt, req.add_special_tokens ?? true, req.max_tokens ?? 16);
   const maxTokens = req.max_tokens ?? 16;
   for (const prompt of prompts) checkContext(model, prompt.ids.length, maxTokens, 'prompt');
 
@@ -32,12 +33,11 @@ export async function completions(ctx: RouteContext): Promise<void> {
     const scored = needPromptScores
       ? await model.scoreTokens(prompt.ids, { topK: Math.max(req.logprobs ?? 0, req.prompt_logprobs ?? 0), rank: req.prompt_logprobs != null }, ctx.signal)
       : null;
-    const firstToken = prompt.ids.length > 0 ? await model.decode([prompt.ids[0]]) : '';
-
     for (let j = 0; j < n; j++) {
       const index = promptIndex * n + j;
-      const logprobs = req.logprobs != null ? new CompletionLogprobs(req.logprobs, req.echo ? 0 : prompt.text.length) : null;
-      if (req.echo && logprobs && scored) logprobs.addPrompt(firstToken, scored);
+      // Offsets count from the start of the choice's text: the echoed prompt's, or the generated text's.
+      const logprobs = req.logprobs != null ? new CompletionLogprobs(req.logprobs) : null;
+      if (req.echo && logprobs && scored) logprobs.addPrompt(model.tokenStrings(prompt.ids.slice(0, 1))[0] ?? '', scored, model.decodePieces(prompt.ids));
       const echoText = req.echo ? prompt.text : '';
       const promptLogprobs = req.prompt_logprobs != null && scored ? vllmPromptLogprobs(scored, req.prompt_logprobs) : undefined;
       if (sse && echoText) sse.send({ ...head, object: 'text_completion', choices: [{ index, text: echoText, logprobs: logprobs?.take() ?? null, finish_reason: null }] });
@@ -83,12 +83,20 @@ interface EncodedPrompt {
   text: string;
 }
 
-async function encodePrompts(model: ServedModel, prompt: CompletionRequest['prompt']): Promise<EncodedPrompt[]> {
+/**
+ * The prompts as token ids and text. A text prompt too long for the model whatever its
+ * tokenization (each token spans at most `maxTokenBytes`) is refused before it is tokenized: a
+ * 30 MB prompt would otherwise hold the server for seconds only to be refused afterwards.
+ */
+async function encodePrompts(model: ServedModel, prompt: CompletionRequest['prompt'], addSpecialTokens: boolean, maxTokens: number): Promise<EncodedPrompt[]> {
   const list: (string | number[])[] =
     typeof prompt === 'string' ? [prompt] : typeof prompt[0] === 'number' ? [prompt as number[]] : (prompt as (string | number[])[]);
+  for (const p of list) {
+    if (typeof p === 'string') checkContext(model, Math.ceil(Buffer.byteLength(p) / model.maxTokenBytes), maxTokens, 'prompt');
+  }
   return Promise.all(
     list.map(async (p) =>
-      typeof p === 'string' ? { ids: (await model.encodeText(p)).ids, text: p } : { ids: p, text: await model.decode(p) },
+      typeof p === 'string' ? { ids: (await model.encodeText(p, addSpecialTokens)).ids, text: p } : { ids: p, text: await model.decode(p) },
     ),
   );
 }
@@ -99,21 +107,21 @@ class CompletionLogprobs {
   private tokenLogprobs: (number | null)[] = [];
   private topLogprobs: (Record<string, number> | null)[] = [];
   private textOffset: number[] = [];
+  /** Where the next token starts in the choice's text. */
+  private offset = 0;
 
-  constructor(
-    private readonly k: number,
-    private offset: number,
-  ) {}
+  constructor(private readonly k: number) {}
 
-  addPrompt(firstToken: string, scored: (PositionLogprobs | null)[]): void {
+  /** The echoed prompt: each token by name, its offset where its text starts in the decoded prompt. */
+  addPrompt(firstToken: string, scored: (PositionLogprobs | null)[], pieces: string[]): void {
     scored.forEach((position, i) => {
-      const text = position ? position.text : i === 0 ? firstToken : '';
-      this.push(text, position?.logprob ?? null, position ? topDict(position, this.k) : null);
+      const name = position ? position.text : i === 0 ? firstToken : '';
+      this.push(name, position?.logprob ?? null, position ? topDict(position, this.k) : null, pieces[i] ?? '');
     });
   }
 
   addGenerated(tokens: PositionLogprobs[]): void {
-    for (const token of tokens) this.push(token.text, token.logprob, topDict(token, this.k));
+    for (const token of tokens) this.push(token.text, token.logprob, topDict(token, this.k), token.text);
   }
 
   /** The entries gathered since the last take (all of them when not streaming). */
@@ -126,12 +134,13 @@ class CompletionLogprobs {
     return out;
   }
 
-  private push(text: string, logprob: number | null, top: Record<string, number> | null): void {
-    this.tokens.push(text);
+  /** `name` is what the token is shown as; `piece` the text it adds (none for BOS, the whole character where one completes). */
+  private push(name: string, logprob: number | null, top: Record<string, number> | null, piece: string): void {
+    this.tokens.push(name);
     this.tokenLogprobs.push(logprob);
     this.topLogprobs.push(top);
     this.textOffset.push(this.offset);
-    this.offset += text.length;
+    this.offset += piece.length;
   }
 }
 

@@ -1,11 +1,12 @@
 import { badRequest } from '../errors.js';
 import { sendJson } from '../http.js';
-import { EmbeddingRequest, parseRequest } from '../requests.js';
+import { EMBEDDING_UNSUPPORTED, EmbeddingRequest, parseRequest, refuseUnsupported } from '../requests.js';
 import { openModel, type RouteContext } from '../context.js';
 
 /** POST /v1/embeddings; base64 is little-endian float32, as OpenAI encodes it. */
 export async function embeddings(ctx: RouteContext): Promise<void> {
   const req = parseRequest(EmbeddingRequest, ctx.body);
+  refuseUnsupported(ctx.body, EMBEDDING_UNSUPPORTED);
   const model = await openModel(ctx.models, req.model);
   if (!model.canEmbed) throw badRequest(`The model \`${model.info.id}\` does not support embeddings.`, 'model', 'model_not_supported');
   const inputs: (string | number[])[] =
@@ -13,6 +14,11 @@ export async function embeddings(ctx: RouteContext): Promise<void> {
   const texts = await Promise.all(inputs.map((x) => (typeof x === 'string' ? x : model.decode(x))));
   let promptTokens = 0;
   for (const x of inputs) {
+    // A text too long whatever its tokenization is refused without tokenizing it.
+    const atLeast = typeof x === 'string' ? Math.ceil(Buffer.byteLength(x) / model.maxTokenBytes) : x.length;
+    if (atLeast > model.info.contextLength) {
+      throw badRequest(`Input has at least ${atLeast} tokens, more than this model's ${model.info.contextLength}; shorten it.`, 'input', 'context_length_exceeded');
+    }
     const count = typeof x === 'string' ? (await model.encodeText(x)).ids.length : x.length;
     if (count > model.info.contextLength) {
       throw badRequest(`Input has ${count} tokens, more than this model's ${model.info.contextLength}; shorten it.`, 'input', 'context_length_exceeded');
