@@ -94,9 +94,6 @@ describe('completions as lm-eval scores with them', () => {
 
 describe('parameters it cannot honour', () => {
   const asks: [string, string, Record<string, unknown>][] = [
-    ['/v1/completions', 'logit_bias', { logit_bias: { '5': 10 } }],
-    ['/v1/completions', 'presence_penalty', { presence_penalty: 0.5 }],
-    ['/v1/completions', 'frequency_penalty', { frequency_penalty: 0.5 }],
     ['/v1/completions', 'best_of', { best_of: 3 }],
     ['/v1/completions', 'suffix', { suffix: ' end' }],
     ['/v1/chat/completions', 'tools', { tools: [{ type: 'function', function: { name: 'f' } }] }],
@@ -115,6 +112,42 @@ describe('parameters it cannot honour', () => {
   it('accepts them at the values that ask for nothing', async () => {
     const r = await call(one, '/v1/completions', bodyFor('/v1/completions', { logit_bias: {}, presence_penalty: 0, frequency_penalty: 0, best_of: 1, response_format: { type: 'text' } }));
     expect(r.status).toBe(200);
+  });
+});
+
+describe('the logit bias and repetition penalties', () => {
+  const generate = async (extra: Record<string, unknown>) =>
+    (await call(one, '/v1/completions', { model: MODEL, prompt: 'The union', max_tokens: 40, logprobs: 0, temperature: 0, ...extra })).json.choices[0];
+
+  it('draw what the bias asks for, and report the model\'s own log-probs of it', async () => {
+    const union = (await call(one, '/tokenize', { prompt: ' union', add_special_tokens: false, return_token_strs: true })).json;
+    const [id, name] = [union.tokens[0] as number, union.token_strs[0] as string];
+    const biased = await generate({ logit_bias: { [id]: 100 }, max_tokens: 5, temperature: 1, seed: 3 });
+    expect(biased.logprobs.tokens).toEqual(Array(5).fill(name));
+    // Scored as a prompt, the same tokens have the same log-probs: the bias moved the draw, not the numbers.
+    const ids = [...((await call(one, '/tokenize', { prompt: 'The union' })).json.tokens as number[]), ...Array(5).fill(id)];
+    const scored = (await call(one, '/v1/completions', { model: MODEL, prompt: ids, max_tokens: 0, logprobs: 0, echo: true })).json.choices[0].logprobs;
+    expect(biased.logprobs.token_logprobs).toEqual(scored.token_logprobs.slice(-5));
+  });
+
+  it('keep the greedy token out with a bias of -100', async () => {
+    const greedy = await generate({ max_tokens: 1 });
+    const [first] = (await call(one, '/tokenize', { prompt: greedy.text, add_special_tokens: false })).json.tokens as number[];
+    const banned = await generate({ max_tokens: 1, logit_bias: { [first]: -100 } });
+    expect(banned.text).not.toBe(greedy.text);
+  });
+
+  it('penalties make a greedy answer repeat itself less', async () => {
+    const distinct = (choice: { logprobs: { tokens: string[] } }) => new Set(choice.logprobs.tokens).size;
+    const plain = await generate({});
+    expect(distinct(await generate({ presence_penalty: 2 }))).toBeGreaterThan(distinct(plain));
+    expect(distinct(await generate({ frequency_penalty: 2 }))).toBeGreaterThan(distinct(plain));
+  });
+
+  it('refuse a bias on a token the model does not have', async () => {
+    const r = await call(one, '/v1/completions', { model: MODEL, prompt: 'peace', max_tokens: 1, logit_bias: { '99999999': 5 } });
+    expect(r.status).toBe(400);
+    expect(r.json.error.param).toBe('logit_bias');
   });
 });
 

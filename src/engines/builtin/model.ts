@@ -45,11 +45,16 @@ export class TokenSampler {
   private readonly rand: () => number;
   private readonly sparse: SparseDistribution;
 
-  /** `prompt` starts with BOS. */
+  /**
+   * `prompt` starts with BOS. `weights`, asked before each draw, multiplies the probability of
+   * some tokens for that draw only (a logit bias, repetition penalties): what is drawn changes,
+   * and the probabilities reported for it stay the model's own.
+   */
   constructor(
     private readonly tables: AdaptedTables,
     prompt: ArrayLike<number>,
     private readonly params: Pick<GenerateParams, 'temperature' | 'topP' | 'seed'>,
+    private readonly weights?: () => ReadonlyMap<number, number>,
   ) {
     this.cursor = tables.cursor();
     for (let i = 0; i < prompt.length; i++) this.cursor.advance(prompt[i]);
@@ -63,9 +68,26 @@ export class TokenSampler {
     this.cursor.sparseDistribution(d);
     this.bosProbability = d.member[BOS] ? d.p[d.member[BOS] - 1] : d.tailScale * this.tables.root[BOS];
     d.p[d.slot(BOS)] = 0;
+    const own = this.reweight(d);
     const id = sampleSparse(d, this.tables.tail, this.params.temperature, this.params.topP, this.rand);
+    for (const [slot, p] of own) d.p[slot] = p;
     this.cursor.advance(id);
     return id;
+  }
+
+  /** Apply the weights to the distribution; returns each touched slot's own probability, to put back. */
+  private reweight(d: SparseDistribution): [number, number][] {
+    const own: [number, number][] = [];
+    for (const [w, factor] of this.weights?.() ?? []) {
+      if (w === BOS || w < 0 || w >= this.tables.vocabSize) continue;
+      // A token the contexts do not predict is drawn from the tail: make it a member at its tail probability.
+      const fromTail = !d.member[w];
+      const slot = d.slot(w);
+      if (fromTail) d.p[slot] = d.tailScale * this.tables.root[w];
+      own.push([slot, d.p[slot]]);
+      d.p[slot] *= factor;
+    }
+    return own;
   }
 
   private bosProbability = 0;

@@ -132,13 +132,15 @@ class BuiltinServedModel implements ServedModel {
 
   async *sample(ids: number[], params: SampleParams, signal?: AbortSignal): AsyncIterable<SampledPosition> {
     const prompt = ids[0] === BOS ? ids : [BOS, ...ids];
-    const sampler = new TokenSampler(this.model.tables, prompt, params);
+    const generated = new Map<number, number>();
+    const sampler = new TokenSampler(this.model.tables, prompt, params, drawWeights(params, generated));
     const dist = params.topK > 0 ? new Float64Array(this.bpe.vocabSize) : undefined;
     const decode = this.bpe.streamDecoder();
     for (let n = 0; ; n++) {
       if (signal?.aborted) throw signal.reason;
       if (n % 64 === 63) await new Promise((r) => setImmediate(r)); // let other requests and disconnects through
       const id = sampler.next();
+      generated.set(id, (generated.get(id) ?? 0) + 1);
       // The chosen token's probability and the alternatives come from the distribution it was drawn from.
       if (dist) sampler.distribution(dist);
       const p = sampler.probability(id);
@@ -171,6 +173,22 @@ class BuiltinServedModel implements ServedModel {
     }
     return best.map((w) => this.token(w, dist[w]));
   }
+}
+
+/**
+ * The factors OpenAI's logit bias and penalties put on each draw's probabilities: a logit
+ * change of b is a factor e^b. Undefined when the request asks for none.
+ */
+function drawWeights(params: SampleParams, generated: ReadonlyMap<number, number>): (() => ReadonlyMap<number, number>) | undefined {
+  const presence = params.presencePenalty ?? 0;
+  const frequency = params.frequencyPenalty ?? 0;
+  const bias = params.logitBias;
+  if (!bias?.size && presence === 0 && frequency === 0) return undefined;
+  return () => {
+    const logits = new Map(bias);
+    if (presence !== 0 || frequency !== 0) for (const [w, count] of generated) logits.set(w, (logits.get(w) ?? 0) - presence - frequency * count);
+    return new Map([...logits].map(([w, b]) => [w, Math.exp(b)]));
+  };
 }
 
 /** 1-based rank of `id` in `dist`: one more than the number of more likely tokens. */

@@ -52,3 +52,12 @@ export function requestSeed(seed: number | null | undefined): number {
 }
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** Token ids a request names (a logit bias) must be the model's: a 400 naming the parameter otherwise. */
+export async function checkTokenIds(model: ServedModel, ids: Iterable<number>, param: string): Promise<void> {
+  try {
+    await model.decode([...ids]);
+  } catch {
+    throw badRequest(`\`${param}\` names token ids outside the vocabulary of \`${model.info.id}\`; see /tokenize for its ids.`, param);
+  }
+}

@@ -21,6 +21,10 @@ const stop = z
 
 const sampling = {
   model: z.string().min(1),
+  /** Token id → a bias added to its logit, as OpenAI takes it (ids as strings, −100 to 100). */
+  logit_bias: z.record(z.string().regex(/^\d+$/, 'token ids'), z.number().min(-100).max(100)).nullish(),
+  presence_penalty: z.number().min(-2).max(2).nullish(),
+  frequency_penalty: z.number().min(-2).max(2).nullish(),
   n: z.number().int().min(1).max(64).nullish(),
   seed: z.number().int().nullish(),
   stop,
@@ -110,20 +114,15 @@ export function chatMessages(messages: z.infer<typeof message>[]): { role: 'syst
 /**
  * Parameters a client may send that the builtin engine cannot honour, each with the value that
  * asks for nothing (accepted): any other value is a 400 naming the parameter, as vLLM answers
- * what it does not support, never a silent answer to a different request.
+ * what it does not support, never a silent answer to a different request. (logit_bias and the
+ * presence and frequency penalties are honoured: see SampleParams.)
  */
 type Unsupported = Record<string, { ok: (value: unknown) => boolean; why: string }>;
 
 const absent = (v: unknown) => v == null;
-const zero = (v: unknown) => v == null || v === 0;
-const emptyObject = (v: unknown) => v == null || (typeof v === 'object' && Object.keys(v as object).length === 0);
 const plainText = (v: unknown) => v == null || (typeof v === 'object' && (v as { type?: unknown }).type === 'text');
-const SAMPLER = 'the builtin models sample from their own distribution and cannot reweight it';
 
 const SHARED_UNSUPPORTED: Unsupported = {
-  logit_bias: { ok: emptyObject, why: SAMPLER },
-  presence_penalty: { ok: zero, why: SAMPLER },
-  frequency_penalty: { ok: zero, why: SAMPLER },
   response_format: { ok: plainText, why: 'the builtin models cannot constrain their output to a format' },
 };
 
@@ -147,4 +146,13 @@ export function refuseUnsupported(body: Record<string, unknown>, params: Unsuppo
   for (const [name, { ok, why }] of Object.entries(params)) {
     if (!ok(body[name])) throw badRequest(`\`${name}\` is not supported by baskets serve: ${why}; leave it out.`, name, 'unsupported_parameter');
   }
+}
+
+/** A request's logit bias and penalties as the sampler takes them. */
+export function drawAdjustments(req: { logit_bias?: Record<string, number> | null; presence_penalty?: number | null; frequency_penalty?: number | null }) {
+  return {
+    ...(req.logit_bias && Object.keys(req.logit_bias).length ? { logitBias: new Map(Object.entries(req.logit_bias).map(([id, b]) => [Number(id), b])) } : {}),
+    ...(req.presence_penalty ? { presencePenalty: req.presence_penalty } : {}),
+    ...(req.frequency_penalty ? { frequencyPenalty: req.frequency_penalty } : {}),
+  };
 }

@@ -65,6 +65,14 @@ export interface SampleParams {
   seed: number;
   /** How many alternatives each sampled position reports (0: none). */
   topK: number;
+  /**
+   * OpenAI's reweighting of the draw (the reported log-probs stay the model's own): a bias
+   * added to the logits of some token ids, and penalties subtracted from the logit of each
+   * token already generated, once (presence) and per time (frequency).
+   */
+  logitBias?: ReadonlyMap<number, number>;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
 }
 
 /** What `/tokenizer_info` tells a client that tokenizes through the server (lm-eval's remote tokenizer). */

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { badRequest } from '../errors.js';
 import { SseWriter, sendJson } from '../http.js';
-import { CHAT_UNSUPPORTED, ChatCompletionRequest, chatMessages, parseRequest, refuseUnsupported } from '../requests.js';
+import { CHAT_UNSUPPORTED, ChatCompletionRequest, chatMessages, drawAdjustments, parseRequest, refuseUnsupported } from '../requests.js';
 import type { PositionLogprobs } from '../served-model.js';
 import { generateChoice, type ChoiceRequest } from '../generation.js';
-import { checkContext, choiceSeed, nowSeconds, openModel, requestSeed, type RouteContext } from '../context.js';
+import { checkContext, checkTokenIds, choiceSeed, nowSeconds, openModel, requestSeed, type RouteContext } from '../context.js';
 
 /** POST /v1/chat/completions, streaming (SSE) or not, with OpenAI's chat logprobs shape. */
 export async function chatCompletions(ctx: RouteContext): Promise<void> {
@@ -14,6 +14,8 @@ export async function chatCompletions(ctx: RouteContext): Promise<void> {
   }
   refuseUnsupported(ctx.body, CHAT_UNSUPPORTED);
   const model = await openModel(ctx.models, req.model);
+  const adjust = drawAdjustments(req);
+  if (adjust.logitBias) await checkTokenIds(model, adjust.logitBias.keys(), 'logit_bias');
   const messages = chatMessages(req.messages);
   // Too long whatever its tokenization: refused before the work of tokenizing it.
   checkContext(model, Math.ceil(Buffer.byteLength(messages.map((m) => m.content).join('')) / model.maxTokenBytes), 1, 'messages');
@@ -30,6 +32,7 @@ export async function chatCompletions(ctx: RouteContext): Promise<void> {
     temperature: req.temperature ?? 1,
     topP: req.top_p ?? 1,
     seed: choiceSeed(seed, index),
+    ...adjust,
     topK: wantLogprobs ? (req.top_logprobs ?? 0) : 0,
   });
   const head = { id: `chatcmpl-${randomUUID()}`, created: nowSeconds(), model: model.info.id, system_fingerprint: null };

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { SseWriter, sendJson } from '../http.js';
-import { COMPLETION_UNSUPPORTED, CompletionRequest, parseRequest, refuseUnsupported } from '../requests.js';
+import { COMPLETION_UNSUPPORTED, CompletionRequest, drawAdjustments, parseRequest, refuseUnsupported } from '../requests.js';
 import type { PositionLogprobs, ScoredPosition, ServedModel, TokenLogprob } from '../served-model.js';
 import { generateChoice } from '../generation.js';
-import { checkContext, choiceSeed, nowSeconds, openModel, requestSeed, type RouteContext } from '../context.js';
+import { checkContext, checkTokenIds, choiceSeed, nowSeconds, openModel, requestSeed, type RouteContext } from '../context.js';
 import { usage } from './chat.js';
 
 /**
@@ -15,6 +15,8 @@ export async function completions(ctx: RouteContext): Promise<void> {
   const req = parseRequest(CompletionRequest, ctx.body);
   refuseUnsupported(ctx.body, COMPLETION_UNSUPPORTED);
   const model = await openModel(ctx.models, req.model);
+  const adjust = drawAdjustments(req);
+  if (adjust.logitBias) await checkTokenIds(model, adjust.logitBias.keys(), 'logit_bias');
   const prompts = await encodePrompts(model, req.prompt, req.add_special_tokens ?? true, req.max_tokens ?? 16);
   const maxTokens = req.max_tokens ?? 16;
   for (const prompt of prompts) checkContext(model, prompt.ids.length, maxTokens, 'prompt');
@@ -45,7 +47,7 @@ export async function completions(ctx: RouteContext): Promise<void> {
       const result = await generateChoice(
         model,
         prompt.ids,
-        { maxTokens, stop: req.stop, temperature: req.temperature ?? 1, topP: req.top_p ?? 1, seed: choiceSeed(seed, index), topK: req.logprobs ?? 0 },
+        { maxTokens, stop: req.stop, temperature: req.temperature ?? 1, topP: req.top_p ?? 1, seed: choiceSeed(seed, index), topK: req.logprobs ?? 0, ...adjust },
         ctx.signal,
         sse
           ? (piece) => {
