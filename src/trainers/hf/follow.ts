@@ -138,8 +138,12 @@ async function* followEvents(file: string, locateState: () => string | null, opt
   let pending: Scalar[] = [];
   const totalSteps = () => {
     const state = locateState();
-    const max = state ? (parsePythonJson(readFileSync(state, 'utf8')) as { max_steps?: unknown }).max_steps : undefined;
-    return typeof max === 'number' ? max : 0;
+    try {
+      const max = state ? (parsePythonJson(readFileSync(state, 'utf8')) as { max_steps?: unknown } | null)?.max_steps : undefined;
+      return typeof max === 'number' ? max : 0;
+    } catch {
+      return 0; // caught mid-save: unknown until the next record
+    }
   };
   const flush = function* (): Generator<TrainMetrics> {
     if (!pending.length) return;
