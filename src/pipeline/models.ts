@@ -29,13 +29,14 @@ export function pretrainingReporter(report: (event: StepEvent) => void): (p: Pre
   };
 }
 
+/** An opened model that holds a worker process (the hf engine's). */
+const isWorker = (m: LanguageModel): m is OpenedHfModel => 'loaded' in m && typeof (m as OpenedHfModel).close === 'function';
+
 /**
  * Opens the models a session names, once each: session entries by id, and conditions by their
  * trained result (`runs/<condition>/model.json`, written by the train step). `close` shuts down
  * the worker processes of hf models; a model asked for after it is opened again.
  */
-const isWorker = (m: LanguageModel): m is OpenedHfModel => 'loaded' in m && typeof (m as OpenedHfModel).close === 'function';
-
 export function createModelResolver(session: Session, paths: SessionPaths, opts: ModelResolverOptions = {}): ModelResolver {
   const builtinOptions = (id: string) => ({ id, signal: opts.signal, onProgress: opts.report && pretrainingReporter(opts.report) });
   const cache = new Map<string, Promise<LanguageModel>>();

@@ -1,5 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -35,19 +33,6 @@ export const TrainingDevice = z.object({
   transformers: z.string(),
 });
 export type TrainingDevice = z.infer<typeof TrainingDevice>;
-
-export const TRAINING_DATA_FILE = 'data.json';
-
-/** A run's data.json, or null where its trainer writes none (builtin, hosted) or it is unreadable. */
-export function readTrainingData(runDir: string): TrainingData | null {
-  const file = join(runDir, TRAINING_DATA_FILE);
-  if (!existsSync(file)) return null;
-  try {
-    return TrainingData.parse(JSON.parse(readFileSync(file, 'utf8')));
-  } catch {
-    return null;
-  }
-}
 
 /** Examples that did not go into training whole: cut to fit, or left out. */
 export function examplesNotWhole(d: TrainingData): number {

@@ -25,7 +25,7 @@ import { HfWorker, type WorkerReady } from './worker.js';
 export { WorkerExitedError, type WorkerReady } from './worker.js';
 
 type HfEntry = ModelEntry & { engine: { engine: 'hf' } };
-export type HfEngineConfig = HfEntry['engine'];
+type HfEngineConfig = HfEntry['engine'];
 
 /** Texts per embed request: the worker batches them by engine.batchSize itself. */
 const EMBED_REQUEST = 256;
@@ -33,7 +33,7 @@ const EMBED_REQUEST = 256;
 const RATING_TOKENS = 16;
 
 /** The Python that runs workers: the engine's own, else $BASKETS_PYTHON, else python3 on PATH. */
-export function workerPython(config: HfEngineConfig, env: NodeJS.ProcessEnv = process.env): string {
+function workerPython(config: HfEngineConfig, env: NodeJS.ProcessEnv = process.env): string {
   return config.python ?? (env.BASKETS_PYTHON || 'python3');
 }
 

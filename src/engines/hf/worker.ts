@@ -29,8 +29,6 @@ export interface WorkerOptions {
   /** The worker script; default the project's trainers/hf_worker.py. */
   script?: string;
   signal?: AbortSignal;
-  /** How long a worker may take to leave after shutdown before it is killed. */
-  exitGraceMs?: number;
 }
 
 /** The worker cannot run: it never became ready, or it died. Stops the step in one line; a rerun resumes. */

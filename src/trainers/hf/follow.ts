@@ -44,7 +44,7 @@ type Source = { kind: 'lines' | 'events'; file: string } | { kind: 'checkpoints'
  * Trainer writes as it goes, a captured output log in the dir, and last the trainer_state.json
  * that the Trainer writes only at each checkpoint. Null when there is none yet.
  */
-export function findSource(dir: string): Source | null {
+function findSource(dir: string): Source | null {
   const log = ['metrics.jsonl', 'trainer_log.jsonl'].map((f) => join(dir, f)).find((f) => existsSync(f));
   if (log) return { kind: 'lines', file: log };
   const events = newest(filesUnder(dir, 3).filter((f) => EVENT_FILE.test(basename(f))));
