@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { z } from 'zod';
+import { splitLines } from '../../util/lines.js';
 import { projectFile } from '../../util/project-file.js';
 import { sanitizeLine } from '../../util/sanitize.js';
 import { ModelUnavailableError, type Capability } from '../types.js';
@@ -69,7 +70,7 @@ export class HfWorker {
       tail.push(sanitizeLine(line).trimEnd());
       if (tail.length > TAIL_LINES) tail.shift();
     };
-    lines(child.stderr!, keep);
+    splitLines(child.stderr!, keep);
     // Set once the model is loaded: answers and a death go to it from then on.
     const live: { worker?: HfWorker; exit?: string } = {};
     let fatal: string | undefined;
@@ -90,7 +91,7 @@ export class HfWorker {
         live.worker?.died(live.exit);
         reject(new WorkerExitedError(`the hf worker for ${opts.label} exited before its model was loaded (${live.exit})`));
       });
-      lines(child.stdout!, (line) => {
+      splitLines(child.stdout!, (line) => {
         const message = parseJson(line);
         if (message?.type === 'fatal') fatal = String(message.error ?? '');
         else if (message?.type === 'ready') {
@@ -174,19 +175,6 @@ export class HfWorker {
       waiting.reject(this.exited);
     }
   }
-}
-
-function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
-  let pending = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    const parts = (pending + chunk).split('\n');
-    pending = parts.pop() ?? '';
-    parts.forEach(onLine);
-  });
-  stream.on('end', () => {
-    if (pending) onLine(pending);
-  });
 }
 
 function parseJson(line: string): Record<string, unknown> | null {

@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { GpuSample, TrainMetrics } from '../../pipeline/events.js';
+import { splitLines } from '../../util/lines.js';
 import { projectFile } from '../../util/project-file.js';
 import { AsyncQueue } from '../queue.js';
 import { TrainingData, TrainingDevice } from '../training-data.js';
@@ -184,21 +185,6 @@ export async function* runHfProcess(opts: HfLaunchOptions): AsyncGenerator<HfPro
     stopGpu();
     closeSync(logFd);
   }
-}
-
-function splitLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
-  let pending = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    // tqdm redraws with \r; each redraw is a line of its own.
-    const parts = (pending + chunk).split(/\r\n|\n|\r/);
-    pending = parts.pop() ?? '';
-    parts.forEach(onLine);
-  });
-  stream.on('end', () => {
-    if (pending) onLine(pending);
-    pending = '';
-  });
 }
 
 function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
