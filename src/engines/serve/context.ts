@@ -35,6 +35,14 @@ export function modelOrOnly(models: ModelProvider, id: string | null | undefined
   );
 }
 
+/**
+ * The fewest tokens a text can be, whatever its tokenization (no token spans more than
+ * `maxTokenBytes`): a text too long even so is refused before the work of tokenizing it.
+ */
+export function leastTokens(model: ServedModel, text: string): number {
+  return Math.ceil(Buffer.byteLength(text) / model.maxTokenBytes);
+}
+
 /** Refuse requests whose prompt plus completion budget does not fit the model. */
 export function checkContext(model: ServedModel, promptTokens: number, maxTokens: number, param: string): void {
   if (promptTokens + maxTokens > model.info.contextLength) {

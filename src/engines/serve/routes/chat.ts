@@ -4,7 +4,7 @@ import { SseWriter, sendJson } from '../http.js';
 import { CHAT_UNSUPPORTED, ChatCompletionRequest, chatMessages, drawAdjustments, parseRequest, refuseUnsupported } from '../requests.js';
 import type { PositionLogprobs } from '../served-model.js';
 import { generateChoice, type ChoiceRequest } from '../generation.js';
-import { checkContext, checkTokenIds, choiceSeed, nowSeconds, openModel, requestSeed, type RouteContext } from '../context.js';
+import { checkContext, checkTokenIds, choiceSeed, leastTokens, nowSeconds, openModel, requestSeed, type RouteContext } from '../context.js';
 
 /** POST /v1/chat/completions, streaming (SSE) or not, with OpenAI's chat logprobs shape. */
 export async function chatCompletions(ctx: RouteContext): Promise<void> {
@@ -17,8 +17,7 @@ export async function chatCompletions(ctx: RouteContext): Promise<void> {
   const adjust = drawAdjustments(req);
   if (adjust.logitBias) await checkTokenIds(model, adjust.logitBias.keys(), 'logit_bias');
   const messages = chatMessages(req.messages);
-  // Too long whatever its tokenization: refused before the work of tokenizing it.
-  checkContext(model, Math.ceil(Buffer.byteLength(messages.map((m) => m.content).join('')) / model.maxTokenBytes), 1, 'messages');
+  checkContext(model, leastTokens(model, messages.map((m) => m.content).join('')), 1, 'messages');
   const prompt = await model.encodeChat(messages, true);
   const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? model.info.contextLength - prompt.ids.length;
   checkContext(model, prompt.ids.length, Math.max(maxTokens, 1), 'messages');

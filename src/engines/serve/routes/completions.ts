@@ -3,7 +3,7 @@ import { SseWriter, sendJson } from '../http.js';
 import { COMPLETION_UNSUPPORTED, CompletionRequest, drawAdjustments, parseRequest, refuseUnsupported } from '../requests.js';
 import type { PositionLogprobs, ScoredPosition, ServedModel, TokenLogprob } from '../served-model.js';
 import { generateChoice } from '../generation.js';
-import { checkContext, checkTokenIds, choiceSeed, nowSeconds, openModel, requestSeed, type RouteContext } from '../context.js';
+import { checkContext, checkTokenIds, choiceSeed, leastTokens, nowSeconds, openModel, requestSeed, type RouteContext } from '../context.js';
 import { usage } from './chat.js';
 
 /**
@@ -87,14 +87,14 @@ interface EncodedPrompt {
 
 /**
  * The prompts as token ids and text. A text prompt too long for the model whatever its
- * tokenization (each token spans at most `maxTokenBytes`) is refused before it is tokenized: a
- * 30 MB prompt would otherwise hold the server for seconds only to be refused afterwards.
+ * tokenization is refused before it is tokenized: a 30 MB prompt would otherwise hold the
+ * server for seconds only to be refused afterwards.
  */
 async function encodePrompts(model: ServedModel, prompt: CompletionRequest['prompt'], addSpecialTokens: boolean, maxTokens: number): Promise<EncodedPrompt[]> {
   const list: (string | number[])[] =
     typeof prompt === 'string' ? [prompt] : typeof prompt[0] === 'number' ? [prompt as number[]] : (prompt as (string | number[])[]);
   for (const p of list) {
-    if (typeof p === 'string') checkContext(model, Math.ceil(Buffer.byteLength(p) / model.maxTokenBytes), maxTokens, 'prompt');
+    if (typeof p === 'string') checkContext(model, leastTokens(model, p), maxTokens, 'prompt');
   }
   return Promise.all(
     list.map(async (p) =>

@@ -1,7 +1,7 @@
 import { badRequest } from '../errors.js';
 import { sendJson } from '../http.js';
 import { EMBEDDING_UNSUPPORTED, EmbeddingRequest, parseRequest, refuseUnsupported } from '../requests.js';
-import { openModel, type RouteContext } from '../context.js';
+import { leastTokens, openModel, type RouteContext } from '../context.js';
 
 /** POST /v1/embeddings; base64 is little-endian float32, as OpenAI encodes it. */
 export async function embeddings(ctx: RouteContext): Promise<void> {
@@ -14,8 +14,7 @@ export async function embeddings(ctx: RouteContext): Promise<void> {
   const texts = await Promise.all(inputs.map((x) => (typeof x === 'string' ? x : model.decode(x))));
   let promptTokens = 0;
   for (const x of inputs) {
-    // A text too long whatever its tokenization is refused without tokenizing it.
-    const atLeast = typeof x === 'string' ? Math.ceil(Buffer.byteLength(x) / model.maxTokenBytes) : x.length;
+    const atLeast = typeof x === 'string' ? leastTokens(model, x) : x.length;
     if (atLeast > model.info.contextLength) {
       throw badRequest(`Input has at least ${atLeast} tokens, more than this model's ${model.info.contextLength}; shorten it.`, 'input', 'context_length_exceeded');
     }
