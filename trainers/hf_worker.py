@@ -239,7 +239,7 @@ class Worker:
                 finish[i] = "length"
         temperature, top_p, stops = params["temperature"], params["topP"], params.get("stop") or []
         past = None
-        step_ids, step_mask = ids, mask
+        step_ids = ids
         while any(f is None for f in finish):
             position = (mask.cumsum(-1) - 1).clamp(min=0)[:, -step_ids.shape[1]:]
             out = self.model(input_ids=step_ids, attention_mask=mask, position_ids=position, past_key_values=past, use_cache=True)
