@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { baseUrlProblem } from '../engines/openai/base-url.js';
+import { OverlongPolicy } from '../trainers/training-data.js';
 import { fileStem } from './paths.js';
 
 /**
@@ -99,7 +100,7 @@ export const TrainerConfig = z.discriminatedUnion('kind', [
      * An example longer than maxLength: cut the end of its prompt so the whole response is
      * learnt (the default), cut the end of its response, or leave it out. Counted either way.
      */
-    overlong: z.enum(['truncate-prompt', 'truncate-response', 'drop']).default('truncate-prompt'),
+    overlong: OverlongPolicy.default('truncate-prompt'),
     /** Share of the examples held out for the eval loss. */
     evalFraction: z.number().min(0).lt(1).default(0.05),
     /** Optimizer steps between log lines; unset: about 100 over the run (every step on a short one). */

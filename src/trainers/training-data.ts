@@ -1,6 +1,13 @@
 import { z } from 'zod';
 
 /**
+ * What the hf trainer does with an example longer than its window: cut the end of the prompt so
+ * the whole response is learnt, cut the end of the response, or leave the example out.
+ */
+export const OverlongPolicy = z.enum(['truncate-prompt', 'truncate-response', 'drop']);
+export type OverlongPolicy = z.infer<typeof OverlongPolicy>;
+
+/**
  * What became of a dataset's examples in a trainer with a context window (the hf trainer's
  * `data.json`, snake_case as the script writes it): how many it trained on and held out, and
  * how many did not fit in `max_length` and were cut (by the `overlong` policy) or left out.
@@ -11,7 +18,7 @@ export const TrainingData = z.object({
   held_out: z.number().int().nonnegative(),
   train_tokens: z.number().int().nonnegative(),
   max_length: z.number().int().positive(),
-  overlong: z.enum(['truncate-prompt', 'truncate-response', 'drop']),
+  overlong: OverlongPolicy,
   prompt_truncated: z.number().int().nonnegative(),
   response_truncated: z.number().int().nonnegative(),
   dropped: z.number().int().nonnegative(),

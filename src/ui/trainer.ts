@@ -1,4 +1,5 @@
 import { TrainerConfig, type ModelEntry } from '../pipeline/session.js';
+import { OverlongPolicy } from '../trainers/training-data.js';
 import { numberRow, type FormRow } from './form.js';
 
 /**
@@ -72,7 +73,6 @@ const NOTES: Record<TrainerChoice, string> = {
   'openai-ft': 'a hosted fine-tuning job',
 };
 
-const OVERLONG: readonly HfTrainer['overlong'][] = ['truncate-prompt', 'truncate-response', 'drop'];
 const OVERLONG_NOTES: Record<HfTrainer['overlong'], string> = {
   'truncate-prompt': "cut the prompt's end, learn the whole response",
   'truncate-response': "cut the response's end",
@@ -122,7 +122,7 @@ export function trainerRows(draft: TrainerDraft, set: (d: TrainerDraft) => void,
         numberRow('trainer-batch', 'batch size', t.batchSize, positiveInt, 'a whole number, 1 or more', (n) => put('hf', { batchSize: n }), 'per device'),
         numberRow('trainer-max-length', 'max length', t.maxLength, positiveInt, 'a whole number of tokens, 1 or more', (n) => put('hf', { maxLength: n }), 'tokens of prompt and response'),
         {
-          kind: 'choice', id: 'trainer-overlong', label: 'longer examples', value: t.overlong, options: OVERLONG, note: OVERLONG_NOTES[t.overlong], tone: 'muted',
+          kind: 'choice', id: 'trainer-overlong', label: 'longer examples', value: t.overlong, options: OverlongPolicy.options, note: OVERLONG_NOTES[t.overlong], tone: 'muted',
           apply: (v) => (put('hf', { overlong: v as HfTrainer['overlong'] }), null),
         },
         {
