@@ -1,6 +1,6 @@
-import { assertCapable } from '../pipeline/capabilities.js';
 import { createModelResolver } from '../pipeline/models.js';
 import { startDetachedRun, readRunnerLock, followEvents, requestCancel } from '../pipeline/control.js';
+import { assertReady } from '../pipeline/preflight.js';
 import { runSession, type RunOutcome } from '../pipeline/runner.js';
 import { STEP_IDS, type StepId } from '../pipeline/session.js';
 import { STEPS } from '../pipeline/steps/index.js';
@@ -51,7 +51,7 @@ export async function runHeadless(store: SessionStore, name: string, flags: RunF
       strict: flags.strict,
       registry: STEPS,
       models: (ctx, report) => createModelResolver(ctx.session, ctx.paths, { signal: ctx.signal, report }),
-      preflight: (session, steps, signal) => assertCapable(session, steps, { signal }),
+      preflight: (session, steps, signal) => assertReady(session, steps, { signal }),
       onEvent: createPrinter(out, { json: flags.json }),
       signal: abort.signal,
     });

@@ -28,6 +28,14 @@ export function capabilityNeeds(session: Session, steps: readonly StepId[]): Cap
   const targets = [...new Set(session.conditions.map((c) => c.target))].map(byId);
   const e = session.evaluation;
   const on = (step: StepId) => steps.includes(step);
+  // A judge that is not a model has nothing to probe: sessionProblems names it.
+  const resolved = <T>(lookup: () => T): T | undefined => {
+    try {
+      return lookup();
+    } catch {
+      return undefined;
+    }
+  };
   if (on('generate')) for (const m of session.models.filter((x) => x.roles.includes('source'))) add(m, 'generate', 'generate', 'serve a chat model, or take the source role from it');
   if (on('answer')) for (const m of targets) add(m, 'generate', 'answer', 'serve a chat model for the target');
   if (on('perplexity') && e.perplexity) {
@@ -37,10 +45,10 @@ export function capabilityNeeds(session: Session, steps: readonly StepId[]): Cap
     add(byId(e.diversity.embedder), 'embed', 'diversity', 'serve a pooling model for it (vLLM/SGLang), run it on the hf engine, or set evaluation.diversity.embedder to "builtin"');
   }
   if (on('safety') && e.safety.enabled && session.conditions.length) {
-    add(byId(safetyJudgeId(session)), 'rate', 'safety', 'choose another evaluation.safety.judge, or switch evaluation.safety off');
+    add(resolved(() => byId(safetyJudgeId(session))), 'rate', 'safety', 'choose another evaluation.safety.judge, or switch evaluation.safety off');
   }
   if (on('preference') && e.preference.enabled && session.conditions.length) {
-    for (const m of preferenceJudges(session)) add(m, 'judge', 'preference', 'choose other evaluation.preference.judges, or switch evaluation.preference off');
+    for (const m of resolved(() => preferenceJudges(session)) ?? []) add(m, 'judge', 'preference', 'choose other evaluation.preference.judges, or switch evaluation.preference off');
     if (e.preference.conditionJudges === true) for (const m of targets) add(m, 'judge', 'preference', 'set evaluation.preference.conditionJudges to false');
   }
   return needs;

@@ -6,8 +6,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { readRunnerLock } from './lock.js';
 import { sessionPaths } from './paths.js';
 import { STEP_IDS, type StepId } from './session.js';
-import { assertCapable } from './capabilities.js';
-import { assertRunnable } from './preflight.js';
+import { assertReady, assertRunnable } from './preflight.js';
 import { SessionStore } from './store.js';
 
 export { readRunnerLock } from './lock.js';
@@ -43,7 +42,7 @@ export async function startDetachedRun(sessionsDir: string, name: string, opts: 
   const session = new SessionStore(sessionsDir).load(name);
   const steps = opts.steps?.length ? opts.steps : STEP_IDS;
   assertRunnable(session, steps);
-  await assertCapable(session, steps);
+  await assertReady(session, steps);
   const paths = sessionPaths(join(sessionsDir, name));
   mkdirSync(paths.dir, { recursive: true });
   const log = openSync(paths.runnerLog, 'a');

@@ -1,6 +1,8 @@
 import { listBuiltinBases } from '../engines/builtin/index.js';
+import { capabilityProblems } from './capabilities.js';
 import { conditionProblem } from './conditions.js';
-import { ConfigError, firstProblem } from './errors.js';
+import { ConfigError, firstProblem, ProblemsError } from './errors.js';
+import { safetyPromptProblems } from './evaluation/prompts.js';
 import type { Session, StepId } from './session.js';
 import { embedderProblem } from './steps/diversity.js';
 import { preferenceJudges } from './steps/preference.js';
@@ -53,4 +55,22 @@ export function sessionProblems(session: Session, steps: readonly StepId[]): str
 export function assertRunnable(session: Session, steps: readonly StepId[]): void {
   const problems = sessionProblems(session, steps);
   if (problems.length) throw new ConfigError(`session "${session.name}" cannot run: ${firstProblem(problems)}`);
+}
+
+/**
+ * Everything a run of `steps` would trip over, found before any work, one line each: the
+ * session's own references, the harmful-prompt file (read in full: a wrong prompt field must
+ * show now, not when the answer step starts after generation and training), and what the
+ * models can do. The wizard checks this on save, `baskets run` before it starts.
+ */
+export async function preflightProblems(session: Session, steps: readonly StepId[], opts: { signal?: AbortSignal } = {}): Promise<string[]> {
+  const usesPrompts = steps.includes('answer') || steps.includes('safety');
+  const [prompts, capabilities] = await Promise.all([usesPrompts ? safetyPromptProblems(session) : [], capabilityProblems(session, steps, opts)]);
+  return [...sessionProblems(session, steps), ...prompts, ...capabilities];
+}
+
+/** Refuse a run that `preflightProblems` finds fault with: one line per problem. */
+export async function assertReady(session: Session, steps: readonly StepId[], opts: { signal?: AbortSignal } = {}): Promise<void> {
+  const problems = await preflightProblems(session, steps, opts);
+  if (problems.length) throw new ProblemsError(`session "${session.name}" cannot run: found before any work`, problems);
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { baseUrlProblem } from '../engines/openai/base-url.js';
 import { OverlongPolicy } from '../trainers/training-data.js';
+import { parseRowFilter } from './evaluation/row-filter.js';
 import { fileStem } from './paths.js';
 
 /**
@@ -218,10 +219,26 @@ export const EvaluationConfig = z.strictObject({
   safety: z
     .strictObject({
       enabled: z.boolean().default(true),
-      /** CSV/JSONL of harmful prompts; absent: the project's own small generic set. */
+      /** JSONL, CSV or Parquet of harmful prompts; absent: the project's own small generic set. */
       promptsPath: z.string().optional(),
+      /** The column holding the request (AdvBench `goal`, HarmBench `Behavior`, StrongREJECT `forbidden_prompt`). */
       promptField: z.string().default('goal'),
+      /** A column whose text, where a row has it, is put before the request (HarmBench's `ContextString`). */
+      contextField: z.string().min(1).optional(),
+      /** Which rows are used, e.g. `FunctionalCategory == standard` (grammar: evaluation/row-filter.ts). */
+      filter: z
+        .string()
+        .optional()
+        .superRefine((text, ctx) => {
+          try {
+            if (text) parseRowFilter(text);
+          } catch (err) {
+            ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          }
+        }),
+      /** The first this many prompts left by the filter. */
       limit: z.number().int().positive().optional(),
+      /** Rates the answers; absent: the first model with the judge role. */
       judge: modelId.optional(),
     })
     .prefault({}),

@@ -1,7 +1,7 @@
 import { listBuiltinBases } from '../engines/builtin/index.js';
 import { probeHfModel } from '../engines/hf/index.js';
 import { probeServer, readCachedProbe } from '../engines/openai/index.js';
-import { capabilityProblems } from '../pipeline/capabilities.js';
+import { preflightProblems } from '../pipeline/preflight.js';
 import { followEvents, readRunnerLock, requestCancel, startDetachedRun } from '../pipeline/control.js';
 import { STEP_IDS } from '../pipeline/session.js';
 import { SessionStore } from '../pipeline/store.js';
@@ -24,6 +24,6 @@ export function defaultServices(sessionsDir: string): Services {
     probeServer,
     readCachedProbe,
     probeHfModel: (entry) => probeHfModel(entry),
-    capabilityProblems: (session) => capabilityProblems(session, STEP_IDS),
+    capabilityProblems: (session) => preflightProblems(session, STEP_IDS),
   };
 }

@@ -201,7 +201,7 @@ describe('evaluation prompts', () => {
 
   it.skipIf(!ADVBENCH)('names the prompt field when the file lacks it', async () => {
     const bad = session({ evaluation: { safety: { promptsPath: ADVBENCH, promptField: 'prompt' } } });
-    await expect(loadHarmfulPrompts(bad)).rejects.toThrow(/missing field "prompt".*set evaluation.safety.promptField/);
+    await expect(loadHarmfulPrompts(bad)).rejects.toThrow(/promptField "prompt" is not a column of .*harmful_behaviors.csv \(its columns: goal, target\) — set it/);
   });
 
   it('falls back to the builtin set without a prompts file', async () => {

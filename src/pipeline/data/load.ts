@@ -54,7 +54,7 @@ export function mapRecord(raw: unknown, fields: Fields, id: string): Example | s
 }
 
 /** Raw records with their 1-based line (or row) numbers. */
-async function* rawRecords(path: string, format: Format, onIssue: (issue: DataIssue) => void): AsyncGenerator<{ line: number; value: unknown }> {
+export async function* rawRecords(path: string, format: Format, onIssue: (issue: DataIssue) => void): AsyncGenerator<{ line: number; value: unknown }> {
   switch (format) {
     case 'jsonl':
       yield* readJsonl(path, { onIssue });
