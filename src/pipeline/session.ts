@@ -56,8 +56,12 @@ export const OpenAIModelConfig = z.strictObject({
   concurrency: z.number().int().positive().max(4096).default(16),
   /** Retries after a retryable failure (429, 5xx, reset, malformed body, stall); 5 when unset. */
   maxRetries: z.number().int().min(0).max(100).optional(),
-  /** Seconds without response headers or a streamed chunk before an attempt fails; 600 when unset. */
+  /** Seconds an attempt may take in all before it fails and is retried; 600 when unset. */
   timeoutS: z.number().positive().max(86_400).optional(),
+  /** Seconds to a streamed answer's first token (a loaded server queues first); 120 when unset. */
+  firstTokenTimeoutS: z.number().positive().max(86_400).optional(),
+  /** Seconds between two streamed tokens before the stream counts as stalled and is retried; 30 when unset. */
+  idleTimeoutS: z.number().positive().max(86_400).optional(),
   /** USD per million tokens, for cost accounting. */
   pricing: z.strictObject({ prompt: z.number().nonnegative(), completion: z.number().nonnegative() }).optional(),
 });
@@ -178,6 +182,9 @@ export const DataSource = z.discriminatedUnion('kind', [
   }),
 ]);
 
+export const MultiTurnPolicy = z.enum(['history', 'last-turn', 'skip']);
+export type MultiTurnPolicy = z.infer<typeof MultiTurnPolicy>;
+
 export const DataConfig = z.strictObject({
   source: DataSource,
   /** Which record fields hold what (Dolly's names by default). */
@@ -187,8 +194,21 @@ export const DataConfig = z.strictObject({
       context: z.string().default('context'),
       response: z.string().default('response'),
       category: z.string().default('category'),
+      /** Earlier turns of a multi-turn record: [instruction, response] pairs or a list of messages. */
+      history: z.string().default('history'),
+      /**
+       * A field holding each whole conversation (OpenAI messages, ShareGPT turns, LIMA's strings);
+       * when set, the instruction and response are its last exchange and the rest is history.
+       */
+      messages: z.string().min(1).optional(),
     })
     .prefault({}),
+  /**
+   * What a multi-turn record becomes: its last exchange with the earlier turns kept as chat
+   * turns for generation, training and evaluation (history), its last exchange alone
+   * (last-turn), or nothing (skip). Counted either way.
+   */
+  multiTurn: MultiTurnPolicy.default('history'),
   testFraction: z.number().gt(0).lt(1).default(0.1),
   /** Keep at most this many records (seeded sample) before splitting. */
   subsample: z.number().int().positive().optional(),

@@ -15,7 +15,7 @@ export async function streamChat(
   params: GenerateParams,
   opts: { signal?: AbortSignal; onDelta?: (delta: GenerationDelta) => void },
 ): Promise<Generation> {
-  const watchdog = new Watchdog(endpoint.opts.timeoutMs, opts.signal);
+  const watchdog = new Watchdog(endpoint.streamTimeouts, opts.signal);
   try {
     const stream = await endpoint.client.chat.completions.create(
       {

@@ -2,13 +2,18 @@ import OpenAI from 'openai';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { AimdLimiter, borrowLimiter } from './limiter.js';
 import { readApiKey } from './secrets.js';
+import type { StreamTimeouts } from './watchdog.js';
 
 export interface EndpointOptions {
   /** Requests in flight at most; also the size of the connection pool. */
   concurrency: number;
   apiKeyEnv?: string;
-  /** Per-request timeout: no response headers, or no streamed chunk, for this long. */
+  /** A whole attempt at most; also the bound on waiting for response headers. */
   timeoutMs: number;
+  /** A streamed answer's first chunk at most this long after the request (capped by `timeoutMs`). */
+  firstTokenTimeoutMs?: number;
+  /** Between two streamed chunks at most this long (capped by `timeoutMs`). */
+  idleTimeoutMs?: number;
   /**
    * Share the limit with every other shared endpoint on this base URL (a session's model
    * entries); probes keep their own so that they never lower a model's limit.
@@ -17,6 +22,9 @@ export interface EndpointOptions {
 }
 
 export const DEFAULT_TIMEOUT_MS = 600_000;
+/** A loaded vLLM queues a request before its first token: longer than the gap between tokens. */
+export const DEFAULT_FIRST_TOKEN_TIMEOUT_MS = 120_000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 
 /** `http://host:8000/v1/` → `http://host:8000/v1`. */
 export function normalizeBaseUrl(baseUrl: string): string {
@@ -64,6 +72,12 @@ export class Endpoint {
       fetchOptions: { dispatcher: this.agent } as Record<string, unknown>,
       logLevel: 'off',
     });
+  }
+
+  /** The stall limits of a streamed answer on this endpoint. */
+  get streamTimeouts(): StreamTimeouts {
+    const { timeoutMs, firstTokenTimeoutMs = DEFAULT_FIRST_TOKEN_TIMEOUT_MS, idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS } = this.opts;
+    return { firstTokenMs: Math.min(firstTokenTimeoutMs, timeoutMs), idleMs: Math.min(idleTimeoutMs, timeoutMs), totalMs: timeoutMs };
   }
 
   /** The server root, where vLLM puts /tokenize and llama.cpp /props (base URL minus /v1). */

@@ -25,12 +25,18 @@ export class IncompleteResponseError extends Error {
   override name = 'IncompleteResponseError';
 }
 
-/** No byte arrived for too long; raised by the request watchdog. */
+/** Which limit a stalled request passed: the first token, the gap between tokens, or the whole attempt. */
+export type StallPhase = 'first-token' | 'idle' | 'total';
+
+const STALL_SETTING: Record<StallPhase, string> = { 'first-token': 'firstTokenTimeoutS', idle: 'idleTimeoutS', total: 'timeoutS' };
+const STALL_WHAT: Record<StallPhase, string> = { 'first-token': 'no first token within', idle: 'no token for', total: 'not finished within' };
+
+/** Nothing arrived for too long; raised by the request watchdog. */
 export class StallError extends Error {
   override name = 'StallError';
-  constructor(ms: number) {
-    // Sub-10 s timeouts (a session's timeoutS may be fractional) keep a decimal, never "0 s".
-    super(`no response for ${ms < 10_000 ? Number((ms / 1000).toFixed(1)) : Math.round(ms / 1000)} s (stalled)`);
+  constructor(ms: number, readonly phase: StallPhase = 'total') {
+    // Sub-10 s timeouts (a session's timeouts may be fractional) keep a decimal, never "0 s".
+    super(`${STALL_WHAT[phase]} ${ms < 10_000 ? Number((ms / 1000).toFixed(1)) : Math.round(ms / 1000)} s (stalled; ${STALL_SETTING[phase]})`);
   }
 }
 

@@ -32,7 +32,7 @@ export interface OpenAIModelOptions {
   signal?: AbortSignal;
   /** Retries after a retryable failure (429, 5xx, reset, malformed body, stall); overrides the entry's `maxRetries`. */
   retries?: number;
-  /** No response headers or no streamed chunk for this long fails the attempt; overrides the entry's `timeoutS`. */
+  /** An attempt not done in this long fails; overrides the entry's `timeoutS`. */
   timeoutMs?: number;
   /** Probe capabilities again instead of trusting the per-server cache. */
   refreshProbe?: boolean;
@@ -139,7 +139,18 @@ export async function openOpenAIModel(entry: ModelEntry, opts: OpenAIModelOption
   const config = (entry as OpenAIEntry).engine;
   const id = opts.id ?? entry.id;
   const timeoutMs = opts.timeoutMs ?? (config.timeoutS === undefined ? DEFAULT_TIMEOUT_MS : config.timeoutS * 1000);
-  const endpoints = config.baseUrls.map((url) => new Endpoint(url, { concurrency: config.concurrency, apiKeyEnv: config.apiKeyEnv, timeoutMs, shareLimit: true }));
+  const seconds = (s: number | undefined) => (s === undefined ? undefined : s * 1000);
+  const endpoints = config.baseUrls.map(
+    (url) =>
+      new Endpoint(url, {
+        concurrency: config.concurrency,
+        apiKeyEnv: config.apiKeyEnv,
+        timeoutMs,
+        firstTokenTimeoutMs: seconds(config.firstTokenTimeoutS),
+        idleTimeoutMs: seconds(config.idleTimeoutS),
+        shareLimit: true,
+      }),
+  );
   const pool = new EndpointPool(endpoints, opts.retries ?? config.maxRetries ?? DEFAULT_RETRIES, config.apiKeyEnv);
   try {
     const server = await probeServer(config.baseUrls[0], {
