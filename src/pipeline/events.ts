@@ -1,4 +1,5 @@
-import type { StepId } from './session.js';
+import { z } from 'zod';
+import { STEP_IDS, type StepId } from './session.js';
 
 /**
  * The typed event stream of a run. Steps yield `StepEvent`s; the runner stamps each with the
@@ -81,4 +82,80 @@ export type RunEventType = RunEvent['type'];
  */
 export function skipUnknownEvent(event: never): void {
   void event;
+}
+
+const num = z.number();
+const stamp = { t: num, runId: z.string() };
+const stepStamp = { ...stamp, step: z.enum(STEP_IDS) };
+
+const TrainMetricsSchema = z.object({
+  step: num,
+  totalSteps: num,
+  loss: num.optional(),
+  evalLoss: num.optional(),
+  learningRate: num.optional(),
+  epoch: num.optional(),
+  gradNorm: num.optional(),
+  tokensPerSecond: num.optional(),
+  gpuMemoryMb: num.optional(),
+  elapsedS: num.optional(),
+  remainingS: num.optional(),
+});
+
+const GpuSampleSchema = z.object({ index: num, utilization: num, memoryUsedMb: num, memoryTotalMb: num, temperatureC: num, powerW: num });
+
+/** What a line of `events.jsonl` must hold to be folded; checked on reading, since the file may be hand-edited, cut or written by another version. */
+const RunEventSchema: z.ZodType<RunEvent> = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('run-start'), ...stamp, pid: num, steps: z.array(z.enum(STEP_IDS)) }),
+  z.object({ type: z.literal('step-start'), ...stepStamp }),
+  z.object({
+    type: z.literal('progress'),
+    ...stepStamp,
+    task: z.string(),
+    done: num,
+    total: num,
+    unit: z.string(),
+    inFlight: num.optional(),
+    errors: num.optional(),
+    tokensPerSecond: num.optional(),
+  }),
+  z.object({ type: z.literal('log'), ...stepStamp, level: z.enum(['info', 'warn', 'error']), message: z.string() }),
+  z.object({ type: z.literal('train-metrics'), ...stepStamp, task: z.string(), metrics: TrainMetricsSchema }),
+  z.object({ type: z.literal('gpu'), ...stepStamp, samples: z.array(GpuSampleSchema).nullable(), message: z.string().optional() }),
+  z.object({ type: z.literal('result'), ...stepStamp, name: z.string(), path: z.string(), summary: z.string() }),
+  z.object({ type: z.literal('summary'), ...stepStamp, text: z.string() }),
+  z.object({
+    type: z.literal('step-finish'),
+    ...stepStamp,
+    status: z.enum(['done', 'failed', 'cancelled', 'skipped']),
+    elapsedMs: num,
+    summary: z.string(),
+    error: z.string().optional(),
+  }),
+  z.object({ type: z.literal('run-finish'), ...stamp, status: z.enum(['done', 'failed', 'cancelled']) }),
+]);
+
+/** A line of an event log that holds no event this baskets reads, and why (a short phrase naming the bad key). */
+export interface SkippedLine {
+  /** 1-based line in the file; null where reading began part-way through it. */
+  line: number | null;
+  problem: string;
+}
+
+/** One line of an event log: the event it holds, or why it holds none. */
+export function parseEventLine(line: string): { event: RunEvent } | { problem: string } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return { problem: 'not valid JSON' };
+  }
+  const parsed = RunEventSchema.safeParse(raw);
+  if (parsed.success) return { event: parsed.data };
+  const issue = parsed.error.issues[0];
+  const key = issue.path.join('.');
+  if (!key) return { problem: 'not an event (a JSON object with a "type")' };
+  const type = (raw as { type?: unknown }).type;
+  if (key === 'type' && type !== undefined) return { problem: `unknown event type ${JSON.stringify(type).slice(0, 40)}` };
+  return { problem: issue.message.endsWith('received undefined') ? `"${key}" is missing` : `"${key}": ${issue.message}` };
 }

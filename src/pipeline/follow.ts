@@ -1,24 +1,33 @@
 import { closeSync, existsSync, fstatSync, openSync, readSync, watch, type FSWatcher } from 'node:fs';
 import { dirname, basename } from 'node:path';
-import type { RunEvent } from './events.js';
+import { StringDecoder } from 'node:string_decoder';
+import { parseEventLine, type RunEvent, type SkippedLine } from './events.js';
+
+export interface FollowOptions {
+  fromStart?: boolean;
+  pollMs?: number;
+  /** Lines that hold no event (cut, hand-edited, from another version): skipped, and told here. */
+  onSkipped?: (lines: SkippedLine[]) => void;
+}
 
 /**
- * Replay an `events.jsonl` and then follow it as it grows, delivering whole events in batches.
- * Polling is the source of truth (fs.watch is only a hint to read sooner): it works on every
- * filesystem, across a runner restart, and when the file does not exist yet.
+ * Replay an `events.jsonl` and then follow it as it grows, delivering whole, checked events in
+ * batches. Polling is the source of truth (fs.watch is only a hint to read sooner): it works on
+ * every filesystem, across a runner restart, and when the file does not exist yet.
  */
-export function followEvents(
-  file: string,
-  onEvents: (events: RunEvent[]) => void,
-  opts: { fromStart?: boolean; pollMs?: number } = {},
-): { close(): void } {
+export function followEvents(file: string, onEvents: (events: RunEvent[]) => void, opts: FollowOptions = {}): { close(): void } {
   const pollMs = opts.pollMs ?? 200;
   let offset = 0;
+  // Lines are numbered only when reading began at the start of the file.
+  let lineNo: number | null = 0;
   let partial = '';
+  // Reads end anywhere, also inside a character: the decoder keeps its first bytes for the next read.
+  let decoder = new StringDecoder('utf8');
   let closed = false;
   if (opts.fromStart === false && existsSync(file)) {
     const fd = openSync(file, 'r');
     offset = fstatSync(fd).size;
+    lineNo = offset === 0 ? 0 : null;
     closeSync(fd);
   }
 
@@ -30,25 +39,27 @@ export function followEvents(
       if (size < offset) {
         // Truncated or replaced: start over.
         offset = 0;
+        lineNo = 0;
         partial = '';
+        decoder = new StringDecoder('utf8');
       }
       if (size === offset) return;
       const buf = Buffer.alloc(Math.min(size - offset, 8 * 1024 * 1024));
       const n = readSync(fd, buf, 0, buf.length, offset);
       offset += n;
-      const text = partial + buf.subarray(0, n).toString('utf8');
-      const lines = text.split('\n');
+      const lines = (partial + decoder.write(buf.subarray(0, n))).split('\n');
       partial = lines.pop() ?? '';
       const events: RunEvent[] = [];
+      const skipped: SkippedLine[] = [];
       for (const line of lines) {
+        if (lineNo !== null) lineNo++;
         if (!line.trim()) continue;
-        try {
-          events.push(JSON.parse(line) as RunEvent);
-        } catch {
-          /* a line cut by a crash and repaired later: skip */
-        }
+        const parsed = parseEventLine(line);
+        if ('event' in parsed) events.push(parsed.event);
+        else skipped.push({ line: lineNo, problem: parsed.problem });
       }
       if (events.length) onEvents(events);
+      if (skipped.length) opts.onSkipped?.(skipped);
     } finally {
       closeSync(fd);
     }

@@ -1,11 +1,14 @@
 import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
-import type { RunEvent } from './events.js';
+import { parseEventLine, type RunEvent } from './events.js';
 import { readRunnerLock } from './lock.js';
 import { sessionPaths } from './paths.js';
 
 export type RunStatus = 'new' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
 
-/** The last events of a log, read from its tail so a long history costs nothing. */
+/**
+ * The last events of a log, read from its tail so a long history costs nothing. Lines that hold
+ * no event (cut by a crash, hand-edited, from another version) are skipped.
+ */
 export function tailEvents(file: string, maxBytes = 256 * 1024): RunEvent[] {
   if (!existsSync(file)) return [];
   const fd = openSync(file, 'r');
@@ -14,18 +17,16 @@ export function tailEvents(file: string, maxBytes = 256 * 1024): RunEvent[] {
     const start = Math.max(0, size - maxBytes);
     const buf = Buffer.alloc(size - start);
     readSync(fd, buf, 0, buf.length, start);
-    const lines = buf.toString('utf8').split('\n');
-    if (start > 0) lines.shift(); // first line is probably cut
-    const out: RunEvent[] = [];
-    for (const line of lines) {
+    // A tail that starts part-way through a line (and perhaps a character) begins after that line ends.
+    const cut = buf.indexOf(0x0a);
+    const from = start === 0 ? 0 : cut < 0 ? buf.length : cut + 1;
+    const events: RunEvent[] = [];
+    for (const line of buf.toString('utf8', from).split('\n')) {
       if (!line.trim()) continue;
-      try {
-        out.push(JSON.parse(line) as RunEvent);
-      } catch {
-        /* a line cut by a crash: ignore */
-      }
+      const parsed = parseEventLine(line);
+      if ('event' in parsed) events.push(parsed.event);
     }
-    return out;
+    return events;
   } finally {
     closeSync(fd);
   }
