@@ -199,7 +199,7 @@ describe('Results screen', () => {
 
     writeResult(dir, 'diversity');
     appendResultEvent(dir, 'diversity');
-    await app.waitFor('4/6 panes have data', 5000);
+    await app.waitFor('4/6 panes have data');
     expect(app.frame()).toContain('Diversity of answers · 1/12 lexical diversity');
     expect(app.frame()).toContain('1/7 all conditions');
     expect(app.frame()).toContain('lexical diversity +7.5');

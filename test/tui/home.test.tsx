@@ -98,7 +98,7 @@ describe('Home', () => {
     expect(app.frame()).toMatch(new RegExp(`❯ ${chosen}`));
     // Activity in another session moves it to the top at the next refresh; the cursor stays put.
     writeFileSync(sessionPaths(store.dir(last)).events, '');
-    await app.waitFor(new RegExp(`session.*\\n.*${last}`), 5000);
+    await app.waitFor(new RegExp(`session.*\\n.*${last}`));
     expect(app.frame()).toMatch(new RegExp(`❯ ${chosen}`));
   });
 
@@ -106,7 +106,7 @@ describe('Home', () => {
     const app = await renderApp({ sessionsDir: tmp.dir });
     const lock = acquireRunnerLock(store.dir('alpha'), 'alpha');
     try {
-      await app.waitFor(/alpha\s+running/, 5000);
+      await app.waitFor(/alpha\s+running/);
       await app.press('x');
       await app.waitFor('alpha is running: cancel it first');
       expect(app.frame()).not.toContain('Delete session');

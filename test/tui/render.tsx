@@ -2,6 +2,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanup, render } from 'ink-testing-library';
+import { act } from 'react';
 import { afterEach, beforeEach } from 'vitest';
 import { sessionPaths } from '../../src/pipeline/paths.js';
 import { SessionStore } from '../../src/pipeline/store.js';
@@ -87,19 +88,11 @@ export async function renderApp(opts: RenderOptions) {
     ...opts.services,
   };
   const { columns = 100, rows = 40, ...props } = opts;
-  const result = render(<App {...props} services={services} env={opts.env ?? {}} />);
-  /** Waits until a frame newer than `before` is drawn (or a limit, for input that changes nothing). */
-  const settle = async (before: number) => {
-    const start = Date.now();
-    while (result.frames.length === before && Date.now() - start < SETTLE_MS) await tick(5);
-    await tick(5);
-  };
+  const result = await untilReactIdle(() => render(<App {...props} services={services} env={opts.env ?? {}} />));
   const setSize = async (c: number, r: number) => {
     Object.defineProperty(result.stdout, 'columns', { configurable: true, get: () => c });
     Object.defineProperty(result.stdout, 'rows', { configurable: true, get: () => r });
-    const before = result.frames.length;
-    result.stdout.emit('resize');
-    await settle(before);
+    await untilReactIdle(() => result.stdout.emit('resize'));
   };
   await setSize(columns, rows);
 
@@ -114,30 +107,54 @@ export async function renderApp(opts: RenderOptions) {
     setSize,
     setLockAlive: (alive: boolean) => (lockAlive = alive),
     /**
-     * Sends keystrokes one at a time (text as one paste). Like a person, it waits to see the
-     * screen react before the next key (up to a limit, for keys that change nothing), so a
-     * loaded machine cannot reorder a key before the render of the previous one.
+     * Sends keystrokes one at a time (text as one paste). Like a person, it lets the app finish
+     * reacting to each key (render and effects, so the input handlers see the new state) before
+     * the next one, however slow the machine: a key cannot overtake the render of the previous one.
      */
     async press(...keys: string[]) {
-      for (const k of keys) {
-        const before = result.frames.length;
-        result.stdin.write(k);
-        await settle(before);
-      }
+      for (const k of keys) await untilReactIdle(() => result.stdin.write(k));
     },
-    async waitFor(text: string | RegExp, timeoutMs = 3000) {
+    /**
+     * Waits for text that asynchronous work (files read, a probe answered) puts on screen. The
+     * limit only turns a screen that never shows it into a readable failure; it is no speed claim.
+     */
+    async waitFor(text: string | RegExp) {
       const start = Date.now();
       const found = () => (typeof text === 'string' ? frame().includes(text) : text.test(frame()));
       while (!found()) {
-        if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${String(text)} in:\n${frame()}`);
+        if (Date.now() - start > WAIT_FOR_MS) throw new Error(`the screen never showed ${String(text)} in ${WAIT_FOR_MS / 1000} s; last frame:\n${frame()}`);
         await tick();
       }
     },
   };
 }
 
-/** Longest wait for a keystroke or a resize to show on screen. */
-const SETTLE_MS = 250;
+/**
+ * How long `waitFor` waits before failing: well under the test timeout, so a missing text fails
+ * with the frame instead of a bare timeout, yet far past what a loaded 2-core machine needs.
+ */
+const WAIT_FOR_MS = 20_000;
+
+/**
+ * Runs `fire` (a render, a resize, a keystroke) and waits until React has processed all it set off
+ * synchronously: the render, its effects, and Ink's deferred lone-Escape (flushed on setImmediate).
+ * React's act() is the event here; it is on only inside this call, so the app's later
+ * asynchronous updates render as they would in a terminal, without act() warnings.
+ */
+async function untilReactIdle<T>(fire: () => T): Promise<T> {
+  const scope = globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean };
+  scope.IS_REACT_ACT_ENVIRONMENT = true;
+  try {
+    let value!: T;
+    await act(async () => {
+      value = fire();
+      await new Promise((resolve) => setImmediate(resolve));
+    });
+    return value;
+  } finally {
+    scope.IS_REACT_ACT_ENVIRONMENT = false;
+  }
+}
 
 export function tick(ms = 25): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
