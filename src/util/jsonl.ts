@@ -1,12 +1,31 @@
 import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readSync, fstatSync, writeSync, mkdirSync, createReadStream } from 'node:fs';
 import { dirname } from 'node:path';
-import { createInterface } from 'node:readline';
 import { safeJson } from './sanitize.js';
 
 export interface JsonlIssue {
   file: string;
   line: number;
   reason: string;
+}
+
+/**
+ * The lines of a text file, split at "\n" only, which is JSON Lines' separator. A "\r" before it
+ * (a Windows file, or one converted to CRLF twice) is JSON whitespace, never a line of its own,
+ * so a CRLF file numbers its records as its LF twin does.
+ */
+async function* textLines(file: string): AsyncGenerator<string> {
+  let pending = '';
+  // The stream decodes UTF-8 across chunk boundaries.
+  for await (const chunk of createReadStream(file, { encoding: 'utf8' }) as AsyncIterable<string>) {
+    let start = 0;
+    for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
+      yield pending + chunk.slice(start, nl);
+      pending = '';
+      start = nl + 1;
+    }
+    pending += chunk.slice(start);
+  }
+  if (pending) yield pending;
 }
 
 /**
@@ -18,12 +37,12 @@ export async function* readJsonl<T = unknown>(
   opts: { strict?: boolean; onIssue?: (issue: JsonlIssue) => void } = {},
 ): AsyncGenerator<{ line: number; value: T }> {
   if (!existsSync(file)) return;
-  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
   let line = 0;
-  for await (const raw of rl) {
+  for await (const raw of textLines(file)) {
     line++;
     // Editors on Windows start files with a byte-order mark; it is not part of the first record.
-    const text = line === 1 ? raw.replace(/^\uFEFF/, '') : raw;
+    // The "\r" of a CRLF goes too, so that a broken line reads as it does in the LF twin.
+    const text = (line === 1 ? raw.replace(/^\uFEFF/, '') : raw).replace(/\r+$/, '');
     if (text.trim() === '') continue;
     let value: T;
     try {

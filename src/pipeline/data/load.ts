@@ -1,10 +1,10 @@
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { extname, isAbsolute, resolve } from 'node:path';
-import { parse as parseCsv } from 'csv-parse';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { readJsonl } from '../../util/jsonl.js';
 import type { Example } from '../example.js';
 import type { DataConfig } from '../session.js';
+import { readCsvRecords } from './csv.js';
 
 /** A record the loader could not use, with where it is and why. */
 export interface DataIssue {
@@ -59,22 +59,9 @@ export async function* rawRecords(path: string, format: Format, onIssue: (issue:
     case 'jsonl':
       yield* readJsonl(path, { onIssue });
       return;
-    case 'csv': {
-      const parser = createReadStream(path).pipe(
-        parseCsv({
-          columns: true,
-          bom: true,
-          delimiter: extname(path).toLowerCase() === '.tsv' ? '\t' : ',',
-          relax_column_count: true,
-          skip_empty_lines: true,
-          info: true,
-        }),
-      );
-      for await (const { record, info } of parser as AsyncIterable<{ record: unknown; info: { lines: number } }>) {
-        yield { line: info.lines, value: record };
-      }
+    case 'csv':
+      yield* readCsvRecords(path);
       return;
-    }
     case 'parquet': {
       const rows = await parquetReadObjects({ file: await asyncBufferFromFile(path) });
       for (let i = 0; i < rows.length; i++) yield { line: i + 1, value: rows[i] };
