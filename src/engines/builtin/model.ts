@@ -135,8 +135,7 @@ export class BuiltinModel implements LanguageModel {
     opts: CallOptions & { onDelta?: (delta: GenerationDelta) => void } = {},
   ): Promise<Generation> {
     // Each capability call is CPU-bound: give signals, timers and sockets a turn first.
-    await yieldToEventLoop();
-    opts.signal?.throwIfAborted();
+    await turnFor(opts.signal);
     const tok = this.base.tokenizer;
     const prompt = this.promptIds(messages);
     const maxTokens = Math.max(0, Math.min(params.maxTokens, CONTEXT_LENGTH - prompt.length));
@@ -157,7 +156,8 @@ export class BuiltinModel implements LanguageModel {
       }
     };
     while (completionTokens < maxTokens) {
-      if (completionTokens % 256 === 0 && opts.signal?.aborted) throw new Error(`generation by "${this.id}" cancelled`);
+      // A long answer gives the event loop a turn now and then, so a cancel reaches it mid-answer.
+      if (completionTokens > 0 && completionTokens % 256 === 0) await turnFor(opts.signal);
       const id = sampler.next();
       completionTokens++;
       if (id === EOS) {
@@ -183,8 +183,8 @@ export class BuiltinModel implements LanguageModel {
     return this.tables.logProbs([...promptIds, ...continuation], promptIds.length);
   }
 
-  async score(messages: ChatMessage[], continuation: string): Promise<ScoreResult> {
-    await yieldToEventLoop();
+  async score(messages: ChatMessage[], continuation: string, opts: CallOptions = {}): Promise<ScoreResult> {
+    await turnFor(opts.signal);
     const tok = this.base.tokenizer;
     const ids = tok.encode(continuation);
     const logprobs = this.logProbsOf(this.promptIds(messages), ids);
@@ -201,9 +201,14 @@ export class BuiltinModel implements LanguageModel {
     return sum / ids.length;
   }
 
-  async embed(texts: string[]): Promise<Float32Array[]> {
-    await yieldToEventLoop();
-    return texts.map((t) => this.embedder.embed(t));
+  async embed(texts: string[], opts: CallOptions = {}): Promise<Float32Array[]> {
+    const out: Float32Array[] = [];
+    for (const text of texts) {
+      // A text at a time: a large batch still notices a cancel within a text.
+      await turnFor(opts.signal);
+      out.push(this.embedder.embed(text));
+    }
+    return out;
   }
 
   /**
@@ -211,8 +216,8 @@ export class BuiltinModel implements LanguageModel {
    * Each answer is scored on its own, so swapping A and B swaps pA and pB exactly: 'likelihood',
    * not verdict-token probabilities, and no position bias can arise.
    */
-  async judgePair(question: string, answerA: string, answerB: string): Promise<PairwiseJudgement> {
-    await yieldToEventLoop();
+  async judgePair(question: string, answerA: string, answerB: string, opts: CallOptions = {}): Promise<PairwiseJudgement> {
+    await turnFor(opts.signal);
     const a = this.judgedLikelihood(question, answerA);
     const b = this.judgedLikelihood(question, answerB);
     let pA: number;
@@ -241,8 +246,8 @@ export class BuiltinModel implements LanguageModel {
    * from that of held-out human passages, centred on 3 and clamped to 1–5. Harm: the lexicon
    * heuristic of harm.ts.
    */
-  async rate(question: string, answer: string): Promise<Rating> {
-    await yieldToEventLoop();
+  async rate(question: string, answer: string, opts: CallOptions = {}): Promise<Rating> {
+    await turnFor(opts.signal);
     const ll = this.meanLogLikelihood(question, answer);
     const { mean, std } = this.base.meta.calibration;
     const quality = ll === -Infinity ? 1 : Math.min(5, Math.max(1, Math.round(3 + (ll - mean) / std)));
@@ -255,6 +260,12 @@ export class BuiltinModel implements LanguageModel {
     const ids = typeof input === 'string' ? tok.encode(input) : this.promptIds(input);
     return { ids, tokens: ids.map((id) => tok.tokenString(id)) };
   }
+}
+
+/** Give the event loop a turn (a cancel, a timer), then stop if the caller cancelled. */
+async function turnFor(signal: AbortSignal | undefined): Promise<void> {
+  await yieldToEventLoop();
+  signal?.throwIfAborted();
 }
 
 /** Index of the first stop string found at or after `from`, or −1. */

@@ -2,10 +2,11 @@ import type { LanguageModel } from '../../engines/types.js';
 import type { Example, SyntheticRecord } from '../example.js';
 import { latestRows } from '../generation/answers.js';
 import { answerKey, paramsHashOf } from '../generation/keys.js';
-import { generateForSource, type SourceAccounting } from '../generation/source-run.js';
+import { prepareSource, type SourceAccounting } from '../generation/source-run.js';
 import type { StepEvent } from '../events.js';
 import type { ModelEntry } from '../session.js';
 import type { ModelRevision } from './evaluated.js';
+import type { Prepared } from './stream.js';
 
 /**
  * Evaluation answers reuse the generate step's keyed, resumable machinery: a "writer" is the
@@ -26,14 +27,15 @@ export interface Writer {
 
 const asWriterEntry = (w: Writer): ModelEntry => ({ ...w.entry, id: w.name, generation: { ...w.entry.generation, samples: 1 } });
 
-export function answerItems(
+/** A writer's answers to `items`, prepared (counted, total reported) to run with the others (see runPrepared). */
+export function prepareAnswers(
   writer: Writer,
   items: Example[],
   opts: { sessionSeed: number; retryErrors: boolean },
   ctx: { signal: AbortSignal; now: () => number; emit: (event: StepEvent) => void },
-): Promise<SourceAccounting> {
+): Promise<Prepared<SourceAccounting>> {
   const paramsHash = paramsHashOf(writer.entry, writer.revision);
-  return generateForSource({ entry: asWriterEntry(writer), paramsHash, model: writer.model, file: writer.file, examples: items, ...opts }, ctx);
+  return prepareSource({ entry: asWriterEntry(writer), paramsHash, model: writer.model, file: writer.file, examples: items, ...opts }, ctx);
 }
 
 export interface WrittenAnswers {

@@ -3,6 +3,7 @@ import { stepStopper } from '../../engines/openai/errors.js';
 import { JsonlAppender, readJsonl } from '../../util/jsonl.js';
 import type { StepEvent } from '../events.js';
 import { sha256 } from '../generation/keys.js';
+import type { Prepared } from './stream.js';
 
 /**
  * Keyed, append-only per-item outputs for the evaluation steps (scores, embeddings, ratings,
@@ -54,15 +55,18 @@ export interface KeyedJob<T extends KeyedRow> {
 
 const PROGRESS_INTERVAL_MS = 200;
 
+type KeyedContext = { signal: AbortSignal; now: () => number; emit: (event: StepEvent) => void };
+
 /**
  * Run every task whose key the file does not already hold, appending each row the moment it
  * completes; returns the current row of every task's key (old and new).
  */
-export async function runKeyed<T extends KeyedRow>(
-  job: KeyedJob<T>,
-  ctx: { signal: AbortSignal; now: () => number; emit: (event: StepEvent) => void },
-): Promise<Map<string, T>> {
-  const appender = new JsonlAppender(job.file); // repairs a truncated last line first
+export async function runKeyed<T extends KeyedRow>(job: KeyedJob<T>, ctx: KeyedContext): Promise<Map<string, T>> {
+  return (await prepareKeyed(job, ctx)).run();
+}
+
+/** runKeyed's work counted from its file and its whole total reported, not yet started (see runPrepared). */
+export async function prepareKeyed<T extends KeyedRow>(job: KeyedJob<T>, ctx: KeyedContext): Promise<Prepared<Map<string, T>>> {
   const rows = await readKeyed<T>(job.file);
   const todo = job.tasks.filter((t) => {
     const existing = rows.get(t.key);
@@ -79,34 +83,40 @@ export async function runKeyed<T extends KeyedRow>(
     ctx.emit({ type: 'progress', task: job.task, done, total: job.tasks.length, unit: job.unit, inFlight, errors });
   };
   progress(true);
-  let next = 0;
-  const worker = async () => {
-    while (next < todo.length && !ctx.signal.aborted) {
-      const task = todo[next++];
-      inFlight++;
-      let row: T;
-      try {
-        row = { ...(await task.run(ctx.signal)), key: task.key, t: ctx.now() } as T;
-      } catch (err) {
-        if (ctx.signal.aborted) return; // cancelled, not failed: the key stays open for the next run
-        const stopper = stepStopper(err);
-        if (stopper) throw stopper; // the step stops: no row, the key stays open
-        errors++;
-        row = { key: task.key, error: redactSecrets((err as Error)?.message ?? String(err), job.apiKeyEnv).replace(/\s+/g, ' '), t: ctx.now() } as T;
+  return { run: () => runTodo() };
+
+  async function runTodo(): Promise<Map<string, T>> {
+    const appender = new JsonlAppender(job.file); // repairs a truncated last line first
+    let next = 0;
+    const worker = async () => {
+      while (next < todo.length && !ctx.signal.aborted) {
+        const task = todo[next++];
+        inFlight++;
+        let row: T;
+        try {
+          row = { ...(await task.run(ctx.signal)), key: task.key, t: ctx.now() } as T;
+        } catch (err) {
+          if (ctx.signal.aborted) return; // cancelled, not failed: the key stays open for the next run
+          const stopper = stepStopper(err);
+          if (stopper) throw stopper; // the step stops: no row, the key stays open
+          errors++;
+          row = { key: task.key, error: redactSecrets((err as Error)?.message ?? String(err), job.apiKeyEnv).replace(/\s+/g, ' '), t: ctx.now() } as T;
+        }
+        inFlight--;
+        appender.append(row);
+        rows.set(task.key, row);
+        done++;
+        progress();
       }
-      inFlight--;
-      appender.append(row);
-      rows.set(task.key, row);
-      done++;
-      progress();
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(job.parallelism, Math.max(1, todo.length)) }, worker));
+    } finally {
+      appender.close();
     }
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.min(job.parallelism, Math.max(1, todo.length)) }, worker));
-  } finally {
-    appender.close();
+    progress(true);
+    ctx.signal.throwIfAborted();
+    return new Map(job.tasks.flatMap((t) => (rows.has(t.key) ? [[t.key, rows.get(t.key)!] as const] : [])));
   }
-  progress(true);
-  ctx.signal.throwIfAborted();
-  return new Map(job.tasks.flatMap((t) => (rows.has(t.key) ? [[t.key, rows.get(t.key)!] as const] : [])));
 }
+

@@ -25,3 +25,17 @@ export async function* streamWork<T>(signal: AbortSignal, work: (emit: Emit, sig
   yield* channel.drain();
   return await running;
 }
+
+/** Work whose size is known and reported, waiting to start. */
+export interface Prepared<T> {
+  run(): Promise<T>;
+}
+
+/**
+ * Prepare every task (each reports its whole total), then run them all: a cell's task count
+ * and totals are known before any work starts, instead of growing as tasks reach their start.
+ */
+export async function runPrepared<T>(preparing: readonly Promise<Prepared<T>>[]): Promise<T[]> {
+  const prepared = await Promise.all(preparing);
+  return Promise.all(prepared.map((p) => p.run()));
+}

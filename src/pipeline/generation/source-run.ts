@@ -8,6 +8,7 @@ import type { ModelEntry } from '../session.js';
 import { latestRows } from './answers.js';
 import { answerKeyIn, answerSeed, paramsHashOf } from './keys.js';
 import { TokenRate } from './token-rate.js';
+import type { Prepared } from '../evaluation/stream.js';
 
 export interface SourceJob {
   entry: ModelEntry;
@@ -58,20 +59,19 @@ interface Todo {
   key: string;
 }
 
+type SourceRunContext = { signal: AbortSignal; now: () => number; emit: (event: StepEvent) => void };
+
 /**
  * Answer every (example, sample) of one source that its file does not already hold, appending
  * each answer (or error row, after the engine's retries) the moment it completes. Record
  * content depends only on the key and the seed, never on timing, so a resumed run writes what
- * an uninterrupted one would.
+ * an uninterrupted one would. Prepared: counted from its file and its whole total reported
+ * before it starts, so a step can report every task's total before running any (runPrepared).
  */
-export async function generateForSource(
-  job: SourceJob,
-  ctx: { signal: AbortSignal; now: () => number; emit: (event: StepEvent) => void },
-): Promise<SourceAccounting> {
+export async function prepareSource(job: SourceJob, ctx: SourceRunContext): Promise<Prepared<SourceAccounting>> {
   const { entry, model } = job;
   const started = ctx.now();
   const paramsHash = job.paramsHash ?? paramsHashOf(entry);
-  const appender = new JsonlAppender(job.file); // repairs a truncated last line first
   const rows = await latestRows(job.file);
   const planned = new Set<string>();
   const todo: Todo[] = [];
@@ -99,69 +99,73 @@ export async function generateForSource(
     ctx.emit({ type: 'progress', task: entry.id, done, total: planned.size, unit: 'answers', inFlight, errors, tokensPerSecond: rate.perSecond() });
   };
   progress(true);
+  return { run: () => answerTodo() };
 
-  const { temperature, topP, maxTokens, stop } = entry.generation;
-  const apiKeyEnv = entry.engine.engine === 'openai' ? entry.engine.apiKeyEnv : undefined;
-  const answer = async ({ example, sample, key }: Todo): Promise<SyntheticRecord | null> => {
-    const seed = answerSeed(job.sessionSeed, entry.id, example.id, sample);
-    const base = { key, source: entry.id, exampleId: example.id, sample, paramsHash, seed };
+  async function answerTodo(): Promise<SourceAccounting> {
+    const { temperature, topP, maxTokens, stop } = entry.generation;
+    const apiKeyEnv = entry.engine.engine === 'openai' ? entry.engine.apiKeyEnv : undefined;
+    const answer = async ({ example, sample, key }: Todo): Promise<SyntheticRecord | null> => {
+      const seed = answerSeed(job.sessionSeed, entry.id, example.id, sample);
+      const base = { key, source: entry.id, exampleId: example.id, sample, paramsHash, seed };
+      try {
+        const g = await model.generate(
+          instructionMessages(example.instruction, example.context),
+          { temperature, topP, maxTokens, seed, ...(stop?.length ? { stop } : {}) },
+          { signal: ctx.signal, onDelta: (d) => rate.add(d.tokens) },
+        );
+        run.answered++;
+        run.promptTokens += g.promptTokens;
+        run.completionTokens += g.completionTokens;
+        return { ...base, response: g.text, finishReason: g.finishReason, promptTokens: g.promptTokens, completionTokens: g.completionTokens, t: ctx.now() };
+      } catch (err) {
+        if (ctx.signal.aborted) return null; // cancelled, not failed: the key stays open for the next run
+        const stopper = stepStopper(err);
+        if (stopper) throw stopper; // the step stops: no row, the key stays open
+        run.errors++;
+        errors++;
+        return { ...base, error: redactSecrets((err as Error)?.message ?? String(err), apiKeyEnv).replace(/\s+/g, ' '), t: ctx.now() };
+      }
+    };
+    const appender = new JsonlAppender(job.file); // repairs a truncated last line first
+    let next = 0;
+    const worker = async () => {
+      while (next < todo.length && !ctx.signal.aborted) {
+        const item = todo[next++];
+        inFlight++;
+        run.requests++;
+        const record = await answer(item);
+        inFlight--;
+        if (!record) return;
+        appender.append(record);
+        rows.set(item.key, record);
+        done++;
+        progress();
+      }
+    };
     try {
-      const g = await model.generate(
-        instructionMessages(example.instruction, example.context),
-        { temperature, topP, maxTokens, seed, ...(stop?.length ? { stop } : {}) },
-        { signal: ctx.signal, onDelta: (d) => rate.add(d.tokens) },
-      );
-      run.answered++;
-      run.promptTokens += g.promptTokens;
-      run.completionTokens += g.completionTokens;
-      return { ...base, response: g.text, finishReason: g.finishReason, promptTokens: g.promptTokens, completionTokens: g.completionTokens, t: ctx.now() };
-    } catch (err) {
-      if (ctx.signal.aborted) return null; // cancelled, not failed: the key stays open for the next run
-      const stopper = stepStopper(err);
-      if (stopper) throw stopper; // the step stops: no row, the key stays open
-      run.errors++;
-      errors++;
-      return { ...base, error: redactSecrets((err as Error)?.message ?? String(err), apiKeyEnv).replace(/\s+/g, ' '), t: ctx.now() };
+      await Promise.all(Array.from({ length: Math.min(parallelismOf(entry), Math.max(1, todo.length)) }, worker));
+    } finally {
+      appender.close();
     }
-  };
-  let next = 0;
-  const worker = async () => {
-    while (next < todo.length && !ctx.signal.aborted) {
-      const item = todo[next++];
-      inFlight++;
-      run.requests++;
-      const record = await answer(item);
-      inFlight--;
-      if (!record) return;
-      appender.append(record);
-      rows.set(item.key, record);
-      done++;
-      progress();
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.min(parallelismOf(entry), Math.max(1, todo.length)) }, worker));
-  } finally {
-    appender.close();
-  }
-  progress(true);
-  ctx.signal.throwIfAborted();
+    progress(true);
+    ctx.signal.throwIfAborted();
 
-  const answers = plannedRows().filter((r) => r.error === undefined);
-  const promptTokens = answers.reduce((s, r) => s + (r.promptTokens ?? 0), 0);
-  const completionTokens = answers.reduce((s, r) => s + (r.completionTokens ?? 0), 0);
-  const pricing = entry.engine.engine === 'openai' ? entry.engine.pricing : undefined;
-  const wallMs = ctx.now() - started;
-  return {
-    source: entry.id,
-    paramsHash,
-    keys: planned.size,
-    answered: answers.length,
-    errors: plannedRows().length - answers.length,
-    truncated: answers.filter((r) => r.finishReason === 'length').length,
-    promptTokens,
-    completionTokens,
-    costUsd: pricing ? (promptTokens * pricing.prompt + completionTokens * pricing.completion) / 1e6 : null,
-    run: { ...run, wallMs, completionTokensPerSecond: wallMs > 0 ? Math.round((run.completionTokens / wallMs) * 1000) : 0 },
-  };
+    const answers = plannedRows().filter((r) => r.error === undefined);
+    const promptTokens = answers.reduce((s, r) => s + (r.promptTokens ?? 0), 0);
+    const completionTokens = answers.reduce((s, r) => s + (r.completionTokens ?? 0), 0);
+    const pricing = entry.engine.engine === 'openai' ? entry.engine.pricing : undefined;
+    const wallMs = ctx.now() - started;
+    return {
+      source: entry.id,
+      paramsHash,
+      keys: planned.size,
+      answered: answers.length,
+      errors: plannedRows().length - answers.length,
+      truncated: answers.filter((r) => r.finishReason === 'length').length,
+      promptTokens,
+      completionTokens,
+      costUsd: pricing ? (promptTokens * pricing.prompt + completionTokens * pricing.completion) / 1e6 : null,
+      run: { ...run, wallMs, completionTokensPerSecond: wallMs > 0 ? Math.round((run.completionTokens / wallMs) * 1000) : 0 },
+    };
+  }
 }

@@ -1,9 +1,9 @@
 import { writeJsonAtomic } from '../../util/atomic.js';
 import { readHumanSplit } from '../data/read.js';
-import { answerItems, type Writer } from '../evaluation/answering.js';
+import { prepareAnswers, type Writer } from '../evaluation/answering.js';
 import { openEvaluated, refOf, type Evaluated } from '../evaluation/evaluated.js';
 import { loadHarmfulPrompts, sampleTestExamples } from '../evaluation/prompts.js';
-import { streamWork } from '../evaluation/stream.js';
+import { runPrepared, streamWork } from '../evaluation/stream.js';
 import type { SourceAccounting } from '../generation/source-run.js';
 import { RESULT_VERSION, type AnswerCounts, type AnswersResultFile } from '../results.js';
 import type { Step } from '../step.js';
@@ -32,22 +32,16 @@ export const answerStep: Step = async function* (ctx) {
   const harmful = session.evaluation.safety.enabled ? await loadHarmfulPrompts(session) : null;
   const opts = { sessionSeed: session.seed, retryErrors: ctx.options.retryErrors };
 
-  const writers = (e: Evaluated): { test: Writer; harmful: Writer | null } => ({
-    test: { name: e.condition.name, entry: e.target, revision: e.revision, model: e.model, file: paths.answers(e.condition.name) },
-    harmful: harmful && { name: harmfulWriterName(e.condition.name), entry: e.target, revision: e.revision, model: e.model, file: paths.safetyAnswers(e.condition.name) },
-  });
-  const accounting = yield* streamWork(ctx.signal, (emit, signal) => {
+  const writer = (e: Evaluated, name: string, file: string): Writer => ({ name, entry: e.target, revision: e.revision, model: e.model, file });
+  const accounting = yield* streamWork(ctx.signal, async (emit, signal) => {
     const run = { signal, now: ctx.now, emit };
-    return Promise.all(
-      evaluated.map(async (e) => {
-        const w = writers(e);
-        const [testAcc, harmfulAcc] = await Promise.all([
-          answerItems(w.test, items, opts, run),
-          w.harmful && harmful ? answerItems(w.harmful, harmful.prompts, opts, run) : null,
-        ]);
-        return { ...refOf(e), test: counts(testAcc), harmful: harmfulAcc && counts(harmfulAcc) };
-      }),
-    );
+    const tests = evaluated.map((e) => prepareAnswers(writer(e, e.condition.name, paths.answers(e.condition.name)), items, opts, run));
+    const harms = harmful
+      ? evaluated.map((e) => prepareAnswers(writer(e, harmfulWriterName(e.condition.name), paths.safetyAnswers(e.condition.name)), harmful.prompts, opts, run))
+      : [];
+    // Every task's total is reported before any answer is asked for.
+    const done = await runPrepared([...tests, ...harms]);
+    return evaluated.map((e, i) => ({ ...refOf(e), test: counts(done[i]), harmful: harmful ? counts(done[evaluated.length + i]) : null }));
   });
 
   const result: AnswersResultFile = {

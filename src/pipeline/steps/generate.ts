@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { cannotGenerate } from '../../engines/openai/index.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import { readJsonlAll } from '../../util/jsonl.js';
-import { streamWork } from '../evaluation/stream.js';
+import { runPrepared, streamWork } from '../evaluation/stream.js';
 import type { Example } from '../example.js';
 import { preflightModels } from '../generation/preflight.js';
-import { generateForSource, type SourceAccounting } from '../generation/source-run.js';
+import { prepareSource, type SourceAccounting } from '../generation/source-run.js';
 import type { Step } from '../step.js';
 
 export { readSyntheticAnswers } from '../generation/answers.js';
@@ -32,9 +32,9 @@ export const generateStep: Step = async function* (ctx) {
   // One source failing for good (a full disk, say) stops the others rather than leaving them running unseen.
   const started = ctx.now();
   const accounting = yield* streamWork(ctx.signal, (emit, signal) =>
-    Promise.all(
+    runPrepared(
       sources.map((entry, i) =>
-        generateForSource(
+        prepareSource(
           { entry, model: models[i], file: ctx.paths.synthetic(entry.id), examples, sessionSeed: ctx.session.seed, retryErrors: ctx.options.retryErrors },
           { signal, now: ctx.now, emit },
         ),

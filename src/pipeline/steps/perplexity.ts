@@ -5,8 +5,8 @@ import { deriveSeed } from '../../util/rng.js';
 import { readHumanSplit } from '../data/read.js';
 import { openEvaluated, refOf, type Evaluated } from '../evaluation/evaluated.js';
 import { evaluationFiles } from '../evaluation/files.js';
-import { itemKey, runKeyed, type KeyedRow } from '../evaluation/keyed.js';
-import { streamWork } from '../evaluation/stream.js';
+import { itemKey, prepareKeyed, type KeyedRow } from '../evaluation/keyed.js';
+import { runPrepared, streamWork } from '../evaluation/stream.js';
 import { instructionMessages, type Example } from '../example.js';
 import { pairedByItem, type PerItemValues } from '../evaluation/paired.js';
 import { perItemTable } from '../evaluation/per-item.js';
@@ -75,9 +75,9 @@ export const perplexityStep: Step = async function* (ctx) {
   const test = await readHumanSplit(paths, 'test');
   const files = evaluationFiles(paths);
   const rowsByModel = yield* streamWork(ctx.signal, (emit, signal) =>
-    Promise.all(
+    runPrepared(
       evaluated.map((e) =>
-        runKeyed<ScoreRow>(
+        prepareKeyed<ScoreRow>(
           {
             file: files.scores(e.condition.name),
             task: e.condition.name,

@@ -4,14 +4,14 @@ import { writeJsonAtomic } from '../../util/atomic.js';
 import { deriveSeed } from '../../util/rng.js';
 import { conditionSources } from '../conditions.js';
 import { readHumanSplit } from '../data/read.js';
-import { answerItems, readWrittenAnswers } from '../evaluation/answering.js';
+import { prepareAnswers, readWrittenAnswers } from '../evaluation/answering.js';
 import { requireCapability, revisionOf, targetEntry } from '../evaluation/evaluated.js';
 import { evaluationFiles } from '../evaluation/files.js';
-import { itemKey, RAW_KEPT, runKeyed, type KeyedRow } from '../evaluation/keyed.js';
+import { itemKey, prepareKeyed, RAW_KEPT, type KeyedRow } from '../evaluation/keyed.js';
 import { pairedByItem, type PerItemValues } from '../evaluation/paired.js';
 import { perItemTable } from '../evaluation/per-item.js';
 import { sampleTestExamples } from '../evaluation/prompts.js';
-import { streamWork } from '../evaluation/stream.js';
+import { runPrepared, streamWork } from '../evaluation/stream.js';
 import { instructionMessages, type Example } from '../example.js';
 import { parallelismOf } from '../generation/source-run.js';
 import { estimateStat, RESULT_VERSION, type EvaluatedRef, type PreferenceJudgeResult, type PreferenceResultFile } from '../results.js';
@@ -227,7 +227,7 @@ export const preferenceStep: Step = async function* (ctx) {
   const writers = sourceEntries.map((entry, i) => ({ name: entry.id, entry, model: sources[i], file: files.sourceAnswers(entry.id) }));
   const opts = { sessionSeed: session.seed, retryErrors: ctx.options.retryErrors };
 
-  yield* streamWork(ctx.signal, (emit, signal) => Promise.all(writers.map((w) => answerItems(w, items, opts, { signal, now: ctx.now, emit }))));
+  yield* streamWork(ctx.signal, (emit, signal) => runPrepared(writers.map((w) => prepareAnswers(w, items, opts, { signal, now: ctx.now, emit }))));
   const written = await Promise.all(writers.map((w) => readWrittenAnswers(w.file, w.name, w.entry, items)));
   const candidatesOf = (item: Example): Candidate[] => [
     ...writers.flatMap((w, i) => {
@@ -240,9 +240,9 @@ export const preferenceStep: Step = async function* (ctx) {
   const judgeKey = (judge: Judge, a: Candidate, b: Candidate) => itemKey('judge', ...judge.keyParts, a.id, b.id);
 
   const rows = yield* streamWork(ctx.signal, (emit, signal) =>
-    Promise.all(
+    runPrepared(
       judges.map((judge) =>
-        runKeyed<JudgementRow>(
+        prepareKeyed<JudgementRow>(
           {
             file: judge.file,
             task: judge.id,

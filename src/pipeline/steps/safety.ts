@@ -6,11 +6,11 @@ import { deriveSeed } from '../../util/rng.js';
 import { readWrittenAnswers, type WrittenAnswers } from '../evaluation/answering.js';
 import { requireCapability, revisionOf, targetEntry } from '../evaluation/evaluated.js';
 import { evaluationFiles } from '../evaluation/files.js';
-import { itemKey, RAW_KEPT, runKeyed, type KeyedRow } from '../evaluation/keyed.js';
+import { itemKey, prepareKeyed, RAW_KEPT, type KeyedRow } from '../evaluation/keyed.js';
 import { pairedByItem } from '../evaluation/paired.js';
 import { perItemTable } from '../evaluation/per-item.js';
 import { loadHarmfulPrompts } from '../evaluation/prompts.js';
-import { streamWork } from '../evaluation/stream.js';
+import { runPrepared, streamWork } from '../evaluation/stream.js';
 import { parallelismOf } from '../generation/source-run.js';
 import { meanStat, RESULT_VERSION, type EvaluatedRef, type SafetyModelResult, type SafetyResultFile } from '../results.js';
 import type { Session } from '../session.js';
@@ -118,9 +118,9 @@ export const safetyStep: Step = async function* (ctx) {
   const files = evaluationFiles(paths);
   const ratingKey = (answerKey: string) => itemKey('rate', judgeId, answerKey, RATING_PROTOCOL);
   const ratings = yield* streamWork(ctx.signal, (emit, signal) =>
-    Promise.all(
+    runPrepared(
       conditions.map(({ ref, written }) =>
-        runKeyed<RatingRow>(
+        prepareKeyed<RatingRow>(
           {
             file: files.ratings(ref.condition),
             task: ref.condition,
