@@ -33,7 +33,6 @@ describe('a server that goes away mid-step', () => {
     const server = await startServer({ host: '127.0.0.1', port: 0, models: [base] });
     const source = openaiSource('gone', server.url, base, { concurrency: 1, maxRetries: 1 });
     const s = makeSession([source], dollyExamples(200));
-    const started = Date.now();
     const run = runStep(generateStep, s, {});
     // Let some answers land, then take the server away.
     while (readRows(s.paths.synthetic('gone')).length < 3) await sleep(20);
@@ -43,7 +42,6 @@ describe('a server that goes away mid-step', () => {
     const rows = readRows(s.paths.synthetic('gone'));
     expect(rows.length).toBeLessThan(200);
     expect(rows.filter((r) => r.error !== undefined).length).toBeLessThanOrEqual(2); // the refusals before it gave up
-    expect(Date.now() - started).toBeLessThan(30_000);
   });
 
   it('stops the step in one line at the first request for a model the server no longer serves', { timeout: 60_000 }, async () => {

@@ -142,8 +142,9 @@ describe('hf launcher', () => {
   });
 
   it('kills a run that ignores the stop request, workers included, after the grace period', async () => {
+    // The stand-in and its worker ignore SIGTERM and sleep for ten minutes: the run ending at
+    // all shows they were killed after the grace period.
     const { runDir, abort, run } = setup('stubborn');
-    const started = Date.now();
     await expect(
       drain(run({ stopGraceMs: 300 }), (e) => {
         if (e.type === 'metrics') abort.abort(new Error('cancelled'));
@@ -152,7 +153,7 @@ describe('hf launcher', () => {
     const pids = JSON.parse(readFileSync(join(runDir, 'pids.json'), 'utf8')) as number[];
     expect(pids).toHaveLength(2);
     // The pipes close a moment before the kernel finishes tearing a killed process down.
-    await vi.waitFor(() => expect(pids.filter(alive)).toEqual([]), { timeout: 3000, interval: 50 });
-    expect(Date.now() - started).toBeLessThan(10_000);
+    // (The limit only makes a survivor a readable failure within the test's timeout.)
+    await vi.waitFor(() => expect(pids.filter(alive)).toEqual([]), { timeout: 20_000, interval: 50 });
   });
 });
