@@ -3,7 +3,8 @@
 
 Launched by baskets through `accelerate launch trainers/train_hf.py ...`, so the user's
 accelerate config decides single GPU, DDP, FSDP, DeepSpeed or multi-node (torchrun works too).
-Reads the TrainingExample JSONL that the assemble step wrote (instruction, context, response),
+Reads the TrainingExample JSONL that the assemble step wrote (instruction, context, response, and
+the earlier turns of a multi-turn record),
 formats it with the model's chat template, and trains on the response tokens only.
 
 Works with transformers 4.46 through 5.x: arguments that changed between versions are chosen
@@ -138,7 +139,8 @@ def read_examples(path):
             prompt = row["instruction"]
             if row.get("context", "").strip():
                 prompt = f"{prompt}\n\n{row['context']}"
-            examples.append((prompt, row["response"]))
+            # A multi-turn record's earlier turns come before its instruction, as chat turns.
+            examples.append((row.get("history") or [], prompt, row["response"]))
     return examples
 
 
@@ -176,19 +178,37 @@ class ExampleEncoder:
         head, tail = text.split(self.SENTINEL)
         return self._ids(head), self._ids(tail)
 
-    def encode(self, prompt, response):
-        user = [{"role": "user", "content": prompt}]
-        prompt_text = self.tokenizer.apply_chat_template(user, tokenize=False, add_generation_prompt=True)
+    def _encode_turns(self, history, prompt, response):
+        """Prompt and response ids of the chat: the earlier turns, the instruction, the response."""
+        turns = list(history) + [{"role": "user", "content": prompt}]
+        prompt_text = self.tokenizer.apply_chat_template(turns, tokenize=False, add_generation_prompt=True)
         full_text = self.tokenizer.apply_chat_template(
-            user + [{"role": "assistant", "content": response}], tokenize=False
+            turns + [{"role": "assistant", "content": response}], tokenize=False
         )
         response_text = full_text[len(prompt_text):] if full_text.startswith(prompt_text) else response
-        prompt_ids = self._ids(prompt_text)
-        response_ids = self._ids(response_text)
+        return self._ids(prompt_text), self._ids(response_text)
+
+    @staticmethod
+    def _without_oldest_exchange(history):
+        """The earlier turns less their oldest user/assistant exchange (a leading system turn stays)."""
+        system = [m for m in history[:1] if m["role"] == "system"]
+        return system + history[len(system) + 2:]
+
+    def encode(self, prompt, response, history=()):
+        history = list(history)
+        prompt_ids, response_ids = self._encode_turns(history, prompt, response)
         if not response_ids:
             self.counts["empty"] += 1
             return None
+        # The prompt's own start goes last: under truncate-prompt the oldest exchanges go first.
+        cut = False
+        while len(prompt_ids) + len(response_ids) > self.max_length and self.policy == "truncate-prompt" and any(m["role"] != "system" for m in history):
+            history = self._without_oldest_exchange(history)
+            prompt_ids, response_ids = self._encode_turns(history, prompt, response)
+            cut = True
         if len(prompt_ids) + len(response_ids) <= self.max_length:
+            if cut:
+                self.counts["prompt_truncated"] += 1
             return self._row(prompt_ids, response_ids)
         if self.policy == "truncate-prompt" and self.template is not None:
             head, tail = self.template
@@ -467,8 +487,8 @@ def main(argv):
     random.Random(args.seed).shuffle(examples)
     n_eval = max(1, round(len(examples) * args.eval_fraction)) if len(examples) > 1 and args.eval_fraction > 0 else 0
     encoder = ExampleEncoder(tokenizer, args.max_length, args.overlong)
-    train_rows = [r for r in (encoder.encode(p, r) for p, r in examples[n_eval:]) if r]
-    eval_rows = [r for r in (encoder.encode(p, r) for p, r in examples[:n_eval]) if r]
+    train_rows = [r for r in (encoder.encode(p, r, h) for h, p, r in examples[n_eval:]) if r]
+    eval_rows = [r for r in (encoder.encode(p, r, h) for h, p, r in examples[:n_eval]) if r]
     data = {
         "examples": len(examples),
         "train": len(train_rows),

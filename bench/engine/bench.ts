@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { listBuiltinBases, openBuiltinModel, openTrainedBuiltin, builtinInstructionSet, trainBuiltin } from '../../src/engines/builtin/index.js';
 import type { LanguageModel } from '../../src/engines/types.js';
 import { clearLoadedBases } from '../../src/engines/builtin/pretrain.js';
-import { instructionMessages } from '../../src/pipeline/example.js';
+import { promptMessages } from '../../src/pipeline/example.js';
 
 const runs = Number(process.argv[2] ?? 3);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -22,14 +22,14 @@ async function throughput(m: LanguageModel): Promise<{ generate: number; score: 
   let tokens = 0;
   let t = performance.now();
   for (const [i, ex] of examples.entries()) {
-    const g = await m.generate(instructionMessages(ex.instruction, ex.context), { temperature: 0.8, topP: 0.95, maxTokens: 200, seed: i });
+    const g = await m.generate(promptMessages(ex), { temperature: 0.8, topP: 0.95, maxTokens: 200, seed: i });
     tokens += g.completionTokens;
   }
   const generate = tokens / ((performance.now() - t) / 1000);
   tokens = 0;
   t = performance.now();
   for (let k = 0; k < 5; k++) {
-    for (const ex of examples) tokens += (await m.score(instructionMessages(ex.instruction, ex.context), ex.response)).logprobs.length;
+    for (const ex of examples) tokens += (await m.score(promptMessages(ex), ex.response)).logprobs.length;
   }
   return { generate, score: tokens / ((performance.now() - t) / 1000) };
 }

@@ -5,7 +5,7 @@
  * paper's 100 − within-response Self-BLEU). Usage: node tiers.js [answers=120] [tiers=small,medium]
  */
 import { builtinInstructionSet, openBuiltinModel, listBuiltinBases } from '../../src/engines/builtin/index.js';
-import { instructionMessages } from '../../src/pipeline/example.js';
+import { promptMessages } from '../../src/pipeline/example.js';
 import { withinResponseSelfBleu } from '../../src/metrics/selfbleu.js';
 
 const n = Number(process.argv[2] ?? 120);
@@ -35,7 +35,7 @@ for (const b of listBuiltinBases().filter((x) => tiers.includes(x.size))) {
   let bytes = 0;
   const answers: string[] = [];
   for (const [k, ex] of chosen.entries()) {
-    const msgs = instructionMessages(ex.instruction, ex.context);
+    const msgs = promptMessages(ex);
     const s = await m.score(msgs, ex.response);
     for (const lp of s.logprobs) nll -= lp;
     bytes += Buffer.byteLength(ex.response);

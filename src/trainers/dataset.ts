@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { TrainingExample } from '../pipeline/example.js';
-import { instructionMessages } from '../pipeline/example.js';
+import { promptMessages } from '../pipeline/example.js';
 import { readJsonlAll } from '../util/jsonl.js';
 import { mulberry32, shuffled } from '../util/rng.js';
 
@@ -28,6 +28,6 @@ export function splitHeldOut(examples: TrainingExample[], seed: number): { train
 
 /** One example as an OpenAI chat fine-tuning line. */
 export function chatLine(example: TrainingExample): string {
-  const messages = [...instructionMessages(example.instruction, example.context ?? ''), { role: 'assistant', content: example.response }];
+  const messages = [...promptMessages({ ...example, context: example.context ?? '' }), { role: 'assistant', content: example.response }];
   return JSON.stringify({ messages });
 }

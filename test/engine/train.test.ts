@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openBuiltinModel, openTrainedBuiltin, trainBuiltin, type BuiltinTrainEvent } from '../../src/engines/builtin/index.js';
 import { clearLoadedBases } from '../../src/engines/builtin/pretrain.js';
-import { instructionMessages, type TrainingExample } from '../../src/pipeline/example.js';
+import { promptMessages, type TrainingExample } from '../../src/pipeline/example.js';
 
 const cacheDir = mkdtempSync(join(tmpdir(), 'baskets-train-'));
 const topics = ['wool', 'iron', 'cotton', 'sugar', 'salt', 'coal', 'wheat', 'silk', 'tin', 'lead'];
@@ -40,7 +40,7 @@ describe('builtin training', () => {
     expect(done.type).toBe('done');
     if (done.type !== 'done') return;
 
-    const msgs = instructionMessages('Describe the tariff on wool.', '');
+    const msgs = promptMessages({ instruction: 'Describe the tariff on wool.', context: '' });
     const reply = 'The tariff on wool shall be raised by 2 percent.';
     const tuned = await openTrainedBuiltin(done.modelDir, { cacheDir });
     const vanilla = await openBuiltinModel(base, { cacheDir });

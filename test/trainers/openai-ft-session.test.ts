@@ -5,7 +5,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/engines/serve/index.js';
 import type { RunEvent } from '../../src/pipeline/events.js';
-import { instructionMessages, type Example } from '../../src/pipeline/example.js';
+import { promptMessages, type Example } from '../../src/pipeline/example.js';
 import { createModelResolver } from '../../src/pipeline/models.js';
 import { sessionPaths } from '../../src/pipeline/paths.js';
 import { readResult } from '../../src/pipeline/results.js';
@@ -130,7 +130,7 @@ describe('a session whose target is fine-tuned by a hosted job on baskets serve'
       let total = 0;
       let tokens = 0;
       for (const e of train.slice(0, 8)) {
-        const { logprobs } = await model.score(instructionMessages(e.instruction, e.context), e.response);
+        const { logprobs } = await model.score(promptMessages(e), e.response);
         total += logprobs.reduce((a, b) => a + b, 0);
         tokens += logprobs.length;
       }

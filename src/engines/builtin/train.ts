@@ -2,7 +2,7 @@ import { yieldToEventLoop } from '../../util/yield.js';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { instructionMessages, type TrainingExample } from '../../pipeline/example.js';
+import { promptMessages, type TrainingExample } from '../../pipeline/example.js';
 import type { TrainMetrics } from '../../pipeline/events.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import { deriveSeed, mulberry32, shuffled } from '../../util/rng.js';
@@ -83,7 +83,7 @@ export function mixWeight(learningRate: number, tokens: number): number {
 
 function encodeExample(base: BaseModel, ex: TrainingExample): Encoded {
   const tok = base.tokenizer;
-  const prompt = [BOS, ...tok.encode(chatPrompt(instructionMessages(ex.instruction, ex.context)))];
+  const prompt = [BOS, ...tok.encode(chatPrompt(promptMessages(ex)))];
   return { ids: [...prompt, ...tok.encode(ex.response), EOS], from: prompt.length };
 }
 
@@ -102,7 +102,10 @@ function meanNll(base: BaseModel, delta: GrowingTable, lambda: number, batch: En
 function fingerprintOf(opts: BuiltinTrainOptions): string {
   const h = createHash('sha256');
   const hashExamples = (examples: readonly TrainingExample[]) => {
-    for (const ex of examples) h.update(JSON.stringify([ex.exampleId, ex.origin, ex.instruction, ex.context, ex.response]));
+    for (const ex of examples) {
+      // The history joins only when there is one, so single-turn sets keep their fingerprints.
+      h.update(JSON.stringify([ex.exampleId, ex.origin, ex.instruction, ex.context, ex.response, ...(ex.history ? [ex.history] : [])]));
+    }
   };
   h.update(JSON.stringify([opts.base, opts.epochs, opts.learningRate, opts.batchSize, opts.evalFraction ?? null, opts.seed]));
   hashExamples(opts.examples);

@@ -3,8 +3,9 @@ import { extname, isAbsolute, resolve } from 'node:path';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { readJsonl } from '../../util/jsonl.js';
 import type { Example } from '../example.js';
-import type { DataConfig } from '../session.js';
+import type { DataConfig, MultiTurnPolicy } from '../session.js';
 import { readCsvRecords } from './csv.js';
+import { historyProblem, parseTurns, splitConversation } from './turns.js';
 
 /** A record the loader could not use, with where it is and why. */
 export interface DataIssue {
@@ -16,9 +17,12 @@ export interface DataIssue {
 export interface LoadedData {
   examples: Example[];
   issues: DataIssue[];
+  /** Records with earlier turns, whatever became of them under the multi-turn policy. */
+  multiTurn: number;
 }
 
-type Fields = DataConfig['fields'];
+/** The session's field mapping; the multi-turn fields may be left out where none are expected. */
+type Fields = Omit<DataConfig['fields'], 'history'> & { history?: string };
 type Format = 'jsonl' | 'csv' | 'parquet';
 
 export function detectFormat(path: string, declared?: Format): Format {
@@ -31,8 +35,9 @@ export function detectFormat(path: string, declared?: Format): Format {
 }
 
 /**
- * Map one raw record to an Example. Instruction and response are required non-empty strings;
- * context and category are optional. Returns the reason when the record is unusable.
+ * Map one raw record to an Example. Instruction and response are required non-empty strings
+ * (taken from the last exchange of a conversation field, when one is mapped); context, category
+ * and earlier turns are optional. Returns the reason when the record is unusable.
  */
 export function mapRecord(raw: unknown, fields: Fields, id: string): Example | string {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return 'not an object';
@@ -44,13 +49,34 @@ export function mapRecord(raw: unknown, fields: Fields, id: string): Example | s
     if (required && !v.trim()) return { missing: `field "${key}" is empty` };
     return v;
   };
+  const context = text(fields.context, false) as string;
+  const category = text(fields.category, false) as string;
+  if (fields.messages !== undefined) return conversationRecord(rec[fields.messages], fields.messages, { id, context, category });
   const instruction = text(fields.instruction, true);
   if (typeof instruction !== 'string') return `${instruction.missing} (map the instruction field)`;
   const response = text(fields.response, true);
   if (typeof response !== 'string') return `${response.missing} (map the response field)`;
-  const context = text(fields.context, false) as string;
-  const category = text(fields.category, false) as string;
-  return { id, instruction, context, response, category };
+  const example: Example = { id, instruction, context, response, category };
+  const earlier = fields.history === undefined ? undefined : rec[fields.history];
+  if (earlier === undefined || earlier === null || earlier === '') return example;
+  const history = parseTurns(earlier);
+  if (typeof history === 'string') return `field "${fields.history}" ${history} (map the history field, or set it to a field that does not exist)`;
+  const problem = historyProblem(history);
+  if (problem) return `field "${fields.history}": ${problem}`;
+  return history.length ? { ...example, history } : example;
+}
+
+function conversationRecord(value: unknown, field: string, rest: Pick<Example, 'id' | 'context' | 'category'>): Example | string {
+  if (value === undefined || value === null) return `missing field "${field}" (map the conversation field)`;
+  const turns = parseTurns(value);
+  if (typeof turns === 'string') return `field "${field}" ${turns}`;
+  const exchange = splitConversation(turns);
+  if (typeof exchange === 'string') return `field "${field}" ${exchange}`;
+  const problem = historyProblem(exchange.history);
+  if (problem) return `field "${field}": ${problem}`;
+  if (!exchange.instruction.trim() || !exchange.response.trim()) return `field "${field}" has an empty last instruction or response`;
+  const { history, instruction, response } = exchange;
+  return { ...rest, instruction, response, ...(history.length ? { history } : {}) };
 }
 
 /** Raw records with their 1-based line (or row) numbers. */
@@ -76,7 +102,7 @@ export async function* rawRecords(path: string, format: Format, onIssue: (issue:
  */
 export async function loadDatasetFile(
   path: string,
-  opts: { fields: Fields; format?: Format; strict?: boolean; baseDir?: string },
+  opts: { fields: Fields; format?: Format; strict?: boolean; baseDir?: string; multiTurn?: MultiTurnPolicy },
 ): Promise<LoadedData> {
   const file = resolve(opts.baseDir ?? process.cwd(), path);
   if (!existsSync(file)) {
@@ -87,6 +113,7 @@ export async function loadDatasetFile(
   const format = detectFormat(file, opts.format);
   const issues: DataIssue[] = [];
   const examples: Example[] = [];
+  let multiTurn = 0;
   const fail = (issue: DataIssue) => {
     if (opts.strict) throw new Error(`${issue.file}:${issue.line}: ${issue.reason} (--strict stops at the first bad record)`);
     issues.push(issue);
@@ -95,12 +122,18 @@ export async function loadDatasetFile(
     for await (const { line, value } of rawRecords(file, format, fail)) {
       const mapped = mapRecord(value, opts.fields, String(line));
       if (typeof mapped === 'string') fail({ file, line, reason: mapped });
-      else examples.push(mapped);
+      else if (!mapped.history) examples.push(mapped);
+      else {
+        multiTurn++;
+        if (opts.multiTurn === 'skip') continue;
+        if (opts.multiTurn === 'last-turn') delete mapped.history;
+        examples.push(mapped);
+      }
     }
   } catch (err) {
     const msg = (err as Error).message;
     if (msg.includes('--strict')) throw err;
     throw new Error(`cannot read ${file} as ${format}: ${msg.split('\n')[0]}`);
   }
-  return { examples, issues };
+  return { examples, issues, multiTurn };
 }

@@ -3,7 +3,7 @@ import { CACHE_FORMAT_VERSION } from '../../engines/builtin/cache.js';
 import { BUILTIN_MODEL_REVISION } from '../../engines/builtin/model.js';
 import { baseModelKey } from '../../engines/builtin/pretrain.js';
 import { deriveSeed } from '../../util/rng.js';
-import { instructionMessages } from '../example.js';
+import { promptMessages, type Prompt } from '../example.js';
 import type { ModelEntry } from '../session.js';
 
 /** SHA-256 in hex: the one hash behind every key and fingerprint of a session. */
@@ -48,10 +48,8 @@ export function paramsHashOf(entry: ModelEntry, model: object = modelIdentityOf(
 }
 
 /** What an answer is asked about: an example's id and the text sent for it. */
-export interface Prompted {
+export interface Prompted extends Prompt {
   id: string;
-  instruction: string;
-  context: string;
 }
 
 /**
@@ -61,7 +59,7 @@ export interface Prompted {
  * reuse answers to other instructions.
  */
 export function answerKey(source: string, example: Prompted, sample: number, paramsHash: string, seed: number): string {
-  const messages = instructionMessages(example.instruction, example.context);
+  const messages = promptMessages(example);
   return sha256(JSON.stringify([source, example.id, sample, paramsHash, seed, messages])).slice(0, 24);
 }
 

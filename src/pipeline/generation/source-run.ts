@@ -3,7 +3,7 @@ import { stepStopper } from '../../engines/openai/errors.js';
 import type { LanguageModel } from '../../engines/types.js';
 import { JsonlAppender } from '../../util/jsonl.js';
 import type { StepEvent } from '../events.js';
-import { instructionMessages, type Example, type SyntheticRecord } from '../example.js';
+import { promptMessages, type Example, type SyntheticRecord } from '../example.js';
 import type { ModelEntry } from '../session.js';
 import { latestRows } from './answers.js';
 import { answerKeyIn, answerSeed, paramsHashOf } from './keys.js';
@@ -109,7 +109,7 @@ export async function prepareSource(job: SourceJob, ctx: SourceRunContext): Prom
       const base = { key, source: entry.id, exampleId: example.id, sample, paramsHash, seed };
       try {
         const g = await model.generate(
-          instructionMessages(example.instruction, example.context),
+          promptMessages(example),
           { temperature, topP, maxTokens, seed, ...(stop?.length ? { stop } : {}) },
           { signal: ctx.signal, onDelta: (d) => rate.add(d.tokens) },
         );

@@ -18,6 +18,12 @@ interface Assembled {
   missing: Record<string, number>;
 }
 
+/** A training row: the example's prompt (with its earlier turns, when it has any) and a response. */
+function trainingRow(example: Example, origin: string, response: string): TrainingExample {
+  const { id, instruction, context, history } = example;
+  return { exampleId: id, origin, instruction, context, response, ...(history ? { history } : {}) };
+}
+
 /**
  * Build one condition's fine-tuning set. Every condition draws the same seeded list of train
  * instructions, so single and multi differ only in who answered: multi gives each source an
@@ -27,7 +33,7 @@ async function assembleCondition(ctx: StepContext, condition: Condition, train: 
   const total = Math.min(condition.examples ?? train.length, train.length);
   const order = shuffled(train, mulberry32(deriveSeed(ctx.session.seed, 'assemble'))).slice(0, total);
   if (condition.kind === 'human') {
-    const rows = order.map((e) => ({ exampleId: e.id, origin: 'human', instruction: e.instruction, context: e.context, response: e.response }));
+    const rows = order.map((e) => trainingRow(e, 'human', e.response));
     return { rows, counts: { human: rows.length }, missing: {} };
   }
   const sources = conditionSources(ctx.session, condition);
@@ -49,7 +55,7 @@ async function assembleCondition(ctx: StepContext, condition: Condition, train: 
         out.missing[source.model]++;
         continue;
       }
-      out.rows.push({ exampleId: example.id, origin: source.model, instruction: example.instruction, context: example.context, response: answer.response });
+      out.rows.push(trainingRow(example, source.model, answer.response));
       out.counts[source.model]++;
     }
   }

@@ -3,12 +3,19 @@ import { builtinInstructionSet } from '../../engines/builtin/index.js';
 import { loadDatasetFile, type DataIssue } from '../data/load.js';
 import { splitExamples } from '../data/split.js';
 import type { Example } from '../example.js';
+import type { MultiTurnPolicy } from '../session.js';
 import type { Step } from '../step.js';
 
 const SHOWN_ISSUES = 5;
 
 function toJsonl(rows: Example[]): string {
   return rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '');
+}
+
+const POLICY_WORDS: Record<MultiTurnPolicy, string> = { history: 'kept with their earlier turns', 'last-turn': 'cut to their last turn', skip: 'skipped' };
+
+function multiTurnNote(records: number, policy: MultiTurnPolicy): string {
+  return `${records} multi-turn record${records === 1 ? '' : 's'} ${POLICY_WORDS[policy]}`;
 }
 
 /**
@@ -19,14 +26,16 @@ export const dataStep: Step = async function* (ctx) {
   const { data, seed } = ctx.session;
   let examples: Example[];
   let issues: DataIssue[] = [];
+  let multiTurn = 0;
   let origin: string;
   if (data.source.kind === 'builtin') {
     examples = builtinInstructionSet();
     origin = `builtin:${data.source.name}`;
   } else {
-    const loaded = await loadDatasetFile(data.source.path, { fields: data.fields, format: data.source.format, strict: data.strict || ctx.options.strict });
+    const loaded = await loadDatasetFile(data.source.path, { fields: data.fields, format: data.source.format, strict: data.strict || ctx.options.strict, multiTurn: data.multiTurn });
     examples = loaded.examples;
     issues = loaded.issues;
+    multiTurn = loaded.multiTurn;
     origin = data.source.path;
   }
   for (const issue of issues.slice(0, SHOWN_ISSUES)) {
@@ -54,11 +63,15 @@ export const dataStep: Step = async function* (ctx) {
     skipped: issues.length,
     train: split.train.length,
     test: split.test.length,
+    ...(multiTurn ? { multiTurn: { records: multiTurn, policy: data.multiTurn } } : {}),
   });
   yield { type: 'progress', task: 'split', done: examples.length, total: examples.length, unit: 'records' };
   yield { type: 'result', name: 'split', path: ctx.paths.split, summary: `${split.train.length} train / ${split.test.length} test` };
   yield {
     type: 'summary',
-    text: `${examples.length} records → ${split.train.length} train / ${split.test.length} test` + (issues.length ? ` (${issues.length} malformed skipped)` : ''),
+    text:
+      `${examples.length} records → ${split.train.length} train / ${split.test.length} test` +
+      (multiTurn ? `; ${multiTurnNote(multiTurn, data.multiTurn)}` : '') +
+      (issues.length ? ` (${issues.length} malformed skipped)` : ''),
   };
 };

@@ -7,7 +7,7 @@ import { openEvaluated, refOf, type Evaluated } from '../evaluation/evaluated.js
 import { evaluationFiles } from '../evaluation/files.js';
 import { itemKey, prepareKeyed, type KeyedRow } from '../evaluation/keyed.js';
 import { runPrepared, streamWork } from '../evaluation/stream.js';
-import { instructionMessages, type Example } from '../example.js';
+import { promptMessages, type Example } from '../example.js';
 import { pairedByItem, type PerItemValues } from '../evaluation/paired.js';
 import { perItemTable } from '../evaluation/per-item.js';
 import { parallelismOf } from '../generation/source-run.js';
@@ -87,7 +87,7 @@ export const perplexityStep: Step = async function* (ctx) {
             apiKeyEnv: e.target.engine.engine === 'openai' ? e.target.engine.apiKeyEnv : undefined,
             tasks: test.map((ex) => ({
               key: scoreKey(e, ex.id),
-              run: async (s) => ({ exampleId: ex.id, logprobs: (await e.model.score(instructionMessages(ex.instruction, ex.context), ex.response, { signal: s })).logprobs }),
+              run: async (s) => ({ exampleId: ex.id, logprobs: (await e.model.score(promptMessages(ex), ex.response, { signal: s })).logprobs }),
             })),
           },
           { signal, now: ctx.now, emit },

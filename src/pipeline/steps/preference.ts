@@ -12,7 +12,7 @@ import { pairedByItem, type PerItemValues } from '../evaluation/paired.js';
 import { perItemTable } from '../evaluation/per-item.js';
 import { sampleTestExamples } from '../evaluation/prompts.js';
 import { runPrepared, streamWork } from '../evaluation/stream.js';
-import { instructionMessages, type Example } from '../example.js';
+import { conversationText, type Example } from '../example.js';
 import { parallelismOf } from '../generation/source-run.js';
 import { estimateStat, RESULT_VERSION, type EvaluatedRef, type PreferenceJudgeResult, type PreferenceResultFile } from '../results.js';
 import type { ModelEntry, Session } from '../session.js';
@@ -253,7 +253,7 @@ export const preferenceStep: Step = async function* (ctx) {
             tasks: pairs.map(({ item, a, b }) => ({
               key: judgeKey(judge, a, b),
               run: async (s: AbortSignal) => {
-                const question = instructionMessages(item.instruction, item.context)[0].content;
+                const question = conversationText(item);
                 const v = await judge.model.judgePair(question, a.text, b.text, { signal: s });
                 return { exampleId: item.id, sourceA: a.source, sourceB: b.source, ...judgementFields(v) };
               },
