@@ -1,7 +1,7 @@
 /** Pure chart functions: data and a pane size in, a string that fits the pane out. */
 export type { ChartOptions } from './options.js';
 export { paint, type Tone } from './palette.js';
-export { asciiText, charWidth, cleanLabel, displayWidth, formatInterval, formatNumber, pad, truncate, truncateMiddle, wrapWords, dropSharedStart, type Align } from './text.js';
+export { asciiText, cleanLabel, displayWidth, formatInterval, formatNumber, pad, truncate, truncateMiddle, wrapWords, dropSharedStart, type Align } from './text.js';
 export {
   heapsChart,
   heapsFitCurve,

@@ -1,55 +1,11 @@
 /**
- * Text measuring and formatting for charts. Terminal cells, not string length, decide
- * whether a chart fits its pane: East Asian wide characters take two cells, combining marks
- * none, and ANSI SGR colour codes none.
+ * Text formatting for charts: labels made safe, numbers in a few digits, names shortened.
+ * Widths, pads and cuts are terminal cells as Ink lays them out (util/text-width.ts).
  */
 import { sanitizeLine } from '../util/sanitize.js';
+import { displayWidth, graphemes, takeCells } from '../util/text-width.js';
 
-const SGR = /\x1b\[[0-9;]*m/g;
-
-// East Asian Wide and Fullwidth ranges (Unicode 15), plus the emoji blocks terminals draw wide.
-const WIDE: ReadonlyArray<readonly [number, number]> = [
-  [0x1100, 0x115f], [0x231a, 0x231b], [0x2329, 0x232a], [0x23e9, 0x23ec], [0x23f0, 0x23f0],
-  [0x23f3, 0x23f3], [0x25fd, 0x25fe], [0x2614, 0x2615], [0x2648, 0x2653], [0x267f, 0x267f],
-  [0x2693, 0x2693], [0x26a1, 0x26a1], [0x26aa, 0x26ab], [0x26bd, 0x26be], [0x26c4, 0x26c5],
-  [0x26ce, 0x26ce], [0x26d4, 0x26d4], [0x26ea, 0x26ea], [0x26f2, 0x26f3], [0x26f5, 0x26f5],
-  [0x26fa, 0x26fa], [0x26fd, 0x26fd], [0x2705, 0x2705], [0x270a, 0x270b], [0x2728, 0x2728],
-  [0x274c, 0x274c], [0x274e, 0x274e], [0x2753, 0x2755], [0x2757, 0x2757], [0x2795, 0x2797],
-  [0x27b0, 0x27b0], [0x27bf, 0x27bf], [0x2b1b, 0x2b1c], [0x2b50, 0x2b50], [0x2b55, 0x2b55],
-  [0x2e80, 0x303e], [0x3041, 0x33ff], [0x3400, 0x4dbf], [0x4e00, 0x9fff], [0xa000, 0xa4cf],
-  [0xa960, 0xa97f], [0xac00, 0xd7a3], [0xf900, 0xfaff], [0xfe10, 0xfe19], [0xfe30, 0xfe6f],
-  [0xff00, 0xff60], [0xffe0, 0xffe6], [0x1f004, 0x1f004], [0x1f0cf, 0x1f0cf], [0x1f18e, 0x1f18e],
-  [0x1f191, 0x1f19a], [0x1f200, 0x1f251], [0x1f300, 0x1f64f], [0x1f680, 0x1f6ff],
-  [0x1f7e0, 0x1f7eb], [0x1f900, 0x1f9ff], [0x1fa70, 0x1faff], [0x20000, 0x3fffd],
-];
-
-function isWide(cp: number): boolean {
-  let lo = 0;
-  let hi = WIDE.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const [start, end] = WIDE[mid];
-    if (cp < start) hi = mid - 1;
-    else if (cp > end) lo = mid + 1;
-    else return true;
-  }
-  return false;
-}
-
-const ZERO_WIDTH = /[\p{M}\p{Cc}\p{Cf}]/u;
-
-/** Cells one character occupies: 0, 1 or 2. */
-export function charWidth(ch: string): number {
-  if (ZERO_WIDTH.test(ch)) return 0;
-  return isWide(ch.codePointAt(0) ?? 0) ? 2 : 1;
-}
-
-/** Terminal cells a string occupies, ignoring ANSI SGR colour codes. */
-export function displayWidth(text: string): number {
-  let width = 0;
-  for (const ch of text.replace(SGR, '')) width += charWidth(ch);
-  return width;
-}
+export { displayWidth, pad, truncate, truncateMiddle, truncateStart, type Align } from '../util/text-width.js';
 
 /** Plain stand-ins, one cell each, for the typographic characters labels use. */
 const ASCII_STANDINS: Record<string, string> = { '−': '-', '–': '-', '—': '-', '→': '>', '×': 'x', '·': '.', '…': '.', 'β': 'b', 'Δ': 'd', '≤': '<', '≥': '>', '±': '~', '‘': "'", '’': "'", '“': '"', '”': '"' };
@@ -66,30 +22,23 @@ export function cleanLabel(text: string, ascii = false): string {
 
 /**
  * Printable ASCII in the same terminal cells: typographic characters get their stand-ins, any
- * other character a '?' per cell it took (none for a zero-width one). Escape sequences and line
- * breaks pass, so a whole rendered frame can go through it.
+ * other character a '?' per cell it took (none for a zero-width one; a letter keeps itself and
+ * loses its accents). Escape sequences and line breaks pass, so a whole rendered frame can go
+ * through it.
  */
 export function asciiText(text: string): string {
-  return text.replace(/[^\x00-\x7e]/gu, (ch) => ASCII_STANDINS[ch] ?? '?'.repeat(charWidth(ch)));
+  return PRINTABLE_ASCII.test(text) ? text : graphemes(text).map(asciiCluster).join('');
 }
 
-/** Cut plain text to at most `width` cells, ending with an ellipsis when something was cut. */
-export function truncate(text: string, width: number, ascii = false): string {
-  if (width <= 0) return '';
-  if (displayWidth(text) <= width) return text;
-  const ellipsis = ascii ? '...' : '…';
-  const room = width - displayWidth(ellipsis);
-  if (room < 1) return takeCells(text, width);
-  return takeCells(text, room) + ellipsis;
-}
+const PRINTABLE_ASCII = /^[\x00-\x7e]*$/;
 
-/** Cut plain text to at most `width` cells from the front, keeping its end ("…small/vanilla"): where names differ at the end. */
-export function truncateStart(text: string, width: number, ascii = false): string {
-  if (displayWidth(text) <= width) return text;
-  const ellipsis = ascii ? '...' : '…';
-  const room = width - displayWidth(ellipsis);
-  if (room < 1) return takeLastCells(text, width);
-  return ellipsis + takeLastCells(text, room);
+function asciiCluster(cluster: string): string {
+  if (PRINTABLE_ASCII.test(cluster)) return cluster;
+  const standin = ASCII_STANDINS[cluster];
+  if (standin !== undefined) return standin;
+  const width = displayWidth(cluster);
+  const kept = cluster.replace(/[^\x00-\x7e]/gu, '');
+  return displayWidth(kept) === width ? kept : '?'.repeat(width);
 }
 
 /** Plain text in rows of at most `width` cells, broken at spaces where it can be (a longer word is cut). */
@@ -107,7 +56,7 @@ export function wrapWords(text: string, width: number): string[] {
     let rest = word;
     while (displayWidth(rest) > width) {
       // A wide character in a one-cell row still takes the row: never an empty cut.
-      const head = takeCells(rest, width) || [...rest][0];
+      const head = takeCells(rest, width) || graphemes(rest)[0];
       rows.push(head);
       rest = rest.slice(head.length);
     }
@@ -115,48 +64,6 @@ export function wrapWords(text: string, width: number): string[] {
   }
   if (row || rows.length === 0) rows.push(row);
   return rows;
-}
-
-/** Cut plain text to at most `width` cells in the middle, keeping both ends (a message and the path it ends with). */
-export function truncateMiddle(text: string, width: number, ascii = false): string {
-  if (displayWidth(text) <= width) return text;
-  const ellipsis = ascii ? '...' : '…';
-  const room = width - displayWidth(ellipsis);
-  if (room < 2) return truncate(text, width, ascii);
-  const head = takeCells(text, Math.ceil(room / 2));
-  return head + ellipsis + takeLastCells(text, room - displayWidth(head));
-}
-
-/** The end of `text` that fits `width` cells. */
-function takeLastCells(text: string, width: number): string {
-  const reversed = (t: string) => [...t].reverse().join('');
-  return reversed(takeCells(reversed(text), width));
-}
-
-function takeCells(text: string, width: number): string {
-  let out = '';
-  let used = 0;
-  for (const ch of text) {
-    const w = charWidth(ch);
-    if (used + w > width) break;
-    out += ch;
-    used += w;
-  }
-  return out;
-}
-
-export type Align = 'left' | 'right' | 'center';
-
-/** Pad text with spaces to exactly `width` cells (text wider than that is returned as is). */
-export function pad(text: string, width: number, align: Align = 'left'): string {
-  const gap = width - displayWidth(text);
-  if (gap <= 0) return text;
-  if (align === 'right') return ' '.repeat(gap) + text;
-  if (align === 'center') {
-    const left = Math.floor(gap / 2);
-    return ' '.repeat(left) + text + ' '.repeat(gap - left);
-  }
-  return text + ' '.repeat(gap);
 }
 
 const SI_SUFFIXES = ['', 'k', 'M', 'G', 'T', 'P'];

@@ -1,6 +1,7 @@
 import { baseUrlProblem } from '../engines/openai/base-url.js';
 import { probeServer, type ModelProbe, type ServerProbe } from '../engines/openai/probe.js';
 import { safeJson, sanitizeLine } from '../util/sanitize.js';
+import { displayWidth, pad } from '../util/text-width.js';
 import { UsageError } from './errors.js';
 
 export interface ModelsOptions {
@@ -35,8 +36,8 @@ export function probeCells(m: ModelProbe): string[] {
 /** The probe as an aligned table, then the reasons behind every "no". */
 export function formatProbeTable(probe: ServerProbe, cached: boolean): string[] {
   const rows = probe.models.map(probeCells);
-  const widths = PROBE_HEAD.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const widths = PROBE_HEAD.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i]))));
+  const line = (cells: string[]) => cells.map((c, i) => pad(c, widths[i])).join('  ').trimEnd();
   const when = probe.probedAt.slice(0, 16).replace('T', ' ');
   const lines = [`${probe.baseUrl} (${probe.server}), probed ${when} UTC${cached ? ' — cached; --refresh probes again' : ''}`, '', line(PROBE_HEAD), ...rows.map(line)];
   if (probe.models.length === 0) lines.push('(the server lists no models)');

@@ -6,6 +6,7 @@ import { formatDuration, stepLabel, taskEtaSeconds, type CellState, type LossSer
 import { compact } from '../ui/format.js';
 import { truncate, useTheme, type Theme } from '../ui/theme.js';
 import { sanitizeLine } from '../util/sanitize.js';
+import { displayWidth, pad } from '../util/text-width.js';
 import { LogView } from './LogView.js';
 import { progressBar } from './ProgressBar.js';
 
@@ -21,7 +22,7 @@ function taskLine(theme: Theme, t: TaskProgress, width: number, live: boolean, l
   const barWidth = Math.max(8, Math.min(30, width - 70));
   const eta = taskEtaSeconds(t);
   const parts = [
-    `${truncate(theme, sanitizeLine(t.task), labelWidth).padEnd(labelWidth)} ${progressBar(theme, t.done, t.total, barWidth)} ${t.done}/${t.total} ${sanitizeLine(t.unit)}`,
+    `${pad(truncate(theme, sanitizeLine(t.task), labelWidth), labelWidth)} ${progressBar(theme, t.done, t.total, barWidth)} ${t.done}/${t.total} ${sanitizeLine(t.unit)}`,
     training ? lossParts(training).join(' ') : '',
     // Without a live runner nothing is in flight and nothing will finish: no rate, no ETA.
     live && t.inFlight ? `${t.inFlight} in flight` : '',
@@ -102,7 +103,7 @@ export function CellDetail({ cell, width, height, live = true }: { cell: CellSta
   const room = Object.keys(cell.training).length ? Math.max(2, left - MIN_CHART_ROWS - 2) : left;
   const shown = ordered.length > room ? ordered.slice(0, Math.max(0, room - 1)) : ordered;
   // Names as wide as they need ("industrial-medium/single"), up to a third of the row.
-  const labelWidth = Math.max(MIN_LABEL, Math.min(Math.floor(width / 3), Math.max(0, ...shown.map((t) => sanitizeLine(t.task).length))));
+  const labelWidth = Math.max(MIN_LABEL, Math.min(Math.floor(width / 3), Math.max(0, ...shown.map((t) => displayWidth(sanitizeLine(t.task))))));
   for (const t of shown) line(`task-${t.task}`, taskLine(theme, t, width, live, labelWidth, cell.training[t.task]?.last));
   if (shown.length < ordered.length) line('tasks-more', `… ${ordered.length - shown.length} more (${finished.length} of ${ordered.length} finished)`, theme.color.muted);
   if (cell.throughput.length > 1 && left > 0) {

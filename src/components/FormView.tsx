@@ -3,6 +3,7 @@ import type { FormRow } from '../ui/form.js';
 import { truncate, useTheme, type Theme } from '../ui/theme.js';
 import { windowAround } from '../ui/viewport.js';
 import { sanitizeLine } from '../util/sanitize.js';
+import { displayWidth, pad } from '../util/text-width.js';
 import { TextInput } from './TextInput.js';
 
 function rowValue(theme: Theme, row: FormRow): string {
@@ -25,7 +26,7 @@ function rowValue(theme: Theme, row: FormRow): string {
 export function FormView({ rows, selected, editing, width, height }: { rows: readonly FormRow[]; selected: number; editing: string | null; width: number; height: number }) {
   const theme = useTheme();
   const { start, end } = windowAround(rows.length, selected, rows.length > height ? height - 1 : height);
-  const labelWidth = Math.min(30, Math.floor(width / 3), Math.max(...rows.map((r) => r.label.length), 4) + 1);
+  const labelWidth = Math.min(30, Math.floor(width / 3), Math.max(...rows.map((r) => displayWidth(r.label)), 4) + 1);
   const tone = (row: FormRow) => (row.tone === 'ok' ? theme.color.ok : row.tone === 'warn' ? theme.color.warn : row.tone === 'error' ? theme.color.error : theme.color.muted);
   return (
     <Box flexDirection="column">
@@ -38,12 +39,12 @@ export function FormView({ rows, selected, editing, width, height }: { rows: rea
         // A warning or error note keeps its room: a long value gives way (down to a few characters).
         const room = Math.max(8, width - labelWidth - 4);
         const urgent = row.note && (row.tone === 'warn' || row.tone === 'error');
-        const valueRoom = urgent ? Math.max(Math.min(16, room), room - row.note!.length - 2) : room;
+        const valueRoom = urgent ? Math.max(Math.min(16, room), room - displayWidth(row.note!) - 2) : room;
         const value = truncate(theme, sanitizeLine(rowValue(theme, row)), valueRoom);
         return (
           <Text key={row.id} wrap="truncate-end">
             <Text color={theme.color.accent}>{`${pointer} `}</Text>
-            <Text color={dim ? theme.color.muted : isSelected ? theme.color.accent : theme.color.text}>{truncate(theme, row.label, labelWidth - 1).padEnd(labelWidth)}</Text>
+            <Text color={dim ? theme.color.muted : isSelected ? theme.color.accent : theme.color.text}>{pad(truncate(theme, row.label, labelWidth - 1), labelWidth)}</Text>
             {isSelected && editing !== null ? <TextInput value={editing} width={valueRoom} /> : <Text color={dim ? theme.color.muted : undefined}>{value}</Text>}
             {row.note ? <Text color={tone(row)}>{`  ${row.note}`}</Text> : null}
           </Text>

@@ -10,6 +10,7 @@ import { RUN_KEYS, type ActionOf } from '../ui/keymaps.js';
 import { statusColor, truncate, useTheme } from '../ui/theme.js';
 import { useNow, useRunEvents } from '../ui/useRunEvents.js';
 import { sanitizeLine } from '../util/sanitize.js';
+import { displayWidth } from '../util/text-width.js';
 
 const LOCK_POLL_MS = 1000;
 /** Title, blank lines, key bar and a notice line around the cells. */
@@ -44,7 +45,7 @@ function CellLine({ cell, selected, now, width }: { cell: CellState; selected: b
   return (
     <Text wrap="truncate-end">
       <Text color={selected ? theme.color.accent : statusColor(theme, cell.status)}>{head}</Text>
-      <Text color={cell.error ? theme.color.error : undefined}>{truncate(theme, sanitizeLine(text), Math.max(0, width - head.length))}</Text>
+      <Text color={cell.error ? theme.color.error : undefined}>{truncate(theme, sanitizeLine(text), Math.max(0, width - displayWidth(head)))}</Text>
     </Text>
   );
 }

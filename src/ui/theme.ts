@@ -1,5 +1,6 @@
 import { createContext, useContext } from 'react';
 import type { CellStatus } from '../pipeline/notebook.js';
+import { truncate as truncateCells } from '../util/text-width.js';
 
 /**
  * Semantic colour tokens and glyphs. Components ask for "ok" or "muted", never for "green",
@@ -104,10 +105,7 @@ export function statusColor(theme: Theme, status: CellStatus): string | undefine
   }
 }
 
-/** Cut a single-line string to `width` columns with the theme's ellipsis. */
+/** Cut a single-line string to `width` terminal cells with the theme's ellipsis. */
 export function truncate(theme: Theme, text: string, width: number): string {
-  if (width <= 0) return '';
-  if (text.length <= width) return text;
-  const e = theme.glyph.ellipsis;
-  return width <= e.length ? text.slice(0, width) : text.slice(0, width - e.length) + e;
+  return truncateCells(text, width, theme.ascii);
 }

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { asciiText, cleanLabel, displayWidth, formatInterval, formatNumber, pad, truncate, truncateMiddle, wrapWords } from '../../src/charts/text.js';
+import { asciiText, cleanLabel, displayWidth, formatInterval, formatNumber, pad, truncate, truncateMiddle, truncateStart, wrapWords } from '../../src/charts/text.js';
+import { graphemes } from '../../src/util/text-width.js';
+
+const FAMILY = '👨‍👩‍👧'; // an emoji ZWJ sequence: five code points, one character, two cells
+const E_ACUTE = 'e\u0301'; // e and a combining acute accent: one cell
+
+/** Every character of `cut` is a whole character of `text` (or the ellipsis). */
+function cutsWhole(cut: string, text: string): boolean {
+  const whole = new Set(graphemes(text));
+  return graphemes(cut).every((ch) => whole.has(ch) || ch === '…');
+}
 
 describe('displayWidth', () => {
   it('counts terminal cells: wide CJK as 2, SGR codes and combining marks as 0', () => {
@@ -9,6 +19,12 @@ describe('displayWidth', () => {
     expect(displayWidth('\x1b[1;31mab\x1b[0m')).toBe(2);
     expect(displayWidth('e\u0301')).toBe(1);
     expect(displayWidth('█─┤')).toBe(3);
+  });
+  it('measures as Ink lays out: an emoji ZWJ sequence is one two-cell character, however many code points', () => {
+    expect(displayWidth(FAMILY)).toBe(2);
+    expect(displayWidth(`${FAMILY} ${E_ACUTE}t${E_ACUTE}`)).toBe(6);
+    expect(displayWidth('🇯🇵')).toBe(2);
+    expect(displayWidth('한국어')).toBe(6);
   });
 });
 
@@ -23,6 +39,20 @@ describe('truncate', () => {
   it('never splits a wide character', () => {
     expect(truncate('日本語テキスト', 6)).toBe('日本…');
     expect(displayWidth(truncate('日本語テキスト', 6))).toBeLessThanOrEqual(6);
+  });
+  it('never splits an emoji ZWJ sequence or a letter from its combining marks', () => {
+    const text = `ab${FAMILY}${FAMILY}cd`;
+    expect(truncate(text, 5)).toBe(`ab${FAMILY}…`);
+    expect(truncate(text, 4)).toBe('ab…');
+    const accents = E_ACUTE.repeat(6);
+    expect(truncate(accents, 4)).toBe(`${E_ACUTE.repeat(3)}…`);
+    for (let width = 1; width <= 9; width++) {
+      for (const t of [text, accents, '日本語テキスト']) {
+        const cut = truncate(t, width);
+        expect(displayWidth(cut), `${t} at ${width}`).toBeLessThanOrEqual(width);
+        expect(cutsWhole(cut, t), `${JSON.stringify(cut)} from ${t}`).toBe(true);
+      }
+    }
   });
   it('cuts without an ellipsis when there is no room for one', () => {
     expect(truncate('hello', 2, true)).toBe('he');
@@ -41,6 +71,24 @@ describe('truncateMiddle', () => {
     expect(truncateMiddle(text, 40, true)).toContain('...');
     expect(truncateMiddle('short', 40)).toBe('short');
   });
+  it('keeps whole characters at both ends', () => {
+    const text = `${FAMILY}日本語${E_ACUTE}${E_ACUTE}${FAMILY}`;
+    expect(truncateMiddle(text, 7)).toBe(`${FAMILY}…${E_ACUTE}${E_ACUTE}${FAMILY}`);
+    for (let width = 2; width <= 10; width++) {
+      const cut = truncateMiddle(text, width);
+      expect(displayWidth(cut)).toBeLessThanOrEqual(width);
+      expect(cutsWhole(cut, text)).toBe(true);
+    }
+  });
+});
+
+describe('truncateStart', () => {
+  it('keeps the end, whole characters only', () => {
+    expect(truncateStart('founders-small/vanilla', 10)).toBe('…l/vanilla');
+    expect(truncateStart(`${FAMILY}${FAMILY}${FAMILY}`, 5)).toBe(`…${FAMILY}${FAMILY}`);
+    expect(truncateStart(`xy${E_ACUTE}${E_ACUTE}`, 3)).toBe(`…${E_ACUTE}${E_ACUTE}`);
+    expect(truncateStart('日本語', 3)).toBe('…語');
+  });
 });
 
 describe('wrapWords', () => {
@@ -48,6 +96,8 @@ describe('wrapWords', () => {
     expect(wrapWords('the judge reads the answers', 10)).toEqual(['the judge', 'reads the', 'answers']);
     expect(wrapWords('supercalifragilistic ok', 8)).toEqual(['supercal', 'ifragili', 'stic ok']);
     expect(wrapWords('漢字漢字', 1)).toEqual(['漢', '字', '漢', '字']);
+    expect(wrapWords(`${FAMILY}${FAMILY}${FAMILY}`, 1)).toEqual([FAMILY, FAMILY, FAMILY]);
+    expect(wrapWords(E_ACUTE.repeat(5), 2)).toEqual([E_ACUTE.repeat(2), E_ACUTE.repeat(2), E_ACUTE]);
     expect(wrapWords('', 5)).toEqual(['']);
     for (const row of wrapWords('a note that runs well past the width of a narrow pane', 12)) expect(displayWidth(row)).toBeLessThanOrEqual(12);
   });
@@ -59,6 +109,8 @@ describe('pad', () => {
     expect(pad('ab', 5, 'center')).toBe(' ab  ');
     expect(pad('ab', 4)).toBe('ab  ');
     expect(pad('abcdef', 3)).toBe('abcdef');
+    expect(pad(FAMILY, 4)).toBe(`${FAMILY}  `);
+    expect(pad(E_ACUTE, 3, 'right')).toBe(`  ${E_ACUTE}`);
   });
 });
 
@@ -109,6 +161,10 @@ describe('asciiText', () => {
     expect(out).toBe('\u001b[1mmulti - single\u001b[22m > ?? ?\n? done');
     expect(out).toMatch(/^[\x00-\x7e]*$/);
     expect(displayWidth(out)).toBe(displayWidth(text));
+  });
+  it('gives a whole character its cells: an emoji ZWJ sequence two, a letter with accents itself', () => {
+    expect(asciiText(`${FAMILY} caf${E_ACUTE}`)).toBe('?? cafe');
+    expect(displayWidth(asciiText(`${FAMILY}日本`))).toBe(displayWidth(`${FAMILY}日本`));
   });
 });
 
