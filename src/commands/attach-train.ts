@@ -60,5 +60,5 @@ export async function attachTraining(target: string, opts: AttachTrainingOptions
   if (seen) return EXIT.ok;
   if (stop.signal.aborted) return EXIT.ok;
   out(`no training progress found in ${target}: expected HF Trainer log dicts, BASKETS_METRICS lines, trainer_log.jsonl or trainer_state.json`);
-  return EXIT.runFailed;
+  return EXIT.failed;
 }

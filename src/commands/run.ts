@@ -1,5 +1,6 @@
 import { createModelResolver } from '../pipeline/models.js';
 import { startDetachedRun, readRunnerLock, followEvents, requestCancel } from '../pipeline/control.js';
+import { LockHeldError } from '../pipeline/lock.js';
 import { assertReady } from '../pipeline/preflight.js';
 import { runSession, type RunOutcome } from '../pipeline/runner.js';
 import { STEP_IDS, type StepId } from '../pipeline/session.js';
@@ -32,10 +33,11 @@ export function parseSteps(spec: string | undefined): StepId[] | undefined {
 
 const ATTACH_GRACE_MS = 3000;
 
-export const outcomeExit = (o: RunOutcome) => (o === 'done' ? EXIT.ok : EXIT.runFailed);
+const OUTCOME_EXIT: Record<RunOutcome, number> = { done: EXIT.ok, failed: EXIT.failed, cancelled: EXIT.cancelled };
+export const outcomeExit = (o: RunOutcome) => OUTCOME_EXIT[o];
 
-/** Run a session's steps in this process, printing progress lines or JSON lines. */
-export async function runHeadless(store: SessionStore, name: string, flags: RunFlags, out: (s: string) => void): Promise<number> {
+/** Run a session's steps in this process, printing progress lines or JSON lines (and a failure on `err` too). */
+export async function runHeadless(store: SessionStore, name: string, flags: RunFlags, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   const abort = new AbortController();
   const stop = () => abort.abort();
   process.on('SIGINT', stop);
@@ -52,7 +54,7 @@ export async function runHeadless(store: SessionStore, name: string, flags: RunF
       registry: STEPS,
       models: (ctx, report) => createModelResolver(ctx.session, ctx.paths, { signal: ctx.signal, report }),
       preflight: (session, steps, signal) => assertReady(session, steps, { signal }),
-      onEvent: createPrinter(out, { json: flags.json }),
+      onEvent: createPrinter(out, { json: flags.json, err }),
       signal: abort.signal,
     });
     return outcomeExit(outcome);
@@ -66,7 +68,7 @@ export async function runHeadless(store: SessionStore, name: string, flags: RunF
 export async function runDetached(store: SessionStore, name: string, flags: RunFlags, out: (s: string) => void): Promise<number> {
   store.load(name); // fail fast on a missing or invalid session
   const lock = readRunnerLock(store.dir(name));
-  if (lock?.alive) throw new UsageError(`session "${name}" is already running (pid ${lock.pid}): attach with \`baskets attach ${name}\``);
+  if (lock?.alive) throw new LockHeldError(lock, name);
   const { pid } = await startDetachedRun(store.root, name, { steps: parseSteps(flags.steps), retryErrors: flags.retryErrors, strict: flags.strict });
   out(`started runner ${pid} for "${name}" (log: ${sessionPaths(store.dir(name)).runnerLog})`);
   out(`follow it with: baskets attach ${name}`);
@@ -105,10 +107,10 @@ export async function cancelRun(store: SessionStore, name: string, out: (s: stri
  * Follow a session's event log from the shell until its run finishes (or forever with no run).
  * Returns the run's exit code. Ctrl-C detaches without stopping the run.
  */
-export async function attachHeadless(store: SessionStore, name: string, flags: { json?: boolean }, out: (s: string) => void): Promise<number> {
+export async function attachHeadless(store: SessionStore, name: string, flags: { json?: boolean }, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   store.load(name);
   const dir = store.dir(name);
-  const print = createPrinter(out, { json: flags.json, progressEveryMs: 0 });
+  const print = createPrinter(out, { json: flags.json, progressEveryMs: 0, err });
   return new Promise<number>((resolve) => {
     let lastRun: Extract<RunEvent, { type: 'run-start' | 'run-finish' }> | undefined;
     const say = (line: string) => !flags.json && out(line); // a --json stream holds events only
@@ -131,8 +133,8 @@ export async function attachHeadless(store: SessionStore, name: string, flags: {
         say(`"${name}" has not been run yet: \`baskets run ${name}\` starts it`);
         return finish(EXIT.ok);
       }
-      say(`the runner of "${name}" (pid ${lastRun.pid}) stopped without finishing its run: \`baskets run ${name}\` resumes it`);
-      finish(EXIT.runFailed);
+      err(`the runner of "${name}" (pid ${lastRun.pid}) stopped without finishing its run: \`baskets run ${name}\` resumes it`);
+      finish(EXIT.failed);
     }, 300);
     const detach = () => finish(EXIT.ok);
     process.once('SIGINT', detach);
