@@ -15,7 +15,7 @@ export default tseslint.config(
     // DESIGN.md §4: the core never knows about the terminal.
     files: ['src/pipeline/**', 'src/engines/**', 'src/trainers/**', 'src/metrics/**', 'src/charts/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['ink', 'ink/*', 'react', 'react/*', '@alcalzone/ink-table', '**/screens/**', '**/components/**'] }],
+      'no-restricted-imports': ['error', { patterns: ['ink', 'ink/*', 'react', 'react/*', '**/screens/**', '**/components/**'] }],
     },
   },
 );
