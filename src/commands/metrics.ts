@@ -5,6 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readJsonl } from '../util/jsonl.js';
 import { UsageError } from './errors.js';
 import { safeJson, sanitizeLine } from '../util/sanitize.js';
+import { displayWidth, pad } from '../util/text-width.js';
 import { textMetrics, textMetricsJson, type TextMetrics, type TextRecord } from '../metrics/index.js';
 import type { MetricValue } from '../metrics/value.js';
 
@@ -122,6 +123,6 @@ export function formatTable(m: TextMetrics): string {
     rows.push([`perplexity, corpus (${m.perplexity.tokens} tokens)`, fmt(m.perplexity.corpus, 3)]);
     rows.push(['bits per byte', fmt(m.perplexity.bitsPerByte)]);
   }
-  const width = Math.max(...rows.map(([k]) => k.length));
-  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+  const width = Math.max(...rows.map(([k]) => displayWidth(k)));
+  return rows.map(([k, v]) => `${pad(k, width)}  ${v}`).join('\n');
 }
