@@ -1,5 +1,9 @@
 import Conf from 'conf';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { z } from 'zod';
+import { ProblemsError } from './pipeline/errors.js';
+import { jsonSyntaxProblem } from './util/json-syntax.js';
 
 /**
  * User settings (sessions folder, theme, endpoints), kept by `conf` in the user's config dir
@@ -7,65 +11,95 @@ import { resolve } from 'node:path';
  * BASKETS_CONFIG_DIR moves the file (tests, several setups side by side).
  */
 
-export interface Endpoint {
-  name: string;
-  baseUrl: string;
-  apiKeyEnv?: string;
-}
+const Endpoint = z.strictObject({
+  name: z.string().min(1),
+  baseUrl: z.string().min(1),
+  apiKeyEnv: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the name of an environment variable')
+    .optional(),
+});
+export type Endpoint = z.infer<typeof Endpoint>;
 
-export interface Settings {
-  sessionsDir: string;
-  theme: 'auto' | 'dark' | 'light' | 'mono';
-  endpoints: Endpoint[];
-}
+const SettingsSchema = z.object({
+  sessionsDir: z.string().min(1),
+  theme: z.enum(['auto', 'dark', 'light', 'mono']),
+  endpoints: z.array(Endpoint),
+});
+export type Settings = z.infer<typeof SettingsSchema>;
 
 const DEFAULTS: Settings = { sessionsDir: './sessions', theme: 'auto', endpoints: [] };
 
-function store(): Conf<Settings> {
-  return new Conf<Settings>({
+const FIX = 'fix it, or delete the file to go back to the defaults';
+
+function store(): Conf<Partial<Settings>> {
+  return new Conf<Partial<Settings>>({
     projectName: 'baskets',
     projectSuffix: '',
     cwd: process.env.BASKETS_CONFIG_DIR,
     configFileMode: 0o600,
-    defaults: DEFAULTS,
-    schema: {
-      sessionsDir: { type: 'string', minLength: 1 },
-      theme: { type: 'string', enum: ['auto', 'dark', 'light', 'mono'] },
-      endpoints: {
-        type: 'array',
-        items: {
-          type: 'object',
-          properties: {
-            name: { type: 'string', minLength: 1 },
-            baseUrl: { type: 'string', minLength: 1 },
-            apiKeyEnv: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
-          },
-          required: ['name', 'baseUrl'],
-          additionalProperties: false,
-        },
-      },
-    },
+    // The file is checked here, key by key, with what is wrong and where: conf gets no schema or
+    // defaults (with them it refuses the whole file, or rewrites it, as it opens), and a file it
+    // cannot parse reads as empty to it, which only a save after a successful check can follow.
+    clearInvalidConfig: true,
   });
 }
 
-export function loadSettings(): Settings {
-  const s = store().store;
-  return { ...DEFAULTS, ...s };
+/** The settings file's values, unchecked; a file that is not a JSON object is refused, naming it. */
+function readRaw(path: string): Record<string, unknown> {
+  if (!existsSync(path)) return {};
+  const text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ProblemsError(`the settings file ${path} is not valid JSON: ${FIX}`, [jsonSyntaxProblem(text, err as Error)]);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ProblemsError(`the settings file ${path} does not hold a JSON object: ${FIX}`, ['expected {"sessionsDir": …, "theme": …, "endpoints": […]}']);
+  return raw as Record<string, unknown>;
 }
 
+/**
+ * The settings named by `keys`, checked: a key the file leaves out takes its default, and a bad
+ * value is refused with the file's path, the key, what is wrong and what to do. Only the keys
+ * asked for are checked, so a command that needs none of a bad key's value still works.
+ */
+function readSettings<K extends keyof Settings>(keys: readonly K[]): Pick<Settings, K> {
+  const path = store().path;
+  const raw = readRaw(path);
+  const out = {} as Pick<Settings, K>;
+  const problems: string[] = [];
+  for (const key of keys) {
+    if (raw[key] === undefined) {
+      out[key] = DEFAULTS[key];
+      continue;
+    }
+    const checked = SettingsSchema.shape[key].safeParse(raw[key]);
+    if (checked.success) out[key] = checked.data as Settings[K];
+    else problems.push(...checked.error.issues.map((issue) => `${[key, ...issue.path].join('.')}: ${issue.message}`));
+  }
+  if (problems.length) throw new ProblemsError(`the settings file ${path} has ${problems.length === 1 ? 'a bad value' : 'bad values'}: ${FIX}`, problems);
+  return out;
+}
+
+const ALL = Object.keys(DEFAULTS) as (keyof Settings)[];
+
+export function loadSettings(): Settings {
+  return readSettings(ALL);
+}
+
+/** Settings are changed only in a file that reads well; the keys not in `patch` stay as they are. */
 export function saveSettings(patch: Partial<Settings>): Settings {
+  loadSettings();
+  const checked = SettingsSchema.partial().parse(patch);
   const conf = store();
-  for (const [key, value] of Object.entries(patch)) {
+  for (const [key, value] of Object.entries(checked)) {
     if (value !== undefined) conf.set(key as keyof Settings, value as never);
   }
   return loadSettings();
 }
 
-export function settingsPath(): string {
-  return store().path;
-}
-
 /** The sessions folder: --sessions flag, then BASKETS_SESSIONS_DIR, then settings. */
 export function resolveSessionsDir(flag?: string): string {
-  return resolve(flag ?? process.env.BASKETS_SESSIONS_DIR ?? loadSettings().sessionsDir);
+  return resolve(flag ?? process.env.BASKETS_SESSIONS_DIR ?? readSettings(['sessionsDir']).sessionsDir);
 }

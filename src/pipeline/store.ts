@@ -1,11 +1,13 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeJsonAtomic } from '../util/atomic.js';
+import { jsonSyntaxProblem } from '../util/json-syntax.js';
+import { basketsCommand } from './command-hint.js';
 import { sessionPaths } from './paths.js';
 import { formatSchemaIssues, Session, SESSION_VERSION, type SessionInput } from './session.js';
 import { readRunnerLock } from './lock.js';
 import { lastRunStatus, type RunStatus } from './status.js';
-import { ConfigError, firstProblem } from './errors.js';
+import { ConfigError, ProblemsError } from './errors.js';
 
 export interface SessionSummary {
   name: string;
@@ -27,22 +29,24 @@ export function sanitizeSessionName(raw: string): string {
   return name;
 }
 
-/** Parse and validate a session file's text; errors are one line naming the bad key. */
+/**
+ * Parse and validate a session file's text. A syntax error says its line and column; a file
+ * that breaks the schema has every problem listed, one per bad key.
+ */
 export function parseSession(text: string, where: string): Session {
   let raw: unknown;
+  const json = text.replace(/^\uFEFF/, '');
   try {
-    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
+    raw = JSON.parse(json);
   } catch (err) {
-    throw new ConfigError(`${where}: not valid JSON (${(err as Error).message}) — fix the file or restore it`);
+    throw new ConfigError(`${where} is not valid JSON: ${jsonSyntaxProblem(json, err as Error)} — fix the file or restore it`);
   }
   const version = (raw as { version?: unknown } | null)?.version;
   if (version !== undefined && version !== SESSION_VERSION) {
     throw new ConfigError(`${where}: session version ${JSON.stringify(version)} is not supported (this baskets reads version ${SESSION_VERSION})`);
   }
   const result = Session.safeParse(raw);
-  if (!result.success) {
-    throw new ConfigError(`${where}: ${firstProblem(formatSchemaIssues(result.error))}`);
-  }
+  if (!result.success) throw new ProblemsError(`${where} does not hold a valid session: fix these, or restore the file`, formatSchemaIssues(result.error));
   return result.data;
 }
 
@@ -95,7 +99,7 @@ export class SessionStore {
   save(session: Session): void {
     const name = sanitizeSessionName(session.name);
     const checked = Session.safeParse(session);
-    if (!checked.success) throw new ConfigError(`session "${name}": ${formatSchemaIssues(checked.error)[0]}`);
+    if (!checked.success) throw new ProblemsError(`session "${name}" is not valid`, formatSchemaIssues(checked.error));
     writeJsonAtomic(sessionPaths(this.dir(name)).sessionFile, checked.data);
   }
 
@@ -103,7 +107,7 @@ export class SessionStore {
     const name = sanitizeSessionName(input.name);
     if (this.exists(name)) throw new ConfigError(`session "${name}" already exists: choose another name or delete it first`);
     const parsed = Session.safeParse({ ...input, name });
-    if (!parsed.success) throw new ConfigError(`new session "${name}": ${formatSchemaIssues(parsed.error)[0]}`);
+    if (!parsed.success) throw new ProblemsError(`new session "${name}" is not valid`, formatSchemaIssues(parsed.error));
     mkdirSync(this.dir(name), { recursive: true });
     this.save(parsed.data);
     return parsed.data;
@@ -126,7 +130,7 @@ export class SessionStore {
     if (!existsSync(dir)) throw new ConfigError(`no session "${name}" to delete`);
     // Deleting under a live runner loses its work half-way and leaves a broken folder.
     const lock = readRunnerLock(dir);
-    if (lock?.alive) throw new ConfigError(`session "${name}" is running (runner pid ${lock.pid}): cancel it first (c in its run notebook, or \`baskets cancel ${name}\`), then delete it`);
+    if (lock?.alive) throw new ConfigError(`session "${name}" is running (runner pid ${lock.pid}): cancel it first (c in its run notebook, or \`${basketsCommand(`cancel ${name}`, this.root)}\`), then delete it`);
     rmSync(dir, { recursive: true, force: true });
   }
 }
