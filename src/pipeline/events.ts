@@ -85,7 +85,9 @@ export function skipUnknownEvent(event: never): void {
 }
 
 const num = z.number();
-const stamp = { t: num, runId: z.string() };
+/** Milliseconds since 1970 within what a Date can hold: a clock shown from any other value would throw. */
+const time = z.number().min(0).max(8.64e15);
+const stamp = { t: time, runId: z.string() };
 const stepStamp = { ...stamp, step: z.enum(STEP_IDS) };
 
 const TrainMetricsSchema = z.object({
