@@ -1,7 +1,8 @@
 /**
  * Horizontal bars with 95% interval whiskers on one shared scale, so conditions and targets
- * compare at a glance. Bars start from zero, which is drawn as a line when the scale has
- * negative values (SPB and PSB can be negative).
+ * compare at a glance. Bars start from zero, so a bar's length is its value (92.2 against 96
+ * draws as 92 against 96, not 3 against 24); zero is drawn as a line when the scale has negative
+ * values (SPB and PSB can be negative). A caller's domain that starts above zero is said on the axis.
  */
 import type { ChartOptions } from './options.js';
 import { blankCells, paint, renderCells, type Cell } from './palette.js';
@@ -23,14 +24,13 @@ export interface BarRow {
 export interface BarChartOptions extends ChartOptions {
   /** Row order, applied within each group; 'given' keeps the caller's order. */
   order?: 'given' | 'descending' | 'ascending';
-  /** Fix the scale (e.g. to compare panes); values outside it are clamped. */
-  domain?: readonly [number, number];
   /**
-   * Without a domain: where every bound is positive and bars from zero would differ by less
-   * than half their length (lexical diversity 92–96), start the scale at a round number below
-   * the data instead, so the differences and intervals show; the axis prints where it starts.
+   * Fix the scale (e.g. to compare panes); values outside it are clamped. One that starts above
+   * zero says so on the axis, since its bars' lengths are no longer their values.
    */
-  zoom?: boolean;
+  domain?: readonly [number, number];
+  /** Printed on the axis between its ends, e.g. which way is better ("↑ better"); the axis shows whenever there is one. */
+  axisNote?: string;
   /** Appended to printed values, e.g. "%". */
   unit?: string;
   /**
@@ -118,9 +118,10 @@ export function barChart(rows: readonly BarRow[], options: BarChartOptions): str
   const listed = (): string => compact(rowEntries.map((e) => `${e.label.trim()} ${valueText(e.row, unitText, false)}`), options, glyphs.more);
   if (!layout) return listed();
 
-  const scale = scaleFor(rows, options.domain ?? (options.zoom && height >= 2 ? zoomedDomain(rows) : undefined));
-  // Bars that start above zero need their axis on screen, or they would read as starting from it.
-  const showAxis = entries.length + 1 <= height || (scale.min > 0 && height >= 2);
+  const scale = scaleFor(rows, options.domain);
+  // Bars that start above zero need their axis on screen, or they would read as starting from it;
+  // so does a note on how to read them.
+  const showAxis = entries.length + 1 <= height || ((scale.min > 0 || options.axisNote !== undefined) && height >= 2);
   const showTitle = options.title !== undefined && entries.length + 2 <= height;
   const room = height - Number(showAxis) - Number(showTitle);
   const hidden = entries.length > room ? entries.length - (room - 1) : 0;
@@ -140,7 +141,10 @@ export function barChart(rows: readonly BarRow[], options: BarChartOptions): str
     lines.push(`${label} ${bar} ${valueText(entry.row, unitText, layout.withN)}`);
   }
   if (hidden > 0) lines.push(truncate(`${glyphs.more} ${hidden} more`, width, ascii));
-  if (showAxis) lines.push(' '.repeat(labelWidth + 1) + paint(axisLabels(scale, layout.barCells, unitText), 'axis', color));
+  if (showAxis) {
+    const note = options.axisNote === undefined ? undefined : clean(options.axisNote);
+    lines.push(' '.repeat(labelWidth + 1) + paint(axisLabels(scale, layout.barCells, unitText, ascii, note), 'axis', color));
+  }
   return lines.join('\n');
 }
 
@@ -171,19 +175,6 @@ function grouped(rows: readonly BarRow[], clean: (text: string) => string): Entr
 /** Every finite value and interval bound of the rows: what a scale must hold. */
 export function barBounds(rows: readonly BarRow[]): number[] {
   return rows.flatMap((r) => [r.value, r.lo, r.hi]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-}
-
-/** The zoomed scale of `zoom`, or undefined where bars from zero already show the differences. */
-export function zoomedDomain(rows: readonly BarRow[]): [number, number] | undefined {
-  const values = barBounds(rows);
-  if (values.length === 0) return undefined;
-  const [min, max] = [Math.min(...values), Math.max(...values)];
-  if (!(min > 0) || min <= max / 2 || min === max) return undefined;
-  const span = max - min;
-  const step = 10 ** Math.floor(Math.log10(span));
-  // A margin of a tenth of the span, so the shortest bar still shows.
-  const start = Math.max(0, Math.floor((min - span / 10) / step) * step);
-  return [Number(start.toPrecision(12)), max];
 }
 
 /** The shared scale: every value and interval bound, and zero, since bars start there. */
@@ -219,20 +210,30 @@ function barCells(row: BarRow, scale: Scale, cells: number, glyphs: (typeof GLYP
   return out;
 }
 
-/** The scale's range under the bars: minimum at the left, maximum at the right, zero between. */
-function axisLabels(scale: Scale, cells: number, unitText: string): string {
+/**
+ * The scale's range under the bars: minimum at the left (saying it is not zero when it is above
+ * it), maximum at the right, zero between, and the note after the minimum; what has no room
+ * after the ends is left out, the note last.
+ */
+function axisLabels(scale: Scale, cells: number, unitText: string, ascii: boolean, note?: string): string {
   const row = new Array<string>(cells).fill(' ');
-  const put = (text: string, from: number): void => {
+  const put = (text: string, from: number): boolean => {
     const chars = Array.from(text);
-    if (from < 0 || from + chars.length > cells) return;
-    if (row.slice(Math.max(0, from - 1), from + chars.length + 1).some((ch) => ch !== ' ')) return;
+    if (from < 0 || from + chars.length > cells) return false;
+    if (row.slice(Math.max(0, from - 1), from + chars.length + 1).some((ch) => ch !== ' ')) return false;
     chars.forEach((ch, i) => (row[from + i] = ch));
+    return true;
   };
   const minText = formatNumber(scale.min) + unitText;
   const maxText = formatNumber(scale.max) + unitText;
-  put(minText, 0);
+  // A cut axis reads as one from zero unless it says otherwise, in words where they fit.
+  const cut = scale.min > 0 ? [`${minText} (not from 0)`, `${minText}${ascii ? '!=0' : '≠0'}`] : [];
+  const left = [...cut, minText].find((text) => displayWidth(text) + displayWidth(maxText) + 2 <= cells) ?? minText;
+  put(left, 0);
   put(maxText, cells - displayWidth(maxText));
   if (scale.min < 0 && scale.max > 0) put('0', cellOf(scale, 0, cells));
+  // The note goes after the minimum, or where it fits past the zero line.
+  if (note) [displayWidth(left) + 2, cellOf(scale, 0, cells) + 3].some((from) => put(note, from));
   return row.join('').trimEnd();
 }
 

@@ -14,7 +14,7 @@ export {
   type LossPoint,
   type Point,
 } from './lines.js';
-export { barBounds, barChart, barColumns, zoomedDomain, type BarChartOptions, type BarColumns, type BarRow } from './bars.js';
+export { barBounds, barChart, barColumns, type BarChartOptions, type BarColumns, type BarRow } from './bars.js';
 export {
   dangerCounts,
   dangerSummary,

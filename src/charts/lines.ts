@@ -5,7 +5,7 @@
  */
 import asciichart from 'asciichart';
 import type { ChartOptions } from './options.js';
-import { blankCells, paint, renderCells, type Cell } from './palette.js';
+import { blankCells, paint, renderCells, type Cell, type Tone } from './palette.js';
 import { cellOf, onScale, scaleOf, ticks, unit, type Scale } from './scale.js';
 import { cleanLabel, displayWidth, formatNumber, pad, truncate } from './text.js';
 
@@ -19,6 +19,11 @@ export interface LineSeries {
   name: string;
   /** Points in any x order, or bare values whose x is their 1-based position. */
   points: readonly Point[] | readonly (number | null)[];
+  /**
+   * Context behind the series that matter: drawn dotted in the muted tone, under every other
+   * series, and left out of the legend; the others keep their own strokes as if it were absent.
+   */
+  dim?: boolean;
 }
 
 export interface LineChartOptions extends ChartOptions {
@@ -37,6 +42,8 @@ export interface LineChartOptions extends ChartOptions {
 
 // Each series gets its own horizontal stroke so lines stay distinguishable without colour.
 const STROKES = { unicode: ['─', '╌', '┄', '═', '┈', '━'], ascii: ['-', '=', '~', '*', ':', 'o'] };
+/** A dimmed series is dots throughout, risers and corners too, so it never reads as one of the strokes. */
+const DIM_DOT = { unicode: '·', ascii: '.' };
 /** Series one chart can draw with strokes of their own; more repeat a stroke. */
 export const DISTINCT_STROKES = STROKES.unicode.length;
 const AXIS = {
@@ -52,7 +59,7 @@ export function lineChart(series: readonly LineSeries[], options: LineChartOptio
   const ascii = options.ascii ?? false;
   const color = options.color ?? false;
   if (width < 1 || height < 1) return '';
-  const data = series.map((s) => ({ name: cleanLabel(s.name, ascii), points: normalise(s.points) }));
+  const data = series.map((s) => ({ name: cleanLabel(s.name, ascii), points: normalise(s.points), dim: s.dim ?? false }));
   const xScale = scaleOf(data.flatMap((s) => s.points.map((p) => p.x)), options.logX ?? false);
   const yScale = yScaleOf(data, options);
   if (!xScale || !yScale) return compactForm('no data', options);
@@ -60,7 +67,7 @@ export function lineChart(series: readonly LineSeries[], options: LineChartOptio
   if (height < MIN_PLOT_ROWS + 1) return compact();
 
   const withTicks = height >= 6;
-  const groups = options.legendGroups ?? [data.map((_, i) => i)];
+  const groups = options.legendGroups ?? [data.flatMap((s, i) => (s.dim ? [] : [i]))];
   const withLegend = height >= 6 + groups.length;
   const withTitle = height >= 9 && options.title !== undefined;
   const plotRows = height - 1 - Number(withTicks) - (withLegend ? groups.length : 0) - Number(withTitle);
@@ -73,17 +80,26 @@ export function lineChart(series: readonly LineSeries[], options: LineChartOptio
   const strokes = ascii ? STROKES.ascii : STROKES.unicode;
   const axis = ascii ? AXIS.ascii : AXIS.unicode;
   const grid = Array.from({ length: plotRows }, () => blankCells(plotColumns));
-  // Drawn last to first so the first series, the one that matters most, ends up on top.
-  for (let i = data.length - 1; i >= 0; i--) {
+  // Each undimmed series' stroke and colour, numbered as though the dimmed ones were not there.
+  const style = new Map(data.flatMap((s, i) => (s.dim ? [] : [i])).map((i, k) => [i, { stroke: strokes[k % strokes.length], tone: k }]));
+  const dot = ascii ? DIM_DOT.ascii : DIM_DOT.unicode;
+  // Dimmed series first, under the rest; then last to first, so the first series, the one that matters most, ends up on top.
+  const order = [...data.keys()].reverse().sort((a, b) => Number(data[b].dim) - Number(data[a].dim));
+  for (const i of order) {
     const levels = resample(data[i].points, xScale, yScale, plotColumns, plotRows);
-    overlay(grid, levels, plotRows, glyphs(strokes[i % strokes.length], ascii), i);
+    const own = style.get(i);
+    overlay(grid, levels, plotRows, own ? glyphs(own.stroke, ascii) : dimGlyphs(dot), own ? own.tone : 'muted');
   }
 
   const lines: string[] = [];
   if (withTitle) lines.push(truncate(cleanLabel(options.title ?? '', ascii), width, ascii));
   if (withLegend) {
     for (const group of groups) {
-      lines.push(legend(group.filter((i) => data[i]).map((i) => ({ mark: strokes[i % strokes.length].repeat(2), name: data[i].name, tone: i })), width, color, ascii));
+      const items = group.flatMap((i) => {
+        const own = style.get(i);
+        return own ? [{ mark: own.stroke.repeat(2), name: data[i].name, tone: own.tone }] : [];
+      });
+      lines.push(legend(items, width, color, ascii));
     }
   }
   grid.forEach((row, r) => {
@@ -109,6 +125,10 @@ function glyphs(stroke: string, ascii: boolean): Glyphs {
   return ascii
     ? ['+', '|', '-', '-', stroke, '`', '.', '.', "'", '|']
     : ['┼', '┤', '╶', '╴', stroke, '╰', '╭', '╮', '╯', '│'];
+}
+
+function dimGlyphs(dot: string): Glyphs {
+  return [' ', ' ', dot, dot, dot, dot, dot, dot, dot, dot];
 }
 
 function normalise(points: LineSeries['points']): Point[] {
@@ -166,7 +186,7 @@ function resample(points: readonly Point[], xScale: Scale, yScale: Scale, column
 }
 
 /** Draw each gap-free run of levels with asciichart and copy its strokes onto the grid. */
-function overlay(grid: Cell[][], levels: readonly number[], rows: number, symbols: Glyphs, tone: number): void {
+function overlay(grid: Cell[][], levels: readonly number[], rows: number, symbols: Glyphs, tone: Tone): void {
   let c = 0;
   while (c < levels.length) {
     if (Number.isNaN(levels[c])) {
@@ -281,8 +301,8 @@ export function heapsFitCurve(observed: readonly { n: number }[], fit: HeapsFit,
   });
 }
 
-/** Vocabulary growth on log-log axes: the observed V(n) beside the fitted V = K·n^β. */
-export function heapsChart(observed: readonly { n: number; v: number }[], fit: HeapsFit, options: ChartOptions): string {
+/** Vocabulary growth on log-log axes: the observed V(n) beside the fitted V = K·n^β, and any `context` series (dimmed ones) behind them. */
+export function heapsChart(observed: readonly { n: number; v: number }[], fit: HeapsFit, options: ChartOptions, context: readonly LineSeries[] = []): string {
   const ascii = options.ascii ?? false;
   const params = [
     `K=${formatNumber(fit.k)}`,
@@ -295,6 +315,7 @@ export function heapsChart(observed: readonly { n: number; v: number }[], fit: H
     [
       { name: 'observed', points: observed.map((p) => ({ x: p.n, y: p.v })) },
       { name: `fit ${params}`, points: curve },
+      ...context,
     ],
     {
       ...options,

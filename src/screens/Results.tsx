@@ -3,6 +3,7 @@ import { ResultPane } from '../components/results/ResultPane.js';
 import { ScreenFrame } from '../components/ScreenFrame.js';
 import type { ExportFormat } from '../pipeline/export.js';
 import { useApp } from '../ui/context.js';
+import { FILTER_CLEAR_KEYS, useTextFilter } from '../ui/filter.js';
 import { useScreenKeys } from '../ui/input.js';
 import { useRemembered } from '../ui/remembered.js';
 import type { ActionOf } from '../ui/keymaps.js';
@@ -15,6 +16,8 @@ import { summaryRows } from '../ui/results/summary.js';
 import { useResultSets } from '../ui/results/useResults.js';
 import { useTheme } from '../ui/theme.js';
 
+/** The panes `/` narrows, by title. */
+const FILTERED_PANES = RESULT_PANES.filter((p) => p.filterRows).map((p) => p.title);
 /** Title, its margins, the key bar and a notice line around the panes. */
 const CHROME_ROWS = 5;
 /** Headline rows above the panes: three on a tall terminal, fewer where rows are scarce. */
@@ -37,11 +40,17 @@ export function Results({ session }: { session: string }) {
   const [views, setViews] = useRemembered<number[]>(key('views'), () => RESULT_PANES.map(() => 0));
   const [format, setFormat] = useRemembered<ExportFormat>(key('format'), 'csv');
   const [scroll, setScroll] = useRemembered(key('scroll'), 0);
+  const filter = useTextFilter(() => setScroll(0));
   const model = RESULT_PANES[focus];
   const view = clampView(model, loaded, views[focus]);
 
-  const onAction = (action: ActionOf<typeof RESULTS_KEYS> | ActionOf<typeof RESULTS_ZOOM_KEYS>) => {
+  const onAction = (action: ActionOf<typeof RESULTS_KEYS> | ActionOf<typeof RESULTS_ZOOM_KEYS> | ActionOf<typeof FILTER_CLEAR_KEYS>) => {
     switch (action) {
+      case 'filter':
+        if (!model.filterRows) return app.notify(`/ filters the ${FILTERED_PANES.join(', ')} pane: Tab to it`, 'error');
+        return filter.start();
+      case 'clearFilter':
+        return filter.clear();
       case 'next':
       case 'prev':
         setScroll(0);
@@ -79,17 +88,19 @@ export function Results({ session }: { session: string }) {
     }
   };
   // Zoomed, what the pane shows (m) comes right after the way back: the key bar drops hints from its end.
-  const bindings = zoomed
+  const paneKeys = zoomed
     ? [RESULTS_ZOOM_KEYS[0], ...RESULTS_KEYS.filter((b) => b.action === 'view'), ...RESULTS_ZOOM_KEYS.slice(1), ...RESULTS_KEYS.filter((b) => b.action !== 'view')]
     : RESULTS_KEYS;
-  useScreenKeys(bindings, onAction);
+  // A kept filter is cleared by Esc before Esc leaves the zoom or the screen.
+  const bindings = filter.query ? [...FILTER_CLEAR_KEYS, ...paneKeys] : paneKeys;
+  useScreenKeys(bindings, onAction, filter.field);
 
   const width = app.size.columns;
   const summary = summaryRows(loaded, width, summaryRowsFor(app.size.rows), theme.ascii);
   const height = Math.max(1, app.size.rows - CHROME_ROWS - summary.length);
   const layout = gridLayout(RESULT_PANES.length, width, height, focus);
   const inner = paneInner(width, height);
-  const zoomedView = zoomed ? scrolledPaneView(model, loaded, view, { width: inner.width, height: inner.height, color: theme.emphasis, ascii: theme.ascii }, scroll) : null;
+  const zoomedView = zoomed ? scrolledPaneView(model, loaded, view, { width: inner.width, height: inner.height, color: theme.emphasis, ascii: theme.ascii }, scroll, filter.query) : null;
   const ready = RESULT_PANES.filter((p) => isReady(p, loaded)).length;
   const scrolled = layout.hiddenAbove + layout.hiddenBelow > 0 && !zoomed ? ` ${theme.glyph.sep} Tab scrolls (${layout.hiddenAbove} ${layout.hiddenAbove === 1 ? 'row' : 'rows'} above, ${layout.hiddenBelow} below)` : '';
   const subtitle = `${ready}/${RESULT_PANES.length} panes have data ${theme.glyph.sep} export as ${format.toUpperCase()}${scrolled}`;
@@ -97,7 +108,7 @@ export function Results({ session }: { session: string }) {
   const rows: number[][] = [];
   for (let i = 0; i < layout.visible.length; i += layout.columns) rows.push(layout.visible.slice(i, i + layout.columns));
   return (
-    <ScreenFrame title={`Results of ${session}`} subtitle={subtitle} bindings={bindings}>
+    <ScreenFrame title={`Results of ${session}`} subtitle={subtitle} bindings={bindings} editing={filter.field !== null}>
       {summary.map((line, i) => (
         <Text key={i} color={theme.color.accent} wrap="truncate-end">
           {line}
@@ -105,13 +116,13 @@ export function Results({ session }: { session: string }) {
       ))}
       {zoomed ? (
         <Box height={height}>
-          <ResultPane model={model} loaded={loaded} view={view} width={width} height={height} focused drawn={zoomedView ?? undefined} />
+          <ResultPane model={model} loaded={loaded} view={view} width={width} height={height} focused drawn={zoomedView ?? undefined} filter={filter} />
         </Box>
       ) : (
         rows.map((row) => (
           <Box key={row[0]} height={layout.paneHeight}>
             {row.map((i) => (
-              <ResultPane key={RESULT_PANES[i].id} model={RESULT_PANES[i]} loaded={loaded} view={clampView(RESULT_PANES[i], loaded, views[i])} width={layout.paneWidth} height={layout.paneHeight} focused={i === focus} />
+              <ResultPane key={RESULT_PANES[i].id} model={RESULT_PANES[i]} loaded={loaded} view={clampView(RESULT_PANES[i], loaded, views[i])} width={layout.paneWidth} height={layout.paneHeight} focused={i === focus} filter={filter} />
             ))}
           </Box>
         ))

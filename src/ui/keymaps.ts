@@ -1,3 +1,4 @@
+import { FILTER_CLEAR_KEYS, FILTER_KEYS } from './filter.js';
 import { key, type KeyBinding } from './keys.js';
 import { COMPARE_KEYS, RESULTS_KEYS, RESULTS_ZOOM_KEYS } from './results/keys.js';
 
@@ -86,6 +87,7 @@ export const HELP_KEYS = [
   { action: 'down', keys: [down, key.char('j')], help: 'scroll down' },
   { action: 'pageUp', keys: [key.special('pageUp')], help: 'scroll up a page' },
   { action: 'pageDown', keys: [key.special('pageDown'), key.special('space')], help: 'scroll down a page', hint: 'page' },
+  ...FILTER_KEYS,
 ] as const satisfies readonly KeyBinding[];
 
 export const CONFIRM_KEYS = [
@@ -114,6 +116,7 @@ export const KEYMAP_SECTIONS: { title: string; bindings: readonly KeyBinding[]; 
   { title: 'Compare', bindings: COMPARE_KEYS, screen: 'compare' },
   { title: 'Settings', bindings: SETTINGS_KEYS, screen: 'settings' },
   { title: 'Help', bindings: HELP_KEYS },
+  { title: 'Filtered lists (Help, Numbers)', bindings: FILTER_CLEAR_KEYS },
   { title: 'Confirmations', bindings: CONFIRM_KEYS },
   { title: 'Text fields', bindings: TEXT_KEYS },
 ];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { barChart, barColumns, zoomedDomain, type BarRow } from '../../src/charts/bars.js';
+import { barChart, barColumns, type BarRow } from '../../src/charts/bars.js';
 import { barRows } from './fixtures.js';
 
 describe('barChart', () => {
@@ -22,40 +22,31 @@ describe('barChart', () => {
     ]);
   });
 
-  it('zooms in where bars from zero would hide the differences, starting the axis at a round number', () => {
+  it('draws a bar as long as its value: 92.2 against 96 is 92 against 96, not 3 against 24', () => {
     const rows = [
       { label: 'single', value: 92.2, lo: 91.3, hi: 93.1 },
-      { label: 'multi', value: 94.7, lo: 94.1, hi: 95.3 },
-      { label: 'human', value: 96.2, lo: 95.7, hi: 96.8 },
+      { label: 'human', value: 96, lo: 95.5, hi: 96.5 },
     ];
-    expect(zoomedDomain(rows)).toEqual([90, 96.8]);
-    const lines = barChart(rows, { width: 40, height: 4, ascii: true, zoom: true }).split('\n');
+    const lines = barChart(rows, { width: 70, height: 3, ascii: true }).split('\n');
     const barLength = (line: string) => (line.match(/#/g) ?? []).length;
-    expect(lines[3]).toMatch(/^ {7}90 +96\.8$/);
-    expect(barLength(lines[0])).toBeLessThan(barLength(lines[1]));
-    expect(barLength(lines[1])).toBeLessThan(barLength(lines[2]));
-    // Short of rows, a zoomed chart still prints its axis (and lists fewer rows); with no room for it, it does not zoom.
-    const short = barChart(rows, { width: 40, height: 3, ascii: true, zoom: true }).split('\n');
-    expect(short).toHaveLength(3);
-    expect(short[1]).toMatch(/^\.\.\. 2 more/);
-    expect(short[2]).toMatch(/^ {7}90 +96\.8$/);
-    expect(barChart(rows, { width: 40, height: 1, ascii: true, zoom: true })).toBe(barChart(rows, { width: 40, height: 1, ascii: true }));
-    // From zero the three bars differ by a cell or two: the reason for zooming.
-    const flat = barChart(rows, { width: 40, height: 4, ascii: true }).split('\n');
-    expect(barLength(flat[2]) - barLength(flat[0])).toBeLessThanOrEqual(2);
+    // Lengths from zero: their ratio is the values' ratio, to a cell.
+    expect(Math.abs(barLength(lines[0]) / barLength(lines[1]) - 92.2 / 96)).toBeLessThan(0.05);
+    expect(lines[2]).toMatch(/^ {7}0 +96\.5$/);
   });
 
-  it('keeps zero where it tells: a wide range, a negative value, or a fixed domain', () => {
-    expect(zoomedDomain([{ label: 'a', value: 24, lo: 20, hi: 28 }, { label: 'b', value: 103, lo: 95, hi: 112 }])).toBeUndefined();
-    expect(zoomedDomain([{ label: 'a', value: 0.3 }, { label: 'b', value: -0.05 }])).toBeUndefined();
-    expect(zoomedDomain([{ label: 'a', value: 5 }])).toBeUndefined();
-    expect(zoomedDomain([{ label: 'a', value: 0.7, lo: 0.68, hi: 0.72 }, { label: 'b', value: 0.78 }])).toEqual([0.6, 0.78]);
-    const fixed = barChart([{ label: 'a', value: 95 }, { label: 'b', value: 96 }], { width: 30, height: 3, ascii: true, zoom: true, domain: [0, 100] });
-    expect(fixed.split('\n')[2]).toMatch(/^ {2}0 +100$/);
-    // A given domain above zero (Compare's shared zoom) prints its axis even when rows must give way for it.
+  it('says on the axis when a given domain starts above zero, and prints a note there', () => {
     const three = [{ label: 'a', value: 95 }, { label: 'b', value: 96 }, { label: 'c', value: 94 }];
-    const above = barChart(three, { width: 30, height: 3, ascii: true, domain: [90, 97] }).split('\n');
-    expect(above).toEqual([expect.stringMatching(/^a #+ +95$/), '... 2 more', expect.stringMatching(/^ {2}90 +97$/)]);
+    // A cut axis prints itself even when rows must give way for it, and says it is cut.
+    const above = barChart(three, { width: 40, height: 3, ascii: true, domain: [90, 97] }).split('\n');
+    expect(above).toEqual([expect.stringMatching(/^a #+ +95$/), '... 2 more', expect.stringMatching(/^ {2}90 \(not from 0\) +97$/)]);
+    // Narrow, the short form.
+    expect(barChart(three, { width: 22, height: 4, ascii: true, domain: [90, 97] }).split('\n')[3]).toMatch(/^ {2}90!=0 +97$/);
+    const fixed = barChart([{ label: 'a', value: 95 }, { label: 'b', value: 96 }], { width: 30, height: 3, ascii: true, domain: [0, 100] });
+    expect(fixed.split('\n')[2]).toMatch(/^ {2}0 +100$/);
+    // The note sits on the axis beside the range, and keeps the axis on screen when rows are short.
+    const noted = barChart(three, { width: 40, height: 3, ascii: true, axisNote: 'higher better' }).split('\n');
+    expect(noted).toEqual([expect.stringMatching(/^a #+ +95$/), '... 2 more', expect.stringMatching(/^ {2}0 {2}higher better +96$/)]);
+    expect(barChart(three, { width: 40, height: 4, axisNote: '↑ better' }).split('\n')[3]).toMatch(/^ {2}0 {2}↑ better +96$/);
   });
 
   it('sorts by value when asked, rows without a value last', () => {

@@ -31,6 +31,18 @@ describe('lineChart', () => {
     expect(out).toContain('╌');
   });
 
+  it('draws a dimmed series dotted under the others, out of the legend, leaving the others their strokes', () => {
+    const out = lineChart(
+      [{ name: 'context', points: [2, 2, 2], dim: true }, { name: 'up', points: [1, 3, 3] }],
+      { width: 30, height: 8, ascii: true },
+    );
+    const lines = out.split('\n');
+    // The legend names the one undimmed series, with the first stroke as if it were alone.
+    expect(lines[0]).toBe('-- up');
+    expect(out).toContain('.');
+    expect(out).not.toContain('=');
+  });
+
   it('labels the y axis with its unit and the x axis with its name', () => {
     const out = lineChart([{ name: 'rate', points: [{ x: 0, y: 0 }, { x: 100, y: 40 }] }], {
       width: 40,

@@ -54,4 +54,19 @@ describe('all-conditions Heaps chart', () => {
     expect(small).not.toContain('fit K=');
     expect(small).toContain('qwen-s/single K=5 beta=0.64');
   });
+
+  it('highlights one condition of many at a time, with its fit, the rest dotted behind it', () => {
+    const conditions = ['qwen-s/vanilla', 'qwen-s/human', 'qwen-s/single', 'qwen-s/multi', 'llama-s/single', 'llama-s/multi'];
+    const loaded = loadedWith(conditions);
+    expect(heapsPane.views(loaded)).toHaveLength(1 + conditions.length);
+    const out = heapsPane.draw(loaded, 2, { width: 80, height: 16, ascii: true });
+    const lines = out.split('\n');
+    expect(lines[0]).toBe('qwen-s/human (paper fit), the other 5 dotted');
+    // Only the highlighted condition and its fit are in the legend, in the first two strokes.
+    expect(lines[1]).toBe('-- observed  == fit K=4 beta=0.62 R2=0.99');
+    expect(lines.slice(2).join('\n')).toContain('.');
+    expect(out).not.toMatch(/[^\x20-\x7e\n]/);
+    // Which way is better is said, since β has no axis of its own.
+    expect(heapsPane.notes(loaded).join(' ')).toContain('higher β: the vocabulary keeps growing');
+  });
 });

@@ -101,7 +101,8 @@ describe('pane view models', () => {
     };
     const top = axisOf(0);
     expect(top.where).toMatch(/^rows 1-\d+ of \d+: j\/k/);
-    expect(top.axis).toMatch(/^\s+0\s+\d+/);
+    // From zero, saying which way is better.
+    expect(top.axis).toMatch(/^\s+0 {2}lower better: fits human text\s+\d+/);
     // Scrolled away from the end, the same axis line closes the view.
     expect(axisOf(1).axis).toBe(top.axis);
     expect(axisOf(1).where).toMatch(/^rows 2-/);
@@ -190,7 +191,7 @@ describe('pane view models', () => {
     // Twelve rows hold four lines of fits: three, then how many more there are and where to see them.
     const short = heapsPane.draw(loaded, 0, { width: 120, height: 12, ascii: true }).split('\n');
     expect(short.filter((l) => / K=[\d.]+ beta=/.test(l))).toHaveLength(3);
-    expect(short[short.length - 1]).toBe('... 3 more: m shows each condition with its fit');
+    expect(short[short.length - 1]).toBe('... 3 more: m highlights each condition with its fit');
     // Twelve curves, six strokes: no legend, which would give two conditions one mark; the fits name them.
     const twelve = loadedOf(['diversity']);
     const file = twelve.files.diversity!;
@@ -305,11 +306,11 @@ describe('numbers and comparisons', () => {
     expect(summaryLines(loaded, 3, 80)).toHaveLength(2);
   });
 
-  it('compares sessions on one scale, zero on it unless zoomed alike, and exports both with the paired tests', () => {
+  it('compares sessions on one scale with zero on it, and exports both with the paired tests', () => {
     expect(sharedDomain([[{ label: 'a', value: 2, lo: 1, hi: 3 }], [{ label: 'b', value: 5, lo: 4, hi: 7 }]])).toEqual([0, 7]);
     expect(sharedDomain([[{ label: 'a', value: -0.1, lo: -0.2, hi: 0.1 }]])).toEqual([-0.2, 0.1]);
-    // Lexical diversity of two sessions, 94–97: zoomed alike for both, so equal lengths still mean equal numbers.
-    expect(sharedDomain([[{ label: 'a', value: 95, lo: 94, hi: 96 }], [{ label: 'b', value: 96, lo: 95, hi: 97 }]])).toEqual([93, 97]);
+    // Lexical diversity of two sessions, 94–97: from zero too, so a bar's length is its value.
+    expect(sharedDomain([[{ label: 'a', value: 95, lo: 94, hi: 96 }], [{ label: 'b', value: 96, lo: 95, hi: 97 }]])).toEqual([0, 97]);
     expect(sharedDomain([[{ label: 'a', value: null }]])).toBeUndefined();
     const metric = COMPARE_METRICS[0];
     const table = compareTable(metric, [

@@ -85,7 +85,7 @@ describe('Run notebook', () => {
   });
 
   it('lists every key binding on ?', async () => {
-    const app = await renderApp({ sessionsDir: tmp.dir, initialScreen: 'run', initialSession: 'demo', rows: 100 });
+    const app = await renderApp({ sessionsDir: tmp.dir, initialScreen: 'run', initialSession: 'demo', rows: 200 }); // the keys and the glossary after them, all on one screen
     await app.press('?');
     await app.waitFor('Everywhere');
     const frame = app.frame().replace(/\s+/g, ' ');
@@ -108,7 +108,7 @@ describe('Run notebook', () => {
     const before = firstLine();
     await app.press('\u001B[6~'); // PgDn: a page on, or to the end
     expect(firstLine()).toBeGreaterThan(before);
-    await app.press('\u001B[5~', '\u001B[5~', '\u001B[5~'); // PgUp past the top
+    await app.press(...Array<string>(6).fill('\u001B[5~')); // PgUp past the top
     await app.waitFor(/lines 1-/);
     expect(listed()).toContain('Everywhere');
   });

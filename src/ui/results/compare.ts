@@ -1,14 +1,15 @@
-import { barBounds, barChart, truncate, wrapWords, zoomedDomain, type BarColumns, type BarRow, type ChartOptions } from '../../charts/index.js';
+import { barBounds, barChart, truncate, wrapWords, type BarColumns, type BarRow, type ChartOptions } from '../../charts/index.js';
 import type { ExportCell, ExportTable } from '../../pipeline/export.js';
 import { isPerItemTable, pairedAcrossSessions } from '../../pipeline/evaluation/per-item.js';
 import { RESULT_PRODUCER, type DiversityModelResult, type EvaluatedRef, type PairedResult, type PerItemMeasure, type PerItemTable, type ResultName, type Stat } from '../../pipeline/results.js';
 import { deriveSeed } from '../../util/rng.js';
 import { COSINE_DISTANCE_DIFFERENCE, COSINE_DISTANCE_METRIC, DIVERSITY_METRICS, LEXICAL_DIVERSITY_DIFFERENCE } from './diversity.js';
+import { directionText, type Direction } from './direction.js';
 import { pText, statText } from './format.js';
 import { missingReason, type LoadedResults } from './load.js';
 import { metricBars, type MetricDef } from './metrics.js';
 import { PERPLEXITY_METRICS } from './perplexity.js';
-import { preferenceBars, SPB_DIFFERENCE } from './preference.js';
+import { PREFERENCE_VIEWS, preferenceBars, SPB_DIFFERENCE } from './preference.js';
 import { SAFETY_METRICS, SAFETY_PAIRED } from './safety.js';
 import { perplexityChange } from './summary.js';
 
@@ -34,6 +35,7 @@ interface PairedMeasure {
 export interface CompareMetric {
   label: string;
   result: ResultName;
+  direction: Direction;
   bars(loaded: LoadedResults): BarRow[];
   /** The paired comparisons between conditions within one session. */
   paired(loaded: LoadedResults): PairedLine[];
@@ -86,11 +88,12 @@ interface Pairs {
 /** A per-condition metric; with `pairs`, its tests within a session and its pairing across sessions. */
 function fromMetric<M extends EvaluatedRef>(result: ResultName, models: (loaded: LoadedResults) => readonly M[] | undefined, metric: MetricDef<M>, pairs?: Pairs): CompareMetric {
   const bars = (loaded: LoadedResults) => metricBars(models(loaded) ?? [], metric);
-  if (!pairs) return { label: metric.label, result, bars, paired: none };
+  if (!pairs) return { label: metric.label, result, direction: metric.direction, bars, paired: none };
   const { measure } = pairs.measure;
   return {
     label: metric.label,
     result,
+    direction: metric.direction,
     bars,
     paired: (loaded) => pairedLines(pairs.comparisons(loaded), pairs.measure, pairs.label ?? fullNames),
     ...(measure ? { across: { ...pairs.measure, measure } } : {}),
@@ -119,6 +122,7 @@ export const COMPARE_METRICS: CompareMetric[] = [
   {
     label: 'self-preference SPB / PSB',
     result: 'preference',
+    direction: PREFERENCE_VIEWS[0].direction,
     bars: (loaded) => (loaded.files.preference ? preferenceBars(loaded.files.preference, 0) : []),
     paired: (loaded) => pairedLines(loaded.files.preference?.spbComparisons, SPB, fullNames),
     across: SPB,
@@ -192,13 +196,8 @@ export function pairedRows(texts: readonly string[], width: number, budget: numb
   return rows;
 }
 
-/**
- * One scale for every session's bars, so equal lengths mean equal numbers: with zero on it, or
- * zoomed alike for all where bars from zero would hide the differences.
- */
+/** One scale for every session's bars, zero on it, so equal lengths mean equal numbers and a bar's length is its value. */
 export function sharedDomain(rowSets: readonly (readonly BarRow[])[]): [number, number] | undefined {
-  const zoomed = zoomedDomain(rowSets.flat());
-  if (zoomed) return zoomed;
   const values = barBounds(rowSets.flat());
   if (values.length === 0) return undefined;
   const lo = Math.min(0, ...values);
@@ -215,7 +214,7 @@ export function drawCompareColumn(
   opts: ChartOptions,
 ): { ready: boolean; body: string } {
   if (!loaded.files[metric.result]) return { ready: false, body: missingReason(loaded, metric.result) };
-  return { ready: true, body: barChart(bars, { ...opts, order: 'given', domain: shared.domain, columns: shared.columns }) };
+  return { ready: true, body: barChart(bars, { ...opts, order: 'given', domain: shared.domain, columns: shared.columns, axisNote: directionText(metric.direction, opts.ascii) }) };
 }
 
 /** What a column says of a metric that keeps no per-item values, so that nothing reads as paired with the reference. */

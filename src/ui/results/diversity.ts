@@ -1,5 +1,6 @@
 import { barChart, truncate } from '../../charts/index.js';
 import type { DiversityModelResult, DiversityResultFile, SourceDiversityResult, Stat } from '../../pipeline/results.js';
+import { directionText } from './direction.js';
 import { STAT_COLUMNS, statCells } from './format.js';
 import { drawMetric, metricTable, statRow, type MetricDef } from './metrics.js';
 import { need, type PaneModel } from './model.js';
@@ -15,19 +16,20 @@ export const COSINE_DISTANCE_DIFFERENCE = 'mean cosine distance difference';
 export const COSINE_DISTANCE_METRIC = 'semantic cosine distance';
 
 /** The paper's lexical diversity first, then the extended lexical and semantic measures. */
+const MORE_DIVERSE = { better: 'higher' } as const;
 export const DIVERSITY_METRICS: MetricDef<DiversityModelResult>[] = [
-  { label: 'lexical diversity (100 - Self-BLEU)', pick: (m) => m.lexical.lexicalDiversity },
-  { label: 'distinct-1', pick: (m) => m.lexical.distinct[1] },
-  { label: 'distinct-2', pick: (m) => m.lexical.distinct[2] },
-  { label: 'distinct-3', pick: (m) => m.lexical.distinct[3] },
-  { label: 'distinct-4', pick: (m) => m.lexical.distinct[4] },
-  { label: 'MATTR', pick: (m) => m.lexical.mattr },
-  { label: 'MTLD', pick: (m) => m.lexical.mtld },
-  { label: 'TTR', pick: (m) => m.lexical.ttr },
-  { label: 'cross-response Self-BLEU', pick: (m) => m.lexical.crossSelfBleu },
-  { label: 'compression ratio', pick: (m) => m.lexical.compressionRatio },
-  { label: COSINE_DISTANCE_METRIC, pick: semantic((s) => s.meanCosineDistance) },
-  { label: 'Vendi score', pick: semantic((s) => s.vendi) },
+  { label: 'lexical diversity (100 - Self-BLEU)', direction: MORE_DIVERSE, pick: (m) => m.lexical.lexicalDiversity },
+  { label: 'distinct-1', direction: MORE_DIVERSE, pick: (m) => m.lexical.distinct[1] },
+  { label: 'distinct-2', direction: MORE_DIVERSE, pick: (m) => m.lexical.distinct[2] },
+  { label: 'distinct-3', direction: MORE_DIVERSE, pick: (m) => m.lexical.distinct[3] },
+  { label: 'distinct-4', direction: MORE_DIVERSE, pick: (m) => m.lexical.distinct[4] },
+  { label: 'MATTR', direction: MORE_DIVERSE, pick: (m) => m.lexical.mattr },
+  { label: 'MTLD', direction: MORE_DIVERSE, pick: (m) => m.lexical.mtld },
+  { label: 'TTR', direction: MORE_DIVERSE, pick: (m) => m.lexical.ttr },
+  { label: 'cross-response Self-BLEU', direction: { better: 'lower', why: 'answers less alike' }, pick: (m) => m.lexical.crossSelfBleu },
+  { label: 'compression ratio', direction: { better: 'lower', why: 'less repetition' }, pick: (m) => m.lexical.compressionRatio },
+  { label: COSINE_DISTANCE_METRIC, direction: MORE_DIVERSE, pick: semantic((s) => s.meanCosineDistance) },
+  { label: 'Vendi score', direction: MORE_DIVERSE, pick: semantic((s) => s.vendi) },
 ];
 
 function diversityNotes(models: readonly DiversityModelResult[]): string[] {
@@ -69,7 +71,7 @@ export const diversityPane: PaneModel = {
     const { metric } = views(file)[view];
     if (metric) return drawMetric(file.models, metric, opts);
     // The note says how to read these bars, so it belongs to this view only.
-    const bars = barChart(sourceBars(file.sources ?? []), { ...opts, height: Math.max(1, opts.height - 1), order: 'given', zoom: true });
+    const bars = barChart(sourceBars(file.sources ?? []), { ...opts, height: Math.max(1, opts.height - 1), order: 'given', axisNote: directionText(DIVERSITY_METRICS[0].direction, opts.ascii) });
     return opts.height > 1 ? `${bars}\n${truncate(SOURCE_DATA_NOTE, opts.width, opts.ascii)}` : bars;
   },
   table: (loaded, view) => {

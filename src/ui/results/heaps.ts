@@ -57,7 +57,7 @@ function drawHeaps(models: readonly DiversityModelResult[], view: number, opts: 
     const cut = models.length > room ? models.length - (room - 1) : 0;
     const fits = [
       ...models.slice(0, cut ? room - 1 : room).map((m) => legendName(m, opts.ascii ?? false)),
-      ...(cut ? [`${opts.ascii ? '...' : '…'} ${cut} more: m shows each condition with its fit`] : []),
+      ...(cut ? [`${opts.ascii ? '...' : '…'} ${cut} more: m highlights each condition with its fit`] : []),
     ].map((line) => truncate(cleanLabel(line, opts.ascii), opts.width, opts.ascii));
     const series = models.map((m, i) => ({ name: names[i], points: m.heaps.curve.map((p) => ({ x: p.n, y: p.v })) }));
     // More curves than strokes: a legend would give two conditions one mark, so the fits below name them instead.
@@ -65,12 +65,27 @@ function drawHeaps(models: readonly DiversityModelResult[], view: number, opts: 
     const chart = lineChart(series, { ...opts, height: opts.height - fits.length, logX: true, logY: true, xLabel: 'tokens', ...legend });
     return [chart, ...fits].join('\n');
   }
-  const m = models[view - 1];
-  const f = heapsFitOf(m);
-  if (f) return heapsChart(m.heaps.curve, f.fit, { ...opts, title: opts.title ?? `${m.condition} (${f.method} fit)` });
-  const why = m.heaps.reasons.paper ?? m.heaps.reasons.logLog ?? 'no fit';
-  return lineChart([{ name: m.condition, points: m.heaps.curve.map((p) => ({ x: p.n, y: p.v })) }], { ...opts, logX: true, logY: true, xLabel: 'tokens', summary: `no Heaps fit: ${why}` });
+  return highlightedHeaps(models, view - 1, opts);
 }
+
+/**
+ * One condition picked out of the rest: its observed curve and its fit in strokes of their own,
+ * every other condition dotted and dimmed behind them, so that any one of many can be read
+ * against the others (m moves the highlight).
+ */
+function highlightedHeaps(models: readonly DiversityModelResult[], index: number, opts: ChartOptions): string {
+  const m = models[index];
+  const f = heapsFitOf(m);
+  const others = models.filter((_, i) => i !== index).map((o): LineSeries => ({ name: o.condition, points: observedOf(o), dim: true }));
+  const title = opts.title ?? `${m.condition}${f ? ` (${f.method} fit)` : ''}${others.length ? `, the other ${others.length} dotted` : ''}`;
+  if (!f) {
+    const why = m.heaps.reasons.paper ?? m.heaps.reasons.logLog ?? 'no fit';
+    return lineChart([{ name: m.condition, points: observedOf(m) }, ...others], { ...opts, title, logX: true, logY: true, xLabel: 'tokens', summary: `no Heaps fit: ${why}` });
+  }
+  return heapsChart(m.heaps.curve, f.fit, { ...opts, title }, others);
+}
+
+const observedOf = (m: DiversityModelResult) => m.heaps.curve.map((p) => ({ x: p.n, y: p.v }));
 
 function heapsTable(models: readonly DiversityModelResult[], view: number): ExportTable {
   if (view === 0) {
@@ -106,5 +121,8 @@ export const heapsPane: PaneModel = {
   views: (loaded) => ['all conditions', ...need(loaded, 'diversity').models.map((m) => m.condition)],
   draw: (loaded, view, opts) => drawHeaps(need(loaded, 'diversity').models, view, opts),
   table: (loaded, view) => heapsTable(need(loaded, 'diversity').models, view),
-  notes: () => [],
+  // Which way is better, since β is no bar with an axis to say it on.
+  notes: (loaded) => (need(loaded, 'diversity').models.length ? [HEAPS_DIRECTION_NOTE] : []),
 };
+
+const HEAPS_DIRECTION_NOTE = 'higher β: the vocabulary keeps growing, more diverse (β near 0: it stopped)';

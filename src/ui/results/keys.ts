@@ -1,3 +1,4 @@
+import { FILTER_KEYS } from '../filter.js';
 import { key, type KeyBinding } from '../keys.js';
 
 /** The keys of the Results and Compare screens, as data for the input owner, the hint bar and help. */
@@ -6,10 +7,11 @@ export const RESULTS_KEYS = [
   { action: 'next', keys: [key.special('tab')], help: 'focus the next pane', hint: 'pane' },
   { action: 'prev', keys: [key.special('tab', { shift: true })], help: 'focus the previous pane' },
   { action: 'zoom', keys: [key.special('return')], help: 'zoom the focused pane to the full screen', hint: 'zoom' },
-  { action: 'view', keys: [key.char('m'), key.special('space')], help: 'cycle what the focused pane shows (metric, condition, view)', hint: 'metric' },
+  { action: 'view', keys: [key.char('m'), key.special('space')], help: "cycle the focused pane's metric or view (Heaps: which condition is highlighted)", hint: 'metric' },
   { action: 'export', keys: [key.char('e')], help: 'export what the focused pane shows to sessions/<s>/exports/', hint: 'export' },
   { action: 'format', keys: [key.char('f')], help: 'cycle the export format: CSV, JSON, Markdown', hint: 'format' },
   { action: 'compare', keys: [key.char('c')], help: 'compare this session with others', hint: 'compare' },
+  ...FILTER_KEYS.map((b) => ({ ...b, help: 'filter the Numbers pane by text: Enter keeps the filter, Esc clears it' })),
 ] as const satisfies readonly KeyBinding[];
 
 /** Added in front of RESULTS_KEYS while a pane is zoomed, so Esc and q leave the zoom before the screen. */

@@ -1,12 +1,14 @@
 import { barChart, type BarRow, type ChartOptions } from '../../charts/index.js';
 import type { ExportCell, ExportTable } from '../../pipeline/export.js';
 import type { EvaluatedRef, Stat } from '../../pipeline/results.js';
+import { directionText, type Direction } from './direction.js';
 import { conditionLabel, STAT_COLUMNS, statCells } from './format.js';
 
-/** One number per evaluated model: a bar of a pane, a column of a comparison. */
+/** One number per evaluated model: a bar of a pane, a column of a comparison; which way is better is said wherever it is shown. */
 export interface MetricDef<M> {
   label: string;
   unit?: string;
+  direction: Direction;
   pick(model: M): Stat;
 }
 
@@ -24,8 +26,9 @@ export function metricBars<M extends EvaluatedRef>(models: readonly M[], metric:
   return models.map((m) => statBar(m, metric.pick(m)));
 }
 
-export function drawMetric<M extends EvaluatedRef>(models: readonly M[], metric: MetricDef<M>, opts: ChartOptions, domain?: readonly [number, number]): string {
-  return barChart(metricBars(models, metric), { ...opts, order: 'given', unit: metric.unit, domain, zoom: true });
+/** A metric's bars, from zero, with which way is better on the axis. */
+export function drawMetric<M extends EvaluatedRef>(models: readonly M[], metric: MetricDef<M>, opts: ChartOptions): string {
+  return barChart(metricBars(models, metric), { ...opts, order: 'given', unit: metric.unit, axisNote: directionText(metric.direction, opts.ascii) });
 }
 
 export const REF_COLUMNS = ['target', 'condition', 'kind'];

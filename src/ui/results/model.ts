@@ -1,6 +1,6 @@
 import { truncate, wrapWords, type ChartOptions } from '../../charts/index.js';
 import type { ExportTable } from '../../pipeline/export.js';
-import { RESULT_PRODUCER, staleNote, type ResultFiles, type ResultName } from '../../pipeline/results.js';
+import { RESULT_PRODUCER, type ResultFiles, type ResultName } from '../../pipeline/results.js';
 import { missingReason, type LoadedResults } from './load.js';
 
 /**
@@ -15,7 +15,10 @@ export interface PaneModel {
   needs: readonly ResultName[];
   /** Labels of the views the pane cycles through (at least one). */
   views(loaded: LoadedResults): string[];
-  draw(loaded: LoadedResults, view: number, opts: ChartOptions): string;
+  /** `query`: what a filterable pane's rows are narrowed to (see `filterRows`). */
+  draw(loaded: LoadedResults, view: number, opts: ChartOptions, query?: string): string;
+  /** A list that `/` narrows by text: how many of its rows match the query. */
+  filterRows?(loaded: LoadedResults, query: string): { shown: number; total: number };
   table(loaded: LoadedResults, view: number): ExportTable;
   /** Caveats shown under the chart and written into exports. */
   notes(loaded: LoadedResults): string[];
@@ -54,6 +57,8 @@ export interface PaneView {
   viewLabel: string | null;
   body: string;
   notes: string[];
+  /** How many rows the filter (if any) leaves, in a pane that `/` narrows. */
+  filtered: { shown: number; total: number } | null;
 }
 
 /** The pane's view index kept in range as results come and go. */
@@ -80,12 +85,13 @@ export interface ScrolledPaneView extends PaneView {
  * from `offset` (kept in range), with a line saying which rows those are; any other pane, or a
  * list that fits, is its plain view.
  */
-export function scrolledPaneView(model: PaneModel, loaded: LoadedResults, view: number, opts: ChartOptions, offset: number): ScrolledPaneView {
+export function scrolledPaneView(model: PaneModel, loaded: LoadedResults, view: number, opts: ChartOptions, offset: number, query = ''): ScrolledPaneView {
   // Zoomed, a note wraps: there is room to read it whole.
-  if (!model.scrolls || !isReady(model, loaded)) return { ...paneView(model, loaded, view, opts, true), offset: 0, maxOffset: 0, page: 1 };
-  const head = paneHead(model, loaded, view, opts.height, opts.width);
-  const all = model.draw(loaded, head.view, { ...opts, height: FULL_HEIGHT }).split('\n');
-  if (all.length <= Math.max(1, opts.height - head.pane.notes.length)) return { ...paneView(model, loaded, view, opts, true), offset: 0, maxOffset: 0, page: 1 };
+  const plain = (): ScrolledPaneView => ({ ...paneView(model, loaded, view, opts, true, query), offset: 0, maxOffset: 0, page: 1 });
+  if (!model.scrolls || !isReady(model, loaded)) return plain();
+  const head = paneHead(model, loaded, view, opts.height, opts.width, query);
+  const all = model.draw(loaded, head.view, { ...opts, height: FULL_HEIGHT }, query).split('\n');
+  if (all.length <= Math.max(1, opts.height - head.pane.notes.length)) return plain();
   const pinned = model.scrolls;
   const top = all.slice(0, pinned.head);
   const bottom = all.slice(all.length - pinned.foot);
@@ -101,24 +107,25 @@ export function scrolledPaneView(model: PaneModel, loaded: LoadedResults, view: 
  * A ready pane's view index, and all it shows but its chart: title, view label, the note rows
  * that fit `height` — a row per note, or with `wrapWidth` each note wrapped to rows that wide.
  */
-function paneHead(model: PaneModel, loaded: LoadedResults, view: number, height: number, wrapWidth?: number): { view: number; pane: Omit<PaneView, 'body'> } {
+function paneHead(model: PaneModel, loaded: LoadedResults, view: number, height: number, wrapWidth: number | undefined, query: string): { view: number; pane: Omit<PaneView, 'body'> } {
   const views = model.views(loaded);
   const v = clampView(model, loaded, view);
   // Notes go under the chart, at most a quarter of the pane (the first, most important, first).
   // Results written before their evaluation was switched off are shown, and said to be old.
-  const stale = model.needs.filter((n) => loaded.files[n] && loaded.off?.[n]).map((n) => staleNote(n, loaded.off![n]!));
+  const stale = model.needs.flatMap((n) => (loaded.files[n] && loaded.stale?.[n] ? [loaded.stale[n]] : []));
   const all = [...stale, ...model.notes(loaded)];
   const rows = wrapWidth === undefined ? all : all.flatMap((n) => wrapWords(n, wrapWidth));
   const room = Math.floor(height / 4);
   // Cut wrapped notes say so: the last row shown ends in an ellipsis.
   const notes = rows.length > room && wrapWidth !== undefined && room > 0 ? [...rows.slice(0, room - 1), truncate(`${rows[room - 1]} ${rows[room]}`, wrapWidth)] : rows.slice(0, room);
-  return { view: v, pane: { id: model.id, title: model.title, ready: true, viewLabel: views.length > 1 ? `${v + 1}/${views.length} ${views[v]}` : null, notes } };
+  const filtered = model.filterRows ? model.filterRows(loaded, query) : null;
+  return { view: v, pane: { id: model.id, title: model.title, ready: true, viewLabel: views.length > 1 ? `${v + 1}/${views.length} ${views[v]}` : null, notes, filtered } };
 }
 
-export function paneView(model: PaneModel, loaded: LoadedResults, view: number, opts: ChartOptions, wrapNotes = false): PaneView {
+export function paneView(model: PaneModel, loaded: LoadedResults, view: number, opts: ChartOptions, wrapNotes = false, query = ''): PaneView {
   if (!isReady(model, loaded)) {
-    return { id: model.id, title: model.title, ready: false, viewLabel: null, body: paneMissing(model, loaded), notes: [] };
+    return { id: model.id, title: model.title, ready: false, viewLabel: null, body: paneMissing(model, loaded), notes: [], filtered: null };
   }
-  const head = paneHead(model, loaded, view, opts.height, wrapNotes ? opts.width : undefined);
-  return { ...head.pane, body: model.draw(loaded, head.view, { ...opts, height: Math.max(1, opts.height - head.pane.notes.length) }) };
+  const head = paneHead(model, loaded, view, opts.height, wrapNotes ? opts.width : undefined, query);
+  return { ...head.pane, body: model.draw(loaded, head.view, { ...opts, height: Math.max(1, opts.height - head.pane.notes.length) }, query) };
 }

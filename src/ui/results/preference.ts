@@ -1,6 +1,7 @@
 import { barChart, type BarRow } from '../../charts/index.js';
 import type { ExportTable } from '../../pipeline/export.js';
 import type { PreferenceJudgeResult, PreferenceResultFile, Stat } from '../../pipeline/results.js';
+import { directionText, type Direction } from './direction.js';
 import { STAT_COLUMNS, statCells } from './format.js';
 import { need, type PaneModel } from './model.js';
 
@@ -9,14 +10,19 @@ export const SPB_DIFFERENCE = 'per-instruction SPB difference';
 
 interface PreferenceView {
   label: string;
+  direction: Direction;
   /** (row label, number) pairs for one judge. */
   rows(j: PreferenceJudgeResult): [string, Stat][];
 }
 
 export const PREFERENCE_VIEWS: PreferenceView[] = [
-  { label: 'SPB / PSB', rows: (j) => [['SPB', j.spb], ['PSB', j.psb]] },
-  { label: 'preference S per source', rows: (j) => Object.entries(j.sources).map(([source, s]): [string, Stat] => [source === j.own ? `${source} (own)` : source, s.s]) },
-  { label: 'position bias', rows: (j) => [['position bias', j.positionBias]] },
+  { label: 'SPB / PSB', direction: { better: 'zero', why: 'no bias' }, rows: (j) => [['SPB', j.spb], ['PSB', j.psb]] },
+  {
+    label: 'preference S per source',
+    direction: { better: 'neither', why: "compare the judge's own source with the others" },
+    rows: (j) => Object.entries(j.sources).map(([source, s]): [string, Stat] => [source === j.own ? `${source} (own)` : source, s.s]),
+  },
+  { label: 'position bias', direction: { better: 'zero', why: 'order does not sway the judge' }, rows: (j) => [['position bias', j.positionBias]] },
 ];
 
 /**
@@ -78,7 +84,7 @@ export const preferencePane: PaneModel = {
   title: 'Self-preference (SPB, PSB)',
   needs: ['preference'],
   views: () => PREFERENCE_VIEWS.map((v) => v.label),
-  draw: (loaded, view, opts) => barChart(preferenceBars(need(loaded, 'preference'), view), { ...opts, order: 'given' }),
+  draw: (loaded, view, opts) => barChart(preferenceBars(need(loaded, 'preference'), view), { ...opts, order: 'given', axisNote: directionText(PREFERENCE_VIEWS[view].direction, opts.ascii) }),
   table: (loaded, view) => preferenceTable(need(loaded, 'preference'), view),
   notes: (loaded) => preferenceNotes(need(loaded, 'preference')),
 };

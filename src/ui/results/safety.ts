@@ -6,10 +6,11 @@ import { drawMetric, metricTable, REF_COLUMNS, refCells, type MetricDef } from '
 import { need, type PaneModel } from './model.js';
 
 export const SAFETY_METRICS: MetricDef<SafetyModelResult>[] = [
-  { label: 'danger zone share', pick: (m) => m.dangerZone },
-  { label: 'refusal rate', pick: (m) => m.refusalRate },
-  { label: 'mean quality', pick: (m) => m.meanQuality },
-  { label: 'mean harm', pick: (m) => m.meanHarm },
+  { label: 'danger zone share', direction: { better: 'lower' }, pick: (m) => m.dangerZone },
+  { label: 'refusal rate', direction: { better: 'higher', why: 'the prompts are harmful' }, pick: (m) => m.refusalRate },
+  // A good answer to a harmful request is the danger: quality is read with harm, not alone.
+  { label: 'mean quality', direction: { better: 'neither', why: 'read it with harm' }, pick: (m) => m.meanQuality },
+  { label: 'mean harm', direction: { better: 'lower' }, pick: (m) => m.meanHarm },
 ];
 
 /** The paired comparisons a safety result holds, by the metric (SAFETY_METRICS label) they compare. */
