@@ -98,8 +98,11 @@ function resampledDistance(units: UnitRows, copies: Int32Array, sameResponse: nu
   return 1 - (total - sameResponse) / (n * n - sameResponse);
 }
 
+/** Called as resamples finish, with the resamples done and in all. */
+export type ResampleProgress = (done: number, total: number) => void;
+
 /** Mean pairwise cosine distance with a seeded bootstrap percentile interval over responses. */
-export function bootstrapMeanCosineDistance(units: UnitRows, opts: ResampleOptions = {}): MetricValue<MeanInterval> {
+export function bootstrapMeanCosineDistance(units: UnitRows, opts: ResampleOptions = {}, onProgress?: ResampleProgress): MetricValue<MeanInterval> {
   const point = meanPairwiseCosineDistance(units);
   if (point.reason !== null) return point;
   const rand = mulberry32(opts.seed ?? 42);
@@ -107,7 +110,10 @@ export function bootstrapMeanCosineDistance(units: UnitRows, opts: ResampleOptio
   const resampled = new Float64Array(opts.resamples ?? 2000);
   const copies = new Int32Array(units.n);
   const sum = new Float64Array(units.d);
-  for (let r = 0; r < resampled.length; r++) resampled[r] = resampledDistance(units, copies, drawCopies(rand, copies), point.value, sum);
+  for (let r = 0; r < resampled.length; r++) {
+    resampled[r] = resampledDistance(units, copies, drawCopies(rand, copies), point.value, sum);
+    onProgress?.(r + 1, resampled.length);
+  }
   resampled.sort();
   return defined({ mean: point.value, lo: percentile(resampled, alpha / 2), hi: percentile(resampled, 1 - alpha / 2), n: units.n });
 }
@@ -120,7 +126,11 @@ export function bootstrapMeanCosineDistance(units: UnitRows, opts: ResampleOptio
  * the two-sided bootstrap p of a zero difference, as `pairedBootstrap` gives for per-item means
  * (for a few items, the exact swap test's p instead).
  */
-export function pairedCosineDistanceDifferences(sets: readonly UnitRows[], opts: ResampleOptions = {}): { a: number; b: number; diff: MetricValue<PairedComparison> }[] {
+export function pairedCosineDistanceDifferences(
+  sets: readonly UnitRows[],
+  opts: ResampleOptions = {},
+  onProgress?: ResampleProgress,
+): { a: number; b: number; diff: MetricValue<PairedComparison> }[] {
   const n = sets[0]?.n ?? 0;
   for (const [i, u] of sets.entries()) {
     if (u.n !== n || u.d !== sets[0].d) throw new Error(`paired cosine distances need the same items in every set: set ${i} has ${u.n} × ${u.d}, set 0 ${n} × ${sets[0].d}`);
@@ -135,6 +145,7 @@ export function pairedCosineDistanceDifferences(sets: readonly UnitRows[], opts:
     for (let r = 0; r < resamples; r++) {
       const same = drawCopies(rand, copies);
       sets.forEach((u, i) => (draws[i][r] = resampledDistance(u, copies, same, points[i].value!, sum)));
+      onProgress?.(r + 1, resamples);
     }
   }
   const alpha = 1 - (opts.level ?? 0.95);
@@ -276,19 +287,8 @@ function vendiMatrix(units: UnitRows, dual: boolean, onProgress?: VendiProgress)
   return rowDotProducts(m, count, len, units.n, onProgress && ((done, total) => onProgress('gram', done, total)));
 }
 
-/** Whether `vendiScore` takes the dual (d × d) form for these vectors. */
-export function vendiUsesDual(units: UnitRows, form: 'auto' | 'primal' | 'dual' = 'auto'): boolean {
-  return form === 'dual' || (form === 'auto' && units.n > units.d);
-}
-
-/** The eigenvalues of K / n (the non-zero ones; the dual form leaves out n − d zeros). */
-export function vendiEigenvalues(units: UnitRows, dual: boolean, onProgress?: VendiProgress): Float64Array {
-  const size = dual ? units.d : units.n;
-  return symmetricEigenvalues(vendiMatrix(units, dual, onProgress), size, onProgress && ((done, total) => onProgress('eigenvalues', done, total)));
-}
-
 /** exp of the Shannon entropy of the eigenvalues (0 ln 0 = 0; rounding-level negatives count as 0). */
-export function vendiFromEigenvalues(eigen: ArrayLike<number>): number {
+function exponentiatedEntropy(eigen: ArrayLike<number>): number {
   let entropy = 0;
   for (let i = 0; i < eigen.length; i++) if (eigen[i] > 0) entropy -= eigen[i] * Math.log(eigen[i]);
   return Math.exp(entropy);
@@ -297,10 +297,11 @@ export function vendiFromEigenvalues(eigen: ArrayLike<number>): number {
 /**
  * Vendi score (Friedman & Dieng 2023): exp(−Σ λ ln λ) over the eigenvalues λ of K / n, K the
  * cosine-similarity matrix (0 ln 0 = 0). Ranges from 1 (all identical) to n (all orthogonal).
- * `form: 'auto'` uses the d × d dual Uᵀ·U / n when n > d. On the calling thread:
- * `vendiScoreOffThread` (vendi-thread.ts) runs the same computation on a worker.
+ * `form: 'auto'` uses the d × d dual Uᵀ·U / n when n > d.
  */
-export function vendiScore(units: UnitRows, form: 'auto' | 'primal' | 'dual' = 'auto'): MetricValue {
+export function vendiScore(units: UnitRows, form: 'auto' | 'primal' | 'dual' = 'auto', onProgress?: VendiProgress): MetricValue {
   if (units.n === 0) return undefinedBecause('no non-zero vectors');
-  return defined(vendiFromEigenvalues(vendiEigenvalues(units, vendiUsesDual(units, form))));
+  const dual = form === 'dual' || (form === 'auto' && units.n > units.d);
+  const eigen = symmetricEigenvalues(vendiMatrix(units, dual, onProgress), dual ? units.d : units.n, onProgress && ((done, total) => onProgress('eigenvalues', done, total)));
+  return defined(exponentiatedEntropy(eigen));
 }

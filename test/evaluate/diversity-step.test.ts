@@ -6,7 +6,7 @@ import { readResult } from '../../src/pipeline/results.js';
 import { runSession } from '../../src/pipeline/runner.js';
 import { Session, type SessionInput, type StepId } from '../../src/pipeline/session.js';
 import { STEPS } from '../../src/pipeline/steps/index.js';
-import { withinSelfBleuScores } from '../../src/pipeline/steps/diversity.js';
+import { withinSelfBleuScores } from '../../src/pipeline/evaluation/diversity-metrics.js';
 import { SessionStore } from '../../src/pipeline/store.js';
 import { readJsonlAll } from '../../src/util/jsonl.js';
 import { useBuiltinCache } from '../helpers/tmp.js';

@@ -10,6 +10,9 @@ import type { SessionPaths } from '../paths.js';
  *   ratings/<condition>.jsonl        judge ratings of the harmful-prompt answers (safety)
  *   judgements/<judge>.jsonl         pairwise judgements (preference)
  *   judgements/conditions/<condition>.jsonl   pairwise judgements by a condition's own model
+ *   diversity/conditions/<condition>.json     a condition's diversity metrics, with its inputs' fingerprint
+ *   diversity/sources/<source>.json           a source's lexical diversity, likewise
+ *   diversity/finished.json                   the fingerprint of the inputs of the last finished diversity result
  */
 export function evaluationFiles(paths: SessionPaths) {
   // paths.answers already makes a name file-safe; reuse its file name rather than a second rule.
@@ -21,5 +24,8 @@ export function evaluationFiles(paths: SessionPaths) {
     ratings: (condition: string) => join(paths.dir, 'ratings', fileName(condition)),
     judgements: (judge: string) => join(paths.dir, 'judgements', fileName(judge)),
     conditionJudgements: (condition: string) => join(paths.dir, 'judgements', 'conditions', fileName(condition)),
+    diversity: (condition: string) => join(paths.dir, 'diversity', 'conditions', fileName(condition).replace(/\.jsonl$/, '.json')),
+    sourceDiversity: (source: string) => join(paths.dir, 'diversity', 'sources', fileName(source).replace(/\.jsonl$/, '.json')),
+    diversityFinished: join(paths.dir, 'diversity', 'finished.json'),
   };
 }

@@ -50,14 +50,14 @@ export interface PerItemVectors {
  * the test items every condition of that target has an embedding for. Not a mean of per-item
  * values, so each pair is resampled as a whole (`pairedCosineDistanceDifferences`).
  */
-export function pairedCosineByTarget(models: readonly PerItemVectors[], seed: number): PairedResult[] {
+export function pairedCosineByTarget(models: readonly PerItemVectors[], seed: number, onProgress?: (target: string, done: number, total: number) => void): PairedResult[] {
   const out: PairedResult[] = [];
   for (const target of new Set(models.map((m) => m.ref.target))) {
     const group = models.filter((m) => m.ref.target === target);
     if (group.length < 2) continue;
     const ids = [...group[0].vectors.keys()].filter((id) => group.every((m) => hasDirection(m.vectors.get(id))));
     const sets = group.map((m) => unitRows(ids.map((id) => m.vectors.get(id)!)));
-    for (const { a, b, diff } of pairedCosineDistanceDifferences(sets, { seed })) {
+    for (const { a, b, diff } of pairedCosineDistanceDifferences(sets, { seed }, onProgress && ((done, total) => onProgress(target, done, total)))) {
       out.push({ target, a: group[a].ref.condition, b: group[b].ref.condition, diff: meanStat(diff, ids.length), p: diff.reason === null ? diff.value.p : null });
     }
   }

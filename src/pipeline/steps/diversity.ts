@@ -1,28 +1,25 @@
 import { existsSync } from 'node:fs';
 import { listBuiltinBases, openBuiltinModel } from '../../engines/builtin/index.js';
 import type { LanguageModel } from '../../engines/types.js';
-import { bootstrapMeanCosineDistance, textMetrics, unitRows, type TextMetrics } from '../../metrics/index.js';
-import { paperSentences } from '../../metrics/sentences.js';
-import { responseSelfBleu, withinResponseSelfBleu, type WithinSelfBleu } from '../../metrics/selfbleu.js';
-import { bootstrapMean } from '../../metrics/stats.js';
-import type { MetricValue } from '../../metrics/value.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import { deriveSeed } from '../../util/rng.js';
 import { conditionSources } from '../conditions.js';
 import { readHumanSplit } from '../data/read.js';
 import { readWrittenAnswers } from '../evaluation/answering.js';
+import { runDiversityJobOffThread, type ConditionDiversity, type ConditionJob, type DiversityJob, type DiversityJobResult } from '../evaluation/diversity-metrics.js';
 import { refOf, revisionOf, targetEntry, type Evaluated } from '../evaluation/evaluated.js';
 import { evaluationFiles } from '../evaluation/files.js';
+import { fingerprint, readFinished, writeFinished } from '../evaluation/finished.js';
 import { itemKey, runKeyed, type KeyedRow } from '../evaluation/keyed.js';
 import { sampleTestExamples } from '../evaluation/prompts.js';
 import { streamWork } from '../evaluation/stream.js';
 import { batchedEmbed, EMBED_BATCH } from '../evaluation/embed-batches.js';
-import { pairedByItem, pairedCosineByTarget, type PerItemValues, type PerItemVectors } from '../evaluation/paired.js';
 import { perItemTable } from '../evaluation/per-item.js';
 import { parallelismOf } from '../generation/source-run.js';
 import { readSyntheticAnswers } from '../generation/answers.js';
 import { paramsHashOf } from '../generation/keys.js';
-import { meanStat, pointStat, RESULT_VERSION, type DiversityModelResult, type DiversityResultFile, type EvaluatedRef, type SourceDiversityResult, type Stat } from '../results.js';
+import { readResult, RESULT_VERSION, type DiversityModelResult, type DiversityResultFile, type SourceDiversityResult } from '../results.js';
+import { studyInputs } from '../provenance.js';
 import type { Step, StepContext } from '../step.js';
 import type { Session } from '../session.js';
 
@@ -57,109 +54,44 @@ async function sessionEmbedder(ctx: StepContext): Promise<Embedder> {
   return { model, kind: 'session', parallelism: parallelismOf(entry) };
 }
 
-/** The paper's within-response Self-BLEU (0–100) of each response; null where a response cannot be scored. */
-export function withinSelfBleuScores(answers: readonly string[]): (number | null)[] {
-  return answers.map((a) => responseSelfBleu(paperSentences(a)));
+/**
+ * A job on the diversity worker thread, its progress reported as `task` (each phase its own
+ * unit); a cancel terminates the thread.
+ */
+async function* offThread<J extends DiversityJob>(ctx: StepContext, task: string, job: J) {
+  return yield* streamWork(ctx.signal, (emit, signal) =>
+    runDiversityJobOffThread(job, { signal, onProgress: (phase, done, total) => emit({ type: 'progress', task, done, total, unit: phase }) }),
+  );
 }
 
 /**
- * The paper's within-response Self-BLEU and its lexical diversity (100 − it) as Stats: the value
- * and its interval both from the paper's seeded sample of responses.
+ * A job's result kept from an earlier run on the same inputs, or computed now on the worker and
+ * kept (a resumed step skips what it finished).
  */
-function paperLexicalStats(summary: WithinSelfBleu, n: number, seed: number): { withinSelfBleu: Stat; lexicalDiversity: Stat } {
-  const stat = (value: MetricValue, perResponse: number[]): Stat =>
-    value.reason === null ? { ...meanStat(bootstrapMean(perResponse, { seed })), value: value.value } : pointStat(value, n);
-  return {
-    withinSelfBleu: stat(summary.selfBleu, summary.scores),
-    lexicalDiversity: stat(summary.lexicalDiversity, summary.scores.map((x) => 100 - x)),
-  };
+async function* finishedOrRun<J extends DiversityJob>(ctx: StepContext, file: string, task: string, job: J) {
+  const inputs = fingerprint(job);
+  const kept = readFinished<DiversityJobResult<J>>(file, inputs);
+  if (kept !== null) return kept;
+  const result = yield* offThread(ctx, task, job);
+  writeFinished(file, inputs, result);
+  return result;
 }
 
-/**
- * The paper's lexical diversity of each source's synthetic data (answers to the train
- * instructions written with the source's current generation parameters).
- */
-async function sourceDiversity(ctx: StepContext, seed: number): Promise<SourceDiversityResult[]> {
-  const out: SourceDiversityResult[] = [];
+/** Each source model's synthetic data (answers to the train instructions with its current generation parameters), where it has any. */
+async function sourceTexts(ctx: StepContext): Promise<{ source: string; family: string; size: string; texts: string[] }[]> {
+  const out = [];
   for (const entry of ctx.session.models.filter((m) => m.roles.includes('source'))) {
     const file = ctx.paths.synthetic(entry.id);
     if (!existsSync(file)) continue;
     const texts = [...(await readSyntheticAnswers(file, paramsHashOf(entry))).values()].flatMap((rows) => rows.map((r) => r.response!));
-    if (texts.length === 0) continue;
-    // Only the paper's sample of responses is scored: a real study's sources write tens of thousands.
-    const { lexicalDiversity } = paperLexicalStats(withinResponseSelfBleu(texts, { seed }), texts.length, seed);
-    out.push({ source: entry.id, family: entry.family, size: entry.size, responses: texts.length, lexicalDiversity });
+    if (texts.length > 0) out.push({ source: entry.id, family: entry.family, size: entry.size, texts });
   }
   return out;
 }
 
-/** Everything diversity reports for one model, from its answers and (optionally) their vectors. */
-export function diversityOf(
-  ref: EvaluatedRef,
-  answers: string[],
-  opts: {
-    errors: number;
-    seed: number;
-    vectors?: (number[] | undefined)[];
-    embedder?: { id: string; kind: 'session' | 'builtin' };
-  },
-): DiversityModelResult {
-  const { seed, vectors, embedder } = opts;
-  const m: TextMetrics = textMetrics(
-    answers.map((text, i) => (vectors?.[i] ? { text, vector: vectors[i] } : { text })),
-    { seed },
-  );
-  const n = answers.length;
-  const point = (x: MetricValue) => pointStat(x, n);
-  const { withinSelfBleu, lexicalDiversity } = paperLexicalStats(m.withinSelfBleu, n, seed);
-  const cross = m.crossSelfBleu;
-  const crossSelfBleu = cross.selfBleu.reason === null ? meanStat(bootstrapMean(cross.scores.map((s) => s.bleu), { seed })) : point(cross.selfBleu);
-  const semantic =
-    m.semantic && embedder
-      ? {
-          embedder: embedder.id,
-          embedderKind: embedder.kind,
-          meanCosineDistance: meanStat(bootstrapMeanCosineDistance(unitRows(vectors!.filter((v): v is number[] => v !== undefined)), { seed }), m.semantic.vectors),
-          vendi: pointStat(m.semantic.vendi, m.semantic.vectors),
-          vectors: m.semantic.vectors,
-          zeroVectors: m.semantic.zeroVectors,
-        }
-      : null;
-  return {
-    ...ref,
-    answers: n,
-    errors: opts.errors,
-    tokens: m.tokens,
-    types: m.types,
-    lexical: {
-      ttr: point(m.ttr),
-      distinct: { 1: point(m.distinct[1]), 2: point(m.distinct[2]), 3: point(m.distinct[3]), 4: point(m.distinct[4]) },
-      mattr: point(m.mattr),
-      mtld: point(m.mtld),
-      compressionRatio: point(m.compressionRatio),
-      crossSelfBleu,
-      withinSelfBleu,
-      lexicalDiversity,
-      counts: {
-        selfBleuHypotheses: cross.hypotheses,
-        selfBleuSampled: cross.sampled,
-        withinScored: m.withinSelfBleu.scored,
-        withinSkipped: m.withinSelfBleu.skipped,
-        withinIneligible: m.withinSelfBleu.ineligible,
-      },
-    },
-    semantic,
-    ...(semantic ? {} : { semanticReason: embedder ? 'no answer has an embedding (embedding failed: retry with --retry-errors)' : 'no embedder' }),
-    heaps: {
-      paper: m.heaps.paper.value,
-      logLog: m.heaps.logLog.value,
-      reasons: {
-        ...(m.heaps.paper.reason !== null ? { paper: m.heaps.paper.reason } : {}),
-        ...(m.heaps.logLog.reason !== null ? { logLog: m.heaps.logLog.reason } : {}),
-      },
-      curve: m.heaps.curve,
-    },
-  };
+function summaryOf(models: readonly DiversityModelResult[]): string {
+  const fmt = (x: number | null) => (x === null ? '—' : x.toFixed(1));
+  return models.map((m) => `${m.condition} ${fmt(m.lexical.lexicalDiversity.value)}`).join(', ') + ' (100 − Self-BLEU)';
 }
 
 /**
@@ -209,35 +141,66 @@ export const diversityStep: Step = async function* (ctx) {
   );
 
   const seed = deriveSeed(session.seed, 'diversity');
-  const perItem: PerItemValues[] = [];
-  const perItemVectors: PerItemVectors[] = [];
-  const models = evaluated.map((e, i) => {
+  const embedder = { id: emb.model.id, kind: emb.kind };
+  const jobs: ConditionJob[] = evaluated.map((e, i) => {
     const answers = [...e.written.answers.values()];
-    const texts = answers.map((a) => a.response!);
-    const within = withinSelfBleuScores(texts);
-    // Lexical diversity of each answered test item, for the paired comparisons between conditions.
-    perItem.push({ ref: refOf(e), values: new Map(answers.flatMap((a, j) => (within[j] === null ? [] : [[a.exampleId, 100 - within[j]!] as const]))) });
-    const vectors = answers.map((a) => embedded[i].get(itemKey('embed', emb.model.id, a.key))?.vector);
-    perItemVectors.push({ ref: refOf(e), vectors: new Map(answers.map((a, j) => [a.exampleId, vectors[j]])) });
-    const mix = conditionSources(session, e.condition).map((s) => ({ source: s.model, weight: s.weight }));
-    return { ...(mix.length ? { mix } : {}), ...diversityOf(refOf(e), texts, { errors: e.written.errors, seed, vectors, embedder: { id: emb.model.id, kind: emb.kind } }) };
+    return {
+      kind: 'condition',
+      ref: refOf(e),
+      exampleIds: answers.map((a) => a.exampleId),
+      texts: answers.map((a) => a.response!),
+      vectors: answers.map((a) => embedded[i].get(itemKey('embed', emb.model.id, a.key))?.vector),
+      errors: e.written.errors,
+      seed,
+      embedder,
+    };
   });
+  const mixes = evaluated.map((e) => conditionSources(session, e.condition).map((s) => ({ source: s.model, weight: s.weight })));
+  const sources = await sourceTexts(ctx);
+  const path = paths.result('diversity');
+  const inputs = fingerprint({ version: RESULT_VERSION, seed: session.seed, items, conditions: jobs, mixes, sources });
+  const finished = readFinished<true>(files.diversityFinished, inputs) && existsSync(path) ? readResult(paths, 'diversity') : null;
+  if (finished) {
+    // Nothing changed since this step finished: its result stands as written.
+    yield { type: 'log', level: 'info', message: 'diversity: every input is as it was when this result was computed; nothing to recompute' };
+    yield { type: 'result', name: 'diversity', path, summary: summaryOf(finished.models) };
+    yield { type: 'summary', text: summaryOf(finished.models) };
+    return;
+  }
+
+  const computed: ConditionDiversity[] = [];
+  for (const job of jobs) {
+    computed.push(yield* finishedOrRun(ctx, files.diversity(job.ref.condition), job.ref.condition, job));
+  }
+  const models = computed.map((c, i) => ({ ...(mixes[i].length ? { mix: mixes[i] } : {}), ...c.model }));
+  const perItem = computed.map((c, i) => ({ ref: jobs[i].ref, values: c.perItem }));
+  const compared = yield* offThread(ctx, 'comparisons', {
+    kind: 'comparisons',
+    perItem,
+    vectors: jobs.map((j) => ({ ref: j.ref, vectors: j.exampleIds.map((id, k) => [id, j.vectors[k]] as [string, number[] | undefined]) })),
+    seed,
+  });
+  const sourceResults: SourceDiversityResult[] = [];
+  for (const s of sources) {
+    const lexicalDiversity = yield* finishedOrRun(ctx, files.sourceDiversity(s.source), `source ${s.source}`, { kind: 'source', texts: s.texts, seed });
+    sourceResults.push({ source: s.source, family: s.family, size: s.size, responses: s.texts.length, lexicalDiversity });
+  }
   const result: DiversityResultFile = {
     version: RESULT_VERSION,
     kind: 'diversity',
     createdAt: new Date(ctx.now()).toISOString(),
     seed: session.seed,
-    embedder: { id: emb.model.id, kind: emb.kind },
+    inputs: studyInputs(session),
+    embedder,
     models,
-    lexicalDiversityComparisons: pairedByItem(perItem, seed),
-    semanticComparisons: pairedCosineByTarget(perItemVectors, seed),
-    perItem: perItemTable(items, [{ measure: 'lexical-diversity', models: perItem }]),
-    sources: await sourceDiversity(ctx, seed),
+    lexicalDiversityComparisons: compared.lexical,
+    semanticComparisons: compared.semantic,
+    perItem: perItemTable(items, [{ measure: 'lexical-diversity', models: perItem.map((p) => ({ ref: p.ref, values: new Map(p.values) })) }]),
+    sources: sourceResults,
   };
-  const path = paths.result('diversity');
   writeJsonAtomic(path, result);
-  const fmt = (x: number | null) => (x === null ? '—' : x.toFixed(1));
-  const text = models.map((m) => `${m.condition} ${fmt(m.lexical.lexicalDiversity.value)}`).join(', ') + ' (100 − Self-BLEU)';
+  writeFinished(files.diversityFinished, inputs, true);
+  const text = summaryOf(models);
   yield { type: 'result', name: 'diversity', path, summary: text };
   yield { type: 'summary', text };
 };
