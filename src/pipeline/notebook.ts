@@ -56,6 +56,8 @@ export interface CellState {
   results: { name: string; path: string; summary: string }[];
   logs: LogLine[];
   gpu: { samples: GpuSample[] | null; message?: string } | null;
+  /** How long this step took when it last finished, in this run or an earlier one: a guess at its next duration. */
+  lastDoneMs: number | null;
 }
 
 export interface NotebookState {
@@ -67,6 +69,8 @@ export interface NotebookState {
   seen: number;
   /** Time of the newest event: the clock of a run whose runner is gone. */
   lastT: number | null;
+  /** The latest run: when it started and ended, and the steps it was asked to run. */
+  run: { startedAt: number; finishedAt: number | null; steps: StepId[] } | null;
 }
 
 function emptyCell(step: StepId): CellState {
@@ -84,13 +88,14 @@ function emptyCell(step: StepId): CellState {
     results: [],
     logs: [],
     gpu: null,
+    lastDoneMs: null,
   };
 }
 
 export function emptyNotebook(): NotebookState {
   const cells = {} as Record<StepId, CellState>;
   for (const step of STEP_IDS) cells[step] = emptyCell(step);
-  return { runId: null, runStatus: 'idle', pid: null, cells, seen: 0, lastT: null };
+  return { runId: null, runStatus: 'idle', pid: null, cells, seen: 0, lastT: null, run: null };
 }
 
 function capped<T>(items: T[], item: T, cap: number): T[] {
@@ -119,8 +124,8 @@ function updateTask(prev: TaskProgress | undefined, e: Extract<RunEvent, { type:
 function foldCell(cell: CellState, e: RunEvent): CellState {
   switch (e.type) {
     case 'step-start':
-      // A re-run starts the cell over; its earlier output is superseded.
-      return { ...emptyCell(cell.step), status: 'running', startedAt: e.t };
+      // A re-run starts the cell over; its earlier output is superseded, its duration kept for the ETA.
+      return { ...emptyCell(cell.step), status: 'running', startedAt: e.t, lastDoneMs: cell.lastDoneMs };
     case 'progress': {
       const tasks = { ...cell.tasks, [e.task]: updateTask(cell.tasks[e.task], e) };
       const total = Object.values(tasks).reduce((sum, t) => sum + (t.tokensPerSecond ?? 0), 0);
@@ -157,6 +162,7 @@ function foldCell(cell: CellState, e: RunEvent): CellState {
         elapsedMs: e.elapsedMs,
         summary: e.summary || cell.summary,
         error: e.error ?? null,
+        lastDoneMs: e.status === 'done' ? e.elapsedMs : cell.lastDoneMs,
       };
     case 'run-start':
     case 'run-finish':
@@ -172,7 +178,7 @@ export function reduceNotebook(state: NotebookState, e: RunEvent): NotebookState
   const seen = state.seen + 1;
   const lastT = e.t;
   if (e.type === 'run-start') {
-    return { ...state, runId: e.runId, runStatus: 'running', pid: e.pid, seen, lastT };
+    return { ...state, runId: e.runId, runStatus: 'running', pid: e.pid, seen, lastT, run: { startedAt: e.t, finishedAt: null, steps: e.steps } };
   }
   if (e.type === 'run-finish') {
     // A run that ended mid-step leaves that cell as it was cancelled or failed with it.
@@ -180,7 +186,7 @@ export function reduceNotebook(state: NotebookState, e: RunEvent): NotebookState
     for (const step of STEP_IDS) {
       if (cells[step].status === 'running') cells[step] = { ...cells[step], status: e.status === 'done' ? 'done' : e.status, finishedAt: e.t };
     }
-    return { ...state, runStatus: e.status, cells, seen, lastT };
+    return { ...state, runStatus: e.status, cells, seen, lastT, run: state.run && { ...state.run, finishedAt: e.t } };
   }
   const cell = state.cells[e.step];
   if (!cell) return { ...state, seen, lastT };
@@ -200,11 +206,59 @@ export function taskEtaSeconds(task: TaskProgress): number | null {
   return (task.total - task.done) / (doneSince / dt);
 }
 
+/** Seconds left for a running cell at `now`: its slowest unfinished task's; null until every such task can tell. */
+export function cellEtaSeconds(cell: CellState, now: number): number | null {
+  if (cell.status !== 'running') return null;
+  const unfinished = Object.values(cell.tasks).filter((t) => t.done < t.total);
+  if (!unfinished.length) return null;
+  let slowest = 0;
+  for (const task of unfinished) {
+    const eta = taskEtaSeconds(task);
+    if (eta === null) return null;
+    // The estimate was made at the task's last report: it counts down until the next one.
+    slowest = Math.max(slowest, eta - (now - task.lastT) / 1000);
+  }
+  return Math.max(0, slowest);
+}
+
+/** Elapsed time of the latest run: to its end, or to `now` while it runs; null before any run. */
+export function runElapsedMs(state: NotebookState, now: number): number | null {
+  if (!state.run) return null;
+  return Math.max(0, (state.run.finishedAt ?? now) - state.run.startedAt);
+}
+
+/**
+ * Seconds left for the running run: the running cell's ETA plus the steps after it, each guessed
+ * from its last finished duration. `atLeast` when a step after it never finished before, so the
+ * sum leaves it out; null while the running cell cannot tell.
+ */
+export function runEta(state: NotebookState, now: number): { seconds: number; atLeast: boolean } | null {
+  if (!state.run || state.runStatus !== 'running') return null;
+  const steps = state.run.steps;
+  const current = steps.findIndex((s) => state.cells[s]?.status === 'running');
+  if (current < 0) return null;
+  const eta = cellEtaSeconds(state.cells[steps[current]], now);
+  if (eta === null) return null;
+  let seconds = eta;
+  let atLeast = false;
+  for (const step of steps.slice(current + 1)) {
+    const last = state.cells[step]?.lastDoneMs ?? null;
+    if (last === null) atLeast = true;
+    else seconds += last / 1000;
+  }
+  return { seconds, atLeast };
+}
+
 /** Elapsed time of a cell: final when finished, running time against `now` while it runs. */
 export function cellElapsedMs(cell: CellState, now: number): number | null {
   if (cell.elapsedMs !== null) return cell.elapsedMs;
   if (cell.startedAt !== null && cell.status === 'running') return Math.max(0, now - cell.startedAt);
   return null;
+}
+
+/** Items the cell's tasks left failed for good (error rows): what a retry of its step does again. */
+export function failedItems(cell: CellState): number {
+  return Object.values(cell.tasks).reduce((sum, t) => sum + t.errors, 0);
 }
 
 /** A running cell's progress in one line ("4/9 tasks done · 2,310/5,760 answers"), for its row when the detail has no room. */

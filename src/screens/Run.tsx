@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import { useEffect, useState } from 'react';
 import { CellDetail } from '../components/CellDetail.js';
 import { ScreenFrame } from '../components/ScreenFrame.js';
-import { cellElapsedMs, formatDuration, progressLine, type CellState, type NotebookState } from '../pipeline/notebook.js';
+import { cellElapsedMs, cellEtaSeconds, failedItems, formatDuration, progressLine, runElapsedMs, runEta, type CellState, type NotebookState } from '../pipeline/notebook.js';
 import { STEP_IDS } from '../pipeline/session.js';
 import { useApp } from '../ui/context.js';
 import { useScreenKeys } from '../ui/input.js';
@@ -51,6 +51,17 @@ function CellLine({ cell, selected, now, width }: { cell: CellState; selected: b
 }
 
 /**
+ * "elapsed 3m02s · ETA 4m10s" for the latest run, its ETA only while its runner lives; "4m10s+"
+ * when a step still to come never finished before, so its time is not in the sum.
+ */
+function runTimes(notebook: NotebookState, now: number, running: boolean, sep: string): string {
+  const elapsed = runElapsedMs(notebook, now);
+  if (elapsed === null) return '';
+  const eta = running ? runEta(notebook, now) : null;
+  return `elapsed ${formatDuration(elapsed)}${eta ? ` ${sep} ETA ${formatDuration(eta.seconds * 1000)}${eta.atLeast ? '+' : ''}` : ''}`;
+}
+
+/**
  * The Run notebook: one cell per step, following the session's event log.
  *
  * Finished cells are not put in <Static>: Static output is written once above the live area
@@ -77,10 +88,11 @@ export function Run({ session }: { session: string }) {
   const [open, setOpen] = useState(true);
   const step = STEP_IDS[selected];
 
-  const start = (steps: (typeof STEP_IDS)[number][]) => {
+  const start = (steps: (typeof STEP_IDS)[number][], retryErrors = false) => {
     if (running) return app.notify(`a run is in progress (pid ${lock?.pid}): wait for it or cancel it with c`, 'error');
-    startRun(store.root, session, { steps }).then(
-      ({ pid }) => app.notify(`started ${steps.length === 1 ? steps[0] : `${steps[0]} and after`} (runner pid ${pid}); leaving the TUI does not stop it`),
+    const what = retryErrors ? `retrying the failed items of ${steps[0]}` : `started ${steps.length === 1 ? steps[0] : `${steps[0]} and after`}`;
+    startRun(store.root, session, { steps, retryErrors }).then(
+      ({ pid }) => app.notify(`${what} (runner pid ${pid}); leaving the TUI does not stop it`),
       (err: Error) => app.notify(`could not start the run: ${err.message}`, 'error'),
     );
   };
@@ -97,6 +109,11 @@ export function Run({ session }: { session: string }) {
         return start([step]);
       case 'runFrom':
         return start(STEP_IDS.slice(selected));
+      case 'retry': {
+        const failed = failedItems(notebook.cells[step]);
+        if (!failed) return app.notify(`${step} has no failed items to retry`, 'error');
+        return start([step], true);
+      }
       case 'cancel':
         if (!running) return app.notify('nothing is running', 'error');
         return app.confirm(`Cancel the run of ${session}? The current step stops cleanly; finished work is kept.`, () => {
@@ -120,15 +137,19 @@ export function Run({ session }: { session: string }) {
   const width = app.size.columns - 2;
   const runner = running ? `runner pid ${lock?.pid} running` : 'no runner';
   const lastRun = notebook.runStatus === 'running' && !running ? 'interrupted' : notebook.runStatus;
+  const runClock = runTimes(notebook, clock, running, theme.glyph.sep);
   const detailRows = Math.max(0, app.size.rows - CHROME_ROWS - STEP_IDS.length);
   // A cell the log leaves "running" with no live runner was interrupted (kill -9, a reboot).
   const shown = (cell: CellState): CellState => {
     if (cell.status !== 'running') return cell;
     if (!running) return { ...cell, status: 'cancelled', elapsedMs: cellElapsedMs(cell, clock), summary: `interrupted: its runner stopped ${theme.glyph.sep} r reruns it, keeping finished work` };
-    return cell.summary ? cell : { ...cell, summary: progressLine(cell) };
+    if (cell.summary) return cell;
+    const eta = cellEtaSeconds(cell, clock);
+    const line = progressLine(cell);
+    return { ...cell, summary: eta === null || !line ? line : `${line} ${theme.glyph.sep} ETA ${formatDuration(eta * 1000)}` };
   };
   return (
-    <ScreenFrame title={`Run ${session}`} subtitle={`${runner} ${theme.glyph.sep} last run ${lastRun}`} bindings={RUN_KEYS}>
+    <ScreenFrame title={`Run ${session}`} subtitle={`${runner} ${theme.glyph.sep} last run ${lastRun}${runClock ? ` ${theme.glyph.sep} ${runClock}` : ''}`} bindings={RUN_KEYS}>
       <Box flexDirection="column">
         {STEP_IDS.map((id, i) => (
           <Box key={id} flexDirection="column">

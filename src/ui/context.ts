@@ -32,6 +32,8 @@ export interface Services {
   probeHfModel(entry: ModelEntry): Promise<WorkerReady>;
   /** What the session's models cannot do that its steps will need (servers probed, cached per server), one line each. */
   capabilityProblems(session: Session): Promise<string[]>;
+  /** The wall clock of elapsed times and ETAs (tests fix it). */
+  now(): number;
 }
 
 export type Route =

@@ -70,6 +70,7 @@ export const RUN_KEYS = [
   { action: 'open', keys: [enter], help: 'open or close the selected cell', hint: 'open' },
   { action: 'run', keys: [key.char('r')], help: 'run the selected step', hint: 'run' },
   { action: 'runFrom', keys: [key.char('R')], help: 'run the selected step and every step after it', hint: 'run from here' },
+  { action: 'retry', keys: [key.char('t')], help: "retry only the selected step's failed items (what succeeded is kept)", hint: 'retry failed' },
   { action: 'cancel', keys: [key.char('c')], help: 'cancel the run (asks first)', hint: 'cancel' },
   { action: 'results', keys: [key.char('v')], help: 'results of the session', hint: 'results' },
   { action: 'edit', keys: [key.char('e')], help: 'edit the session in the wizard' },

@@ -25,5 +25,6 @@ export function defaultServices(sessionsDir: string): Services {
     readCachedProbe,
     probeHfModel: (entry) => probeHfModel(entry),
     capabilityProblems: (session) => preflightProblems(session, STEP_IDS),
+    now: Date.now,
   };
 }

@@ -48,13 +48,15 @@ export function useTrainingWatch(target: string): NotebookState {
   return useFoldedEvents(subscribe);
 }
 
-/** The current time, ticking every `ms` while `active` (elapsed times of running cells). */
+/** The services' clock, ticking every `ms` while `active` (elapsed times and ETAs of running work). */
 export function useNow(active: boolean, ms = 1000): number {
-  const [now, setNow] = useState(() => Date.now());
+  const clock = useApp().services.now;
+  const [now, setNow] = useState(clock);
   useEffect(() => {
     if (!active) return;
-    const timer = setInterval(() => setNow(Date.now()), ms);
+    setNow(clock());
+    const timer = setInterval(() => setNow(clock()), ms);
     return () => clearInterval(timer);
-  }, [active, ms]);
+  }, [active, ms, clock]);
   return now;
 }

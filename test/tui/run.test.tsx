@@ -235,3 +235,85 @@ describe('Run notebook: training cells', () => {
     expect(app.frame()).not.toContain('gpu0 ');
   });
 });
+
+describe('Run notebook: run clock and retrying failed items', () => {
+  let tmp: ReturnType<typeof tempSessionsDir>;
+  beforeEach(() => (tmp = tempSessionsDir()));
+  afterEach(() => {
+    cleanup();
+    tmp.cleanup();
+  });
+
+  const T0 = 1_800_000_000_000;
+  const run = (runId: string, t: number, steps: string[]) => ({ type: 'run-start', t, runId, pid: 4343, steps });
+  const progress = (runId: string, t: number, task: string, done: number, total: number, errors = 0) => ({ type: 'progress', t, runId, step: 'generate', task, done, total, unit: 'answers', errors });
+  /** An earlier run that assembled in 20 s, then generate running: 50/100 and 25/50 answers after 10 s. */
+  const events = [
+    run('a', T0 - 100_000, ['assemble']),
+    { type: 'step-start', t: T0 - 100_000, runId: 'a', step: 'assemble' },
+    { type: 'step-finish', t: T0 - 80_000, runId: 'a', step: 'assemble', status: 'done', elapsedMs: 20_000, summary: '2 datasets' },
+    { type: 'run-finish', t: T0 - 80_000, runId: 'a', status: 'done' },
+    run('b', T0, ['generate', 'assemble']),
+    { type: 'step-start', t: T0, runId: 'b', step: 'generate' },
+    progress('b', T0, 's1', 0, 100),
+    progress('b', T0, 's2', 0, 50),
+    progress('b', T0 + 10_000, 's1', 50, 100, 3),
+    progress('b', T0 + 10_000, 's2', 25, 50),
+  ];
+
+  async function open(lines: object[], clock: number) {
+    const store = new SessionStore(tmp.dir);
+    store.create({ version: 1, name: 'demo', createdAt: '2026-01-01T00:00:00.000Z', data: { source: { kind: 'builtin', name: 'sotu-continuations' } } });
+    writeFileSync(sessionPaths(store.dir('demo')).events, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const starts: { steps?: string[]; retryErrors?: boolean }[] = [];
+    const app = await renderApp({
+      sessionsDir: tmp.dir,
+      initialScreen: 'run',
+      initialSession: 'demo',
+      rows: 40,
+      services: { now: () => clock, startRun: async (_dir, _name, req) => (starts.push({ ...req }), { pid: 77 }) },
+    });
+    return { app, starts };
+  }
+
+  it("shows the run's elapsed time and ETA (the running cell's, then the later steps' last durations) from the clock", async () => {
+    const { app } = await open(events, T0 + 12_000);
+    app.setLockAlive(true);
+    // Both tasks need 10 s more at their last report, 2 s ago; assemble took 20 s last time.
+    await app.waitFor('last run running · elapsed 12s · ETA 28s');
+    expect(app.frame()).toMatch(/● generate\s+12s {2}0\/2 tasks done · 75\/150 answers · ETA 8s/);
+  });
+
+  it('says when a later step was never timed, and shows no ETA once the runner is gone', async () => {
+    // The same generate progress, in a run whose next step (train) has never finished.
+    const { app } = await open([run('b', T0, ['generate', 'train']), ...events.slice(5)], T0 + 12_000);
+    app.setLockAlive(true);
+    await app.waitFor('elapsed 12s · ETA 8s+');
+    app.setLockAlive(false);
+    await app.waitFor(/last run interrupted · elapsed \d+s\s/);
+    expect(app.frame()).not.toContain('ETA');
+  });
+
+  it('retries only the failed items of a step that ended with some, from a key shown in the hints', async () => {
+    const finished = [
+      ...events,
+      { type: 'step-finish', t: T0 + 20_000, runId: 'b', step: 'generate', status: 'done', elapsedMs: 20_000, summary: '2 sources: 147/150 answered, 3 errors' },
+      { type: 'run-finish', t: T0 + 20_000, runId: 'b', status: 'done' },
+    ];
+    const { app, starts } = await open(finished, T0 + 30_000);
+    await app.waitFor('147/150 answered');
+    expect(app.frame()).toContain('t retry failed');
+    expect(app.frame()).toContain('last run done · elapsed 20s');
+    // The notebook opens at the first step not done (data, never run); generate is the next.
+    await app.press(KEYS.down);
+    await app.waitFor(/❯ ✓ generate/);
+    await app.press('t');
+    await app.waitFor('retrying the failed items of generate (runner pid 77)');
+    expect(starts).toEqual([{ steps: ['generate'], retryErrors: true }]);
+    await app.press(KEYS.down);
+    await app.waitFor(/❯ ✓ assemble/);
+    await app.press('t');
+    await app.waitFor('assemble has no failed items to retry');
+    expect(starts).toHaveLength(1);
+  });
+});
