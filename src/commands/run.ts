@@ -6,6 +6,7 @@ import { runSession, type RunOutcome } from '../pipeline/runner.js';
 import { STEP_IDS, type StepId } from '../pipeline/session.js';
 import { STEPS } from '../pipeline/steps/index.js';
 import { sessionPaths } from '../pipeline/paths.js';
+import { skippedLinesNote } from '../pipeline/follow.js';
 import type { SessionStore } from '../pipeline/store.js';
 import type { RunEvent } from '../pipeline/events.js';
 import { createPrinter } from './printer.js';
@@ -115,12 +116,24 @@ export async function attachHeadless(store: SessionStore, name: string, flags: {
     let lastRun: Extract<RunEvent, { type: 'run-start' | 'run-finish' }> | undefined;
     const say = (line: string) => !flags.json && out(line); // a --json stream holds events only
     let sawLiveRun = false;
-    const follower = followEvents(sessionPaths(dir).events, (events) => {
-      for (const e of events) {
-        print(e);
-        if (e.type === 'run-start' || e.type === 'run-finish') lastRun = e;
-      }
-    });
+    const log = sessionPaths(dir).events;
+    let skipped = 0;
+    const follower = followEvents(
+      log,
+      (events) => {
+        for (const e of events) {
+          print(e);
+          if (e.type === 'run-start' || e.type === 'run-finish') lastRun = e;
+        }
+      },
+      {
+        // Said on stderr, so that a --json stream holds events only.
+        onSkipped: (lines) => {
+          skipped += lines.length;
+          err(skippedLinesNote(log, lines, skipped));
+        },
+      },
+    );
     const startedAt = Date.now();
     const check = setInterval(() => {
       const alive = readRunnerLock(dir)?.alive ?? false;

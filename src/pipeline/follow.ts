@@ -1,6 +1,7 @@
 import { closeSync, existsSync, fstatSync, openSync, readSync, watch, type FSWatcher } from 'node:fs';
 import { dirname, basename } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { sanitizeLine } from '../util/sanitize.js';
 import { parseEventLine, type RunEvent, type SkippedLine } from './events.js';
 
 export interface FollowOptions {
@@ -83,4 +84,18 @@ export function followEvents(file: string, onEvents: (events: RunEvent[]) => voi
       watcher?.close();
     },
   };
+}
+
+/** How many problems a note about skipped lines spells out before it only counts. */
+const NOTED = 3;
+
+/**
+ * One line for a person following a log: which lines were skipped and why, and how many so far.
+ * The problems quote the file, so the line is sanitised.
+ */
+export function skippedLinesNote(file: string, lines: readonly SkippedLine[], total: number): string {
+  const shown = lines.slice(0, NOTED).map((l) => (l.line === null ? l.problem : `line ${l.line}: ${l.problem}`));
+  if (lines.length > NOTED) shown.push(`${lines.length - NOTED} more`);
+  const what = `${lines.length} line${lines.length === 1 ? '' : 's'}`;
+  return sanitizeLine(`skipped ${what} of ${file} that hold no event this baskets reads (${shown.join('; ')})${total > lines.length ? `, ${total} so far` : ''}`);
 }
