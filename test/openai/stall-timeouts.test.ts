@@ -57,6 +57,22 @@ describe('a request that stalls before its first token (baskets serve --faults)'
     }
   });
 
+  it('cuts a stalled judgement by the same limit (a short reply is due when a first token would be) and retries it', { timeout: 60_000 }, async () => {
+    const model = await openOpenAIModel(entry(server.url, { maxRetries: 3, timeoutS: 3_600, firstTokenTimeoutS: 0.3 }));
+    try {
+      const expected = await model.rate('What is a basket?', 'A woven container.');
+      stalls.length = 0;
+      faults.stallMs = 600_000;
+      faults.rates.stall = 1;
+      const got = await model.rate('What is a basket?', 'A woven container.');
+      expect(stalls).toEqual(['fault: stall']);
+      expect(got).toEqual(expected);
+    } finally {
+      faults.rates.stall = 0;
+      await model.close();
+    }
+  });
+
   it('rejects a stall limit that is not a positive number of seconds, naming the key', () => {
     const issues = (engine: Record<string, unknown>) => Session.safeParse({ version: 1, name: 's', createdAt: 'now', data: { source: { kind: 'file', path: 'x.jsonl' } }, models: [openaiSource('m', 'http://127.0.0.1:1/v1', 'x', engine)] }).error?.issues.map((i) => i.path.join('.'));
     expect(issues({ firstTokenTimeoutS: 0 })).toEqual(['models.0.engine.firstTokenTimeoutS']);

@@ -80,6 +80,14 @@ export class Endpoint {
     return { firstTokenMs: Math.min(firstTokenTimeoutMs, timeoutMs), idleMs: Math.min(idleTimeoutMs, timeoutMs), totalMs: timeoutMs };
   }
 
+  /**
+   * SDK options of a request whose reply is a few tokens (a judgement, a rating, a score): the
+   * whole reply is due when a stream's first token would be, so a stalled one is retried as soon.
+   */
+  shortReplyOptions(signal: AbortSignal | undefined): { signal?: AbortSignal; timeout: number } {
+    return { signal, timeout: this.streamTimeouts.firstTokenMs };
+  }
+
   /** The server root, where vLLM puts /tokenize and llama.cpp /props (base URL minus /v1). */
   get root(): string {
     return this.baseUrl.replace(/\/v1$/, '');
