@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { SessionStore } from './pipeline/store.js';
-import { resolveSessionsDir } from './settings.js';
+import { loadSettings, resolveSessionsDir } from './settings.js';
 import { EXIT, UsageError, exitCodeOf } from './commands/errors.js';
 import { checkProgramOptions, usageErrorFrom } from './commands/usage.js';
 import { ProblemsError } from './pipeline/errors.js';
@@ -66,6 +66,8 @@ const store = (o: Shared) => new SessionStore(resolveSessionsDir(o.sessions));
 const list = (csv: string | undefined) => csv?.split(',').map((m) => m.trim()).filter(Boolean);
 
 async function openTui(o: Shared, extra: { initialSession?: string; initialScreen?: 'run'; trainTarget?: string; sessionsDir?: string } = {}): Promise<void> {
+  // The TUI uses every setting: a bad settings file is refused here, as a plain error, not inside the drawn TUI.
+  loadSettings();
   const { runTui } = await import('./app.js');
   const { sessionsDir = store(o).root, ...rest } = extra;
   await runTui({ sessionsDir, ascii: o.ascii ?? false, ...rest });

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SessionStore } from '../../src/pipeline/store.js';
 import { useTempDir } from '../helpers/tmp.js';
+import { hasTmux, shq, Tmux } from '../e2e/tmux.js';
 import { perCli } from './budget.js';
-import { runCli } from './cli.js';
+import { CLI, runCli } from './cli.js';
 
 const tmp = useTempDir('baskets-config-');
 
@@ -35,6 +36,23 @@ describe('a corrupt settings file', () => {
     writeFileSync(file, JSON.stringify({ sessionsDir: join(root, 'elsewhere'), theme: 'neon' }));
     const themed = runCli(['report', 'study'], env);
     expect(themed.stderr).toMatch(new RegExp(`^baskets: no session "study" in ${join(root, 'elsewhere')}`));
+  });
+
+  it.skipIf(!hasTmux())('stops the TUI in a terminal with the same error, before anything is drawn', { timeout: perCli(1) }, async () => {
+    const { root, file, env } = withSettings(JSON.stringify({ theme: 'neon' }));
+    const tmux = new Tmux(`baskets-config-${process.pid}`, { ...process.env, ...env });
+    try {
+      // Wide enough that no line wraps; the shell stays to keep what was printed on the screen.
+      tmux.start(400, 20, `node ${shq(CLI)} --sessions ${shq(join(root, 'sessions'))}; echo "exit $?"; sleep 600`);
+      const screen = await tmux.waitFor('baskets to exit', (s) => (s.lines.includes('exit 2') ? null : 'no exit line'), perCli(1) / 2);
+      expect(screen.lines.filter(Boolean)).toEqual([
+        `baskets: the settings file ${file} has a bad value: fix it, or delete the file to go back to the defaults:`,
+        '  theme: Invalid option: expected one of "auto"|"dark"|"light"|"mono"',
+        'exit 2',
+      ]);
+    } finally {
+      tmux.kill();
+    }
   });
 
   it('that is not JSON says where: line and column', { timeout: perCli(1) }, () => {
