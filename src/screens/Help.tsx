@@ -10,6 +10,7 @@ import { bindingLabel } from '../ui/keys.js';
 import { HELP_KEYS, KEYMAP_SECTIONS, type ActionOf } from '../ui/keymaps.js';
 import { useTheme } from '../ui/theme.js';
 import { sanitizeLine } from '../util/sanitize.js';
+import { displayWidth, pad } from '../util/text-width.js';
 
 const KEY_WIDTH = 14;
 /** Title, margins and key bar around the list. */
@@ -29,14 +30,14 @@ function helpEntries(width: number, ascii: boolean): Entry[] {
   const keys = KEYMAP_SECTIONS.flatMap((section) =>
     section.bindings.map((b): Entry => {
       const label = bindingLabel(b, ascii);
-      return { section: section.title, text: `${section.title} ${label} ${b.help}`, rows: [{ lead: `  ${label.padEnd(KEY_WIDTH)}`, body: b.help }] };
+      return { section: section.title, text: `${section.title} ${label} ${b.help}`, rows: [{ lead: `  ${pad(label, KEY_WIDTH)}`, body: b.help }] };
     }),
   );
-  const termWidth = Math.max(...GLOSSARY.map((g) => g.term.length)) + 2;
+  const termWidth = Math.max(...GLOSSARY.map((g) => displayWidth(g.term))) + 2;
   const textWidth = Math.max(20, width - termWidth - 2);
   const terms = GLOSSARY.map((g): Entry => {
     const wrapped = wrapWords(g.text, textWidth);
-    return { section: GLOSSARY_TITLE, text: `${g.term} ${g.text}`, rows: wrapped.map((body, i) => ({ lead: `  ${(i === 0 ? g.term : '').padEnd(termWidth)}`, body })) };
+    return { section: GLOSSARY_TITLE, text: `${g.term} ${g.text}`, rows: wrapped.map((body, i) => ({ lead: `  ${pad(i === 0 ? g.term : '', termWidth)}`, body })) };
   });
   return [...keys, ...terms];
 }
