@@ -7,6 +7,7 @@ import { compact } from '../ui/format.js';
 import { truncate, useTheme, type Theme } from '../ui/theme.js';
 import { sanitizeLine } from '../util/sanitize.js';
 import { displayWidth, pad } from '../util/text-width.js';
+import { shownCurve } from '../ui/trainCurves.js';
 import { LogView } from './LogView.js';
 import { progressBar } from './ProgressBar.js';
 
@@ -33,17 +34,12 @@ function taskLine(theme: Theme, t: TaskProgress, width: number, live: boolean, l
   return truncate(theme, parts.filter(Boolean).join(`  `), width);
 }
 
-/** Training task whose metrics arrived last: the one worth charting live. */
-function latestTraining(cell: CellState): [string, LossSeries] | undefined {
-  let latest: [string, LossSeries] | undefined;
-  for (const entry of Object.entries(cell.training)) if (!latest || entry[1].lastT >= latest[1].lastT) latest = entry;
-  return latest;
-}
-
-function trainingLine(theme: Theme, task: string, s: LossSeries): string {
+/** "[2/6] qwen-s/multi: step …": which of the cell's curves this is, when it has several to pick from. */
+function trainingLine(theme: Theme, task: string, s: LossSeries, tasks: readonly string[]): string {
   const m = s.last;
+  const which = tasks.length > 1 ? `[${tasks.indexOf(task) + 1}/${tasks.length}] ` : '';
   const parts = [
-    `${sanitizeLine(task)}: ${stepLabel(m)}`,
+    `${which}${sanitizeLine(task)}: ${stepLabel(m)}`,
     ...lossParts(m),
     m.learningRate !== undefined ? `lr ${m.learningRate.toExponential(1)}` : '',
     m.tokensPerSecond !== undefined ? `${compact(m.tokensPerSecond)} tok/s` : '',
@@ -74,7 +70,7 @@ const ERROR_ROWS = 6;
  * The open cell: live progress per task, the loss chart of a training step, GPU use, result
  * files, errors, and the newest log lines, trimmed in that order of importance to `height`.
  */
-export function CellDetail({ cell, width, height, live = true }: { cell: CellState; width: number; height: number; live?: boolean }) {
+export function CellDetail({ cell, width, height, live = true, curve }: { cell: CellState; width: number; height: number; live?: boolean; curve?: string }) {
   const theme = useTheme();
   const blocks: ReactNode[] = [];
   let left = height;
@@ -117,10 +113,11 @@ export function CellDetail({ cell, width, height, live = true }: { cell: CellSta
     );
   }
 
-  const training = latestTraining(cell);
-  if (training) {
-    const [task, series] = training;
-    line('train', trainingLine(theme, task, series));
+  // The curve picked (`curve`), else the run whose metrics arrived last: the one worth charting live.
+  const task = shownCurve(cell.training, curve ?? null);
+  if (task !== undefined) {
+    const series = cell.training[task];
+    line('train', trainingLine(theme, task, series, Object.keys(cell.training)));
     const chartRows = Math.min(MAX_CHART_ROWS, left - 2);
     if (chartRows >= MIN_CHART_ROWS && series.train.length > 1) {
       const chart = lossChart(

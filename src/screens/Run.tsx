@@ -8,6 +8,7 @@ import { useApp } from '../ui/context.js';
 import { useScreenKeys } from '../ui/input.js';
 import { RUN_KEYS, type ActionOf } from '../ui/keymaps.js';
 import { statusColor, truncate, useTheme } from '../ui/theme.js';
+import { useTrainCurves } from '../ui/trainCurves.js';
 import { useNow, useRunEvents } from '../ui/useRunEvents.js';
 import { sanitizeLine } from '../util/sanitize.js';
 import { displayWidth } from '../util/text-width.js';
@@ -76,6 +77,7 @@ export function Run({ session }: { session: string }) {
   const { store, startRun, requestCancel } = app.services;
   const dir = store.dir(session);
   const notebook = useRunEvents(dir);
+  const curves = useTrainCurves(session, dir, notebook.cells.train);
   const lock = useRunnerLock(dir);
   const running = Boolean(lock?.alive);
   // With no live runner a "running" cell was interrupted: its clock stops at the last event.
@@ -120,6 +122,9 @@ export function Run({ session }: { session: string }) {
           if (requestCancel(dir)) app.notify('cancel requested; the runner stops after the requests in flight');
           else app.notify('the runner had already ended');
         });
+      case 'nextCurve':
+      case 'prevCurve':
+        return curves.step(action === 'nextCurve' ? 1 : -1);
       case 'results':
         return app.navigate({ screen: 'results', session });
       case 'edit':
@@ -154,7 +159,9 @@ export function Run({ session }: { session: string }) {
         {STEP_IDS.map((id, i) => (
           <Box key={id} flexDirection="column">
             <CellLine cell={shown(notebook.cells[id])} selected={i === selected} now={clock} width={width} />
-            {open && i === selected && detailRows > 2 ? <CellDetail cell={shown(notebook.cells[id])} width={width - 4} height={detailRows} live={running} /> : null}
+            {open && i === selected && detailRows > 2 ? (
+              <CellDetail cell={shown(id === 'train' ? curves.cell : notebook.cells[id])} width={width - 4} height={detailRows} live={running} curve={id === 'train' ? curves.shown : undefined} />
+            ) : null}
           </Box>
         ))}
       </Box>

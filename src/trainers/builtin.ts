@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { trainBuiltin, type PretrainProgress } from '../engines/builtin/index.js';
 import type { TrainerConfig } from '../pipeline/session.js';
 import { HELD_OUT_FRACTION, readTrainingExamples } from './dataset.js';
+import { appendTrainMetrics } from './metrics-file.js';
 import type { TrainerEvent, TrainJob } from './types.js';
 
 export type BuiltinTrainerConfig = Extract<TrainerConfig, { kind: 'builtin' }>;
@@ -49,7 +50,11 @@ export async function* trainWithBuiltin(
       if (next === null) continue;
       if (next.done) break;
       const event = next.value;
-      if (event.type === 'metrics') yield event;
+      if (event.type === 'metrics') {
+        // Kept on disk as the hf trainer keeps its own, so the curve outlives the run's events.
+        appendTrainMetrics(job.runDir, event.metrics);
+        yield event;
+      }
       else if (event.type === 'done') yield { type: 'trained', model: { kind: 'builtin', modelDir: event.modelDir } };
       pending = stream.next();
     }

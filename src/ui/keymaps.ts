@@ -72,6 +72,8 @@ export const RUN_KEYS = [
   { action: 'runFrom', keys: [key.char('R')], help: 'run the selected step and every step after it', hint: 'run from here' },
   { action: 'retry', keys: [key.char('t')], help: "retry only the selected step's failed items (what succeeded is kept)", hint: 'retry failed' },
   { action: 'cancel', keys: [key.char('c')], help: 'cancel the run (asks first)', hint: 'cancel' },
+  { action: 'nextCurve', keys: [key.char(']')], help: "train cell: show the next condition's training curve (finished runs' too, read from their run folders)", hint: 'curve' },
+  { action: 'prevCurve', keys: [key.char('[')], help: "train cell: show the previous condition's training curve" },
   { action: 'results', keys: [key.char('v')], help: 'results of the session', hint: 'results' },
   { action: 'edit', keys: [key.char('e')], help: 'edit the session in the wizard' },
 ] as const satisfies readonly KeyBinding[];

@@ -10,6 +10,7 @@ import { sessionPaths } from '../../src/pipeline/paths.js';
 import { Session, type SessionInput } from '../../src/pipeline/session.js';
 import type { StepContext } from '../../src/pipeline/step.js';
 import { trainStep } from '../../src/pipeline/steps/train.js';
+import { readTrainMetrics } from '../../src/trainers/metrics-file.js';
 import { readTrainedModel, writeTrainedModel } from '../../src/trainers/trained-model.js';
 
 const previousCacheDir = process.env.BASKETS_CACHE_DIR;
@@ -89,6 +90,8 @@ describe('train step with the builtin trainer', () => {
     const again = await run(ctx);
     expect(again.some((e) => e.type === 'train-metrics')).toBe(false);
     expect(again.at(-1)).toEqual({ type: 'summary', text: 'trained 0, 1 already done' });
+    // The skipped run's curve is still there to draw: every logged step, kept in its run folder.
+    expect(await readTrainMetrics(runDir)).toEqual(metrics.map((m) => m.metrics));
   });
 
   it('stops cleanly on cancel, as the runner does it, and resumes from that step on the next run', async () => {
