@@ -1,3 +1,5 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../src/pipeline/events.js';
 import { createModelResolver } from '../../src/pipeline/models.js';
@@ -18,18 +20,31 @@ const dirs = useBuiltinCache('baskets-div');
 const session = (name: string, embedder: string): SessionInput =>
   smallBuiltinStudy(name, { evaluation: { answers: 6, perplexity: false, diversity: { embedder }, safety: { enabled: false }, preference: { enabled: false } } });
 
-async function run(store: SessionStore, name: string, steps: StepId[] = ['data', 'answer', 'diversity']) {
+async function run(store: SessionStore, name: string, steps: StepId[] = ['data', 'answer', 'diversity'], onEvent?: (e: RunEvent, abort: () => void) => void) {
   const events: RunEvent[] = [];
+  const cancel = new AbortController();
   const outcome = await runSession({
     store,
     name,
     steps,
     registry: STEPS,
     models: (ctx) => createModelResolver(ctx.session, ctx.paths),
-    onEvent: (e) => events.push(e),
+    signal: cancel.signal,
+    onEvent: (e) => {
+      events.push(e);
+      onEvent?.(e, () => cancel.abort());
+    },
   });
   return { outcome, events };
 }
+
+/** The diversity step's progress events of `task`, as "unit done/total". */
+const progressOf = (events: RunEvent[], task: string) =>
+  events.flatMap((e) => (e.type === 'progress' && e.step === 'diversity' && e.task === task ? [`${e.unit} ${e.done}/${e.total}`] : []));
+
+/** The phases the diversity worker computes for one condition (embedding is the keyed step before them). */
+const CONDITION_PHASES = ['within-response Self-BLEU', 'lexical metrics', 'cosine-distance resamples', 'Vendi similarity rows', 'Vendi eigen-reduction columns'];
+const computedPhases = (events: RunEvent[], task: string) => [...new Set(progressOf(events, task).map((p) => p.replace(/ \d+\/\d+$/, '')))].filter((u) => u !== 'embeddings');
 
 describe('evaluation.diversity settings', () => {
   it('reads the older boolean form and defaults to the builtin embedder', () => {
@@ -121,6 +136,51 @@ describe('the diversity step with one session embedder', () => {
       expect(d.lo!).toBeLessThanOrEqual(d.value!);
       expect(d.hi!).toBeGreaterThanOrEqual(d.value!);
     }
+  }, 240_000);
+
+  it('reports every phase, honours a cancel in the middle of one, and on resume computes only what was not finished, with the same results', async () => {
+    store.create(session('resume', 'ms'));
+    expect((await run(store, 'resume', ['data', 'answer'])).outcome).toBe('done');
+    // Cancelled as the second condition's cosine-distance bootstrap reports its first resamples.
+    const cancelled = await run(store, 'resume', ['diversity'], (e, abort) => {
+      if (e.type === 'progress' && e.task === 'fs/vanilla-b' && e.unit === 'cosine-distance resamples') abort();
+    });
+    expect(cancelled.outcome).toBe('cancelled');
+    expect(cancelled.events.find((e) => e.type === 'step-finish')).toMatchObject({ step: 'diversity', status: 'cancelled' });
+    // Every phase of the first condition reported its start and its end, with the totals known up front.
+    const first = progressOf(cancelled.events, 'fs/vanilla');
+    expect(computedPhases(cancelled.events, 'fs/vanilla')).toEqual(CONDITION_PHASES);
+    for (const phase of CONDITION_PHASES) {
+      const reports = first.filter((p) => p.startsWith(`${phase} `)).map((p) => p.slice(phase.length + 1).split('/').map(Number));
+      expect(reports.at(-1)![0], phase).toBe(reports.at(-1)![1]);
+      expect(new Set(reports.map(([, total]) => total)).size, phase).toBe(1);
+    }
+    // Nothing after the cancel: the second condition stopped in its bootstrap.
+    expect(computedPhases(cancelled.events, 'fs/vanilla-b')).toEqual(CONDITION_PHASES.slice(0, 3));
+    expect(progressOf(cancelled.events, 'comparisons')).toEqual([]);
+    const paths = sessionPaths(store.dir('resume'));
+    expect(readResult(paths, 'diversity')).toBeNull();
+
+    // The resume computes the second condition and the comparisons, and takes the first as it was.
+    const resumed = await run(store, 'resume', ['diversity']);
+    expect(resumed.outcome).toBe('done');
+    expect(computedPhases(resumed.events, 'fs/vanilla')).toEqual([]);
+    expect(computedPhases(resumed.events, 'fs/vanilla-b')).toEqual(CONDITION_PHASES);
+    expect(computedPhases(resumed.events, 'comparisons')).toEqual(['lexical-diversity pairs', 'cosine-distance resamples of fs']);
+    const result = readFileSync(paths.result('diversity'), 'utf8');
+
+    // A finished step is not run again: nothing is computed and the result stays as written.
+    const again = await run(store, 'resume', ['diversity']);
+    expect(again.outcome).toBe('done');
+    expect(again.events.filter((e) => e.type === 'progress' && e.unit !== 'embeddings')).toEqual([]);
+    expect(readFileSync(paths.result('diversity'), 'utf8')).toBe(result);
+
+    // Computed from scratch in one go, every number is the same.
+    rmSync(join(store.dir('resume'), 'diversity'), { recursive: true });
+    expect((await run(store, 'resume', ['diversity'])).outcome).toBe('done');
+    const { createdAt: _a, ...fresh } = readResult(paths, 'diversity')!;
+    const { createdAt: _b, ...kept } = JSON.parse(result);
+    expect(fresh).toEqual(kept);
   }, 240_000);
 
   it('refuses an embedder that is not a model of the session, in one line saying what to set', async () => {

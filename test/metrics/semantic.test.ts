@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { symmetricEigenvalues } from '../../src/metrics/eigen.js';
 import { bootstrapMeanCosineDistance, hasDirection, meanPairwiseCosineDistance, pairedCosineDistanceDifferences, unitRows, vendiScore } from '../../src/metrics/semantic.js';
 import { percentile } from '../../src/metrics/stats.js';
 import { mulberry32 } from '../../src/util/rng.js';
 
 const X = [[1, 2, 0, -1], [0.5, -1, 2, 0], [3, 0, 0, 1], [1, 1, 1, 1], [-2, 0.5, 0, 1], [0, 0, 1, -3]];
-
-describe('Jacobi eigenvalues', () => {
-  it('finds the eigenvalues of a known symmetric matrix', () => {
-    // [[2,1],[1,2]] has eigenvalues 1 and 3; diag stays as is.
-    const e = Array.from(symmetricEigenvalues(Float64Array.from([2, 1, 1, 2]), 2)).sort();
-    expect(e[0]).toBeCloseTo(1, 14);
-    expect(e[1]).toBeCloseTo(3, 14);
-  });
-});
 
 describe('mean pairwise cosine distance', () => {
   it('equals numpy: 1 − mean of the upper triangle of the cosine matrix', () => {
@@ -60,6 +50,15 @@ describe('Vendi score', () => {
   });
   it('is undefined without non-zero vectors', () => {
     expect(vendiScore(unitRows([[0, 0]])).value).toBeNull();
+  });
+  it('reports its similarity rows, then its eigen-reduction, each up to its known total', () => {
+    const r = mulberry32(8);
+    const u = unitRows(Array.from({ length: 50 }, () => Array.from({ length: 7 }, () => r() - 0.5)));
+    const seen: string[] = [];
+    vendiScore(u, 'auto', (phase, done, total) => seen.push(`${phase} ${done}/${total}`));
+    expect(seen.filter((s) => s.startsWith('gram')).at(-1)).toBe('gram 2/2');
+    expect(seen.filter((s) => s.startsWith('eigenvalues')).at(-1)).toBe('eigenvalues 7/7');
+    expect(seen.findIndex((s) => s.startsWith('eigenvalues'))).toBeGreaterThan(seen.findLastIndex((s) => s.startsWith('gram')));
   });
 });
 
