@@ -6,6 +6,7 @@ import { WidenBox } from './components/WidenBox.js';
 import { Compare } from './screens/Compare.js';
 import { Conditions } from './screens/Conditions.js';
 import { Data } from './screens/Data.js';
+import { Evaluation } from './screens/Evaluation.js';
 import { Help } from './screens/Help.js';
 import { Home } from './screens/Home.js';
 import { Models } from './screens/Models.js';
@@ -19,7 +20,7 @@ import { KeyRegistryContext, type KeyRegistry } from './ui/input.js';
 import { findBinding } from './ui/keys.js';
 import { CONFIRM_KEYS, GLOBAL_KEYS, TEXT_KEYS, type ActionOf } from './ui/keymaps.js';
 import { defaultServices } from './ui/services.js';
-import { editText } from './ui/textEdit.js';
+import { editText, isCharacter, keystrokes } from './ui/textEdit.js';
 import { noColorRequested, resolveTheme, ThemeContext } from './ui/theme.js';
 import { useTerminalSize } from './ui/useTerminalSize.js';
 
@@ -55,6 +56,8 @@ function ScreenFor({ route }: { route: Route }): ReactNode {
       return <Models />;
     case 'conditions':
       return <Conditions />;
+    case 'evaluation':
+      return <Evaluation />;
     case 'run':
       return <Run session={route.session} />;
     case 'results':
@@ -69,9 +72,6 @@ function ScreenFor({ route }: { route: Route }): ReactNode {
       return <TrainWatch target={route.target} />;
   }
 }
-
-/** Printable characters only, typed without Ctrl or Meta: text, not a key combination. */
-const isCharacter = (k: { input: string; key: Key }) => !k.key.ctrl && !k.key.meta && /^[^\p{Cc}\p{Cf}]+$/u.test(k.input);
 
 /**
  * The root: providers, routing, and the single input owner. Every keystroke lands in the one
@@ -188,17 +188,15 @@ export function App(props: AppProps) {
     let next = pending.shift();
     if (!next) return;
     // An open text field takes a run of characters (a paste) in one edit.
-    while (registry.current?.text && isCharacter(next) && pending[0] && isCharacter(pending[0])) next = { input: next.input + pending.shift()!.input, key: next.key };
+    while (registry.current?.text && isCharacter(next.input, next.key) && pending[0] && isCharacter(pending[0].input, pending[0].key)) next = { input: next.input + pending.shift()!.input, key: next.key };
     onKey(next.input, next.key);
     // The next key on a later tick: chained synchronously, a long paste would hit React's nested-update limit.
     if (pending.length) setImmediate(() => setKeyTick((t) => t + 1));
   });
   useInput(
     useCallback((input: string, key: Key) => {
-      // Ink hands a run of printable keys over as one string ("jjj" from a held key over ssh):
-      // each is its own keystroke. A text field gets the same text, one character at a time.
-      const keys = isCharacter({ input, key }) && [...input].length > 1 ? [...input].map((ch) => ({ input: ch, key: { ...key, shift: ch !== ch.toLowerCase() } })) : [{ input, key }];
-      pendingKeys.current.push(...keys);
+      // A run of keys in one string is a keystroke each (a text field still takes a paste in one edit).
+      pendingKeys.current.push(...keystrokes(input, key));
       setKeyTick((t) => t + 1);
     }, []),
   );

@@ -1,6 +1,7 @@
 import { createModelResolver } from '../pipeline/models.js';
 import { startDetachedRun, readRunnerLock, followEvents, requestCancel } from '../pipeline/control.js';
 import { LockHeldError } from '../pipeline/lock.js';
+import { basketsCommand } from '../pipeline/command-hint.js';
 import { assertReady } from '../pipeline/preflight.js';
 import { runSession, type RunOutcome } from '../pipeline/runner.js';
 import { STEP_IDS, type StepId } from '../pipeline/session.js';
@@ -72,14 +73,14 @@ export async function runDetached(store: SessionStore, name: string, flags: RunF
   if (lock?.alive) throw new LockHeldError(lock, name);
   const { pid } = await startDetachedRun(store.root, name, { steps: parseSteps(flags.steps), retryErrors: flags.retryErrors, strict: flags.strict });
   out(`started runner ${pid} for "${name}" (log: ${sessionPaths(store.dir(name)).runnerLog})`);
-  out(`follow it with: baskets attach ${name}`);
+  out(`follow it with: ${basketsCommand(`attach ${name}`, store.root)}`);
   return EXIT.ok;
 }
 
 /** Leaving the TUI never stops a run: say so, and how to reach it again. */
 export function sayIfStillRunning(store: SessionStore, name: string, out: (s: string) => void): void {
   const lock = readRunnerLock(store.dir(name));
-  if (lock?.alive) out(`the run of "${name}" goes on (runner pid ${lock.pid}): \`baskets attach ${name}\` follows it, \`baskets cancel ${name}\` stops it`);
+  if (lock?.alive) out(`the run of "${name}" goes on (runner pid ${lock.pid}): \`${basketsCommand(`attach ${name}`, store.root)}\` follows it, \`${basketsCommand(`cancel ${name}`, store.root)}\` stops it`);
 }
 
 /**
@@ -100,7 +101,7 @@ export async function cancelRun(store: SessionStore, name: string, out: (s: stri
     if (Date.now() > until) throw new Error(`runner ${lock.pid} of "${name}" is still running after ${waitMs / 1000} s: see ${sessionPaths(dir).runnerLog}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-  out(`runner ${lock.pid} stopped; \`baskets run ${name}\` resumes where it left off`);
+  out(`runner ${lock.pid} stopped; \`${basketsCommand(`run ${name}`, store.root)}\` resumes where it left off`);
   return EXIT.ok;
 }
 
@@ -143,10 +144,10 @@ export async function attachHeadless(store: SessionStore, name: string, flags: {
       // A runner that was just started may not hold its lock yet: give it a moment.
       if (!sawLiveRun && Date.now() - startedAt <= ATTACH_GRACE_MS) return;
       if (!lastRun) {
-        say(`"${name}" has not been run yet: \`baskets run ${name}\` starts it`);
+        say(`"${name}" has not been run yet: \`${basketsCommand(`run ${name}`, store.root)}\` starts it`);
         return finish(EXIT.ok);
       }
-      err(`the runner of "${name}" (pid ${lastRun.pid}) stopped without finishing its run: \`baskets run ${name}\` resumes it`);
+      err(`the runner of "${name}" (pid ${lastRun.pid}) stopped without finishing its run: \`${basketsCommand(`run ${name}`, store.root)}\` resumes it`);
       finish(EXIT.failed);
     }, 300);
     const detach = () => finish(EXIT.ok);

@@ -5,12 +5,12 @@ import { draftSummaries } from '../ui/draft.js';
 import { truncate, useTheme } from '../ui/theme.js';
 import { Pane } from './Pane.js';
 
-export const WIZARD_CELLS = ['data', 'models', 'conditions'] as const;
-/** Rows around a wizard cell's body: screen title, margins, key bar, notice, the pane's border and title, the two collapsed cells. */
-export const WIZARD_CHROME_ROWS = 10;
+export const WIZARD_CELLS = ['data', 'models', 'conditions', 'evaluation'] as const;
+/** Rows around a wizard cell's body: screen title, margins, key bar, notice, the pane's border and title, the three collapsed cells. */
+export const WIZARD_CHROME_ROWS = 11;
 export type WizardCell = (typeof WIZARD_CELLS)[number];
 
-const TITLES: Record<WizardCell, string> = { data: 'Data', models: 'Models', conditions: 'Conditions' };
+const TITLES: Record<WizardCell, string> = { data: 'Data', models: 'Models', conditions: 'Conditions', evaluation: 'Evaluation' };
 
 /** The wizard as a notebook: the open cell in full, the others as one-line summaries. */
 export function WizardCells({ draft, active, width, children }: { draft: Draft; active: WizardCell; width: number; children: ReactNode }) {

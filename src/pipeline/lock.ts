@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { basketsCommand } from './command-hint.js';
 import { sessionPaths } from './paths.js';
 import { ConfigError } from './errors.js';
 
@@ -78,9 +80,9 @@ export function readRunnerLock(sessionDir: string): LockInfo | null {
 }
 
 export class LockHeldError extends ConfigError {
-  constructor(readonly holder: LockInfo, session: string) {
+  constructor(readonly holder: LockInfo, session: string, sessionsDir: string) {
     super(
-      `session "${session}" is already being run by process ${holder.pid}: attach to it with \`baskets attach ${session}\`, or cancel it first`,
+      `session "${session}" is already being run by process ${holder.pid}: attach to it with \`${basketsCommand(`attach ${session}`, sessionsDir)}\`, or cancel it first`,
     );
     this.name = 'LockHeldError';
   }
@@ -101,7 +103,7 @@ export function acquireRunnerLock(sessionDir: string, sessionName: string, pid =
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = readRunnerLock(sessionDir);
-      if (holder?.alive && holder.pid !== pid) throw new LockHeldError(holder, sessionName);
+      if (holder?.alive && holder.pid !== pid) throw new LockHeldError(holder, sessionName, dirname(sessionDir));
       // Stale: the holder is dead, or its pid now belongs to another process. Remove and retry once.
       try {
         unlinkSync(file);

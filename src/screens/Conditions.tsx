@@ -6,10 +6,9 @@ import { WIZARD_CHROME_ROWS, WizardCells } from '../components/WizardCells.js';
 import type { SizeTier } from '../pipeline/session.js';
 import { conditionName, formatMix, PAPER_KINDS, paperCondition, parseMix } from '../ui/conditions.js';
 import { useApp, type Draft } from '../ui/context.js';
-import { judgeWarning, withCondition, withoutCondition } from '../ui/draft.js';
+import { judgeWarning, leaveWizard, saveDraft, withCondition, withoutCondition } from '../ui/draft.js';
 import { useForm, type FormRow } from '../ui/form.js';
 import { useScreenKeys } from '../ui/input.js';
-import { firstProblem } from '../pipeline/errors.js';
 import { sanitizeLine } from '../util/sanitize.js';
 import { CONDITIONS_KEYS, type ActionOf } from '../ui/keymaps.js';
 import { useTheme } from '../ui/theme.js';
@@ -55,7 +54,7 @@ function conditionRows(draft: Draft, set: (d: Draft) => void, sourceSize: Source
   return rows;
 }
 
-/** Wizard cell 3: which conditions each target is trained under; saving opens the Run notebook. */
+/** Wizard cell 3: which conditions each target is trained under. */
 export function Conditions() {
   const app = useApp();
   const theme = useTheme();
@@ -64,26 +63,11 @@ export function Conditions() {
   const rows = draft ? conditionRows(draft, app.setDraft, sourceSize, setSourceSize) : [];
   const form = useForm(rows, (message) => app.notify(message, 'error'));
 
-  const save = (d: Draft) => {
-    if (!d.session.conditions.length) return app.notify('choose at least one condition before saving', 'error');
-    try {
-      const saved = d.isNew ? app.services.store.create(d.session) : (app.services.store.save(d.session), d.session);
-      app.setDraft(null);
-      app.replace({ screen: 'run', session: saved.name });
-      app.notify(`saved ${saved.name}: press R on the first cell to run every step`);
-      // What the models cannot do is found now, not when a run starts (a run is refused on it).
-      app.services.capabilityProblems(saved).then(
-        (problems) => problems.length && app.notify(`${saved.name} cannot run every step yet: ${firstProblem(problems)}`, 'error'),
-        (err: Error) => app.notify(`${saved.name}: the models could not be checked (${err.message})`, 'error'),
-      );
-    } catch (err) {
-      app.notify((err as Error).message, 'error');
-    }
-  };
-
   const onAction = (action: ActionOf<typeof CONDITIONS_KEYS>) => {
     if (form.act(action) || !draft) return;
-    if (action === 'save') save(draft);
+    if (action === 'save') saveDraft(app, draft);
+    else if (action === 'leave') leaveWizard(app);
+    else if (action === 'next') app.replace({ screen: 'evaluation' });
     else if (action === 'prev') app.replace({ screen: 'models' });
   };
   useScreenKeys(CONDITIONS_KEYS, onAction, form.text);

@@ -1,5 +1,4 @@
 import { Box, Text } from 'ink';
-import { useEffect, useState } from 'react';
 import { FormView } from '../components/FormView.js';
 import { ScreenFrame } from '../components/ScreenFrame.js';
 import { Table } from '../components/Table.js';
@@ -7,18 +6,20 @@ import { WIZARD_CHROME_ROWS, WizardCells } from '../components/WizardCells.js';
 import type { DataConfig } from '../pipeline/session.js';
 import { sanitizeSessionName } from '../pipeline/store.js';
 import { useApp, type Draft } from '../ui/context.js';
-import { absoluteDatasetPath, checkDatasetPath, previewDataset, type DatasetPreview } from '../ui/datasetPreview.js';
-import { withSession } from '../ui/draft.js';
+import { absoluteDatasetPath, checkDatasetPath, type DatasetPreview } from '../ui/datasetPreview.js';
+import { leaveWizard, saveDraft, withSession } from '../ui/draft.js';
 import { numberRow, parseNumber, useForm, type FormRow } from '../ui/form.js';
 import { useScreenKeys } from '../ui/input.js';
 import { DATA_KEYS, type ActionOf } from '../ui/keymaps.js';
 import { truncate, useTheme } from '../ui/theme.js';
+import { useDatasetPreview } from '../ui/useDatasetPreview.js';
 import { sanitizeLine } from '../util/sanitize.js';
 
 const BUILTIN = 'builtin sotu-continuations';
 const FILE = 'file';
 const FIELD_KEYS = ['instruction', 'context', 'response', 'category'] as const;
 const PREVIEW_ROWS = 5;
+const NO_FIELD = '(none)';
 
 function dataRows(draft: Draft, set: (d: Draft) => void, preview: DatasetPreview | null): FormRow[] {
   const s = draft.session;
@@ -52,11 +53,18 @@ function dataRows(draft: Draft, set: (d: Draft) => void, preview: DatasetPreview
       apply: (v) => (setData({ source: { kind: 'file', path: absoluteDatasetPath(v) } }), null),
     });
     for (const field of FIELD_KEYS) {
+      const required = field === 'instruction' || field === 'response';
       const value = data.fields[field];
       const found = preview?.columns.includes(value);
+      const setField = (v: string) => (setData({ fields: { ...data.fields, [field]: v } }), null);
+      // Context and category are optional: "(none)" (an empty name) maps no column to them.
       const row: FormRow = preview?.columns.length
-        ? { kind: 'choice', id: `field-${field}`, label: `${field} field`, value, options: preview.columns, note: found ? undefined : 'not in the file', tone: field === 'instruction' || field === 'response' ? 'error' : 'muted', apply: (v) => (setData({ fields: { ...data.fields, [field]: v } }), null) }
-        : { kind: 'text', id: `field-${field}`, label: `${field} field`, value, apply: (v) => (setData({ fields: { ...data.fields, [field]: v.trim() } }), null) };
+        ? {
+            kind: 'choice', id: `field-${field}`, label: `${field} field`, value: value || NO_FIELD, options: required ? preview.columns : [NO_FIELD, ...preview.columns],
+            note: found || (!required && !value) ? undefined : 'not in the file', tone: required ? 'error' : 'muted',
+            apply: (v) => setField(v === NO_FIELD ? '' : v),
+          }
+        : { kind: 'text', id: `field-${field}`, label: `${field} field`, value, note: required ? undefined : 'empty: none', apply: (v) => setField(v.trim()) };
       rows.push(row);
     }
   }
@@ -75,34 +83,13 @@ function dataRows(draft: Draft, set: (d: Draft) => void, preview: DatasetPreview
   return rows;
 }
 
-/** Reads the preview of the chosen file whenever the path changes. */
-function usePreview(path: string | null): { preview: DatasetPreview | null; error: string | null } {
-  const [state, setState] = useState<{ preview: DatasetPreview | null; error: string | null }>({ preview: null, error: null });
-  useEffect(() => {
-    const check = path === null ? null : checkDatasetPath(path);
-    if (!check?.ok) {
-      setState({ preview: null, error: null });
-      return;
-    }
-    let live = true;
-    previewDataset(check.file, PREVIEW_ROWS).then(
-      (preview) => live && setState({ preview, error: null }),
-      (err: Error) => live && setState({ preview: null, error: `cannot read the file: ${err.message.split('\n')[0]}` }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [path]);
-  return state;
-}
-
 /** Wizard cell 1: which human data, how its fields map, and how it is split. */
 export function Data() {
   const app = useApp();
   const theme = useTheme();
   const draft = app.draft;
   const source = draft?.session.data.source;
-  const { preview, error } = usePreview(source?.kind === 'file' ? source.path : null);
+  const { preview, error } = useDatasetPreview(source?.kind === 'file' ? source.path : null, PREVIEW_ROWS);
   const rows = draft ? dataRows(draft, app.setDraft, preview) : [];
   const form = useForm(rows, (message) => app.notify(message, 'error'));
 
@@ -110,6 +97,8 @@ export function Data() {
     if (form.act(action)) return;
     if (action === 'next') app.replace({ screen: 'models' });
     else if (action === 'prev') app.notify('Data is the first cell of the wizard');
+    else if (action === 'save' && draft) saveDraft(app, draft);
+    else if (action === 'leave') leaveWizard(app);
   };
   useScreenKeys(DATA_KEYS, onAction, form.text);
 

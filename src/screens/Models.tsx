@@ -7,7 +7,7 @@ import { WIZARD_CHROME_ROWS, WizardCells } from '../components/WizardCells.js';
 import { formatSchemaIssues, GenerationParams, HfModelConfig, ModelEntry, OpenAIModelConfig, Role, SizeTier } from '../pipeline/session.js';
 import type { BuiltinBaseInfo } from '../engines/builtin/index.js';
 import { useApp } from '../ui/context.js';
-import { withModel, withoutModel } from '../ui/draft.js';
+import { leaveWizard, saveDraft, withModel, withoutModel } from '../ui/draft.js';
 import { numberRow, parseNumber, useForm, type FormRow } from '../ui/form.js';
 import { useScreenKeys } from '../ui/input.js';
 import { bindingLabel } from '../ui/keys.js';
@@ -122,8 +122,7 @@ function specRows(spec: ModelSpec, set: (s: ModelSpec) => void, bases: BuiltinBa
     rows.push(
       {
         kind: 'text', id: 'model', label: 'model', value: spec.model, note: 'a local folder, or a hub id where the hub can be reached',
-        // An id still left from a builtin base (or none) follows the model's name.
-        apply: (v) => (set({ ...spec, model: v.trim(), id: !spec.id || bases.some((b) => b.id === spec.id) ? idFromModel(v) : spec.id }), null),
+        apply: (v) => (set(withModelName(spec, v, bases)), null),
       },
       ...hfRows(spec, set),
     );
@@ -137,11 +136,13 @@ function specRows(spec: ModelSpec, set: (s: ModelSpec) => void, bases: BuiltinBa
         return null;
       },
     });
-    rows.push(text('baseUrl', 'base URL', 'e.g. http://127.0.0.1:8000/v1'), text('model', 'model name', 'as the server names it'));
+    rows.push(text('baseUrl', 'base URL', 'e.g. http://127.0.0.1:8000/v1'), {
+      kind: 'text', id: 'model', label: 'model name', value: spec.model, note: 'as the server names it', apply: (v) => (set(withModelName(spec, v, bases)), null),
+    });
     if (probe.state === 'ready' && probe.probe.models.length) {
       // Server-provided names: FormView sanitises what it shows; the raw name is what the server answers to.
       const names = probe.probe.models.map((m) => m.model);
-      rows.push({ kind: 'choice', id: 'served', label: 'served models', value: names.includes(spec.model) ? spec.model : UNPICKED, options: names, note: 'from the probe', apply: (v) => (set({ ...spec, model: v }), null) });
+      rows.push({ kind: 'choice', id: 'served', label: 'served models', value: names.includes(spec.model) ? spec.model : UNPICKED, options: names, note: 'from the probe', apply: (v) => (set(withModelName(spec, v, bases)), null) });
     }
     rows.push(text('apiKeyEnv', 'API key env var', 'the variable name, never the key'));
   }
@@ -159,10 +160,28 @@ function specRows(spec: ModelSpec, set: (s: ModelSpec) => void, bases: BuiltinBa
 
 const positiveInt = (n: number) => Number.isInteger(n) && n > 0;
 
-/** A model id from a folder or hub id: its last part, in the characters ids allow ("Qwen/Qwen2.5-0.5B" → "Qwen2.5-0.5B"). */
+/** The last part of a folder or hub id ("Qwen/Qwen2.5-0.5B" → "Qwen2.5-0.5B"). */
+const lastPart = (model: string) => model.trim().replace(/[/\\]+$/, '').split(/[/\\]/).at(-1) ?? '';
+
+/** A model id from a folder or hub id: its last part, in the characters ids allow. */
 function idFromModel(model: string): string {
-  const last = model.trim().replace(/[/\\]+$/, '').split(/[/\\]/).at(-1) ?? '';
-  return last.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64);
+  return lastPart(model).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64);
+}
+
+/** A family guessed from a model's name: the letters its last part starts with ("Qwen2.5-7B-Instruct" → "qwen"); edit it where that is wrong. */
+function familyFromModel(model: string): string {
+  return /[A-Za-z]+/.exec(lastPart(model))?.[0].toLowerCase() ?? '';
+}
+
+/**
+ * The spec with another model name. Its id and family follow the name unless they were typed:
+ * left empty, from a builtin base, or derived from the name before, they are replaced — a
+ * model picked after another never keeps the other's id and family.
+ */
+function withModelName(spec: ModelSpec, model: string, bases: BuiltinBaseInfo[]): ModelSpec {
+  const idFollows = !spec.id || bases.some((b) => b.id === spec.id) || spec.id === idFromModel(spec.model);
+  const familyFollows = !spec.family || bases.some((b) => b.family === spec.family) || spec.family === familyFromModel(spec.model);
+  return { ...spec, model: model.trim(), id: idFollows ? idFromModel(model) : spec.id, family: familyFollows ? familyFromModel(model) : spec.family };
 }
 
 const ENGINE_NOTES: Record<ModelSpec['engine'], string> = {
@@ -292,6 +311,10 @@ export function Models() {
         return app.replace({ screen: 'conditions' });
       case 'prev':
         return app.replace({ screen: 'data' });
+      case 'save':
+        return saveDraft(app, draft);
+      case 'leave':
+        return leaveWizard(app);
     }
   };
   useScreenKeys(MODELS_KEYS, onAction, form.text);

@@ -42,6 +42,7 @@ export type Route =
   | { screen: 'data' }
   | { screen: 'models' }
   | { screen: 'conditions' }
+  | { screen: 'evaluation' }
   | { screen: 'run'; session: string }
   | { screen: 'results'; session: string }
   | { screen: 'compare'; sessions: string[] }

@@ -1,13 +1,22 @@
+import { basename } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { firstProblem } from '../pipeline/errors.js';
 import { Session, SESSION_VERSION, type Condition, type ModelEntry } from '../pipeline/session.js';
-import type { Draft } from './context.js';
+import type { SessionStore } from '../pipeline/store.js';
+import type { AppApi, Draft } from './context.js';
 
-/** A fresh wizard draft: the builtin instruction set, no models yet, every other value a default. */
+/**
+ * A fresh wizard draft: the builtin instruction set, no models yet, every other value a default
+ * — the demo's where the schema's differs (20 preference items: each is judged by every judge
+ * over every pair of its answers, so 50 is a long wait on a first study).
+ */
 export function newDraft(name: string, now = new Date()): Draft {
   const session = Session.parse({
     version: SESSION_VERSION,
     name,
     createdAt: now.toISOString(),
     data: { source: { kind: 'builtin', name: 'sotu-continuations' } },
+    evaluation: { preference: { items: 20 } },
   });
   return { session, isNew: true };
 }
@@ -38,7 +47,7 @@ export function withoutCondition(draft: Draft, name: string): Draft {
 }
 
 /** One line per wizard cell, for the collapsed cells of the notebook-style wizard. */
-export function draftSummaries(draft: Draft): Record<'data' | 'models' | 'conditions', string> {
+export function draftSummaries(draft: Draft): Record<'data' | 'models' | 'conditions' | 'evaluation', string> {
   const s = draft.session;
   const source = s.data.source.kind === 'builtin' ? `builtin ${s.data.source.name}` : s.data.source.path || '(no file chosen)';
   const roles = (role: string) => s.models.filter((m) => m.roles.includes(role as never)).length;
@@ -48,7 +57,61 @@ export function draftSummaries(draft: Draft): Record<'data' | 'models' | 'condit
       ? `${s.models.length} model(s): ${roles('source')} source, ${roles('target')} target, ${roles('judge')} judge`
       : 'no models yet',
     conditions: s.conditions.length ? `${s.conditions.length} condition(s): ${s.conditions.map((c) => c.name).join(', ')}` : 'no conditions yet',
+    evaluation: evaluationSummary(s),
   };
+}
+
+function evaluationSummary(s: Session): string {
+  const { perplexity, diversity, safety, preference } = s.evaluation;
+  const on = [
+    perplexity && 'perplexity',
+    diversity.enabled && `diversity (${diversity.embedder} embedder)`,
+    safety.enabled && `safety (${safety.promptsPath ? basename(safety.promptsPath) : 'builtin prompts'}${safety.filter ? `, ${safety.filter}` : ''}${safety.limit ? `, first ${safety.limit}` : ''})`,
+    preference.enabled && `preference (${preference.items} items)`,
+  ].filter(Boolean);
+  return on.length ? on.join(', ') : 'no evaluations';
+}
+
+/** Whether leaving would lose something: a new session always, an edited one when it differs from its file. */
+export function hasUnsavedChanges(draft: Draft, store: SessionStore): boolean {
+  if (draft.isNew) return true;
+  try {
+    return !isDeepStrictEqual(store.load(draft.session.name), draft.session);
+  } catch {
+    return true; // its file is gone or broken: what is in the wizard is all there is
+  }
+}
+
+/** Leave the wizard for where it was opened from; with unsaved changes, only once the user says so. */
+export function leaveWizard(app: AppApi): void {
+  const draft = app.draft;
+  const leave = () => {
+    app.setDraft(null);
+    app.back();
+  };
+  if (!draft || !hasUnsavedChanges(draft, app.services.store)) return leave();
+  const name = draft.session.name;
+  app.confirm(draft.isNew ? `Discard the new session "${name}"? It is not saved yet (w saves it).` : `Discard your unsaved changes to "${name}"? (w saves them)`, leave);
+}
+
+/**
+ * Write the draft and open its Run notebook; then say at once what a run would trip over (a
+ * prompt field the file lacks, a judge that cannot judge), not hours into the run.
+ */
+export function saveDraft(app: AppApi, draft: Draft): void {
+  if (!draft.session.conditions.length) return app.notify('choose at least one condition before saving', 'error');
+  try {
+    const saved = draft.isNew ? app.services.store.create(draft.session) : (app.services.store.save(draft.session), draft.session);
+    app.setDraft(null);
+    app.replace({ screen: 'run', session: saved.name });
+    app.notify(`saved ${saved.name}: press R on the first cell to run every step`);
+    app.services.capabilityProblems(saved).then(
+      (problems) => problems.length && app.notify(`${saved.name} cannot run every step yet: ${firstProblem(problems)}`, 'error'),
+      (err: Error) => app.notify(`${saved.name}: the session could not be checked (${err.message})`, 'error'),
+    );
+  } catch (err) {
+    app.notify((err as Error).message, 'error');
+  }
 }
 
 /**

@@ -19,9 +19,17 @@ const move = [
   { action: 'down', keys: [down, key.char('j')], help: 'move down' },
 ] as const satisfies readonly KeyBinding[];
 
+/** Every wizard cell's way out: save, or leave. */
+const wizardExit = [
+  { action: 'save', keys: [key.char('w')], help: 'write the session and open its Run notebook; what a run would trip over is said at once', hint: 'save' },
+  // Before the global back: leaving the wizard asks first when there are unsaved changes.
+  { action: 'leave', keys: [key.char('q'), esc], help: 'leave the wizard (asks before discarding unsaved changes)' },
+] as const satisfies readonly KeyBinding[];
+
 const wizardFlow = [
   { action: 'next', keys: [tab], help: 'next cell of the wizard', hint: 'next cell' },
   { action: 'prev', keys: [shiftTab], help: 'previous cell of the wizard' },
+  ...wizardExit,
 ] as const satisfies readonly KeyBinding[];
 
 export const GLOBAL_KEYS = [
@@ -61,8 +69,15 @@ export const MODELS_KEYS = [
 export const CONDITIONS_KEYS = [
   ...move,
   { action: 'change', keys: [enter, key.special('space')], help: 'toggle the condition, or edit the custom mix', hint: 'toggle' },
-  { action: 'save', keys: [key.char('w')], help: 'write the session and open its Run notebook', hint: 'save' },
+  ...wizardFlow,
+] as const satisfies readonly KeyBinding[];
+
+export const EVALUATION_KEYS = [
+  ...move,
+  { action: 'change', keys: [enter, key.special('space')], help: 'edit, toggle or cycle the selected setting', hint: 'change' },
+  { action: 'next', keys: [tab], help: 'next cell of the wizard (Evaluation is the last)' },
   { action: 'prev', keys: [shiftTab], help: 'previous cell of the wizard', hint: 'prev cell' },
+  ...wizardExit,
 ] as const satisfies readonly KeyBinding[];
 
 export const RUN_KEYS = [
@@ -113,6 +128,7 @@ export const KEYMAP_SECTIONS: { title: string; bindings: readonly KeyBinding[]; 
   { title: 'Wizard: Data', bindings: DATA_KEYS, screen: 'data' },
   { title: 'Wizard: Models', bindings: MODELS_KEYS, screen: 'models' },
   { title: 'Wizard: Conditions', bindings: CONDITIONS_KEYS, screen: 'conditions' },
+  { title: 'Wizard: Evaluation', bindings: EVALUATION_KEYS, screen: 'evaluation' },
   { title: 'Run notebook', bindings: RUN_KEYS, screen: 'run' },
   { title: 'Results', bindings: RESULTS_KEYS, screen: 'results' },
   { title: 'Results: zoomed pane', bindings: RESULTS_ZOOM_KEYS },

@@ -161,7 +161,7 @@ describe('baskets attach with nothing to follow', () => {
     store.create(quickStudy('unrun'));
     const never = runCli(['attach', 'unrun', ...sessionsFlag], env);
     expect(never.code).toBe(0);
-    expect(never.stdout.trim()).toBe('"unrun" has not been run yet: `baskets run unrun` starts it');
+    expect(never.stdout.trim()).toBe(`"unrun" has not been run yet: \`baskets run unrun --sessions ${store.root}\` starts it`);
   }, perCli(1));
 
   it('says on stderr that a runner stopped without finishing, and exits 1', () => {
@@ -170,7 +170,7 @@ describe('baskets attach with nothing to follow', () => {
     writeFileSync(sessionPaths(store.dir('gone')).events, JSON.stringify({ type: 'run-start', t: 1, runId: 'r1', pid: 2 ** 22 + 7, steps: ['data'] }) + '\n');
     const gone = runCli(['attach', 'gone', ...sessionsFlag], env);
     expect(gone.code).toBe(1);
-    expect(gone.stderr.trim()).toBe(`the runner of "gone" (pid ${2 ** 22 + 7}) stopped without finishing its run: \`baskets run gone\` resumes it`);
+    expect(gone.stderr.trim()).toBe(`the runner of "gone" (pid ${2 ** 22 + 7}) stopped without finishing its run: \`baskets run gone --sessions ${store.root}\` resumes it`);
   }, perCli(1));
 });
 

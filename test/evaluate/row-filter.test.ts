@@ -46,6 +46,7 @@ describe('the harmful-prompt row filter', () => {
       ['a in (b, c', /expected "\)", found the end/],
       ['a == "unterminated', /cannot read ""unterminated"/],
       ['== b', /expected a column name, found "=="/],
+      ['source = AdvBench', /"=" is not an operator — use == \(equals\), != \(not equals\) or in \(one of\)/],
     ];
     for (const [filter, message] of cases) {
       expect(() => parseRowFilter(filter)).toThrow(message);

@@ -83,8 +83,13 @@ describe('Models cell: probing an OpenAI-compatible server', () => {
     expect(app.frame()).toContain('chat-only returns no chat log-probs');
     expect(app.frame()).toContain('chat-only serves no embeddings');
     expect(app.frame()).toMatch(/model name\s+chat-only/);
+    // The id and family follow the picked model, never staying those of the one before.
+    expect(app.frame()).toMatch(/id\s+chat-only/);
+    expect(app.frame()).toMatch(/family\s+chat\b/);
     await app.press(KEYS.enter);
     await app.waitFor('evil-model can serve every evaluation');
+    expect(app.frame()).toMatch(/id\s+evil-/); // the served name's escape codes are no id characters
+    expect(app.frame()).toMatch(/family\s+evil\b/);
     expect(app.raw()).not.toContain(']52;');
 
     // Trainer: an openai target starts with none, flagged; hf takes the served model as its base.

@@ -26,6 +26,8 @@ function tokenize(text: string): Token[] {
     if (!text.slice(at).trim()) break;
     pattern.lastIndex = at;
     const m = pattern.exec(text);
+    const rest = text.slice(at).trim();
+    if (!m && /^[=!](?!=)/.test(rest)) throw new Error(`filter: "${rest[0]}" is not an operator — use == (equals), != (not equals) or in (one of) (${EXAMPLE})`);
     if (!m) throw new Error(`filter: cannot read "${text.slice(at).trim()}" — quote values holding spaces or = ! ( ) , (${EXAMPLE})`);
     at = pattern.lastIndex;
     if (m[1]) tokens.push({ kind: 'symbol', text: m[1] as '==' | '!=' | '(' | ')' | ',' });
