@@ -11,8 +11,8 @@ export type EigenProgress = (done: number, total: number) => void;
 
 /**
  * Reduces the symmetric `a` (n × n, row-major, overwritten) to tridiagonal form: `diag` gets its
- * diagonal, `off[k]` the entry between rows k and k + 1. The full square is kept symmetric so
- * that the matrix–vector product runs along contiguous rows.
+ * diagonal, `off[k]` the entry between rows k and k + 1. Only the lower triangle is read and
+ * updated (half the work of the full square), always along contiguous rows.
  */
 function tridiagonalise(a: Float64Array, n: number, diag: Float64Array, off: Float64Array, onProgress?: EigenProgress): void {
   const v = new Float64Array(n);
@@ -42,19 +42,23 @@ function tridiagonalise(a: Float64Array, n: number, diag: Float64Array, off: Flo
       continue;
     }
     const beta = 2 / vv;
-    // p = β·A₂₂·v, then w = p − (β/2)(pᵀv)·v, and A₂₂ ← A₂₂ − v·wᵀ − w·vᵀ.
-    let pv = 0;
+    // p = β·A₂₂·v (each stored entry a_ij, j < i, serves row i and, mirrored, row j), then
+    // w = p − (β/2)(pᵀv)·v, and A₂₂ ← A₂₂ − v·wᵀ − w·vᵀ on the lower triangle.
+    for (let i = start; i < n; i++) w[i] = 0;
     for (let i = start; i < n; i++) {
       const row = i * n;
-      let s0 = 0;
-      let s1 = 0;
-      let j = start;
-      for (; j + 1 < n; j += 2) {
-        s0 += a[row + j] * v[j];
-        s1 += a[row + j + 1] * v[j + 1];
+      const vi = v[i];
+      let s = a[row + i] * vi;
+      for (let j = start; j < i; j++) {
+        const aij = a[row + j];
+        s += aij * v[j];
+        w[j] += aij * vi;
       }
-      if (j < n) s0 += a[row + j] * v[j];
-      w[i] = beta * (s0 + s1);
+      w[i] += s;
+    }
+    let pv = 0;
+    for (let i = start; i < n; i++) {
+      w[i] *= beta;
       pv += w[i] * v[i];
     }
     const half = (beta / 2) * pv;
@@ -63,7 +67,7 @@ function tridiagonalise(a: Float64Array, n: number, diag: Float64Array, off: Flo
       const row = i * n;
       const vi = v[i];
       const wi = w[i];
-      for (let j = start; j < n; j++) a[row + j] -= vi * w[j] + wi * v[j];
+      for (let j = start; j <= i; j++) a[row + j] -= vi * w[j] + wi * v[j];
     }
     onProgress?.(k + 1, n);
   }
