@@ -87,24 +87,29 @@ export function skipUnknownEvent(event: never): void {
 const num = z.number();
 /** Milliseconds since 1970 within what a Date can hold: a clock shown from any other value would throw. */
 const time = z.number().min(0).max(8.64e15);
+/** A measurement that may be unknown: NaN (a GPU reading "[N/A]", a diverged loss) is written to JSON as null. */
+const reading = z
+  .number()
+  .nullable()
+  .transform((v) => v ?? NaN);
 const stamp = { t: time, runId: z.string() };
 const stepStamp = { ...stamp, step: z.enum(STEP_IDS) };
 
 const TrainMetricsSchema = z.object({
   step: num,
   totalSteps: num,
-  loss: num.optional(),
-  evalLoss: num.optional(),
-  learningRate: num.optional(),
-  epoch: num.optional(),
-  gradNorm: num.optional(),
-  tokensPerSecond: num.optional(),
-  gpuMemoryMb: num.optional(),
-  elapsedS: num.optional(),
-  remainingS: num.optional(),
+  loss: reading.optional(),
+  evalLoss: reading.optional(),
+  learningRate: reading.optional(),
+  epoch: reading.optional(),
+  gradNorm: reading.optional(),
+  tokensPerSecond: reading.optional(),
+  gpuMemoryMb: reading.optional(),
+  elapsedS: reading.optional(),
+  remainingS: reading.optional(),
 });
 
-const GpuSampleSchema = z.object({ index: num, utilization: num, memoryUsedMb: num, memoryTotalMb: num, temperatureC: num, powerW: num });
+const GpuSampleSchema = z.object({ index: num, utilization: reading, memoryUsedMb: reading, memoryTotalMb: reading, temperatureC: reading, powerW: reading });
 
 /** What a line of `events.jsonl` must hold to be folded; checked on reading, since the file may be hand-edited, cut or written by another version. */
 const RunEventSchema: z.ZodType<RunEvent> = z.discriminatedUnion('type', [
@@ -119,7 +124,7 @@ const RunEventSchema: z.ZodType<RunEvent> = z.discriminatedUnion('type', [
     unit: z.string(),
     inFlight: num.optional(),
     errors: num.optional(),
-    tokensPerSecond: num.optional(),
+    tokensPerSecond: reading.optional(),
   }),
   z.object({ type: z.literal('log'), ...stepStamp, level: z.enum(['info', 'warn', 'error']), message: z.string() }),
   z.object({ type: z.literal('train-metrics'), ...stepStamp, task: z.string(), metrics: TrainMetricsSchema }),
@@ -131,7 +136,8 @@ const RunEventSchema: z.ZodType<RunEvent> = z.discriminatedUnion('type', [
     ...stepStamp,
     status: z.enum(['done', 'failed', 'cancelled', 'skipped']),
     elapsedMs: num,
-    summary: z.string(),
+    // A cell shows its last summary event where a finish brings none.
+    summary: z.string().default(''),
     error: z.string().optional(),
   }),
   z.object({ type: z.literal('run-finish'), ...stamp, status: z.enum(['done', 'failed', 'cancelled']) }),

@@ -3,6 +3,7 @@ import type { BuiltinBaseInfo } from '../engines/builtin/index.js';
 import type { WorkerReady } from '../engines/hf/index.js';
 import type { ServerProbe } from '../engines/openai/index.js';
 import type { RunEvent } from '../pipeline/events.js';
+import type { FollowOptions } from '../pipeline/follow.js';
 import type { ModelEntry, Session, StepId } from '../pipeline/session.js';
 import type { SessionStore } from '../pipeline/store.js';
 import type { Settings } from '../settings.js';
@@ -20,7 +21,7 @@ export interface Services {
   startRun(sessionsDir: string, name: string, opts?: { steps?: StepId[]; retryErrors?: boolean }): Promise<{ pid: number }>;
   requestCancel(sessionDir: string): boolean;
   readRunnerLock(sessionDir: string): { pid: number; startedAt: number; alive: boolean } | null;
-  followEvents(file: string, onEvents: (events: RunEvent[]) => void, opts?: { fromStart?: boolean; pollMs?: number }): { close(): void };
+  followEvents(file: string, onEvents: (events: RunEvent[]) => void, opts?: FollowOptions): { close(): void };
   /** Follow a training run started outside baskets (an output dir, log or trainer_state.json). */
   followTraining(target: string, onEvents: (events: RunEvent[]) => void): { close(): void };
   builtinBases(): BuiltinBaseInfo[];

@@ -1,6 +1,8 @@
-import { useCallback, useEffect, useState } from 'react';
+import { basename } from 'node:path';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { RunEvent } from '../pipeline/events.js';
 import { applyEvents, emptyNotebook, type NotebookState } from '../pipeline/notebook.js';
+import { skippedLinesNote } from '../pipeline/follow.js';
 import { sessionPaths } from '../pipeline/paths.js';
 import { useApp } from './context.js';
 
@@ -34,10 +36,30 @@ function useFoldedEvents(subscribe: Subscribe): NotebookState {
   return state;
 }
 
-/** The Run notebook's one event source: replays the session's `events.jsonl`, then follows it. */
+/**
+ * The Run notebook's one event source: replays the session's `events.jsonl`, then follows it.
+ * Lines that hold no event are skipped, and the notice line says which and how many.
+ */
 export function useRunEvents(sessionDir: string): NotebookState {
-  const { followEvents } = useApp().services;
-  const subscribe = useCallback<Subscribe>((onEvents) => followEvents(sessionPaths(sessionDir).events, onEvents, { fromStart: true }), [sessionDir, followEvents]);
+  const app = useApp();
+  const { followEvents } = app.services;
+  // notify is a new function at each render: held in a ref, so that it never restarts the replay.
+  const notify = useRef(app.notify);
+  notify.current = app.notify;
+  const subscribe = useCallback<Subscribe>(
+    (onEvents) => {
+      const file = sessionPaths(sessionDir).events;
+      let skipped = 0;
+      return followEvents(file, onEvents, {
+        fromStart: true,
+        onSkipped: (lines) => {
+          skipped += lines.length;
+          notify.current(skippedLinesNote(basename(file), lines, skipped), 'error');
+        },
+      });
+    },
+    [sessionDir, followEvents],
+  );
   return useFoldedEvents(subscribe);
 }
 
