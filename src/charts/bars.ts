@@ -29,8 +29,11 @@ export interface BarChartOptions extends ChartOptions {
    * zero says so on the axis, since its bars' lengths are no longer their values.
    */
   domain?: readonly [number, number];
-  /** Printed on the axis between its ends, e.g. which way is better ("↑ better"); the axis shows whenever there is one. */
-  axisNote?: string;
+  /**
+   * Printed on the axis between its ends, e.g. which way is better: the first of these that fits
+   * ("↓ better: fits human text", then "↓ better"). The axis shows whenever there is one.
+   */
+  axisNote?: readonly string[];
   /** Appended to printed values, e.g. "%". */
   unit?: string;
   /**
@@ -121,7 +124,7 @@ export function barChart(rows: readonly BarRow[], options: BarChartOptions): str
   const scale = scaleFor(rows, options.domain);
   // Bars that start above zero need their axis on screen, or they would read as starting from it;
   // so does a note on how to read them.
-  const showAxis = entries.length + 1 <= height || ((scale.min > 0 || options.axisNote !== undefined) && height >= 2);
+  const showAxis = entries.length + 1 <= height || ((scale.min > 0 || (options.axisNote ?? []).length > 0) && height >= 2);
   const showTitle = options.title !== undefined && entries.length + 2 <= height;
   const room = height - Number(showAxis) - Number(showTitle);
   const hidden = entries.length > room ? entries.length - (room - 1) : 0;
@@ -142,8 +145,8 @@ export function barChart(rows: readonly BarRow[], options: BarChartOptions): str
   }
   if (hidden > 0) lines.push(truncate(`${glyphs.more} ${hidden} more`, width, ascii));
   if (showAxis) {
-    const note = options.axisNote === undefined ? undefined : clean(options.axisNote);
-    lines.push(' '.repeat(labelWidth + 1) + paint(axisLabels(scale, layout.barCells, unitText, ascii, note), 'axis', color));
+    const notes = (options.axisNote ?? []).map(clean);
+    lines.push(' '.repeat(labelWidth + 1) + paint(axisLabels(scale, layout.barCells, unitText, ascii, notes), 'axis', color));
   }
   return lines.join('\n');
 }
@@ -215,7 +218,7 @@ function barCells(row: BarRow, scale: Scale, cells: number, glyphs: (typeof GLYP
  * it), maximum at the right, zero between, and the note after the minimum; what has no room
  * after the ends is left out, the note last.
  */
-function axisLabels(scale: Scale, cells: number, unitText: string, ascii: boolean, note?: string): string {
+function axisLabels(scale: Scale, cells: number, unitText: string, ascii: boolean, notes: readonly string[]): string {
   const row = new Array<string>(cells).fill(' ');
   const put = (text: string, from: number): boolean => {
     const chars = Array.from(text);
@@ -232,8 +235,8 @@ function axisLabels(scale: Scale, cells: number, unitText: string, ascii: boolea
   put(left, 0);
   put(maxText, cells - displayWidth(maxText));
   if (scale.min < 0 && scale.max > 0) put('0', cellOf(scale, 0, cells));
-  // The note goes after the minimum, or where it fits past the zero line.
-  if (note) [displayWidth(left) + 2, cellOf(scale, 0, cells) + 3].some((from) => put(note, from));
+  // The first note that fits goes after the minimum, or past the zero line.
+  notes.some((note) => [displayWidth(left) + 2, cellOf(scale, 0, cells) + 3].some((from) => put(note, from)));
   return row.join('').trimEnd();
 }
 

@@ -44,9 +44,9 @@ describe('barChart', () => {
     const fixed = barChart([{ label: 'a', value: 95 }, { label: 'b', value: 96 }], { width: 30, height: 3, ascii: true, domain: [0, 100] });
     expect(fixed.split('\n')[2]).toMatch(/^ {2}0 +100$/);
     // The note sits on the axis beside the range, and keeps the axis on screen when rows are short.
-    const noted = barChart(three, { width: 40, height: 3, ascii: true, axisNote: 'higher better' }).split('\n');
+    const noted = barChart(three, { width: 40, height: 3, ascii: true, axisNote: ['higher better'] }).split('\n');
     expect(noted).toEqual([expect.stringMatching(/^a #+ +95$/), '... 2 more', expect.stringMatching(/^ {2}0 {2}higher better +96$/)]);
-    expect(barChart(three, { width: 40, height: 4, axisNote: '↑ better' }).split('\n')[3]).toMatch(/^ {2}0 {2}↑ better +96$/);
+    expect(barChart(three, { width: 40, height: 4, axisNote: ['↑ better: the reason is long enough not to fit', '↑ better'] }).split('\n')[3]).toMatch(/^ {2}0 {2}↑ better +96$/);
   });
 
   it('sorts by value when asked, rows without a value last', () => {

@@ -1,7 +1,8 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { exportPath, renderExport, toCsv, toJson, toMarkdown, type ExportTable } from '../../src/pipeline/export.js';
-import { COMPARE_METRICS, compareTable, sharedDomain } from '../../src/ui/results/compare.js';
+import { barColumns } from '../../src/charts/index.js';
+import { COMPARE_METRICS, compareTable, drawCompareColumn, sharedDomain } from '../../src/ui/results/compare.js';
 import { DIVERSITY_METRICS, SOURCE_DATA_VIEW } from '../../src/ui/results/diversity.js';
 import { statText } from '../../src/ui/results/format.js';
 import { heapsPane } from '../../src/ui/results/heaps.js';
@@ -312,6 +313,12 @@ describe('numbers and comparisons', () => {
     // Lexical diversity of two sessions, 94–97: from zero too, so a bar's length is its value.
     expect(sharedDomain([[{ label: 'a', value: 95, lo: 94, hi: 96 }], [{ label: 'b', value: 96, lo: 95, hi: 97 }]])).toEqual([0, 97]);
     expect(sharedDomain([[{ label: 'a', value: null }]])).toBeUndefined();
+    // Each column's axis says which way is better, in words in ASCII; without the reason where it does not fit.
+    const loaded = loadedOf(['perplexity']);
+    const bars = COMPARE_METRICS[0].bars(loaded);
+    const shared = { domain: sharedDomain([bars]), columns: barColumns([bars], 60, { ascii: true }) };
+    const column = drawCompareColumn(COMPARE_METRICS[0], loaded, bars, shared, { width: 60, height: 12, ascii: true });
+    expect(column.body.split('\n').at(-1)).toMatch(/^\s+0 {2}lower better\s+42\.5$/);
     const metric = COMPARE_METRICS[0];
     const table = compareTable(metric, [
       { name: 'one', loaded: loadedOf(['perplexity']) },

@@ -17,8 +17,8 @@ const WORDS: Record<Better, [unicode: string, ascii: string]> = {
   neither: ['no better way', 'no better way'],
 };
 
-/** "↓ better: answers less alike", or "lower better" in ASCII. */
-export function directionText(d: Direction, ascii = false): string {
+/** "↓ better: answers less alike" ("lower better: …" in ASCII), then without the reason for a narrow axis. */
+export function directionText(d: Direction, ascii = false): string[] {
   const word = WORDS[d.better][ascii ? 1 : 0];
-  return d.why ? `${word}: ${d.why}` : word;
+  return d.why ? [`${word}: ${d.why}`, word] : [word];
 }
