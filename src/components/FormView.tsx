@@ -35,7 +35,7 @@ export function FormView({ rows, selected, editing, width, height }: { rows: rea
         const isSelected = i === selected;
         const pointer = isSelected ? theme.glyph.pointer : ' ';
         const dim = row.kind === 'toggle' && row.disabled;
-        // Values can name dataset columns or model output: sanitised like every untrusted string.
+        // Values and notes can name dataset columns or model output: sanitised like every untrusted string.
         // A warning or error note keeps its room: a long value gives way (down to a few characters).
         const room = Math.max(8, width - labelWidth - 4);
         const urgent = row.note && (row.tone === 'warn' || row.tone === 'error');
@@ -46,7 +46,7 @@ export function FormView({ rows, selected, editing, width, height }: { rows: rea
             <Text color={theme.color.accent}>{`${pointer} `}</Text>
             <Text color={dim ? theme.color.muted : isSelected ? theme.color.accent : theme.color.text}>{pad(truncate(theme, row.label, labelWidth - 1), labelWidth)}</Text>
             {isSelected && editing !== null ? <TextInput value={editing} width={valueRoom} /> : <Text color={dim ? theme.color.muted : undefined}>{value}</Text>}
-            {row.note ? <Text color={tone(row)}>{`  ${row.note}`}</Text> : null}
+            {row.note ? <Text color={tone(row)}>{`  ${sanitizeLine(row.note)}`}</Text> : null}
           </Text>
         );
       })}

@@ -3,6 +3,7 @@ import type { ReactNode } from 'react';
 import type { Draft } from '../ui/context.js';
 import { draftSummaries } from '../ui/draft.js';
 import { truncate, useTheme } from '../ui/theme.js';
+import { sanitizeLine } from '../util/sanitize.js';
 import { Pane } from './Pane.js';
 
 export const WIZARD_CELLS = ['data', 'models', 'conditions', 'evaluation'] as const;
@@ -25,7 +26,7 @@ export function WizardCells({ draft, active, width, children }: { draft: Draft; 
           </Pane>
         ) : (
           <Text key={cell} color={theme.color.muted} wrap="truncate-end">
-            {truncate(theme, `  [${i + 1}] ${TITLES[cell]}: ${summaries[cell]}`, width)}
+            {truncate(theme, `  [${i + 1}] ${TITLES[cell]}: ${sanitizeLine(summaries[cell])}`, width)}
           </Text>
         ),
       )}

@@ -3,6 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { firstProblem } from '../pipeline/errors.js';
 import { Session, SESSION_VERSION, type Condition, type ModelEntry } from '../pipeline/session.js';
 import type { SessionStore } from '../pipeline/store.js';
+import { sanitizeLine } from '../util/sanitize.js';
 import type { AppApi, Draft } from './context.js';
 
 /**
@@ -106,8 +107,9 @@ export function saveDraft(app: AppApi, draft: Draft): void {
     app.replace({ screen: 'run', session: saved.name });
     app.notify(`saved ${saved.name}: press R on the first cell to run every step`);
     app.services.capabilityProblems(saved).then(
-      (problems) => problems.length && app.notify(`${saved.name} cannot run every step yet: ${firstProblem(problems)}`, 'error'),
-      (err: Error) => app.notify(`${saved.name}: the session could not be checked (${err.message})`, 'error'),
+      // The problems quote the prompt file's columns: untrusted text.
+      (problems) => problems.length && app.notify(`${saved.name} cannot run every step yet: ${sanitizeLine(firstProblem(problems))}`, 'error'),
+      (err: Error) => app.notify(`${saved.name}: the session could not be checked (${sanitizeLine(err.message)})`, 'error'),
     );
   } catch (err) {
     app.notify((err as Error).message, 'error');

@@ -33,8 +33,8 @@ describe('the Evaluation cell of the wizard', () => {
   });
 
   /** A new session with one builtin model (source, target and judge) and its vanilla condition, on the Evaluation cell. */
-  async function evaluationCell(name: string, sessions: string) {
-    const app = await renderApp({ sessionsDir: sessions, columns: 160, rows: 48, services: { capabilityProblems: (s) => preflightProblems(s, STEP_IDS) } });
+  async function evaluationCell(name: string, sessions: string, columns = 160) {
+    const app = await renderApp({ sessionsDir: sessions, columns, rows: 48, services: { capabilityProblems: (s) => preflightProblems(s, STEP_IDS) } });
     await app.press('n', name, KEYS.enter, KEYS.tab);
     await app.waitFor('[2] Models');
     // Builtin rows: engine, base, id, family, size, roles; roles cycle to source+target+judge.
@@ -90,6 +90,24 @@ describe('the Evaluation cell of the wizard', () => {
     await app.waitFor('Prompt file: first 3 rows');
     await app.press('w');
     await app.waitFor(/wrongfield cannot run every step yet: evaluation\.safety\.promptField "goal" is no.*set it to the column that holds the prompts/);
+  });
+
+  it('shows a prompt file\'s columns sanitised: a header cannot drive the terminal', async () => {
+    const evil = join(tmp.dir, 'evil.csv');
+    writeFileSync(evil, '"bad\u001b[2J\u001b]52;c;cm0gLXJmIH4=\u0007col",other\nx,y\n');
+    const app = await evaluationCell('evil', join(tmp.dir, 'sessions'), 400);
+    await app.press(...down(5), KEYS.enter, evil, KEYS.enter);
+    await app.waitFor('Prompt file: first 1 rows');
+    await app.waitFor('promptField "goal" is not a column');
+    const clean = (frame: string) => !frame.includes('\u001b[2J') && !frame.includes(']52;') && !frame.includes('\u0007');
+    expect(clean(app.raw())).toBe(true);
+    // The prompt field set to that column: its name heads the preview and is the row's value.
+    await app.press(KEYS.down, KEYS.enter);
+    await app.waitFor('1 rows, 1 prompts');
+    expect(clean(app.raw())).toBe(true);
+    await app.press('w');
+    await app.waitFor('Run evil');
+    expect(clean(app.raw())).toBe(true);
   });
 
   it('switches evaluations off, and picks the judges, the safety judge and the embedder', async () => {
