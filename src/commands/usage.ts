@@ -27,12 +27,13 @@ function unknownOption(flag: string, cmd: Command, suggestion: string | undefine
  */
 export function usageErrorFrom(err: CommanderError, cmd: Command): UsageError {
   const message = err.message.replace(/^error: /, '');
+  const firstLine = message.split('\n')[0];
   const quoted = [...message.matchAll(/'([^']*)'/g)].map((m) => m[1]);
   const path = commandPath(cmd);
-  let what: string;
+  let what = firstLine;
   switch (err.code) {
     case 'commander.unknownOption':
-      what = unknownOption(quoted[0].replace(/=.*$/, ''), cmd, /Did you mean (\S+)\?/.exec(message)?.[1]);
+      if (quoted[0]) what = unknownOption(quoted[0].replace(/=.*$/, ''), cmd, /Did you mean (\S+)\?/.exec(message)?.[1]);
       break;
     case 'commander.excessArguments': {
       const extra = cmd.args[cmd.registeredArguments.length];
@@ -40,19 +41,17 @@ export function usageErrorFrom(err: CommanderError, cmd: Command): UsageError {
       break;
     }
     case 'commander.missingArgument':
-      what = `\`${path}\` needs <${quoted[0]}>`;
+      if (quoted[0]) what = `\`${path}\` needs <${quoted[0]}>`;
       break;
     case 'commander.optionMissingArgument':
-      what = `${quoted[0]} needs a value`;
+      if (quoted[0]) what = `${quoted[0]} needs a value`;
       break;
     case 'commander.invalidArgument': {
       // "option '--format <format>' argument 'xml' is invalid. …": say what it may be instead.
       const choices = cmd.options.find((o) => o.flags === quoted[0])?.argChoices;
-      what = choices ? `${quoted[0].split(' ')[0]} "${quoted[1]}" is not one of ${choices.join(', ')}` : message;
+      if (choices) what = `${quoted[0].split(' ')[0]} "${quoted[1]}" is not one of ${choices.join(', ')}`;
       break;
     }
-    default:
-      what = message.split('\n')[0];
   }
   return new UsageError(`${what}: see \`${path} --help\``);
 }
