@@ -19,6 +19,7 @@
 
 import type { SparseDistribution } from './sampler.js';
 import { BOS } from './tokenizer.js';
+import { runCooperatively, runToEnd, type Pausable } from '../../util/yield.js';
 
 export interface NgramTable {
   readonly order: number;
@@ -201,6 +202,11 @@ export class GrowingTable implements NgramTable {
   freeze(): FrozenTable {
     return FrozenTable.fromGrowing(this);
   }
+
+  /** freeze(), a slice at a time so the event loop (and a cancel) keeps its turn. */
+  async freezeCooperatively(signal?: AbortSignal): Promise<FrozenTable> {
+    return FrozenTable.open(this.order, this.vocabSize, await runCooperatively(frozenArraysOf(this), signal), signal);
+  }
 }
 
 export interface FrozenArrays {
@@ -225,46 +231,17 @@ export class FrozenTable implements NgramTable {
     readonly order: number,
     readonly vocabSize: number,
     arrays: FrozenArrays,
+    derived: DerivedArrays = runToEnd(deriveArrays(order, vocabSize, arrays)),
   ) {
     this.token = arrays.token;
     this.knOf = arrays.kn;
     this.childStart = arrays.childStart;
-    const nodes = this.token.length;
-    this.suffixOf = new Int32Array(nodes);
-    this.depthOf = new Uint8Array(nodes);
-    this.totalOf = new Float64Array(nodes);
-    this.gamma = new Float64Array(nodes);
-    const coc = new Float64Array((order + 1) * 5);
-    const buckets = new Int32Array(nodes * 3);
-    this.suffixOf[ROOT] = -1;
-    // Nodes are in breadth-first order, so a parent is always processed before its children.
-    for (let p = 0; p < nodes; p++) {
-      for (let x = this.childStart[p]; x < this.childStart[p + 1]; x++) {
-        this.depthOf[x] = this.depthOf[p] + 1;
-        this.suffixOf[x] = p === ROOT ? ROOT : this.child(this.suffixOf[p], this.token[x]);
-        const k = this.knOf[x];
-        this.totalOf[p] += k;
-        if (k >= 1) buckets[p * 3 + Math.min(k, 3) - 1]++;
-        if (k >= 1 && k <= 4) coc[this.depthOf[x] * 5 + k]++;
-      }
-    }
-    this.disc = new Float64Array((order + 1) * 3);
-    for (let o = 1; o <= order; o++) this.disc.set(discountsFrom(coc[o * 5 + 1], coc[o * 5 + 2], coc[o * 5 + 3], coc[o * 5 + 4]), o * 3);
-    for (let p = 0; p < nodes; p++) {
-      const o = (this.depthOf[p] + 1) * 3;
-      if (o / 3 > order) continue;
-      this.gamma[p] = this.disc[o] * buckets[p * 3] + this.disc[o + 1] * buckets[p * 3 + 1] + this.disc[o + 2] * buckets[p * 3 + 2];
-    }
-    this.rootDist = new Float64Array(vocabSize).fill(1 / vocabSize);
-    const t = this.totalOf[ROOT];
-    if (t > 0) {
-      const g = this.gamma[ROOT] / t;
-      for (let w = 0; w < vocabSize; w++) this.rootDist[w] *= g;
-      for (let x = this.childStart[ROOT]; x < this.childStart[ROOT + 1]; x++) {
-        const k = this.knOf[x];
-        if (k > 0) this.rootDist[this.token[x]] += Math.max(k - this.discount(1, k), 0) / t;
-      }
-    }
+    ({ suffixOf: this.suffixOf, depthOf: this.depthOf, totalOf: this.totalOf, gamma: this.gamma, disc: this.disc, rootDist: this.rootDist } = derived);
+  }
+
+  /** The table of `arrays`, built a slice at a time so the event loop (and a cancel) keeps its turn. */
+  static async open(order: number, vocabSize: number, arrays: FrozenArrays, signal?: AbortSignal): Promise<FrozenTable> {
+    return new FrozenTable(order, vocabSize, arrays, await runCooperatively(deriveArrays(order, vocabSize, arrays), signal));
   }
 
   get nodeCount(): number {
@@ -272,17 +249,7 @@ export class FrozenTable implements NgramTable {
   }
 
   child(node: number, token: number): number {
-    let lo = this.childStart[node];
-    let hi = this.childStart[node + 1] - 1;
-    const tok = this.token;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const v = tok[mid];
-      if (v < token) lo = mid + 1;
-      else if (v > token) hi = mid - 1;
-      else return mid;
-    }
-    return -1;
+    return childIn(this, node, token);
   }
   kn(node: number): number {
     return this.knOf[node];
@@ -312,39 +279,113 @@ export class FrozenTable implements NgramTable {
     }
   }
 
-  /** Children of the trie in breadth-first order, each parent's children sorted by token. */
+  /** The compact form of a growing table (see frozenArraysOf). */
   static fromGrowing(g: GrowingTable): FrozenTable {
-    const nodes = g.nodeCount;
-    const childCount = new Int32Array(nodes + 1);
-    for (let x = 1; x < nodes; x++) childCount[g.parent(x)]++;
-    const offset = new Int32Array(nodes + 1);
-    for (let p = 0; p < nodes; p++) offset[p + 1] = offset[p] + childCount[p];
-    const byParent = new Int32Array(nodes);
-    const fill = offset.slice();
-    for (let x = 1; x < nodes; x++) byParent[fill[g.parent(x)]++] = x;
-    const newId = new Int32Array(nodes);
-    const order = new Int32Array(nodes);
-    let head = 0;
-    let tail = 1;
-    order[0] = ROOT;
-    const childStart = new Int32Array(nodes + 1);
-    while (head < tail) {
-      const p = order[head];
-      childStart[head] = tail;
-      const kids = Array.from(byParent.subarray(offset[p], offset[p + 1])).sort((a, b) => g.token(a) - g.token(b));
-      for (const x of kids) {
-        newId[x] = tail;
-        order[tail++] = x;
-      }
-      head++;
-    }
-    childStart[nodes] = tail;
-    const token = new Int32Array(nodes);
-    const kn = new Int32Array(nodes);
-    for (let i = 0; i < nodes; i++) {
-      token[i] = i === 0 ? -1 : g.token(order[i]);
-      kn[i] = g.kn(order[i]);
-    }
-    return new FrozenTable(g.order, g.vocabSize, { token, kn, childStart });
+    return new FrozenTable(g.order, g.vocabSize, runToEnd(frozenArraysOf(g)));
   }
+}
+
+/** How many nodes a table-building loop handles between pauses. */
+const NODES_PER_PAUSE = 1 << 14;
+
+/** The child of `node` for `token` (binary search among its sorted children), or −1. */
+function childIn(arrays: { token: Int32Array; childStart: Int32Array }, node: number, token: number): number {
+  let lo = arrays.childStart[node];
+  let hi = arrays.childStart[node + 1] - 1;
+  const tok = arrays.token;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = tok[mid];
+    if (v < token) lo = mid + 1;
+    else if (v > token) hi = mid - 1;
+    else return mid;
+  }
+  return -1;
+}
+
+/** What a FrozenTable computes from its CSR arrays: suffix links, depths, totals, backoff masses, discounts. */
+interface DerivedArrays {
+  suffixOf: Int32Array;
+  depthOf: Uint8Array;
+  totalOf: Float64Array;
+  gamma: Float64Array;
+  disc: Float64Array;
+  rootDist: Float64Array;
+}
+
+function* deriveArrays(order: number, vocabSize: number, arrays: FrozenArrays): Pausable<DerivedArrays> {
+  const { token, kn: knOf, childStart } = arrays;
+  const nodes = token.length;
+  const suffixOf = new Int32Array(nodes);
+  const depthOf = new Uint8Array(nodes);
+  const totalOf = new Float64Array(nodes);
+  const gamma = new Float64Array(nodes);
+  const coc = new Float64Array((order + 1) * 5);
+  const buckets = new Int32Array(nodes * 3);
+  suffixOf[ROOT] = -1;
+  // Nodes are in breadth-first order, so a parent is always processed before its children.
+  for (let p = 0; p < nodes; p++) {
+    if (p % NODES_PER_PAUSE === 0) yield;
+    for (let x = childStart[p]; x < childStart[p + 1]; x++) {
+      depthOf[x] = depthOf[p] + 1;
+      suffixOf[x] = p === ROOT ? ROOT : childIn(arrays, suffixOf[p], token[x]);
+      const k = knOf[x];
+      totalOf[p] += k;
+      if (k >= 1) buckets[p * 3 + Math.min(k, 3) - 1]++;
+      if (k >= 1 && k <= 4) coc[depthOf[x] * 5 + k]++;
+    }
+  }
+  const disc = new Float64Array((order + 1) * 3);
+  for (let o = 1; o <= order; o++) disc.set(discountsFrom(coc[o * 5 + 1], coc[o * 5 + 2], coc[o * 5 + 3], coc[o * 5 + 4]), o * 3);
+  for (let p = 0; p < nodes; p++) {
+    if (p % NODES_PER_PAUSE === 0) yield;
+    const o = (depthOf[p] + 1) * 3;
+    if (o / 3 > order) continue;
+    gamma[p] = disc[o] * buckets[p * 3] + disc[o + 1] * buckets[p * 3 + 1] + disc[o + 2] * buckets[p * 3 + 2];
+  }
+  const rootDist = new Float64Array(vocabSize).fill(1 / vocabSize);
+  const t = totalOf[ROOT];
+  if (t > 0) {
+    const g = gamma[ROOT] / t;
+    for (let w = 0; w < vocabSize; w++) rootDist[w] *= g;
+    for (let x = childStart[ROOT]; x < childStart[ROOT + 1]; x++) {
+      const k = knOf[x];
+      if (k > 0) rootDist[token[x]] += Math.max(k - disc[3 + Math.min(k, 3) - 1], 0) / t;
+    }
+  }
+  return { suffixOf, depthOf, totalOf, gamma, disc, rootDist };
+}
+
+/** The trie's children in breadth-first order, each parent's children sorted by token. */
+function* frozenArraysOf(g: GrowingTable): Pausable<FrozenArrays> {
+  const nodes = g.nodeCount;
+  const childCount = new Int32Array(nodes + 1);
+  for (let x = 1; x < nodes; x++) childCount[g.parent(x)]++;
+  const offset = new Int32Array(nodes + 1);
+  for (let p = 0; p < nodes; p++) offset[p + 1] = offset[p] + childCount[p];
+  const byParent = new Int32Array(nodes);
+  const fill = offset.slice();
+  for (let x = 1; x < nodes; x++) byParent[fill[g.parent(x)]++] = x;
+  yield;
+  const order = new Int32Array(nodes);
+  let head = 0;
+  let tail = 1;
+  order[0] = ROOT;
+  const childStart = new Int32Array(nodes + 1);
+  while (head < tail) {
+    if (head % NODES_PER_PAUSE === 0) yield;
+    const p = order[head];
+    childStart[head] = tail;
+    const kids = Array.from(byParent.subarray(offset[p], offset[p + 1])).sort((a, b) => g.token(a) - g.token(b));
+    for (const x of kids) order[tail++] = x;
+    head++;
+  }
+  childStart[nodes] = tail;
+  const token = new Int32Array(nodes);
+  const kn = new Int32Array(nodes);
+  for (let i = 0; i < nodes; i++) {
+    token[i] = i === 0 ? -1 : g.token(order[i]);
+    kn[i] = g.kn(order[i]);
+  }
+  return { token, kn, childStart };
 }

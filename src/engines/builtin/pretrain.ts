@@ -1,4 +1,4 @@
-import { yieldToEventLoop } from '../../util/yield.js';
+import { runCooperatively, yieldToEventLoop } from '../../util/yield.js';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { SizeTier } from '../../pipeline/session.js';
@@ -9,7 +9,7 @@ import { documentFrequencies, type IdfTable } from './embed.js';
 import { FAMILIES, SIZE_TIERS, type FamilySpec } from './families.js';
 import { AdaptedTables } from './adapted.js';
 import { FrozenTable, GrowingTable } from './ngram.js';
-import { BOS, EOS, Tokenizer, pretokenCounts, trainBpeTokenizer, trainWordTokenizer, type TokenizerSpec } from './tokenizer.js';
+import { BOS, EOS, Tokenizer, countPretokens, learnBpe, learnWords, type TokenizerSpec } from './tokenizer.js';
 
 export interface BuiltinBaseInfo {
   id: string;
@@ -127,11 +127,9 @@ async function familyTokenizer(base: string, spec: FamilySpec, cacheDir: string,
   const cached = readPack<TokenizerSpec>(path, key);
   if (cached) return new Tokenizer(cached.meta);
   opts.onProgress?.({ base, phase: `${spec.family}: training tokenizer`, done: 0, total: 1, unit: 'tokenizers' });
-  await yieldToEventLoop();
-  const counts = pretokenCounts(pretrainingPassages(spec, spec.sizes.large.chars).map((p) => p.text));
-  checkAbort(opts.signal);
-  const tok =
-    spec.tokenizer.kind === 'word' ? trainWordTokenizer(counts, spec.tokenizer.words) : trainBpeTokenizer(counts, spec.tokenizer.merges);
+  const counts = await runCooperatively(countPretokens(pretrainingPassages(spec, spec.sizes.large.chars).map((p) => p.text)), opts.signal);
+  const learn = spec.tokenizer.kind === 'word' ? learnWords(counts, spec.tokenizer.words) : learnBpe(counts, spec.tokenizer.merges);
+  const tok = await runCooperatively(learn, opts.signal);
   writePack(path, key, tok.spec, {});
   opts.onProgress?.({ base, phase: `${spec.family}: training tokenizer`, done: 1, total: 1, unit: 'tokenizers' });
   return tok;
@@ -166,7 +164,7 @@ async function pretrain(base: string, cacheDir: string, opts: PretrainOptions): 
   const cached = readPack<BaseMeta>(path, key);
   if (cached) {
     const { token, kn, childStart } = cached.arrays;
-    const table = new FrozenTable(cached.meta.order, cached.meta.vocabSize, { token, kn, childStart });
+    const table = await FrozenTable.open(cached.meta.order, cached.meta.vocabSize, { token, kn, childStart }, opts.signal);
     return { info, tokenizer, table, meta: cached.meta };
   }
 
@@ -176,14 +174,13 @@ async function pretrain(base: string, cacheDir: string, opts: PretrainOptions): 
   const phase = `${base}: counting ${sizeSpec.order}-grams`;
   for (let i = 0; i < docs.length; i++) {
     growing.addSequence([BOS, ...tokenizer.encode(docs[i]), EOS]);
-    if (i % 50 === 49) {
-      opts.onProgress?.({ base, phase, done: i + 1, total: docs.length, unit: 'documents' });
-      await yieldToEventLoop();
-      checkAbort(opts.signal);
-    }
+    // A document of a large base takes tens of milliseconds: a turn for the event loop (and a cancel) after each.
+    await yieldToEventLoop();
+    checkAbort(opts.signal);
+    if (i % 50 === 49) opts.onProgress?.({ base, phase, done: i + 1, total: docs.length, unit: 'documents' });
   }
   opts.onProgress?.({ base, phase, done: docs.length, total: docs.length, unit: 'documents' });
-  const table = growing.freeze();
+  const table = await growing.freezeCooperatively(opts.signal);
   const meta: BaseMeta = {
     id: base,
     order: sizeSpec.order,

@@ -19,6 +19,8 @@ export function pretokenize(text: string): string[] {
 
 export type TokenizerSpec = { kind: 'word'; words: string[] } | { kind: 'bpe'; merges: number[] };
 
+import { runToEnd, type Pausable } from '../../util/yield.js';
+
 const utf8 = new TextEncoder();
 
 export class Tokenizer {
@@ -135,8 +137,16 @@ export class Tokenizer {
 
 /** Frequencies of pre-tokens in a corpus. */
 export function pretokenCounts(texts: Iterable<string>): Map<string, number> {
+  return runToEnd(countPretokens(texts));
+}
+
+/** pretokenCounts, pausing after every text. */
+export function* countPretokens(texts: Iterable<string>): Pausable<Map<string, number>> {
   const counts = new Map<string, number>();
-  for (const t of texts) for (const p of pretokenize(t)) counts.set(p, (counts.get(p) ?? 0) + 1);
+  for (const t of texts) {
+    for (const p of pretokenize(t)) counts.set(p, (counts.get(p) ?? 0) + 1);
+    yield;
+  }
   return counts;
 }
 
@@ -150,8 +160,15 @@ function byFrequency(counts: Map<string, number>): [string, number][] {
  * back to bytes. Single bytes are tokens already.
  */
 export function trainWordTokenizer(counts: Map<string, number>, vocabWords: number): Tokenizer {
+  return runToEnd(learnWords(counts, vocabWords));
+}
+
+/** trainWordTokenizer, pausing every few thousand pre-tokens. */
+export function* learnWords(counts: Map<string, number>, vocabWords: number): Pausable<Tokenizer> {
   const merged = new Map<string, number>();
+  let seen = 0;
   for (const [piece, c] of counts) {
+    if (++seen % 4096 === 0) yield;
     const bare = piece.startsWith(' ') ? piece.slice(1) : piece;
     if (/^\p{L}+$/u.test(bare) || /^\p{N}+$/u.test(bare)) merged.set(bare, (merged.get(bare) ?? 0) + c);
     else if (utf8.encode(piece).length > 1) merged.set(piece, (merged.get(piece) ?? 0) + c);
@@ -169,6 +186,11 @@ export function trainWordTokenizer(counts: Map<string, number>, vocabWords: numb
  * merge touches; ties break on the smaller pair key so training is deterministic.
  */
 export function trainBpeTokenizer(counts: Map<string, number>, numMerges: number, maxWords = 30_000): Tokenizer {
+  return runToEnd(learnBpe(counts, numMerges, maxWords));
+}
+
+/** trainBpeTokenizer, pausing after every merge. */
+export function* learnBpe(counts: Map<string, number>, numMerges: number, maxWords = 30_000): Pausable<Tokenizer> {
   const entries = byFrequency(counts).slice(0, maxWords);
   const words = entries.map(([w]) => Array.from(utf8.encode(w), (b) => b + BYTE_BASE));
   const freq = entries.map(([, f]) => f);
@@ -190,6 +212,7 @@ export function trainBpeTokenizer(counts: Map<string, number>, numMerges: number
 
   const merges: number[] = [];
   for (let r = 0; r < numMerges; r++) {
+    yield;
     let best = -1;
     let bestCount = 1; // a pair seen once is not worth a token
     for (const [key, c] of pairCount) {
