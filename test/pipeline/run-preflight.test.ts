@@ -75,30 +75,43 @@ describe('a harmful-prompt setting the file does not fit is refused before anyth
   });
 });
 
+/** A session file refused as it is read: exit 2, the file and what to do, then each problem on a line of its own. */
+const expectInvalidSession = (r: { code: number | null; stderr: string }, dir: string, problems: RegExp[]) => {
+  expect(r.code).toBe(2);
+  const [head, ...lines] = r.stderr.trimEnd().split('\n');
+  expect(head).toBe(`baskets: ${sessionPaths(dir).sessionFile} does not hold a valid session: fix these, or restore the file:`);
+  expect(lines).toHaveLength(problems.length);
+  lines.forEach((line, i) => expect(line).toMatch(problems[i]));
+};
+
 describe('names that would share files are rejected when the session is read', () => {
   const study = smallBuiltinStudy('s');
   const cases: [string, SessionInput, RegExp][] = [
-    ['two conditions whose files would be the same', { ...study, conditions: [{ name: 'fs/human', target: 'fs', kind: 'human' }, { name: 'fs__human', target: 'fs', kind: 'single' }] }, /conditions\.1\.name: "fs__human" and "fs\/human" would share files: rename one/],
-    ['a condition name used twice', { ...study, conditions: [{ name: 'fs/human', target: 'fs', kind: 'human' }, { name: 'fs/human', target: 'fs', kind: 'human' }] }, /conditions\.1\.name: "fs\/human" is used twice/],
-    ['a model id used twice', { ...study, models: [study.models![0], { ...study.models![1], id: 'fs' }] }, /models\.1\.id: "fs" is used twice/],
+    ['two conditions whose files would be the same', { ...study, conditions: [{ name: 'fs/human', target: 'fs', kind: 'human' }, { name: 'fs__human', target: 'fs', kind: 'single' }] }, /^ {2}conditions\.1\.name: "fs__human" and "fs\/human" would share files: rename one$/],
+    ['a condition name used twice', { ...study, conditions: [{ name: 'fs/human', target: 'fs', kind: 'human' }, { name: 'fs/human', target: 'fs', kind: 'human' }] }, /^ {2}conditions\.1\.name: "fs\/human" is used twice/],
+    ['a model id used twice', { ...study, models: [study.models![0], { ...study.models![1], id: 'fs' }] }, /^ {2}models\.1\.id: "fs" is used twice/],
   ];
   for (const [what, input, message] of cases) {
     it(what, () => {
-      const { cli } = sessionFile(input);
-      expectRefused(cli('run', 's'), message);
-      expectRefused(cli('report', 's'), message);
+      const { dir, cli } = sessionFile(input);
+      expectInvalidSession(cli('run', 's'), dir, [message]);
+      expectInvalidSession(cli('report', 's'), dir, [message]);
     });
   }
+
+  it('lists every problem of the file, not the first and a count', () => {
+    const { dir, cli } = sessionFile({ ...study, models: [study.models![0], { ...study.models![1], id: 'fs' }], conditions: [{ name: 'fs/human', target: 'fs', kind: 'human' }, { name: 'fs/human', target: 'fs', kind: 'human' }] });
+    expectInvalidSession(cli('run', 's'), dir, [/^ {2}models\.1\.id: "fs" is used twice/, /^ {2}conditions\.1\.name: "fs\/human" is used twice/]);
+  });
 });
 
 describe('errors that quote the session file never drive the terminal', () => {
   it('an unknown key made of escape sequences is shown quoted, with no escape or control character', () => {
     const study = smallBuiltinStudy('s');
-    const { cli } = sessionFile({ ...study, ['\u001b]0;PWNED\u0007\u001b[2J']: 1 } as SessionInput);
+    const { dir, cli } = sessionFile({ ...study, ['\u001b]0;PWNED\u0007\u001b[2J']: 1 } as SessionInput);
     for (const r of [cli('run', 's'), cli('report', 's'), cli('cancel', 's'), cli('run', 's', '--detach')]) {
-      expect(r.code).toBe(2);
       expect(r.stderr).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
-      expect(r.stderr.trim()).toMatch(/session\.json: "\\u001b\]0;PWNED\\u0007\\u001b\[2J": unknown key — remove it or check its spelling$/);
+      expectInvalidSession(r, dir, [/^ {2}"\\u001b\]0;PWNED\\u0007\\u001b\[2J": unknown key — remove it or check its spelling$/]);
     }
   });
 });
