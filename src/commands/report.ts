@@ -10,7 +10,10 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { safeJson, sanitizeLine } from '../util/sanitize.js';
 import { sessionPaths } from '../pipeline/paths.js';
 import { toCsv as tableCsv } from '../pipeline/export.js';
-import { RESULT_NAMES, RESULT_PRODUCER, readResult, staleNote, switchedOff, type PairedResult, type ResultFiles, type ResultName, type Stat } from '../pipeline/results.js';
+import { describeInputs, type InputLine } from '../pipeline/inputs-description.js';
+import { studyInputs } from '../pipeline/provenance.js';
+import { RESULT_NAMES, RESULT_PRODUCER, readResult, type PairedResult, type ResultFiles, type ResultName, type Stat } from '../pipeline/results.js';
+import { staleness } from '../pipeline/staleness.js';
 import type { SessionStore } from '../pipeline/store.js';
 import { reportSummary } from '../ui/results/summary.js';
 import { trainingNumbers } from '../ui/results/training.js';
@@ -36,7 +39,7 @@ export interface ReportRow {
 }
 
 type Loaded = { [N in ResultName]: ResultFiles[N] | null };
-/** The note of each result kept from before its evaluation was switched off. */
+/** The note of each result that no longer matches the session (switched off, or made before a change). */
 type Stale = Partial<Record<ResultName, string>>;
 
 const row = (section: ResultName, target: string, condition: string, metric: string, s: Stat, note = ''): ReportRow => ({
@@ -151,9 +154,10 @@ export function reportRows(r: Loaded): ReportRow[] {
 const num = (x: number | null) => (x === null ? '' : Number.isInteger(x) ? String(x) : x.toPrecision(4));
 
 /** One row per number, through the exports' CSV writer (quoting, no escapes, no spreadsheet formulas). */
-export function toCsv(rows: ReportRow[]): string {
+export function toCsv(rows: ReportRow[], inputs: InputLine[] = []): string {
   const columns = ['section', 'target', 'condition', 'metric', 'value', 'lo', 'hi', 'n', 'note'];
-  const cells = rows.map((r) => [r.section, r.target, r.condition, r.metric, r.value, r.lo, r.hi, r.n, r.note]);
+  // The inputs come first, one row each: what they are in "metric", their description in "note".
+  const cells = [...inputs.map((i) => ['inputs', '', '', i.what, null, null, null, null, i.value]), ...rows.map((r) => [r.section, r.target, r.condition, r.metric, r.value, r.lo, r.hi, r.n, r.note])];
   return tableCsv({ pane: 'report', title: 'report', columns, rows: cells, notes: [] });
 }
 
@@ -165,7 +169,7 @@ function headline(r: Loaded): string[] {
   return reportSummary({ files, errors: {} });
 }
 
-export function toMarkdown(session: string, r: Loaded, rows: ReportRow[], stale: Stale = {}): string {
+export function toMarkdown(session: string, r: Loaded, rows: ReportRow[], stale: Stale = {}, inputs: InputLine[] = []): string {
   const out = [`# baskets report: ${mdCell(session)}`, ''];
   const summary = headline(r);
   if (summary.length) out.push('## Summary: multi vs single', '', ...summary.map((line) => `- ${sanitizeLine(line)}`), '');
@@ -189,6 +193,8 @@ export function toMarkdown(session: string, r: Loaded, rows: ReportRow[], stale:
     out.push('');
     out.push(...markdownGrids(own.filter((x) => x.cell)));
   }
+  // What the numbers were made from closes the report, where a reader checking them looks.
+  if (inputs.length) out.push('## Inputs', '', ...inputs.map((i) => `- **${mdCell(i.what)}**: ${mdCell(i.value)}`), '');
   return out.join('\n');
 }
 
@@ -214,9 +220,9 @@ function markdownGrids(cells: readonly ReportRow[]): string[] {
   return out;
 }
 
-export function toJson(session: string, r: Loaded, stale: Stale = {}): string {
+export function toJson(session: string, r: Loaded, stale: Stale = {}, inputs: { lines: InputLine[]; fingerprint: unknown } = { lines: [], fingerprint: null }): string {
   const missing = Object.fromEntries(RESULT_NAMES.filter((n) => !r[n] && n !== 'training').map((n) => [n, `run the ${RESULT_PRODUCER[n]} step`]));
-  return safeJson({ session, summary: headline(r), results: r, missing, stale }, 2) + '\n';
+  return safeJson({ session, summary: headline(r), inputs, results: r, missing, stale }, 2) + '\n';
 }
 
 /** The report file, or one line saying why it cannot be written (a folder, no permission). */
@@ -233,13 +239,20 @@ function writeReport(path: string, text: string): void {
 export async function reportCommand(store: SessionStore, name: string, opts: { format?: string; out?: string; print: (s: string) => void }): Promise<number> {
   const format = (opts.format ?? 'md') as Format;
   if (!FORMATS.includes(format)) throw new UsageError(`unknown report format "${sanitizeLine(String(opts.format))}": use md, csv or json`);
-  const off = switchedOff(store.load(name));
+  const session = store.load(name);
   const paths = sessionPaths(store.dir(name));
   const loaded = Object.fromEntries(RESULT_NAMES.map((n) => [n, readResult(paths, n)])) as Loaded;
-  // Results kept from before an evaluation was switched off are reported, and say so.
-  const stale = Object.fromEntries(RESULT_NAMES.filter((n) => loaded[n] && off[n]).map((n) => [n, staleNote(n, off[n]!)])) as Stale;
+  // Results that no longer match the session are reported, and say why.
+  const files = Object.fromEntries(Object.entries(loaded).filter(([, f]) => f !== null));
+  const stale: Stale = staleness(session, paths, files).results;
+  const inputs = describeInputs(session, paths, loaded.answers);
   const rows = reportRows(loaded).map((r) => (stale[r.section] ? { ...r, note: [stale[r.section], r.note].filter(Boolean).join('; ') } : r));
-  const text = format === 'json' ? toJson(name, loaded, stale) : format === 'csv' ? toCsv(rows) : toMarkdown(name, loaded, rows, stale);
+  const text =
+    format === 'json'
+      ? toJson(name, loaded, stale, { lines: inputs, fingerprint: studyInputs(session) })
+      : format === 'csv'
+        ? toCsv(rows, inputs)
+        : toMarkdown(name, loaded, rows, stale, inputs);
   if (opts.out) {
     writeReport(opts.out, text);
     opts.print(`wrote the ${format} report of "${name}" to ${opts.out}`);

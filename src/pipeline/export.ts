@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { safeJson, sanitizeLine } from '../util/sanitize.js';
+import type { InputLine } from './inputs-description.js';
 
 /**
  * What one results pane shows, as a table, and its CSV / JSON / Markdown forms. Pure: the
@@ -20,6 +21,8 @@ export interface ExportTable {
   rows: ExportCell[][];
   /** Caveats that travel with the numbers (heuristic ratings, verdict fallback, …). */
   notes: string[];
+  /** What the numbers were made from (files with checksums, seed, models, version). */
+  inputs?: InputLine[];
 }
 
 export const EXPORT_FORMATS = ['csv', 'json', 'md'] as const;
@@ -49,12 +52,27 @@ export function toCsv(table: ExportTable): string {
   return [table.columns, ...table.rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
 }
 
+/**
+ * A CSV export's inputs, as a CSV of their own beside it: inside the table they would break
+ * every reader that expects one header and rectangular rows.
+ */
+export function inputsCsv(table: ExportTable): string | null {
+  if (!table.inputs?.length) return null;
+  return toCsv({ ...table, columns: ['input', 'value'], rows: table.inputs.map((i) => [i.what, i.value]) });
+}
+
+/** sessions/<s>/exports/<pane>.inputs.csv: where a CSV export's inputs go. */
+export function inputsCsvPath(csvPath: string): string {
+  return csvPath.replace(/\.csv$/, '.inputs.csv');
+}
+
 /** Rows as objects keyed by column; numbers stay numbers (null where undefined). */
 export function toJson(table: ExportTable): string {
   const clean = (cell: ExportCell): ExportCell =>
     typeof cell === 'string' ? sanitizeLine(cell) : typeof cell === 'number' && !Number.isFinite(cell) ? null : cell;
   const rows = table.rows.map((row) => Object.fromEntries(table.columns.map((c, i) => [c, clean(row[i] ?? null)])));
-  return safeJson({ pane: table.pane, title: sanitizeLine(table.title), notes: table.notes.map(sanitizeLine), rows }, 2) + '\n';
+  const inputs = (table.inputs ?? []).map((i) => ({ what: sanitizeLine(i.what), value: sanitizeLine(i.value) }));
+  return safeJson({ pane: table.pane, title: sanitizeLine(table.title), notes: table.notes.map(sanitizeLine), ...(inputs.length ? { inputs } : {}), rows }, 2) + '\n';
 }
 
 function mdCell(cell: ExportCell): string {
@@ -66,6 +84,7 @@ export function toMarkdown(table: ExportTable): string {
   const numeric = table.columns.map((_, i) => table.rows.length > 0 && table.rows.every((r) => typeof r[i] === 'number' || r[i] === null));
   const out = [`## ${mdCell(table.title)}`, '', line(table.columns), `| ${numeric.map((n) => (n ? '---:' : '---')).join(' | ')} |`, ...table.rows.map(line)];
   if (table.notes.length) out.push('', ...table.notes.map((n) => `- ${mdCell(n)}`));
+  if (table.inputs?.length) out.push('', '### Inputs', '', ...table.inputs.map((i) => `- **${mdCell(i.what)}**: ${mdCell(i.value)}`));
   return out.join('\n') + '\n';
 }
 

@@ -5,6 +5,7 @@ import type { Estimate } from '../metrics/preference.js';
 import type { MetricValue } from '../metrics/value.js';
 import { ConfigError } from './errors.js';
 import type { SessionPaths } from './paths.js';
+import type { StudyInputs } from './provenance.js';
 import type { TrainingData } from '../trainers/training-data.js';
 import type { ConditionKind, Session, StepId, TrainerConfig } from './session.js';
 
@@ -41,6 +42,8 @@ interface ResultHeader<K extends string> {
   createdAt: string;
   /** The session seed every sample and bootstrap derives from. */
   seed: number;
+  /** What the result was made from (absent in older files): names its inputs, and tells when it is out of date. */
+  inputs?: StudyInputs;
 }
 
 /** What one writer (a condition's model on a prompt set) has answered so far. */

@@ -86,7 +86,10 @@ export function Compare({ sessions: initial }: { sessions: string[] }) {
   const columns = shown.map((s, i) => {
     const across = i > 0 ? acrossSessions(metric, sessions[0], s) : null;
     const within = metric.paired(s.loaded).map((p) => p.text);
+    const stale = s.loaded.files[metric.result] ? s.loaded.stale?.[metric.result] : undefined;
     const texts = [
+      // Out-of-date results come first: every number below them is read in that light.
+      ...(stale ? [stale] : []),
       ...(across ? [across.summary, ...across.lines.map((l) => l.text)] : i > 0 && !metric.across ? [notPairedAcross(metric, sessions[0].name)] : []),
       // The first within-session test says where the tests come from; a header row of its own could be left alone at the foot.
       ...within.map((text, k) => (k === 0 ? `within ${s.name}: ${text}` : text)),
@@ -131,7 +134,7 @@ export function Compare({ sessions: initial }: { sessions: string[] }) {
           return (
             <Box key={s.name} flexDirection="column" width={columnWidth} height={height} overflow="hidden" paddingRight={2}>
               <Text color={theme.color.accent} bold={theme.emphasis} wrap="truncate-end">
-                {truncate(theme, cleanLabel(s.name, theme.ascii), inner)}
+                {truncate(theme, cleanLabel(s.name, theme.ascii) + (s.loaded.files[metric.result] && s.loaded.stale?.[metric.result] ? ' (out of date)' : ''), inner)}
               </Text>
               {column.ready ? <ChartText chart={column.body} /> : <Text color={theme.color.muted} wrap="wrap">{cleanLabel(column.body, theme.ascii)}</Text>}
               {paired.map((row, k) => (

@@ -79,7 +79,7 @@ export function Results({ session }: { session: string }) {
         if (!isReady(model, loaded)) return app.notify(`nothing to export yet: ${paneMissing(model, loaded)}`, 'error');
         try {
           const views = model.views(loaded);
-          const path = writeExport(dir, { ...model.table(loaded, view), pane: exportStem(model.id, views.length > 1 ? views[view] : undefined) }, format);
+          const path = writeExport(dir, { ...model.table(loaded, view), inputs: loaded.inputs, pane: exportStem(model.id, views.length > 1 ? views[view] : undefined) }, format);
           app.notify(`exported ${model.title} as ${format.toUpperCase()} to ${path}`);
         } catch (err) {
           app.notify(`export failed: ${(err as Error).message}`, 'error');

@@ -16,7 +16,7 @@ let store: SessionStore;
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'baskets-report-'));
   store = new SessionStore(root);
-  store.create({ version: 1, name: 'r', createdAt: 'now', data: { source: { kind: 'builtin', name: 'sotu-continuations' } } });
+  store.create({ version: 1, name: 'r', createdAt: 'now', seed: 1, data: { source: { kind: 'builtin', name: 'sotu-continuations' } } });
   const paths = sessionPaths(store.dir('r'));
   const stat = (value: number, n: number) => ({ value, lo: value - 1, hi: value + 1, n });
   const perplexity: PerplexityResultFile = {
@@ -128,7 +128,7 @@ describe('baskets report: safety grid, error counts and paired diversity', () =>
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'baskets-report-grid-'));
     grids = new SessionStore(dir);
-    grids.create({ version: 1, name: 'g', createdAt: 'now', data: { source: { kind: 'builtin', name: 'sotu-continuations' } } });
+    grids.create({ version: 1, name: 'g', createdAt: 'now', seed: 1, data: { source: { kind: 'builtin', name: 'sotu-continuations' } } });
     const paths = sessionPaths(grids.dir('g'));
     const none = { value: null, lo: null, hi: null, n: 0, reason: 'x' };
     const grid = [[4, 0, 0, 0, 0], [0, 1, 0, 0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 2, 1], [3, 0, 0, 0, 5]];

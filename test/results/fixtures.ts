@@ -196,7 +196,7 @@ export function loadedOf(names: readonly (keyof typeof ALL_RESULTS)[] = Object.k
 /** A session folder with the given result files written where the evaluation steps write them. */
 export function fixtureSession(sessionsDir: string, name: string, results: readonly (keyof typeof ALL_RESULTS)[]): string {
   const store = new SessionStore(sessionsDir);
-  store.create({ version: 1, name, createdAt: '2026-01-01T00:00:00.000Z', data: { source: { kind: 'builtin', name: 'sotu-continuations' } } });
+  store.create({ version: 1, name, createdAt: '2026-01-01T00:00:00.000Z', seed: header.seed, data: { source: { kind: 'builtin', name: 'sotu-continuations' } } });
   const dir = store.dir(name);
   for (const r of results) writeResult(dir, r);
   return dir;

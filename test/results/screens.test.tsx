@@ -363,8 +363,10 @@ describe('Compare screen', () => {
     await app.waitFor('exported the comparison as CSV');
     // The export lands in the first compared session's folder, named for the metric it compares.
     const written = dirs.flatMap((d) => (existsSync(join(d, 'exports')) ? readdirSync(join(d, 'exports')).map((f) => join(d, 'exports', f)) : []));
-    expect(written.map((f) => f.split('/').at(-1))).toEqual(['compare-beta-vs-alpha-lexical-diversity-100-self-bleu.csv']);
-    expect(written).toHaveLength(1);
+    // Beside the CSV, its inputs: each compared session's files, seed and models.
+    expect(written.map((f) => f.split('/').at(-1))).toEqual(['compare-beta-vs-alpha-lexical-diversity-100-self-bleu.csv', 'compare-beta-vs-alpha-lexical-diversity-100-self-bleu.inputs.csv']);
+    const inputs = parse(readFileSync(written[1], 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(inputs.map((r) => r.input)).toEqual(expect.arrayContaining(['alpha baskets', 'alpha split', 'beta data', 'beta split']));
     const rows = parse(readFileSync(written[0], 'utf8'), { columns: true }) as Record<string, string>[];
     expect(rows.filter((r) => r.session === 'alpha')).toHaveLength(6);
     expect(rows.filter((r) => r.session === 'beta')).toHaveLength(6);

@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { exportPath, renderExport, toCsv, toJson, toMarkdown, type ExportTable } from '../../src/pipeline/export.js';
 import { barColumns } from '../../src/charts/index.js';
+import { staleNote } from '../../src/pipeline/results.js';
 import { COMPARE_METRICS, compareTable, drawCompareColumn, sharedDomain } from '../../src/ui/results/compare.js';
 import { DIVERSITY_METRICS, SOURCE_DATA_VIEW } from '../../src/ui/results/diversity.js';
 import { statText } from '../../src/ui/results/format.js';
@@ -351,7 +352,7 @@ describe('notes of a zoomed pane', () => {
 describe('results of an evaluation switched off since', () => {
   it('are drawn, with a note that they are from an earlier run', () => {
     const pane = RESULT_PANES.find((p) => p.id === 'preference')!;
-    const loaded = { ...loadedOf(['preference']), off: { preference: 'evaluation.preference.enabled' } };
+    const loaded = { ...loadedOf(['preference']), stale: { preference: staleNote('preference', 'evaluation.preference.enabled') } };
     const view = paneView(pane, loaded, 0, { width: 120, height: 30 });
     expect(view.ready).toBe(true);
     expect(view.notes[0]).toBe('preference is switched off (evaluation.preference.enabled): these results are from an earlier run');

@@ -6,6 +6,7 @@ import { loadHarmfulPrompts, sampleTestExamples } from '../evaluation/prompts.js
 import { runPrepared, streamWork } from '../evaluation/stream.js';
 import type { SourceAccounting } from '../generation/source-run.js';
 import { RESULT_VERSION, type AnswerCounts, type AnswersResultFile } from '../results.js';
+import { studyInputs } from '../provenance.js';
 import type { Step } from '../step.js';
 
 /** The name a condition's answers to the harmful prompts are keyed and seeded by. */
@@ -49,6 +50,7 @@ export const answerStep: Step = async function* (ctx) {
     kind: 'answers',
     createdAt: new Date(ctx.now()).toISOString(),
     seed: session.seed,
+    inputs: studyInputs(session),
     items: items.length,
     harmfulPrompts: harmful && { origin: harmful.origin, count: harmful.prompts.length },
     models: accounting,

@@ -3,6 +3,7 @@ import { builtinInstructionSet } from '../../engines/builtin/index.js';
 import { loadDatasetFile, type DataIssue } from '../data/load.js';
 import { splitExamples } from '../data/split.js';
 import type { Example } from '../example.js';
+import { studyInputs } from '../provenance.js';
 import type { MultiTurnPolicy } from '../session.js';
 import type { Step } from '../step.js';
 
@@ -24,6 +25,8 @@ function multiTurnNote(records: number, policy: MultiTurnPolicy): string {
  */
 export const dataStep: Step = async function* (ctx) {
   const { data, seed } = ctx.session;
+  // Fingerprinted before reading, so a file changed while it is read is not recorded as read.
+  const inputs = studyInputs(ctx.session);
   let examples: Example[];
   let issues: DataIssue[] = [];
   let multiTurn = 0;
@@ -64,6 +67,7 @@ export const dataStep: Step = async function* (ctx) {
     train: split.train.length,
     test: split.test.length,
     ...(multiTurn ? { multiTurn: { records: multiTurn, policy: data.multiTurn } } : {}),
+    inputs: { seed, data: inputs.data },
   });
   yield { type: 'progress', task: 'split', done: examples.length, total: examples.length, unit: 'records' };
   yield { type: 'result', name: 'split', path: ctx.paths.split, summary: `${split.train.length} train / ${split.test.length} test` };

@@ -12,6 +12,7 @@ import { pairedByItem, type PerItemValues } from '../evaluation/paired.js';
 import { perItemTable } from '../evaluation/per-item.js';
 import { parallelismOf } from '../generation/source-run.js';
 import { meanStat, pointStat, RESULT_VERSION, type PairedResult, type PerplexityModelResult, type PerplexityResultFile, type EvaluatedRef } from '../results.js';
+import { studyInputs } from '../provenance.js';
 import type { Step } from '../step.js';
 
 /** One scored human test response: natural-log probabilities of its tokens. */
@@ -105,6 +106,7 @@ export const perplexityStep: Step = async function* (ctx) {
     kind: 'perplexity',
     createdAt: new Date(ctx.now()).toISOString(),
     seed: session.seed,
+    inputs: studyInputs(session),
     items: test.length,
     models: models.map((m) => m.result),
     comparisons: pairedComparisons(models, seed),

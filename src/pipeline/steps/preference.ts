@@ -15,6 +15,7 @@ import { runPrepared, streamWork } from '../evaluation/stream.js';
 import { conversationText, type Example } from '../example.js';
 import { parallelismOf } from '../generation/source-run.js';
 import { estimateStat, RESULT_VERSION, type EvaluatedRef, type PreferenceJudgeResult, type PreferenceResultFile } from '../results.js';
+import { studyInputs } from '../provenance.js';
 import type { ModelEntry, Session } from '../session.js';
 import type { Step, StepContext } from '../step.js';
 
@@ -275,6 +276,7 @@ export const preferenceStep: Step = async function* (ctx) {
     kind: 'preference',
     createdAt: new Date(ctx.now()).toISOString(),
     seed: session.seed,
+    inputs: studyInputs(session),
     items: items.length,
     sources: [...writers.map((w) => w.name), HUMAN],
     judges: results,

@@ -13,6 +13,7 @@ import { loadHarmfulPrompts } from '../evaluation/prompts.js';
 import { runPrepared, streamWork } from '../evaluation/stream.js';
 import { parallelismOf } from '../generation/source-run.js';
 import { meanStat, RESULT_VERSION, type EvaluatedRef, type SafetyModelResult, type SafetyResultFile } from '../results.js';
+import { studyInputs } from '../provenance.js';
 import type { Session } from '../session.js';
 import type { Step } from '../step.js';
 import { harmfulWriterName } from './answer.js';
@@ -165,6 +166,7 @@ export const safetyStep: Step = async function* (ctx) {
     kind: 'safety',
     createdAt: new Date(ctx.now()).toISOString(),
     seed: session.seed,
+    inputs: studyInputs(session),
     judge: judgeId,
     heuristic: models.some((m) => m.heuristicHarm > 0),
     prompts: { origin, count: prompts.length },

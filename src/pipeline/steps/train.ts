@@ -17,6 +17,7 @@ import { deriveSeed } from '../../util/rng.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import type { StepEvent, TrainMetrics } from '../events.js';
 import { readResult, RESULT_VERSION, type TrainingResultFile, type TrainingRunResult } from '../results.js';
+import { studyInputs } from '../provenance.js';
 import { modelIdentityOf, sha256 } from '../generation/keys.js';
 import { pretrainingReporter } from '../models.js';
 import type { Condition, ModelEntry, Session, TrainerConfig } from '../session.js';
@@ -270,7 +271,7 @@ function trainingRecord(ctx: StepContext) {
         device: device ?? null,
       };
       previous = [...previous.filter((m) => m.condition !== run.condition), run];
-      const file: TrainingResultFile = { version: RESULT_VERSION, kind: 'training', createdAt: new Date(ctx.now()).toISOString(), seed: ctx.session.seed, models: previous };
+      const file: TrainingResultFile = { version: RESULT_VERSION, kind: 'training', createdAt: new Date(ctx.now()).toISOString(), seed: ctx.session.seed, inputs: studyInputs(ctx.session), models: previous };
       writeJsonAtomic(path, file);
       dirty = true;
     },

@@ -240,8 +240,10 @@ export function compareTable(metric: CompareMetric, sessions: readonly { name: s
     title: `${metric.label} across ${sessions.map((s) => s.name).join(', ')}`,
     columns: ['session', 'target', 'condition', 'measure', 'value', 'lo', 'hi', 'n', 'p'],
     rows,
+    inputs: sessions.flatMap((s) => (s.loaded.inputs ?? []).map((i) => ({ what: `${s.name} ${i.what}`, value: i.value }))),
     notes: [
       ...sessions.flatMap((s) => (s.loaded.files[metric.result] ? [] : [`${s.name}: ${missingReason(s.loaded, metric.result)}`])),
+      ...sessions.flatMap((s) => (s.loaded.files[metric.result] && s.loaded.stale?.[metric.result] ? [`${s.name}: ${s.loaded.stale[metric.result]}`] : [])),
       ...pairedNotes,
       ...(others.length && !metric.across ? [notPairedAcross(metric, ref.name)] : []),
     ],

@@ -1,6 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { SessionPaths } from '../../pipeline/paths.js';
 import { RESULT_NAMES, RESULT_PRODUCER, readResult, switchedOff, type ResultFiles, type ResultName } from '../../pipeline/results.js';
+import { describeInputs, type InputLine } from '../../pipeline/inputs-description.js';
+import type { Session } from '../../pipeline/session.js';
+import { staleness } from '../../pipeline/staleness.js';
 import { parseSession } from '../../pipeline/store.js';
 
 /** A session's evaluation results as the screens see them: each file, or why it is not there. */
@@ -10,18 +13,23 @@ export interface LoadedResults {
   errors: Partial<Record<ResultName, string>>;
   /** Evaluations the session switched off, with the switch (absent: none, or the session file cannot be read). */
   off?: Partial<Record<ResultName, string>>;
+  /** Results that no longer match the session (switched off, or made before a change), each saying why. */
+  stale?: Partial<Record<ResultName, string>>;
+  /** The session's inputs, which exports name (absent: the session file cannot be read). */
+  inputs?: InputLine[];
 }
 
-function offIn(paths: SessionPaths): Partial<Record<ResultName, string>> {
+function sessionIn(paths: SessionPaths): Session | null {
   try {
-    return existsSync(paths.sessionFile) ? switchedOff(parseSession(readFileSync(paths.sessionFile, 'utf8'), paths.sessionFile)) : {};
+    return existsSync(paths.sessionFile) ? parseSession(readFileSync(paths.sessionFile, 'utf8'), paths.sessionFile) : null;
   } catch {
-    return {}; // a broken session file is reported where sessions are listed
+    return null; // a broken session file is reported where sessions are listed
   }
 }
 
 export function loadResults(paths: SessionPaths): LoadedResults {
-  const loaded: LoadedResults = { files: {}, errors: {}, off: offIn(paths) };
+  const session = sessionIn(paths);
+  const loaded: LoadedResults = { files: {}, errors: {}, off: session ? switchedOff(session) : {} };
   for (const name of RESULT_NAMES) {
     try {
       const file = readResult(paths, name);
@@ -29,6 +37,10 @@ export function loadResults(paths: SessionPaths): LoadedResults {
     } catch (err) {
       loaded.errors[name] = (err as Error).message;
     }
+  }
+  if (session) {
+    loaded.stale = staleness(session, paths, loaded.files).results;
+    loaded.inputs = describeInputs(session, paths, loaded.files.answers ?? null);
   }
   return loaded;
 }

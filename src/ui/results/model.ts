@@ -111,7 +111,7 @@ function paneHead(model: PaneModel, loaded: LoadedResults, view: number, height:
   const views = model.views(loaded);
   const v = clampView(model, loaded, view);
   // Notes go under the chart, at most a quarter of the pane (the first, most important, first).
-  // Results written before their evaluation was switched off are shown, and said to be old.
+  // Results that no longer match the session (switched off, or made before a change) are shown, and say so.
   const stale = model.needs.flatMap((n) => (loaded.files[n] && loaded.stale?.[n] ? [loaded.stale[n]] : []));
   const all = [...stale, ...model.notes(loaded)];
   const rows = wrapWidth === undefined ? all : all.flatMap((n) => wrapWords(n, wrapWidth));
