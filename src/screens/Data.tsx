@@ -10,6 +10,7 @@ import { absoluteDatasetPath, checkDatasetPath, type DatasetPreview } from '../u
 import { leaveWizard, saveDraft, withSession } from '../ui/draft.js';
 import { numberRow, parseNumber, useForm, type FormRow } from '../ui/form.js';
 import { useScreenKeys } from '../ui/input.js';
+import { multiTurnRows } from '../ui/multiTurnRows.js';
 import { DATA_KEYS, type ActionOf } from '../ui/keymaps.js';
 import { truncate, useTheme } from '../ui/theme.js';
 import { useDatasetPreview } from '../ui/useDatasetPreview.js';
@@ -67,6 +68,7 @@ function dataRows(draft: Draft, set: (d: Draft) => void, preview: DatasetPreview
         : { kind: 'text', id: `field-${field}`, label: `${field} field`, value, note: required ? undefined : 'empty: none', apply: (v) => setField(v.trim()) };
       rows.push(row);
     }
+    rows.push(...multiTurnRows(data, setData, preview));
   }
   rows.push(
     numberRow('test', 'test fraction', data.testFraction, (x) => x > 0 && x < 1, 'a number between 0 and 1, e.g. 0.1', (n) => setData({ testFraction: n }), 'held out for perplexity and answers'),
