@@ -50,8 +50,9 @@ describe('new-session wizard', () => {
     expect(preview).not.toContain('\u0007');
 
     // Seed: a non-number is refused with a reason, a number is kept.
-    // From the file row past the 4 field rows and the test fraction to the seed.
-    await app.press(...Array<string>(6).fill(KEYS.down));
+    // From the file row past the 4 field rows, the history and conversation fields, the multi-turn
+    // policy and the test fraction to the seed.
+    await app.press(...Array<string>(9).fill(KEYS.down));
     await app.press(KEYS.enter, '\u0015', 'abc', KEYS.enter);
     await app.waitFor('seed: a whole number');
     await app.press(KEYS.enter, '\u0015', '77', KEYS.enter);
