@@ -319,6 +319,8 @@ export function formatSchemaIssues(error: z.ZodError): string[] {
       const keys = issue.keys.map((k) => (/^[\w-]+$/.test(k) ? k : JSON.stringify(k))).join(', ');
       return `${path === '(root)' ? '' : path + '.'}${keys}: unknown key — remove it or check its spelling`;
     }
+    // zod says "expected string, received undefined" of a key that is not there at all.
+    if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) return `${path}: missing — add it (${issue.expected})`;
     return `${path}: ${issue.message}`;
   });
 }

@@ -77,13 +77,14 @@ describe('a broken session.json', () => {
 
   it('lists every problem, one a line', { timeout: perCli(1) }, () => {
     const { file, text, args, env } = session();
-    const raw = JSON.parse(text);
+    const { createdAt: _dropped, ...raw } = JSON.parse(text);
     writeFileSync(file, JSON.stringify({ ...raw, seed: 'seven', data: { ...raw.data, testFraction: 3 }, colour: 'red' }, null, 2));
     const r = runCli(args, env);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
       [
         `baskets: ${file} does not hold a valid session: fix these, or restore the file:`,
+        '  createdAt: missing — add it (string)',
         '  seed: Invalid input: expected number, received string',
         '  data.testFraction: Too big: expected number to be <1',
         '  colour: unknown key — remove it or check its spelling',
