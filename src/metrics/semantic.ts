@@ -4,6 +4,7 @@
  */
 import { mulberry32 } from '../util/rng.js';
 import { symmetricEigenvalues } from './eigen.js';
+import { gramMatrix, gramMatrixOnThreads } from './gram.js';
 import { bootstrapP, percentile, type MeanInterval, type PairedComparison, type ResampleOptions } from './stats.js';
 import { defined, undefinedBecause, type MetricValue } from './value.js';
 
@@ -195,97 +196,8 @@ function exactSwapP(a: UnitRows, b: UnitRows, observed: number): number {
   return hits / (1 << n);
 }
 
-/** Columns of the dot-product kernel per pass: the rows' slices of one pass stay in cache. */
-const DOT_BLOCK = 256;
-
-/**
- * The `count` × `count` matrix of dot products of the rows of `m` (count × len, row-major; its
- * row count padded with zero rows to a multiple of 4), divided by `divisor`. Four rows against
- * two per step (eight running sums from six loads), over column blocks of DOT_BLOCK so the rows
- * being read stay in cache: about 3× a plain row-by-row dot on 15,000 × 384.
- */
-function rowDotProducts(m: Float64Array, count: number, len: number, divisor: number, onProgress?: (done: number, total: number) => void): Float64Array {
-  const padded = Math.ceil(count / 4) * 4;
-  const g = new Float64Array(padded * padded);
-  const blocks = Math.ceil(len / DOT_BLOCK);
-  for (let block = 0; block < blocks; block++) {
-    const k0 = block * DOT_BLOCK;
-    const k1 = Math.min(len, k0 + DOT_BLOCK);
-    for (let i = 0; i < padded; i += 4) {
-      const o1 = i * len;
-      const o2 = o1 + len;
-      const o3 = o2 + len;
-      const o4 = o3 + len;
-      for (let j = i; j < padded; j += 2) {
-        const p1 = j * len;
-        const p2 = p1 + len;
-        let a11 = 0;
-        let a12 = 0;
-        let a21 = 0;
-        let a22 = 0;
-        let a31 = 0;
-        let a32 = 0;
-        let a41 = 0;
-        let a42 = 0;
-        for (let k = k0; k < k1; k++) {
-          const x = m[p1 + k];
-          const y = m[p2 + k];
-          const r1 = m[o1 + k];
-          const r2 = m[o2 + k];
-          const r3 = m[o3 + k];
-          const r4 = m[o4 + k];
-          a11 += r1 * x;
-          a12 += r1 * y;
-          a21 += r2 * x;
-          a22 += r2 * y;
-          a31 += r3 * x;
-          a32 += r3 * y;
-          a41 += r4 * x;
-          a42 += r4 * y;
-        }
-        const q = i * padded + j;
-        g[q] += a11;
-        g[q + 1] += a12;
-        g[q + padded] += a21;
-        g[q + padded + 1] += a22;
-        g[q + 2 * padded] += a31;
-        g[q + 2 * padded + 1] += a32;
-        g[q + 3 * padded] += a41;
-        g[q + 3 * padded + 1] += a42;
-      }
-      onProgress?.(block * (padded / 4) + i / 4 + 1, blocks * (padded / 4));
-    }
-  }
-  // Every entry on and above the diagonal was summed once; the lower triangle mirrors it.
-  const out = new Float64Array(count * count);
-  for (let i = 0; i < count; i++) {
-    for (let j = i; j < count; j++) out[i * count + j] = out[j * count + i] = g[i * padded + j] / divisor;
-  }
-  return out;
-}
-
-/** The n × d rows as the kernel reads them: as they are, or Uᵀ (d × n); zero rows pad the count to a multiple of 4. */
-function kernelRows(units: UnitRows, dual: boolean): { m: Float64Array; count: number; len: number } {
-  const { rows, n, d } = units;
-  const [count, len] = dual ? [d, n] : [n, d];
-  const m = new Float64Array(Math.ceil(count / 4) * 4 * len);
-  if (dual) {
-    for (let i = 0; i < n; i++) for (let k = 0; k < d; k++) m[k * n + i] = rows[i * d + k];
-  } else m.set(rows);
-  return { m, count, len };
-}
-
 /** Which phase of a Vendi score is running, with its rows done and in all. */
 export type VendiProgress = (phase: 'gram' | 'eigenvalues', done: number, total: number) => void;
-
-/**
- * The matrix whose eigenvalues give the Vendi score: K / n = U·Uᵀ / n (n × n), or, when
- * `dual`, Uᵀ·U / n (d × d), which has the same non-zero eigenvalues and is smaller when n > d.
- */
-function vendiMatrix(units: UnitRows, dual: boolean, onProgress?: VendiProgress): Float64Array {
-  const { m, count, len } = kernelRows(units, dual);
-  return rowDotProducts(m, count, len, units.n, onProgress && ((done, total) => onProgress('gram', done, total)));
-}
 
 /** exp of the Shannon entropy of the eigenvalues (0 ln 0 = 0; rounding-level negatives count as 0). */
 function exponentiatedEntropy(eigen: ArrayLike<number>): number {
@@ -297,11 +209,38 @@ function exponentiatedEntropy(eigen: ArrayLike<number>): number {
 /**
  * Vendi score (Friedman & Dieng 2023): exp(−Σ λ ln λ) over the eigenvalues λ of K / n, K the
  * cosine-similarity matrix (0 ln 0 = 0). Ranges from 1 (all identical) to n (all orthogonal).
- * `form: 'auto'` uses the d × d dual Uᵀ·U / n when n > d.
+ * The eigenvalues come from the n × n K / n, or, when `form` is 'dual' or 'auto' with n > d,
+ * from the d × d Uᵀ·U / n, which has the same non-zero ones.
  */
 export function vendiScore(units: UnitRows, form: 'auto' | 'primal' | 'dual' = 'auto', onProgress?: VendiProgress): MetricValue {
   if (units.n === 0) return undefinedBecause('no non-zero vectors');
-  const dual = form === 'dual' || (form === 'auto' && units.n > units.d);
-  const eigen = symmetricEigenvalues(vendiMatrix(units, dual, onProgress), dual ? units.d : units.n, onProgress && ((done, total) => onProgress('eigenvalues', done, total)));
-  return defined(exponentiatedEntropy(eigen));
+  const dual = usesDual(units, form);
+  return defined(vendiOf(gramMatrix(units, dual, onProgress && ((done, total) => onProgress('gram', done, total))), dual ? units.d : units.n, onProgress));
+}
+
+/** Below this many multiply-adds the similarity matrix takes less time than starting threads. */
+const THREADS_FROM = 2e8;
+
+/**
+ * vendiScore with its similarity matrix (most of the work on many vectors) computed on worker
+ * threads (default: one per core) when it is big enough to gain from them; the same value to the
+ * last bit either way.
+ */
+export async function vendiScoreOnThreads(
+  units: UnitRows,
+  opts: { form?: 'auto' | 'primal' | 'dual'; threads?: number; signal?: AbortSignal; onProgress?: VendiProgress } = {},
+): Promise<MetricValue> {
+  if (units.n === 0) return undefinedBecause('no non-zero vectors');
+  const { onProgress } = opts;
+  const dual = usesDual(units, opts.form ?? 'auto');
+  const size = dual ? units.d : units.n;
+  if ((size * size * (dual ? units.n : units.d)) / 2 < THREADS_FROM) return vendiScore(units, dual ? 'dual' : 'primal', onProgress);
+  const gram = await gramMatrixOnThreads(units, dual, { threads: opts.threads, signal: opts.signal, onProgress: onProgress && ((done, total) => onProgress('gram', done, total)) });
+  return defined(vendiOf(gram, size, onProgress));
+}
+
+const usesDual = (units: UnitRows, form: 'auto' | 'primal' | 'dual') => form === 'dual' || (form === 'auto' && units.n > units.d);
+
+function vendiOf(gram: Float64Array, size: number, onProgress?: VendiProgress): number {
+  return exponentiatedEntropy(symmetricEigenvalues(gram, size, onProgress && ((done, total) => onProgress('eigenvalues', done, total))));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bootstrapMeanCosineDistance, hasDirection, meanPairwiseCosineDistance, pairedCosineDistanceDifferences, unitRows, vendiScore } from '../../src/metrics/semantic.js';
+import { bootstrapMeanCosineDistance, hasDirection, meanPairwiseCosineDistance, pairedCosineDistanceDifferences, unitRows, vendiScore, vendiScoreOnThreads } from '../../src/metrics/semantic.js';
 import { percentile } from '../../src/metrics/stats.js';
 import { mulberry32 } from '../../src/util/rng.js';
 
@@ -50,6 +50,18 @@ describe('Vendi score', () => {
   });
   it('is undefined without non-zero vectors', () => {
     expect(vendiScore(unitRows([[0, 0]])).value).toBeNull();
+  });
+  it('gives the same value to the last bit with its similarity matrix on worker threads, and stops them on an abort', async () => {
+    const r = mulberry32(21);
+    // 3,000 × 400: enough work (2.4e8 multiply-adds) for the threads to be used.
+    const u = unitRows(Array.from({ length: 3000 }, () => Array.from({ length: 400 }, () => r() - 0.5)));
+    const rows: number[] = [];
+    const threaded = await vendiScoreOnThreads(u, { threads: 2, onProgress: (phase, done) => phase === 'gram' && rows.push(done) });
+    expect(threaded.value).toBe(vendiScore(u).value);
+    expect(rows.at(-1)).toBe(12 * 100); // 12 column blocks × 100 blocks of four rows
+    const abort = new AbortController();
+    const stopped = vendiScoreOnThreads(u, { threads: 2, signal: abort.signal, onProgress: () => abort.abort(new Error('stop')) });
+    await expect(stopped).rejects.toThrow('stop');
   });
   it('reports its similarity rows, then its eigen-reduction, each up to its known total', () => {
     const r = mulberry32(8);

@@ -4,7 +4,7 @@
  * pairwise comparisons between conditions. Each reports its phases as it goes; the step's
  * event loop stays free, and a cancel terminates the thread mid-phase.
  */
-import { bootstrapMeanCosineDistance, textMetrics, unitRows, vendiScore, type TextMetrics } from '../../metrics/index.js';
+import { bootstrapMeanCosineDistance, textMetrics, unitRows, vendiScoreOnThreads, type TextMetrics } from '../../metrics/index.js';
 import { paperSentences } from '../../metrics/sentences.js';
 import { responseSelfBleu, withinResponseSelfBleu, type WithinSelfBleu } from '../../metrics/selfbleu.js';
 import { bootstrapMean } from '../../metrics/stats.js';
@@ -36,7 +36,7 @@ function paperLexicalStats(summary: WithinSelfBleu, n: number, seed: number): { 
 }
 
 /** Everything diversity reports for one model, from its answers and (optionally) their vectors. */
-export function diversityOf(
+export async function diversityOf(
   ref: EvaluatedRef,
   answers: string[],
   opts: {
@@ -46,7 +46,7 @@ export function diversityOf(
     embedder?: { id: string; kind: 'session' | 'builtin' };
     progress?: JobProgress;
   },
-): DiversityModelResult {
+): Promise<DiversityModelResult> {
   const { seed, vectors, embedder } = opts;
   const progress: JobProgress = opts.progress ?? (() => {});
   progress('lexical metrics', 0, 1);
@@ -65,7 +65,9 @@ export function diversityOf(
   if (embedded.length > 0 && embedder) {
     const units = unitRows(embedded);
     const cosine = bootstrapMeanCosineDistance(units, { seed }, (done, total) => progress('cosine-distance resamples', done, total));
-    const vendi = vendiScore(units, 'auto', (phase, done, total) => progress(phase === 'gram' ? 'Vendi similarity rows' : 'Vendi eigen-reduction columns', done, total));
+    const vendi = await vendiScoreOnThreads(units, {
+      onProgress: (phase, done, total) => progress(phase === 'gram' ? 'Vendi similarity rows' : 'Vendi eigen-reduction columns', done, total),
+    });
     semantic = {
       embedder: embedder.id,
       embedderKind: embedder.kind,
@@ -153,10 +155,10 @@ export interface Comparisons {
 
 export type DiversityJob = ConditionJob | SourceJob | ComparisonsJob;
 
-function conditionDiversity(job: ConditionJob, progress: JobProgress): ConditionDiversity {
+async function conditionDiversity(job: ConditionJob, progress: JobProgress): Promise<ConditionDiversity> {
   const within = withinSelfBleuScores(job.texts, progress);
   const perItem = job.exampleIds.flatMap((id, j) => (within[j] === null ? [] : [[id, 100 - within[j]!] as [string, number]]));
-  return { model: diversityOf(job.ref, job.texts, { errors: job.errors, seed: job.seed, vectors: job.vectors, embedder: job.embedder, progress }), perItem };
+  return { model: await diversityOf(job.ref, job.texts, { errors: job.errors, seed: job.seed, vectors: job.vectors, embedder: job.embedder, progress }), perItem };
 }
 
 /** The paper's lexical diversity of a source's synthetic data (only its seeded sample of responses is scored). */
@@ -183,7 +185,7 @@ function comparisons(job: ComparisonsJob, progress: JobProgress): Comparisons {
 }
 
 /** Runs a job on this thread: what the worker calls. */
-export function runDiversityJob(job: DiversityJob, progress: JobProgress): ConditionDiversity | Stat | Comparisons {
+export function runDiversityJob(job: DiversityJob, progress: JobProgress): Promise<ConditionDiversity> | Stat | Comparisons {
   switch (job.kind) {
     case 'condition':
       return conditionDiversity(job, progress);
