@@ -5,6 +5,7 @@ import { ScreenFrame } from '../components/ScreenFrame.js';
 import { cellElapsedMs, cellEtaSeconds, failedItems, formatDuration, progressLine, runElapsedMs, runEta, type CellState, type NotebookState } from '../pipeline/notebook.js';
 import { STEP_IDS } from '../pipeline/session.js';
 import { useApp } from '../ui/context.js';
+import { useStaleness } from '../ui/useStaleness.js';
 import { useScreenKeys } from '../ui/input.js';
 import { RUN_KEYS, type ActionOf } from '../ui/keymaps.js';
 import { statusColor, truncate, useTheme } from '../ui/theme.js';
@@ -80,6 +81,7 @@ export function Run({ session }: { session: string }) {
   const curves = useTrainCurves(session, dir, notebook.cells.train);
   const lock = useRunnerLock(dir);
   const running = Boolean(lock?.alive);
+  const stale = useStaleness(dir, `${running}:${STEP_IDS.map((s) => notebook.cells[s].status).join()}`);
   // With no live runner a "running" cell was interrupted: its clock stops at the last event.
   const now = useNow(running);
   const clock = running ? now : (notebook.lastT ?? now);
@@ -146,6 +148,8 @@ export function Run({ session }: { session: string }) {
   const detailRows = Math.max(0, app.size.rows - CHROME_ROWS - STEP_IDS.length);
   // A cell the log leaves "running" with no live runner was interrupted (kill -9, a reboot).
   const shown = (cell: CellState): CellState => {
+    // A finished cell whose output no longer matches the session says so, and what changed.
+    if (cell.status === 'done' && stale[cell.step]) return { ...cell, summary: `${stale[cell.step]}${cell.summary ? ` ${theme.glyph.sep} ${cell.summary}` : ''}` };
     if (cell.status !== 'running') return cell;
     if (!running) return { ...cell, status: 'cancelled', elapsedMs: cellElapsedMs(cell, clock), summary: `interrupted: its runner stopped ${theme.glyph.sep} r reruns it, keeping finished work` };
     if (cell.summary) return cell;
