@@ -38,8 +38,7 @@ export interface StudyInputs {
   prompts: FileInput | null;
 }
 
-const EVALUATION_PARTS = ['answers', 'perplexity', 'diversity', 'safety', 'preference'] as const;
-type EvaluationPart = (typeof EVALUATION_PARTS)[number];
+type EvaluationPart = 'answers' | 'perplexity' | 'diversity' | 'safety' | 'preference';
 
 /** Settings that decide how the work is done, not what it gives (training processes change the batch, so they count). */
 const OPERATIONAL = {
