@@ -57,7 +57,7 @@ async function failureOf(engine: Record<string, unknown>, rates: Partial<typeof 
 }
 
 describe('openai entry: maxRetries and timeoutS', () => {
-  it('maxRetries sets how many times a failing request is retried; 5 when unset', { timeout: 60_000 }, async () => {
+  it('maxRetries sets how many times a failing request is retried; 5 when unset', async () => {
     const none = await failureOf({ maxRetries: 0 }, { '5xx': 1 });
     expect(none.requests).toBe(1);
     expect(none.message).toMatch(/^chat for model "m" at \S+ failed: /);
@@ -69,7 +69,7 @@ describe('openai entry: maxRetries and timeoutS', () => {
     expect(unset.message).toContain('failed after 6 attempts');
   });
 
-  it('timeoutS fails a stalled attempt after that many seconds instead of waiting the stall out', { timeout: 30_000 }, async () => {
+  it('timeoutS fails a stalled attempt after that many seconds instead of waiting the stall out', async () => {
     // Each attempt stalls for an hour: failing at all shows timeoutS cut both attempts.
     const stalled = await failureOf({ maxRetries: 1, timeoutS: 0.4 }, { stall: 1 });
     expect(stalled.requests).toBe(2);
@@ -77,7 +77,7 @@ describe('openai entry: maxRetries and timeoutS', () => {
     expect(stalled.message).toMatch(/0\.4 s|timed out/i);
   });
 
-  it('a cancel reaches a probe in progress at once, whatever its timeout', { timeout: 30_000 }, async () => {
+  it('a cancel reaches a probe in progress at once, whatever its timeout', async () => {
     // The probe's request stalls for an hour under an hour's timeout: only the cancel can end it,
     // sent once the server holds the request.
     Object.assign(faults.rates, { stall: 1 });

@@ -270,7 +270,8 @@ describe('errors', () => {
     await (async () => {
       for await (const _chunk of stream) controller.abort();
     })().catch(() => undefined);
-    await expect.poll(() => logLines.some((l) => l.includes('/v1/chat/completions: connection closed')), { timeout: 5_000 }).toBe(true);
+    // The limit only reports a sampler that never stops; it is generous for a busy machine.
+    await expect.poll(() => logLines.some((l) => l.includes('/v1/chat/completions: connection closed')), { timeout: 60_000 }).toBe(true);
     const ok = await client.chat.completions.create({ model: MODEL, messages, max_tokens: 2 });
     expect(ok.choices).toHaveLength(1);
   });
