@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { basketsCommand } from './pipeline/command-hint.js';
 import { SessionStore } from './pipeline/store.js';
 import { loadSettings, resolveSessionsDir } from './settings.js';
 import { EXIT, UsageError, exitCodeOf } from './commands/errors.js';
@@ -94,7 +95,7 @@ async function run(session: string | undefined, o: RunOpts): Promise<number> {
   }
   const runner = await import('./commands/run.js');
   const flags = { steps: o.steps, json: o.json, retryErrors: o.retryErrors, strict: o.strict };
-  if (o.detach && o.json) throw new UsageError(`--json has no effect with --detach (the runner writes to its runner.log): follow it with \`baskets attach ${name} --json\``);
+  if (o.detach && o.json) throw new UsageError(`--json has no effect with --detach (the runner writes to its runner.log): follow it with \`${basketsCommand(`attach ${name} --json`, s.root)}\``);
   if (o.detach) return runner.runDetached(s, name, flags, out);
   if (o.headless || o.json || !interactive()) return runner.runHeadless(s, name, flags, out, warn);
   // Interactive: the run lives in its own process; the TUI attaches and may quit freely.

@@ -181,7 +181,7 @@ describe('bad usage of baskets run: exit 2 and one line on stderr', () => {
     ['an empty step list', ['run', 'quick', '--steps', ''], /^baskets: --steps names no step: list some of data, generate, .*, or leave it out to run them all$/],
     ['a step list of commas', ['run', 'quick', '--steps', ','], /^baskets: --steps names no step: list some of data, generate, .*, or leave it out to run them all$/],
     ['an unknown option', ['run', 'quick', '--frobnicate'], /^baskets: `baskets run` has no option --frobnicate: see `baskets run --help`$/],
-    ['--json with --detach', ['run', 'quick', '--detach', '--json'], /^baskets: --json has no effect with --detach \(the runner writes to its runner\.log\): follow it with `baskets attach quick --json`$/],
+    ['--json with --detach', ['run', 'quick', '--detach', '--json'], /^baskets: --json has no effect with --detach \(the runner writes to its runner\.log\): follow it with `baskets attach quick --json --sessions \S+`$/],
     ['an argument too many', ['report', 'quick', 'extra'], /^baskets: unexpected argument "extra" after `baskets report`: see `baskets report --help`$/],
     ['a session name that leaves the sessions folder', ['run', '../etc'], /invalid session name/],
   ];
