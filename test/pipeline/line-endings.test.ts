@@ -40,6 +40,17 @@ describe('a data file and its CRLF twin', () => {
     expect(await loadAndSplit(files['crlf twice'])).toEqual(lf);
   });
 
+  it('JSONL: a record longer than a read, of characters split between reads, arrives whole', async () => {
+    const egg = '🥚é'.repeat(60_000); // 360 kB of 4- and 2-byte characters: reads end inside them
+    const files = writeTwins([JSON.stringify({ instruction: 'q', response: egg }), JSON.stringify({ instruction: 'q2', response: 'a2' })], 'jsonl');
+    for (const file of Object.values(files)) {
+      const { examples, issues } = await loadDatasetFile(file, { fields });
+      expect(issues).toEqual([]);
+      expect(examples.map((e) => e.id)).toEqual(['1', '2']);
+      expect(examples[0].response === egg).toBe(true);
+    }
+  });
+
   it('CSV with line breaks inside quoted fields: the same ids, split and line numbers', async () => {
     const rows = Array.from({ length: 24 }, (_, i) => (i === 9 ? `q${i + 1},` : `q${i + 1},"answer ${i + 1}\nover two lines"`));
     const files = writeTwins(['instruction,response', ...rows], 'csv');
