@@ -133,7 +133,7 @@ export async function renderApp(opts: RenderOptions) {
  * How long `waitFor` waits before failing: well under the test timeout, so a missing text fails
  * with the frame instead of a bare timeout, yet far past what a loaded 2-core machine needs.
  */
-const WAIT_FOR_MS = 20_000;
+const WAIT_FOR_MS = 60_000;
 
 /**
  * Runs `fire` (a render, a resize, a keystroke) and waits until React has processed all it set off
