@@ -4,7 +4,7 @@ import { wrapWords } from '../charts/index.js';
 import { ScreenFrame } from '../components/ScreenFrame.js';
 import { useApp } from '../ui/context.js';
 import { FILTER_CLEAR_KEYS, filterStatus, matchesFilter, useTextFilter } from '../ui/filter.js';
-import { GLOSSARY } from '../ui/glossary.js';
+import { GLOSSARY, type GlossaryEntry } from '../ui/glossary.js';
 import { useScreenKeys } from '../ui/input.js';
 import { bindingLabel } from '../ui/keys.js';
 import { HELP_KEYS, KEYMAP_SECTIONS, type ActionOf } from '../ui/keymaps.js';
@@ -33,11 +33,13 @@ function helpEntries(width: number, ascii: boolean): Entry[] {
       return { section: section.title, text: `${section.title} ${label} ${b.help}`, rows: [{ lead: `  ${pad(label, KEY_WIDTH)}`, body: b.help }] };
     }),
   );
-  const termWidth = Math.max(...GLOSSARY.map((g) => displayWidth(g.term))) + 2;
+  // ASCII shows some terms otherwise: as the marks they name are printed there.
+  const termOf = (g: GlossaryEntry) => (ascii && g.asciiTerm) || g.term;
+  const termWidth = Math.max(...GLOSSARY.map((g) => displayWidth(termOf(g)))) + 2;
   const textWidth = Math.max(20, width - termWidth - 2);
   const terms = GLOSSARY.map((g): Entry => {
     const wrapped = wrapWords(g.text, textWidth);
-    return { section: GLOSSARY_TITLE, text: `${g.term} ${g.text}`, rows: wrapped.map((body, i) => ({ lead: `  ${pad(i === 0 ? g.term : '', termWidth)}`, body })) };
+    return { section: GLOSSARY_TITLE, text: `${termOf(g)} ${g.text}`, rows: wrapped.map((body, i) => ({ lead: `  ${pad(i === 0 ? termOf(g) : '', termWidth)}`, body })) };
   });
   return [...keys, ...terms];
 }

@@ -4,6 +4,8 @@
  */
 export interface GlossaryEntry {
   term: string;
+  /** The term where --ascii shows it otherwise (the marks Numbers prints in ASCII). */
+  asciiTerm?: string;
   text: string;
 }
 
@@ -32,6 +34,6 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
   { term: 'position bias', text: 'mean P(A) − 0.5: > 0, the judge favours the answer shown first. 0 best.' },
   { term: 'verdict fallback', text: 'a judge without log-probabilities: its preference is read from its parsed "A"/"B" verdict instead, and the results say so.' },
   { term: '95% interval, n', text: 'a seeded bootstrap 95% interval of a mean, and n the items it rests on; paired differences carry a paired-bootstrap or permutation p-value.' },
-  { term: '↑ ↓ 0 (hi lo 0)', text: 'beside a measure or on a chart\'s axis: higher, lower, or nearest 0 is better.' },
+  { term: '↑ ↓ 0', asciiTerm: 'hi lo 0', text: 'beside a measure or on a chart\'s axis: higher, lower, or nearest 0 is better.' },
   { term: 'vanilla, human, single, multi', text: "conditions: the target as released; fine-tuned on human answers; on its own family's synthetic answers; on several families' in equal shares (as many examples as single)." },
 ];

@@ -1,5 +1,6 @@
 import { cleanup } from 'ink-testing-library';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { asciiText } from '../../src/charts/index.js';
 import { KEYS, renderApp, tempSessionsDir } from '../tui/render.js';
 import { fixtureSession } from './fixtures.js';
 
@@ -24,8 +25,8 @@ describe('reading the results: which way is better, a glossary, and / filters', 
     tmp.cleanup();
   });
 
-  async function openResults(rows = 60) {
-    const app = await renderApp({ sessionsDir: tmp.dir, columns: 200, rows });
+  async function openResults(rows = 60, ascii = false) {
+    const app = await renderApp({ sessionsDir: tmp.dir, columns: 200, rows, ascii });
     await app.waitFor('demo');
     await app.press('v');
     await app.waitFor('Numbers');
@@ -97,5 +98,17 @@ describe('reading the results: which way is better, a glossary, and / filters', 
     // With the filter gone, Esc goes back.
     await app.press(KEYS.escape);
     await app.waitFor('Results of demo');
+  });
+
+  it('writes the glossary in plain characters under --ascii, marks included', async () => {
+    const app = await openResults(300, true);
+    await app.press('?');
+    await app.waitFor('Glossary');
+    // What the terminal gets: --ascii passes every frame through asciiText on its way out.
+    const glossary = asciiText(app.frame().slice(app.frame().indexOf('Glossary')));
+    expect(glossary).toMatch(/^ {2}hi lo 0 +beside a measure/m);
+    expect(glossary).toContain('K, b (Heaps)');
+    // Nothing became a '?' for want of a plain stand-in.
+    expect(glossary.split('\n').filter((l) => l.startsWith('  ')).join('\n')).not.toContain('?');
   });
 });
