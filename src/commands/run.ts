@@ -70,7 +70,7 @@ export async function runHeadless(store: SessionStore, name: string, flags: RunF
 export async function runDetached(store: SessionStore, name: string, flags: RunFlags, out: (s: string) => void): Promise<number> {
   store.load(name); // fail fast on a missing or invalid session
   const lock = readRunnerLock(store.dir(name));
-  if (lock?.alive) throw new LockHeldError(lock, name);
+  if (lock?.alive) throw new LockHeldError(lock, name, store.root);
   const { pid } = await startDetachedRun(store.root, name, { steps: parseSteps(flags.steps), retryErrors: flags.retryErrors, strict: flags.strict });
   out(`started runner ${pid} for "${name}" (log: ${sessionPaths(store.dir(name)).runnerLog})`);
   out(`follow it with: ${basketsCommand(`attach ${name}`, store.root)}`);
