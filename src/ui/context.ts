@@ -31,7 +31,10 @@ export interface Services {
   readCachedProbe(baseUrl: string): ServerProbe | null;
   /** Load an hf model in a worker to see what it can do, then let it go. */
   probeHfModel(entry: ModelEntry): Promise<WorkerReady>;
-  /** What the session's models cannot do that its steps will need (servers probed, cached per server), one line each. */
+  /**
+   * What a run of every step would trip over, one line each: the session's references, its
+   * harmful-prompt file, and what its models cannot do (servers probed, cached per server).
+   */
   capabilityProblems(session: Session): Promise<string[]>;
   /** The wall clock of elapsed times and ETAs (tests fix it). */
   now(): number;
