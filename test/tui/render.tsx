@@ -156,6 +156,6 @@ async function untilReactIdle<T>(fire: () => T): Promise<T> {
   }
 }
 
-export function tick(ms = 25): Promise<void> {
+function tick(ms = 25): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
