@@ -30,7 +30,8 @@ export function runCliAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promis
 /**
  * Start the CLI and collect its stdout lines as they come. `waitFor` resolves with the first line
  * that matches, as soon as it is printed, and fails at once if the CLI exits without printing one;
- * `ms` only bounds a CLI that hangs without a word (the test's own timeout would, too).
+ * `ms` only bounds a CLI that hangs without a word (kept under the 120 s test and hook limits,
+ * so that failure shows the output).
  */
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; lines: string[]; waitFor: (re: RegExp, ms?: number) => Promise<string> } {
   const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -48,7 +49,7 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: 
   });
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   child.once('close', (code) => (closed = code));
-  const waitFor = (re: RegExp, ms = 120_000) =>
+  const waitFor = (re: RegExp, ms = 90_000) =>
     new Promise<string>((resolve, reject) => {
       const done = () => {
         printed.off('lines', check);
