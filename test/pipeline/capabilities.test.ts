@@ -49,7 +49,7 @@ describe('the capability check when a run starts', () => {
     const result = await run();
     expect(result.code).toBe(2);
     expect(result.stderr.split('\n')).toEqual([
-      'baskets: session "s" cannot run: what its models cannot do was found before any work:',
+      'baskets: session "s" cannot run: found before any work:',
       '  model "remote" cannot score, which the perplexity step needs: serve it with vLLM or SGLang, or run it on the hf engine, or switch evaluation.perplexity off',
       '  model "remote" cannot embed, which the diversity step needs: serve a pooling model for it (vLLM/SGLang), run it on the hf engine, or set evaluation.diversity.embedder to "builtin"',
       '',
