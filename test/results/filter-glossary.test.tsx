@@ -41,7 +41,7 @@ describe('reading the results: which way is better, a glossary, and / filters', 
     expect(frame).toContain('0 best: no bias'); // SPB and PSB
     expect(frame).toContain('higher β: the vocabulary keeps growing');
     // The Numbers pane marks each measure, and its header says what the marks mean.
-    expect(frame).toMatch(/↑↓0 better: m/);
+    expect(frame).toMatch(/condition +measure \(↑↓/);
     expect(frame).toMatch(/↓ mean perplexity/);
     // Danger zone in its bar view: lower is better.
     await app.press(KEYS.tab, KEYS.tab, KEYS.tab, 'm');

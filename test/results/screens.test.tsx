@@ -143,7 +143,7 @@ describe('Results screen', () => {
     // The line under the pane's title is the table's header, and stays; the rows under it scroll.
     const paneLine = (f: string, k: number) => f.split('\n').filter((l) => l.startsWith('│'))[k];
     const [header, top] = [paneLine(app.frame(), 1), paneLine(app.frame(), 2)];
-    expect(header).toMatch(/condition\s+↑↓0 better: measure\s+value/);
+    expect(header).toMatch(/condition\s+measure \(↑↓0 better\)\s+value/);
     await app.press('j');
     await app.waitFor(`rows 2-${shown + 1} of ${total}`);
     expect(paneLine(app.frame(), 1)).toBe(header);

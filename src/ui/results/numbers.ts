@@ -120,14 +120,13 @@ function columnWidths(cells: readonly string[][], head: readonly string[], width
   return [Math.min(condition, left - measureWidth), measureWidth];
 }
 
-/** Which way is better, in front of the measure (where a cut name cannot take it): higher, lower, nearest 0. */
+/**
+ * Which way is better, a column of its own in front of the measure (where cutting a long name
+ * cannot take it): higher, lower, nearest 0; the header says what the marks mean.
+ */
 const MARKS: Record<Direction['better'], [unicode: string, ascii: string]> = { higher: ['↑', 'hi'], lower: ['↓', 'lo'], zero: ['0', ' 0'], neither: [' ', '  '] };
-const MARKS_HEAD = ['↑↓0 better', 'hi/lo/0 better'];
-
-/** "↓ mean perplexity": the measure after which way is better. */
-function measureText(r: NumberRow, ascii: boolean): string {
-  return `${MARKS[r.direction?.better ?? 'neither'][ascii ? 1 : 0]} ${cleanLabel(r.measure, ascii)}`;
-}
+const MARKS_HEAD = ['(↑↓0 better)', '(hi/lo/0 better)'];
+const markOf = (r: NumberRow | null, ascii: boolean) => (r ? MARKS[r.direction?.better ?? 'neither'][ascii ? 1 : 0] : ' '.repeat(ascii ? 2 : 1));
 
 /** Everything a row shows, for the `/` filter: its section, names, measure and numbers. */
 const rowText = (r: NumberRow) => `${r.section} ${r.target} ${r.condition} ${r.measure} ${statText(r.stat)}${r.p === undefined ? '' : ` ${pText(r.p)}`}`;
@@ -139,10 +138,11 @@ export function filterNumberRows(rows: readonly NumberRow[], query: string): Num
 /** The rows as aligned text lines that fit `width` × `height`, with a count of what did not fit. */
 export function drawNumbers(rows: readonly NumberRow[], opts: ChartOptions): string {
   const ascii = opts.ascii ?? false;
-  const cells = rows.map((r) => [cleanLabel(shownCondition(r), ascii), measureText(r, ascii), statText(r.stat) + (r.p === undefined ? '' : ` ${pText(r.p)}`)]);
-  const head = ['condition', `${MARKS_HEAD[ascii ? 1 : 0]}: measure`, 'value [95% interval] n'];
-  const widths = columnWidths(cells, head, opts.width);
-  const line = (c: string[]) => truncate(`${pad(truncate(c[0], widths[0], ascii), widths[0])}  ${pad(truncate(c[1], widths[1], ascii), widths[1])}  ${c[2]}`, opts.width, ascii).trimEnd();
+  const cells = rows.map((r) => [cleanLabel(shownCondition(r), ascii), cleanLabel(r.measure, ascii), statText(r.stat) + (r.p === undefined ? '' : ` ${pText(r.p)}`), markOf(r, ascii)]);
+  const head = ['condition', `measure ${MARKS_HEAD[ascii ? 1 : 0]}`, 'value [95% interval] n', markOf(null, ascii)];
+  // The names share what the values and the marks leave.
+  const widths = columnWidths(cells, head, opts.width - displayWidth(head[3]) - 1);
+  const line = (c: string[]) => truncate(`${pad(truncate(c[0], widths[0], ascii), widths[0])}  ${c[3]} ${pad(truncate(c[1], widths[1], ascii), widths[1])}  ${c[2]}`, opts.width, ascii).trimEnd();
   const room = Math.max(0, opts.height - 1);
   const overflow = cells.length > room;
   const shown = overflow ? cells.slice(0, Math.max(0, room - 1)) : cells;
