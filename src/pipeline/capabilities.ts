@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { capabilitiesOf, probeServer } from '../engines/openai/index.js';
 import type { Capability } from '../engines/types.js';
-import { ProblemsError } from './errors.js';
 import type { ModelEntry, Session, StepId } from './session.js';
 import { preferenceJudges } from './steps/preference.js';
 import { safetyJudgeId } from './steps/safety.js';
@@ -111,10 +110,4 @@ export async function capabilityProblems(session: Session, steps: readonly StepI
     }
   });
   return problems;
-}
-
-/** Refuse a run whose models cannot do what its steps need: one line per problem. */
-export async function assertCapable(session: Session, steps: readonly StepId[], opts: { signal?: AbortSignal } = {}): Promise<void> {
-  const problems = await capabilityProblems(session, steps, opts);
-  if (problems.length) throw new ProblemsError(`session "${session.name}" cannot run: what its models cannot do was found before any work`, problems);
 }
