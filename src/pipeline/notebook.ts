@@ -105,8 +105,9 @@ function capped<T>(items: T[], item: T, cap: number): T[] {
 }
 
 function updateTask(prev: TaskProgress | undefined, e: Extract<RunEvent, { type: 'progress' }>): TaskProgress {
-  // A task whose count went backwards restarted (a new attempt): measure its rate afresh.
-  const restart = !prev || e.done < prev.done;
+  // A task whose count went backwards restarted (a new attempt), and one that now counts in other
+  // units began its work (a queued training run's steps): measure its rate afresh.
+  const restart = !prev || e.done < prev.done || e.unit !== prev.unit;
   return {
     task: e.task,
     done: e.done,

@@ -58,6 +58,14 @@ describe('long work on builtin models', () => {
   let store: SessionStore;
   beforeAll(async () => {
     store = new SessionStore(dirs.root());
+    store.create({
+      ...study('train'),
+      conditions: [
+        { name: 'fs/human', target: 'fs', kind: 'human' },
+        { name: 'fs/human-b', target: 'fs', kind: 'human' },
+      ],
+    });
+    expect((await run(store, 'train', ['data', 'assemble'])).outcome).toBe('done');
     for (const name of ['totals', 'cancel']) {
       store.create(study(name));
       expect((await run(store, name, ['data'])).outcome).toBe('done');
@@ -114,5 +122,23 @@ describe('long work on builtin models', () => {
     const rows = answerRows(store, 'cancel');
     expect(rows).toHaveLength(20);
     expect(new Set(rows.map((r) => r.key)).size).toBe(20);
+  });
+
+  it('counts every training run of the train cell from its start, then each run in its steps', { timeout: 240_000 }, async () => {
+    const { outcome, events } = await run(store, 'train', ['train']);
+    expect(outcome).toBe('done');
+    const progress = progressOf(events, 'train');
+    const firstSteps = progress.findIndex((e) => e.unit === 'steps');
+    expect(progress.slice(0, firstSteps).map((e) => `${e.task} ${e.done}/${e.total} ${e.unit}`)).toEqual(['fs/human 0/1 runs', 'fs/human-b 0/1 runs']);
+    // From the first step trained on, the cell counts both runs.
+    let state: NotebookState = emptyNotebook();
+    for (const e of events) {
+      state = reduceNotebook(state, e);
+      if (e.type === 'progress' && events.indexOf(e) >= events.indexOf(progress[firstSteps])) expect(progressLine(state.cells.train)).toMatch(/^\d\/2 tasks done/);
+    }
+    expect(progressLine(state.cells.train)).toMatch(/^2\/2 tasks done · (\d+)\/\1 steps$/);
+    // A second run has nothing to train: both runs count as done from its first events.
+    const again = await run(store, 'train', ['train']);
+    expect(progressOf(again.events, 'train').map((e) => `${e.task} ${e.done}/${e.total} ${e.unit}`)).toEqual(['fs/human 0/1 runs', 'fs/human-b 0/1 runs', 'fs/human 1/1 runs', 'fs/human-b 1/1 runs']);
   });
 });

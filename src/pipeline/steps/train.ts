@@ -60,6 +60,9 @@ export function createTrainStep(opts: TrainStepOptions = {}): Step {
     const record = trainingRecord(ctx);
     let trained = 0;
     let skipped = 0;
+    // Every run is a task from the start (one run each, its steps once its trainer says how many), so the cell's count never grows.
+    const runTask = (plan: Plan, done: 0 | 1): StepEvent => ({ type: 'progress', task: plan.condition.name, done, total: 1, unit: 'runs' });
+    for (const plan of plans) yield runTask(plan, 0);
     for (const plan of plans) {
       const { condition, job, trainer, trainedOn } = plan;
       yield* checkRecorded(plan, ctx.now());
@@ -67,6 +70,7 @@ export function createTrainStep(opts: TrainStepOptions = {}): Step {
       if (existing && !(existing.kind === 'unserved' && trainer.kind === 'hf' && trainer.serveBaseUrl)) {
         skipped++;
         yield { type: 'log', level: 'info', message: `${condition.name}: already trained (${job.runDir}), skipped` };
+        yield runTask(plan, 1);
         continue;
       }
       yield { type: 'log', level: 'info', message: `${condition.name}: training ${plan.target.id} with the ${trainer.kind} trainer` };
@@ -97,6 +101,7 @@ export function createTrainStep(opts: TrainStepOptions = {}): Step {
       ctx.signal.throwIfAborted();
       if (!readTrainedModel(job.runDir)) throw new Error(`${condition.name}: the ${trainer.kind} trainer ended without a model`);
       trained++;
+      if (!last) yield runTask(plan, 1); // a trainer that reported no steps
       const cut = fit && examplesNotWhole(fit) ? ` (${examplesNotWhole(fit)} of ${fit.examples} examples cut or left out)` : '';
       if (last) finals.push(`${condition.name} ${formatLoss(last)}${cut}`);
       if (!serving) record.put(plan, last, fit, device);
