@@ -25,22 +25,23 @@ interface Entry {
   rows: { lead: string; body: string }[];
 }
 
-/** Every key binding, then every term, as entries; a glossary entry wraps its text beside the term. */
+/** `text` wrapped beside `lead` (a key or a term `leadWidth` wide), so a long line is read whole rather than cut. */
+function besideLead(lead: string, leadWidth: number, text: string, width: number): Entry['rows'] {
+  return wrapWords(text, Math.max(20, width - leadWidth - 3)).map((body, i) => ({ lead: `  ${pad(i === 0 ? lead : '', leadWidth)}`, body }));
+}
+
+/** Every key binding, then every term, as entries, each text wrapped beside its key or term. */
 function helpEntries(width: number, ascii: boolean): Entry[] {
   const keys = KEYMAP_SECTIONS.flatMap((section) =>
     section.bindings.map((b): Entry => {
       const label = bindingLabel(b, ascii);
-      return { section: section.title, text: `${section.title} ${label} ${b.help}`, rows: [{ lead: `  ${pad(label, KEY_WIDTH)}`, body: b.help }] };
+      return { section: section.title, text: `${section.title} ${label} ${b.help}`, rows: besideLead(label, KEY_WIDTH, b.help, width) };
     }),
   );
   // ASCII shows some terms otherwise: as the marks they name are printed there.
   const termOf = (g: GlossaryEntry) => (ascii && g.asciiTerm) || g.term;
   const termWidth = Math.max(...GLOSSARY.map((g) => displayWidth(termOf(g)))) + 2;
-  const textWidth = Math.max(20, width - termWidth - 2);
-  const terms = GLOSSARY.map((g): Entry => {
-    const wrapped = wrapWords(g.text, textWidth);
-    return { section: GLOSSARY_TITLE, text: `${termOf(g)} ${g.text}`, rows: wrapped.map((body, i) => ({ lead: `  ${pad(i === 0 ? termOf(g) : '', termWidth)}`, body })) };
-  });
+  const terms = GLOSSARY.map((g): Entry => ({ section: GLOSSARY_TITLE, text: `${termOf(g)} ${g.text}`, rows: besideLead(termOf(g), termWidth, g.text, width) }));
   return [...keys, ...terms];
 }
 
