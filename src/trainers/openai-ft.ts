@@ -8,6 +8,7 @@ import type { TrainerConfig } from '../pipeline/session.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { sanitizeLine } from '../util/sanitize.js';
 import { chatLine, readTrainingExamples, splitHeldOut } from './dataset.js';
+import { appendTrainMetrics } from './metrics-file.js';
 import type { TrainerEvent, TrainJob } from './types.js';
 
 export type OpenAIFtConfig = Extract<TrainerConfig, { kind: 'openai-ft' }>;
@@ -109,6 +110,8 @@ export async function* trainWithOpenAI(job: TrainJob, cfg: OpenAIFtConfig, opts:
         remember({ lastEventId: event.id, ...(metrics && !replayed ? { lastStep: metrics.step } : {}) });
         if (metrics && !replayed) {
           totalSteps = metrics.totalSteps;
+          // The curve is kept in the run folder too: a resumed runner does not replay the job's history.
+          appendTrainMetrics(job.runDir, metrics);
           yield { type: 'metrics', metrics };
         } else if (event.type !== 'metrics' && reachedLastSeen) {
           // Without the cut point a log event cannot be told new from replayed: left out.

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinInstructionSet } from '../../src/engines/builtin/index.js';
 import { startServer, type RunningServer } from '../../src/engines/serve/index.js';
 import { TrainerConfig } from '../../src/pipeline/session.js';
+import { readTrainMetrics } from '../../src/trainers/metrics-file.js';
 import { trainWithOpenAI, type OpenAIFtConfig } from '../../src/trainers/openai-ft.js';
 import type { TrainerEvent, TrainJob } from '../../src/trainers/types.js';
 
@@ -52,6 +53,8 @@ describe('openai-ft trainer against baskets serve', () => {
     const losses = metrics.flatMap((m) => (m.loss === undefined ? [] : [m.loss]));
     expect(losses.at(-1)!).toBeLessThan(losses[0]);
     expect(metrics.every((m) => m.totalSteps >= m.step)).toBe(true);
+    // Kept in the run folder, where the notebook redraws the curve after a resume.
+    expect(await readTrainMetrics(runDir)).toEqual(metrics);
     expect(events.some((e) => e.type === 'log' && /created fine-tuning job ftjob-/.test(e.message))).toBe(true);
 
     const trained = events.at(-1);
