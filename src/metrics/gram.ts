@@ -25,7 +25,7 @@ export interface DotRows {
 }
 
 /** U (n × d) as it is, or Uᵀ (d × n) for the dual form; `shared` puts it where worker threads can read it. */
-export function dotRows(units: Vectors, dual: boolean, shared = false): DotRows {
+function dotRows(units: Vectors, dual: boolean, shared = false): DotRows {
   const { rows, n, d } = units;
   const [count, len] = dual ? [d, n] : [n, d];
   const size = Math.ceil(count / 4) * 4 * len;

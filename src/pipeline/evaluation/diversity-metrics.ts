@@ -36,7 +36,7 @@ function paperLexicalStats(summary: WithinSelfBleu, n: number, seed: number): { 
 }
 
 /** Everything diversity reports for one model, from its answers and (optionally) their vectors. */
-export async function diversityOf(
+async function diversityOf(
   ref: EvaluatedRef,
   answers: string[],
   opts: {
