@@ -10,10 +10,10 @@ import { dollyExamples, makeSession, openaiSource, readRows } from './fixture.js
 /**
  * Issue 4's fault acceptance end to end: the real CLI runs the generate step of three openai
  * sources against a real `baskets serve` with the issue's fault mix. `--instant` answers at once,
- * so the ~1000 requests take seconds (a minute on a loaded machine) while going through the same
- * client path (streamed chat, watchdog, retries, limiter). A stall here lasts an hour, so the run
- * finishing at all shows every stall was cut by the entry's timeoutS, never waited out; the
- * timing itself is no part of the test.
+ * so the ~1000 requests take about 20 s (mostly Retry-After waits; near two minutes at load 20)
+ * while going through the same client path (streamed chat, watchdog, retries, limiter). A stall
+ * here lasts an hour, so the run finishing at all shows every stall was cut by the entry's
+ * timeoutS, never waited out; the timing itself is no part of the test.
  */
 const FAULTS = '5xx=0.05,429=0.05,reset=0.03,malformed=0.02,stall=0.01,stall-ms=3600000,retry-after=1,seed=11';
 /** Ample for the work even on a busy 2-core machine, and far below one waited-out stall. */
