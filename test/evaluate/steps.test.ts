@@ -249,7 +249,9 @@ describe('evaluation steps on builtin models', () => {
     expect(await reportCommand(store, 's', { format: 'csv', print: (x) => csv.push(x) })).toBe(0);
     const rows = parse(csv.join('\n'), { columns: true }) as Record<string, string>[];
     const sections = new Set(rows.map((r) => r.section));
-    expect([...sections].sort()).toEqual(['answers', 'diversity', 'perplexity', 'preference', 'safety']);
+    // The inputs lead the CSV, each on its own row: the data, the split, the models, the version.
+    expect([...sections].sort()).toEqual(['answers', 'diversity', 'inputs', 'perplexity', 'preference', 'safety']);
+    expect(rows.filter((r) => r.section === 'inputs').map((r) => r.metric)).toEqual(expect.arrayContaining(['baskets', 'data', 'split', 'harmful prompts', 'evaluation']));
     const ppl = rows.filter((r) => r.metric === 'perplexity (mean per response)');
     expect(ppl.map((r) => r.condition)).toEqual(['fs/vanilla', 'fs/vanilla-b']);
     for (const r of ppl) expect(Number(r.lo) <= Number(r.value) && Number(r.value) <= Number(r.hi)).toBe(true);
