@@ -21,6 +21,9 @@ import { writeFileAtomic } from '../../src/util/atomic.js';
 const MODEL = 'founders-small';
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCIES ?? '16,64,256').split(',').map(Number);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
+/** One side alone (`raw` or `step`), for a CPU profile of just that client. */
+const ONLY = process.env.BENCH_ONLY;
+if (ONLY !== undefined && ONLY !== 'raw' && ONLY !== 'step') throw new Error(`BENCH_ONLY is "${ONLY}": set it to raw or step, or leave it unset for both`);
 const INSTRUCTIONS = 400;
 const SAMPLES = 5; // 2000 requests per measurement
 const MAX_TOKENS = 16;
@@ -147,18 +150,25 @@ async function main() {
       // Alternate which goes first, so warm-up and background load fall on both alike.
       const runRaw = async () => raw.push(await rawSdk(url, c, INSTRUCTIONS * SAMPLES));
       const runStep = async () => gen.push(await step(url, c, examples));
-      for (const run of r % 2 ? [runStep, runRaw] : [runRaw, runStep]) await run();
+      const only = ONLY === 'raw' ? runRaw : ONLY === 'step' ? runStep : undefined;
+      for (const run of only ? [only] : r % 2 ? [runStep, runRaw] : [runRaw, runStep]) await run();
     }
+    if (ONLY) continue;
     const m = (xs: Measure[], k: keyof Measure) => median(xs.map((x) => x[k]));
-    const ratio = m(gen, 'completionsPerS') / m(raw, 'completionsPerS');
+    // Each repeat's step against the raw SDK of the same repeat, so load that shifts between
+    // repeats falls on both sides of a ratio: the median of those ratios and their spread.
+    const paired = (k: keyof Measure) => gen.map((g, i) => g[k] / raw[i][k]);
+    const spread = (xs: number[]) => `${median(xs).toFixed(2)}× (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
     rows.push(
-      `| ${c} | ${m(raw, 'completionsPerS').toFixed(0)} | ${m(gen, 'completionsPerS').toFixed(0)} | ${ratio.toFixed(2)}× | ${m(raw, 'tokensPerS').toFixed(0)} | ${m(gen, 'tokensPerS').toFixed(0)} | ${m(raw, 'cpuMsPerRequest').toFixed(2)} | ${m(gen, 'cpuMsPerRequest').toFixed(2)} |`,
+      `| ${c} | ${m(raw, 'completionsPerS').toFixed(0)} | ${m(gen, 'completionsPerS').toFixed(0)} | ${spread(paired('completionsPerS'))} | ${m(raw, 'tokensPerS').toFixed(0)} | ${m(gen, 'tokensPerS').toFixed(0)} | ${m(raw, 'cpuMsPerRequest').toFixed(2)} | ${m(gen, 'cpuMsPerRequest').toFixed(2)} | ${spread(paired('cpuMsPerRequest'))} |`,
     );
     process.stderr.write(`${rows.at(-1)}\n`);
   }
   stop();
-  console.log('| concurrency | raw SDK completions/s | generate step completions/s | step / raw | raw SDK tokens/s | step tokens/s | raw SDK CPU ms/request | step CPU ms/request |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log(
+    '| concurrency | raw SDK completions/s | generate step completions/s | step / raw throughput, median (min–max) | raw SDK tokens/s | step tokens/s | raw SDK CPU ms/request | step CPU ms/request | step / raw CPU, median (min–max) |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const row of rows) console.log(row);
 }
 
