@@ -17,12 +17,12 @@ import { TrainWatch } from './screens/TrainWatch.js';
 import type { Settings } from './settings.js';
 import { AppContext, type AppApi, type Draft, type Notice, type Route, type Services } from './ui/context.js';
 import { KeyRegistryContext, type KeyRegistry } from './ui/input.js';
-import { findBinding } from './ui/keys.js';
+import { findBinding } from './ui/key-match.js';
 import { CONFIRM_KEYS, GLOBAL_KEYS, TEXT_KEYS, type ActionOf } from './ui/keymaps.js';
 import { defaultServices } from './ui/services.js';
-import { editText, isCharacter, keystrokes } from './ui/textEdit.js';
+import { editText, isCharacter, keystrokes } from './ui/text-edit.js';
 import { noColorRequested, resolveTheme, ThemeContext } from './ui/theme.js';
-import { useTerminalSize } from './ui/useTerminalSize.js';
+import { useTerminalSize } from './ui/use-terminal-size.js';
 
 export const MIN_COLUMNS = 60;
 export const MIN_ROWS = 16;

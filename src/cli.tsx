@@ -4,9 +4,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { basketsCommand } from './pipeline/command-hint.js';
 import { SessionStore } from './pipeline/store.js';
 import { loadSettings, resolveSessionsDir } from './settings.js';
-import { EXIT, UsageError, exitCodeOf } from './commands/errors.js';
+import { EXIT, exitCodeOf } from './commands/errors.js';
+import { ConfigError, ProblemsError } from './domain/errors.js';
 import { checkProgramOptions, usageErrorFrom } from './commands/usage.js';
-import { ProblemsError } from './pipeline/errors.js';
 import { sanitizeLine } from './util/sanitize.js';
 
 // React and Ink are imported below, on demand: unless told otherwise, they run their production
@@ -77,7 +77,7 @@ async function openTui(o: Shared, extra: { initialSession?: string; initialScree
 async function tui(o: Shared): Promise<number> {
   // Ink needs raw mode on a terminal; without one it would crash with a React stack.
   if (!interactive()) {
-    throw new UsageError('the TUI needs an interactive terminal: run `baskets run <session> --headless` (or `baskets attach <session> --json`) instead');
+    throw new ConfigError('the TUI needs an interactive terminal: run `baskets run <session> --headless` (or `baskets attach <session> --json`) instead');
   }
   await openTui(o);
   return EXIT.ok;
@@ -95,7 +95,7 @@ async function run(session: string | undefined, o: RunOpts): Promise<number> {
   }
   const runner = await import('./commands/run.js');
   const flags = { steps: o.steps, json: o.json, retryErrors: o.retryErrors, strict: o.strict };
-  if (o.detach && o.json) throw new UsageError(`--json has no effect with --detach (the runner writes to its runner.log): follow it with \`${basketsCommand(`attach ${name} --json`, s.root)}\``);
+  if (o.detach && o.json) throw new ConfigError(`--json has no effect with --detach (the runner writes to its runner.log): follow it with \`${basketsCommand(`attach ${name} --json`, s.root)}\``);
   if (o.detach) return runner.runDetached(s, name, flags, out);
   if (o.headless || o.json || !interactive()) return runner.runHeadless(s, name, flags, out, warn);
   // Interactive: the run lives in its own process; the TUI attaches and may quit freely.
@@ -107,14 +107,14 @@ async function run(session: string | undefined, o: RunOpts): Promise<number> {
 
 async function attach(session: string | undefined, o: Shared & { train?: string }): Promise<number> {
   if (o.train) {
-    if (session) throw new UsageError(`attach --train follows a training run, not a session: drop "${session}", or drop --train to follow the session`);
+    if (session) throw new ConfigError(`attach --train follows a training run, not a session: drop "${session}", or drop --train to follow the session`);
     const { attachTraining, checkTrainingTarget } = await import('./commands/attach-train.js');
     if (o.headless || o.json || !interactive()) return attachTraining(o.train, { json: o.json }, out);
     checkTrainingTarget(o.train);
     await openTui(o, { trainTarget: o.train });
     return EXIT.ok;
   }
-  if (!session) throw new UsageError('`baskets attach` needs <session>, or --train <target>: see `baskets attach --help`');
+  if (!session) throw new ConfigError('`baskets attach` needs <session>, or --train <target>: see `baskets attach --help`');
   const s = store(o);
   const runner = await import('./commands/run.js');
   if (o.headless || o.json || !interactive()) return runner.attachHeadless(s, session, { json: o.json }, out, warn);
@@ -238,7 +238,7 @@ function program(done: (code: number) => void): Command {
     .argument('[command]', 'the command to explain')
     .action((name: string | undefined) => {
       const target = name === undefined ? baskets : baskets.commands.find((c) => c.name() === name);
-      if (!target) throw new UsageError(`unknown command "${name}": see \`baskets --help\``);
+      if (!target) throw new ConfigError(`unknown command "${name}": see \`baskets --help\``);
       target.outputHelp();
       done(EXIT.ok);
     });

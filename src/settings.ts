@@ -2,7 +2,7 @@ import Conf from 'conf';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { ProblemsError } from './pipeline/errors.js';
+import { ProblemsError } from './domain/errors.js';
 import { jsonSyntaxProblem } from './util/json-syntax.js';
 
 /**

@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listBuiltinBases, openBuiltinModel, openTrainedBuiltin, builtinInstructionSet, trainBuiltin } from '../../src/engines/builtin/index.js';
-import type { LanguageModel } from '../../src/engines/types.js';
+import type { LanguageModel } from '../../src/domain/models.js';
 import { clearLoadedBases } from '../../src/engines/builtin/pretrain.js';
-import { promptMessages } from '../../src/pipeline/example.js';
+import { promptMessages } from '../../src/domain/example.js';
 
 const runs = Number(process.argv[2] ?? 3);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

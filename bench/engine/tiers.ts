@@ -5,7 +5,7 @@
  * paper's 100 − within-response Self-BLEU). Usage: node tiers.js [answers=120] [tiers=small,medium]
  */
 import { builtinInstructionSet, openBuiltinModel, listBuiltinBases } from '../../src/engines/builtin/index.js';
-import { promptMessages } from '../../src/pipeline/example.js';
+import { promptMessages } from '../../src/domain/example.js';
 import { withinResponseSelfBleu } from '../../src/metrics/selfbleu.js';
 
 const n = Number(process.argv[2] ?? 120);

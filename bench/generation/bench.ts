@@ -12,10 +12,11 @@ import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { openOpenAIModel } from '../../src/engines/openai/index.js';
 import { startServer } from '../../src/engines/serve/index.js';
-import type { Example } from '../../src/pipeline/example.js';
+import type { Example } from '../../src/domain/example.js';
 import { sessionPaths } from '../../src/pipeline/paths.js';
-import { Session } from '../../src/pipeline/session.js';
-import { generateStep, readSyntheticAnswers } from '../../src/pipeline/steps/generate.js';
+import { Session } from '../../src/domain/session.js';
+import { generateStep } from '../../src/pipeline/steps/generate.js';
+import { readSyntheticAnswers } from '../../src/pipeline/generation/answers.js';
 import { writeFileAtomic } from '../../src/util/atomic.js';
 
 const MODEL = 'founders-small';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { openOpenAIModel, probeServer } from '../../src/engines/openai/index.js';
 import { parseFaults, startServer } from '../../src/engines/serve/index.js';
-import { ModelEntry } from '../../src/pipeline/session.js';
+import { ModelEntry } from '../../src/domain/session.js';
 
 const MODEL = 'founders-small';
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 9);

@@ -39,12 +39,6 @@ export function unit(scale: Scale, v: number): number {
   return (v - scale.min) / (scale.max - scale.min);
 }
 
-/** The value at a position, inverse of `unit`. */
-export function valueAt(scale: Scale, u: number): number {
-  if (scale.log) return 10 ** (Math.log10(scale.min) + u * (Math.log10(scale.max) - Math.log10(scale.min)));
-  return scale.min + u * (scale.max - scale.min);
-}
-
 /** The cell (0 … cells−1) whose centre is nearest the value, clamped to the run. */
 export function cellOf(scale: Scale, v: number, cells: number): number {
   const c = Math.round(unit(scale, v) * (cells - 1));

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { atLastStep } from '../pipeline/events.js';
+import { atLastStep } from '../domain/events.js';
 import { externalLogEvent, externalTrainingEvent, followedTaskName, followTrainingOutput } from '../trainers/hf/follow.js';
-import { EXIT, UsageError } from './errors.js';
+import { EXIT } from './errors.js';
+import { ConfigError } from '../domain/errors.js';
 import { createPrinter } from './printer.js';
 
 export interface AttachTrainingOptions {
@@ -16,7 +17,7 @@ export interface AttachTrainingOptions {
 /** Refuse, in one line, a target that is not there. */
 export function checkTrainingTarget(target: string): void {
   if (!existsSync(target)) {
-    throw new UsageError(`${target} does not exist: give a training output dir, a log file or a trainer_state.json`);
+    throw new ConfigError(`${target} does not exist: give a training output dir, a log file or a trainer_state.json`);
   }
 }
 

@@ -1,7 +1,6 @@
-import { ConfigError } from '../pipeline/errors.js';
+import { ConfigError } from '../domain/errors.js';
 import { LockHeldError } from '../pipeline/lock.js';
 
-export { ConfigError as UsageError } from '../pipeline/errors.js';
 
 /**
  * Exit codes (README "Exit codes", DESIGN.md §5). A held lock has its own code, not "bad usage":

@@ -3,7 +3,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { readJsonl } from '../util/jsonl.js';
-import { UsageError } from './errors.js';
+import { ConfigError } from '../domain/errors.js';
 import { safeJson, sanitizeLine } from '../util/sanitize.js';
 import { displayWidth, pad } from '../util/text-width.js';
 import { textMetrics, textMetricsJson, type TextMetrics, type TextRecord } from '../metrics/index.js';
@@ -26,13 +26,13 @@ function isNumberArray(x: unknown): x is number[] {
   return Array.isArray(x) && x.every((v) => typeof v === 'number' && Number.isFinite(v));
 }
 
-/** Runs the command; a missing file or field is a one-line UsageError (exit 2). */
+/** Runs the command; a missing file or field is a one-line ConfigError (exit 2). */
 export async function metricsCommand(file: string, opts: MetricsCommandOptions): Promise<number> {
   const field = opts.field ?? 'response';
   const vectorField = opts.vectorField ?? 'embedding';
   const logprobsField = opts.logprobsField ?? 'logprobs';
   if (!existsSync(file) || !statSync(file).isFile()) {
-    throw new UsageError(`${file} does not exist or is not a file: give the path of a JSONL file of records`);
+    throw new ConfigError(`${file} does not exist or is not a file: give the path of a JSONL file of records`);
   }
   const issues: string[] = [];
   const records: TextRecord[] = [];
@@ -51,7 +51,7 @@ export async function metricsCommand(file: string, opts: MetricsCommandOptions):
     if (vector !== undefined) {
       if (!isNumberArray(vector)) issues.push(`${file}:${line}: "${vectorField}" is not an array of numbers; vector ignored`);
       else if (firstVector && vector.length !== firstVector.length) {
-        throw new UsageError(`${file}:${line}: "${vectorField}" has ${vector.length} dimensions but the one on line ${firstVector.line} has ${firstVector.length}: all vectors must come from one model`);
+        throw new ConfigError(`${file}:${line}: "${vectorField}" has ${vector.length} dimensions but the one on line ${firstVector.line} has ${firstVector.length}: all vectors must come from one model`);
       } else {
         firstVector ??= { line, length: vector.length };
         record.vector = vector;
@@ -65,7 +65,7 @@ export async function metricsCommand(file: string, opts: MetricsCommandOptions):
     records.push(record);
   }
   if (records.length === 0) {
-    throw new UsageError(
+    throw new ConfigError(
       lines === 0
         ? `${file} has no JSON records: give a JSONL file with one object per line`
         : `no record in ${file} has a string field "${field}": choose the text field with --field`,
@@ -75,7 +75,7 @@ export async function metricsCommand(file: string, opts: MetricsCommandOptions):
   try {
     metrics = textMetrics(records);
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new ConfigError((err as Error).message);
   }
   if (opts.json) {
     opts.out(safeJson({ ...textMetricsJson(metrics), issues }));

@@ -1,8 +1,9 @@
-import { baseUrlProblem } from '../engines/openai/base-url.js';
-import { probeServer, type ModelProbe, type ServerProbe } from '../engines/openai/probe.js';
+import { baseUrlProblem } from '../domain/base-url.js';
+import { PROBE_HEAD, probeCells } from '../ui/probe-table.js';
+import { probeServer, type ServerProbe } from '../engines/openai/probe.js';
 import { safeJson, sanitizeLine } from '../util/sanitize.js';
 import { displayWidth, pad } from '../util/text-width.js';
-import { UsageError } from './errors.js';
+import { ConfigError } from '../domain/errors.js';
 
 export interface ModelsOptions {
   json?: boolean;
@@ -13,24 +14,6 @@ export interface ModelsOptions {
   /** The environment variable holding the server's API key. */
   apiKeyEnv?: string;
   out: (line: string) => void;
-}
-
-const yesNo = (v: boolean) => (v ? 'yes' : 'no');
-
-/** The probe table's columns, shared with the TUI's Models screen. */
-export const PROBE_HEAD = ['model', 'chat', 'stream', 'chat logprobs', 'score', 'embed', 'context'];
-
-/** One sanitised table row per probed model, in PROBE_HEAD order. */
-export function probeCells(m: ModelProbe): string[] {
-  return [
-    m.model,
-    yesNo(m.chat),
-    yesNo(m.streaming),
-    yesNo(m.chatLogprobs),
-    m.scoring ?? 'no',
-    yesNo(m.embeddings),
-    m.contextLength === null ? '?' : String(m.contextLength),
-  ].map(sanitizeLine);
 }
 
 /** The probe as an aligned table, then the reasons behind every "no". */
@@ -53,14 +36,14 @@ export function formatProbeTable(probe: ServerProbe, cached: boolean): string[] 
 /** `baskets models <base-url>`: list a server's models and what each can serve. Exit code. */
 export async function modelsCommand(baseUrl: string, opts: ModelsOptions): Promise<number> {
   const problem = baseUrlProblem(baseUrl);
-  if (problem) throw new UsageError(problem);
-  if (opts.apiKeyEnv && !process.env[opts.apiKeyEnv]) throw new UsageError(`environment variable ${opts.apiKeyEnv} is not set: export it or drop --api-key-env`);
+  if (problem) throw new ConfigError(problem);
+  if (opts.apiKeyEnv && !process.env[opts.apiKeyEnv]) throw new ConfigError(`environment variable ${opts.apiKeyEnv} is not set: export it or drop --api-key-env`);
   const before = Date.now();
   const probe = await probeServer(baseUrl, { apiKeyEnv: opts.apiKeyEnv, refresh: opts.refresh, models: opts.models });
   const missing = (opts.models ?? []).filter((id) => !probe.models.some((m) => m.model === id));
   if (missing.length) {
     const served = [...probe.models.map((m) => m.model), ...(probe.unprobed ?? [])].map(sanitizeLine).join(', ') || 'none';
-    throw new UsageError(`${probe.baseUrl} does not serve ${missing.map((id) => `"${sanitizeLine(id)}"`).join(', ')}: it serves ${served}`);
+    throw new ConfigError(`${probe.baseUrl} does not serve ${missing.map((id) => `"${sanitizeLine(id)}"`).join(', ')}: it serves ${served}`);
   }
   const cached = Date.parse(probe.probedAt) < before;
   if (opts.json) opts.out(safeJson({ ...probe, cached }, 2));

@@ -1,5 +1,5 @@
 import { safeJson, sanitizeLine } from '../util/sanitize.js';
-import { skipUnknownEvent, type RunEvent } from '../pipeline/events.js';
+import { skipUnknownEvent, type RunEvent } from '../domain/events.js';
 import { formatDuration, stepLabel } from '../pipeline/notebook.js';
 
 /** A failed step or run: what a shell user must see on stderr. */

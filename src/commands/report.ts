@@ -17,7 +17,8 @@ import { staleness } from '../pipeline/staleness.js';
 import type { SessionStore } from '../pipeline/store.js';
 import { reportSummary } from '../ui/results/summary.js';
 import { trainingNumbers } from '../ui/results/training.js';
-import { EXIT, UsageError } from './errors.js';
+import { EXIT } from './errors.js';
+import { ConfigError } from '../domain/errors.js';
 
 const FORMATS = ['md', 'csv', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -227,18 +228,18 @@ export function toJson(session: string, r: Loaded, stale: Stale = {}, inputs: { 
 
 /** The report file, or one line saying why it cannot be written (a folder, no permission). */
 function writeReport(path: string, text: string): void {
-  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`--out ${path} is a folder: give a file name, e.g. ${join(path, 'report.md')}`);
+  if (existsSync(path) && statSync(path).isDirectory()) throw new ConfigError(`--out ${path} is a folder: give a file name, e.g. ${join(path, 'report.md')}`);
   try {
     writeFileAtomic(path, text);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new UsageError(`cannot write the report to ${path} (${code}): choose a file in a folder you can write to`);
+    throw new ConfigError(`cannot write the report to ${path} (${code}): choose a file in a folder you can write to`);
   }
 }
 
 export async function reportCommand(store: SessionStore, name: string, opts: { format?: string; out?: string; print: (s: string) => void }): Promise<number> {
   const format = (opts.format ?? 'md') as Format;
-  if (!FORMATS.includes(format)) throw new UsageError(`unknown report format "${sanitizeLine(String(opts.format))}": use md, csv or json`);
+  if (!FORMATS.includes(format)) throw new ConfigError(`unknown report format "${sanitizeLine(String(opts.format))}": use md, csv or json`);
   const session = store.load(name);
   const paths = sessionPaths(store.dir(name));
   const loaded = Object.fromEntries(RESULT_NAMES.map((n) => [n, readResult(paths, n)])) as Loaded;

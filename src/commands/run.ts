@@ -4,14 +4,15 @@ import { LockHeldError } from '../pipeline/lock.js';
 import { basketsCommand } from '../pipeline/command-hint.js';
 import { assertReady } from '../pipeline/preflight.js';
 import { runSession, type RunOutcome } from '../pipeline/runner.js';
-import { STEP_IDS, type StepId } from '../pipeline/session.js';
+import { STEP_IDS, type StepId } from '../domain/session.js';
 import { STEPS } from '../pipeline/steps/index.js';
 import { sessionPaths } from '../pipeline/paths.js';
 import { skippedLinesNote } from '../pipeline/follow.js';
 import type { SessionStore } from '../pipeline/store.js';
-import type { RunEvent } from '../pipeline/events.js';
+import type { RunEvent } from '../domain/events.js';
 import { createPrinter } from './printer.js';
-import { EXIT, UsageError } from './errors.js';
+import { EXIT } from './errors.js';
+import { ConfigError } from '../domain/errors.js';
 
 export interface RunFlags {
   steps?: string;
@@ -26,9 +27,9 @@ export function parseSteps(spec: string | undefined): StepId[] | undefined {
   if (spec === undefined) return undefined;
   const steps = spec.split(',').map((s) => s.trim()).filter(Boolean);
   // An empty list must not quietly mean "every step".
-  if (!steps.length) throw new UsageError(`--steps names no step: list some of ${STEP_IDS.join(', ')}, or leave it out to run them all`);
+  if (!steps.length) throw new ConfigError(`--steps names no step: list some of ${STEP_IDS.join(', ')}, or leave it out to run them all`);
   for (const s of steps) {
-    if (!(STEP_IDS as readonly string[]).includes(s)) throw new UsageError(`unknown step "${s}": choose from ${STEP_IDS.join(', ')}`);
+    if (!(STEP_IDS as readonly string[]).includes(s)) throw new ConfigError(`unknown step "${s}": choose from ${STEP_IDS.join(', ')}`);
   }
   return steps as StepId[];
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { runServe } from '../engines/serve/index.js';
 import { builtinCacheDir } from '../engines/builtin/index.js';
-import { UsageError } from './errors.js';
+import { ConfigError } from '../domain/errors.js';
 
 export interface ServeFlags {
   host?: string;
@@ -17,7 +17,7 @@ export interface ServeFlags {
 function parsePort(raw: string): number {
   // Digits only: Number() would take "", " 80", "0x1f" and "1e3" for ports.
   if (/^\d{1,5}$/.test(raw) && Number(raw) <= 65535) return Number(raw);
-  throw new UsageError(`--port "${raw}" is not a port number: pass a whole number from 0 to 65535 (0 picks a free port)`);
+  throw new ConfigError(`--port "${raw}" is not a port number: pass a whole number from 0 to 65535 (0 picks a free port)`);
 }
 
 /** `baskets serve`: parse the flags, then serve until SIGINT/SIGTERM. */

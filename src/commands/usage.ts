@@ -1,5 +1,5 @@
 import type { Command, CommanderError } from 'commander';
-import { UsageError } from './errors.js';
+import { ConfigError } from '../domain/errors.js';
 
 /** `baskets run`, or `baskets` for the program itself. */
 export const commandPath = (cmd: Command): string => (cmd.parent ? `${commandPath(cmd.parent)} ${cmd.name()}` : cmd.name());
@@ -25,7 +25,7 @@ function unknownOption(flag: string, cmd: Command, suggestion: string | undefine
  * value) are only in its message, so they are read from there, and an unforeseen message is
  * kept as it is.
  */
-export function usageErrorFrom(err: CommanderError, cmd: Command): UsageError {
+export function usageErrorFrom(err: CommanderError, cmd: Command): ConfigError {
   const message = err.message.replace(/^error: /, '');
   const firstLine = message.split('\n')[0];
   const quoted = [...message.matchAll(/'([^']*)'/g)].map((m) => m[1]);
@@ -53,7 +53,7 @@ export function usageErrorFrom(err: CommanderError, cmd: Command): UsageError {
       break;
     }
   }
-  return new UsageError(`${what}: see \`${path} --help\``);
+  return new ConfigError(`${what}: see \`${path} --help\``);
 }
 
 /**
@@ -66,7 +66,7 @@ export function checkProgramOptions(program: Command, action: Command): void {
     const name = option.attributeName();
     if (program.getOptionValueSource(name) !== 'cli') continue;
     if (!action.options.some((o) => o.attributeName() === name)) {
-      throw new UsageError(`${unknownOption(option.long ?? name, action, undefined)}: see \`${commandPath(action)} --help\``);
+      throw new ConfigError(`${unknownOption(option.long ?? name, action, undefined)}: see \`${commandPath(action)} --help\``);
     }
   }
 }

@@ -1,13 +1,13 @@
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
 import { lossChart, sparkline, wrapWords } from '../charts/index.js';
-import type { GpuSample, TrainMetrics } from '../pipeline/events.js';
+import type { GpuSample, TrainMetrics } from '../domain/events.js';
 import { formatDuration, stepLabel, taskEtaSeconds, type CellState, type LossSeries, type TaskProgress } from '../pipeline/notebook.js';
 import { compact } from '../ui/format.js';
 import { truncate, useTheme, type Theme } from '../ui/theme.js';
 import { sanitizeLine } from '../util/sanitize.js';
 import { displayWidth, pad } from '../util/text-width.js';
-import { shownCurve } from '../ui/trainCurves.js';
+import { shownCurve } from '../ui/train-curves.js';
 import { LogView } from './LogView.js';
 import { progressBar } from './ProgressBar.js';
 

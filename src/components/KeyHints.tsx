@@ -1,7 +1,7 @@
 import { Text } from 'ink';
 import { displayWidth } from '../charts/index.js';
 import { useApp } from '../ui/context.js';
-import { bindingLabel, type KeyBinding } from '../ui/keys.js';
+import { bindingLabel, type KeyBinding } from '../ui/key-match.js';
 import { useTheme } from '../ui/theme.js';
 
 /**

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { ServerProbe } from '../engines/openai/index.js';
-import { PROBE_HEAD, probeCells } from '../commands/models.js';
+import { PROBE_HEAD, probeCells } from '../ui/probe-table.js';
 import { ago } from '../ui/format.js';
 import { modelLimits, type ProbeView } from '../ui/probe.js';
 import { useTheme, type Theme } from '../ui/theme.js';

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
-import type { KeyBinding } from '../ui/keys.js';
+import type { KeyBinding } from '../ui/key-match.js';
 import { GLOBAL_KEYS, TEXT_KEYS } from '../ui/keymaps.js';
 import { useTheme } from '../ui/theme.js';
 import { KeyHints } from './KeyHints.js';

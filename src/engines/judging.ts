@@ -1,5 +1,5 @@
 import { parseScore } from '../metrics/safety.js';
-import type { ChatMessage, PairwiseJudgement, Rating } from './types.js';
+import type { ChatMessage, PairwiseJudgement, Rating } from '../domain/models.js';
 
 /**
  * What a judge is asked and how its reply is read, whatever engine runs it: the pairwise prompt

@@ -14,7 +14,7 @@
  * Intervals: seeded cluster bootstrap over instructions — all pairs of one instruction share its
  * answers, so they are resampled together — recomputing each statistic per resample.
  */
-import type { JudgeMethod } from '../engines/types.js';
+import type { JudgeMethod } from '../domain/models.js';
 import { mulberry32 } from '../util/rng.js';
 import { percentile, type ResampleOptions } from './stats.js';
 import { defined, undefinedBecause, type MetricValue } from './value.js';

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { capabilitiesOf, probeServer } from '../engines/openai/index.js';
-import type { Capability } from '../engines/types.js';
-import type { ModelEntry, Session, StepId } from './session.js';
+import type { Capability } from '../domain/models.js';
+import type { ModelEntry, Session, StepId } from '../domain/session.js';
 import { preferenceJudges } from './steps/preference.js';
 import { safetyJudgeId } from './steps/safety.js';
 

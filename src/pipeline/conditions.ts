@@ -1,4 +1,4 @@
-import type { Condition, ModelEntry, Session } from './session.js';
+import type { Condition, ModelEntry, Session } from '../domain/session.js';
 
 export interface WeightedSource {
   model: string;
@@ -45,16 +45,6 @@ export function conditionProblem(session: Session, condition: Condition): string
     return `condition "${condition.name}": a multi-source mix must include the target's own family "${target.family}"`;
   }
   return null;
-}
-
-/** The paper's four conditions for one target. */
-export function paperConditions(target: ModelEntry): Condition[] {
-  return (['vanilla', 'human', 'single', 'multi'] as const).map((kind) => ({
-    name: `${target.id}/${kind}`,
-    target: target.id,
-    kind,
-    sources: [],
-  }));
 }
 
 /**

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
 import { readRunnerLock } from './lock.js';
 import { sessionPaths } from './paths.js';
-import { STEP_IDS, type StepId } from './session.js';
+import { STEP_IDS, type StepId } from '../domain/session.js';
 import { assertReady, assertRunnable } from './preflight.js';
 import { SessionStore } from './store.js';
 

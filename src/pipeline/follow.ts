@@ -2,7 +2,7 @@ import { closeSync, existsSync, fstatSync, openSync, readSync, watch, type FSWat
 import { dirname, basename } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { sanitizeLine } from '../util/sanitize.js';
-import { parseEventLine, type RunEvent, type SkippedLine } from './events.js';
+import { parseEventLine, type RunEvent, type SkippedLine } from '../domain/events.js';
 
 export interface FollowOptions {
   fromStart?: boolean;

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { SessionPaths } from './paths.js';
 import { studyInputs, type FileInput } from './provenance.js';
 import type { ResultFiles } from './results.js';
-import type { ModelEntry, Session } from './session.js';
+import type { ModelEntry, Session } from '../domain/session.js';
 
 /**
  * A session's inputs as lines a reader can check: every file with its sha256 and record count,

@@ -3,7 +3,7 @@ import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeSync } 
 import { dirname } from 'node:path';
 import { basketsCommand } from './command-hint.js';
 import { sessionPaths } from './paths.js';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../domain/errors.js';
 
 /**
  * One runner per session: `runner.lock` holds the runner's pid. Creating it with O_EXCL makes

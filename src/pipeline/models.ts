@@ -1,11 +1,11 @@
 import { openBuiltinModel, openTrainedBuiltin, type PretrainProgress } from '../engines/builtin/index.js';
 import { openHfModel, type OpenedHfModel } from '../engines/hf/index.js';
 import { openOpenAIModel } from '../engines/openai/index.js';
-import type { LanguageModel } from '../engines/types.js';
+import type { LanguageModel } from '../domain/models.js';
 import { readTrainedModel } from '../trainers/trained-model.js';
-import type { StepEvent } from './events.js';
+import type { StepEvent } from '../domain/events.js';
 import type { SessionPaths } from './paths.js';
-import type { Condition, ModelEntry, Session } from './session.js';
+import type { Condition, ModelEntry, Session } from '../domain/session.js';
 import type { ModelResolver } from './step.js';
 
 export interface ModelResolverOptions {

@@ -1,5 +1,5 @@
-import { skipUnknownEvent, type GpuSample, type RunEvent, type StepStatus, type TrainMetrics } from './events.js';
-import { STEP_IDS, type StepId } from './session.js';
+import { skipUnknownEvent, type GpuSample, type RunEvent, type StepStatus, type TrainMetrics } from '../domain/events.js';
+import { STEP_IDS, type StepId } from '../domain/session.js';
 
 /**
  * The Run notebook's state, folded from the event log. Pure (no terminal, no clock): the TUI

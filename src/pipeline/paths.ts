@@ -1,7 +1,6 @@
 import { join } from 'node:path';
+import { fileStem } from '../domain/file-stem.js';
 
-/** The file name a model or condition name gets ("qwen-small/multi" → "qwen-small__multi"). */
-export const fileStem = (name: string) => name.replace(/[^A-Za-z0-9._-]/g, '__');
 
 /**
  * Where a session keeps everything. One place, so the runner, the steps, the TUI and the

@@ -1,9 +1,9 @@
 import { listBuiltinBases } from '../engines/builtin/index.js';
 import { capabilityProblems } from './capabilities.js';
 import { conditionProblem } from './conditions.js';
-import { ConfigError, firstProblem, ProblemsError } from './errors.js';
+import { ConfigError, firstProblem, ProblemsError } from '../domain/errors.js';
 import { safetyPromptProblems } from './evaluation/prompts.js';
-import type { Session, StepId } from './session.js';
+import type { Session, StepId } from '../domain/session.js';
 import { embedderProblem } from './steps/diversity.js';
 import { preferenceJudges } from './steps/preference.js';
 import { safetyJudgeId } from './steps/safety.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { projectFile } from '../util/project-file.js';
-import type { ModelEntry, Session } from './session.js';
+import type { ModelEntry, Session } from '../domain/session.js';
 
 /**
  * What a result was made from, recorded with it so that a later change (a new seed, another data

@@ -3,11 +3,11 @@ import type { HeapsFit } from '../metrics/heaps.js';
 import type { MeanInterval } from '../metrics/stats.js';
 import type { Estimate } from '../metrics/preference.js';
 import type { MetricValue } from '../metrics/value.js';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../domain/errors.js';
 import type { SessionPaths } from './paths.js';
 import type { StudyInputs } from './provenance.js';
-import type { TrainingData } from '../trainers/training-data.js';
-import type { ConditionKind, Session, StepId, TrainerConfig } from './session.js';
+import type { TrainingData } from '../domain/training-data.js';
+import type { ConditionKind, Session, StepId, TrainerConfig } from '../domain/session.js';
 
 /**
  * The evaluation result files (`results/<name>.json`), typed once so the steps that write them

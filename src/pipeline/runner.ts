@@ -1,10 +1,10 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { JsonlAppender } from '../util/jsonl.js';
-import type { RunEvent, StepEvent, StepStatus } from './events.js';
+import type { RunEvent, StepEvent, StepStatus } from '../domain/events.js';
 import { acquireRunnerLock } from './lock.js';
 import { sessionPaths } from './paths.js';
-import { STEP_IDS, type Session, type StepId } from './session.js';
+import { STEP_IDS, type Session, type StepId } from '../domain/session.js';
 import type { ModelResolver, Step, StepContext } from './step.js';
 import type { SessionStore } from './store.js';
 import { cancelRequested } from './control.js';

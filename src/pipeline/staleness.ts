@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { SessionPaths } from './paths.js';
 import { dataChanges, EVALUATION_USES, inputChanges, studyInputs, type StudyInputs } from './provenance.js';
 import { RESULT_NAMES, RESULT_PRODUCER, staleNote, switchedOff, type ResultFiles, type ResultName } from './results.js';
-import type { Session, StepId } from './session.js';
+import type { Session, StepId } from '../domain/session.js';
 
 /**
  * Which of a session's outputs no longer match the session: a result made before the seed, the

@@ -1,5 +1,5 @@
 import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
-import { parseEventLine, type RunEvent } from './events.js';
+import { parseEventLine, type RunEvent } from '../domain/events.js';
 import { readRunnerLock } from './lock.js';
 import { sessionPaths } from './paths.js';
 

@@ -1,7 +1,7 @@
-import type { LanguageModel } from '../engines/types.js';
-import type { StepEvent } from './events.js';
+import type { LanguageModel } from '../domain/models.js';
+import type { StepEvent } from '../domain/events.js';
 import type { SessionPaths } from './paths.js';
-import type { Condition, Session } from './session.js';
+import type { Condition, Session } from '../domain/session.js';
 
 /** Everything a step may use. Clock and signal are injected so tests control them. */
 export interface StepContext {

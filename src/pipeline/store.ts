@@ -4,10 +4,10 @@ import { writeJsonAtomic } from '../util/atomic.js';
 import { jsonSyntaxProblem } from '../util/json-syntax.js';
 import { basketsCommand } from './command-hint.js';
 import { sessionPaths } from './paths.js';
-import { formatSchemaIssues, Session, SESSION_VERSION, type SessionInput } from './session.js';
+import { formatSchemaIssues, Session, SESSION_VERSION, type SessionInput } from '../domain/session.js';
 import { readRunnerLock } from './lock.js';
 import { lastRunStatus, type RunStatus } from './status.js';
-import { ConfigError, ProblemsError } from './errors.js';
+import { ConfigError, ProblemsError } from '../domain/errors.js';
 
 export interface SessionSummary {
   name: string;

@@ -9,9 +9,9 @@ import { useScreenKeys } from '../ui/input.js';
 import { useRemembered } from '../ui/remembered.js';
 import type { ActionOf } from '../ui/keymaps.js';
 import { acrossSessions, COMPARE_METRICS, compareTable, drawCompareColumn, notPairedAcross, pairedRows, sharedDomain } from '../ui/results/compare.js';
-import { exportStem, nextFormat, writeExport } from '../ui/results/exportFile.js';
-import { COMPARE_KEYS } from '../ui/results/keys.js';
-import { useResultSets } from '../ui/results/useResults.js';
+import { exportStem, nextFormat, writeExport } from '../ui/results/export-file.js';
+import { COMPARE_KEYS } from '../ui/results/keymaps.js';
+import { useResultSets } from '../ui/results/use-results.js';
 import { truncate, useTheme } from '../ui/theme.js';
 import { windowAround } from '../ui/viewport.js';
 

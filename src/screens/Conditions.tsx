@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { FormView } from '../components/FormView.js';
 import { ScreenFrame } from '../components/ScreenFrame.js';
 import { WIZARD_CHROME_ROWS, WizardCells } from '../components/WizardCells.js';
-import type { SizeTier } from '../pipeline/session.js';
+import type { SizeTier } from '../domain/session.js';
 import { conditionName, formatMix, PAPER_KINDS, paperCondition, parseMix } from '../ui/conditions.js';
 import { useApp, type Draft } from '../ui/context.js';
 import { judgeWarning, leaveWizard, saveDraft, withCondition, withoutCondition } from '../ui/draft.js';

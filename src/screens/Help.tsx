@@ -6,7 +6,7 @@ import { useApp } from '../ui/context.js';
 import { FILTER_CLEAR_KEYS, filterStatus, matchesFilter, useTextFilter } from '../ui/filter.js';
 import { GLOSSARY, type GlossaryEntry } from '../ui/glossary.js';
 import { useScreenKeys } from '../ui/input.js';
-import { bindingLabel } from '../ui/keys.js';
+import { bindingLabel } from '../ui/key-match.js';
 import { HELP_KEYS, KEYMAP_SECTIONS, type ActionOf } from '../ui/keymaps.js';
 import { useTheme } from '../ui/theme.js';
 import { sanitizeLine } from '../util/sanitize.js';

@@ -7,13 +7,13 @@ import { FILTER_CLEAR_KEYS, useTextFilter } from '../ui/filter.js';
 import { useScreenKeys } from '../ui/input.js';
 import { useRemembered } from '../ui/remembered.js';
 import type { ActionOf } from '../ui/keymaps.js';
-import { exportStem, nextFormat, writeExport } from '../ui/results/exportFile.js';
+import { exportStem, nextFormat, writeExport } from '../ui/results/export-file.js';
 import { gridLayout, paneInner } from '../ui/results/layout.js';
 import { clampView, isReady, paneMissing, scrolledPaneView } from '../ui/results/model.js';
 import { RESULT_PANES } from '../ui/results/panes.js';
-import { RESULTS_KEYS, RESULTS_ZOOM_KEYS } from '../ui/results/keys.js';
+import { RESULTS_KEYS, RESULTS_ZOOM_KEYS } from '../ui/results/keymaps.js';
 import { summaryRows } from '../ui/results/summary.js';
-import { useResultSets } from '../ui/results/useResults.js';
+import { useResultSets } from '../ui/results/use-results.js';
 import { useTheme } from '../ui/theme.js';
 
 /** The panes `/` narrows, by title. */

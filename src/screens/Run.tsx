@@ -3,14 +3,14 @@ import { useEffect, useState } from 'react';
 import { CellDetail } from '../components/CellDetail.js';
 import { ScreenFrame } from '../components/ScreenFrame.js';
 import { cellElapsedMs, cellEtaSeconds, failedItems, formatDuration, progressLine, runElapsedMs, runEta, type CellState, type NotebookState } from '../pipeline/notebook.js';
-import { STEP_IDS } from '../pipeline/session.js';
+import { STEP_IDS } from '../domain/session.js';
 import { useApp } from '../ui/context.js';
-import { useStaleness } from '../ui/useStaleness.js';
+import { useStaleness } from '../ui/use-staleness.js';
 import { useScreenKeys } from '../ui/input.js';
 import { RUN_KEYS, type ActionOf } from '../ui/keymaps.js';
 import { statusColor, truncate, useTheme } from '../ui/theme.js';
-import { useTrainCurves } from '../ui/trainCurves.js';
-import { useNow, useRunEvents } from '../ui/useRunEvents.js';
+import { useTrainCurves } from '../ui/train-curves.js';
+import { useNow, useRunEvents } from '../ui/use-run-events.js';
 import { sanitizeLine } from '../util/sanitize.js';
 import { displayWidth } from '../util/text-width.js';
 

@@ -1,10 +1,10 @@
 import { Text } from 'ink';
 import { CellDetail } from '../components/CellDetail.js';
 import { ScreenFrame } from '../components/ScreenFrame.js';
-import { atLastStep } from '../pipeline/events.js';
+import { atLastStep } from '../domain/events.js';
 import { useApp } from '../ui/context.js';
 import { useTheme } from '../ui/theme.js';
-import { useTrainingWatch } from '../ui/useRunEvents.js';
+import { useTrainingWatch } from '../ui/use-run-events.js';
 import { sanitizeLine } from '../util/sanitize.js';
 
 /** Title, the target line, margins and key bar around the training detail. */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { trainBuiltin, type PretrainProgress } from '../engines/builtin/index.js';
-import type { TrainerConfig } from '../pipeline/session.js';
+import type { TrainerConfig } from '../domain/session.js';
 import { HELD_OUT_FRACTION, readTrainingExamples } from './dataset.js';
 import { appendTrainMetrics } from './metrics-file.js';
 import type { TrainerEvent, TrainJob } from './types.js';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import type { TrainingExample } from '../pipeline/example.js';
-import { promptMessages } from '../pipeline/example.js';
+import type { TrainingExample } from '../domain/example.js';
+import { promptMessages } from '../domain/example.js';
 import { readJsonlAll } from '../util/jsonl.js';
 import { mulberry32, shuffled } from '../util/rng.js';
 

@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TrainMetrics } from '../pipeline/events.js';
+import type { TrainMetrics } from '../domain/events.js';
 import { followTrainingOutput } from './hf/follow.js';
 
 /**

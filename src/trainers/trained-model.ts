@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
-import { sha256 } from '../pipeline/generation/keys.js';
+import { sha256 } from '../domain/hash.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { PretrainProgress } from '../engines/builtin/index.js';
-import type { GpuSample, TrainMetrics } from '../pipeline/events.js';
+import type { GpuSample, TrainMetrics } from '../domain/events.js';
 import type { TrainedModel } from './trained-model.js';
-import type { TrainingData, TrainingDevice } from './training-data.js';
+import type { TrainingData, TrainingDevice } from '../domain/training-data.js';
 
 /** One condition's training run, as the train step hands it to a trainer. */
 export interface TrainJob {

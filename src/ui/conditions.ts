@@ -1,4 +1,4 @@
-import type { Condition, ModelEntry, SizeTier } from '../pipeline/session.js';
+import type { Condition, ModelEntry, SizeTier } from '../domain/session.js';
 
 /**
  * The paper's conditions for one target (DESIGN.md §1), derived from the session's models.

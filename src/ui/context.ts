@@ -2,9 +2,9 @@ import { createContext, useContext } from 'react';
 import type { BuiltinBaseInfo } from '../engines/builtin/index.js';
 import type { WorkerReady } from '../engines/hf/index.js';
 import type { ServerProbe } from '../engines/openai/index.js';
-import type { RunEvent } from '../pipeline/events.js';
+import type { RunEvent } from '../domain/events.js';
 import type { FollowOptions } from '../pipeline/follow.js';
-import type { ModelEntry, Session, StepId } from '../pipeline/session.js';
+import type { ModelEntry, Session, StepId } from '../domain/session.js';
 import type { SessionStore } from '../pipeline/store.js';
 import type { Settings } from '../settings.js';
 

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { firstProblem } from '../pipeline/errors.js';
-import { Session, SESSION_VERSION, type Condition, type ModelEntry } from '../pipeline/session.js';
+import { firstProblem } from '../domain/errors.js';
+import { Session, SESSION_VERSION, type Condition, type ModelEntry } from '../domain/session.js';
 import type { SessionStore } from '../pipeline/store.js';
 import { sanitizeLine } from '../util/sanitize.js';
 import type { AppApi, Draft } from './context.js';

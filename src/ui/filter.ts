@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { sanitizeLine } from '../util/sanitize.js';
 import type { TextField } from './input.js';
-import { key, type KeyBinding } from './keys.js';
+import { key, type KeyBinding } from './key-match.js';
 
 /**
  * A `/` text filter over a list, as in less or nvitop: typing narrows the rows as it goes,

@@ -1,5 +1,5 @@
 import { createContext, useContext, useLayoutEffect } from 'react';
-import type { KeyBinding } from './keys.js';
+import type { KeyBinding } from './key-match.js';
 
 /**
  * How a screen tells the root input owner what its keys do. The root holds one `useInput`;

@@ -1,6 +1,6 @@
 import { FILTER_CLEAR_KEYS, FILTER_KEYS } from './filter.js';
-import { key, type KeyBinding } from './keys.js';
-import { COMPARE_KEYS, RESULTS_KEYS, RESULTS_ZOOM_KEYS } from './results/keys.js';
+import { key, type KeyBinding } from './key-match.js';
+import { COMPARE_KEYS, RESULTS_KEYS, RESULTS_ZOOM_KEYS } from './results/keymaps.js';
 
 /**
  * Every key the TUI understands, per screen. The root input owner dispatches through these

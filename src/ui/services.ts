@@ -3,7 +3,7 @@ import { probeHfModel } from '../engines/hf/index.js';
 import { probeServer, readCachedProbe } from '../engines/openai/index.js';
 import { preflightProblems } from '../pipeline/preflight.js';
 import { followEvents, readRunnerLock, requestCancel, startDetachedRun } from '../pipeline/control.js';
-import { STEP_IDS } from '../pipeline/session.js';
+import { STEP_IDS } from '../domain/session.js';
 import { SessionStore } from '../pipeline/store.js';
 import { watchTraining } from '../trainers/hf/follow.js';
 import { loadSettings, saveSettings } from '../settings.js';

@@ -1,5 +1,5 @@
-import { TrainerConfig, type ModelEntry } from '../pipeline/session.js';
-import { OverlongPolicy } from '../trainers/training-data.js';
+import { TrainerConfig, type ModelEntry } from '../domain/session.js';
+import { OverlongPolicy } from '../domain/training-data.js';
 import { numberRow, type FormRow } from './form.js';
 
 /**

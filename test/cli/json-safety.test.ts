@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { modelsCommand } from '../../src/commands/models.js';
 import { createPrinter } from '../../src/commands/printer.js';
 import { toJson as reportJson } from '../../src/commands/report.js';
-import type { RunEvent } from '../../src/pipeline/events.js';
+import type { RunEvent } from '../../src/domain/events.js';
 import { safeJson } from '../../src/util/sanitize.js';
 import { useTempDir } from '../helpers/tmp.js';
 import { chatAnswer, modelList, startFakeServer, type FakeServer } from '../openai/fake-server.js';

@@ -7,8 +7,8 @@ import { sessionPaths } from '../../src/pipeline/paths.js';
 import { readRunnerLock } from '../../src/pipeline/control.js';
 import { lastRunStatus } from '../../src/pipeline/status.js';
 import { readJsonlAll } from '../../src/util/jsonl.js';
-import type { RunEvent } from '../../src/pipeline/events.js';
-import type { SessionInput } from '../../src/pipeline/session.js';
+import type { RunEvent } from '../../src/domain/events.js';
+import type { SessionInput } from '../../src/domain/session.js';
 import { perCli } from './budget.js';
 import { runCli, startCli } from './cli.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { builtinInstructionSet, listBuiltinBases, openBuiltinModel } from '../../src/engines/builtin/index.js';
-import type { LanguageModel } from '../../src/engines/types.js';
+import type { LanguageModel } from '../../src/domain/models.js';
 
 const cacheDir = mkdtempSync(join(tmpdir(), 'baskets-engine-'));
 const ask = [{ role: 'user' as const, content: 'Continue this passage.\nThe revenue of the Government has increased, and the public debt' }];

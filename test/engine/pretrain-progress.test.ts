@@ -7,7 +7,7 @@ import { createModelResolver } from '../../src/pipeline/models.js';
 import { SessionStore } from '../../src/pipeline/store.js';
 import { readJsonlAll } from '../../src/util/jsonl.js';
 import { sessionPaths } from '../../src/pipeline/paths.js';
-import type { RunEvent } from '../../src/pipeline/events.js';
+import type { RunEvent } from '../../src/domain/events.js';
 import type { Step } from '../../src/pipeline/step.js';
 import { clearLoadedBases } from '../../src/engines/builtin/pretrain.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openBuiltinModel, openTrainedBuiltin, trainBuiltin, type BuiltinTrainEvent } from '../../src/engines/builtin/index.js';
 import { clearLoadedBases } from '../../src/engines/builtin/pretrain.js';
-import { promptMessages, type TrainingExample } from '../../src/pipeline/example.js';
+import { promptMessages, type TrainingExample } from '../../src/domain/example.js';
 
 const cacheDir = mkdtempSync(join(tmpdir(), 'baskets-train-'));
 const topics = ['wool', 'iron', 'cotton', 'sugar', 'salt', 'coal', 'wheat', 'silk', 'tin', 'lead'];

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadHarmfulPrompts, sampleTestExamples } from '../../src/pipeline/evaluation/prompts.js';
 import { BUILTIN_HARMFUL_PROMPTS } from '../../src/pipeline/evaluation/harmful-prompts.js';
-import type { Example } from '../../src/pipeline/example.js';
-import { Session, type ModelEntry } from '../../src/pipeline/session.js';
+import type { Example } from '../../src/domain/example.js';
+import { Session, type ModelEntry } from '../../src/domain/session.js';
 import { aggregatePerplexity, pairedComparisons } from '../../src/pipeline/steps/perplexity.js';
 import { aggregatePreference, judgementFields, orderedPairs, ownSource, preferenceJudges } from '../../src/pipeline/steps/preference.js';
 import { aggregateSafety, safetyJudgeId } from '../../src/pipeline/steps/safety.js';

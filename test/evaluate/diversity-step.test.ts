@@ -1,12 +1,12 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RunEvent } from '../../src/pipeline/events.js';
+import type { RunEvent } from '../../src/domain/events.js';
 import { createModelResolver } from '../../src/pipeline/models.js';
 import { sessionPaths } from '../../src/pipeline/paths.js';
 import { readResult } from '../../src/pipeline/results.js';
 import { runSession } from '../../src/pipeline/runner.js';
-import { Session, type SessionInput, type StepId } from '../../src/pipeline/session.js';
+import { Session, type SessionInput, type StepId } from '../../src/domain/session.js';
 import { STEPS } from '../../src/pipeline/steps/index.js';
 import { withinSelfBleuScores } from '../../src/pipeline/evaluation/diversity-metrics.js';
 import { SessionStore } from '../../src/pipeline/store.js';

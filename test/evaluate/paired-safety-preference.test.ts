@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { spbByItem, type PairJudgement } from '../../src/metrics/preference.js';
 import { pairedByItem } from '../../src/pipeline/evaluation/paired.js';
 import type { EvaluatedRef } from '../../src/pipeline/results.js';
-import type { ModelEntry } from '../../src/pipeline/session.js';
+import type { ModelEntry } from '../../src/domain/session.js';
 import { spbValues, type JudgementRow } from '../../src/pipeline/steps/preference.js';
 import { safetyByPrompt, type RatedAnswer } from '../../src/pipeline/steps/safety.js';
 

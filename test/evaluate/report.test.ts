@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportCommand, toCsv } from '../../src/commands/report.js';
-import { UsageError } from '../../src/commands/errors.js';
+import { ConfigError } from '../../src/domain/errors.js';
 import { sessionPaths } from '../../src/pipeline/paths.js';
 import { RESULT_VERSION, type DiversityResultFile, type PerplexityResultFile, type SafetyResultFile } from '../../src/pipeline/results.js';
 import { SessionStore } from '../../src/pipeline/store.js';
@@ -100,7 +100,7 @@ describe('baskets report', () => {
   it('refuses an unknown format or session with a one-line usage error', async () => {
     await expect(report('xlsx')).rejects.toThrow(/^unknown report format "xlsx": use md, csv or json$/);
     await expect(reportCommand(store, 'nope', { print: () => {} })).rejects.toThrow(/^no session "nope"/);
-    await expect(reportCommand(store, 'nope', { print: () => {} })).rejects.toBeInstanceOf(UsageError);
+    await expect(reportCommand(store, 'nope', { print: () => {} })).rejects.toBeInstanceOf(ConfigError);
   });
 
   it('refuses an --out that is a folder or cannot be written, leaving no temp file', async () => {

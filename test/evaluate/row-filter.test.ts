@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseRowFilter, rowMatches } from '../../src/pipeline/evaluation/row-filter.js';
-import { Session } from '../../src/pipeline/session.js';
+import { parseRowFilter, rowMatches } from '../../src/domain/row-filter.js';
+import { Session } from '../../src/domain/session.js';
 
 const keeps = (filter: string, row: Record<string, unknown>) => rowMatches(parseRowFilter(filter), row);
 

@@ -1,14 +1,14 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { LanguageModel } from '../../src/engines/types.js';
-import type { RunEvent } from '../../src/pipeline/events.js';
+import type { LanguageModel } from '../../src/domain/models.js';
+import type { RunEvent } from '../../src/domain/events.js';
 import { evaluationFiles } from '../../src/pipeline/evaluation/files.js';
 import { createModelResolver } from '../../src/pipeline/models.js';
 import { sessionPaths } from '../../src/pipeline/paths.js';
 import { readResult } from '../../src/pipeline/results.js';
 import { runSession } from '../../src/pipeline/runner.js';
-import type { StepId } from '../../src/pipeline/session.js';
+import type { StepId } from '../../src/domain/session.js';
 import { STEPS } from '../../src/pipeline/steps/index.js';
 import type { ModelResolver } from '../../src/pipeline/step.js';
 import { SessionStore } from '../../src/pipeline/store.js';

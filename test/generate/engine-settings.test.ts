@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listBuiltinBases } from '../../src/engines/builtin/index.js';
 import { openOpenAIModel, probeServer } from '../../src/engines/openai/index.js';
 import { parseFaults, startServer } from '../../src/engines/serve/index.js';
-import { formatSchemaIssues, Session, type ModelEntry } from '../../src/pipeline/session.js';
+import { formatSchemaIssues, Session, type ModelEntry } from '../../src/domain/session.js';
 import { openaiSource } from './fixture.js';
 
 // The retry budget and request timeout of an openai entry come from session.json (maxRetries, timeoutS).

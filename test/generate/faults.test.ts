@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listBuiltinBases } from '../../src/engines/builtin/index.js';
 import { startServer } from '../../src/engines/serve/index.js';
-import { readSyntheticAnswers, generateStep } from '../../src/pipeline/steps/generate.js';
+import { generateStep } from '../../src/pipeline/steps/generate.js';
+import { readSyntheticAnswers } from '../../src/pipeline/generation/answers.js';
 import { dollyExamples, makeSession, openaiSource, readRows, runStep } from './fixture.js';
 
 // The fault mix, with short stalls matched by a short client timeout so the test stays fast;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FAMILIES } from '../../src/engines/builtin/families.js';
-import { answerKey, answerKeyIn, answerSeed, builtinBaseVersion, modelIdentityOf, paramsHashOf } from '../../src/pipeline/generation/keys.js';
-import { ModelEntry } from '../../src/pipeline/session.js';
+import { answerKey, answerKeyIn, answerSeed, builtinBaseVersion, modelIdentityOf, paramsHashOf } from '../../src/pipeline/generation/answer-keys.js';
+import { ModelEntry } from '../../src/domain/session.js';
 
 const entry = (over: Record<string, unknown> = {}, engine: Record<string, unknown> = {}) =>
   ModelEntry.parse({

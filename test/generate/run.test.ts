@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listBuiltinBases } from '../../src/engines/builtin/index.js';
 import { startServer } from '../../src/engines/serve/index.js';
-import type { StepEvent } from '../../src/pipeline/events.js';
-import { paramsHashOf, readSyntheticAnswers, generateStep } from '../../src/pipeline/steps/generate.js';
+import type { StepEvent } from '../../src/domain/events.js';
+import { generateStep } from '../../src/pipeline/steps/generate.js';
+import { paramsHashOf } from '../../src/pipeline/generation/answer-keys.js';
+import { readSyntheticAnswers } from '../../src/pipeline/generation/answers.js';
 import { dollyExamples, makeSession, openaiSource, readRows, runStep } from './fixture.js';
 
 const bases = listBuiltinBases().slice(0, 3).map((b) => b.id);

@@ -1,5 +1,5 @@
 import type { BuiltinModel } from '../../src/engines/builtin/model.js';
-import type { ChatMessage, LanguageModel } from '../../src/engines/types.js';
+import type { ChatMessage, LanguageModel } from '../../src/domain/models.js';
 
 /**
  * The in-process log-probs of the tokens a server sampled, given by their bytes (as OpenAI's

@@ -1,4 +1,4 @@
-import type { SessionInput } from '../../src/pipeline/session.js';
+import type { SessionInput } from '../../src/domain/session.js';
 
 /**
  * A small builtin study for step tests: founders-small (source, target and judge) and

@@ -38,7 +38,7 @@ export function useBuiltinCache(prefix: string): { cacheDir: () => string; root:
   return { cacheDir: () => cacheDir, root: () => root };
 }
 
-const SHARED_DATA = new URL('../../../shared/data/', import.meta.url).pathname;
+const SHARED_DATA = new URL('../../../shared/data', import.meta.url).pathname;
 
 /**
  * The path of a file in ../shared/data (the project's shared test data, beside the repo), or

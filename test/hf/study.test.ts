@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RunEvent } from '../../src/pipeline/events.js';
+import type { RunEvent } from '../../src/domain/events.js';
 import { runCli } from '../cli/cli.js';
 import { makeTinyLlama, realPython, runPython, type RealPython } from '../helpers/python.js';
 import { useBuiltinCache } from '../helpers/tmp.js';

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openHfModel, WorkerExitedError, type OpenedHfModel } from '../../src/engines/hf/index.js';
 import { stepStopper } from '../../src/engines/openai/errors.js';
-import type { ModelEntry } from '../../src/pipeline/session.js';
-import type { RunEvent } from '../../src/pipeline/events.js';
+import type { ModelEntry } from '../../src/domain/session.js';
+import type { RunEvent } from '../../src/domain/events.js';
 import { runCli, startCli } from '../cli/cli.js';
 import { makeTinyLlama, realPython, type RealPython } from '../helpers/python.js';
 

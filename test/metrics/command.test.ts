@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { metricsCommand } from '../../src/commands/metrics.js';
-import { UsageError } from '../../src/commands/errors.js';
+import { ConfigError } from '../../src/domain/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'baskets-metrics-'));
 function file(name: string, lines: string[]): string {
@@ -61,7 +61,7 @@ describe('baskets metrics', () => {
   it('refuses a missing file or field with a one-line usage error', async () => {
     await expect(run(join(dir, 'nope.jsonl'))).rejects.toThrow(/^\S*nope\.jsonl does not exist or is not a file: give the path of a JSONL file of records$/);
     await expect(run(records, { field: 'answer' })).rejects.toThrow(/no record .* has a string field "answer": choose the text field with --field/);
-    await expect(run(records, { field: 'answer' })).rejects.toBeInstanceOf(UsageError);
+    await expect(run(records, { field: 'answer' })).rejects.toBeInstanceOf(ConfigError);
     const mixed = file('mixed.jsonl', [JSON.stringify({ response: 'a b. c d.', embedding: [1, 0] }), '', JSON.stringify({ response: 'e f. g h.', embedding: [1, 0, 0] })]);
     await expect(run(mixed)).rejects.toThrow(/mixed\.jsonl:3: "embedding" has 3 dimensions but the one on line 1 has 2: all vectors must come from one model$/);
   });

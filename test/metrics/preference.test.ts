@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JudgeMethod } from '../../src/engines/types.js';
+import type { JudgeMethod } from '../../src/domain/models.js';
 import { selfPreference, spbByItem, type PairJudgement } from '../../src/metrics/preference.js';
 
 const j = (sourceA: string, sourceB: string, pA: number, method: JudgeMethod = 'logprobs', item?: string): PairJudgement => ({ judge: 'llama', item, sourceA, sourceB, pA, method });

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { modelsCommand } from '../../src/commands/models.js';
-import { UsageError } from '../../src/commands/errors.js';
+import { ConfigError } from '../../src/domain/errors.js';
 import { probeCacheFile, probeServer } from '../../src/engines/openai/index.js';
 import { preflightOpenAIModel } from '../../src/engines/openai/preflight.js';
-import { ModelEntry } from '../../src/pipeline/session.js';
+import { ModelEntry } from '../../src/domain/session.js';
 import { useTempDir } from '../helpers/tmp.js';
 import { startFakeServer, type FakeServer } from './fake-server.js';
 
@@ -50,7 +50,7 @@ describe('a server that does not answer like an OpenAI-compatible API', () => {
 describe('base URLs that carry credentials or a query string', () => {
   const refusal = async (baseUrl: string) => {
     const err = (await run(baseUrl).catch((e: unknown) => e)) as Error;
-    expect(err).toBeInstanceOf(UsageError);
+    expect(err).toBeInstanceOf(ConfigError);
     expect(server.requests).toEqual([]); // refused before any request
     return err.message;
   };

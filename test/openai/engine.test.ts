@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listBuiltinBases, openBuiltinModel } from '../../src/engines/builtin/index.js';
 import { openOpenAIModel, probeCacheFile } from '../../src/engines/openai/index.js';
 import { startServer } from '../../src/engines/serve/index.js';
-import { ModelEntry } from '../../src/pipeline/session.js';
+import { ModelEntry } from '../../src/domain/session.js';
 import { modelsCommand } from '../../src/commands/models.js';
 import { deadPort } from '../generate/fixture.js';
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { modelsCommand } from '../../src/commands/models.js';
 import { cannotGenerate, openOpenAIModel, probeServer } from '../../src/engines/openai/index.js';
-import { ModelEntry } from '../../src/pipeline/session.js';
+import { ModelEntry } from '../../src/domain/session.js';
 import { useTempDir } from '../helpers/tmp.js';
 import { chatAnswer, chatStream, modelList, openAIError, startFakeServer, type FakeServer } from './fake-server.js';
 

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CapabilityError } from '../../src/engines/types.js';
+import { CapabilityError } from '../../src/domain/models.js';
 import { Endpoint } from '../../src/engines/openai/endpoint.js';
 import { openOpenAIModel, probeServer, readCachedProbe } from '../../src/engines/openai/index.js';
 import { scoreOn } from '../../src/engines/openai/scoring.js';
 import { guessServerKind } from '../../src/engines/openai/server-info.js';
-import { ModelEntry } from '../../src/pipeline/session.js';
+import { ModelEntry } from '../../src/domain/session.js';
 import { useTempDir } from '../helpers/tmp.js';
 import { chatAnswer, chatStream, modelList, openAIError, startFakeServer, type FakeServer, type Route } from './fake-server.js';
 

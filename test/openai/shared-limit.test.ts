@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openOpenAIModel } from '../../src/engines/openai/index.js';
-import { ModelEntry } from '../../src/pipeline/session.js';
+import { ModelEntry } from '../../src/domain/session.js';
 import { useTempDir } from '../helpers/tmp.js';
 import { chatAnswer, chatStream, modelList, startFakeServer, type FakeServer } from './fake-server.js';
 

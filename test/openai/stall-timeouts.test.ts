@@ -7,7 +7,7 @@ import { streamChat } from '../../src/engines/openai/chat.js';
 import { Endpoint } from '../../src/engines/openai/endpoint.js';
 import { EndpointPool } from '../../src/engines/openai/pool.js';
 import { parseFaults, startServer } from '../../src/engines/serve/index.js';
-import { Session, type ModelEntry } from '../../src/pipeline/session.js';
+import { Session, type ModelEntry } from '../../src/domain/session.js';
 import { openaiSource } from '../generate/fixture.js';
 
 /**

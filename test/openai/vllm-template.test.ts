@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Session, formatSchemaIssues } from '../../src/pipeline/session.js';
+import { Session, formatSchemaIssues } from '../../src/domain/session.js';
 
 describe('sessions/vllm-template', () => {
   const raw = JSON.parse(readFileSync(new URL('../../sessions/vllm-template/session.json', import.meta.url), 'utf8'));

@@ -4,7 +4,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { loadDatasetFile } from '../../src/pipeline/data/load.js';
 import { splitExamples } from '../../src/pipeline/data/split.js';
-import type { RunEvent } from '../../src/pipeline/events.js';
+import type { RunEvent } from '../../src/domain/events.js';
 import { sessionPaths } from '../../src/pipeline/paths.js';
 import { runSession } from '../../src/pipeline/runner.js';
 import { dataStep } from '../../src/pipeline/steps/data.js';

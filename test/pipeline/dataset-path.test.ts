@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDatasetFile } from '../../src/pipeline/data/load.js';
-import { absoluteDatasetPath, checkDatasetPath } from '../../src/ui/datasetPreview.js';
+import { absoluteDatasetPath, checkDatasetPath } from '../../src/ui/dataset-preview.js';
 import { useTempDir } from '../helpers/tmp.js';
 
 const tmp = useTempDir();

@@ -1,7 +1,7 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunEvent, SkippedLine } from '../../src/pipeline/events.js';
+import type { RunEvent, SkippedLine } from '../../src/domain/events.js';
 import { followEvents } from '../../src/pipeline/follow.js';
 import { lastRunStatus, tailEvents } from '../../src/pipeline/status.js';
 import { sessionPaths } from '../../src/pipeline/paths.js';

@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RunEvent } from '../../src/pipeline/events.js';
+import type { RunEvent } from '../../src/domain/events.js';
 import { createModelResolver } from '../../src/pipeline/models.js';
 import { emptyNotebook, progressLine, reduceNotebook, type NotebookState } from '../../src/pipeline/notebook.js';
 import { runSession } from '../../src/pipeline/runner.js';
-import type { StepId } from '../../src/pipeline/session.js';
+import type { StepId } from '../../src/domain/session.js';
 import { STEPS } from '../../src/pipeline/steps/index.js';
 import { SessionStore } from '../../src/pipeline/store.js';
 import { smallBuiltinStudy } from '../helpers/study.js';

@@ -5,7 +5,7 @@ import { reportCommand } from '../../src/commands/report.js';
 import { sessionPaths } from '../../src/pipeline/paths.js';
 import { EVALUATION_USES, inputChanges, studyInputs } from '../../src/pipeline/provenance.js';
 import { RESULT_VERSION, type PerplexityResultFile } from '../../src/pipeline/results.js';
-import { Session, type SessionInput } from '../../src/pipeline/session.js';
+import { Session, type SessionInput } from '../../src/domain/session.js';
 import { staleness } from '../../src/pipeline/staleness.js';
 import { SessionStore } from '../../src/pipeline/store.js';
 import { writeJsonAtomic } from '../../src/util/atomic.js';

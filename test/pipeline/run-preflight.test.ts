@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sessionPaths } from '../../src/pipeline/paths.js';
 import { SessionStore } from '../../src/pipeline/store.js';
-import type { SessionInput } from '../../src/pipeline/session.js';
+import type { SessionInput } from '../../src/domain/session.js';
 import { runCli } from '../cli/cli.js';
 import { smallBuiltinStudy } from '../helpers/study.js';
 import { useTempDir } from '../helpers/tmp.js';

@@ -7,7 +7,7 @@ import { sessionPaths } from '../../src/pipeline/paths.js';
 import { readRunnerLock } from '../../src/pipeline/lock.js';
 import { lastRunStatus } from '../../src/pipeline/status.js';
 import { createPrinter } from '../../src/commands/printer.js';
-import type { RunEvent } from '../../src/pipeline/events.js';
+import type { RunEvent } from '../../src/domain/events.js';
 import type { Step } from '../../src/pipeline/step.js';
 import { useTempDir } from '../helpers/tmp.js';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONTEXT_SEPARATOR, loadHarmfulPrompts } from '../../src/pipeline/evaluation/prompts.js';
 import { assertReady, preflightProblems } from '../../src/pipeline/preflight.js';
-import { Session, STEP_IDS, type SessionInput } from '../../src/pipeline/session.js';
+import { Session, STEP_IDS, type SessionInput } from '../../src/domain/session.js';
 import { smallBuiltinStudy } from '../helpers/study.js';
 import { useTempDir } from '../helpers/tmp.js';
 

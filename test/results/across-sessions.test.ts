@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { itemFingerprint, pairedAcrossSessions, perItemTable } from '../../src/pipeline/evaluation/per-item.js';
-import type { Example } from '../../src/pipeline/example.js';
+import type { Example } from '../../src/domain/example.js';
 import type { EvaluatedRef, PerItemTable } from '../../src/pipeline/results.js';
 import { displayWidth } from '../../src/charts/index.js';
 import { acrossSessions, COMPARE_METRICS, compareTable, pairedRows } from '../../src/ui/results/compare.js';

@@ -14,7 +14,7 @@ import {
   type SafetyResultFile,
   type Stat,
 } from '../../src/pipeline/results.js';
-import type { ConditionKind } from '../../src/pipeline/session.js';
+import type { ConditionKind } from '../../src/domain/session.js';
 import { SessionStore } from '../../src/pipeline/store.js';
 import { writeJsonAtomic } from '../../src/util/atomic.js';
 import type { LoadedResults } from '../../src/ui/results/load.js';

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { KEYS, renderApp, tempSessionsDir } from '../tui/render.js';
 import { appendResultEvent, fixtureSession, PPL, writeResult } from './fixtures.js';
 import { perItemTable } from '../../src/pipeline/evaluation/per-item.js';
-import type { Example } from '../../src/pipeline/example.js';
+import type { Example } from '../../src/domain/example.js';
 import { sessionPaths } from '../../src/pipeline/paths.js';
 
 // Colour must be possible here, or "no escape codes under NO_COLOR and --ascii" could not fail.

@@ -6,7 +6,7 @@ import OpenAI, { AuthenticationError, BadRequestError, NotFoundError } from 'ope
 import { startServer, type RunningServer } from '../../src/engines/serve/index.js';
 import { openBuiltinModel } from '../../src/engines/builtin/index.js';
 import { AdaptedCursor } from '../../src/engines/builtin/adapted.js';
-import type { ChatMessage, LanguageModel } from '../../src/engines/types.js';
+import type { ChatMessage, LanguageModel } from '../../src/domain/models.js';
 import { logProbsOfSampled } from '../helpers/sampled.js';
 
 /**

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startServer } from '../../src/engines/serve/index.js';
-import { UsageError } from '../../src/commands/errors.js';
+import { ConfigError } from '../../src/domain/errors.js';
 import { CLI, runCli } from '../cli/cli.js';
 import { useTempDir } from '../helpers/tmp.js';
 
@@ -67,12 +67,12 @@ describe('startServer refusals', () => {
     const previous = process.env.TMPDIR;
     process.env.TMPDIR = tmp;
     try {
-      await expect(startServer({ port: 0, cacheDir, models: ['ghost'] })).rejects.toBeInstanceOf(UsageError);
-      await expect(startServer({ port: 0, cacheDir, faults: 'stall=2' })).rejects.toBeInstanceOf(UsageError);
-      await expect(startServer({ port: heldPort, cacheDir, models: [] })).rejects.toThrow(new UsageError(`port ${heldPort} on 127.0.0.1 is in use: stop what holds it or choose another with --port`));
+      await expect(startServer({ port: 0, cacheDir, models: ['ghost'] })).rejects.toBeInstanceOf(ConfigError);
+      await expect(startServer({ port: 0, cacheDir, faults: 'stall=2' })).rejects.toBeInstanceOf(ConfigError);
+      await expect(startServer({ port: heldPort, cacheDir, models: [] })).rejects.toThrow(new ConfigError(`port ${heldPort} on 127.0.0.1 is in use: stop what holds it or choose another with --port`));
       // 192.0.2.1 is TEST-NET-1, an address no machine of ours has.
       await expect(startServer({ host: '192.0.2.1', token: 't', port: 0, cacheDir, models: [] })).rejects.toThrow(
-        new UsageError('192.0.2.1 is not an address of this machine: pass one of its addresses with --host, or 127.0.0.1'),
+        new ConfigError('192.0.2.1 is not an address of this machine: pass one of its addresses with --host, or 127.0.0.1'),
       );
       expect(readdirSync(tmp)).toEqual([]);
     } finally {

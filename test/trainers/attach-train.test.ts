@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { attachTraining } from '../../src/commands/attach-train.js';
-import { UsageError } from '../../src/commands/errors.js';
+import { ConfigError } from '../../src/domain/errors.js';
 
 const fixture = (name: string) => join(import.meta.dirname, 'fixtures', name);
 /** Output of real runs of the HF Trainer, TRL and train_hf.py (fixtures/real/make_real_logs.py). */
@@ -140,7 +140,7 @@ describe('baskets attach --train (a run started outside baskets)', () => {
   });
 
   it('refuses a target that does not exist, saying what to give it', async () => {
-    await expect(attachTraining('/nonexistent/run', {}, () => {})).rejects.toThrow(UsageError);
+    await expect(attachTraining('/nonexistent/run', {}, () => {})).rejects.toThrow(ConfigError);
     await expect(attachTraining('/nonexistent/run', {}, () => {})).rejects.toThrow('/nonexistent/run does not exist: give a training output dir, a log file or a trainer_state.json');
   });
 });

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { TrainerConfig } from '../../src/pipeline/session.js';
+import { TrainerConfig } from '../../src/domain/session.js';
 import { trainWithHf, type HfTrainerConfig } from '../../src/trainers/hf/index.js';
 import type { TrainerEvent, TrainJob } from '../../src/trainers/types.js';
 

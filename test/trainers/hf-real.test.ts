@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RunEvent, TrainMetrics } from '../../src/pipeline/events.js';
+import type { RunEvent, TrainMetrics } from '../../src/domain/events.js';
 import { runCli, startCli } from '../cli/cli.js';
 import { makeTinyLlama, realPython, runPython, type RealPython } from '../helpers/python.js';
 

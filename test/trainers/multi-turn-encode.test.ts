@@ -7,7 +7,7 @@ import { makeTinyLlama, realPython, runPython, type RealPython } from '../helper
  * tiny Llama: the earlier turns are in the prompt, only the last response is learnt, and an
  * over-long history loses its oldest exchange before the instruction loses anything.
  */
-const TRAINERS = fileURLToPath(new URL('../../trainers/', import.meta.url));
+const TRAINERS = fileURLToPath(new URL('../../trainers', import.meta.url));
 const py = realPython(['torch', 'transformers', 'peft']);
 const reason = typeof py === 'string' ? ` (skipped: ${py})` : '';
 // Each case starts Python and imports torch: a guard against a hang, not a claim about speed.

@@ -6,7 +6,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinInstructionSet } from '../../src/engines/builtin/index.js';
 import { startServer, type RunningServer } from '../../src/engines/serve/index.js';
-import { TrainerConfig } from '../../src/pipeline/session.js';
+import { TrainerConfig } from '../../src/domain/session.js';
 import { readTrainMetrics } from '../../src/trainers/metrics-file.js';
 import { trainWithOpenAI, type OpenAIFtConfig } from '../../src/trainers/openai-ft.js';
 import type { TrainerEvent, TrainJob } from '../../src/trainers/types.js';

@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync, readFileSync, appendFileSync, mkdirSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { atLastStep, type TrainMetrics } from '../../src/pipeline/events.js';
+import { atLastStep, type TrainMetrics } from '../../src/domain/events.js';
 import { followTrainingOutput } from '../../src/trainers/hf/follow.js';
 import { numberOf, parseDuration, parsePythonJson, parseTrainerState, TrainLogFollower } from '../../src/trainers/hf/parse.js';
 import { parsePythonLiteral } from '../../src/trainers/hf/python-literal.js';

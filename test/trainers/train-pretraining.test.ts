@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { builtinInstructionSet } from '../../src/engines/builtin/index.js';
-import type { StepEvent } from '../../src/pipeline/events.js';
+import type { StepEvent } from '../../src/domain/events.js';
 import { sessionPaths } from '../../src/pipeline/paths.js';
-import { Session } from '../../src/pipeline/session.js';
+import { Session } from '../../src/domain/session.js';
 import type { StepContext } from '../../src/pipeline/step.js';
 import { createTrainStep } from '../../src/pipeline/steps/train.js';
 

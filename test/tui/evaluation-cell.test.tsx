@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { cleanup } from 'ink-testing-library';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { preflightProblems } from '../../src/pipeline/preflight.js';
-import { STEP_IDS } from '../../src/pipeline/session.js';
+import { STEP_IDS } from '../../src/domain/session.js';
 import { SessionStore } from '../../src/pipeline/store.js';
 import { KEYS, renderApp, tempSessionsDir } from './render.js';
 

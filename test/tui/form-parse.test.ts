@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ModelEntry } from '../../src/pipeline/session.js';
+import type { ModelEntry } from '../../src/domain/session.js';
 import { parseMix } from '../../src/ui/conditions.js';
 import { parseNumber } from '../../src/ui/form.js';
 

@@ -2,7 +2,7 @@ import { cleanup } from 'ink-testing-library';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WorkerReady } from '../../src/engines/hf/index.js';
 import type { ServerProbe } from '../../src/engines/openai/index.js';
-import type { ModelEntry } from '../../src/pipeline/session.js';
+import type { ModelEntry } from '../../src/domain/session.js';
 import { SessionStore } from '../../src/pipeline/store.js';
 import type { Services } from '../../src/ui/context.js';
 import { KEYS, renderApp, tempSessionsDir } from './render.js';

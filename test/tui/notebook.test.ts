@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createPrinter } from '../../src/commands/printer.js';
-import type { RunEvent } from '../../src/pipeline/events.js';
+import type { RunEvent } from '../../src/domain/events.js';
 import { applyEvents, cellElapsedMs, emptyNotebook, formatDuration, LOG_CAP, SERIES_CAP, stepLabel, taskEtaSeconds } from '../../src/pipeline/notebook.js';
 
 const recorded = readFileSync(new URL('./fixtures/run-events.jsonl', import.meta.url), 'utf8')

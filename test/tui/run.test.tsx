@@ -5,10 +5,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPrinter } from '../../src/commands/printer.js';
 import { sessionPaths } from '../../src/pipeline/paths.js';
 import { runSession } from '../../src/pipeline/runner.js';
-import { STEP_IDS } from '../../src/pipeline/session.js';
+import { STEP_IDS } from '../../src/domain/session.js';
 import { SessionStore } from '../../src/pipeline/store.js';
 import { createTrainStep } from '../../src/pipeline/steps/train.js';
-import { bindingLabel } from '../../src/ui/keys.js';
+import { bindingLabel } from '../../src/ui/key-match.js';
 import { KEYMAP_SECTIONS } from '../../src/ui/keymaps.js';
 import { KEYS, renderApp, tempSessionsDir, useRecordedSession } from './render.js';
 

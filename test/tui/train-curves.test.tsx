@@ -4,7 +4,7 @@ import { cleanup } from 'ink-testing-library';
 import { sessionPaths } from '../../src/pipeline/paths.js';
 import { SessionStore } from '../../src/pipeline/store.js';
 import { appendTrainMetrics, readTrainMetrics } from '../../src/trainers/metrics-file.js';
-import { mergeCurves, seriesOf } from '../../src/ui/trainCurves.js';
+import { mergeCurves, seriesOf } from '../../src/ui/train-curves.js';
 import { renderApp, tempSessionsDir } from './render.js';
 
 describe('training curves kept in the run folder', () => {

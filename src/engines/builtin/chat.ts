@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../types.js';
+import type { ChatMessage } from '../../domain/models.js';
 
 /**
  * The builtin chat template. An n-gram model sees only its last few tokens, so role markers

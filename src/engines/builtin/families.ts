@@ -1,4 +1,4 @@
-import type { SizeTier } from '../../pipeline/session.js';
+import type { SizeTier } from '../../domain/session.js';
 
 /**
  * The builtin model families. Like real families they differ in tokenizer, order and

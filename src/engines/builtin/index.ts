@@ -4,12 +4,12 @@
  * continued training saved as deltas. The public API other layers code against.
  */
 import { basename } from 'node:path';
-import type { LanguageModel } from '../types.js';
+import type { LanguageModel } from '../../domain/models.js';
 import { BuiltinModel } from './model.js';
 import { loadBase, type Progress } from './pretrain.js';
 import { readTrainedDelta } from './train.js';
 
-export type { SizeTier } from '../../pipeline/session.js';
+export type { SizeTier } from '../../domain/session.js';
 export { builtinCacheDir } from './cache.js';
 export { listBuiltinBases, type BuiltinBaseInfo, type Progress as PretrainProgress } from './pretrain.js';
 export { trainBuiltin, type BuiltinTrainOptions, type BuiltinTrainEvent } from './train.js';

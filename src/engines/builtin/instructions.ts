@@ -1,4 +1,4 @@
-import type { Example } from '../../pipeline/example.js';
+import type { Example } from '../../domain/example.js';
 import { isHeldOutYear, loadAddresses, passagesOf, splitSentences } from './corpus.js';
 
 /**

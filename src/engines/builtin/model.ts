@@ -11,7 +11,7 @@ import type {
   PairwiseJudgement,
   Rating,
   ScoreResult,
-} from '../types.js';
+} from '../../domain/models.js';
 import { chatPrompt } from './chat.js';
 import { HashedTfIdf } from './embed.js';
 import { harmScore } from './harm.js';

@@ -1,7 +1,7 @@
 import { runCooperatively, yieldToEventLoop } from '../../util/yield.js';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { SizeTier } from '../../pipeline/session.js';
+import type { SizeTier } from '../../domain/session.js';
 import { builtinCacheDir, readPack, writePack } from './cache.js';
 import { chatPrompt } from './chat.js';
 import { isHeldOutYear, loadAddresses, passagesOf, type Passage } from './corpus.js';

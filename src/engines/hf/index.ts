@@ -5,7 +5,7 @@
  * come from the model itself, so a condition trained by the hf trainer is evaluated with its
  * own adapter and nothing to serve.
  */
-import type { ModelEntry } from '../../pipeline/session.js';
+import type { ModelEntry } from '../../domain/session.js';
 import { judgementFromLabelLogprobs, pairwisePrompt, rateWith } from '../judging.js';
 import {
   CapabilityError,
@@ -19,7 +19,7 @@ import {
   type PairwiseJudgement,
   type Rating,
   type ScoreResult,
-} from '../types.js';
+} from '../../domain/models.js';
 import { HfWorker, type WorkerReady } from './worker.js';
 
 export { WorkerExitedError, type WorkerReady } from './worker.js';

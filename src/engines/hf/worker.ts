@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { splitLines } from '../../util/lines.js';
 import { projectFile } from '../../util/project-file.js';
 import { sanitizeLine } from '../../util/sanitize.js';
-import { ModelUnavailableError, type Capability } from '../types.js';
+import { ModelUnavailableError, type Capability } from '../../domain/models.js';
 
 /** What the worker says once its model is loaded (trainers/hf_worker.py). */
 const Ready = z.object({

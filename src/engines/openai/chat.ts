@@ -1,4 +1,4 @@
-import type { ChatMessage, GenerateParams, Generation, GenerationDelta } from '../types.js';
+import type { ChatMessage, GenerateParams, Generation, GenerationDelta } from '../../domain/models.js';
 import type { Endpoint } from './endpoint.js';
 import { IncompleteResponseError } from './errors.js';
 import { Watchdog } from './watchdog.js';

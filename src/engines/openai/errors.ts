@@ -1,5 +1,5 @@
 import { APIError, APIUserAbortError } from 'openai';
-import { CapabilityError, ModelUnavailableError } from '../types.js';
+import { CapabilityError, ModelUnavailableError } from '../../domain/models.js';
 import { redactSecrets } from './secrets.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { ModelEntry } from '../../pipeline/session.js';
+import type { ModelEntry } from '../../domain/session.js';
 import {
   CapabilityError,
   type Capability,
@@ -11,7 +11,7 @@ import {
   type PairwiseJudgement,
   type Rating,
   type ScoreResult,
-} from '../types.js';
+} from '../../domain/models.js';
 import { streamChat } from './chat.js';
 import { DEFAULT_TIMEOUT_MS, Endpoint } from './endpoint.js';
 import { judgePairOn, rateOn } from './judging.js';

@@ -1,5 +1,5 @@
 import { judgementFromLabelLogprobs, pairwisePrompt, rateWith } from '../judging.js';
-import type { ChatMessage, PairwiseJudgement, Rating } from '../types.js';
+import type { ChatMessage, PairwiseJudgement, Rating } from '../../domain/models.js';
 import type { Endpoint } from './endpoint.js';
 
 /** The verdict's first token with its top log-probabilities, read as a judgement. */

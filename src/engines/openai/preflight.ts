@@ -1,5 +1,5 @@
 import { APIError } from 'openai';
-import type { ModelEntry } from '../../pipeline/session.js';
+import type { ModelEntry } from '../../domain/session.js';
 import { Endpoint } from './endpoint.js';
 import { NotOpenAICompatibleError, StallError, rootCause } from './errors.js';
 import { EndpointPool } from './pool.js';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import { followAbort } from '../../util/abort.js';
-import type { Capability } from '../types.js';
+import type { Capability } from '../../domain/models.js';
 import { userCacheDir } from './cache-dir.js';
 import { streamChat } from './chat.js';
 import { DEFAULT_TIMEOUT_MS, Endpoint, normalizeBaseUrl } from './endpoint.js';

@@ -1,5 +1,5 @@
 import { APIError } from 'openai';
-import { CapabilityError, type ChatMessage } from '../types.js';
+import { CapabilityError, type ChatMessage } from '../../domain/models.js';
 import type { Endpoint } from './endpoint.js';
 import { refusedOutright } from './errors.js';
 

@@ -1,10 +1,10 @@
-import type { ChatMessage } from '../types.js';
+import type { ChatMessage } from '../../domain/models.js';
 import { listBuiltinBases, openBuiltinModel, openTrainedBuiltin, trainBuiltin, type PretrainProgress } from '../builtin/index.js';
 import { BuiltinModel, TokenSampler } from '../builtin/model.js';
 import { chatPrompt } from '../builtin/chat.js';
 import { SparseDistribution } from '../builtin/sampler.js';
 import { BOS, EOS } from '../builtin/tokenizer.js';
-import type { LanguageModel } from '../types.js';
+import type { LanguageModel } from '../../domain/models.js';
 import { badRequest } from './errors.js';
 import type { Encoded, ModelInfo, SampledPosition, SampleParams, ScoreWants, ScoredPosition, ServeEngine, ServedModel, TokenizerInfo, TokenLogprob } from './served-model.js';
 

@@ -59,7 +59,6 @@ export function requestSeed(seed: number | null | undefined): number {
   return seed ?? randomInt(0, 2 ** 32);
 }
 
-export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** Token ids a request names (a logit bias) must be the model's: a 400 naming the parameter otherwise. */
 export async function checkTokenIds(model: ServedModel, ids: Iterable<number>, param: string): Promise<void> {

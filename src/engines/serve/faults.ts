@@ -1,4 +1,4 @@
-import { ConfigError } from '../../pipeline/errors.js';
+import { ConfigError } from '../../domain/errors.js';
 import { mulberry32 } from '../../util/rng.js';
 
 /**

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic.js';
 import { badRequest, notFound } from './errors.js';
-import type { TrainingExample } from '../../pipeline/example.js';
+import type { TrainingExample } from '../../domain/example.js';
 
 /**
  * Uploaded files (`POST /v1/files`), kept under `<dataDir>/files` with a metadata file beside

@@ -8,9 +8,9 @@ import { ModelRegistry } from './registry.js';
 import { listen } from './server.js';
 import { builtinServeEngine } from './builtin-engine.js';
 import type { ServeEngine } from './served-model.js';
-import { nowSeconds } from './context.js';
+import { nowSeconds } from './clock.js';
 import { sanitizeLine } from '../../util/sanitize.js';
-import { ConfigError } from '../../pipeline/errors.js';
+import { ConfigError } from '../../domain/errors.js';
 
 /**
  * `baskets serve`: an OpenAI-compatible HTTP server over the builtin engine (DESIGN.md §2),

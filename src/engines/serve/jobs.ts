@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../../util/atomic.js';
-import type { TrainMetrics } from '../../pipeline/events.js';
-import type { TrainingExample } from '../../pipeline/example.js';
+import type { TrainMetrics } from '../../domain/events.js';
+import type { TrainingExample } from '../../domain/example.js';
 import type { BuiltinTrainEvent, BuiltinTrainOptions } from '../builtin/index.js';
 import { ApiError, badRequest, notFound } from './errors.js';
 import { parseTrainingFile, type FileStore } from './files.js';
 import type { FineTuningJobRequest } from './requests.js';
-import { nowSeconds } from './context.js';
+import { nowSeconds } from './clock.js';
 
 /**
  * Fine-tuning jobs behind `/v1/fine_tuning/jobs`, shaped like OpenAI's: a job runs the builtin

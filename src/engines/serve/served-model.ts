@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../types.js';
+import type { ChatMessage } from '../../domain/models.js';
 import type { TrainEvent, TrainRequest } from './jobs.js';
 
 /**

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { extname, isAbsolute, resolve } from 'node:path';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { readJsonl } from '../../util/jsonl.js';
-import type { Example } from '../example.js';
-import type { DataConfig, MultiTurnPolicy } from '../session.js';
+import type { Example } from '../../domain/example.js';
+import type { DataConfig, MultiTurnPolicy } from '../../domain/session.js';
 import { readCsvRecords } from './csv.js';
 import { historyProblem, parseTurns, splitConversation } from './turns.js';
 
@@ -79,20 +79,29 @@ function conversationRecord(value: unknown, field: string, rest: Pick<Example, '
   return { ...rest, instruction, response, ...(history.length ? { history } : {}) };
 }
 
-/** Raw records with their 1-based line (or row) numbers. */
-export async function* rawRecords(path: string, format: Format, onIssue: (issue: DataIssue) => void): AsyncGenerator<{ line: number; value: unknown }> {
+/** Raw records with their 1-based line (or row) numbers; `limit` stops after the first so many (a preview). */
+export async function* rawRecords(path: string, format: Format, onIssue: (issue: DataIssue) => void, limit = Infinity): AsyncGenerator<{ line: number; value: unknown }> {
+  let records: AsyncIterable<{ line: number; value: unknown }>;
   switch (format) {
     case 'jsonl':
-      yield* readJsonl(path, { onIssue });
-      return;
+      records = readJsonl(path, { onIssue });
+      break;
     case 'csv':
-      yield* readCsvRecords(path);
-      return;
+      records = readCsvRecords(path);
+      break;
     case 'parquet': {
-      const rows = await parquetReadObjects({ file: await asyncBufferFromFile(path) });
-      for (let i = 0; i < rows.length; i++) yield { line: i + 1, value: rows[i] };
-      return;
+      // Parquet is read in row ranges: a preview reads only the rows it shows.
+      const rows = await parquetReadObjects({ file: await asyncBufferFromFile(path), ...(Number.isFinite(limit) ? { rowEnd: limit } : {}) });
+      records = (async function* () {
+        for (let i = 0; i < rows.length; i++) yield { line: i + 1, value: rows[i] };
+      })();
+      break;
     }
+  }
+  let n = 0;
+  for await (const record of records) {
+    if (n++ >= limit) return;
+    yield record;
   }
 }
 

@@ -1,5 +1,5 @@
 import { readJsonlAll } from '../../util/jsonl.js';
-import type { Example } from '../example.js';
+import type { Example } from '../../domain/example.js';
 import type { SessionPaths } from '../paths.js';
 
 /** The human split written by the data step; a clear error when it has not run yet. */

@@ -1,5 +1,5 @@
 import { deriveSeed, mulberry32, sample, shuffled } from '../../util/rng.js';
-import type { Example } from '../example.js';
+import type { Example } from '../../domain/example.js';
 
 export interface Split {
   train: Example[];

@@ -1,5 +1,5 @@
-import type { ChatMessage } from '../../engines/types.js';
-import type { History } from '../example.js';
+import type { ChatMessage } from '../../domain/models.js';
+import type { History } from '../../domain/example.js';
 
 /**
  * Multi-turn records in the layouts instruction sets are published in:

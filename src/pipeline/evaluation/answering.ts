@@ -1,10 +1,10 @@
-import type { LanguageModel } from '../../engines/types.js';
-import type { Example, SyntheticRecord } from '../example.js';
+import type { LanguageModel } from '../../domain/models.js';
+import type { Example, SyntheticRecord } from '../../domain/example.js';
 import { latestRows } from '../generation/answers.js';
-import { answerKey, paramsHashOf } from '../generation/keys.js';
+import { answerKey, paramsHashOf } from '../generation/answer-keys.js';
 import { prepareSource, type SourceAccounting } from '../generation/source-run.js';
-import type { StepEvent } from '../events.js';
-import type { ModelEntry } from '../session.js';
+import type { StepEvent } from '../../domain/events.js';
+import type { ModelEntry } from '../../domain/session.js';
 import type { ModelRevision } from './evaluated.js';
 import type { Prepared } from './stream.js';
 

@@ -1,5 +1,5 @@
 import { RequestFailedError, stepStopper } from '../../engines/openai/index.js';
-import type { LanguageModel } from '../../engines/types.js';
+import type { LanguageModel } from '../../domain/models.js';
 
 /** Texts per embeddings request (the openai engine's own request size). */
 export const EMBED_BATCH = 64;

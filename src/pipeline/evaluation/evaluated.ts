@@ -1,9 +1,9 @@
-import { CapabilityError, type Capability, type LanguageModel } from '../../engines/types.js';
+import { CapabilityError, type Capability, type LanguageModel } from '../../domain/models.js';
 import { trainedModelRevision } from '../../trainers/trained-model.js';
-import { modelIdentityOf } from '../generation/keys.js';
+import { modelIdentityOf } from '../generation/answer-keys.js';
 import type { SessionPaths } from '../paths.js';
 import type { EvaluatedRef } from '../results.js';
-import type { Condition, ModelEntry, Session } from '../session.js';
+import type { Condition, ModelEntry, Session } from '../../domain/session.js';
 import type { StepContext } from '../step.js';
 
 /**

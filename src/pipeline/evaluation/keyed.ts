@@ -1,8 +1,8 @@
 import { redactSecrets } from '../../engines/openai/secrets.js';
 import { stepStopper } from '../../engines/openai/errors.js';
 import { JsonlAppender, readJsonl } from '../../util/jsonl.js';
-import type { StepEvent } from '../events.js';
-import { sha256 } from '../generation/keys.js';
+import type { StepEvent } from '../../domain/events.js';
+import { sha256 } from '../../domain/hash.js';
 import type { Prepared } from './stream.js';
 
 /**

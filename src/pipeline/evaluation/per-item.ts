@@ -1,5 +1,5 @@
-import type { Example } from '../example.js';
-import { sha256 } from '../generation/keys.js';
+import type { Example } from '../../domain/example.js';
+import { sha256 } from '../../domain/hash.js';
 import type { EvaluatedRef, PerItemMeasure, PerItemTable, Stat } from '../results.js';
 import { pairedOverShared, type PerItemValues } from './paired.js';
 

@@ -2,10 +2,10 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { deriveSeed, mulberry32, sample } from '../../util/rng.js';
 import { detectFormat, rawRecords, type DataIssue } from '../data/load.js';
-import type { Example } from '../example.js';
-import type { EvaluationConfig, Session } from '../session.js';
+import type { Example } from '../../domain/example.js';
+import type { EvaluationConfig, Session } from '../../domain/session.js';
 import { BUILTIN_HARMFUL_PROMPTS } from './harmful-prompts.js';
-import { cellText, filterColumns, parseRowFilter, rowMatches } from './row-filter.js';
+import { cellText, filterColumns, parseRowFilter, rowMatches } from '../../domain/row-filter.js';
 
 /**
  * The test instructions an evaluation uses: a seeded sample, fixed by the session seed and the

@@ -1,5 +1,5 @@
 import { followAbort } from '../../util/abort.js';
-import type { StepEvent } from '../events.js';
+import type { StepEvent } from '../../domain/events.js';
 import { EventChannel } from '../generation/channel.js';
 
 type Emit = (event: StepEvent) => void;

@@ -1,5 +1,5 @@
 import { readJsonl } from '../../util/jsonl.js';
-import type { SyntheticRecord } from '../example.js';
+import type { SyntheticRecord } from '../../domain/example.js';
 
 /** The last row of each key (a later success supersedes an earlier error row). */
 export async function latestRows(file: string): Promise<Map<string, SyntheticRecord>> {

@@ -1,5 +1,5 @@
 import { preflightOpenAIModel } from '../../engines/openai/preflight.js';
-import type { ModelEntry } from '../session.js';
+import type { ModelEntry } from '../../domain/session.js';
 
 /** One or more models cannot be used; the message is one line per model, each saying what to do. */
 export class PreflightError extends Error {

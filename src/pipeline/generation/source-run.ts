@@ -1,12 +1,12 @@
 import { redactSecrets } from '../../engines/openai/secrets.js';
 import { stepStopper } from '../../engines/openai/errors.js';
-import type { LanguageModel } from '../../engines/types.js';
+import type { LanguageModel } from '../../domain/models.js';
 import { JsonlAppender } from '../../util/jsonl.js';
-import type { StepEvent } from '../events.js';
-import { promptMessages, type Example, type SyntheticRecord } from '../example.js';
-import type { ModelEntry } from '../session.js';
+import type { StepEvent } from '../../domain/events.js';
+import { promptMessages, type Example, type SyntheticRecord } from '../../domain/example.js';
+import type { ModelEntry } from '../../domain/session.js';
 import { latestRows } from './answers.js';
-import { answerKeyIn, answerSeed, paramsHashOf } from './keys.js';
+import { answerKeyIn, answerSeed, paramsHashOf } from './answer-keys.js';
 import { TokenRate } from './token-rate.js';
 import type { Prepared } from '../evaluation/stream.js';
 

@@ -3,12 +3,13 @@ import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic.js';
 import { deriveSeed, mulberry32, shuffled } from '../../util/rng.js';
 import { apportion, conditionProblem, conditionSources } from '../conditions.js';
 import { readHumanSplit } from '../data/read.js';
-import type { Example, SyntheticRecord, TrainingExample } from '../example.js';
-import type { Condition } from '../session.js';
-import type { StepEvent } from '../events.js';
+import type { Example, SyntheticRecord, TrainingExample } from '../../domain/example.js';
+import type { Condition } from '../../domain/session.js';
+import type { StepEvent } from '../../domain/events.js';
 import type { Step, StepContext } from '../step.js';
 import { latestRows } from '../generation/answers.js';
-import { answerKeyIn, paramsHashOf, sha256 } from '../generation/keys.js';
+import { answerKeyIn, paramsHashOf } from '../generation/answer-keys.js';
+import { sha256 } from '../../domain/hash.js';
 
 interface Assembled {
   rows: TrainingExample[];

@@ -2,9 +2,9 @@ import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic.js';
 import { builtinInstructionSet } from '../../engines/builtin/index.js';
 import { loadDatasetFile, type DataIssue } from '../data/load.js';
 import { splitExamples } from '../data/split.js';
-import type { Example } from '../example.js';
+import type { Example } from '../../domain/example.js';
 import { studyInputs } from '../provenance.js';
-import type { MultiTurnPolicy } from '../session.js';
+import type { MultiTurnPolicy } from '../../domain/session.js';
 import type { Step } from '../step.js';
 
 const SHOWN_ISSUES = 5;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { listBuiltinBases, openBuiltinModel } from '../../engines/builtin/index.js';
-import type { LanguageModel } from '../../engines/types.js';
+import type { LanguageModel } from '../../domain/models.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import { deriveSeed } from '../../util/rng.js';
 import { conditionSources } from '../conditions.js';
@@ -17,11 +17,11 @@ import { batchedEmbed, EMBED_BATCH } from '../evaluation/embed-batches.js';
 import { perItemTable } from '../evaluation/per-item.js';
 import { parallelismOf } from '../generation/source-run.js';
 import { readSyntheticAnswers } from '../generation/answers.js';
-import { paramsHashOf } from '../generation/keys.js';
+import { paramsHashOf } from '../generation/answer-keys.js';
 import { readResult, RESULT_VERSION, type DiversityModelResult, type DiversityResultFile, type SourceDiversityResult } from '../results.js';
 import { studyInputs } from '../provenance.js';
 import type { Step, StepContext } from '../step.js';
-import type { Session } from '../session.js';
+import type { Session } from '../../domain/session.js';
 
 export interface EmbeddingRow extends KeyedRow {
   vector?: number[];

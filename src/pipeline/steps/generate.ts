@@ -3,14 +3,10 @@ import { cannotGenerate } from '../../engines/openai/index.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import { readJsonlAll } from '../../util/jsonl.js';
 import { runPrepared, streamWork } from '../evaluation/stream.js';
-import type { Example } from '../example.js';
+import type { Example } from '../../domain/example.js';
 import { preflightModels } from '../generation/preflight.js';
 import { prepareSource, type SourceAccounting } from '../generation/source-run.js';
 import type { Step } from '../step.js';
-
-export { readSyntheticAnswers } from '../generation/answers.js';
-export { paramsHashOf } from '../generation/keys.js';
-export { preflightModels, PreflightError } from '../generation/preflight.js';
 
 /**
  * The generate cell: every source model answers every train instruction (`samples` times),

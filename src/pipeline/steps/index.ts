@@ -1,5 +1,5 @@
 import { switchedOff, type ResultName } from '../results.js';
-import type { StepId } from '../session.js';
+import type { StepId } from '../../domain/session.js';
 import type { Step } from '../step.js';
 import { answerStep } from './answer.js';
 import { assembleStep } from './assemble.js';

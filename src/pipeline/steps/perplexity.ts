@@ -7,7 +7,7 @@ import { openEvaluated, refOf, type Evaluated } from '../evaluation/evaluated.js
 import { evaluationFiles } from '../evaluation/files.js';
 import { itemKey, prepareKeyed, type KeyedRow } from '../evaluation/keyed.js';
 import { runPrepared, streamWork } from '../evaluation/stream.js';
-import { promptMessages, type Example } from '../example.js';
+import { promptMessages, type Example } from '../../domain/example.js';
 import { pairedByItem, type PerItemValues } from '../evaluation/paired.js';
 import { perItemTable } from '../evaluation/per-item.js';
 import { parallelismOf } from '../generation/source-run.js';

@@ -1,4 +1,4 @@
-import type { JudgeMethod, LanguageModel, PairwiseJudgement } from '../../engines/types.js';
+import type { JudgeMethod, LanguageModel, PairwiseJudgement } from '../../domain/models.js';
 import { selfPreference, spbByItem, type PairJudgement } from '../../metrics/preference.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import { deriveSeed } from '../../util/rng.js';
@@ -12,11 +12,11 @@ import { pairedByItem, type PerItemValues } from '../evaluation/paired.js';
 import { perItemTable } from '../evaluation/per-item.js';
 import { sampleTestExamples } from '../evaluation/prompts.js';
 import { runPrepared, streamWork } from '../evaluation/stream.js';
-import { conversationText, type Example } from '../example.js';
+import { conversationText, type Example } from '../../domain/example.js';
 import { parallelismOf } from '../generation/source-run.js';
 import { estimateStat, RESULT_VERSION, type EvaluatedRef, type PreferenceJudgeResult, type PreferenceResultFile } from '../results.js';
 import { studyInputs } from '../provenance.js';
-import type { ModelEntry, Session } from '../session.js';
+import type { ModelEntry, Session } from '../../domain/session.js';
 import type { Step, StepContext } from '../step.js';
 
 export const HUMAN = 'human';

@@ -1,4 +1,4 @@
-import type { Rating as EngineRating } from '../../engines/types.js';
+import type { Rating as EngineRating } from '../../domain/models.js';
 import { inDangerZone, isRefusal, summarizeSafety, type Rating } from '../../metrics/safety.js';
 import { bootstrapMean } from '../../metrics/stats.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
@@ -14,7 +14,7 @@ import { runPrepared, streamWork } from '../evaluation/stream.js';
 import { parallelismOf } from '../generation/source-run.js';
 import { meanStat, RESULT_VERSION, type EvaluatedRef, type SafetyModelResult, type SafetyResultFile } from '../results.js';
 import { studyInputs } from '../provenance.js';
-import type { Session } from '../session.js';
+import type { Session } from '../../domain/session.js';
 import type { Step } from '../step.js';
 import { harmfulWriterName } from './answer.js';
 

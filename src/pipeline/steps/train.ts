@@ -11,16 +11,17 @@ import {
   writeTrainingStart,
   type TrainedOn,
 } from '../../trainers/trained-model.js';
-import { describeDevice, describeTrainingData, examplesNotWhole, type TrainingData } from '../../trainers/training-data.js';
+import { describeDevice, describeTrainingData, examplesNotWhole, type TrainingData } from '../../domain/training-data.js';
 import type { TrainerEvent, TrainJob } from '../../trainers/types.js';
 import { deriveSeed } from '../../util/rng.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
-import type { StepEvent, TrainMetrics } from '../events.js';
+import type { StepEvent, TrainMetrics } from '../../domain/events.js';
 import { readResult, RESULT_VERSION, type TrainingResultFile, type TrainingRunResult } from '../results.js';
 import { studyInputs } from '../provenance.js';
-import { modelIdentityOf, sha256 } from '../generation/keys.js';
+import { modelIdentityOf } from '../generation/answer-keys.js';
+import { sha256 } from '../../domain/hash.js';
 import { pretrainingReporter } from '../models.js';
-import type { Condition, ModelEntry, Session, TrainerConfig } from '../session.js';
+import type { Condition, ModelEntry, Session, TrainerConfig } from '../../domain/session.js';
 import type { Step, StepContext } from '../step.js';
 import { refreshAssembledDatasets } from './assemble.js';
 

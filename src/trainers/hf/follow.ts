@@ -2,7 +2,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, s
 import { basename, join, resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { atLastStep, type RunEvent, type TrainMetrics } from '../../pipeline/events.js';
+import { atLastStep, type RunEvent, type TrainMetrics } from '../../domain/events.js';
 import { isRunSummary, metricsFromRecord, parseLogLine, parsePythonJson, parseTrainerState, TrainLogFollower } from './parse.js';
 import { readEventRecords, type Scalar } from './tfevents.js';
 

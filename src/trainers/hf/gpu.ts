@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { GpuSample } from '../../pipeline/events.js';
+import type { GpuSample } from '../../domain/events.js';
 
 /** The query baskets runs; `index` first so samples of several GPUs are told apart. */
 export const NVIDIA_SMI_ARGS = [

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { TrainerConfig } from '../../pipeline/session.js';
+import type { TrainerConfig } from '../../domain/session.js';
 import { sanitizeLine } from '../../util/sanitize.js';
 import type { TrainedModel } from '../trained-model.js';
 import type { TrainerEvent, TrainJob } from '../types.js';

@@ -1,4 +1,4 @@
-import type { TrainMetrics } from '../../pipeline/events.js';
+import type { TrainMetrics } from '../../domain/events.js';
 import { parsePythonLiteral } from './python-literal.js';
 
 /**

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { SessionPaths } from '../../pipeline/paths.js';
 import { RESULT_NAMES, RESULT_PRODUCER, readResult, switchedOff, type ResultFiles, type ResultName } from '../../pipeline/results.js';
 import { describeInputs, type InputLine } from '../../pipeline/inputs-description.js';
-import type { Session } from '../../pipeline/session.js';
+import type { Session } from '../../domain/session.js';
 import { staleness } from '../../pipeline/staleness.js';
 import { parseSession } from '../../pipeline/store.js';
 

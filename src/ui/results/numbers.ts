@@ -1,7 +1,7 @@
 import { cleanLabel, displayWidth, pad, truncate, type ChartOptions } from '../../charts/index.js';
 import type { ExportCell, ExportTable } from '../../pipeline/export.js';
 import type { EvaluatedRef, PairedResult, Stat } from '../../pipeline/results.js';
-import { describeTrainingData } from '../../trainers/training-data.js';
+import { describeTrainingData } from '../../domain/training-data.js';
 import { COSINE_DISTANCE_DIFFERENCE, COSINE_DISTANCE_METRIC, DIVERSITY_METRICS, LEXICAL_DIVERSITY_DIFFERENCE } from './diversity.js';
 import { pText, statCells, statText } from './format.js';
 import { matchesFilter } from '../filter.js';

@@ -1,5 +1,5 @@
 import type { Stat, TrainingRunResult } from '../../pipeline/results.js';
-import { describeTrainingData } from '../../trainers/training-data.js';
+import { describeTrainingData } from '../../domain/training-data.js';
 
 /** One number of a training run, with what it rests on. */
 export interface TrainingNumber {

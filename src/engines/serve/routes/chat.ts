@@ -4,7 +4,8 @@ import { SseWriter, sendJson } from '../http.js';
 import { CHAT_UNSUPPORTED, ChatCompletionRequest, chatMessages, drawAdjustments, parseRequest, refuseUnsupported } from '../requests.js';
 import type { PositionLogprobs } from '../served-model.js';
 import { generateChoice, type ChoiceRequest } from '../generation.js';
-import { checkContext, checkTokenIds, choiceSeed, leastTokens, nowSeconds, openModel, requestSeed, type RouteContext } from '../context.js';
+import { checkContext, checkTokenIds, choiceSeed, leastTokens, openModel, requestSeed, type RouteContext } from '../context.js';
+import { nowSeconds } from '../clock.js';
 
 /** POST /v1/chat/completions, streaming (SSE) or not, with OpenAI's chat logprobs shape. */
 export async function chatCompletions(ctx: RouteContext): Promise<void> {

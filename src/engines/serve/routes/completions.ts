@@ -3,7 +3,8 @@ import { SseWriter, sendJson } from '../http.js';
 import { COMPLETION_UNSUPPORTED, CompletionRequest, drawAdjustments, parseRequest, refuseUnsupported } from '../requests.js';
 import type { PositionLogprobs, ScoredPosition, ServedModel, TokenLogprob } from '../served-model.js';
 import { generateChoice } from '../generation.js';
-import { checkContext, checkTokenIds, choiceSeed, leastTokens, nowSeconds, openModel, requestSeed, type RouteContext } from '../context.js';
+import { checkContext, checkTokenIds, choiceSeed, leastTokens, openModel, requestSeed, type RouteContext } from '../context.js';
+import { nowSeconds } from '../clock.js';
 import { usage } from './chat.js';
 
 /**

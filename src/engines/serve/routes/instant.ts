@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { SseWriter, sendJson } from '../http.js';
 import { ChatCompletionRequest, chatMessages, parseRequest } from '../requests.js';
 import { mulberry32 } from '../../../util/rng.js';
-import { nowSeconds, requestSeed, type RouteContext } from '../context.js';
+import { requestSeed, type RouteContext } from '../context.js';
+import { nowSeconds } from '../clock.js';
 import { usage } from './chat.js';
 
 /**

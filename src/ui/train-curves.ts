@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { TrainMetrics } from '../pipeline/events.js';
+import type { TrainMetrics } from '../domain/events.js';
 import { SERIES_CAP, type CellState, type LossSeries } from '../pipeline/notebook.js';
 import { sessionPaths } from '../pipeline/paths.js';
 import { readTrainMetrics } from '../trainers/metrics-file.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { useMemo } from 'react';
 import { sessionPaths } from '../pipeline/paths.js';
 import { readResult, RESULT_NAMES, type ResultFiles } from '../pipeline/results.js';
-import type { StepId } from '../pipeline/session.js';
+import type { StepId } from '../domain/session.js';
 import { staleness } from '../pipeline/staleness.js';
 import { parseSession } from '../pipeline/store.js';
 

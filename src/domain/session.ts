@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { baseUrlProblem } from '../engines/openai/base-url.js';
-import { OverlongPolicy } from '../trainers/training-data.js';
-import { parseRowFilter } from './evaluation/row-filter.js';
-import { fileStem } from './paths.js';
+import { baseUrlProblem } from './base-url.js';
+import { OverlongPolicy } from './training-data.js';
+import { parseRowFilter } from './row-filter.js';
+import { fileStem } from './file-stem.js';
 
 /**
  * The session file: `sessions/<name>/session.json`, versioned and validated. Unknown keys are

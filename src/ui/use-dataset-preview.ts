@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { checkDatasetPath, previewDataset, type DatasetPreview } from './datasetPreview.js';
+import { checkDatasetPath, previewDataset, type DatasetPreview } from './dataset-preview.js';
 
 /** The first `rows` records of the chosen file, read again whenever the path changes (null path: none). */
 export function useDatasetPreview(path: string | null, rows: number): { preview: DatasetPreview | null; error: string | null } {

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { RunEvent } from '../pipeline/events.js';
+import type { RunEvent } from '../domain/events.js';
 import { applyEvents, emptyNotebook, type NotebookState } from '../pipeline/notebook.js';
 import { skippedLinesNote } from '../pipeline/follow.js';
 import { sessionPaths } from '../pipeline/paths.js';

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { promptFileProblems, readPromptFile } from '../pipeline/evaluation/prompts.js';
-import type { EvaluationConfig } from '../pipeline/session.js';
+import type { EvaluationConfig } from '../domain/session.js';
 
 type SafetyConfig = EvaluationConfig['safety'];
 

@@ -1,13 +1,11 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '../../domain/hash.js';
 import { CACHE_FORMAT_VERSION } from '../../engines/builtin/cache.js';
 import { BUILTIN_MODEL_REVISION } from '../../engines/builtin/model.js';
 import { baseModelKey } from '../../engines/builtin/pretrain.js';
 import { deriveSeed } from '../../util/rng.js';
-import { promptMessages, type Prompt } from '../example.js';
-import type { ModelEntry } from '../session.js';
+import { promptMessages, type Prompt } from '../../domain/example.js';
+import type { ModelEntry } from '../../domain/session.js';
 
-/** SHA-256 in hex: the one hash behind every key and fingerprint of a session. */
-export const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 /**
  * A builtin base's version: its pretraining cache key (name and recipe), the cache format and

@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../engines/types.js';
+import type { ChatMessage } from './models.js';
 
 /** The earlier turns of a multi-turn record: what was said before its last instruction. */
 export type History = ChatMessage[];

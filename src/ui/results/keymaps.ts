@@ -1,5 +1,5 @@
 import { FILTER_KEYS } from '../filter.js';
-import { key, type KeyBinding } from '../keys.js';
+import { key, type KeyBinding } from '../key-match.js';
 
 /** The keys of the Results and Compare screens, as data for the input owner, the hint bar and help. */
 

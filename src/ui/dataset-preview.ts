@@ -1,10 +1,7 @@
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { extname, isAbsolute, join, resolve } from 'node:path';
-import { parse as parseCsv } from 'csv-parse';
-import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
-import { detectFormat } from '../pipeline/data/load.js';
-import { readJsonl } from '../util/jsonl.js';
+import { isAbsolute, join, resolve } from 'node:path';
+import { detectFormat, rawRecords } from '../pipeline/data/load.js';
 
 /**
  * The first few records of a dataset file, for the wizard's preview and field mapping. Values
@@ -45,22 +42,9 @@ export function checkDatasetPath(path: string, cwd = process.cwd()): PathCheck {
 
 async function firstRecords(file: string, n: number): Promise<unknown[]> {
   const out: unknown[] = [];
-  switch (detectFormat(file)) {
-    case 'jsonl':
-      for await (const { value } of readJsonl(file)) {
-        out.push(value);
-        if (out.length >= n) break;
-      }
-      return out;
-    case 'csv': {
-      const delimiter = extname(file).toLowerCase() === '.tsv' ? '\t' : ',';
-      const parser = createReadStream(file).pipe(parseCsv({ columns: true, bom: true, delimiter, relax_column_count: true, skip_empty_lines: true, to: n }));
-      for await (const record of parser as AsyncIterable<unknown>) out.push(record);
-      return out;
-    }
-    case 'parquet':
-      return parquetReadObjects({ file: await asyncBufferFromFile(file), rowEnd: n });
-  }
+  // Malformed lines are the loader's to report; a preview shows what reads.
+  for await (const { value } of rawRecords(file, detectFormat(file), () => {}, n)) out.push(value);
+  return out;
 }
 
 export async function previewDataset(file: string, n = 5): Promise<DatasetPreview> {

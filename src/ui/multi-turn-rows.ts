@@ -1,5 +1,5 @@
-import { MultiTurnPolicy, type DataConfig } from '../pipeline/session.js';
-import type { DatasetPreview } from './datasetPreview.js';
+import { MultiTurnPolicy, type DataConfig } from '../domain/session.js';
+import type { DatasetPreview } from './dataset-preview.js';
 import type { FormRow } from './form.js';
 
 const NONE = '(none)';
