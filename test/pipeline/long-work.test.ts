@@ -93,6 +93,22 @@ describe('long work on builtin models', () => {
     expect(lines.at(-1)).toBe('4/4 tasks done · 20/20 answers');
   });
 
+  it('puts every judge of the preference cell on it before its answers are written, so its count of tasks never grows', { timeout: 240_000 }, async () => {
+    const { outcome, events } = await run(store, 'totals', ['preference']);
+    expect(outcome).toBe('done');
+    const progress = progressOf(events, 'preference');
+    const tasks = new Set(progress.map((e) => e.task));
+    // fs answers as a source and judges as a judge-role model (a task of its own), and each condition's model judges.
+    expect([...tasks].sort()).toEqual(['fs', 'fs (judge)', 'fs/vanilla', 'fs/vanilla-b']);
+    const firstWork = progress.findIndex((e) => e.done > 0);
+    expect(new Set(progress.slice(0, firstWork).map((e) => e.task))).toEqual(tasks);
+    let state: NotebookState = emptyNotebook();
+    for (const e of events) {
+      state = reduceNotebook(state, e);
+      if (e.type === 'progress' && events.indexOf(e) >= events.indexOf(progress[firstWork])) expect(progressLine(state.cells.preference)).toMatch(/^\d\/4 tasks done/);
+    }
+  });
+
   it('ends a cancelled step as cancelled, writes nothing twice, and a resumed run finishes the rest', { timeout: 240_000 }, async () => {
     const cancel = new AbortController();
     let rowsAtCancel = -1;

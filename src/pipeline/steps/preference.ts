@@ -227,6 +227,12 @@ export const preferenceStep: Step = async function* (ctx) {
   const items = sampleTestExamples(test, session.evaluation.preference.items, session.seed, 'preference');
   const writers = sourceEntries.map((entry, i) => ({ name: entry.id, entry, model: sources[i], file: files.sourceAnswers(entry.id) }));
   const opts = { sessionSeed: session.seed, retryErrors: ctx.options.retryErrors };
+  // Every judge's task is on the cell before the answers it compares arrive, at the most pairs
+  // there can be (every source answering every item), so the cell's count of tasks never grows.
+  // A judge that is also a source gets a task of its own beside its answers.
+  const taskOf = (judge: Judge) => (writers.some((w) => w.name === judge.id) ? `${judge.id} (judge)` : judge.id);
+  const candidateCount = writers.length + 1;
+  for (const judge of judges) yield { type: 'progress', task: taskOf(judge), done: 0, total: items.length * candidateCount * (candidateCount - 1), unit: 'judgements' };
 
   yield* streamWork(ctx.signal, (emit, signal) => runPrepared(writers.map((w) => prepareAnswers(w, items, opts, { signal, now: ctx.now, emit }))));
   const written = await Promise.all(writers.map((w) => readWrittenAnswers(w.file, w.name, w.entry, items)));
@@ -246,7 +252,7 @@ export const preferenceStep: Step = async function* (ctx) {
         prepareKeyed<JudgementRow>(
           {
             file: judge.file,
-            task: judge.id,
+            task: taskOf(judge),
             unit: 'judgements',
             parallelism: parallelismOf(judge.entry),
             retryErrors: ctx.options.retryErrors,
