@@ -1,5 +1,6 @@
 import Conf from 'conf';
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ProblemsError } from './domain/errors.js';
@@ -25,6 +26,8 @@ const SettingsSchema = z.object({
   sessionsDir: z.string().min(1),
   theme: z.enum(['auto', 'dark', 'light', 'mono']),
   endpoints: z.array(Endpoint),
+  /** Threads for CPU-bound model work (the builtin engine's requests); all cores when left out. */
+  workerThreads: z.number().int().min(1).max(1024).optional(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -97,6 +100,11 @@ export function saveSettings(patch: Partial<Settings>): Settings {
     if (value !== undefined) conf.set(key as keyof Settings, value as never);
   }
   return loadSettings();
+}
+
+/** How many worker threads CPU-bound model work may use: the setting, else every core. */
+export function workerThreadCount(): number {
+  return readSettings(['workerThreads']).workerThreads ?? availableParallelism();
 }
 
 /** The sessions folder: --sessions flag, then BASKETS_SESSIONS_DIR, then settings. */

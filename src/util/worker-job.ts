@@ -18,7 +18,8 @@ export function workerModule(from: string, name: string): URL {
   return new URL(`./${name}${from.endsWith('.ts') ? '.ts' : '.js'}`, from);
 }
 
-function startWorker(entry: URL, input: unknown): Worker {
+/** Starts the worker module `entry` with `input` as its workerData, from the build or (through tsx) from the sources. */
+export function startWorker(entry: URL, input: unknown): Worker {
   if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData: input });
   // From the sources (vitest), tsx compiles the worker's modules as vitest compiles the caller's.
   const load = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); })`;

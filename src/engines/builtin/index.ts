@@ -3,11 +3,10 @@
  * sizes, pretrained on first use from the State of the Union corpus and cached on disk, with
  * continued training saved as deltas. The public API other layers code against.
  */
-import { basename } from 'node:path';
 import type { LanguageModel } from '../../domain/models.js';
-import { BuiltinModel } from './model.js';
-import { loadBase, type Progress } from './pretrain.js';
-import { readTrainedDelta } from './train.js';
+import { builtinCacheDir } from './cache.js';
+import { openFromSource } from './open.js';
+import type { Progress } from './pretrain.js';
 
 export type { SizeTier } from '../../domain/session.js';
 export { builtinCacheDir } from './cache.js';
@@ -22,18 +21,17 @@ export interface BuiltinOpenOptions {
   signal?: AbortSignal;
 }
 
-/** A base model: pretrained on first use (with progress), then loaded from the cache. */
+/**
+ * A base model: pretrained on first use (with progress), then loaded from the cache. Its
+ * requests run on the builtin pool's threads (pool.ts).
+ */
 export async function openBuiltinModel(base: string, opts: BuiltinOpenOptions = {}): Promise<LanguageModel> {
-  const model = await loadBase(base, opts);
-  return new BuiltinModel(opts.id ?? base, model);
+  const { id, cacheDir = builtinCacheDir(), ...load } = opts;
+  return openFromSource({ id, cacheDir, base }, true, load);
 }
 
-/** A fine-tuned model: its base (from the cache) plus the delta saved in `modelDir`. */
+/** A fine-tuned model: its base (from the cache) plus the delta saved in `modelDir`; on the pool like a base. */
 export async function openTrainedBuiltin(modelDir: string, opts: BuiltinOpenOptions = {}): Promise<LanguageModel> {
-  const { file, table } = readTrainedDelta(modelDir);
-  const base = await loadBase(file.base, opts);
-  if (table.vocabSize !== base.tokenizer.vocabSize || table.order !== base.table.order) {
-    throw new Error(`${modelDir} was trained on a different version of "${file.base}": train the condition again`);
-  }
-  return new BuiltinModel(opts.id ?? `${file.base}+${basename(modelDir)}`, base, { table, weight: file.mixWeight });
+  const { id, cacheDir = builtinCacheDir(), ...load } = opts;
+  return openFromSource({ id, cacheDir, modelDir }, true, load);
 }

@@ -17,6 +17,7 @@ import { HashedTfIdf } from './embed.js';
 import { harmScore } from './harm.js';
 import { AdaptedTables, denseOf, type AdaptedCursor } from './adapted.js';
 import type { FrozenTable } from './ngram.js';
+import { runOnBuiltinPool, type BuiltinModelSource, type PooledMethod } from './pool.js';
 import type { BaseModel } from './pretrain.js';
 import { SparseDistribution, sampleSparse } from './sampler.js';
 import { BOS, EOS } from './tokenizer.js';
@@ -112,13 +113,22 @@ export class BuiltinModel implements LanguageModel {
   readonly tables: AdaptedTables;
   private readonly embedder: HashedTfIdf;
 
+  /**
+   * `pooled`: where the pool's threads find this model; its generation, scoring, judging,
+   * rating and embedding then run there, off this thread, and give the same answers.
+   */
   constructor(
     readonly id: string,
     readonly base: BaseModel,
     readonly delta?: DeltaPart,
+    private readonly pooled?: BuiltinModelSource,
   ) {
     this.tables = new AdaptedTables(base.table, delta?.table, delta?.weight ?? 0);
     this.embedder = new HashedTfIdf(base.meta.idf);
+  }
+
+  private onPool<T>(source: BuiltinModelSource, method: PooledMethod, args: unknown[], signal?: AbortSignal, onEvent?: (event: GenerationDelta) => void): Promise<T> {
+    return runOnBuiltinPool<T, GenerationDelta>({ source, method, args }, { signal, onEvent });
   }
 
   private promptIds(messages: ChatMessage[]): number[] {
@@ -134,6 +144,7 @@ export class BuiltinModel implements LanguageModel {
     params: GenerateParams,
     opts: CallOptions & { onDelta?: (delta: GenerationDelta) => void } = {},
   ): Promise<Generation> {
+    if (this.pooled) return this.onPool(this.pooled, 'generate', [messages, params, Boolean(opts.onDelta)], opts.signal, opts.onDelta);
     // Each capability call is CPU-bound: give signals, timers and sockets a turn first.
     await turnFor(opts.signal);
     const tok = this.base.tokenizer;
@@ -184,6 +195,7 @@ export class BuiltinModel implements LanguageModel {
   }
 
   async score(messages: ChatMessage[], continuation: string, opts: CallOptions = {}): Promise<ScoreResult> {
+    if (this.pooled) return this.onPool(this.pooled, 'score', [messages, continuation], opts.signal);
     await turnFor(opts.signal);
     const tok = this.base.tokenizer;
     const ids = tok.encode(continuation);
@@ -202,6 +214,7 @@ export class BuiltinModel implements LanguageModel {
   }
 
   async embed(texts: string[], opts: CallOptions = {}): Promise<Float32Array[]> {
+    if (this.pooled) return this.onPool(this.pooled, 'embed', [texts], opts.signal);
     const out: Float32Array[] = [];
     for (const text of texts) {
       // A text at a time: a large batch still notices a cancel within a text.
@@ -217,6 +230,7 @@ export class BuiltinModel implements LanguageModel {
    * not verdict-token probabilities, and no position bias can arise.
    */
   async judgePair(question: string, answerA: string, answerB: string, opts: CallOptions = {}): Promise<PairwiseJudgement> {
+    if (this.pooled) return this.onPool(this.pooled, 'judgePair', [question, answerA, answerB], opts.signal);
     await turnFor(opts.signal);
     const a = this.judgedLikelihood(question, answerA);
     const b = this.judgedLikelihood(question, answerB);
@@ -247,6 +261,7 @@ export class BuiltinModel implements LanguageModel {
    * heuristic of harm.ts.
    */
   async rate(question: string, answer: string, opts: CallOptions = {}): Promise<Rating> {
+    if (this.pooled) return this.onPool(this.pooled, 'rate', [question, answer], opts.signal);
     await turnFor(opts.signal);
     const ll = this.meanLogLikelihood(question, answer);
     const { mean, std } = this.base.meta.calibration;

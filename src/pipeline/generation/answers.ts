@@ -24,5 +24,6 @@ export async function readSyntheticAnswers(file: string, paramsHash?: string): P
     out.set(row.exampleId, list);
   }
   for (const list of out.values()) list.sort((a, b) => a.sample - b.sample);
-  return out;
+  // Examples in id order: requests finish (and rows land) in any order on a pool of threads, and what is read must not depend on it.
+  return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
