@@ -2,17 +2,14 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../src/domain/events.js';
-import { createModelResolver } from '../../src/pipeline/models.js';
 import { sessionPaths } from '../../src/pipeline/paths.js';
 import { readResult } from '../../src/pipeline/results.js';
-import { runSession } from '../../src/pipeline/runner.js';
 import { Session, type SessionInput, type StepId } from '../../src/domain/session.js';
-import { STEPS } from '../../src/pipeline/steps/index.js';
 import { withinSelfBleuScores } from '../../src/pipeline/evaluation/diversity-metrics.js';
 import { SessionStore } from '../../src/pipeline/store.js';
 import { readJsonlAll } from '../../src/util/jsonl.js';
 import { useBuiltinCache } from '../helpers/tmp.js';
-import { smallBuiltinStudy } from '../helpers/study.js';
+import { runStudy, smallBuiltinStudy } from '../helpers/study.js';
 
 // One pretraining cache for the whole file: the builtin bases are built once.
 const dirs = useBuiltinCache('baskets-div');
@@ -20,23 +17,7 @@ const dirs = useBuiltinCache('baskets-div');
 const session = (name: string, embedder: string): SessionInput =>
   smallBuiltinStudy(name, { evaluation: { answers: 6, perplexity: false, diversity: { embedder }, safety: { enabled: false }, preference: { enabled: false } } });
 
-async function run(store: SessionStore, name: string, steps: StepId[] = ['data', 'answer', 'diversity'], onEvent?: (e: RunEvent, abort: () => void) => void) {
-  const events: RunEvent[] = [];
-  const cancel = new AbortController();
-  const outcome = await runSession({
-    store,
-    name,
-    steps,
-    registry: STEPS,
-    models: (ctx) => createModelResolver(ctx.session, ctx.paths),
-    signal: cancel.signal,
-    onEvent: (e) => {
-      events.push(e);
-      onEvent?.(e, () => cancel.abort());
-    },
-  });
-  return { outcome, events };
-}
+const run = (store: SessionStore, name: string, steps: StepId[] = ['data', 'answer', 'diversity'], onEvent?: (e: RunEvent, cancel: () => void) => void) => runStudy(store, name, steps, onEvent);
 
 /** The diversity step's progress events of `task`, as "unit done/total". */
 const progressOf = (events: RunEvent[], task: string) =>

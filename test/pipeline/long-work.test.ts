@@ -2,13 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../src/domain/events.js';
-import { createModelResolver } from '../../src/pipeline/models.js';
 import { emptyNotebook, progressLine, reduceNotebook, type NotebookState } from '../../src/pipeline/notebook.js';
-import { runSession } from '../../src/pipeline/runner.js';
 import type { StepId } from '../../src/domain/session.js';
-import { STEPS } from '../../src/pipeline/steps/index.js';
 import { SessionStore } from '../../src/pipeline/store.js';
-import { smallBuiltinStudy } from '../helpers/study.js';
+import { runStudy, smallBuiltinStudy } from '../helpers/study.js';
 import { useBuiltinCache } from '../helpers/tmp.js';
 
 /**
@@ -24,22 +21,7 @@ const study = (name: string) =>
     models: [{ id: 'fs', family: 'founders', size: 'small', roles: ['source', 'target', 'judge'], engine: { engine: 'builtin', base: 'founders-small' }, generation: { maxTokens: 40 } }],
   });
 
-function run(store: SessionStore, name: string, steps: StepId[], opts: { signal?: AbortSignal; onEvent?: (e: RunEvent) => void } = {}) {
-  const events: RunEvent[] = [];
-  const outcome = runSession({
-    store,
-    name,
-    steps,
-    registry: STEPS,
-    models: (ctx) => createModelResolver(ctx.session, ctx.paths),
-    signal: opts.signal,
-    onEvent: (e) => {
-      events.push(e);
-      opts.onEvent?.(e);
-    },
-  });
-  return outcome.then((o) => ({ outcome: o, events }));
-}
+const run = runStudy;
 
 /** Every answer row of the session, by file. */
 function answerRows(store: SessionStore, name: string): { key: string; error?: string }[] {
@@ -110,16 +92,12 @@ describe('long work on builtin models', () => {
   });
 
   it('ends a cancelled step as cancelled, writes nothing twice, and a resumed run finishes the rest', { timeout: 240_000 }, async () => {
-    const cancel = new AbortController();
     let rowsAtCancel = -1;
-    const first = await run(store, 'cancel', ['answer'], {
-      signal: cancel.signal,
-      onEvent: (e) => {
-        if (rowsAtCancel < 0 && e.type === 'progress' && e.step === 'answer' && e.done > 0) {
-          rowsAtCancel = answerRows(store, 'cancel').length;
-          cancel.abort(new Error('cancelled by the user'));
-        }
-      },
+    const first = await run(store, 'cancel', ['answer'], (e, cancel) => {
+      if (rowsAtCancel < 0 && e.type === 'progress' && e.step === 'answer' && e.done > 0) {
+        rowsAtCancel = answerRows(store, 'cancel').length;
+        cancel();
+      }
     });
     expect(first.outcome).toBe('cancelled');
     expect(first.events.find((e) => e.type === 'step-finish')).toMatchObject({ step: 'answer', status: 'cancelled' });
