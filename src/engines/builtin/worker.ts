@@ -2,7 +2,7 @@
  * A thread of the builtin pool (pool.ts): opens each model it is asked about once, from the
  * disk cache, and runs the requests on it here.
  */
-import type { ChatMessage, GenerateParams } from '../../domain/models.js';
+import type { ChatMessage, GenerateParams, Generation, GenerationDelta } from '../../domain/models.js';
 import { servePoolTasks } from '../../util/worker-pool.js';
 import type { BuiltinModel } from './model.js';
 import { openFromSource } from './open.js';
@@ -21,12 +21,33 @@ function modelAt(source: PooledCall['source']): Promise<BuiltinModel> {
   return model;
 }
 
+/** Deltas are sent gathered, at most this often (and at the end): a message per token would cost more than the token. */
+const DELTA_INTERVAL_MS = 50;
+
+async function generateStreaming(model: BuiltinModel, messages: ChatMessage[], params: GenerateParams, emit: (delta: GenerationDelta) => void): Promise<Generation> {
+  let pending: GenerationDelta | undefined;
+  let sent = performance.now();
+  const flush = () => {
+    if (pending) emit(pending);
+    pending = undefined;
+    sent = performance.now();
+  };
+  const generation = await model.generate(messages, params, {
+    onDelta: (d) => {
+      pending = pending ? { text: pending.text + d.text, tokens: pending.tokens + d.tokens } : d;
+      if (performance.now() - sent >= DELTA_INTERVAL_MS) flush();
+    },
+  });
+  flush();
+  return generation;
+}
+
 servePoolTasks<PooledCall>(async ({ source, method, args }, emit) => {
   const model = await modelAt(source);
   switch (method) {
     case 'generate': {
       const [messages, params, stream] = args as [ChatMessage[], GenerateParams, boolean];
-      return model.generate(messages, params, stream ? { onDelta: emit } : {});
+      return stream ? generateStreaming(model, messages, params, emit) : model.generate(messages, params);
     }
     case 'score':
       return model.score(...(args as [ChatMessage[], string]));
