@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { basketsCommand } from './pipeline/command-hint.js';
 import { SessionStore } from './pipeline/store.js';
+import { basketsVersion } from './pipeline/provenance.js';
 import { loadSettings, resolveSessionsDir } from './settings.js';
 import { EXIT, exitCodeOf } from './commands/errors.js';
 import { ConfigError, ProblemsError } from './domain/errors.js';
@@ -126,7 +126,7 @@ async function attach(session: string | undefined, o: Shared & { train?: string 
 
 /** The command line: each command with its own arguments, options and help. `done` receives the exit code. */
 function program(done: (code: number) => void): Command {
-  const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  const version = basketsVersion();
   const baskets = new Command('baskets')
     .description(
       'synthetic eggs in many baskets: how the diversity of synthetic data sources shapes fine-tuned models\n\n' +

@@ -245,12 +245,13 @@ export async function reportCommand(store: SessionStore, name: string, opts: { f
   const loaded = Object.fromEntries(RESULT_NAMES.map((n) => [n, readResult(paths, n)])) as Loaded;
   // Results that no longer match the session are reported, and say why.
   const files = Object.fromEntries(Object.entries(loaded).filter(([, f]) => f !== null));
-  const stale: Stale = staleness(session, paths, files).results;
-  const inputs = describeInputs(session, paths, loaded.answers);
+  const fingerprint = studyInputs(session);
+  const stale: Stale = staleness(session, paths, files, fingerprint).results;
+  const inputs = describeInputs(session, paths, loaded.answers, fingerprint);
   const rows = reportRows(loaded).map((r) => (stale[r.section] ? { ...r, note: [stale[r.section], r.note].filter(Boolean).join('; ') } : r));
   const text =
     format === 'json'
-      ? toJson(name, loaded, stale, { lines: inputs, fingerprint: studyInputs(session) })
+      ? toJson(name, loaded, stale, { lines: inputs, fingerprint })
       : format === 'csv'
         ? toCsv(rows, inputs)
         : toMarkdown(name, loaded, rows, stale, inputs);

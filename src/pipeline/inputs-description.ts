@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { SessionPaths } from './paths.js';
-import { studyInputs, type FileInput } from './provenance.js';
+import { studyInputs, type FileInput, type StudyInputs } from './provenance.js';
 import type { ResultFiles } from './results.js';
 import type { ModelEntry, Session } from '../domain/session.js';
 
@@ -75,8 +75,7 @@ function safetyLine(session: Session, prompts: FileInput | null, answers: Result
 
 const CONDITION_JUDGES: Record<string, string> = { true: ' and the condition models', undefined: ' and the condition models where they can judge', false: '' };
 
-export function describeInputs(session: Session, paths: SessionPaths, answers: ResultFiles['answers'] | null): InputLine[] {
-  const inputs = studyInputs(session);
+export function describeInputs(session: Session, paths: SessionPaths, answers: ResultFiles['answers'] | null, inputs: StudyInputs = studyInputs(session)): InputLine[] {
   const split = readSplit(paths);
   const e = session.evaluation;
   const lines: InputLine[] = [

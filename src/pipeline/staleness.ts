@@ -30,9 +30,8 @@ function splitInputs(paths: SessionPaths): Pick<StudyInputs, 'seed' | 'data'> | 
 
 const seedChange = (then: number, now: number) => (then === now ? [] : [`the seed changed (${then} → ${now})`]);
 
-/** What changed since each output was made; `files` are the results already read. */
-export function staleness(session: Session, paths: SessionPaths, files: Partial<ResultFiles>): Staleness {
-  const now = studyInputs(session);
+/** What changed since each output was made; `files` are the results already read, `now` the session's inputs. */
+export function staleness(session: Session, paths: SessionPaths, files: Partial<ResultFiles>, now: StudyInputs = studyInputs(session)): Staleness {
   const out: Staleness = { results: {}, steps: {} };
   const split = splitInputs(paths);
   if (split) {

@@ -1,10 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { useMemo } from 'react';
 import { sessionPaths } from '../pipeline/paths.js';
-import { readResult, RESULT_NAMES, type ResultFiles } from '../pipeline/results.js';
 import type { StepId } from '../domain/session.js';
-import { staleness } from '../pipeline/staleness.js';
-import { parseSession } from '../pipeline/store.js';
+import { loadResults } from './results/load.js';
 
 /**
  * The notebook cells whose outputs no longer match the session (a new seed, another data file,
@@ -13,18 +10,5 @@ import { parseSession } from '../pipeline/store.js';
  * (many a second) read nothing.
  */
 export function useStaleness(dir: string, key: string): Partial<Record<StepId, string>> {
-  return useMemo(() => {
-    const paths = sessionPaths(dir);
-    try {
-      const session = parseSession(readFileSync(paths.sessionFile, 'utf8'), paths.sessionFile);
-      const files: Partial<ResultFiles> = {};
-      for (const name of RESULT_NAMES) {
-        const file = readResult(paths, name);
-        if (file) (files as Record<string, unknown>)[name] = file;
-      }
-      return staleness(session, paths, files).steps;
-    } catch {
-      return {}; // a broken session or result file is reported by the screens that read it
-    }
-  }, [dir, key]);
+  return useMemo(() => loadResults(sessionPaths(dir)).staleSteps ?? {}, [dir, key]);
 }

@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { SessionPaths } from '../../pipeline/paths.js';
 import { RESULT_NAMES, RESULT_PRODUCER, readResult, switchedOff, type ResultFiles, type ResultName } from '../../pipeline/results.js';
 import { describeInputs, type InputLine } from '../../pipeline/inputs-description.js';
-import type { Session } from '../../domain/session.js';
+import type { Session, StepId } from '../../domain/session.js';
+import { studyInputs } from '../../pipeline/provenance.js';
 import { staleness } from '../../pipeline/staleness.js';
 import { parseSession } from '../../pipeline/store.js';
 
@@ -15,6 +16,8 @@ export interface LoadedResults {
   off?: Partial<Record<ResultName, string>>;
   /** Results that no longer match the session (switched off, or made before a change), each saying why. */
   stale?: Partial<Record<ResultName, string>>;
+  /** The notebook cells whose outputs no longer match the session, each saying why. */
+  staleSteps?: Partial<Record<StepId, string>>;
   /** The session's inputs, which exports name (absent: the session file cannot be read). */
   inputs?: InputLine[];
 }
@@ -39,8 +42,11 @@ export function loadResults(paths: SessionPaths): LoadedResults {
     }
   }
   if (session) {
-    loaded.stale = staleness(session, paths, loaded.files).results;
-    loaded.inputs = describeInputs(session, paths, loaded.files.answers ?? null);
+    const inputs = studyInputs(session);
+    const stale = staleness(session, paths, loaded.files, inputs);
+    loaded.stale = stale.results;
+    loaded.staleSteps = stale.steps;
+    loaded.inputs = describeInputs(session, paths, loaded.files.answers ?? null, inputs);
   }
   return loaded;
 }
