@@ -44,18 +44,7 @@ function tridiagonalise(a: Float64Array, n: number, diag: Float64Array, off: Flo
     const beta = 2 / vv;
     // p = β·A₂₂·v (each stored entry a_ij, j < i, serves row i and, mirrored, row j), then
     // w = p − (β/2)(pᵀv)·v, and A₂₂ ← A₂₂ − v·wᵀ − w·vᵀ on the lower triangle.
-    for (let i = start; i < n; i++) w[i] = 0;
-    for (let i = start; i < n; i++) {
-      const row = i * n;
-      const vi = v[i];
-      let s = a[row + i] * vi;
-      for (let j = start; j < i; j++) {
-        const aij = a[row + j];
-        s += aij * v[j];
-        w[j] += aij * vi;
-      }
-      w[i] += s;
-    }
+    symmetricTimes(a, n, start, v, w);
     let pv = 0;
     for (let i = start; i < n; i++) {
       w[i] *= beta;
@@ -63,18 +52,93 @@ function tridiagonalise(a: Float64Array, n: number, diag: Float64Array, off: Flo
     }
     const half = (beta / 2) * pv;
     for (let i = start; i < n; i++) w[i] -= half * v[i];
-    for (let i = start; i < n; i++) {
-      const row = i * n;
-      const vi = v[i];
-      const wi = w[i];
-      for (let j = start; j <= i; j++) a[row + j] -= vi * w[j] + wi * v[j];
-    }
+    rankTwoUpdate(a, n, start, v, w);
     onProgress?.(k + 1, n);
   }
   for (let i = 0; i < n; i++) diag[i] = a[i * n + i];
   if (n >= 2) off[n - 2] = a[(n - 1) * n + n - 2];
   off[n - 1] = 0;
   onProgress?.(n, n);
+}
+
+/**
+ * w[start, n) = A₂₂·v from the lower triangle of `a`, four rows at a time: four independent
+ * running sums (one alone waits on each add) and one load of v[j] and w[j] for all four. Every
+ * entry still gets its terms in the order of one row at a time (w[j]: row j's sum, then rows
+ * j + 1, j + 2, …), so the result is the same to the last bit.
+ */
+function symmetricTimes(a: Float64Array, n: number, start: number, v: Float64Array, w: Float64Array): void {
+  for (let i = start; i < n; i++) w[i] = 0;
+  let i = start;
+  for (; i + 3 < n; i += 4) {
+    const [r0, r1, r2, r3] = [i * n, (i + 1) * n, (i + 2) * n, (i + 3) * n];
+    const [v0, v1, v2, v3] = [v[i], v[i + 1], v[i + 2], v[i + 3]];
+    let s0 = a[r0 + i] * v0;
+    let s1 = a[r1 + i + 1] * v1;
+    let s2 = a[r2 + i + 2] * v2;
+    let s3 = a[r3 + i + 3] * v3;
+    for (let j = start; j < i; j++) {
+      const a0 = a[r0 + j];
+      const a1 = a[r1 + j];
+      const a2 = a[r2 + j];
+      const a3 = a[r3 + j];
+      const vj = v[j];
+      s0 += a0 * vj;
+      s1 += a1 * vj;
+      s2 += a2 * vj;
+      s3 += a3 * vj;
+      w[j] = w[j] + a0 * v0 + a1 * v1 + a2 * v2 + a3 * v3;
+    }
+    // The 4 × 4 block on the diagonal, row by row.
+    w[i] += s0;
+    s1 += a[r1 + i] * v0;
+    w[i] += a[r1 + i] * v1;
+    w[i + 1] += s1;
+    s2 += a[r2 + i] * v0;
+    w[i] += a[r2 + i] * v2;
+    s2 += a[r2 + i + 1] * v1;
+    w[i + 1] += a[r2 + i + 1] * v2;
+    w[i + 2] += s2;
+    s3 += a[r3 + i] * v0;
+    w[i] += a[r3 + i] * v3;
+    s3 += a[r3 + i + 1] * v1;
+    w[i + 1] += a[r3 + i + 1] * v3;
+    s3 += a[r3 + i + 2] * v2;
+    w[i + 2] += a[r3 + i + 2] * v3;
+    w[i + 3] += s3;
+  }
+  for (; i < n; i++) {
+    const row = i * n;
+    const vi = v[i];
+    let s = a[row + i] * vi;
+    for (let j = start; j < i; j++) {
+      const aij = a[row + j];
+      s += aij * v[j];
+      w[j] += aij * vi;
+    }
+    w[i] += s;
+  }
+}
+
+/** A₂₂ ← A₂₂ − v·wᵀ − w·vᵀ on the lower triangle of `a` from row `start`, two rows sharing each load of v[j] and w[j]. */
+function rankTwoUpdate(a: Float64Array, n: number, start: number, v: Float64Array, w: Float64Array): void {
+  let i = start;
+  for (; i + 1 < n; i += 2) {
+    const row = i * n;
+    const next = row + n;
+    const [vi, wi, vn, wn] = [v[i], w[i], v[i + 1], w[i + 1]];
+    for (let j = start; j <= i; j++) {
+      const vj = v[j];
+      const wj = w[j];
+      a[row + j] -= vi * wj + wi * vj;
+      a[next + j] -= vn * wj + wn * vj;
+    }
+    a[next + i + 1] -= vn * wn + wn * vn;
+  }
+  if (i < n) {
+    const row = i * n;
+    for (let j = start; j <= i; j++) a[row + j] -= v[i] * w[j] + w[i] * v[j];
+  }
 }
 
 /** Eigenvalues of the symmetric tridiagonal (diag, off) by implicit QL; `diag` is overwritten with them. */

@@ -1,11 +1,13 @@
 /**
- * The Gram matrix of Vendi (U·Uᵀ / n, or the dual Uᵀ·U / n): a cache-blocked dot-product kernel
- * on Float64Array that can be split over threads. Each thread owns whole blocks of four rows of
- * the result and sums every entry in the same order as a single thread would, so the matrix is
- * the same to the last bit whatever the number of threads.
+ * The Gram matrix of Vendi (U·Uᵀ / n, or the dual Uᵀ·U / n): the machine's BLAS (dsyrk, blas.ts)
+ * when it has one, else a cache-blocked dot-product kernel on Float64Array that can be split over
+ * threads. Each thread owns whole blocks of four rows of the result and sums every entry in the
+ * same order as a single thread would, so either way the matrix is the same to the last bit
+ * whatever the number of threads (the two ways differ from each other in the last bits).
  */
 import { availableParallelism } from 'node:os';
 import { runWorkerJob, workerModule } from '../util/worker-job.js';
+import { systemBlas, type Blas } from './blas.js';
 
 /** n unit vectors of d dimensions, row-major (semantic.ts's UnitRows). */
 interface Vectors {
@@ -99,18 +101,26 @@ export function accumulateDots(rows: DotRows, g: Float64Array, part = 0, parts =
   }
 }
 
-/** The count × count symmetric matrix from the upper triangle of the padded sums, divided by `divisor`. */
-function symmetricFromUpper(g: Float64Array, count: number, divisor: number): Float64Array {
-  const padded = padOf(count);
+/** The count × count symmetric matrix from the upper triangle of the sums (rows `stride` apart), divided by `divisor`. */
+function symmetricFromUpper(g: Float64Array, count: number, divisor: number, stride = padOf(count)): Float64Array {
   const out = new Float64Array(count * count);
   for (let i = 0; i < count; i++) {
-    for (let j = i; j < count; j++) out[i * count + j] = out[j * count + i] = g[i * padded + j] / divisor;
+    for (let j = i; j < count; j++) out[i * count + j] = out[j * count + i] = g[i * stride + j] / divisor;
   }
   return out;
 }
 
-/** The Gram matrix on the calling thread. */
-export function gramMatrix(units: Vectors, dual: boolean, onProgress?: (done: number, total: number) => void): Float64Array {
+/** The Gram matrix by the library's dsyrk on `threads` threads, reported done in one step of its size. */
+function gramOnBlas(units: Vectors, dual: boolean, blas: Blas, threads: number, onProgress?: (done: number, total: number) => void): Float64Array {
+  const size = dual ? units.d : units.n;
+  const gram = symmetricFromUpper(blas.syrkUpper(units.rows, units.n, units.d, dual, threads), size, units.n, size);
+  onProgress?.(size, size);
+  return gram;
+}
+
+/** The Gram matrix on the calling thread (the library's on one thread; `blas` null: always our kernel). */
+export function gramMatrix(units: Vectors, dual: boolean, onProgress?: (done: number, total: number) => void, blas = systemBlas()): Float64Array {
+  if (blas) return gramOnBlas(units, dual, blas, 1, onProgress);
   const rows = dotRows(units, dual);
   const g = new Float64Array(padOf(rows.count) ** 2);
   accumulateDots(rows, g, 0, 1, onProgress);
@@ -118,14 +128,21 @@ export function gramMatrix(units: Vectors, dual: boolean, onProgress?: (done: nu
 }
 
 /**
- * The same matrix, its row blocks shared out over `threads` worker threads (default: every
- * core); an abort of `signal` terminates them.
+ * The same matrix on `threads` threads (default: every core): the library's own, or our row
+ * blocks shared out over worker threads, which an abort of `signal` terminates.
  */
 export async function gramMatrixOnThreads(
   units: Vectors,
   dual: boolean,
-  opts: { threads?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+  opts: { threads?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void; blas?: Blas | null } = {},
 ): Promise<Float64Array> {
+  const blas = opts.blas === undefined ? systemBlas() : opts.blas;
+  if (blas) {
+    opts.signal?.throwIfAborted();
+    const gram = gramOnBlas(units, dual, blas, opts.threads ?? availableParallelism(), opts.onProgress);
+    opts.signal?.throwIfAborted();
+    return gram;
+  }
   const rows = dotRows(units, dual, true);
   const g = new Float64Array(new SharedArrayBuffer(padOf(rows.count) ** 2 * 8));
   const parts = Math.max(1, Math.min(opts.threads ?? availableParallelism(), padOf(rows.count) / 4));

@@ -3,6 +3,7 @@
  * Vectors are L2-normalised first; zero vectors have no direction and are left out (counted).
  */
 import { mulberry32 } from '../util/rng.js';
+import { systemBlas, type Blas } from './blas.js';
 import { symmetricEigenvalues } from './eigen.js';
 import { gramMatrix, gramMatrixOnThreads } from './gram.js';
 import { bootstrapP, percentile, type MeanInterval, type PairedComparison, type ResampleOptions } from './stats.js';
@@ -25,23 +26,49 @@ export function unitRows(vectors: readonly ArrayLike<number>[]): UnitRows {
   const d = vectors[0]?.length ?? 0;
   const rows = new Float64Array(vectors.length * d);
   let n = 0;
-  vectors.forEach((v, i) => {
+  for (let i = 0; i < vectors.length; i++) {
+    const v = vectors[i];
     if (v.length !== d) throw new Error(`embedding ${i} has ${v.length} dimensions but embedding 0 has ${d}; all vectors must come from one model`);
-    let norm = 0;
-    for (let k = 0; k < d; k++) norm += v[k] * v[k];
-    let scale = 1;
-    if (norm === Infinity) {
-      // Squares past 1e154 overflow: measure the vector scaled by its largest entry instead.
-      for (let k = 0; k < d; k++) scale = Math.max(scale, Math.abs(v[k]));
-      norm = 0;
-      for (let k = 0; k < d; k++) norm += (v[k] / scale) ** 2;
-    }
-    if (!(norm > 0) || !Number.isFinite(norm)) return;
-    const inv = 1 / Math.sqrt(norm);
-    for (let k = 0; k < d; k++) rows[n * d + k] = (scale === 1 ? v[k] : v[k] / scale) * inv;
-    n++;
-  });
+    // Copied in first, so the loops below read one Float64Array whatever the vectors' type; a
+    // vector without a direction is overwritten by the next.
+    const at = n * d;
+    rows.set(v, at);
+    if (normalise(rows, at, d)) n++;
+  }
   return { rows: rows.subarray(0, n * d), n, d, zeroVectors: vectors.length - n };
+}
+
+/** Scales rows[at, at + d) to unit length; false when it has none (zero, NaN or infinite entries). */
+function normalise(rows: Float64Array, at: number, d: number): boolean {
+  const end = at + d;
+  // Four running sums: one would wait on each add before the next.
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let k = at;
+  for (; k + 3 < end; k += 4) {
+    s0 += rows[k] * rows[k];
+    s1 += rows[k + 1] * rows[k + 1];
+    s2 += rows[k + 2] * rows[k + 2];
+    s3 += rows[k + 3] * rows[k + 3];
+  }
+  for (; k < end; k++) s0 += rows[k] * rows[k];
+  let norm = s0 + s1 + s2 + s3;
+  if (norm === Infinity) {
+    // Squares past 1e154 overflow: measure the vector scaled by its largest entry instead.
+    let scale = 0;
+    for (k = at; k < end; k++) scale = Math.max(scale, Math.abs(rows[k]));
+    norm = 0;
+    for (k = at; k < end; k++) {
+      rows[k] /= scale;
+      norm += rows[k] * rows[k];
+    }
+  }
+  if (!(norm > 0) || !Number.isFinite(norm)) return false;
+  const inv = 1 / Math.sqrt(norm);
+  for (k = at; k < end; k++) rows[k] *= inv;
+  return true;
 }
 
 /**
@@ -52,17 +79,35 @@ export function meanPairwiseCosineDistance(units: UnitRows): MetricValue {
   const { rows, n, d } = units;
   if (n < 2) return undefinedBecause('needs at least two non-zero vectors');
   const sum = new Float64Array(d);
-  let selfDots = 0;
-  for (let i = 0; i < n; i++) {
-    const o = i * d;
-    for (let k = 0; k < d; k++) {
+  // Four running sums of the squares, as in normalise.
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  for (let o = 0; o < n * d; o += d) {
+    let k = 0;
+    for (; k + 3 < d; k += 4) {
+      const a = rows[o + k];
+      const b = rows[o + k + 1];
+      const c = rows[o + k + 2];
+      const e = rows[o + k + 3];
+      sum[k] += a;
+      sum[k + 1] += b;
+      sum[k + 2] += c;
+      sum[k + 3] += e;
+      s0 += a * a;
+      s1 += b * b;
+      s2 += c * c;
+      s3 += e * e;
+    }
+    for (; k < d; k++) {
       sum[k] += rows[o + k];
-      selfDots += rows[o + k] * rows[o + k];
+      s0 += rows[o + k] * rows[o + k];
     }
   }
   let total = 0;
   for (let k = 0; k < d; k++) total += sum[k] * sum[k];
-  return defined(1 - (total - selfDots) / (n * (n - 1)));
+  return defined(1 - (total - (s0 + s1 + s2 + s3)) / (n * (n - 1)));
 }
 
 /**
@@ -210,32 +255,40 @@ function exponentiatedEntropy(eigen: ArrayLike<number>): number {
  * Vendi score (Friedman & Dieng 2023): exp(−Σ λ ln λ) over the eigenvalues λ of K / n, K the
  * cosine-similarity matrix (0 ln 0 = 0). Ranges from 1 (all identical) to n (all orthogonal).
  * The eigenvalues come from the n × n K / n, or, when `form` is 'dual' or 'auto' with n > d,
- * from the d × d Uᵀ·U / n, which has the same non-zero ones.
+ * from the d × d Uᵀ·U / n, which has the same non-zero ones. The similarity matrix comes from
+ * the machine's BLAS (blas.ts) when it has one, else from gram.ts (always, with `blas` null).
  */
-export function vendiScore(units: UnitRows, form: 'auto' | 'primal' | 'dual' = 'auto', onProgress?: VendiProgress): MetricValue {
+export function vendiScore(units: UnitRows, form: 'auto' | 'primal' | 'dual' = 'auto', onProgress?: VendiProgress, blas = systemBlas()): MetricValue {
   if (units.n === 0) return undefinedBecause('no non-zero vectors');
   const dual = usesDual(units, form);
-  return defined(vendiOf(gramMatrix(units, dual, onProgress && ((done, total) => onProgress('gram', done, total))), dual ? units.d : units.n, onProgress));
+  const gram = gramMatrix(units, dual, onProgress && ((done, total) => onProgress('gram', done, total)), blas);
+  return defined(vendiOf(gram, dual ? units.d : units.n, onProgress));
 }
 
 /** Below this many multiply-adds the similarity matrix takes less time than starting threads. */
 const THREADS_FROM = 2e8;
 
 /**
- * vendiScore with its similarity matrix (most of the work on many vectors) computed on worker
- * threads (default: one per core) when it is big enough to gain from them; the same value to the
- * last bit either way.
+ * vendiScore with its similarity matrix (most of the work on many vectors) computed on
+ * `threads` threads (default: one per core) when it is big enough to gain from them: the BLAS's
+ * own, or worker threads running gram.ts. The same value to the last bit either way.
  */
 export async function vendiScoreOnThreads(
   units: UnitRows,
-  opts: { form?: 'auto' | 'primal' | 'dual'; threads?: number; signal?: AbortSignal; onProgress?: VendiProgress } = {},
+  opts: { form?: 'auto' | 'primal' | 'dual'; threads?: number; signal?: AbortSignal; onProgress?: VendiProgress; blas?: Blas | null } = {},
 ): Promise<MetricValue> {
   if (units.n === 0) return undefinedBecause('no non-zero vectors');
   const { onProgress } = opts;
+  const blas = opts.blas === undefined ? systemBlas() : opts.blas;
   const dual = usesDual(units, opts.form ?? 'auto');
   const size = dual ? units.d : units.n;
-  if ((size * size * (dual ? units.n : units.d)) / 2 < THREADS_FROM) return vendiScore(units, dual ? 'dual' : 'primal', onProgress);
-  const gram = await gramMatrixOnThreads(units, dual, { threads: opts.threads, signal: opts.signal, onProgress: onProgress && ((done, total) => onProgress('gram', done, total)) });
+  if ((size * size * (dual ? units.n : units.d)) / 2 < THREADS_FROM) return vendiScore(units, dual ? 'dual' : 'primal', onProgress, blas);
+  const gram = await gramMatrixOnThreads(units, dual, {
+    threads: opts.threads,
+    signal: opts.signal,
+    onProgress: onProgress && ((done, total) => onProgress('gram', done, total)),
+    blas,
+  });
   return defined(vendiOf(gram, size, onProgress));
 }
 

@@ -53,21 +53,21 @@ describe('Vendi score', () => {
   });
   it('gives the same value to the last bit with its similarity matrix on worker threads, and stops them on an abort', async () => {
     const r = mulberry32(21);
-    // 3,000 × 400: enough work (2.4e8 multiply-adds) for the threads to be used.
+    // 3,000 × 400: enough work (2.4e8 multiply-adds) for the threads to be used; blas null: our own kernel on worker threads.
     const u = unitRows(Array.from({ length: 3000 }, () => Array.from({ length: 400 }, () => r() - 0.5)));
     const rows: number[] = [];
-    const threaded = await vendiScoreOnThreads(u, { threads: 2, onProgress: (phase, done) => phase === 'gram' && rows.push(done) });
-    expect(threaded.value).toBe(vendiScore(u).value);
+    const threaded = await vendiScoreOnThreads(u, { threads: 2, blas: null, onProgress: (phase, done) => phase === 'gram' && rows.push(done) });
+    expect(threaded.value).toBe(vendiScore(u, 'auto', undefined, null).value);
     expect(rows.at(-1)).toBe(12 * 100); // 12 column blocks × 100 blocks of four rows
     const abort = new AbortController();
-    const stopped = vendiScoreOnThreads(u, { threads: 2, signal: abort.signal, onProgress: () => abort.abort(new Error('stop')) });
+    const stopped = vendiScoreOnThreads(u, { threads: 2, blas: null, signal: abort.signal, onProgress: () => abort.abort(new Error('stop')) });
     await expect(stopped).rejects.toThrow('stop');
   });
-  it('reports its similarity rows, then its eigen-reduction, each up to its known total', () => {
+  it('reports its similarity rows, then its eigen-reduction, each up to its known total (our own kernels)', () => {
     const r = mulberry32(8);
     const u = unitRows(Array.from({ length: 50 }, () => Array.from({ length: 7 }, () => r() - 0.5)));
     const seen: string[] = [];
-    vendiScore(u, 'auto', (phase, done, total) => seen.push(`${phase} ${done}/${total}`));
+    vendiScore(u, 'auto', (phase, done, total) => seen.push(`${phase} ${done}/${total}`), null);
     expect(seen.filter((s) => s.startsWith('gram')).at(-1)).toBe('gram 2/2');
     expect(seen.filter((s) => s.startsWith('eigenvalues')).at(-1)).toBe('eigenvalues 7/7');
     expect(seen.findIndex((s) => s.startsWith('eigenvalues'))).toBeGreaterThan(seen.findLastIndex((s) => s.startsWith('gram')));
