@@ -61,21 +61,29 @@ export function runWorkerJob<T>(entry: URL, input: unknown, opts: { signal?: Abo
 const PROGRESS_INTERVAL_MS = 100;
 
 /**
+ * `post` throttled for a stream of progress: within a phase at most one call per
+ * PROGRESS_INTERVAL_MS, and always a phase's first and last (done 0, done = total).
+ */
+export function throttledProgress(post: JobProgress): JobProgress {
+  let lastPhase = '';
+  let lastPost = 0;
+  return (phase, done, total) => {
+    const now = performance.now();
+    if (phase === lastPhase && done !== 0 && done < total && now - lastPost < PROGRESS_INTERVAL_MS) return;
+    lastPhase = phase;
+    lastPost = now;
+    post(phase, done, total);
+  };
+}
+
+/**
  * The worker side of runWorkerJob: runs `job` on the input the worker was started with and
  * posts its progress (throttled) and its result.
  */
 export function serveJob<I, T>(job: (input: I, progress: JobProgress) => T | Promise<T>): void {
   const port = parentPort;
   if (!port) throw new Error('serveJob runs inside a worker thread started by runWorkerJob');
-  let lastPhase = '';
-  let lastPost = 0;
-  const progress: JobProgress = (phase, done, total) => {
-    const now = performance.now();
-    if (phase === lastPhase && done !== 0 && done < total && now - lastPost < PROGRESS_INTERVAL_MS) return;
-    lastPhase = phase;
-    lastPost = now;
-    port.postMessage({ type: 'progress', phase, done, total } satisfies FromWorker);
-  };
+  const progress = throttledProgress((phase, done, total) => port.postMessage({ type: 'progress', phase, done, total } satisfies FromWorker));
   Promise.resolve()
     .then(() => job(workerData as I, progress))
     .then(

@@ -5,9 +5,11 @@
  * A task's result depends only on the task, never on which thread ran it or when.
  */
 import { parentPort, type Worker } from 'node:worker_threads';
-import { startWorker } from './worker-job.js';
+import { startWorker, throttledProgress, type JobProgress } from './worker-job.js';
 
 type ToWorker = { id: number; task: unknown };
+/** What a job of servePoolJobs reports. */
+type JobEvent = { phase: string; done: number; total: number };
 type FromWorker = { id: number; type: 'event'; event: unknown } | { id: number; type: 'done'; result: unknown } | { id: number; type: 'error'; message: string };
 
 interface Task {
@@ -33,6 +35,7 @@ export class WorkerPool {
   private readonly queue: Task[] = [];
   private started = 0;
   private nextId = 1;
+  private closed = false;
 
   /** `entry` is a worker module that calls servePoolTasks; at most `size` threads run it. */
   constructor(
@@ -45,6 +48,7 @@ export class WorkerPool {
   /** Runs `input` (structured-cloned) on the next free thread and resolves with its result. */
   run<T, E = unknown>(input: unknown, opts: PoolTaskOptions<E> = {}): Promise<T> {
     const { signal } = opts;
+    if (this.closed) return Promise.reject(new Error('the worker pool was closed'));
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<T>((resolve, reject) => {
       const task: Task = {
@@ -60,6 +64,31 @@ export class WorkerPool {
       this.queue.push(task);
       this.dispatch();
     });
+  }
+
+  /** Stops every thread: tasks running or waiting reject. A closed pool takes no more tasks. */
+  close(): void {
+    this.closed = true;
+    const closed = new Error('the worker pool was closed');
+    for (const task of this.queue.splice(0)) {
+      this.detach(task);
+      task.reject(closed);
+    }
+    for (const [worker, task] of this.running) {
+      this.detach(task);
+      task.reject(closed);
+      void worker.terminate();
+    }
+    for (const worker of this.idle) void worker.terminate();
+    this.running.clear();
+    this.idle.length = 0;
+    this.started = 0;
+  }
+
+  /** Runs a job of a servePoolJobs worker, its (throttled) progress to `onProgress`. */
+  runJob<T>(input: unknown, opts: { signal?: AbortSignal; onProgress?: JobProgress } = {}): Promise<T> {
+    const { onProgress } = opts;
+    return this.run<T, JobEvent>(input, { signal: opts.signal, onEvent: onProgress && ((e) => onProgress(e.phase, e.done, e.total)) });
   }
 
   private dispatch(): void {
@@ -156,4 +185,27 @@ export function servePoolTasks<I>(handle: (input: I, emit: (event: unknown) => v
         (err: unknown) => post({ id, type: 'error', message: (err as Error)?.message ?? String(err) }),
       );
   });
+}
+
+/** servePoolTasks for jobs that report their phases' progress, throttled as serveJob's is. */
+export function servePoolJobs<I>(job: (input: I, progress: JobProgress) => unknown): void {
+  servePoolTasks<I>((input, emit) => job(input, throttledProgress((phase, done, total) => emit({ phase, done, total } satisfies JobEvent))));
+}
+
+/** A pool made on its first use, with `size()` threads, and shared by every caller until closed. */
+export interface LazyWorkerPool {
+  get(): Promise<WorkerPool>;
+  /** Stops the pool's threads (what they loaded goes with them); the next use starts a new pool. */
+  close(): void;
+}
+
+export function lazyWorkerPool(entry: URL, size: () => number | Promise<number>): LazyWorkerPool {
+  let pool: Promise<WorkerPool> | undefined;
+  return {
+    get: () => (pool ??= Promise.resolve(size()).then((n) => new WorkerPool(entry, n))),
+    close() {
+      void pool?.then((p) => p.close());
+      pool = undefined;
+    },
+  };
 }

@@ -1,10 +1,12 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openBuiltinModel } from '../../src/engines/builtin/index.js';
 import { openFromSource } from '../../src/engines/builtin/open.js';
 import type { BuiltinModel } from '../../src/engines/builtin/model.js';
+import { closeBuiltinPool } from '../../src/engines/builtin/pool.js';
+import { loadBase, type Progress } from '../../src/engines/builtin/pretrain.js';
 import type { LanguageModel } from '../../src/domain/models.js';
 
 const cacheDir = mkdtempSync(join(tmpdir(), 'baskets-pool-'));
@@ -44,5 +46,28 @@ describe('the builtin pool', () => {
     controller.abort(new Error('cancelled by the user'));
     for (const request of cancelled) await expect(request).rejects.toThrow('cancelled by the user');
     expect(await pooled.generate(ask(2), params)).toEqual(await inThread.generate(ask(2), params));
+  });
+
+  it('pretrains bases missing from the cache on its threads, with their progress, into the packs this thread would write', async () => {
+    const onPool = mkdtempSync(join(tmpdir(), 'baskets-pool-pretrain-'));
+    const here = mkdtempSync(join(tmpdir(), 'baskets-here-pretrain-'));
+    const bases = ['founders-small', 'industrial-small'];
+    const progress: Progress[] = [];
+    const opened = await Promise.all(bases.map((base) => openBuiltinModel(base, { cacheDir: onPool, onProgress: (p) => progress.push(p) })));
+    for (const base of bases) {
+      expect(progress.some((p) => p.base === base && p.phase.includes('counting') && p.done === p.total)).toBe(true);
+      await loadBase(base, { cacheDir: here });
+      expect(readFileSync(join(onPool, `${base}.pack`)).equals(readFileSync(join(here, `${base}.pack`))), base).toBe(true);
+    }
+    // The thread that pretrained a base answers with it as a model opened from the pack does.
+    const fromPack = await openFromSource({ cacheDir: here, base: 'industrial-small' }, false);
+    expect(await opened[1].generate(ask(5), params)).toEqual(await fromPack.generate(ask(5), params));
+  });
+
+  it('rejects what it was running when closed, and the next request starts a new pool', async () => {
+    const running = pooled.generate(ask(3), { temperature: 1, topP: 1, maxTokens: 8000, seed: 5 });
+    closeBuiltinPool();
+    await expect(running).rejects.toThrow('the worker pool was closed');
+    expect(await pooled.generate(ask(4), params)).toEqual(await inThread.generate(ask(4), params));
   });
 });

@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../src/domain/events.js';
@@ -6,6 +6,7 @@ import { sessionPaths } from '../../src/pipeline/paths.js';
 import { readResult } from '../../src/pipeline/results.js';
 import { Session, type SessionInput, type StepId } from '../../src/domain/session.js';
 import { withinSelfBleuScores } from '../../src/pipeline/evaluation/diversity-metrics.js';
+import { evaluationFiles } from '../../src/pipeline/evaluation/files.js';
 import { SessionStore } from '../../src/pipeline/store.js';
 import { readJsonlAll } from '../../src/util/jsonl.js';
 import { useBuiltinCache } from '../helpers/tmp.js';
@@ -122,32 +123,41 @@ describe('the diversity step with one session embedder', () => {
   it('reports every phase, honours a cancel in the middle of one, and on resume computes only what was not finished, with the same results', async () => {
     store.create(session('resume', 'ms'));
     expect((await run(store, 'resume', ['data', 'answer'])).outcome).toBe('done');
-    // Cancelled as the second condition's cosine-distance bootstrap reports its first resamples.
+    const paths = sessionPaths(store.dir('resume'));
+    const files = evaluationFiles(paths);
+    const conditions = ['fs/vanilla', 'fs/vanilla-b'];
+    // Cancelled as the second condition's cosine-distance bootstrap reports its first resamples;
+    // the first, on another thread or before it, may or may not have finished by then.
     const cancelled = await run(store, 'resume', ['diversity'], (e, abort) => {
       if (e.type === 'progress' && e.task === 'fs/vanilla-b' && e.unit === 'cosine-distance resamples') abort();
     });
     expect(cancelled.outcome).toBe('cancelled');
     expect(cancelled.events.find((e) => e.type === 'step-finish')).toMatchObject({ step: 'diversity', status: 'cancelled' });
-    // Every phase of the first condition reported its start and its end, with the totals known up front.
-    const first = progressOf(cancelled.events, 'fs/vanilla');
-    expect(computedPhases(cancelled.events, 'fs/vanilla')).toEqual(CONDITION_PHASES);
-    for (const phase of CONDITION_PHASES) {
-      const reports = first.filter((p) => p.startsWith(`${phase} `)).map((p) => p.slice(phase.length + 1).split('/').map(Number));
-      expect(reports.at(-1)![0], phase).toBe(reports.at(-1)![1]);
-      expect(new Set(reports.map(([, total]) => total)).size, phase).toBe(1);
-    }
-    // Nothing after the cancel: the second condition stopped in its bootstrap.
+    // Nothing after the cancel: the second condition stopped in its bootstrap, and no comparison began.
     expect(computedPhases(cancelled.events, 'fs/vanilla-b')).toEqual(CONDITION_PHASES.slice(0, 3));
-    expect(progressOf(cancelled.events, 'comparisons')).toEqual([]);
-    const paths = sessionPaths(store.dir('resume'));
+    expect(existsSync(files.diversity('fs/vanilla-b'))).toBe(false);
+    expect(progressOf(cancelled.events, 'comparisons fs')).toEqual([]);
     expect(readResult(paths, 'diversity')).toBeNull();
+    const keptBefore = conditions.filter((c) => existsSync(files.diversity(c)));
 
-    // The resume computes the second condition and the comparisons, and takes the first as it was.
+    // The resume computes what was not finished, every phase to its end with its total known up
+    // front, and takes what was finished as it was.
     const resumed = await run(store, 'resume', ['diversity']);
     expect(resumed.outcome).toBe('done');
-    expect(computedPhases(resumed.events, 'fs/vanilla')).toEqual([]);
-    expect(computedPhases(resumed.events, 'fs/vanilla-b')).toEqual(CONDITION_PHASES);
-    expect(computedPhases(resumed.events, 'comparisons')).toEqual(['lexical-diversity pairs', 'cosine-distance resamples of fs']);
+    for (const c of conditions) {
+      if (keptBefore.includes(c)) {
+        expect(computedPhases(resumed.events, c), c).toEqual([]);
+        continue;
+      }
+      expect(computedPhases(resumed.events, c), c).toEqual(CONDITION_PHASES);
+      const reports = progressOf(resumed.events, c);
+      for (const phase of CONDITION_PHASES) {
+        const counts = reports.filter((p) => p.startsWith(`${phase} `)).map((p) => p.slice(phase.length + 1).split('/').map(Number));
+        expect(counts.at(-1)![0], phase).toBe(counts.at(-1)![1]);
+        expect(new Set(counts.map(([, total]) => total)).size, phase).toBe(1);
+      }
+    }
+    expect(computedPhases(resumed.events, 'comparisons fs')).toEqual(['lexical-diversity pairs', 'cosine-distance resamples of fs']);
     const result = readFileSync(paths.result('diversity'), 'utf8');
 
     // A finished step is not run again: nothing is computed and the result stays as written.
@@ -156,12 +166,22 @@ describe('the diversity step with one session embedder', () => {
     expect(again.events.filter((e) => e.type === 'progress' && e.unit !== 'embeddings')).toEqual([]);
     expect(readFileSync(paths.result('diversity'), 'utf8')).toBe(result);
 
+    // With the step's result and one condition's gone, only that condition is computed again.
+    rmSync(paths.result('diversity'));
+    rmSync(files.diversity('fs/vanilla'));
+    const partly = await run(store, 'resume', ['diversity']);
+    expect(partly.outcome).toBe('done');
+    expect(computedPhases(partly.events, 'fs/vanilla')).toEqual(CONDITION_PHASES);
+    expect(computedPhases(partly.events, 'fs/vanilla-b')).toEqual([]);
+    const { createdAt: _p, ...partlyResult } = readResult(paths, 'diversity')!;
+
     // Computed from scratch in one go, every number is the same.
     rmSync(join(store.dir('resume'), 'diversity'), { recursive: true });
     expect((await run(store, 'resume', ['diversity'])).outcome).toBe('done');
     const { createdAt: _a, ...fresh } = readResult(paths, 'diversity')!;
     const { createdAt: _b, ...kept } = JSON.parse(result);
     expect(fresh).toEqual(kept);
+    expect(partlyResult).toEqual(kept);
   }, 240_000);
 
   it('refuses an embedder that is not a model of the session, in one line saying what to set', async () => {

@@ -114,7 +114,7 @@ export class BuiltinModel implements LanguageModel {
   private readonly embedder: HashedTfIdf;
 
   /**
-   * `pooled`: where the pool's threads find this model; its generation, scoring, judging,
+   * `pooled`: where the pool's threads find this model; its generation, scoring, judges' likelihoods,
    * rating and embedding then run there, off this thread, and give the same answers.
    */
   constructor(
@@ -204,7 +204,7 @@ export class BuiltinModel implements LanguageModel {
   }
 
   /** Mean per-token log-likelihood of `answer` given `question`; −∞ for an empty answer. */
-  private meanLogLikelihood(question: string, answer: string): number {
+  meanLogLikelihood(question: string, answer: string): number {
     const ids = this.base.tokenizer.encode(answer);
     if (ids.length === 0) return -Infinity;
     const lp = this.logProbsOf(this.promptIds([{ role: 'user', content: question }]), ids);
@@ -230,10 +230,8 @@ export class BuiltinModel implements LanguageModel {
    * not verdict-token probabilities, and no position bias can arise.
    */
   async judgePair(question: string, answerA: string, answerB: string, opts: CallOptions = {}): Promise<PairwiseJudgement> {
-    if (this.pooled) return this.onPool(this.pooled, 'judgePair', [question, answerA, answerB], opts.signal);
-    await turnFor(opts.signal);
-    const a = this.judgedLikelihood(question, answerA);
-    const b = this.judgedLikelihood(question, answerB);
+    if (!this.pooled) await turnFor(opts.signal);
+    const [a, b] = await Promise.all([this.judgedLikelihood(question, answerA, opts.signal), this.judgedLikelihood(question, answerB, opts.signal)]);
     let pA: number;
     if (a === b) pA = 0.5;
     else if (a === -Infinity || b === -Infinity) pA = a === -Infinity ? 0 : 1;
@@ -241,16 +239,20 @@ export class BuiltinModel implements LanguageModel {
     return { pA, pB: 1 - pA, method: 'likelihood', raw: pA >= 0.5 ? 'A' : 'B' };
   }
 
-  /** A judge meets each answer in several pairs (both orders, every rival): score it once. */
-  private readonly judgedLikelihoods = new Map<string, number>();
+  /**
+   * A judge meets each answer in several pairs (both orders, every rival): it is scored once,
+   * on the pool for a pooled model, and the pairs are judged here without a round trip each.
+   */
+  private readonly judgedLikelihoods = new Map<string, Promise<number>>();
 
-  private judgedLikelihood(question: string, answer: string): number {
+  private judgedLikelihood(question: string, answer: string, signal?: AbortSignal): Promise<number> {
     const key = `${question}\u0000${answer}`;
     let ll = this.judgedLikelihoods.get(key);
     if (ll === undefined) {
       if (this.judgedLikelihoods.size >= 4096) this.judgedLikelihoods.clear();
-      ll = this.meanLogLikelihood(question, answer);
+      ll = this.pooled ? this.onPool<number>(this.pooled, 'likelihood', [question, answer], signal) : Promise.resolve(this.meanLogLikelihood(question, answer));
       this.judgedLikelihoods.set(key, ll);
+      ll.catch(() => this.judgedLikelihoods.delete(key));
     }
     return ll;
   }

@@ -8,6 +8,7 @@ import { isHeldOutYear, loadAddresses, passagesOf, type Passage } from './corpus
 import { documentFrequencies, type IdfTable } from './embed.js';
 import { FAMILIES, SIZE_TIERS, type FamilySpec } from './families.js';
 import { AdaptedTables } from './adapted.js';
+import { closeBuiltinPool } from './pool.js';
 import { FrozenTable, GrowingTable } from './ngram.js';
 import { BOS, EOS, Tokenizer, countPretokens, learnBpe, learnWords, type TokenizerSpec } from './tokenizer.js';
 
@@ -34,6 +35,11 @@ export interface PretrainOptions {
   cacheDir?: string;
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
+  /**
+   * Pretrains `base` elsewhere (a pool thread), writing its pack to `cacheDir`, which is then
+   * read here; without it a base missing from the cache is pretrained on this thread.
+   */
+  pretrainElsewhere?: (base: string, cacheDir: string, opts: Pick<PretrainOptions, 'onProgress' | 'signal'>) => Promise<void>;
 }
 
 /** Per-token log-likelihood of held-out human passages: what "ordinary quality" means to this model. */
@@ -121,6 +127,11 @@ function checkAbort(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new Error('pretraining cancelled');
 }
 
+/** The tokenizer of `base`'s family, trained on first use and cached (every size of a family shares it). */
+export function baseTokenizer(base: string, opts: PretrainOptions = {}): Promise<Tokenizer> {
+  return familyTokenizer(base, resolveBase(base).spec, opts.cacheDir ?? builtinCacheDir(), opts);
+}
+
 async function familyTokenizer(base: string, spec: FamilySpec, cacheDir: string, opts: PretrainOptions): Promise<Tokenizer> {
   const key = `tokenizer:${spec.family}:${recipeKey([spec.years, spec.tokenizer, spec.sizes.large.chars])}`;
   const path = join(cacheDir, `${spec.family}.tokenizer.pack`);
@@ -160,8 +171,13 @@ async function pretrain(base: string, cacheDir: string, opts: PretrainOptions): 
   const sizeSpec = spec.sizes[size];
   const key = baseModelKey(base);
   const path = join(cacheDir, `${base}.pack`);
+  let cached = readPack<BaseMeta>(path, key);
+  if (!cached && opts.pretrainElsewhere) {
+    await opts.pretrainElsewhere(base, cacheDir, opts);
+    cached = readPack<BaseMeta>(path, key);
+    if (!cached) throw new Error(`pretraining ${base} on a worker thread left no readable ${path}: check that the cache folder is writable`);
+  }
   const tokenizer = await familyTokenizer(base, spec, cacheDir, opts);
-  const cached = readPack<BaseMeta>(path, key);
   if (cached) {
     const { token, kn, childStart } = cached.arrays;
     const table = await FrozenTable.open(cached.meta.order, cached.meta.vocabSize, { token, kn, childStart }, opts.signal);
@@ -191,9 +207,13 @@ async function pretrain(base: string, cacheDir: string, opts: PretrainOptions): 
     pretrainTokens: growing.tokensCounted,
   };
   opts.onProgress?.({ base, phase: `${base}: saving`, done: 0, total: 1, unit: 'files' });
-  writePack(path, key, meta, { token: table.token, kn: table.knOf, childStart: table.childStart });
+  savePack(path, key, meta, table);
   opts.onProgress?.({ base, phase: `${base}: saving`, done: 1, total: 1, unit: 'files' });
   return { info, tokenizer, table, meta };
+}
+
+function savePack(path: string, key: string, meta: BaseMeta, table: FrozenTable): void {
+  writePack(path, key, meta, { token: table.token, kn: table.knOf, childStart: table.childStart });
 }
 
 /** Loads in this process, with everyone who asked for progress while one is under way. */
@@ -224,7 +244,21 @@ export function loadBase(base: string, opts: PretrainOptions = {}): Promise<Base
   return model;
 }
 
-/** Forget in-process copies (tests use this to exercise the disk cache). */
+/**
+ * `base`'s pack in the cache, for other threads to read: pretrained here if need be, or written
+ * again from this thread's copy should the file have gone since this thread loaded it.
+ */
+export async function pretrainIntoCache(base: string, opts: PretrainOptions = {}): Promise<void> {
+  const cacheDir = opts.cacheDir ?? builtinCacheDir();
+  const loadedBefore = loaded.has(`${cacheDir}\0${base}`);
+  const model = await loadBase(base, opts);
+  const path = join(cacheDir, `${base}.pack`);
+  const key = baseModelKey(base);
+  if (loadedBefore && !readPack(path, key)) savePack(path, key, model.meta, model.table);
+}
+
+/** Forget in-process copies, the pool threads' too (tests use this to exercise the disk cache). */
 export function clearLoadedBases(): void {
   loaded.clear();
+  closeBuiltinPool();
 }

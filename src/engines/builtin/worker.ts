@@ -6,6 +6,7 @@ import type { ChatMessage, GenerateParams, Generation, GenerationDelta } from '.
 import { servePoolTasks } from '../../util/worker-pool.js';
 import type { BuiltinModel } from './model.js';
 import { openFromSource } from './open.js';
+import { baseTokenizer, pretrainIntoCache } from './pretrain.js';
 import type { PooledCall } from './pool.js';
 
 const models = new Map<string, Promise<BuiltinModel>>();
@@ -43,6 +44,13 @@ async function generateStreaming(model: BuiltinModel, messages: ChatMessage[], p
 }
 
 servePoolTasks<PooledCall>(async ({ source, method, args }, emit) => {
+  if (method === 'tokenizer' || method === 'pretrain') {
+    if (!('base' in source)) throw new Error(`${method} needs a base, not a trained model`);
+    // Pretrained here, the base stays loaded in this thread for the requests that follow.
+    const prepare = method === 'tokenizer' ? baseTokenizer : pretrainIntoCache;
+    await prepare(source.base, { cacheDir: source.cacheDir, onProgress: emit });
+    return null;
+  }
   const model = await modelAt(source);
   switch (method) {
     case 'generate': {
@@ -53,8 +61,8 @@ servePoolTasks<PooledCall>(async ({ source, method, args }, emit) => {
       return model.score(...(args as [ChatMessage[], string]));
     case 'embed':
       return model.embed(args[0] as string[]);
-    case 'judgePair':
-      return model.judgePair(...(args as [string, string, string]));
+    case 'likelihood':
+      return model.meanLogLikelihood(...(args as [string, string]));
     case 'rate':
       return model.rate(...(args as [string, string]));
   }

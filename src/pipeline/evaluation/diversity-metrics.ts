@@ -1,15 +1,17 @@
 /**
- * The diversity step's computations, as three jobs that run on a worker thread
- * (diversity-worker.ts): one condition's metrics, one source's lexical diversity, and the
- * pairwise comparisons between conditions. Each reports its phases as it goes; the step's
- * event loop stays free, and a cancel terminates the thread mid-phase.
+ * The diversity step's computations, as three jobs that run on a pool of worker threads
+ * (diversity-worker.ts), as many at once as the pool has threads: one condition's metrics, one
+ * source's lexical diversity, and the pairwise comparisons between one target's conditions.
+ * Each reports its phases as it goes; the step's event loop stays free, and a cancel stops the
+ * job's thread mid-phase. A job's result depends on the job alone, never on its thread.
  */
 import { bootstrapMeanCosineDistance, textMetrics, unitRows, vendiScoreOnThreads, type TextMetrics } from '../../metrics/index.js';
 import { paperSentences } from '../../metrics/sentences.js';
 import { responseSelfBleu, withinResponseSelfBleu, type WithinSelfBleu } from '../../metrics/selfbleu.js';
 import { bootstrapMean } from '../../metrics/stats.js';
 import type { MetricValue } from '../../metrics/value.js';
-import { runWorkerJob, workerModule, type JobProgress } from '../../util/worker-job.js';
+import { workerModule, type JobProgress } from '../../util/worker-job.js';
+import { lazyWorkerPool } from '../../util/worker-pool.js';
 import { meanStat, pointStat, type DiversityModelResult, type EvaluatedRef, type PairedResult, type Stat } from '../results.js';
 import { pairedByItem, pairedCosineByTarget } from './paired.js';
 
@@ -140,7 +142,7 @@ export interface SourceJob {
   seed: number;
 }
 
-/** Each condition's per-item lexical diversity and embeddings, in condition order. */
+/** Each condition's per-item lexical diversity and embeddings, in condition order (one target's conditions per job). */
 export interface ComparisonsJob {
   kind: 'comparisons';
   perItem: { ref: EvaluatedRef; values: [string, number][] }[];
@@ -199,7 +201,10 @@ export function runDiversityJob(job: DiversityJob, progress: JobProgress): Promi
 type JobOptions = { signal: AbortSignal; onProgress: JobProgress };
 export type DiversityJobResult<J extends DiversityJob> = J extends ConditionJob ? ConditionDiversity : J extends SourceJob ? Stat : Comparisons;
 
-/** Runs a job on a worker thread; an abort of the signal terminates it at once. */
-export function runDiversityJobOffThread<J extends DiversityJob>(job: J, opts: JobOptions): Promise<DiversityJobResult<J>> {
-  return runWorkerJob<DiversityJobResult<J>>(workerModule(import.meta.url, 'diversity-worker'), job, opts);
+// Sized by the workerThreads setting, read on first use (loading settings hooks process signals).
+const pool = lazyWorkerPool(workerModule(import.meta.url, 'diversity-worker'), () => import('../../settings.js').then((s) => s.workerThreadCount()));
+
+/** Runs a job on the pool's next free thread; an abort of the signal stops it at once. */
+export async function runDiversityJobOffThread<J extends DiversityJob>(job: J, opts: JobOptions): Promise<DiversityJobResult<J>> {
+  return (await pool.get()).runJob<DiversityJobResult<J>>(job, opts);
 }

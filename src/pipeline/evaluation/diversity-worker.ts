@@ -1,5 +1,5 @@
-/** Worker-thread entry of the diversity step's jobs (see diversity-metrics.ts). */
-import { serveJob } from '../../util/worker-job.js';
+/** A thread of the diversity step's pool (see diversity-metrics.ts). */
+import { servePoolJobs } from '../../util/worker-pool.js';
 import { runDiversityJob, type DiversityJob } from './diversity-metrics.js';
 
-serveJob<DiversityJob, unknown>(runDiversityJob);
+servePoolJobs<DiversityJob>(runDiversityJob);

@@ -6,7 +6,16 @@ import { deriveSeed } from '../../util/rng.js';
 import { conditionSources } from '../conditions.js';
 import { readHumanSplit } from '../data/read.js';
 import { readWrittenAnswers } from '../evaluation/answering.js';
-import { runDiversityJobOffThread, type ConditionDiversity, type ConditionJob, type DiversityJob, type DiversityJobResult } from '../evaluation/diversity-metrics.js';
+import {
+  runDiversityJobOffThread,
+  type Comparisons,
+  type ComparisonsJob,
+  type ConditionDiversity,
+  type ConditionJob,
+  type DiversityJob,
+  type DiversityJobResult,
+} from '../evaluation/diversity-metrics.js';
+import type { StepEvent } from '../../domain/events.js';
 import { refOf, revisionOf, targetEntry, type Evaluated } from '../evaluation/evaluated.js';
 import { evaluationFiles } from '../evaluation/files.js';
 import { fingerprint, readFinished, writeFinished } from '../evaluation/finished.js';
@@ -55,26 +64,45 @@ async function sessionEmbedder(ctx: StepContext): Promise<Embedder> {
 }
 
 /**
- * A job on the diversity worker thread, its progress reported as `task` (each phase its own
- * unit); a cancel terminates the thread.
+ * A job's result kept from an earlier run on the same inputs, or computed now on the pool and
+ * kept (a resumed step skips what it finished). Its progress is reported as `task`, each phase
+ * its own unit.
  */
-async function* offThread<J extends DiversityJob>(ctx: StepContext, task: string, job: J) {
-  return yield* streamWork(ctx.signal, (emit, signal) =>
-    runDiversityJobOffThread(job, { signal, onProgress: (phase, done, total) => emit({ type: 'progress', task, done, total, unit: phase }) }),
-  );
-}
-
-/**
- * A job's result kept from an earlier run on the same inputs, or computed now on the worker and
- * kept (a resumed step skips what it finished).
- */
-async function* finishedOrRun<J extends DiversityJob>(ctx: StepContext, file: string, task: string, job: J) {
+async function finishedOrRun<J extends DiversityJob>(file: string, task: string, job: J, emit: (e: StepEvent) => void, signal: AbortSignal): Promise<DiversityJobResult<J>> {
   const inputs = fingerprint(job);
   const kept = readFinished<DiversityJobResult<J>>(file, inputs);
   if (kept !== null) return kept;
-  const result = yield* offThread(ctx, task, job);
+  const result = await runDiversityJobOffThread(job, { signal, onProgress: (phase, done, total) => emit({ type: 'progress', task, done, total, unit: phase }) });
   writeFinished(file, inputs, result);
   return result;
+}
+
+/**
+ * The pairwise comparisons between conditions, a job per target (no pair crosses targets), put
+ * back in the order one job over every condition gives: lexical pairs by their conditions'
+ * order, semantic ones target by target.
+ */
+async function compareConditions(
+  jobs: readonly ConditionJob[],
+  computed: readonly ConditionDiversity[],
+  seed: number,
+  run: (target: string, job: ComparisonsJob) => Promise<Comparisons>,
+): Promise<Comparisons> {
+  const targets = [...new Set(jobs.map((j) => j.ref.target))];
+  const results = await Promise.all(
+    targets.map((target) => {
+      const mine = jobs.flatMap((j, i) => (j.ref.target === target ? [i] : []));
+      return run(target, {
+        kind: 'comparisons',
+        perItem: mine.map((i) => ({ ref: jobs[i].ref, values: computed[i].perItem })),
+        vectors: mine.map((i) => ({ ref: jobs[i].ref, vectors: jobs[i].exampleIds.map((id, k) => [id, jobs[i].vectors[k]] as [string, number[] | undefined]) })),
+        seed,
+      });
+    }),
+  );
+  const position = new Map(jobs.map((j, i) => [j.ref.condition, i]));
+  const order = (x: { a: string; b: string }, y: { a: string; b: string }) => position.get(x.a)! - position.get(y.a)! || position.get(x.b)! - position.get(y.b)!;
+  return { lexical: results.flatMap((r) => r.lexical).sort(order), semantic: results.flatMap((r) => r.semantic) };
 }
 
 /** Each source model's synthetic data (answers to the train instructions with its current generation parameters), where it has any. */
@@ -168,23 +196,31 @@ export const diversityStep: Step = async function* (ctx) {
     return;
   }
 
-  const computed: ConditionDiversity[] = [];
-  for (const job of jobs) {
-    computed.push(yield* finishedOrRun(ctx, files.diversity(job.ref.condition), job.ref.condition, job));
-  }
+  // Every job at once: the pool runs as many as it has threads, the rest wait their turn.
+  const [{ computed, compared }, sourceResults] = yield* streamWork(ctx.signal, (emit, signal) => {
+    const run = <J extends DiversityJob>(file: string, task: string, job: J) => finishedOrRun(file, task, job, emit, signal);
+    const compare = (target: string, job: ComparisonsJob) =>
+      runDiversityJobOffThread(job, { signal, onProgress: (phase, done, total) => emit({ type: 'progress', task: `comparisons ${target}`, done, total, unit: phase }) });
+    return Promise.all([
+      Promise.all(jobs.map((job) => run(files.diversity(job.ref.condition), job.ref.condition, job))).then(async (computed) => ({
+        computed,
+        compared: await compareConditions(jobs, computed, seed, compare),
+      })),
+      Promise.all(
+        sources.map(
+          async (s): Promise<SourceDiversityResult> => ({
+            source: s.source,
+            family: s.family,
+            size: s.size,
+            responses: s.texts.length,
+            lexicalDiversity: await run(files.sourceDiversity(s.source), `source ${s.source}`, { kind: 'source', texts: s.texts, seed }),
+          }),
+        ),
+      ),
+    ]);
+  });
   const models = computed.map((c, i) => ({ ...(mixes[i].length ? { mix: mixes[i] } : {}), ...c.model }));
   const perItem = computed.map((c, i) => ({ ref: jobs[i].ref, values: c.perItem }));
-  const compared = yield* offThread(ctx, 'comparisons', {
-    kind: 'comparisons',
-    perItem,
-    vectors: jobs.map((j) => ({ ref: j.ref, vectors: j.exampleIds.map((id, k) => [id, j.vectors[k]] as [string, number[] | undefined]) })),
-    seed,
-  });
-  const sourceResults: SourceDiversityResult[] = [];
-  for (const s of sources) {
-    const lexicalDiversity = yield* finishedOrRun(ctx, files.sourceDiversity(s.source), `source ${s.source}`, { kind: 'source', texts: s.texts, seed });
-    sourceResults.push({ source: s.source, family: s.family, size: s.size, responses: s.texts.length, lexicalDiversity });
-  }
   const result: DiversityResultFile = {
     version: RESULT_VERSION,
     kind: 'diversity',
