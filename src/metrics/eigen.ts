@@ -120,22 +120,28 @@ function symmetricTimes(a: Float64Array, n: number, start: number, v: Float64Arr
   }
 }
 
-/** A₂₂ ← A₂₂ − v·wᵀ − w·vᵀ on the lower triangle of `a` from row `start`, two rows sharing each load of v[j] and w[j]. */
+/** A₂₂ ← A₂₂ − v·wᵀ − w·vᵀ on the lower triangle of `a` from row `start`, four rows sharing each load of v[j] and w[j]. */
 function rankTwoUpdate(a: Float64Array, n: number, start: number, v: Float64Array, w: Float64Array): void {
   let i = start;
-  for (; i + 1 < n; i += 2) {
-    const row = i * n;
-    const next = row + n;
-    const [vi, wi, vn, wn] = [v[i], w[i], v[i + 1], w[i + 1]];
+  for (; i + 3 < n; i += 4) {
+    const [r0, r1, r2, r3] = [i * n, (i + 1) * n, (i + 2) * n, (i + 3) * n];
+    const [v0, v1, v2, v3] = [v[i], v[i + 1], v[i + 2], v[i + 3]];
+    const [w0, w1, w2, w3] = [w[i], w[i + 1], w[i + 2], w[i + 3]];
     for (let j = start; j <= i; j++) {
       const vj = v[j];
       const wj = w[j];
-      a[row + j] -= vi * wj + wi * vj;
-      a[next + j] -= vn * wj + wn * vj;
+      a[r0 + j] -= v0 * wj + w0 * vj;
+      a[r1 + j] -= v1 * wj + w1 * vj;
+      a[r2 + j] -= v2 * wj + w2 * vj;
+      a[r3 + j] -= v3 * wj + w3 * vj;
     }
-    a[next + i + 1] -= vn * wn + wn * vn;
+    // The rest of the 4 × 4 block on the diagonal.
+    for (let r = 1; r < 4; r++) {
+      const row = (i + r) * n;
+      for (let j = i + 1; j <= i + r; j++) a[row + j] -= v[i + r] * w[j] + w[i + r] * v[j];
+    }
   }
-  if (i < n) {
+  for (; i < n; i++) {
     const row = i * n;
     for (let j = start; j <= i; j++) a[row + j] -= v[i] * w[j] + w[i] * v[j];
   }

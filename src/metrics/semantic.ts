@@ -29,45 +29,39 @@ export function unitRows(vectors: readonly ArrayLike<number>[]): UnitRows {
   for (let i = 0; i < vectors.length; i++) {
     const v = vectors[i];
     if (v.length !== d) throw new Error(`embedding ${i} has ${v.length} dimensions but embedding 0 has ${d}; all vectors must come from one model`);
-    // Copied in first, so the loops below read one Float64Array whatever the vectors' type; a
-    // vector without a direction is overwritten by the next.
-    const at = n * d;
-    rows.set(v, at);
-    if (normalise(rows, at, d)) n++;
+    if (writeUnit(v, rows, n * d)) n++;
   }
   return { rows: rows.subarray(0, n * d), n, d, zeroVectors: vectors.length - n };
 }
 
-/** Scales rows[at, at + d) to unit length; false when it has none (zero, NaN or infinite entries). */
-function normalise(rows: Float64Array, at: number, d: number): boolean {
-  const end = at + d;
-  // Four running sums: one would wait on each add before the next.
+/** Writes v / |v| to rows[at, at + v.length); false, writing nothing, when v has no direction (zero, NaN or infinite entries). */
+function writeUnit(v: ArrayLike<number>, rows: Float64Array, at: number): boolean {
+  const d = v.length;
+  // Four running sums: one alone would wait on each add before the next.
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;
   let s3 = 0;
-  let k = at;
-  for (; k + 3 < end; k += 4) {
-    s0 += rows[k] * rows[k];
-    s1 += rows[k + 1] * rows[k + 1];
-    s2 += rows[k + 2] * rows[k + 2];
-    s3 += rows[k + 3] * rows[k + 3];
+  let k = 0;
+  for (; k + 3 < d; k += 4) {
+    s0 += v[k] * v[k];
+    s1 += v[k + 1] * v[k + 1];
+    s2 += v[k + 2] * v[k + 2];
+    s3 += v[k + 3] * v[k + 3];
   }
-  for (; k < end; k++) s0 += rows[k] * rows[k];
+  for (; k < d; k++) s0 += v[k] * v[k];
   let norm = s0 + s1 + s2 + s3;
+  let scale = 1;
   if (norm === Infinity) {
     // Squares past 1e154 overflow: measure the vector scaled by its largest entry instead.
-    let scale = 0;
-    for (k = at; k < end; k++) scale = Math.max(scale, Math.abs(rows[k]));
+    for (k = 0; k < d; k++) scale = Math.max(scale, Math.abs(v[k]));
     norm = 0;
-    for (k = at; k < end; k++) {
-      rows[k] /= scale;
-      norm += rows[k] * rows[k];
-    }
+    for (k = 0; k < d; k++) norm += (v[k] / scale) ** 2;
   }
   if (!(norm > 0) || !Number.isFinite(norm)) return false;
   const inv = 1 / Math.sqrt(norm);
-  for (k = at; k < end; k++) rows[k] *= inv;
+  if (scale === 1) for (k = 0; k < d; k++) rows[at + k] = v[k] * inv;
+  else for (k = 0; k < d; k++) rows[at + k] = (v[k] / scale) * inv;
   return true;
 }
 
@@ -79,30 +73,33 @@ export function meanPairwiseCosineDistance(units: UnitRows): MetricValue {
   const { rows, n, d } = units;
   if (n < 2) return undefinedBecause('needs at least two non-zero vectors');
   const sum = new Float64Array(d);
-  // Four running sums of the squares, as in normalise.
+  // Four rows at a time: each sum[k] is read and written once for the four (its terms still
+  // added row by row), and each row's squares go to a running sum of their own.
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;
   let s3 = 0;
-  for (let o = 0; o < n * d; o += d) {
-    let k = 0;
-    for (; k + 3 < d; k += 4) {
-      const a = rows[o + k];
-      const b = rows[o + k + 1];
-      const c = rows[o + k + 2];
-      const e = rows[o + k + 3];
-      sum[k] += a;
-      sum[k + 1] += b;
-      sum[k + 2] += c;
-      sum[k + 3] += e;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const o0 = i * d;
+    const [o1, o2, o3] = [o0 + d, o0 + 2 * d, o0 + 3 * d];
+    for (let k = 0; k < d; k++) {
+      const a = rows[o0 + k];
+      const b = rows[o1 + k];
+      const c = rows[o2 + k];
+      const e = rows[o3 + k];
+      sum[k] = sum[k] + a + b + c + e;
       s0 += a * a;
       s1 += b * b;
       s2 += c * c;
       s3 += e * e;
     }
-    for (; k < d; k++) {
-      sum[k] += rows[o + k];
-      s0 += rows[o + k] * rows[o + k];
+  }
+  for (; i < n; i++) {
+    for (let k = 0; k < d; k++) {
+      const a = rows[i * d + k];
+      sum[k] += a;
+      s0 += a * a;
     }
   }
   let total = 0;
