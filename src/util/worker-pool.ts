@@ -4,6 +4,8 @@
  * runWorkerJob's thread per job, a pool's threads keep what they loaded (models) between tasks.
  * A task's result depends only on the task, never on which thread ran it or when.
  */
+import { appendFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { parentPort, type Worker } from 'node:worker_threads';
 import { startWorker, throttledProgress, type JobProgress } from './worker-job.js';
 
@@ -20,7 +22,17 @@ interface Task {
   reject: (err: unknown) => void;
   signal?: AbortSignal;
   onAbort: () => void;
+  /** When the task was queued and when a thread took it (epoch ms), for the trace. */
+  queuedAt: number;
+  startedAt?: number;
 }
+
+/**
+ * Where every finished task's times are appended as a JSON line, when set: what
+ * bench/demo/scaling.mjs simulates other core counts from.
+ */
+const TRACE_FILE = process.env.BASKETS_POOL_TRACE;
+const epochMs = () => performance.timeOrigin + performance.now();
 
 export interface PoolTaskOptions<E> {
   /** An abort drops the task: taken off the queue, or its thread stopped at once and replaced. */
@@ -59,6 +71,7 @@ export class WorkerPool {
         reject,
         signal,
         onAbort: () => this.abort(task),
+        queuedAt: epochMs(),
       };
       signal?.addEventListener('abort', task.onAbort, { once: true });
       this.queue.push(task);
@@ -97,6 +110,7 @@ export class WorkerPool {
       if (!worker) return;
       const task = this.queue.shift()!;
       this.running.set(worker, task);
+      task.startedAt = epochMs();
       // A busy thread keeps the process alive until its answer arrives; an idle one does not.
       worker.ref();
       worker.postMessage({ id: task.id, task: task.input } satisfies ToWorker);
@@ -114,6 +128,7 @@ export class WorkerPool {
         task.onEvent?.(m.event);
         return;
       }
+      if (TRACE_FILE) appendFileSync(TRACE_FILE, JSON.stringify({ pool: basename(this.entry.pathname), queued: task.queuedAt, started: task.startedAt, ended: epochMs() }) + '\n');
       this.detach(task);
       this.release(worker);
       if (m.type === 'done') task.resolve(m.result);
