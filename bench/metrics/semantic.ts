@@ -3,15 +3,19 @@
 // through tsx):
 //   npx tsc -p tsconfig.json --noEmit false --outDir /tmp/bb --rootDir . && ln -sfn "$PWD/node_modules" /tmp/bb/node_modules \
 //     && cp package.json /tmp/bb/ && node /tmp/bb/bench/metrics/semantic.js [runs=5]
-// Needs the real Python stack at .cache/python (numpy with its BLAS). Ours runs twice: on one
-// thread (vendiScore) and with the similarity matrix on every core (vendiScoreOnThreads, as the
-// diversity step runs it). Each run rotates which of the three goes first, so load from other
-// work on the machine falls on all of them alike.
+// Needs the real Python stack at .cache/python (numpy with its BLAS). Ours runs three ways: with
+// the machine's BLAS (blas.ts) on every core (vendiScoreOnThreads, as the diversity step runs
+// it) and on one thread (vendiScore), and without it (blas null: gram.ts on worker threads, the
+// fallback). Each run rotates which side goes first, so load from other work on the machine falls
+// on all of them alike. Then the phases of ours on 15,000 × 384, one at a time.
 import { execSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { systemBlas } from '../../src/metrics/blas.js';
+import { symmetricEigenvalues } from '../../src/metrics/eigen.js';
+import { gramMatrix, gramMatrixOnThreads } from '../../src/metrics/gram.js';
 import { meanPairwiseCosineDistance, unitRows, vendiScore, vendiScoreOnThreads } from '../../src/metrics/semantic.js';
 import { mulberry32 } from '../../src/util/rng.js';
 
@@ -60,6 +64,10 @@ function numpySide(threads?: number) {
 const numpyAll = numpySide();
 const numpyOne = numpySide(1);
 
+const blas = systemBlas();
+if (!blas) throw new Error('no system BLAS loads (apt-get install libopenblas0-pthread): this bench compares it with the fallback');
+type Cell = { median: number; min: number; max: number };
+const cell = (x: Cell) => `${x.median.toFixed(0)} (${x.min.toFixed(0)}–${x.max.toFixed(0)})`;
 const dir = mkdtempSync(join(tmpdir(), 'baskets-semantic-bench-'));
 const load0 = loadavg();
 const rows: string[] = [];
@@ -72,65 +80,72 @@ for (const [n, d] of SHAPES) {
   writeFileSync(file, flat);
   numpyVersion = (await numpyAll.ask<{ numpy: string }>(`load ${file} ${n} ${d}`)).numpy;
   await numpyOne.ask(`load ${file} ${n} ${d}`);
-  const single: number[] = [];
-  const threaded: number[] = [];
-  const theirs: number[] = [];
-  const theirsOne: number[] = [];
-  const agreement = { mcd: 0, vendi: 0, threads: true };
   type Measured = { mcd: number; vendi: number };
-  const sides: (() => Promise<Measured>)[] = [
-    async () => {
-      const t = performance.now();
-      const u = unitRows(vecs);
-      const x = { mcd: meanPairwiseCosineDistance(u).value!, vendi: vendiScore(u).value! };
-      single.push(performance.now() - t);
-      return x;
-    },
-    async () => {
-      const t = performance.now();
-      const u = unitRows(vecs);
-      const x = { mcd: meanPairwiseCosineDistance(u).value!, vendi: (await vendiScoreOnThreads(u)).value! };
-      threaded.push(performance.now() - t);
-      return x;
-    },
-    async () => {
-      const x = await numpyAll.ask<{ ms: number } & Measured>('run');
-      theirs.push(x.ms);
-      return x;
-    },
-    async () => {
-      const x = await numpyOne.ask<{ ms: number } & Measured>('run');
-      theirsOne.push(x.ms);
-      return x;
-    },
+  const ours = (vendi: (u: ReturnType<typeof unitRows>) => Promise<number>) => async (): Promise<Measured> => {
+    const u = unitRows(vecs);
+    return { mcd: meanPairwiseCosineDistance(u).value!, vendi: await vendi(u) };
+  };
+  const sides: { ms: number[]; run: () => Promise<Measured & { ms?: number }> }[] = [
+    { ms: [], run: ours(async (u) => (await vendiScoreOnThreads(u, { blas })).value!) },
+    { ms: [], run: ours(async (u) => vendiScore(u, 'auto', undefined, blas).value!) },
+    { ms: [], run: ours(async (u) => (await vendiScoreOnThreads(u, { blas: null })).value!) },
+    { ms: [], run: () => numpyAll.ask<{ ms: number } & Measured>('run') },
+    { ms: [], run: () => numpyOne.ask<{ ms: number } & Measured>('run') },
   ];
+  const agreement = { mcd: 0, vendi: 0, fallback: 0, threads: true };
   for (let r = 0; r < RUNS; r++) {
     // Each run starts with another side, so none always runs in the others' wake.
     const got: Measured[] = [];
-    for (let k = 0; k < sides.length; k++) got[(r + k) % sides.length] = await sides[(r + k) % sides.length]();
-    const [one, many, numpy] = got;
+    for (let k = 0; k < sides.length; k++) {
+      const side = sides[(r + k) % sides.length];
+      const t = performance.now();
+      const x = await side.run();
+      side.ms.push(x.ms ?? performance.now() - t);
+      got[(r + k) % sides.length] = x;
+    }
+    const [threaded, one, fallback, numpy] = got;
     agreement.mcd = Math.max(agreement.mcd, Math.abs(one.mcd - numpy.mcd));
     agreement.vendi = Math.max(agreement.vendi, Math.abs(one.vendi - numpy.vendi) / numpy.vendi);
-    agreement.threads &&= one.vendi === many.vendi;
+    agreement.fallback = Math.max(agreement.fallback, Math.abs(one.vendi - fallback.vendi) / fallback.vendi);
+    agreement.threads &&= one.vendi === threaded.vendi;
   }
-  const [o, t, p, q] = [stats(single), stats(threaded), stats(theirs), stats(theirsOne)];
+  const [t, o, f, p, q] = sides.map((side) => stats(side.ms));
   // The strongest baseline of this run: numpy with whichever thread setting was faster.
   const best = Math.min(p.median, q.median);
-  const cell = (x: { median: number; min: number; max: number }) => `${x.median.toFixed(0)} (${x.min.toFixed(0)}–${x.max.toFixed(0)})`;
   rows.push(
-    `| ${n.toLocaleString('en')} × ${d} | ${cell(o)} | ${cell(t)} | ${cell(p)} | ${cell(q)} | ${(best / o.median).toFixed(2)}× | ${(best / t.median).toFixed(2)}× | ${agreement.mcd.toExponential(1)} | ${agreement.vendi.toExponential(1)} | ${agreement.threads ? 'yes' : 'NO'} |`,
+    `| ${n.toLocaleString('en')} × ${d} | ${cell(t)} | ${cell(o)} | ${cell(f)} | ${cell(p)} | ${cell(q)} | ${(best / t.median).toFixed(2)}× | ${(best / o.median).toFixed(2)}× | ${(best / f.median).toFixed(2)}× | ${agreement.mcd.toExponential(1)} | ${agreement.vendi.toExponential(1)} | ${agreement.fallback.toExponential(1)} | ${agreement.threads ? 'yes' : 'NO'} |`,
   );
   console.error(rows.at(-1));
 }
 numpyAll.end();
 numpyOne.end();
 
+// Ours on 15,000 × 384 phase by phase (Gram matrices unscaled by threads: the BLAS's own on every core, ours on worker threads).
+const vecs = vectors(15000, 384, 15384);
+const phases: Record<string, number[]> = { unitRows: [], cosine: [], 'Gram, BLAS, all threads': [], 'Gram, BLAS, 1 thread': [], 'Gram, fallback, worker threads': [], eigenvalues: [] };
+for (let r = 0; r < RUNS; r++) {
+  const time = async <T>(phase: string, f: () => T | Promise<T>): Promise<T> => {
+    const t = performance.now();
+    const x = await f();
+    phases[phase].push(performance.now() - t);
+    return x;
+  };
+  const u = await time('unitRows', () => unitRows(vecs));
+  await time('cosine', () => meanPairwiseCosineDistance(u));
+  const gram = await time('Gram, BLAS, all threads', () => gramMatrixOnThreads(u, true, { blas }));
+  await time('Gram, BLAS, 1 thread', () => gramMatrix(u, true, undefined, blas));
+  await time('Gram, fallback, worker threads', () => gramMatrixOnThreads(u, true, { blas: null }));
+  await time('eigenvalues', () => symmetricEigenvalues(gram, 384));
+}
+
 const cpu = cpus()[0]?.model ?? 'unknown';
 const nproc = execSync('nproc').toString().trim();
-console.log(`## ${new Date().toISOString().slice(0, 10)}: ${nproc} cores (nproc), ${cpu}, Node ${process.version}, numpy ${numpyVersion}; ${RUNS} runs a shape, alternated`);
+console.log(`## ${new Date().toISOString().slice(0, 10)}: ${nproc} cores (nproc), ${cpu}, Node ${process.version}, numpy ${numpyVersion}; ours on ${blas.name}; ${RUNS} runs a shape, alternated`);
 console.log(`load average ${load0.map((x) => x.toFixed(1)).join(' / ')} at the start, ${loadavg().map((x) => x.toFixed(1)).join(' / ')} at the end\n`);
 console.log(
-  '| vectors | ours, 1 thread: ms median (min–max) | ours, threads | numpy (OpenBLAS threads: all) | numpy (1 thread) | faster numpy ÷ ours, 1 thread | faster numpy ÷ ours, threads | cosine max abs Δ vs numpy | Vendi max rel. Δ vs numpy | threads = 1 thread, bit for bit |',
+  '| vectors | ours, BLAS, all threads: ms median (min–max) | ours, BLAS, 1 thread | ours, fallback (no BLAS) | numpy (OpenBLAS threads: all) | numpy (1 thread) | faster numpy ÷ ours, BLAS, threads | ÷ ours, BLAS, 1 thread | ÷ ours, fallback | cosine max abs Δ vs numpy | Vendi max rel. Δ vs numpy | Vendi rel. Δ BLAS vs fallback | threads = 1 thread, bit for bit |',
 );
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
 for (const row of rows) console.log(row);
+console.log('\n| phase of ours, 15,000 × 384 | ms median (min–max) |\n|---|---:|');
+for (const [phase, ms] of Object.entries(phases)) console.log(`| ${phase} | ${cell(stats(ms))} |`);
