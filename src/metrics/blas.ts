@@ -6,9 +6,9 @@
  * slower than gram.ts and is never loaded. Without a library, or with BASKETS_BLAS=off,
  * `systemBlas()` is null and callers keep to gram.ts.
  *
- * The eigenvalues stay on eigen.ts: LAPACK's dsyev is faster only on one thread (on more, its
- * sums depend on their number), and OpenBLAS's thread count is one setting for the whole process,
- * which another worker thread's Gram matrix may change in the middle of the call.
+ * The eigenvalues stay on eigen.ts although LAPACK's dsyev is faster: its sums depend on the
+ * number of threads, and OpenBLAS's thread count is one setting for the whole process, which
+ * another worker thread's Gram matrix may change in the middle of the call.
  */
 import { createRequire } from 'node:module';
 import type * as Koffi from 'koffi';
@@ -19,8 +19,9 @@ export interface Blas {
   /**
    * The sums of A·Aᵀ (or Aᵀ·A with `transpose`) for the row-major rows × cols `a`, on and above
    * the diagonal of the size × size row-major result (size = rows, or cols with `transpose`);
-   * below it is left 0. `threads` sets the library's threads where it can (OpenBLAS): it splits
-   * the result, not the sums, so every entry is the same to the last bit whatever their number.
+   * below it is left 0. `threads` sets the library's threads where it can (OpenBLAS; Accelerate
+   * picks its own): OpenBLAS splits the result, not the sums, so every entry is the same to the
+   * last bit whatever their number.
    */
   syrkUpper(a: Float64Array, rows: number, cols: number, transpose: boolean, threads: number): Float64Array;
 }
