@@ -9,7 +9,8 @@ import { basename } from 'node:path';
 import { parentPort, type Worker } from 'node:worker_threads';
 import { startWorker, throttledProgress, type JobProgress } from './worker-job.js';
 
-type ToWorker = { id: number; task: unknown };
+/** A task to run, or word that one sent ahead is cancelled (dropped if it has not begun). */
+type ToWorker = { id: number; task: unknown } | { cancel: number };
 /** What a job of servePoolJobs reports. */
 type JobEvent = { phase: string; done: number; total: number };
 type FromWorker = { id: number; type: 'event'; event: unknown } | { id: number; type: 'done'; result: unknown } | { id: number; type: 'error'; message: string };
@@ -35,17 +36,22 @@ const TRACE_FILE = process.env.BASKETS_POOL_TRACE;
 const epochMs = () => performance.timeOrigin + performance.now();
 
 export interface PoolTaskOptions<E> {
-  /** An abort drops the task: taken off the queue, or its thread stopped at once and replaced. */
+  /** An abort drops the task: taken off the queue (or its thread's, if it has not begun there), or its thread stopped at once and replaced. */
   signal?: AbortSignal;
   /** What the task reports while it runs (emit in servePoolTasks). */
   onEvent?: (event: E) => void;
 }
 
+/**
+ * Tasks a thread holds at once: the one it runs and the next, sent ahead, so that it starts the
+ * next the moment it finishes instead of waiting for this thread's event loop to send it one.
+ */
+const TASKS_PER_THREAD = 2;
+
 export class WorkerPool {
-  private readonly idle: Worker[] = [];
-  private readonly running = new Map<Worker, Task>();
+  /** Every live thread, with the tasks sent to it in the order it runs them: the first is running. */
+  private readonly threads = new Map<Worker, Task[]>();
   private readonly queue: Task[] = [];
-  private started = 0;
   private nextId = 1;
   private closed = false;
 
@@ -79,68 +85,84 @@ export class WorkerPool {
     });
   }
 
-  /** Stops every thread: tasks running or waiting reject. A closed pool takes no more tasks. */
-  close(): void {
-    this.closed = true;
-    const closed = new Error('the worker pool was closed');
-    for (const task of this.queue.splice(0)) {
-      this.detach(task);
-      task.reject(closed);
-    }
-    for (const [worker, task] of this.running) {
-      this.detach(task);
-      task.reject(closed);
-      void worker.terminate();
-    }
-    for (const worker of this.idle) void worker.terminate();
-    this.running.clear();
-    this.idle.length = 0;
-    this.started = 0;
-  }
-
   /** Runs a job of a servePoolJobs worker, its (throttled) progress to `onProgress`. */
   runJob<T>(input: unknown, opts: { signal?: AbortSignal; onProgress?: JobProgress } = {}): Promise<T> {
     const { onProgress } = opts;
     return this.run<T, JobEvent>(input, { signal: opts.signal, onEvent: onProgress && ((e) => onProgress(e.phase, e.done, e.total)) });
   }
 
+  /** Stops every thread: tasks running or waiting reject. A closed pool takes no more tasks. */
+  close(): void {
+    this.closed = true;
+    const closed = new Error('the worker pool was closed');
+    const tasks = [...this.queue.splice(0), ...[...this.threads.values()].flat()];
+    for (const worker of this.threads.keys()) void worker.terminate();
+    this.threads.clear();
+    for (const task of tasks) {
+      this.detach(task);
+      task.reject(closed);
+    }
+  }
+
   private dispatch(): void {
     while (this.queue.length > 0) {
-      const worker = this.idle.pop() ?? (this.started < this.size ? this.spawn() : undefined);
+      const worker = this.nextThread();
       if (!worker) return;
       const task = this.queue.shift()!;
-      this.running.set(worker, task);
-      task.startedAt = epochMs();
+      const tasks = this.threads.get(worker)!;
+      tasks.push(task);
+      if (tasks.length === 1) task.startedAt = epochMs();
       // A busy thread keeps the process alive until its answer arrives; an idle one does not.
       worker.ref();
       worker.postMessage({ id: task.id, task: task.input } satisfies ToWorker);
     }
   }
 
+  /** A thread with nothing to do, else a new one, else one that can take a task ahead; none if all are full. */
+  private nextThread(): Worker | undefined {
+    let least: Worker | undefined;
+    let held = Infinity;
+    for (const [worker, tasks] of this.threads) {
+      if (tasks.length < held) [least, held] = [worker, tasks.length];
+    }
+    if (held === 0) return least;
+    if (this.threads.size < this.size) return this.spawn();
+    return held < TASKS_PER_THREAD ? least : undefined;
+  }
+
   private spawn(): Worker {
     const worker = startWorker(this.entry, undefined);
-    this.started++;
+    this.threads.set(worker, []);
     worker.unref();
     worker.on('message', (m: FromWorker) => {
-      const task = this.running.get(worker);
-      if (!task || task.id !== m.id) return;
+      const tasks = this.threads.get(worker);
+      const at = tasks?.findIndex((t) => t.id === m.id) ?? -1;
+      // A task cancelled after it was sent ahead may have run anyway: its answer is dropped.
+      if (!tasks || at < 0) return;
+      const task = tasks[at];
       if (m.type === 'event') {
         task.onEvent?.(m.event);
         return;
       }
       if (TRACE_FILE) appendFileSync(TRACE_FILE, JSON.stringify({ pool: basename(this.entry.pathname), queued: task.queuedAt, started: task.startedAt, ended: epochMs() }) + '\n');
+      tasks.splice(at, 1);
+      if (tasks.length > 0) tasks[0].startedAt ??= epochMs();
+      else worker.unref();
       this.detach(task);
-      this.release(worker);
+      this.dispatch();
       if (m.type === 'done') task.resolve(m.result);
       else task.reject(new Error(m.message));
     });
     const lost = (err: Error) => {
-      if (!this.retire(worker)) return;
-      const task = this.running.get(worker);
-      this.running.delete(worker);
-      if (task) {
-        this.detach(task);
-        task.reject(err);
+      const tasks = this.threads.get(worker);
+      if (!tasks) return;
+      this.threads.delete(worker);
+      // The task it ran fails with it; those sent ahead had not begun, and go back to the queue.
+      const [running, ...ahead] = tasks;
+      this.queue.unshift(...ahead);
+      if (running) {
+        this.detach(running);
+        running.reject(err);
       }
       this.dispatch();
     };
@@ -153,31 +175,22 @@ export class WorkerPool {
     task.signal?.removeEventListener('abort', task.onAbort);
   }
 
-  private release(worker: Worker): void {
-    this.running.delete(worker);
-    worker.unref();
-    this.idle.push(worker);
-    this.dispatch();
-  }
-
-  /** Forgets a thread (stopped or lost); false if it was already forgotten. */
-  private retire(worker: Worker): boolean {
-    const i = this.idle.indexOf(worker);
-    if (i >= 0) this.idle.splice(i, 1);
-    else if (!this.running.has(worker)) return false;
-    this.started--;
-    return true;
-  }
-
   private abort(task: Task): void {
     const queued = this.queue.indexOf(task);
     if (queued >= 0) this.queue.splice(queued, 1);
-    for (const [worker, running] of this.running) {
-      if (running !== task) continue;
-      // The thread is mid-computation and checks nothing: stop it, and start another for the queue.
-      this.retire(worker);
-      this.running.delete(worker);
-      void worker.terminate();
+    for (const [worker, tasks] of this.threads) {
+      const at = tasks.indexOf(task);
+      if (at < 0) continue;
+      if (at === 0) {
+        // The thread is mid-computation and checks nothing: stop it (another starts for the
+        // queue), and what was sent ahead to it goes back to the front of the queue.
+        this.threads.delete(worker);
+        void worker.terminate();
+        this.queue.unshift(...tasks.slice(1));
+      } else {
+        tasks.splice(at, 1);
+        worker.postMessage({ cancel: task.id } satisfies ToWorker);
+      }
     }
     task.reject(task.signal!.reason);
     this.dispatch();
@@ -185,20 +198,37 @@ export class WorkerPool {
 }
 
 /**
- * The worker side of WorkerPool: runs each task with `handle` (one at a time, as the pool sends
- * them) and posts its events and its result.
+ * The worker side of WorkerPool: runs each task with `handle`, one at a time in the order they
+ * came, and posts its events and its result.
  */
 export function servePoolTasks<I>(handle: (input: I, emit: (event: unknown) => void) => unknown): void {
   const port = parentPort;
   if (!port) throw new Error('servePoolTasks runs inside a worker thread started by WorkerPool');
-  port.on('message', ({ id, task }: ToWorker) => {
+  const waiting: { id: number; task: unknown }[] = [];
+  let busy = false;
+  const runNext = () => {
+    const next = waiting.shift();
+    busy = next !== undefined;
+    if (!next) return;
+    const { id, task } = next;
     const post = (m: FromWorker) => port.postMessage(m);
     Promise.resolve()
       .then(() => handle(task as I, (event) => post({ id, type: 'event', event })))
       .then(
         (result) => post({ id, type: 'done', result }),
         (err: unknown) => post({ id, type: 'error', message: (err as Error)?.message ?? String(err) }),
-      );
+      )
+      // Next on a later turn, after the messages already here: a cancel of the next task is one.
+      .then(() => setImmediate(runNext));
+  };
+  port.on('message', (m: ToWorker) => {
+    if ('cancel' in m) {
+      const at = waiting.findIndex((w) => w.id === m.cancel);
+      if (at >= 0) waiting.splice(at, 1);
+      return;
+    }
+    waiting.push(m);
+    if (!busy) runNext();
   });
 }
 
