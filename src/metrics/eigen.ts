@@ -147,6 +147,20 @@ function rankTwoUpdate(a: Float64Array, n: number, start: number, v: Float64Arra
   }
 }
 
+/**
+ * √(a² + b²) without overflow, as LAPACK's dlapy2 takes it: Math.hypot, which takes any number of
+ * arguments, costs most of the QL iteration's time.
+ */
+function hypot(a: number, b: number): number {
+  const x = Math.abs(a);
+  const y = Math.abs(b);
+  const big = x > y ? x : y;
+  const small = x > y ? y : x;
+  if (big === 0 || big === Infinity) return big;
+  const ratio = small / big;
+  return big * Math.sqrt(1 + ratio * ratio);
+}
+
 /** Eigenvalues of the symmetric tridiagonal (diag, off) by implicit QL; `diag` is overwritten with them. */
 function tridiagonalQL(diag: Float64Array, off: Float64Array, n: number): void {
   // An off-diagonal entry below ε·‖T‖ splits the matrix (as JAMA's tql2 does): a test relative to
@@ -164,7 +178,7 @@ function tridiagonalQL(diag: Float64Array, off: Float64Array, n: number): void {
       if (m === l) break;
       if (iter === 60) throw new Error('the symmetric eigenvalue iteration did not converge in 60 steps (the matrix holds NaN or Infinity?)');
       let g = (diag[l + 1] - diag[l]) / (2 * off[l]);
-      let r = Math.hypot(g, 1);
+      let r = hypot(g, 1);
       g = diag[m] - diag[l] + off[l] / (g + (g >= 0 ? r : -r));
       let s = 1;
       let c = 1;
@@ -173,7 +187,7 @@ function tridiagonalQL(diag: Float64Array, off: Float64Array, n: number): void {
       for (; i >= l; i--) {
         const f = s * off[i];
         const b = c * off[i];
-        r = Math.hypot(f, g);
+        r = hypot(f, g);
         off[i + 1] = r;
         if (r === 0) {
           // An underflowed rotation: the matrix splits here; deflate and go on.
