@@ -23,6 +23,9 @@ interface Task {
   reject: (err: unknown) => void;
   signal?: AbortSignal;
   onAbort: () => void;
+  /** It stops itself on a cancel (PoolTaskOptions.stopsItself); `cancelled` once told to. */
+  stopsItself: boolean;
+  cancelled?: boolean;
   /** When the task was queued and when a thread took it (epoch ms), for the trace. */
   queuedAt: number;
   startedAt?: number;
@@ -40,6 +43,12 @@ export interface PoolTaskOptions<E> {
   signal?: AbortSignal;
   /** What the task reports while it runs (emit in servePoolTasks). */
   onEvent?: (event: E) => void;
+  /**
+   * The task watches the signal its handler is given and, on an abort, stops where it chooses
+   * (after saving a checkpoint), instead of its thread being stopped mid-computation; it
+   * rejects with the abort's reason once it has.
+   */
+  stopsItself?: boolean;
 }
 
 /**
@@ -77,6 +86,7 @@ export class WorkerPool {
         reject,
         signal,
         onAbort: () => this.abort(task),
+        stopsItself: opts.stopsItself ?? false,
         queuedAt: epochMs(),
       };
       signal?.addEventListener('abort', task.onAbort, { once: true });
@@ -150,7 +160,8 @@ export class WorkerPool {
       else worker.unref();
       this.detach(task);
       this.dispatch();
-      if (m.type === 'done') task.resolve(m.result);
+      if (task.cancelled) task.reject(task.signal!.reason);
+      else if (m.type === 'done') task.resolve(m.result);
       else task.reject(new Error(m.message));
     });
     const lost = (err: Error) => {
@@ -181,6 +192,12 @@ export class WorkerPool {
     for (const [worker, tasks] of this.threads) {
       const at = tasks.indexOf(task);
       if (at < 0) continue;
+      if (at === 0 && task.stopsItself) {
+        // It stops itself and is rejected when it has: its last events (a checkpoint) still count.
+        task.cancelled = true;
+        worker.postMessage({ cancel: task.id } satisfies ToWorker);
+        return;
+      }
       if (at === 0) {
         // The thread is mid-computation and checks nothing: stop it (another starts for the
         // queue), and what was sent ahead to it goes back to the front of the queue.
@@ -199,21 +216,23 @@ export class WorkerPool {
 
 /**
  * The worker side of WorkerPool: runs each task with `handle`, one at a time in the order they
- * came, and posts its events and its result.
+ * came, and posts its events and its result. `signal` aborts when the pool cancels a task that
+ * stops itself.
  */
-export function servePoolTasks<I>(handle: (input: I, emit: (event: unknown) => void) => unknown): void {
+export function servePoolTasks<I>(handle: (input: I, emit: (event: unknown) => void, signal: AbortSignal) => unknown): void {
   const port = parentPort;
   if (!port) throw new Error('servePoolTasks runs inside a worker thread started by WorkerPool');
   const waiting: { id: number; task: unknown }[] = [];
-  let busy = false;
+  let running: { id: number; cancel: AbortController } | undefined;
   const runNext = () => {
     const next = waiting.shift();
-    busy = next !== undefined;
-    if (!next) return;
+    running = next && { id: next.id, cancel: new AbortController() };
+    if (!next || !running) return;
     const { id, task } = next;
+    const { signal } = running.cancel;
     const post = (m: FromWorker) => port.postMessage(m);
     Promise.resolve()
-      .then(() => handle(task as I, (event) => post({ id, type: 'event', event })))
+      .then(() => handle(task as I, (event) => post({ id, type: 'event', event }), signal))
       .then(
         (result) => post({ id, type: 'done', result }),
         (err: unknown) => post({ id, type: 'error', message: (err as Error)?.message ?? String(err) }),
@@ -223,12 +242,14 @@ export function servePoolTasks<I>(handle: (input: I, emit: (event: unknown) => v
   };
   port.on('message', (m: ToWorker) => {
     if ('cancel' in m) {
+      // A task that stops itself hears it through its signal; one that has not begun is dropped.
+      if (running?.id === m.cancel) running.cancel.abort(new Error('cancelled'));
       const at = waiting.findIndex((w) => w.id === m.cancel);
       if (at >= 0) waiting.splice(at, 1);
       return;
     }
     waiting.push(m);
-    if (!busy) runNext();
+    if (!running) runNext();
   });
 }
 

@@ -107,9 +107,11 @@ describe('train step with the builtin trainer', () => {
     }
     expect(readTrainedModel(ctx.paths.runDir('founders-s/human'))).toBeNull();
 
+    // The trainer runs on a pool thread, ahead of the events read here: it saved its checkpoint
+    // at the step it had reached when the cancel came, the 20th or a little later.
     const resumed = await run({ ...ctx, signal: new AbortController().signal });
     const firstStep = resumed.find((e) => e.type === 'train-metrics');
-    expect(firstStep?.type === 'train-metrics' && firstStep.metrics.step).toBe(21);
+    expect(firstStep?.type === 'train-metrics' && firstStep.metrics.step).toBeGreaterThan(20);
     expect(readTrainedModel(ctx.paths.runDir('founders-s/human'))?.kind).toBe('builtin');
   });
 

@@ -12,6 +12,7 @@ export type { SizeTier } from '../../domain/session.js';
 export { builtinCacheDir } from './cache.js';
 export { listBuiltinBases, type BuiltinBaseInfo, type Progress as PretrainProgress } from './pretrain.js';
 export { trainBuiltin, type BuiltinTrainOptions, type BuiltinTrainEvent } from './train.js';
+export { trainBuiltinOnPool, type PooledTrainEvent } from './train-on-pool.js';
 export { builtinInstructionSet } from './instructions.js';
 
 export interface BuiltinOpenOptions {

@@ -1,5 +1,5 @@
 /**
- * The threads that pretrain builtin bases and run builtin models' requests (generation,
+ * The threads that pretrain and train builtin models and run their requests (generation,
  * scoring, judges' likelihoods, rating, embedding): as many as the `workerThreads` setting
  * says, all cores by default. Each thread opens a model from its source (the disk cache, the
  * trained delta) on first use and keeps it, so a request's answer is the one the model gives
@@ -12,13 +12,13 @@ import { lazyWorkerPool, type PoolTaskOptions } from '../../util/worker-pool.js'
 export type BuiltinModelSource = { id?: string; cacheDir: string } & ({ base: string } | { modelDir: string });
 
 export type PooledMethod = 'generate' | 'score' | 'embed' | 'likelihood' | 'rate';
-/** Work that makes a base rather than asks one: its family's tokenizer, or its pretraining (both written to the cache). */
-export type PreparingMethod = 'tokenizer' | 'pretrain';
+/** Work that makes a model rather than asks one: a family's tokenizer or a base's pretraining (written to the cache), or a continued training (written to its folder). */
+export type MakingMethod = 'tokenizer' | 'pretrain' | 'train';
 
 /** One request for a thread: a method of the model at `source`, with its (cloneable) arguments. */
 export interface PooledCall {
   source: BuiltinModelSource;
-  method: PooledMethod | PreparingMethod;
+  method: PooledMethod | MakingMethod;
   args: unknown[];
 }
 

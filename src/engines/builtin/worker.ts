@@ -7,6 +7,8 @@ import { servePoolTasks } from '../../util/worker-pool.js';
 import type { BuiltinModel } from './model.js';
 import { openFromSource } from './open.js';
 import { baseTokenizer, pretrainIntoCache } from './pretrain.js';
+import { trainBuiltin } from './train.js';
+import type { PooledTrainOptions } from './train-on-pool.js';
 import type { PooledCall } from './pool.js';
 
 const models = new Map<string, Promise<BuiltinModel>>();
@@ -43,7 +45,13 @@ async function generateStreaming(model: BuiltinModel, messages: ChatMessage[], p
   return generation;
 }
 
-servePoolTasks<PooledCall>(async ({ source, method, args }, emit) => {
+servePoolTasks<PooledCall>(async ({ source, method, args }, emit, signal) => {
+  if (method === 'train') {
+    const [opts] = args as [PooledTrainOptions];
+    const training = trainBuiltin({ ...opts, cacheDir: source.cacheDir, signal, onProgress: (progress) => emit({ type: 'pretraining', progress }) });
+    for await (const event of training) emit(event);
+    return null;
+  }
   if (method === 'tokenizer' || method === 'pretrain') {
     if (!('base' in source)) throw new Error(`${method} needs a base, not a trained model`);
     // Pretrained here, the base stays loaded in this thread for the requests that follow.

@@ -1,6 +1,6 @@
 import { followAbort } from '../../util/abort.js';
 import type { StepEvent } from '../../domain/events.js';
-import { EventChannel } from '../generation/channel.js';
+import { EventChannel } from '../../util/event-channel.js';
 
 type Emit = (event: StepEvent) => void;
 

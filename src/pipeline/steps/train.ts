@@ -24,6 +24,7 @@ import { pretrainingReporter } from '../models.js';
 import type { Condition, ModelEntry, Session, TrainerConfig } from '../../domain/session.js';
 import type { Step, StepContext } from '../step.js';
 import { refreshAssembledDatasets } from './assemble.js';
+import { EventChannel } from '../../util/event-channel.js';
 
 export interface TrainStepOptions {
   builtin?: { cacheDir?: string };
@@ -40,8 +41,9 @@ interface Plan {
 }
 
 /**
- * The train step: fine-tune every non-vanilla condition's target on its assembled dataset,
- * one condition at a time (they share the GPU). A finished run (runs/<condition>/model.json)
+ * The train step: fine-tune every non-vanilla condition's target on its assembled dataset:
+ * builtin targets side by side on the builtin pool's threads, the others one condition at a
+ * time (they share the GPU). A finished run (runs/<condition>/model.json)
  * is skipped; an interrupted one resumes where its trainer can (hf checkpoints, a hosted job
  * re-attached). A run whose dataset or recipe has changed since is moved aside and trained
  * again. Metrics stream as `train-metrics` and `progress` events per condition.
@@ -57,56 +59,17 @@ export function createTrainStep(opts: TrainStepOptions = {}): Step {
       yield { type: 'summary', text: 'nothing to train (vanilla conditions only)' };
       return;
     }
-    const finals: string[] = [];
     const record = trainingRecord(ctx);
-    let trained = 0;
-    let skipped = 0;
     // Every run is a task from the start (one run each, its steps once its trainer says how many), so the cell's count never grows.
-    const runTask = (plan: Plan, done: 0 | 1): StepEvent => ({ type: 'progress', task: plan.condition.name, done, total: 1, unit: 'runs' });
     for (const plan of plans) yield runTask(plan, 0);
-    for (const plan of plans) {
-      const { condition, job, trainer, trainedOn } = plan;
-      yield* checkRecorded(plan, ctx.now());
-      const existing = readTrainedModel(job.runDir);
-      if (existing && !(existing.kind === 'unserved' && trainer.kind === 'hf' && trainer.serveBaseUrl)) {
-        skipped++;
-        yield { type: 'log', level: 'info', message: `${condition.name}: already trained (${job.runDir}), skipped` };
-        yield runTask(plan, 1);
-        continue;
-      }
-      yield { type: 'log', level: 'info', message: `${condition.name}: training ${plan.target.id} with the ${trainer.kind} trainer` };
-      let last: TrainMetrics | undefined;
-      let fit: TrainingData | undefined;
-      let device: string | undefined;
-      const serving = existing?.kind === 'unserved' && trainer.kind === 'hf';
-      if (!serving) writeTrainingStart(job.runDir, trainedOn);
-      const events = serving ? serveAdapter(job, trainer, existing.adapterDir, hfOptions(ctx.session, plan, opts)) : runTrainer(plan, ctx, opts);
-      // A builtin base pretraining on first use shows as the resolver shows it for opened models.
-      const pretrainingEvents: StepEvent[] = [];
-      const reportPretraining = pretrainingReporter((e) => pretrainingEvents.push(e));
-      for await (const event of events) {
-        if (event.type === 'trained') {
-          writeTrainedModel(job.runDir, { ...event.model, trainedOn });
-          continue;
-        }
-        if (event.type === 'pretraining') {
-          reportPretraining(event.progress);
-          yield* pretrainingEvents.splice(0);
-          continue;
-        }
-        if (event.type === 'metrics') last = { ...last, ...event.metrics };
-        if (event.type === 'data') fit = event.data;
-        if (event.type === 'device') device = describeDevice(event.device);
-        yield* toStepEvents(condition.name, event);
-      }
-      ctx.signal.throwIfAborted();
-      if (!readTrainedModel(job.runDir)) throw new Error(`${condition.name}: the ${trainer.kind} trainer ended without a model`);
-      trained++;
-      if (!last) yield runTask(plan, 1); // a trainer that reported no steps
-      const cut = fit && examplesNotWhole(fit) ? ` (${examplesNotWhole(fit)} of ${fit.examples} examples cut or left out)` : '';
-      if (last) finals.push(`${condition.name} ${formatLoss(last)}${cut}`);
-      if (!serving) record.put(plan, last, fit, device);
-    }
+    // Builtin runs train on the builtin pool's threads, side by side; the others one at a time (they share the GPU).
+    const outcomes = yield* alongside(ctx.signal, [plans.filter((p) => p.trainer.kind !== 'builtin'), ...plans.filter((p) => p.trainer.kind === 'builtin').map((p) => [p])], (plan) =>
+      trainPlan(plan, ctx, opts, record),
+    );
+    const inOrder = plans.map((plan) => outcomes.get(plan)!);
+    const trained = inOrder.filter((o) => o.trained).length;
+    const skipped = inOrder.length - trained;
+    const finals = inOrder.flatMap((o) => (o.final ? [o.final] : []));
     const head = `trained ${trained}${skipped ? `, ${skipped} already done` : ''}`;
     const text = finals.length ? `${head} · ${finals.join(', ')}` : head;
     if (record.written()) yield { type: 'result', name: 'training', path: ctx.paths.result('training'), summary: text };
@@ -115,6 +78,96 @@ export function createTrainStep(opts: TrainStepOptions = {}): Step {
 }
 
 export const trainStep: Step = createTrainStep();
+
+/** A condition's run as one task of the cell: waiting (0) or over (1). */
+const runTask = (plan: Plan, done: 0 | 1): StepEvent => ({ type: 'progress', task: plan.condition.name, done, total: 1, unit: 'runs' });
+
+/** How one condition's run went: trained now (with its last losses), or already trained. */
+interface RunOutcome {
+  trained: boolean;
+  final?: string;
+}
+
+/** One condition's run: skipped when already trained, else trained (or its adapter served) and recorded. */
+async function* trainPlan(plan: Plan, ctx: StepContext, opts: TrainStepOptions, record: TrainingRecord): AsyncGenerator<StepEvent, RunOutcome> {
+  const { condition, job, trainer, trainedOn } = plan;
+  yield* checkRecorded(plan, ctx.now());
+  const existing = readTrainedModel(job.runDir);
+  if (existing && !(existing.kind === 'unserved' && trainer.kind === 'hf' && trainer.serveBaseUrl)) {
+    yield { type: 'log', level: 'info', message: `${condition.name}: already trained (${job.runDir}), skipped` };
+    yield runTask(plan, 1);
+    return { trained: false };
+  }
+  yield { type: 'log', level: 'info', message: `${condition.name}: training ${plan.target.id} with the ${trainer.kind} trainer` };
+  let last: TrainMetrics | undefined;
+  let fit: TrainingData | undefined;
+  let device: string | undefined;
+  const serving = existing?.kind === 'unserved' && trainer.kind === 'hf';
+  if (!serving) writeTrainingStart(job.runDir, trainedOn);
+  const events = serving ? serveAdapter(job, trainer, existing.adapterDir, hfOptions(ctx.session, plan, opts)) : runTrainer(plan, ctx, opts);
+  // A builtin base pretraining on first use shows as the resolver shows it for opened models.
+  const pretrainingEvents: StepEvent[] = [];
+  const reportPretraining = pretrainingReporter((e) => pretrainingEvents.push(e));
+  for await (const event of events) {
+    if (event.type === 'trained') {
+      writeTrainedModel(job.runDir, { ...event.model, trainedOn });
+      continue;
+    }
+    if (event.type === 'pretraining') {
+      reportPretraining(event.progress);
+      yield* pretrainingEvents.splice(0);
+      continue;
+    }
+    if (event.type === 'metrics') last = { ...last, ...event.metrics };
+    if (event.type === 'data') fit = event.data;
+    if (event.type === 'device') device = describeDevice(event.device);
+    yield* toStepEvents(condition.name, event);
+  }
+  ctx.signal.throwIfAborted();
+  if (!readTrainedModel(job.runDir)) throw new Error(`${condition.name}: the ${trainer.kind} trainer ended without a model`);
+  if (!last) yield runTask(plan, 1); // a trainer that reported no steps
+  if (!serving) record.put(plan, last, fit, device);
+  const cut = fit && examplesNotWhole(fit) ? ` (${examplesNotWhole(fit)} of ${fit.examples} examples cut or left out)` : '';
+  return { trained: true, ...(last ? { final: `${condition.name} ${formatLoss(last)}${cut}` } : {}) };
+}
+
+/**
+ * Runs the groups side by side, the runs of each group one after another, yielding every run's
+ * events as they come; returns each run's outcome. Should one fail, the others still finish (or
+ * stop, on a cancel) before the failure is thrown: a run is never left writing its folder.
+ */
+async function* alongside(
+  signal: AbortSignal,
+  groups: Plan[][],
+  run: (plan: Plan) => AsyncGenerator<StepEvent, RunOutcome>,
+): AsyncGenerator<StepEvent, Map<Plan, RunOutcome>> {
+  const channel = new EventChannel<StepEvent>();
+  const outcomes = new Map<Plan, RunOutcome>();
+  const drain = async (plan: Plan) => {
+    const events = run(plan);
+    for (let next = await events.next(); ; next = await events.next()) {
+      if (next.done) return void outcomes.set(plan, next.value);
+      channel.push(next.value);
+    }
+  };
+  const settled = Promise.allSettled(
+    groups.map(async (group) => {
+      for (const plan of group) {
+        signal.throwIfAborted();
+        await drain(plan);
+      }
+    }),
+  ).finally(() => channel.close());
+  try {
+    yield* channel.drain();
+  } finally {
+    // A caller that stops reading (on a cancel) returns once every run has stopped.
+    await settled;
+  }
+  const failed = (await settled).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return outcomes;
+}
 
 /**
  * Compare what the run dir recorded with what this run would train on: a different dataset or
@@ -253,12 +306,14 @@ function* toStepEvents(task: string, event: Exclude<TrainerEvent, { type: 'train
  * that stops part-way keeps the ones before it. Runs of conditions no longer in the session
  * are dropped; runs trained before this record existed are absent until trained again.
  */
+type TrainingRecord = ReturnType<typeof trainingRecord>;
+
 function trainingRecord(ctx: StepContext) {
   const path = ctx.paths.result('training');
-  const names = new Set(ctx.session.conditions.map((c) => c.name));
+  const order = new Map(ctx.session.conditions.map((c, i) => [c.name, i]));
   let previous: TrainingRunResult[] = [];
   try {
-    previous = readResult(ctx.paths, 'training')?.models.filter((m) => names.has(m.condition)) ?? [];
+    previous = readResult(ctx.paths, 'training')?.models.filter((m) => order.has(m.condition)) ?? [];
   } catch {
     previous = []; // an unreadable record is rewritten from the runs trained from now on
   }
@@ -276,7 +331,8 @@ function trainingRecord(ctx: StepContext) {
         data: data ?? null,
         device: device ?? null,
       };
-      previous = [...previous.filter((m) => m.condition !== run.condition), run];
+      // In the session's order of conditions, whatever order the runs finished in.
+      previous = [...previous.filter((m) => m.condition !== run.condition), run].sort((a, b) => order.get(a.condition)! - order.get(b.condition)!);
       const file: TrainingResultFile = { version: RESULT_VERSION, kind: 'training', createdAt: new Date(ctx.now()).toISOString(), seed: ctx.session.seed, inputs: studyInputs(ctx.session), models: previous };
       writeJsonAtomic(path, file);
       dirty = true;
