@@ -1,10 +1,11 @@
+/* global process, console */
 // Compares two demo sessions' outputs, ignoring only what depends on when and how fast the run
 // went: `node bench/demo/compare.mjs <session dir A> <session dir B>`; exits 1 on a difference.
 // JSON files are compared without createdAt, wallMs, elapsed and remaining times and rates; JSONL rows
 // without their time `t` and in any order (rows are appended in completion order); events.jsonl,
 // run logs and lock files are left out.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 
 const [a, b] = process.argv.slice(2);
 if (!a || !b) {

@@ -1,3 +1,4 @@
+/* global process, console */
 // Simulates the demo's wall time on N cores from one run with a single pool thread:
 //
 //   BASKETS_POOL_TRACE=trace.jsonl (workerThreads 1) node dist/cli.js demo --headless --sessions S
