@@ -54,4 +54,20 @@ describe('WorkerPool', () => {
     await expect(closing).rejects.toThrow('the worker pool was closed');
     await expect(spin(pool, 'after', 0)).rejects.toThrow('the worker pool was closed');
   });
+
+  it('tells a task that stops itself of its cancel, passes on its last events, then rejects it, and its thread goes on', async () => {
+    const pool = new WorkerPool(entry, 1);
+    const events: unknown[] = [];
+    const first = beginning();
+    const cancel = new AbortController();
+    const task = pool.run({ kind: 'until-cancelled' }, { signal: cancel.signal, stopsItself: true, onEvent: (e) => (events.push(e), first.onEvent(e)) });
+    await first.began;
+    cancel.abort(new Error('stopped by the user'));
+    await expect(task).rejects.toThrow('stopped by the user');
+    expect(events).toEqual(['started', 'saved a checkpoint']);
+    // The same thread: it was asked to stop, not stopped.
+    expect(await spin(pool, 'next', 0)).toBe('next');
+    expect(await pool.run({ kind: 'ran' })).toEqual(['next']);
+    pool.close();
+  });
 });
