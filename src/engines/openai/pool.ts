@@ -55,15 +55,18 @@ export class EndpointPool {
     return this.active;
   }
 
+  /** The usable replica with the most free room; one that just refused a connection only when no other has room (it may be the only one). */
   private pickFree(): Endpoint | undefined {
     const now = performance.now();
-    const paused = (e: Endpoint) => now - (this.refusedAt.get(e) ?? -Infinity) < REFUSED_PAUSE_MS;
-    const candidates = this.endpoints.filter((e) => !this.unusable.has(e) && e.limiter.free > 0);
-    // A replica that just refused a connection is the last choice, not no choice (it may be the only one).
-    const pool = candidates.some((e) => !paused(e)) ? candidates.filter((e) => !paused(e)) : candidates;
     let best: Endpoint | undefined;
-    for (const e of pool) if (!best || e.limiter.free > best.limiter.free) best = e;
-    return best;
+    let bestPaused: Endpoint | undefined;
+    for (const e of this.endpoints) {
+      if (e.limiter.free <= 0 || this.unusable.has(e)) continue;
+      if (now - (this.refusedAt.get(e) ?? -Infinity) < REFUSED_PAUSE_MS) {
+        if (!bestPaused || e.limiter.free > bestPaused.limiter.free) bestPaused = e;
+      } else if (!best || e.limiter.free > best.limiter.free) best = e;
+    }
+    return best ?? bestPaused;
   }
 
   private async acquire(signal?: AbortSignal): Promise<Endpoint> {
@@ -93,6 +96,7 @@ export class EndpointPool {
 
   /** Wake as many waiters as there is room (the window may have grown). */
   private wake(): void {
+    if (this.waiting.length === 0) return;
     let room = this.endpoints.reduce((sum, e) => sum + Math.max(0, e.limiter.free), 0);
     while (room-- > 0 && this.waiting.length) this.waiting.shift()!();
   }

@@ -15,36 +15,46 @@ export interface StreamTimeouts {
  * for `idleMs`, or not done within `totalMs`. The SDK's own timeout stops at the response
  * headers, so one stalled stream would otherwise hold its slot for the whole total. `touch()`
  * on every chunk; the caller's signal aborts it too.
+ *
+ * Hundreds of requests stream at once, so the per-request part is kept small: every watchdog
+ * in flight shares one timer, armed for the earliest deadline among them (`deadlines`), and
+ * every watchdog following one caller signal shares one listener on it (`followers`). A
+ * request's own AbortController stays: the SDK exposes its controller only after the response
+ * headers, and a stall or a cancel must abort the request before them.
  */
 export class Watchdog {
   private readonly controller = new AbortController();
-  private timer: NodeJS.Timeout | undefined;
   private readonly startedAt = performance.now();
   private lastChunk: number | null = null;
   private stall: StallError | null = null;
-  private readonly onParentAbort = () => this.controller.abort(this.parent?.reason);
+  /** When the next check is due (the nearest deadline when it was last computed). */
+  dueAt: number;
 
   constructor(
     private readonly timeouts: StreamTimeouts,
     private readonly parent?: AbortSignal,
   ) {
-    if (parent?.aborted) this.controller.abort(parent.reason);
-    else parent?.addEventListener('abort', this.onParentAbort, { once: true });
-    this.check();
+    this.dueAt = this.startedAt + Math.min(timeouts.firstTokenMs, timeouts.totalMs);
+    if (parent?.aborted) {
+      this.controller.abort(parent.reason);
+      return;
+    }
+    if (parent) followers.add(parent, this);
+    deadlines.add(this);
   }
 
   get signal(): AbortSignal {
     return this.controller.signal;
   }
 
-  /** Called per chunk, so it mostly only notes the time; the one timer re-arms itself lazily. */
+  /** Called per chunk, so it only notes the time; the shared timer finds a passed deadline. */
   touch(): void {
     const first = this.lastChunk === null;
     this.lastChunk = performance.now();
     if (first) {
       // The first-token deadline gives way to the (usually shorter) gap between tokens.
-      clearTimeout(this.timer);
-      this.check();
+      this.dueAt = this.nextDeadline().at;
+      deadlines.due(this);
     }
   }
 
@@ -56,15 +66,23 @@ export class Watchdog {
     return chunk.at < total.at ? chunk : total;
   }
 
-  private check(): void {
+  /** Abort when a deadline has passed (true); else note when to look again. */
+  check(now: number): boolean {
     const deadline = this.nextDeadline();
-    const left = deadline.at - performance.now();
-    if (left > 0) {
-      this.timer = setTimeout(() => this.check(), left);
-      return;
+    if (deadline.at > now) {
+      this.dueAt = deadline.at;
+      return false;
     }
     this.stall = new StallError(deadline.ms, deadline.phase);
+    this.dispose();
     this.controller.abort(this.stall);
+    return true;
+  }
+
+  /** The caller's signal aborted. */
+  follow(reason: unknown): void {
+    deadlines.delete(this);
+    this.controller.abort(reason);
   }
 
   /** The error to throw: the StallError when the watchdog fired, else the original one. */
@@ -73,7 +91,85 @@ export class Watchdog {
   }
 
   dispose(): void {
-    clearTimeout(this.timer);
-    this.parent?.removeEventListener('abort', this.onParentAbort);
+    deadlines.delete(this);
+    if (this.parent) followers.delete(this.parent, this);
   }
 }
+
+/**
+ * The watchdogs in flight and one timer for all of them, armed at the earliest `dueAt`. A
+ * deadline only moves later as chunks arrive, so the timer is re-armed only when a watchdog
+ * falls due before it (a first chunk moving a long first-token limit to a short idle one) or
+ * when it fires; a finished request just leaves the set.
+ */
+const deadlines = new (class {
+  private readonly active = new Set<Watchdog>();
+  private timer: NodeJS.Timeout | undefined;
+  private armedAt = Infinity;
+
+  add(w: Watchdog): void {
+    this.active.add(w);
+    this.due(w);
+  }
+
+  /** `w` is due at its `dueAt`: make sure the timer fires by then. */
+  due(w: Watchdog): void {
+    if (w.dueAt < this.armedAt) this.arm(w.dueAt);
+  }
+
+  delete(w: Watchdog): void {
+    this.active.delete(w);
+    if (this.active.size === 0) this.disarm();
+  }
+
+  private arm(at: number): void {
+    clearTimeout(this.timer);
+    this.armedAt = at;
+    this.timer = setTimeout(() => this.fire(), Math.max(0, at - performance.now()));
+  }
+
+  private disarm(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.armedAt = Infinity;
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    this.armedAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const w of [...this.active]) {
+      if (w.dueAt <= now && w.check(now)) continue;
+      next = Math.min(next, w.dueAt);
+    }
+    if (next < Infinity && this.active.size > 0) this.arm(next);
+  }
+})();
+
+/** One abort listener per caller signal, passing its abort to every watchdog that follows it. */
+const followers = new (class {
+  private readonly bySignal = new Map<AbortSignal, { watchdogs: Set<Watchdog>; onAbort: () => void }>();
+
+  add(signal: AbortSignal, w: Watchdog): void {
+    let entry = this.bySignal.get(signal);
+    if (!entry) {
+      const watchdogs = new Set<Watchdog>();
+      const onAbort = () => {
+        this.bySignal.delete(signal);
+        for (const follower of watchdogs) follower.follow(signal.reason);
+      };
+      entry = { watchdogs, onAbort };
+      this.bySignal.set(signal, entry);
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+    entry.watchdogs.add(w);
+  }
+
+  delete(signal: AbortSignal, w: Watchdog): void {
+    const entry = this.bySignal.get(signal);
+    if (!entry || !entry.watchdogs.delete(w) || entry.watchdogs.size > 0) return;
+    this.bySignal.delete(signal);
+    signal.removeEventListener('abort', entry.onAbort);
+  }
+})();

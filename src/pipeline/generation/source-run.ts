@@ -1,12 +1,12 @@
 import { redactSecrets } from '../../engines/openai/secrets.js';
 import { stepStopper } from '../../engines/openai/errors.js';
-import type { LanguageModel } from '../../domain/models.js';
+import type { GenerationDelta, LanguageModel } from '../../domain/models.js';
 import { JsonlAppender } from '../../util/jsonl.js';
 import type { StepEvent } from '../../domain/events.js';
 import { promptMessages, type Example, type SyntheticRecord } from '../../domain/example.js';
 import type { ModelEntry } from '../../domain/session.js';
 import { latestRows } from './answers.js';
-import { answerKeyIn, answerSeed, paramsHashOf } from './answer-keys.js';
+import { answerKey, answerSeed, paramsHashOf } from './answer-keys.js';
 import { TokenRate } from './token-rate.js';
 import type { Prepared } from '../evaluation/stream.js';
 
@@ -57,6 +57,7 @@ interface Todo {
   example: Example;
   sample: number;
   key: string;
+  seed: number;
 }
 
 type SourceRunContext = { signal: AbortSignal; now: () => number; emit: (event: StepEvent) => void };
@@ -77,11 +78,13 @@ export async function prepareSource(job: SourceJob, ctx: SourceRunContext): Prom
   const todo: Todo[] = [];
   for (const example of job.examples) {
     for (let sample = 0; sample < entry.generation.samples; sample++) {
-      const key = answerKeyIn(job.sessionSeed, entry.id, example, sample, paramsHash);
+      // answerKeyIn, with the seed kept for the request.
+      const seed = answerSeed(job.sessionSeed, entry.id, example.id, sample);
+      const key = answerKey(entry.id, example, sample, paramsHash, seed);
       planned.add(key);
       const existing = rows.get(key);
       if (existing && (existing.error === undefined || !job.retryErrors)) continue;
-      todo.push({ example, sample, key });
+      todo.push({ example, sample, key, seed });
     }
   }
   const plannedRows = () => [...planned].flatMap((key) => rows.get(key) ?? []);
@@ -104,26 +107,35 @@ export async function prepareSource(job: SourceJob, ctx: SourceRunContext): Prom
   async function answerTodo(): Promise<SourceAccounting> {
     const { temperature, topP, maxTokens, stop } = entry.generation;
     const apiKeyEnv = entry.engine.engine === 'openai' ? entry.engine.apiKeyEnv : undefined;
-    const answer = async ({ example, sample, key }: Todo): Promise<SyntheticRecord | null> => {
-      const seed = answerSeed(job.sessionSeed, entry.id, example.id, sample);
-      const base = { key, source: entry.id, exampleId: example.id, sample, paramsHash, seed };
+    const onDelta = (d: GenerationDelta) => rate.add(d.tokens);
+    // Rows are built field by field in one fixed order (once per request, then serialised).
+    const answer = async ({ example, sample, key, seed }: Todo): Promise<SyntheticRecord | null> => {
       try {
-        const g = await model.generate(
-          promptMessages(example),
-          { temperature, topP, maxTokens, seed, ...(stop?.length ? { stop } : {}) },
-          { signal: ctx.signal, onDelta: (d) => rate.add(d.tokens) },
-        );
+        const g = await model.generate(promptMessages(example), stop?.length ? { temperature, topP, maxTokens, seed, stop } : { temperature, topP, maxTokens, seed }, { signal: ctx.signal, onDelta });
         run.answered++;
         run.promptTokens += g.promptTokens;
         run.completionTokens += g.completionTokens;
-        return { ...base, response: g.text, finishReason: g.finishReason, promptTokens: g.promptTokens, completionTokens: g.completionTokens, t: ctx.now() };
+        return {
+          key,
+          source: entry.id,
+          exampleId: example.id,
+          sample,
+          paramsHash,
+          seed,
+          response: g.text,
+          finishReason: g.finishReason,
+          promptTokens: g.promptTokens,
+          completionTokens: g.completionTokens,
+          t: ctx.now(),
+        };
       } catch (err) {
         if (ctx.signal.aborted) return null; // cancelled, not failed: the key stays open for the next run
         const stopper = stepStopper(err);
         if (stopper) throw stopper; // the step stops: no row, the key stays open
         run.errors++;
         errors++;
-        return { ...base, error: redactSecrets((err as Error)?.message ?? String(err), apiKeyEnv).replace(/\s+/g, ' '), t: ctx.now() };
+        const error = redactSecrets((err as Error)?.message ?? String(err), apiKeyEnv).replace(/\s+/g, ' ');
+        return { key, source: entry.id, exampleId: example.id, sample, paramsHash, seed, error, t: ctx.now() };
       }
     };
     const appender = new JsonlAppender(job.file); // repairs a truncated last line first
