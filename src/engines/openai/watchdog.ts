@@ -112,9 +112,9 @@ const deadlines = new (class {
     this.due(w);
   }
 
-  /** `w` is due at its `dueAt`: make sure the timer fires by then. */
+  /** `w` is due at its `dueAt`: make sure the timer fires by then (unless it has stopped watching). */
   due(w: Watchdog): void {
-    if (w.dueAt < this.armedAt) this.arm(w.dueAt);
+    if (w.dueAt < this.armedAt && this.active.has(w)) this.arm(w.dueAt);
   }
 
   delete(w: Watchdog): void {
