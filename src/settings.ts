@@ -1,4 +1,4 @@
-import Conf from 'conf';
+import envPaths from 'env-paths';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
@@ -7,9 +7,11 @@ import { ProblemsError } from './domain/errors.js';
 import { jsonSyntaxProblem } from './util/json-syntax.js';
 
 /**
- * User settings (sessions folder, theme, endpoints), kept by `conf` in the user's config dir
- * with file mode 0600. Endpoints name the environment variable of their API key, never the key.
- * BASKETS_CONFIG_DIR moves the file (tests, several setups side by side).
+ * User settings (sessions folder, theme, endpoints), kept in the user's config dir with file mode
+ * 0600. Endpoints name the environment variable of their API key, never the key.
+ * BASKETS_CONFIG_DIR moves the file (tests, several setups side by side). They are read here and
+ * written by `conf` (settings-store.ts), which only the TUI loads: conf hooks the process's
+ * signals as it loads, and `baskets serve` or a headless run answers SIGTERM itself.
  */
 
 const Endpoint = z.strictObject({
@@ -22,7 +24,7 @@ const Endpoint = z.strictObject({
 });
 export type Endpoint = z.infer<typeof Endpoint>;
 
-const SettingsSchema = z.object({
+export const SettingsSchema = z.object({
   sessionsDir: z.string().min(1),
   theme: z.enum(['auto', 'dark', 'light', 'mono']),
   endpoints: z.array(Endpoint),
@@ -35,17 +37,9 @@ const DEFAULTS: Settings = { sessionsDir: './sessions', theme: 'auto', endpoints
 
 const FIX = 'fix it, or delete the file to go back to the defaults';
 
-function store(): Conf<Partial<Settings>> {
-  return new Conf<Partial<Settings>>({
-    projectName: 'baskets',
-    projectSuffix: '',
-    cwd: process.env.BASKETS_CONFIG_DIR,
-    configFileMode: 0o600,
-    // The file is checked here, key by key, with what is wrong and where: conf gets no schema or
-    // defaults (with them it refuses the whole file, or rewrites it, as it opens), and a file it
-    // cannot parse reads as empty to it, which only a save after a successful check can follow.
-    clearInvalidConfig: true,
-  });
+/** The settings file: where conf keeps it (settings-store.ts), found as conf finds it. */
+export function settingsPath(): string {
+  return resolve(process.env.BASKETS_CONFIG_DIR ?? envPaths('baskets', { suffix: '' }).config, 'config.json');
 }
 
 /** The settings file's values, unchecked; a file that is not a JSON object is refused, naming it. */
@@ -68,7 +62,7 @@ function readRaw(path: string): Record<string, unknown> {
  * asked for are checked, so a command that needs none of a bad key's value still works.
  */
 function readSettings<K extends keyof Settings>(keys: readonly K[]): Pick<Settings, K> {
-  const path = store().path;
+  const path = settingsPath();
   const raw = readRaw(path);
   const out = {} as Pick<Settings, K>;
   const problems: string[] = [];
@@ -89,17 +83,6 @@ const ALL = Object.keys(DEFAULTS) as (keyof Settings)[];
 
 export function loadSettings(): Settings {
   return readSettings(ALL);
-}
-
-/** Settings are changed only in a file that reads well; the keys not in `patch` stay as they are. */
-export function saveSettings(patch: Partial<Settings>): Settings {
-  loadSettings();
-  const checked = SettingsSchema.partial().parse(patch);
-  const conf = store();
-  for (const [key, value] of Object.entries(checked)) {
-    if (value !== undefined) conf.set(key as keyof Settings, value as never);
-  }
-  return loadSettings();
 }
 
 /** How many worker threads CPU-bound model work may use: the setting, else every core. */

@@ -6,7 +6,8 @@ import { followEvents, readRunnerLock, requestCancel, startDetachedRun } from '.
 import { STEP_IDS } from '../domain/session.js';
 import { SessionStore } from '../pipeline/store.js';
 import { watchTraining } from '../trainers/hf/follow.js';
-import { loadSettings, saveSettings } from '../settings.js';
+import { loadSettings } from '../settings.js';
+import { saveSettings } from '../settings-store.js';
 import type { Services } from './context.js';
 
 /** The real store, settings and run control behind the screens. */

@@ -6,6 +6,7 @@
  * in this thread, byte for byte: every draw is seeded by the request, never by the thread.
  */
 import { workerModule } from '../../util/worker-job.js';
+import { workerThreadCount } from '../../settings.js';
 import { lazyWorkerPool, type PoolTaskOptions } from '../../util/worker-pool.js';
 
 /** Where a thread finds a builtin model: its base in the cache, and the delta of a trained one. */
@@ -22,8 +23,8 @@ export interface PooledCall {
   args: unknown[];
 }
 
-// The settings load on the first request, not on import: reading them (conf) hooks process signals.
-const pool = lazyWorkerPool(workerModule(import.meta.url, 'worker'), () => import('../../settings.js').then((s) => s.workerThreadCount()));
+// Sized on first use, by the setting as it is then.
+const pool = lazyWorkerPool(workerModule(import.meta.url, 'worker'), workerThreadCount);
 
 export async function runOnBuiltinPool<T, E = unknown>(call: PooledCall, opts: PoolTaskOptions<E> = {}): Promise<T> {
   return (await pool.get()).run<T, E>(call, opts);

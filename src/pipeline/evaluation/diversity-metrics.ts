@@ -11,6 +11,7 @@ import { responseSelfBleu, withinResponseSelfBleu, type WithinSelfBleu } from '.
 import { bootstrapMean } from '../../metrics/stats.js';
 import type { MetricValue } from '../../metrics/value.js';
 import { workerModule, type JobProgress } from '../../util/worker-job.js';
+import { workerThreadCount } from '../../settings.js';
 import { lazyWorkerPool } from '../../util/worker-pool.js';
 import { meanStat, pointStat, type DiversityModelResult, type EvaluatedRef, type PairedResult, type Stat } from '../results.js';
 import { pairedByItem, pairedCosineByTarget } from './paired.js';
@@ -201,8 +202,8 @@ export function runDiversityJob(job: DiversityJob, progress: JobProgress): Promi
 type JobOptions = { signal: AbortSignal; onProgress: JobProgress };
 export type DiversityJobResult<J extends DiversityJob> = J extends ConditionJob ? ConditionDiversity : J extends SourceJob ? Stat : Comparisons;
 
-// Sized by the workerThreads setting, read on first use (loading settings hooks process signals).
-const pool = lazyWorkerPool(workerModule(import.meta.url, 'diversity-worker'), () => import('../../settings.js').then((s) => s.workerThreadCount()));
+// Sized by the workerThreads setting, read on first use.
+const pool = lazyWorkerPool(workerModule(import.meta.url, 'diversity-worker'), workerThreadCount);
 
 /** Runs a job on the pool's next free thread; an abort of the signal stops it at once. */
 export async function runDiversityJobOffThread<J extends DiversityJob>(job: J, opts: JobOptions): Promise<DiversityJobResult<J>> {
