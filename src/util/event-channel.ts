@@ -26,3 +26,19 @@ export class EventChannel<T> {
     }
   }
 }
+
+/**
+ * The events that `work` pushes, yielded as they come, then its result. A consumer that stops
+ * reading early still returns only once the work has settled, so nothing it started is left
+ * running behind its back (a trainer still writing its checkpoint).
+ */
+export async function* eventsUntilSettled<E, T>(work: (push: (event: E) => void) => Promise<T>): AsyncGenerator<E, T> {
+  const channel = new EventChannel<E>();
+  const settled = work((event) => channel.push(event)).finally(() => channel.close());
+  try {
+    yield* channel.drain();
+  } finally {
+    await settled.catch(() => {});
+  }
+  return await settled;
+}

@@ -226,8 +226,11 @@ export function servePoolTasks<I>(handle: (input: I, emit: (event: unknown) => v
   let running: { id: number; cancel: AbortController } | undefined;
   const runNext = () => {
     const next = waiting.shift();
-    running = next && { id: next.id, cancel: new AbortController() };
-    if (!next || !running) return;
+    if (!next) {
+      running = undefined;
+      return;
+    }
+    running = { id: next.id, cancel: new AbortController() };
     const { id, task } = next;
     const { signal } = running.cancel;
     const post = (m: FromWorker) => port.postMessage(m);
@@ -260,17 +263,17 @@ export function servePoolJobs<I>(job: (input: I, progress: JobProgress) => unkno
 
 /** A pool made on its first use, with `size()` threads, and shared by every caller until closed. */
 export interface LazyWorkerPool {
-  get(): Promise<WorkerPool>;
+  get(): WorkerPool;
   /** Stops the pool's threads (what they loaded goes with them); the next use starts a new pool. */
   close(): void;
 }
 
-export function lazyWorkerPool(entry: URL, size: () => number | Promise<number>): LazyWorkerPool {
-  let pool: Promise<WorkerPool> | undefined;
+export function lazyWorkerPool(entry: URL, size: () => number): LazyWorkerPool {
+  let pool: WorkerPool | undefined;
   return {
-    get: () => (pool ??= Promise.resolve(size()).then((n) => new WorkerPool(entry, n))),
+    get: () => (pool ??= new WorkerPool(entry, size())),
     close() {
-      void pool?.then((p) => p.close());
+      pool?.close();
       pool = undefined;
     },
   };

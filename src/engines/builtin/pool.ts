@@ -26,8 +26,8 @@ export interface PooledCall {
 // Sized on first use, by the setting as it is then.
 const pool = lazyWorkerPool(workerModule(import.meta.url, 'worker'), workerThreadCount);
 
-export async function runOnBuiltinPool<T, E = unknown>(call: PooledCall, opts: PoolTaskOptions<E> = {}): Promise<T> {
-  return (await pool.get()).run<T, E>(call, opts);
+export function runOnBuiltinPool<T, E = unknown>(call: PooledCall, opts: PoolTaskOptions<E> = {}): Promise<T> {
+  return pool.get().run<T, E>(call, opts);
 }
 
 /** Stops the pool's threads and forgets the models they opened; the next request starts afresh. */

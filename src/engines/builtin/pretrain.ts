@@ -170,7 +170,7 @@ async function pretrain(base: string, cacheDir: string, opts: PretrainOptions): 
   const { spec, size, info } = resolveBase(base);
   const sizeSpec = spec.sizes[size];
   const key = baseModelKey(base);
-  const path = join(cacheDir, `${base}.pack`);
+  const path = packPath(cacheDir, base);
   let cached = readPack<BaseMeta>(path, key);
   if (!cached && opts.pretrainElsewhere) {
     await opts.pretrainElsewhere(base, cacheDir, opts);
@@ -216,7 +216,10 @@ function savePack(path: string, key: string, meta: BaseMeta, table: FrozenTable)
   writePack(path, key, meta, { token: table.token, kn: table.knOf, childStart: table.childStart });
 }
 
-/** Loads in this process, with everyone who asked for progress while one is under way. */
+const packPath = (cacheDir: string, base: string) => join(cacheDir, `${base}.pack`);
+
+/** Loads in this process, with everyone who asked for progress while one is under way, by memoKey. */
+const memoKey = (cacheDir: string, base: string) => `${cacheDir}\0${base}`;
 const loaded = new Map<string, { model: Promise<BaseModel>; listeners: Set<(p: Progress) => void> }>();
 
 /**
@@ -226,8 +229,8 @@ const loaded = new Map<string, { model: Promise<BaseModel>; listeners: Set<(p: P
 export function loadBase(base: string, opts: PretrainOptions = {}): Promise<BaseModel> {
   resolveBase(base);
   const cacheDir = opts.cacheDir ?? builtinCacheDir();
-  const memoKey = `${cacheDir}\0${base}`;
-  const joined = loaded.get(memoKey);
+  const key = memoKey(cacheDir, base);
+  const joined = loaded.get(key);
   if (joined) {
     if (opts.onProgress) joined.listeners.add(opts.onProgress);
     return joined.model;
@@ -235,11 +238,11 @@ export function loadBase(base: string, opts: PretrainOptions = {}): Promise<Base
   // Listen before starting: pretraining reports its first phase synchronously.
   const listeners = new Set<(p: Progress) => void>(opts.onProgress ? [opts.onProgress] : []);
   const model = pretrain(base, cacheDir, { ...opts, onProgress: (p) => listeners.forEach((listener) => listener(p)) });
-  loaded.set(memoKey, { model, listeners });
+  loaded.set(key, { model, listeners });
   const forgetListeners = () => listeners.clear();
   model.then(forgetListeners, () => {
     forgetListeners();
-    loaded.delete(memoKey);
+    loaded.delete(key);
   });
   return model;
 }
@@ -250,9 +253,9 @@ export function loadBase(base: string, opts: PretrainOptions = {}): Promise<Base
  */
 export async function pretrainIntoCache(base: string, opts: PretrainOptions = {}): Promise<void> {
   const cacheDir = opts.cacheDir ?? builtinCacheDir();
-  const loadedBefore = loaded.has(`${cacheDir}\0${base}`);
+  const loadedBefore = loaded.has(memoKey(cacheDir, base));
   const model = await loadBase(base, opts);
-  const path = join(cacheDir, `${base}.pack`);
+  const path = packPath(cacheDir, base);
   const key = baseModelKey(base);
   if (loadedBefore && !readPack(path, key)) savePack(path, key, model.meta, model.table);
 }

@@ -3,7 +3,7 @@
  * come, this thread stays free, and several conditions train on several cores at once. A cancel
  * reaches the trainer, which saves a checkpoint before it stops, as it does in this thread.
  */
-import { EventChannel } from '../../util/event-channel.js';
+import { eventsUntilSettled } from '../../util/event-channel.js';
 import { builtinCacheDir } from './cache.js';
 import { runOnBuiltinPool } from './pool.js';
 import type { Progress } from './pretrain.js';
@@ -17,17 +17,9 @@ export type PooledTrainOptions = Omit<BuiltinTrainOptions, 'signal' | 'onProgres
 
 export async function* trainBuiltinOnPool(opts: Omit<BuiltinTrainOptions, 'onProgress'>): AsyncGenerator<PooledTrainEvent> {
   const { signal, cacheDir = builtinCacheDir(), ...train } = opts;
-  const channel = new EventChannel<PooledTrainEvent>();
-  const trained = runOnBuiltinPool<null, PooledTrainEvent>(
-    { source: { cacheDir, base: opts.base }, method: 'train', args: [train satisfies PooledTrainOptions] },
-    { signal, stopsItself: true, onEvent: (e) => channel.push(e) },
-  ).finally(() => channel.close());
-  try {
-    yield* channel.drain();
-  } finally {
-    // A caller that stops reading (after a cancel) still returns only once the trainer has
-    // stopped, its checkpoint saved, so nothing else writes to its folder meanwhile.
-    await trained.catch(() => {});
-  }
-  await trained;
+  // A caller that stops reading (after a cancel) returns once the trainer has stopped, its
+  // checkpoint saved, so nothing else writes to its folder meanwhile.
+  yield* eventsUntilSettled<PooledTrainEvent, null>((push) =>
+    runOnBuiltinPool({ source: { cacheDir, base: opts.base }, method: 'train', args: [train satisfies PooledTrainOptions] }, { signal, stopsItself: true, onEvent: push }),
+  );
 }

@@ -206,6 +206,6 @@ export type DiversityJobResult<J extends DiversityJob> = J extends ConditionJob 
 const pool = lazyWorkerPool(workerModule(import.meta.url, 'diversity-worker'), workerThreadCount);
 
 /** Runs a job on the pool's next free thread; an abort of the signal stops it at once. */
-export async function runDiversityJobOffThread<J extends DiversityJob>(job: J, opts: JobOptions): Promise<DiversityJobResult<J>> {
-  return (await pool.get()).runJob<DiversityJobResult<J>>(job, opts);
+export function runDiversityJobOffThread<J extends DiversityJob>(job: J, opts: JobOptions): Promise<DiversityJobResult<J>> {
+  return pool.get().runJob<DiversityJobResult<J>>(job, opts);
 }

@@ -63,16 +63,21 @@ async function sessionEmbedder(ctx: StepContext): Promise<Embedder> {
   return { model, kind: 'session', parallelism: parallelismOf(entry) };
 }
 
+/** A job's options: its phases' progress reported as `task` (each phase its own unit), and the step's signal. */
+const reportedAs = (task: string, emit: (e: StepEvent) => void, signal: AbortSignal) => ({
+  signal,
+  onProgress: (phase: string, done: number, total: number) => emit({ type: 'progress', task, done, total, unit: phase }),
+});
+
 /**
  * A job's result kept from an earlier run on the same inputs, or computed now on the pool and
- * kept (a resumed step skips what it finished). Its progress is reported as `task`, each phase
- * its own unit.
+ * kept (a resumed step skips what it finished).
  */
 async function finishedOrRun<J extends DiversityJob>(file: string, task: string, job: J, emit: (e: StepEvent) => void, signal: AbortSignal): Promise<DiversityJobResult<J>> {
   const inputs = fingerprint(job);
   const kept = readFinished<DiversityJobResult<J>>(file, inputs);
   if (kept !== null) return kept;
-  const result = await runDiversityJobOffThread(job, { signal, onProgress: (phase, done, total) => emit({ type: 'progress', task, done, total, unit: phase }) });
+  const result = await runDiversityJobOffThread(job, reportedAs(task, emit, signal));
   writeFinished(file, inputs, result);
   return result;
 }
@@ -199,8 +204,7 @@ export const diversityStep: Step = async function* (ctx) {
   // Every job at once: the pool runs as many as it has threads, the rest wait their turn.
   const [{ computed, compared }, sourceResults] = yield* streamWork(ctx.signal, (emit, signal) => {
     const run = <J extends DiversityJob>(file: string, task: string, job: J) => finishedOrRun(file, task, job, emit, signal);
-    const compare = (target: string, job: ComparisonsJob) =>
-      runDiversityJobOffThread(job, { signal, onProgress: (phase, done, total) => emit({ type: 'progress', task: `comparisons ${target}`, done, total, unit: phase }) });
+    const compare = (target: string, job: ComparisonsJob) => runDiversityJobOffThread(job, reportedAs(`comparisons ${target}`, emit, signal));
     return Promise.all([
       Promise.all(jobs.map((job) => run(files.diversity(job.ref.condition), job.ref.condition, job))).then(async (computed) => ({
         computed,

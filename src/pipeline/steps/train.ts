@@ -24,7 +24,7 @@ import { pretrainingReporter } from '../models.js';
 import type { Condition, ModelEntry, Session, TrainerConfig } from '../../domain/session.js';
 import type { Step, StepContext } from '../step.js';
 import { refreshAssembledDatasets } from './assemble.js';
-import { EventChannel } from '../../util/event-channel.js';
+import { eventsUntilSettled } from '../../util/event-channel.js';
 
 export interface TrainStepOptions {
   builtin?: { cacheDir?: string };
@@ -141,30 +141,25 @@ async function* alongside(
   groups: Plan[][],
   run: (plan: Plan) => AsyncGenerator<StepEvent, RunOutcome>,
 ): AsyncGenerator<StepEvent, Map<Plan, RunOutcome>> {
-  const channel = new EventChannel<StepEvent>();
   const outcomes = new Map<Plan, RunOutcome>();
-  const drain = async (plan: Plan) => {
-    const events = run(plan);
-    for (let next = await events.next(); ; next = await events.next()) {
-      if (next.done) return void outcomes.set(plan, next.value);
-      channel.push(next.value);
-    }
-  };
-  const settled = Promise.allSettled(
-    groups.map(async (group) => {
-      for (const plan of group) {
-        signal.throwIfAborted();
-        await drain(plan);
-      }
-    }),
-  ).finally(() => channel.close());
-  try {
-    yield* channel.drain();
-  } finally {
-    // A caller that stops reading (on a cancel) returns once every run has stopped.
-    await settled;
-  }
-  const failed = (await settled).find((r) => r.status === 'rejected');
+  const settled = yield* eventsUntilSettled<StepEvent, PromiseSettledResult<void>[]>((push) =>
+    Promise.allSettled(
+      groups.map(async (group) => {
+        for (const plan of group) {
+          signal.throwIfAborted();
+          const events = run(plan);
+          for (let next = await events.next(); ; next = await events.next()) {
+            if (next.done) {
+              outcomes.set(plan, next.value);
+              break;
+            }
+            push(next.value);
+          }
+        }
+      }),
+    ),
+  );
+  const failed = settled.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
   return outcomes;
 }
