@@ -3,11 +3,11 @@
 // through tsx):
 //   npx tsc -p tsconfig.json --noEmit false --outDir /tmp/bb --rootDir . && ln -sfn "$PWD/node_modules" /tmp/bb/node_modules \
 //     && cp package.json /tmp/bb/ && node /tmp/bb/bench/metrics/semantic.js [runs=5]
-// Needs the real Python stack at .cache/python (numpy with its BLAS). Ours runs three ways: with
-// the machine's BLAS (blas.ts) on every core (vendiScoreOnThreads, as the diversity step runs
-// it) and on one thread (vendiScore), and without it (blas null: gram.ts on worker threads, the
-// fallback). Each run rotates which side goes first, so load from other work on the machine falls
-// on all of them alike. Then the phases of ours on 15,000 × 384, one at a time.
+// Needs the real Python stack at .cache/python (numpy with its BLAS). Ours runs two ways: with
+// the machine's BLAS and LAPACK (blas.ts, one thread: it says why) and without them (blas null:
+// gram.ts on worker threads and eigen.ts, the fallback), each as the diversity step calls it
+// (vendiScoreOnThreads). Each run rotates which side goes first, so load from other work on the
+// machine falls on all of them alike. Then the phases of ours on 15,000 × 384, one at a time.
 import { execSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -16,7 +16,7 @@ import { createInterface } from 'node:readline';
 import { systemBlas } from '../../src/metrics/blas.js';
 import { symmetricEigenvalues } from '../../src/metrics/eigen.js';
 import { gramMatrix, gramMatrixOnThreads } from '../../src/metrics/gram.js';
-import { meanPairwiseCosineDistance, unitRows, vendiScore, vendiScoreOnThreads } from '../../src/metrics/semantic.js';
+import { meanPairwiseCosineDistance, unitRows, vendiScoreOnThreads } from '../../src/metrics/semantic.js';
 import { mulberry32 } from '../../src/util/rng.js';
 
 const RUNS = Number(process.argv[2] ?? 5);
@@ -72,6 +72,7 @@ const dir = mkdtempSync(join(tmpdir(), 'baskets-semantic-bench-'));
 const load0 = loadavg();
 const rows: string[] = [];
 let numpyVersion = '';
+let firstVendi: number | undefined;
 for (const [n, d] of SHAPES) {
   const vecs = vectors(n, d, n + d);
   const flat = new Float32Array(n * d);
@@ -87,12 +88,11 @@ for (const [n, d] of SHAPES) {
   };
   const sides: { ms: number[]; run: () => Promise<Measured & { ms?: number }> }[] = [
     { ms: [], run: ours(async (u) => (await vendiScoreOnThreads(u, { blas })).value!) },
-    { ms: [], run: ours(async (u) => vendiScore(u, 'auto', undefined, blas).value!) },
     { ms: [], run: ours(async (u) => (await vendiScoreOnThreads(u, { blas: null })).value!) },
     { ms: [], run: () => numpyAll.ask<{ ms: number } & Measured>('run') },
     { ms: [], run: () => numpyOne.ask<{ ms: number } & Measured>('run') },
   ];
-  const agreement = { mcd: 0, vendi: 0, fallback: 0, threads: true };
+  const agreement = { mcd: 0, vendi: 0, fallback: 0, repeatable: true };
   for (let r = 0; r < RUNS; r++) {
     // Each run starts with another side, so none always runs in the others' wake.
     const got: Measured[] = [];
@@ -103,26 +103,28 @@ for (const [n, d] of SHAPES) {
       side.ms.push(x.ms ?? performance.now() - t);
       got[(r + k) % sides.length] = x;
     }
-    const [threaded, one, fallback, numpy] = got;
-    agreement.mcd = Math.max(agreement.mcd, Math.abs(one.mcd - numpy.mcd));
-    agreement.vendi = Math.max(agreement.vendi, Math.abs(one.vendi - numpy.vendi) / numpy.vendi);
-    agreement.fallback = Math.max(agreement.fallback, Math.abs(one.vendi - fallback.vendi) / fallback.vendi);
-    agreement.threads &&= one.vendi === threaded.vendi;
+    const [ours, fallback, numpy] = got;
+    agreement.mcd = Math.max(agreement.mcd, Math.abs(ours.mcd - numpy.mcd));
+    agreement.vendi = Math.max(agreement.vendi, Math.abs(ours.vendi - numpy.vendi) / numpy.vendi);
+    agreement.fallback = Math.max(agreement.fallback, Math.abs(ours.vendi - fallback.vendi) / fallback.vendi);
+    firstVendi ??= ours.vendi;
+    agreement.repeatable &&= ours.vendi === firstVendi;
   }
-  const [t, o, f, p, q] = sides.map((side) => stats(side.ms));
+  firstVendi = undefined;
+  const [o, f, p, q] = sides.map((side) => stats(side.ms));
   // The strongest baseline of this run: numpy with whichever thread setting was faster.
   const best = Math.min(p.median, q.median);
   rows.push(
-    `| ${n.toLocaleString('en')} × ${d} | ${cell(t)} | ${cell(o)} | ${cell(f)} | ${cell(p)} | ${cell(q)} | ${(best / t.median).toFixed(2)}× | ${(best / o.median).toFixed(2)}× | ${(best / f.median).toFixed(2)}× | ${agreement.mcd.toExponential(1)} | ${agreement.vendi.toExponential(1)} | ${agreement.fallback.toExponential(1)} | ${agreement.threads ? 'yes' : 'NO'} |`,
+    `| ${n.toLocaleString('en')} × ${d} | ${cell(o)} | ${cell(f)} | ${cell(p)} | ${cell(q)} | **${(best / o.median).toFixed(2)}×** | ${(best / f.median).toFixed(2)}× | ${agreement.mcd.toExponential(1)} | ${agreement.vendi.toExponential(1)} | ${agreement.fallback.toExponential(1)} | ${agreement.repeatable ? 'yes' : 'NO'} |`,
   );
   console.error(rows.at(-1));
 }
 numpyAll.end();
 numpyOne.end();
 
-// Ours on 15,000 × 384 phase by phase (Gram matrices unscaled by threads: the BLAS's own on every core, ours on worker threads).
+// Ours on 15,000 × 384 phase by phase (Gram matrices unscaled).
 const vecs = vectors(15000, 384, 15384);
-const phases: Record<string, number[]> = { unitRows: [], cosine: [], 'Gram, BLAS, all threads': [], 'Gram, BLAS, 1 thread': [], 'Gram, fallback, worker threads': [], eigenvalues: [] };
+const phases: Record<string, number[]> = { unitRows: [], cosine: [], 'Gram, BLAS (dsyrk)': [], 'Gram, fallback, worker threads': [], 'eigenvalues, LAPACK (dsyevd)': [], 'eigenvalues, eigen.ts': [] };
 for (let r = 0; r < RUNS; r++) {
   const time = async <T>(phase: string, f: () => T | Promise<T>): Promise<T> => {
     const t = performance.now();
@@ -132,10 +134,10 @@ for (let r = 0; r < RUNS; r++) {
   };
   const u = await time('unitRows', () => unitRows(vecs));
   await time('cosine', () => meanPairwiseCosineDistance(u));
-  const gram = await time('Gram, BLAS, all threads', () => gramMatrixOnThreads(u, true, { blas }));
-  await time('Gram, BLAS, 1 thread', () => gramMatrix(u, true, undefined, blas));
+  const gram = await time('Gram, BLAS (dsyrk)', () => gramMatrix(u, true, undefined, blas));
   await time('Gram, fallback, worker threads', () => gramMatrixOnThreads(u, true, { blas: null }));
-  await time('eigenvalues', () => symmetricEigenvalues(gram, 384));
+  if (blas.eigenvalues) await time('eigenvalues, LAPACK (dsyevd)', () => blas.eigenvalues!(gram, 384));
+  await time('eigenvalues, eigen.ts', () => symmetricEigenvalues(gram, 384));
 }
 
 const cpu = cpus()[0]?.model ?? 'unknown';
@@ -143,9 +145,9 @@ const nproc = execSync('nproc').toString().trim();
 console.log(`## ${new Date().toISOString().slice(0, 10)}: ${nproc} cores (nproc), ${cpu}, Node ${process.version}, numpy ${numpyVersion}; ours on ${blas.name}; ${RUNS} runs a shape, alternated`);
 console.log(`load average ${load0.map((x) => x.toFixed(1)).join(' / ')} at the start, ${loadavg().map((x) => x.toFixed(1)).join(' / ')} at the end\n`);
 console.log(
-  '| vectors | ours, BLAS, all threads: ms median (min–max) | ours, BLAS, 1 thread | ours, fallback (no BLAS) | numpy (OpenBLAS threads: all) | numpy (1 thread) | faster numpy ÷ ours, BLAS, threads | ÷ ours, BLAS, 1 thread | ÷ ours, fallback | cosine max abs Δ vs numpy | Vendi max rel. Δ vs numpy | Vendi rel. Δ BLAS vs fallback | threads = 1 thread, bit for bit |',
+  '| vectors | ours, BLAS + LAPACK: ms median (min–max) | ours, fallback (no BLAS) | numpy (OpenBLAS threads: all) | numpy (1 thread) | faster numpy ÷ ours | ÷ ours, fallback | cosine max abs Δ vs numpy | Vendi max rel. Δ vs numpy | Vendi rel. Δ vs fallback | the same bits every run |',
 );
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
 for (const row of rows) console.log(row);
 console.log('\n| phase of ours, 15,000 × 384 | ms median (min–max) |\n|---|---:|');
 for (const [phase, ms] of Object.entries(phases)) console.log(`| ${phase} | ${cell(stats(ms))} |`);

@@ -1,20 +1,15 @@
 /**
  * The Gram matrix of Vendi (U·Uᵀ / n, or the dual Uᵀ·U / n): the machine's BLAS (dsyrk, blas.ts)
- * when it has one, else a cache-blocked dot-product kernel on Float64Array that can be split over
- * threads. Each thread owns whole blocks of four rows of the result and sums every entry in the
- * same order as a single thread would, so either way the matrix is the same to the last bit
- * whatever the number of threads (the two ways differ from each other in the last bits).
+ * on the calling thread when it has one, else a cache-blocked dot-product kernel on Float64Array
+ * that can be split over threads. Each thread owns whole blocks of four rows of the result and
+ * sums every entry in the same order as a single thread would, so either way the matrix is the
+ * same to the last bit whatever the number of threads (the two ways differ from each other in the
+ * last bits).
  */
 import { availableParallelism } from 'node:os';
 import { runWorkerJob, workerModule } from '../util/worker-job.js';
 import { systemBlas, type Blas } from './blas.js';
-
-/** n unit vectors of d dimensions, row-major (semantic.ts's UnitRows). */
-interface Vectors {
-  rows: Float64Array;
-  n: number;
-  d: number;
-}
+import { fillUnitBlock, fillUnitRows, UNIT_BLOCK_ROWS, unitBlockBuffer, unitMatrix, type UnitRows } from './unit-rows.js';
 
 /** Columns of the dot-product kernel per pass: the rows' slices of one pass stay in cache. */
 const DOT_BLOCK = 256;
@@ -27,14 +22,18 @@ export interface DotRows {
 }
 
 /** U (n × d) as it is, or Uᵀ (d × n) for the dual form; `shared` puts it where worker threads can read it. */
-function dotRows(units: Vectors, dual: boolean, shared = false): DotRows {
-  const { rows, n, d } = units;
+function dotRows(units: UnitRows, dual: boolean, shared = false): DotRows {
+  const { n, d } = units;
   const [count, len] = dual ? [d, n] : [n, d];
   const size = Math.ceil(count / 4) * 4 * len;
   const m = shared ? new Float64Array(new SharedArrayBuffer(size * 8)) : new Float64Array(size);
   if (dual) {
-    for (let i = 0; i < n; i++) for (let k = 0; k < d; k++) m[k * n + i] = rows[i * d + k];
-  } else m.set(rows);
+    const block = unitBlockBuffer(units);
+    for (let first = 0; first < n; first += UNIT_BLOCK_ROWS) {
+      const rows = fillUnitBlock(units, first, block);
+      for (let r = 0; r < rows; r++) for (let k = 0; k < d; k++) m[k * n + first + r] = block[r * d + k];
+    }
+  } else fillUnitRows(units, 0, n, m);
   return { m, count, len };
 }
 
@@ -110,17 +109,32 @@ function symmetricFromUpper(g: Float64Array, count: number, divisor: number, str
   return out;
 }
 
-/** The Gram matrix by the library's dsyrk on `threads` threads, reported done in one step of its size. */
-function gramOnBlas(units: Vectors, dual: boolean, blas: Blas, threads: number, onProgress?: (done: number, total: number) => void): Float64Array {
-  const size = dual ? units.d : units.n;
-  const gram = symmetricFromUpper(blas.syrkUpper(units.rows, units.n, units.d, dual, threads), size, units.n, size);
-  onProgress?.(size, size);
-  return gram;
+/**
+ * The Gram matrix by the library's dsyrk. The dual form adds up the unit rows a block at a time,
+ * never holding all of them, and reports the rows done after each block; the primal one (n ≤ d,
+ * so U is no bigger than the result) takes U whole and reports done in one step.
+ */
+function gramOnBlas(units: UnitRows, dual: boolean, blas: Blas, onProgress?: (done: number, total: number) => void): Float64Array {
+  const { n, d } = units;
+  const size = dual ? d : n;
+  const sums = new Float64Array(size * size);
+  if (dual) {
+    const block = unitBlockBuffer(units);
+    for (let first = 0; first < n; first += UNIT_BLOCK_ROWS) {
+      const rows = fillUnitBlock(units, first, block);
+      blas.syrkUpper(block, rows, d, true, sums);
+      onProgress?.(first + rows, n);
+    }
+  } else {
+    blas.syrkUpper(unitMatrix(units), n, d, false, sums);
+    onProgress?.(n, n);
+  }
+  return symmetricFromUpper(sums, size, n, size);
 }
 
-/** The Gram matrix on the calling thread (the library's on one thread; `blas` null: always our kernel). */
-export function gramMatrix(units: Vectors, dual: boolean, onProgress?: (done: number, total: number) => void, blas = systemBlas()): Float64Array {
-  if (blas) return gramOnBlas(units, dual, blas, 1, onProgress);
+/** The Gram matrix on the calling thread (the library's; `blas` null: always our kernel). */
+export function gramMatrix(units: UnitRows, dual: boolean, onProgress?: (done: number, total: number) => void, blas = systemBlas()): Float64Array {
+  if (blas) return gramOnBlas(units, dual, blas, onProgress);
   const rows = dotRows(units, dual);
   const g = new Float64Array(padOf(rows.count) ** 2);
   accumulateDots(rows, g, 0, 1, onProgress);
@@ -128,18 +142,19 @@ export function gramMatrix(units: Vectors, dual: boolean, onProgress?: (done: nu
 }
 
 /**
- * The same matrix on `threads` threads (default: every core): the library's own, or our row
- * blocks shared out over worker threads, which an abort of `signal` terminates.
+ * The same matrix with our row blocks shared out over `threads` worker threads (default: every
+ * core), which an abort of `signal` terminates; the library's stays on the calling thread (blas.ts
+ * says why).
  */
 export async function gramMatrixOnThreads(
-  units: Vectors,
+  units: UnitRows,
   dual: boolean,
   opts: { threads?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void; blas?: Blas | null } = {},
 ): Promise<Float64Array> {
   const blas = opts.blas === undefined ? systemBlas() : opts.blas;
   if (blas) {
     opts.signal?.throwIfAborted();
-    const gram = gramOnBlas(units, dual, blas, opts.threads ?? availableParallelism(), opts.onProgress);
+    const gram = gramOnBlas(units, dual, blas, opts.onProgress);
     opts.signal?.throwIfAborted();
     return gram;
   }

@@ -7,87 +7,35 @@ import { systemBlas, type Blas } from './blas.js';
 import { symmetricEigenvalues } from './eigen.js';
 import { gramMatrix, gramMatrixOnThreads } from './gram.js';
 import { bootstrapP, percentile, type MeanInterval, type PairedComparison, type ResampleOptions } from './stats.js';
+import { unitMatrix, type UnitRows } from './unit-rows.js';
 import { defined, undefinedBecause, type MetricValue } from './value.js';
 
-export interface UnitRows {
-  /** n × d row-major unit vectors. */
-  rows: Float64Array;
-  n: number;
-  d: number;
-  zeroVectors: number;
-}
-
-/** Whether a vector has a direction to measure (`unitRows` leaves out those that do not). */
-export function hasDirection(v: ArrayLike<number> | undefined): boolean {
-  return v !== undefined && v.length > 0 && unitRows([v]).n === 1;
-}
-
-export function unitRows(vectors: readonly ArrayLike<number>[]): UnitRows {
-  const d = vectors[0]?.length ?? 0;
-  const rows = new Float64Array(vectors.length * d);
-  let n = 0;
-  for (let i = 0; i < vectors.length; i++) {
-    const v = vectors[i];
-    if (v.length !== d) throw new Error(`embedding ${i} has ${v.length} dimensions but embedding 0 has ${d}; all vectors must come from one model`);
-    if (writeUnit(v, rows, n * d)) n++;
-  }
-  return { rows: rows.subarray(0, n * d), n, d, zeroVectors: vectors.length - n };
-}
-
-/** Writes v / |v| to rows[at, at + v.length); false, writing nothing, when v has no direction (zero, NaN or infinite entries). */
-function writeUnit(v: ArrayLike<number>, rows: Float64Array, at: number): boolean {
-  const d = v.length;
-  // Four running sums: one alone would wait on each add before the next.
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let k = 0;
-  for (; k + 3 < d; k += 4) {
-    s0 += v[k] * v[k];
-    s1 += v[k + 1] * v[k + 1];
-    s2 += v[k + 2] * v[k + 2];
-    s3 += v[k + 3] * v[k + 3];
-  }
-  for (; k < d; k++) s0 += v[k] * v[k];
-  let norm = s0 + s1 + s2 + s3;
-  let scale = 1;
-  if (norm === Infinity) {
-    // Squares past 1e154 overflow: measure the vector scaled by its largest entry instead.
-    for (k = 0; k < d; k++) scale = Math.max(scale, Math.abs(v[k]));
-    norm = 0;
-    for (k = 0; k < d; k++) norm += (v[k] / scale) ** 2;
-  }
-  if (!(norm > 0) || !Number.isFinite(norm)) return false;
-  const inv = 1 / Math.sqrt(norm);
-  if (scale === 1) for (k = 0; k < d; k++) rows[at + k] = v[k] * inv;
-  else for (k = 0; k < d; k++) rows[at + k] = (v[k] / scale) * inv;
-  return true;
-}
+export { hasDirection, unitRows, type UnitRows } from './unit-rows.js';
 
 /**
  * Mean pairwise cosine distance, 1 − mean_{i<j} cos(x_i, x_j), in O(n·d) through
  * Σ_{i≠j} u_i·u_j = |Σ u_i|² − Σ |u_i|² for unit vectors u.
  */
 export function meanPairwiseCosineDistance(units: UnitRows): MetricValue {
-  const { rows, n, d } = units;
+  const { vectors, scales, n, d } = units;
   if (n < 2) return undefinedBecause('needs at least two non-zero vectors');
   const sum = new Float64Array(d);
-  // Four rows at a time: each sum[k] is read and written once for the four (its terms still
-  // added row by row), and each row's squares go to a running sum of their own.
+  // Four rows at a time, each scaled to unit length as it is read: each sum[k] is read and
+  // written once for the four (its terms still added row by row), and each row's squares go to
+  // a running sum of their own.
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;
   let s3 = 0;
   let i = 0;
   for (; i + 3 < n; i += 4) {
-    const o0 = i * d;
-    const [o1, o2, o3] = [o0 + d, o0 + 2 * d, o0 + 3 * d];
+    const [v0, v1, v2, v3] = [vectors[i], vectors[i + 1], vectors[i + 2], vectors[i + 3]];
+    const [x0, x1, x2, x3] = [scales[i], scales[i + 1], scales[i + 2], scales[i + 3]];
     for (let k = 0; k < d; k++) {
-      const a = rows[o0 + k];
-      const b = rows[o1 + k];
-      const c = rows[o2 + k];
-      const e = rows[o3 + k];
+      const a = v0[k] * x0;
+      const b = v1[k] * x1;
+      const c = v2[k] * x2;
+      const e = v3[k] * x3;
       sum[k] = sum[k] + a + b + c + e;
       s0 += a * a;
       s1 += b * b;
@@ -96,8 +44,9 @@ export function meanPairwiseCosineDistance(units: UnitRows): MetricValue {
     }
   }
   for (; i < n; i++) {
+    const [v, x] = [vectors[i], scales[i]];
     for (let k = 0; k < d; k++) {
-      const a = rows[i * d + k];
+      const a = v[k] * x;
       sum[k] += a;
       s0 += a * a;
     }
@@ -126,8 +75,8 @@ function drawCopies(rand: () => number, copies: Int32Array): number {
  * sum to (|s|² − Σ w_i²) / 2 and number (n² − Σ w_i²) / 2: O(n·d), no n × n matrix. A resample
  * of one response repeated n times has no pair to measure: it counts as the point value.
  */
-function resampledDistance(units: UnitRows, copies: Int32Array, sameResponse: number, point: number, sum: Float64Array): number {
-  const { rows, n, d } = units;
+function resampledDistance(rows: Float64Array, d: number, copies: Int32Array, sameResponse: number, point: number, sum: Float64Array): number {
+  const n = copies.length;
   if (sameResponse === n * n) return point;
   sum.fill(0);
   for (let i = 0; i < n; i++) {
@@ -153,8 +102,10 @@ export function bootstrapMeanCosineDistance(units: UnitRows, opts: ResampleOptio
   const resampled = new Float64Array(opts.resamples ?? 2000);
   const copies = new Int32Array(units.n);
   const sum = new Float64Array(units.d);
+  // Every resample reads every row: the unit rows once, whole.
+  const rows = unitMatrix(units);
   for (let r = 0; r < resampled.length; r++) {
-    resampled[r] = resampledDistance(units, copies, drawCopies(rand, copies), point.value, sum);
+    resampled[r] = resampledDistance(rows, units.d, copies, drawCopies(rand, copies), point.value, sum);
     onProgress?.(r + 1, resampled.length);
   }
   resampled.sort();
@@ -185,9 +136,10 @@ export function pairedCosineDistanceDifferences(
   const sum = new Float64Array(sets[0]?.d ?? 0);
   const draws = sets.map(() => new Float64Array(resamples));
   if (points.every((p) => p.reason === null)) {
+    const matrices = sets.map(unitMatrix);
     for (let r = 0; r < resamples; r++) {
       const same = drawCopies(rand, copies);
-      sets.forEach((u, i) => (draws[i][r] = resampledDistance(u, copies, same, points[i].value!, sum)));
+      sets.forEach((u, i) => (draws[i][r] = resampledDistance(matrices[i], u.d, copies, same, points[i].value!, sum)));
       onProgress?.(r + 1, resamples);
     }
   }
@@ -222,17 +174,14 @@ const EXACT_SWAPS_UP_TO = 10;
  */
 function exactSwapP(a: UnitRows, b: UnitRows, observed: number): number {
   const { n, d } = a;
-  const x = new Float64Array(n * d);
-  const y = new Float64Array(n * d);
   const tol = 1e-12 * Math.max(1, Math.abs(observed));
+  const swapped = (mask: number, first: UnitRows, second: UnitRows): UnitRows => {
+    const from = (i: number) => (mask & (1 << i) ? second : first);
+    return { vectors: first.vectors.map((_, i) => from(i).vectors[i]), scales: first.scales.map((_, i) => from(i).scales[i]), n, d, zeroVectors: 0 };
+  };
   let hits = 0;
   for (let mask = 0; mask < 1 << n; mask++) {
-    for (let i = 0; i < n; i++) {
-      const [from, to] = mask & (1 << i) ? [b.rows, a.rows] : [a.rows, b.rows];
-      x.set(from.subarray(i * d, (i + 1) * d), i * d);
-      y.set(to.subarray(i * d, (i + 1) * d), i * d);
-    }
-    const diff = meanPairwiseCosineDistance({ rows: x, n, d, zeroVectors: 0 }).value! - meanPairwiseCosineDistance({ rows: y, n, d, zeroVectors: 0 }).value!;
+    const diff = meanPairwiseCosineDistance(swapped(mask, a, b)).value! - meanPairwiseCosineDistance(swapped(mask, b, a)).value!;
     if (Math.abs(diff) >= Math.abs(observed) - tol) hits++;
   }
   return hits / (1 << n);
@@ -259,7 +208,7 @@ export function vendiScore(units: UnitRows, form: 'auto' | 'primal' | 'dual' = '
   if (units.n === 0) return undefinedBecause('no non-zero vectors');
   const dual = usesDual(units, form);
   const gram = gramMatrix(units, dual, onProgress && ((done, total) => onProgress('gram', done, total)), blas);
-  return defined(vendiOf(gram, dual ? units.d : units.n, onProgress));
+  return defined(vendiOf(gram, dual ? units.d : units.n, blas, onProgress));
 }
 
 /** Below this many multiply-adds the similarity matrix takes less time than starting threads. */
@@ -286,11 +235,17 @@ export async function vendiScoreOnThreads(
     onProgress: onProgress && ((done, total) => onProgress('gram', done, total)),
     blas,
   });
-  return defined(vendiOf(gram, size, onProgress));
+  return defined(vendiOf(gram, size, blas, onProgress));
 }
 
 const usesDual = (units: UnitRows, form: 'auto' | 'primal' | 'dual') => form === 'dual' || (form === 'auto' && units.n > units.d);
 
-function vendiOf(gram: Float64Array, size: number, onProgress?: VendiProgress): number {
+/** exp of the entropy of the Gram matrix's eigenvalues: LAPACK's from the BLAS when it has them (reported done in one step), else eigen.ts's. */
+function vendiOf(gram: Float64Array, size: number, blas: Blas | null, onProgress?: VendiProgress): number {
+  if (blas?.eigenvalues) {
+    const eigen = blas.eigenvalues(gram, size);
+    onProgress?.('eigenvalues', size, size);
+    return exponentiatedEntropy(eigen);
+  }
   return exponentiatedEntropy(symmetricEigenvalues(gram, size, onProgress && ((done, total) => onProgress('eigenvalues', done, total))));
 }

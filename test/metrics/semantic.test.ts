@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bootstrapMeanCosineDistance, hasDirection, meanPairwiseCosineDistance, pairedCosineDistanceDifferences, unitRows, vendiScore, vendiScoreOnThreads } from '../../src/metrics/semantic.js';
 import { percentile } from '../../src/metrics/stats.js';
+import { UNIT_BLOCK_ROWS, unitMatrix } from '../../src/metrics/unit-rows.js';
 import { mulberry32 } from '../../src/util/rng.js';
 
 const X = [[1, 2, 0, -1], [0.5, -1, 2, 0], [3, 0, 0, 1], [1, 1, 1, 1], [-2, 0.5, 0, 1], [0, 0, 1, -3]];
@@ -18,7 +19,19 @@ describe('mean pairwise cosine distance', () => {
   it('measures vectors whose squares overflow (entries past 1e154) instead of dropping them as zero', () => {
     const units = unitRows([[1e308, 1e308], [1e308, -1e308], [3, 4]]);
     expect(units.n).toBe(3);
-    expect([...units.rows].map((x) => Number(x.toFixed(12)))).toEqual([0.707106781187, 0.707106781187, 0.707106781187, -0.707106781187, 0.6, 0.8]);
+    expect([...unitMatrix(units)].map((x) => Number(x.toFixed(12)))).toEqual([0.707106781187, 0.707106781187, 0.707106781187, -0.707106781187, 0.6, 0.8]);
+  });
+
+  it('equals the sum over every pair when the vectors span several blocks of unit rows, float32 or not', () => {
+    const r = mulberry32(11);
+    const n = 2 * UNIT_BLOCK_ROWS + 37;
+    const vs = Array.from({ length: n }, () => Float32Array.from({ length: 9 }, () => r() - 0.3));
+    const u = vs.map((v) => Array.from(v, (x) => x / Math.hypot(...v)));
+    let cosines = 0;
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) cosines += u[i].reduce((a, x, k) => a + x * u[j][k], 0);
+    const byPairs = 1 - cosines / ((n * (n - 1)) / 2);
+    expect(meanPairwiseCosineDistance(unitRows(vs)).value).toBeCloseTo(byPairs, 12);
+    expect(meanPairwiseCosineDistance(unitRows(vs.map((v) => [...v]))).value).toBe(meanPairwiseCosineDistance(unitRows(vs)).value);
   });
 
   it('leaves zero vectors out and counts them', () => {
