@@ -96,11 +96,16 @@ export function repairTruncatedTail(file: string): number {
 }
 
 /**
- * An append-only JSONL writer. Each record is written as one `write` of a whole line, so a
- * crash can only lose the line in flight (which `repairTruncatedTail` removes on reopen).
+ * An append-only JSONL writer. Records appended in one turn of the event loop go to the file in
+ * one `write` of whole lines, at the end of that turn (setImmediate: before the loop next waits
+ * for I/O or runs a timer), so a crash can only lose the lines of the turn in flight, and cut
+ * the last of them short (`repairTruncatedTail` removes that on reopen). Streamed answers
+ * finishing together then cost one system call, not one each.
  */
 export class JsonlAppender {
   private fd: number;
+  private pending: string[] = [];
+  private scheduled: NodeJS.Immediate | null = null;
 
   constructor(readonly file: string, opts: { fsync?: boolean } = {}) {
     mkdirSync(dirname(file), { recursive: true });
@@ -113,12 +118,24 @@ export class JsonlAppender {
 
   append(record: unknown): void {
     // Model output lands here: written escaped, so `cat`ing a file cannot drive the terminal.
-    writeSync(this.fd, safeJson(record) + '\n');
+    this.pending.push(safeJson(record) + '\n');
+    this.scheduled ??= setImmediate(() => this.flush());
+  }
+
+  /** Writes the lines appended so far now. */
+  flush(): void {
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.scheduled = null;
+    if (this.pending.length === 0 || this.fd < 0) return;
+    const lines = this.pending.length === 1 ? this.pending[0] : this.pending.join('');
+    this.pending = [];
+    writeSync(this.fd, lines);
     if (this.fsync) fsyncSync(this.fd);
   }
 
   close(): void {
     if (this.fd >= 0) {
+      this.flush();
       fsyncSync(this.fd);
       closeSync(this.fd);
       this.fd = -1;

@@ -25,6 +25,20 @@ describe('a JSONL file whose writer died mid-line', () => {
     expect(readFileSync(file, 'utf8')).toBe(whole + line({ key: 'c', response: 'asked again' }));
   });
 
+  it('puts the records of one turn of the event loop on disk together, in order, before the next turn, as they were when appended', async () => {
+    const file = join(tmp(), 'answers.jsonl');
+    const appender = new JsonlAppender(file);
+    const first = { key: 'a', response: 'first' };
+    appender.append(first);
+    appender.append({ key: 'b', response: 'second' });
+    first.response = 'changed after it was appended';
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(readFileSync(file, 'utf8')).toBe(line({ key: 'a', response: 'first' }) + line({ key: 'b', response: 'second' }));
+    appender.append({ key: 'c', response: 'third' });
+    appender.close(); // writes what the turn still holds
+    expect((await readJsonlAll<{ key: string }>(file)).map((r) => r.key)).toEqual(['a', 'b', 'c']);
+  });
+
   it('reports the bytes dropped, leaves a whole file alone, and empties a file holding only a cut line', () => {
     const dir = tmp();
     const whole = join(dir, 'whole.jsonl');
