@@ -19,7 +19,7 @@ import { generateStep } from '../../src/pipeline/steps/generate.js';
 import { readSyntheticAnswers } from '../../src/pipeline/generation/answers.js';
 import { writeFileAtomic } from '../../src/util/atomic.js';
 
-const MODEL = 'founders-small';
+export const MODEL = 'founders-small';
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCIES ?? '16,64,256').split(',').map(Number);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 /** One side alone (`raw` or `step`), for a CPU profile of just that client. */
@@ -27,7 +27,7 @@ const ONLY = process.env.BENCH_ONLY;
 if (ONLY !== undefined && ONLY !== 'raw' && ONLY !== 'step') throw new Error(`BENCH_ONLY is "${ONLY}": set it to raw or step, or leave it unset for both`);
 const INSTRUCTIONS = 400;
 const SAMPLES = 5; // 2000 requests per measurement
-const MAX_TOKENS = 16;
+export const MAX_TOKENS = 16;
 
 interface Measure {
   completionsPerS: number;
@@ -35,42 +35,46 @@ interface Measure {
   cpuMsPerRequest: number;
 }
 
-async function measure(requests: number, work: () => Promise<number>): Promise<Measure> {
+/** Times `work`; `tokens` counts what it streamed afterwards, outside the time and the CPU measured. */
+async function measure(requests: number, work: () => Promise<unknown>, tokens: () => Promise<number>): Promise<Measure> {
   const cpu = process.cpuUsage();
   const t = performance.now();
-  const tokens = await work();
+  await work();
   const s = (performance.now() - t) / 1000;
   const used = process.cpuUsage(cpu);
-  return { completionsPerS: requests / s, tokensPerS: tokens / s, cpuMsPerRequest: (used.user + used.system) / 1000 / requests };
+  return { completionsPerS: requests / s, tokensPerS: (await tokens()) / s, cpuMsPerRequest: (used.user + used.system) / 1000 / requests };
 }
 
 /** The baseline: N workers each streaming chat completions through one default SDK client. */
 async function rawSdk(url: string, concurrency: number, requests: number): Promise<Measure> {
   const client = new OpenAI({ baseURL: url, apiKey: 'unused', maxRetries: 0 });
-  return measure(requests, async () => {
-    let next = 0;
-    let tokens = 0;
-    const worker = async () => {
-      while (next < requests) {
-        const seed = next++;
-        const stream = await client.chat.completions.create({
-          model: MODEL,
-          messages: [{ role: 'user', content: `Instruction ${seed}` }],
-          max_tokens: MAX_TOKENS,
-          seed,
-          stream: true,
-          stream_options: { include_usage: true },
-        });
-        for await (const chunk of stream) if (chunk.choices[0]?.delta?.content) tokens++;
-      }
-    };
-    await Promise.all(Array.from({ length: concurrency }, worker));
-    return tokens;
-  });
+  let tokens = 0;
+  return measure(
+    requests,
+    async () => {
+      let next = 0;
+      const worker = async () => {
+        while (next < requests) {
+          const seed = next++;
+          const stream = await client.chat.completions.create({
+            model: MODEL,
+            messages: [{ role: 'user', content: `Instruction ${seed}` }],
+            max_tokens: MAX_TOKENS,
+            seed,
+            stream: true,
+            stream_options: { include_usage: true },
+          });
+          for await (const chunk of stream) if (chunk.choices[0]?.delta?.content) tokens++;
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, worker));
+    },
+    async () => tokens,
+  );
 }
 
 /** The generate step on a fresh session: keyed files, progress events, accounting and all. */
-async function step(url: string, concurrency: number, examples: Example[]): Promise<Measure> {
+export async function step(url: string, concurrency: number, examples: Example[]): Promise<Measure> {
   const dir = mkdtempSync(join(tmpdir(), 'baskets-bench-gen-'));
   const session = Session.parse({
     version: 1,
@@ -92,27 +96,34 @@ async function step(url: string, concurrency: number, examples: Example[]): Prom
   writeFileAtomic(paths.humanTrain, examples.map((e) => JSON.stringify(e)).join('\n') + '\n');
   const opened: Array<{ close(): Promise<void> }> = [];
   try {
-    return await measure(examples.length * SAMPLES, async () => {
-      let tokens = 0;
-      const ctx = {
-        session,
-        paths,
-        options: { retryErrors: false, strict: false },
-        signal: new AbortController().signal,
-        now: Date.now,
-        models: {
-          model: async () => {
-            const m = await openOpenAIModel(session.models[0]);
-            opened.push(m);
-            return m;
-          },
-          forCondition: () => Promise.reject(new Error('unused')),
+    const ctx = {
+      session,
+      paths,
+      options: { retryErrors: false, strict: false },
+      signal: new AbortController().signal,
+      now: Date.now,
+      models: {
+        model: async () => {
+          const m = await openOpenAIModel(session.models[0]);
+          opened.push(m);
+          return m;
         },
-      };
-      for await (const _event of generateStep(ctx));
-      for (const rows of (await readSyntheticAnswers(paths.synthetic('src'))).values()) for (const r of rows) tokens += r.completionTokens ?? 0;
-      return tokens;
-    });
+        forCondition: () => Promise.reject(new Error('unused')),
+      },
+    };
+    // The step's tokens are in its rows: read back after the clock stops (the raw loop counts
+    // its own as they stream, one add a chunk).
+    return await measure(
+      examples.length * SAMPLES,
+      async () => {
+        for await (const _event of generateStep(ctx));
+      },
+      async () => {
+        let tokens = 0;
+        for (const rows of (await readSyntheticAnswers(paths.synthetic('src'))).values()) for (const r of rows) tokens += r.completionTokens ?? 0;
+        return tokens;
+      },
+    );
   } finally {
     await Promise.all(opened.map((m) => m.close()));
     rmSync(dir, { recursive: true, force: true });
@@ -121,7 +132,7 @@ async function step(url: string, concurrency: number, examples: Example[]): Prom
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function serveChild(): Promise<{ url: string; stop: () => void }> {
+export async function serveChild(): Promise<{ url: string; stop: () => void }> {
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
@@ -142,7 +153,12 @@ async function main() {
   }
   const { url, stop } = await serveChild();
   const examples: Example[] = Array.from({ length: INSTRUCTIONS }, (_, i) => ({ id: String(i), instruction: `Instruction ${i}: describe a basket.`, context: '', response: '', category: 'bench' }));
-  await step(url, 16, examples.slice(0, 10)); // warm-up: probe cache, JIT
+  // Warm-up, both sides in full, unmeasured: the probe cache, and every path compiled by the JIT
+  // before the first row of the table (a short warm-up left the step's code half-compiled there).
+  for (const c of CONCURRENCIES) {
+    if (ONLY !== 'raw') await step(url, c, examples);
+    if (ONLY !== 'step') await rawSdk(url, c, INSTRUCTIONS * SAMPLES);
+  }
   const rows: string[] = [];
   for (const c of CONCURRENCIES) {
     const raw: Measure[] = [];
@@ -173,4 +189,5 @@ async function main() {
   for (const row of rows) console.log(row);
 }
 
-await main();
+// Run as the bench, or as its server; imported (by ladder.ts) for its pieces.
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
