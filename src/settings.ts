@@ -33,7 +33,7 @@ export const SettingsSchema = z.object({
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
-const DEFAULTS: Settings = { sessionsDir: './sessions', theme: 'auto', endpoints: [] };
+const DEFAULTS: Settings = { sessionsDir: './sessions', theme: 'auto', endpoints: [], workerThreads: undefined };
 
 const FIX = 'fix it, or delete the file to go back to the defaults';
 
@@ -79,7 +79,8 @@ function readSettings<K extends keyof Settings>(keys: readonly K[]): Pick<Settin
   return out;
 }
 
-const ALL = Object.keys(DEFAULTS) as (keyof Settings)[];
+// Every key, those without a default (workerThreads) included, so a bad value is refused at start.
+const ALL = Object.keys(SettingsSchema.shape) as (keyof Settings)[];
 
 export function loadSettings(): Settings {
   return readSettings(ALL);
