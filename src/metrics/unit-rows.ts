@@ -66,8 +66,8 @@ function inverseNorm(v: ArrayLike<number>): number {
 }
 
 /**
- * Writes unit rows first … first + count − 1 to `out` (row-major, from row 0 of `out`): the
- * library's copy of each vector (a typed-array copy, converting float32 natively), then its scale.
+ * Writes unit rows first … first + count − 1 to `out` (row-major, from row 0 of `out`): each
+ * vector copied by `Float64Array.set` (native, float32 widened exactly), then multiplied by its scale.
  */
 export function fillUnitRows(units: UnitRows, first: number, count: number, out: Float64Array): void {
   const { vectors, scales, d } = units;
