@@ -117,6 +117,7 @@ export class JsonlAppender {
   private readonly fsync: boolean;
 
   append(record: unknown): void {
+    if (this.fd < 0) throw new Error(`${this.file} was closed: a record appended now would be lost`);
     // Model output lands here: written escaped, so `cat`ing a file cannot drive the terminal.
     this.pending.push(safeJson(record) + '\n');
     this.scheduled ??= setImmediate(() => this.flush());

@@ -37,6 +37,7 @@ describe('a JSONL file whose writer died mid-line', () => {
     appender.append({ key: 'c', response: 'third' });
     appender.close(); // writes what the turn still holds
     expect((await readJsonlAll<{ key: string }>(file)).map((r) => r.key)).toEqual(['a', 'b', 'c']);
+    expect(() => appender.append({ key: 'd' })).toThrow(/was closed/);
   });
 
   it('reports the bytes dropped, leaves a whole file alone, and empties a file holding only a cut line', () => {
