@@ -64,6 +64,10 @@ export class HfWorker {
   static async start(opts: WorkerOptions): Promise<HfWorker> {
     const script = opts.script ?? projectFile('trainers/hf_worker.py');
     const child = spawn(opts.python, [script, ...opts.args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1', TOKENIZERS_PARALLELISM: 'false' } });
+    // A write to a worker that has just died fails with EPIPE on its stdin; the death itself is
+    // reported by 'close', with the exit reason, so the pipe's error adds nothing (and unheard, it
+    // would crash the process).
+    child.stdin!.on('error', () => {});
     const tail: string[] = [];
     const keep = (line: string) => {
       if (!line.trim()) return;
