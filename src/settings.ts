@@ -33,7 +33,7 @@ export const SettingsSchema = z.object({
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
-const DEFAULTS: Settings = { sessionsDir: './sessions', theme: 'auto', endpoints: [], workerThreads: undefined };
+const DEFAULTS: Settings = { sessionsDir: './sessions', theme: 'auto', endpoints: [] };
 
 const FIX = 'fix it, or delete the file to go back to the defaults';
 

@@ -9,7 +9,7 @@
 import { availableParallelism } from 'node:os';
 import { runWorkerJob, workerModule } from '../util/worker-job.js';
 import { systemBlas, type Blas } from './blas.js';
-import { fillUnitBlock, fillUnitRows, UNIT_BLOCK_ROWS, unitBlockBuffer, unitMatrix, type UnitRows } from './unit-rows.js';
+import { fillUnitRows, forEachUnitBlock, unitMatrix, type UnitRows } from './unit-rows.js';
 
 /** Columns of the dot-product kernel per pass: the rows' slices of one pass stay in cache. */
 const DOT_BLOCK = 256;
@@ -28,11 +28,9 @@ function dotRows(units: UnitRows, dual: boolean, shared = false): DotRows {
   const size = Math.ceil(count / 4) * 4 * len;
   const m = shared ? new Float64Array(new SharedArrayBuffer(size * 8)) : new Float64Array(size);
   if (dual) {
-    const block = unitBlockBuffer(units);
-    for (let first = 0; first < n; first += UNIT_BLOCK_ROWS) {
-      const rows = fillUnitBlock(units, first, block);
+    forEachUnitBlock(units, (block, first, rows) => {
       for (let r = 0; r < rows; r++) for (let k = 0; k < d; k++) m[k * n + first + r] = block[r * d + k];
-    }
+    });
   } else fillUnitRows(units, 0, n, m);
   return { m, count, len };
 }
@@ -119,12 +117,10 @@ function gramOnBlas(units: UnitRows, dual: boolean, blas: Blas, onProgress?: (do
   const size = dual ? d : n;
   const sums = new Float64Array(size * size);
   if (dual) {
-    const block = unitBlockBuffer(units);
-    for (let first = 0; first < n; first += UNIT_BLOCK_ROWS) {
-      const rows = fillUnitBlock(units, first, block);
+    forEachUnitBlock(units, (block, first, rows) => {
       blas.syrkUpper(block, rows, d, true, sums);
       onProgress?.(first + rows, n);
-    }
+    });
   } else {
     blas.syrkUpper(unitMatrix(units), n, d, false, sums);
     onProgress?.(n, n);

@@ -215,9 +215,10 @@ export function vendiScore(units: UnitRows, form: 'auto' | 'primal' | 'dual' = '
 const THREADS_FROM = 2e8;
 
 /**
- * vendiScore with its similarity matrix (most of the work on many vectors) computed on
- * `threads` threads (default: one per core) when it is big enough to gain from them: the BLAS's
- * own, or worker threads running gram.ts. The same value to the last bit either way.
+ * vendiScore as the diversity step runs it: with the machine's BLAS, on the calling thread (blas.ts
+ * says why); without it, the similarity matrix (most of the work on many vectors) on `threads`
+ * worker threads (default: one per core) when it is big enough to gain from them. The same value
+ * to the last bit either way.
  */
 export async function vendiScoreOnThreads(
   units: UnitRows,

@@ -1,7 +1,7 @@
 /**
  * Embeddings as unit vectors without copying them: the vectors with a direction, as given, and
  * what each is multiplied by to make it unit length. Every consumer reads row i as
- * vectors[i] × scales[i], in one pass or a block at a time (`fillUnitRows`), so 15,000 × 384
+ * vectors[i] × scales[i], in one pass or a block at a time (`forEachUnitBlock`), so 15,000 × 384
  * embeddings never become a second 46 MB matrix: a fresh Float64Array that size costs more in
  * page faults (about 20 ms) than the sums over it.
  */
@@ -89,16 +89,12 @@ export function unitMatrix(units: UnitRows): Float64Array {
 /** Rows a block of unit rows holds: 512 × 384 doubles (1.5 MB) stay in the cache between their fill and their use. */
 export const UNIT_BLOCK_ROWS = 512;
 
-/** A buffer for one block of unit rows, to fill with `fillUnitBlock`. */
-export const unitBlockBuffer = (units: UnitRows) => new Float64Array(Math.min(UNIT_BLOCK_ROWS, units.n) * units.d);
-
-/**
- * Fills `block` with the unit rows of the block that starts at row `first` (a multiple of
- * UNIT_BLOCK_ROWS) and returns how many it holds. Callers loop over the blocks themselves: sums
- * kept in a callback's enclosing scope would live on the heap, one allocation per add.
- */
-export function fillUnitBlock(units: UnitRows, first: number, block: Float64Array): number {
-  const count = Math.min(UNIT_BLOCK_ROWS, units.n - first);
-  fillUnitRows(units, first, count, block);
-  return count;
+/** Calls `use` on the unit rows a block at a time, in order, from one reused buffer. */
+export function forEachUnitBlock(units: UnitRows, use: (block: Float64Array, first: number, count: number) => void): void {
+  const block = new Float64Array(Math.min(UNIT_BLOCK_ROWS, units.n) * units.d);
+  for (let first = 0; first < units.n; first += UNIT_BLOCK_ROWS) {
+    const count = Math.min(UNIT_BLOCK_ROWS, units.n - first);
+    fillUnitRows(units, first, count, block);
+    use(block, first, count);
+  }
 }

@@ -124,11 +124,11 @@ export class JsonlAppender {
   }
 
   /** Writes the lines appended so far now. */
-  flush(): void {
+  private flush(): void {
     if (this.scheduled) clearImmediate(this.scheduled);
     this.scheduled = null;
     if (this.pending.length === 0 || this.fd < 0) return;
-    const lines = this.pending.length === 1 ? this.pending[0] : this.pending.join('');
+    const lines = this.pending.join('');
     this.pending = [];
     writeSync(this.fd, lines);
     if (this.fsync) fsyncSync(this.fd);
