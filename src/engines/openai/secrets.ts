@@ -1,6 +1,7 @@
 /**
- * API keys live only in the environment (DESIGN.md §7). They are read at call time and
- * scrubbed from anything that could reach a file, an event or the terminal.
+ * API keys live only in the environment (DESIGN.md §7). They are read from it when a client
+ * opens, never written anywhere, and scrubbed from anything that could reach a file, an event
+ * or the terminal.
  */
 
 /** The key named by `apiKeyEnv`, or undefined when the model needs none or the variable is unset. */
