@@ -43,7 +43,7 @@ const layers: Record<string, (seed: number) => Promise<unknown>> = {
   '+ Watchdog': async (seed) => {
     const w = new Watchdog(endpoint.streamTimeouts);
     try {
-      const stream = await endpoint.client.chat.completions.create(body(seed), { signal: w.signal });
+      const stream = await endpoint.client.chat.completions.create(body(seed), w.requestOptions);
       for await (const chunk of stream) {
         w.touch();
         void chunk;

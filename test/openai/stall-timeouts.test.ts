@@ -28,6 +28,7 @@ function entry(url: string, engine: Record<string, unknown>): ModelEntry {
 describe('a request that stalls before its first token (baskets serve --faults)', () => {
   const faults = parseFaults('seed=3');
   const stalls: string[] = [];
+  let onStall: (() => void) | undefined;
   let server: Awaited<ReturnType<typeof startServer>>;
 
   beforeAll(async () => {
@@ -36,6 +37,7 @@ describe('a request that stalls before its first token (baskets serve --faults)'
       if (line !== 'fault: stall') return;
       stalls.push(line);
       faults.rates.stall = 0;
+      onStall?.();
     };
     server = await startServer({ host: '127.0.0.1', port: 0, models: [base], faults, log });
   });
@@ -53,6 +55,27 @@ describe('a request that stalls before its first token (baskets serve --faults)'
       expect(got).toEqual(expected);
     } finally {
       faults.rates.stall = 0;
+      await model.close();
+    }
+  });
+
+  it("stops a streamed request waiting for its first token at once on the caller's cancel", { timeout: 60_000 }, async () => {
+    const model = await openOpenAIModel(entry(server.url, { maxRetries: 3, timeoutS: 3_600, firstTokenTimeoutS: 3_600 }));
+    const cancel = new AbortController();
+    const reason = new Error('cancelled by the user');
+    try {
+      stalls.length = 0;
+      faults.stallMs = 600_000;
+      faults.rates.stall = 1;
+      // Only the cancel can end an hour's stall under an hour's limits; it comes once the server holds the request.
+      const held = new Promise<void>((resolve) => (onStall = resolve));
+      const waiting = model.generate(question, params, { signal: cancel.signal });
+      await held;
+      cancel.abort(reason);
+      await expect(waiting).rejects.toBe(reason);
+    } finally {
+      faults.rates.stall = 0;
+      onStall = undefined;
       await model.close();
     }
   });

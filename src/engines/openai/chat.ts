@@ -29,7 +29,7 @@ export async function streamChat(
         seed: params.seed,
         ...(params.stop?.length ? { stop: params.stop } : {}),
       },
-      { signal: watchdog.signal },
+      watchdog.requestOptions,
     );
     let text = '';
     let chunks = 0;

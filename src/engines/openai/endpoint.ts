@@ -1,8 +1,7 @@
-import OpenAI from 'openai';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { AimdLimiter, borrowLimiter } from './limiter.js';
 import { readApiKey } from './secrets.js';
-import type { StreamTimeouts } from './watchdog.js';
+import { WatchedOpenAI, type StreamTimeouts } from './watchdog.js';
 
 export interface EndpointOptions {
   /** Requests in flight at most; also the size of the connection pool. */
@@ -38,7 +37,7 @@ export function normalizeBaseUrl(baseUrl: string): string {
  */
 export class Endpoint {
   readonly baseUrl: string;
-  readonly client: OpenAI;
+  readonly client: WatchedOpenAI;
   readonly limiter: AimdLimiter;
   private readonly agent: Agent;
   private readonly releaseLimiter: () => void;
@@ -61,7 +60,7 @@ export class Endpoint {
       bodyTimeout: undiciTimeout,
       keepAliveTimeout: 30_000,
     });
-    this.client = new OpenAI({
+    this.client = new WatchedOpenAI({
       baseURL: this.baseUrl,
       // From the environment as the endpoint opens (only this process's own environment could
       // change it later, and nothing here writes keys there). A key function instead would be
