@@ -1,6 +1,7 @@
 import { Agent, fetch as undiciFetch } from 'undici';
 import { AimdLimiter, borrowLimiter } from './limiter.js';
 import { readApiKey } from './secrets.js';
+import { requestFetch } from './request-fetch.js';
 import { WatchedOpenAI, type StreamTimeouts } from './watchdog.js';
 
 export interface EndpointOptions {
@@ -68,9 +69,7 @@ export class Endpoint {
       apiKey: readApiKey(opts.apiKeyEnv) ?? 'none',
       maxRetries: 0,
       timeout: opts.timeoutMs,
-      // Undici's own fetch: Node 20's built-in fetch bundles an older undici that rejects this Agent.
-      fetch: undiciFetch as unknown as typeof globalThis.fetch,
-      fetchOptions: { dispatcher: this.agent } as Record<string, unknown>,
+      fetch: requestFetch(this.agent),
       logLevel: 'off',
     });
   }
