@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import OpenAI, { APIError } from 'openai';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +17,8 @@ let base: string;
 /** The stream a test holds open, to be ended when it is done. */
 let held: ServerResponse | undefined;
 const agent = new Agent({ connections: 4 });
-const viaRequest = requestFetch(agent);
+const viaRequest = requestFetch(agent, { compressed: false });
+const compressed = requestFetch(agent, { compressed: true });
 const viaFetch = ((input: string, init?: RequestInit) => undiciFetch(input, { ...(init as object), dispatcher: agent })) as unknown as typeof fetch;
 
 function body(req: IncomingMessage): Promise<Buffer> {
@@ -36,6 +38,14 @@ beforeAll(async () => {
         res.writeHead(201, { 'content-type': 'application/json', 'set-cookie': ['a=1', 'b=2'], 'x-request-id': 'req-7' });
         res.end(JSON.stringify({ method: req.method, query: url.search, type: req.headers['content-type'] ?? null, body: got.toString('base64') }));
         return;
+      case '/gzip': {
+        // Compressed only for a client that asks, as servers do.
+        const text = JSON.stringify({ error: { message: 'compressed '.repeat(50) } });
+        const asked = /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
+        res.writeHead(url.search === '?fail' ? 400 : 200, { 'content-type': 'application/json', 'x-sent': asked ? 'gzip' : 'plain', ...(asked ? { 'content-encoding': 'gzip' } : {}) });
+        res.end(asked ? gzipSync(text) : text);
+        return;
+      }
       case '/moved':
         res.writeHead(307, { location: '/echo?from=moved' });
         res.end('see /echo');
@@ -89,6 +99,15 @@ describe('requestFetch', () => {
     expect(fast.headers.get('set-cookie')).toBe('a=1, b=2');
     const json = (await (await viaRequest(`${base}/echo?q`, init)).json()) as { method: string; query: string; body: string };
     expect(json).toMatchObject({ method: 'POST', query: '?q', body: Buffer.from('{"a":1}').toString('base64') });
+  });
+
+  it('asks for a compressed answer when told to (a hosted API) and decodes it, an error one too', async () => {
+    expect((await viaRequest(`${base}/gzip`)).headers.get('x-sent')).toBe('plain');
+    for (const path of ['/gzip', '/gzip?fail']) {
+      const fast = await compressed(`${base}${path}`);
+      expect(fast.headers.get('x-sent')).toBe('gzip');
+      expect(await fast.json()).toEqual(await (await viaFetch(`${base}${path}`)).json());
+    }
   });
 
   it('gives a bodiless status a null body, as fetch does', async () => {

@@ -69,7 +69,9 @@ export class Endpoint {
       apiKey: readApiKey(opts.apiKeyEnv) ?? 'none',
       maxRetries: 0,
       timeout: opts.timeoutMs,
-      fetch: requestFetch(this.agent),
+      // A hosted API (https) sends its big answers (embeddings) compressed when asked; a server
+      // on this machine or network answers faster as it is, as vLLM, SGLang and llama.cpp do.
+      fetch: requestFetch(this.agent, { compressed: this.baseUrl.startsWith('https:') }),
       logLevel: 'off',
     });
   }

@@ -1,4 +1,4 @@
-import { fetch as undiciFetch, type Dispatcher } from 'undici';
+import { fetch as undiciFetch, interceptors, type Dispatcher } from 'undici';
 
 /**
  * The `fetch` an endpoint's SDK client sends through: undici's request API on the endpoint's
@@ -9,20 +9,23 @@ import { fetch as undiciFetch, type Dispatcher } from 'undici';
  *
  * Only the SDK's own requests take this path: a string body or none, to an http(s) URL. Any
  * other body (a multipart upload, a stream) and every redirect go to undici's fetch on the same
- * pool, which implements the whole standard.
+ * pool, which implements the whole standard. With `compressed`, answers are asked for
+ * compressed and decoded, as fetch does (a hosted API's embeddings are megabytes of JSON).
  */
-export function requestFetch(dispatcher: Dispatcher): typeof globalThis.fetch {
+export function requestFetch(pool: Dispatcher, opts: { compressed: boolean }): typeof globalThis.fetch {
+  const dispatcher = opts.compressed ? pool.compose(interceptors.decompress({ skipErrorResponses: false })) : pool;
   const viaFetch = (input: string | URL | Request, init?: RequestInit) =>
-    undiciFetch(input as string, { ...(init as Record<string, unknown>), dispatcher }) as unknown as Promise<Response>;
+    undiciFetch(input as string, { ...(init as Record<string, unknown>), dispatcher: pool }) as unknown as Promise<Response>;
   return async (input, init = {}) => {
     if (!(typeof input === 'string' || input instanceof URL) || (init.body != null && typeof init.body !== 'string')) return viaFetch(input, init);
     const url = new URL(input);
     const method = init.method ?? 'GET';
+    const headers = opts.compressed ? askingCompressed(init.headers) : init.headers;
     const res = await dispatcher.request({
       origin: url.origin,
       path: url.pathname + url.search,
       method: method as Dispatcher.HttpMethod,
-      headers: init.headers as Dispatcher.RequestOptions['headers'],
+      headers: headers as unknown as Dispatcher.RequestOptions['headers'],
       body: init.body as string | undefined,
       signal: init.signal ?? undefined,
     });
@@ -32,6 +35,13 @@ export function requestFetch(dispatcher: Dispatcher): typeof globalThis.fetch {
     }
     return responseOf(res, url.href, method);
   };
+}
+
+/** The request's headers, asking for a compressed answer unless they say otherwise. */
+function askingCompressed(given: RequestInit['headers']): Headers {
+  const headers = new Headers(given);
+  if (!headers.has('accept-encoding')) headers.set('accept-encoding', 'br, gzip, deflate');
+  return headers;
 }
 
 /** Statuses whose response has no body (fetch gives them a null one). */
