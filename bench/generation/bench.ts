@@ -12,16 +12,18 @@ import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { openOpenAIModel } from '../../src/engines/openai/index.js';
 import { startServer } from '../../src/engines/serve/index.js';
-import type { Example } from '../../src/domain/example.js';
+import { promptMessages, type Example } from '../../src/domain/example.js';
 import { sessionPaths } from '../../src/pipeline/paths.js';
-import { Session } from '../../src/domain/session.js';
+import { GenerationParams, Session } from '../../src/domain/session.js';
 import { generateStep } from '../../src/pipeline/steps/generate.js';
 import { readSyntheticAnswers } from '../../src/pipeline/generation/answers.js';
 import { writeFileAtomic } from '../../src/util/atomic.js';
 
 export const MODEL = 'founders-small';
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCIES ?? '16,64,256').split(',').map(Number);
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 7);
+/** Unmeasured passes of both sides at every concurrency before the table. */
+const WARMUP_PASSES = Number(process.env.BENCH_WARMUP ?? 4);
 /** One side alone (`raw` or `step`), for a CPU profile of just that client. */
 const ONLY = process.env.BENCH_ONLY;
 if (ONLY !== undefined && ONLY !== 'raw' && ONLY !== 'step') throw new Error(`BENCH_ONLY is "${ONLY}": set it to raw or step, or leave it unset for both`);
@@ -45,9 +47,17 @@ async function measure(requests: number, work: () => Promise<unknown>, tokens: (
   return { completionsPerS: requests / s, tokensPerS: (await tokens()) / s, cpuMsPerRequest: (used.user + used.system) / 1000 / requests };
 }
 
-/** The baseline: N workers each streaming chat completions through one default SDK client. */
-async function rawSdk(url: string, concurrency: number, requests: number): Promise<Measure> {
+/** What the step sends: a source's default sampling. */
+export const SAMPLING = GenerationParams.parse({});
+
+/**
+ * The baseline: N workers each streaming chat completions through one default SDK client,
+ * with the step's own request bodies (its instructions, sampling and token limit), so the
+ * server does the same work for both sides.
+ */
+async function rawSdk(url: string, concurrency: number, examples: Example[]): Promise<Measure> {
   const client = new OpenAI({ baseURL: url, apiKey: 'unused', maxRetries: 0 });
+  const requests = examples.length * SAMPLES;
   let tokens = 0;
   return measure(
     requests,
@@ -58,11 +68,13 @@ async function rawSdk(url: string, concurrency: number, requests: number): Promi
           const seed = next++;
           const stream = await client.chat.completions.create({
             model: MODEL,
-            messages: [{ role: 'user', content: `Instruction ${seed}` }],
-            max_tokens: MAX_TOKENS,
-            seed,
+            messages: promptMessages(examples[seed % examples.length]),
             stream: true,
             stream_options: { include_usage: true },
+            temperature: SAMPLING.temperature,
+            top_p: SAMPLING.topP,
+            max_tokens: MAX_TOKENS,
+            seed,
           });
           for await (const chunk of stream) if (chunk.choices[0]?.delta?.content) tokens++;
         }
@@ -153,11 +165,15 @@ async function main() {
   }
   const { url, stop } = await serveChild();
   const examples: Example[] = Array.from({ length: INSTRUCTIONS }, (_, i) => ({ id: String(i), instruction: `Instruction ${i}: describe a basket.`, context: '', response: '', category: 'bench' }));
-  // Warm-up, both sides in full, unmeasured: the probe cache, and every path compiled by the JIT
-  // before the first row of the table (a short warm-up left the step's code half-compiled there).
-  for (const c of CONCURRENCIES) {
-    if (ONLY !== 'raw') await step(url, c, examples);
-    if (ONLY !== 'step') await rawSdk(url, c, INSTRUCTIONS * SAMPLES);
+  // Warm-up, both sides in full, unmeasured, until both are steady: the probe cache, and every
+  // path compiled by the JIT before the first row of the table. The raw loop is steady after one
+  // pass of 2000 requests; the step's CPU per request still falls for about ten (README.md), so a
+  // single pass left the first row measured, concurrency 16, on a step still warming up.
+  for (let pass = 0; pass < WARMUP_PASSES; pass++) {
+    for (const c of CONCURRENCIES) {
+      if (ONLY !== 'raw') await step(url, c, examples);
+      if (ONLY !== 'step') await rawSdk(url, c, examples);
+    }
   }
   const rows: string[] = [];
   for (const c of CONCURRENCIES) {
@@ -165,7 +181,7 @@ async function main() {
     const gen: Measure[] = [];
     for (let r = 0; r < REPEATS; r++) {
       // Alternate which goes first, so warm-up and background load fall on both alike.
-      const runRaw = async () => raw.push(await rawSdk(url, c, INSTRUCTIONS * SAMPLES));
+      const runRaw = async () => raw.push(await rawSdk(url, c, examples));
       const runStep = async () => gen.push(await step(url, c, examples));
       const only = ONLY === 'raw' ? runRaw : ONLY === 'step' ? runStep : undefined;
       for (const run of only ? [only] : r % 2 ? [runStep, runRaw] : [runRaw, runStep]) await run();
