@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listBuiltinBases, openBuiltinModel } from '../../src/engines/builtin/index.js';
@@ -69,6 +70,26 @@ describe('the openai LanguageModel against baskets serve', () => {
     expect(typeof r.raw.quality).toBe('string');
     expect(typeof r.raw.harm).toBe('string');
     for (const v of [r.quality, r.harm]) expect(v === null || (v >= 1 && v <= 5)).toBe(true);
+  });
+});
+
+describe("a step's signal under many requests", () => {
+  it('holds no listener of a request once it is done, however many went through it', async () => {
+    // The SDK given the signal itself adds a listener per request and never removes it; on a
+    // step's signal, tens of thousands of judgements made each new one slower to add.
+    const step = new AbortController();
+    const signal = step.signal;
+    const listeners = () => getEventListeners(signal, 'abort').length;
+    const waiting = Array.from({ length: 24 }, (_, i) => [
+      model.judgePair('What is a basket?', `A container ${i}.`, 'A woven container.', { signal }),
+      model.rate('What is a basket?', `A container ${i}.`, { signal }),
+      model.score(question, `A basket ${i}.`, { signal }),
+      model.embed([`basket ${i}`], { signal }),
+      model.generate(question, { temperature: 0.9, topP: 0.95, maxTokens: 4, seed: i }, { signal }),
+    ]).flat();
+    expect(listeners()).toBeGreaterThan(0); // followed while in flight: a cancel reaches them
+    await Promise.all(waiting);
+    expect(listeners()).toBe(0);
   });
 });
 

@@ -35,7 +35,7 @@ function scripted(replies: { content: string; top?: { token: string; logprob: nu
     const r = replies[prompts.length - 1];
     return { choices: [{ message: { content: r.content }, logprobs: r.top ? { content: [{ top_logprobs: r.top }] } : null }] };
   };
-  return { endpoint: { client: { chat: { completions: { create } } }, shortReplyOptions: (signal?: AbortSignal) => ({ signal, timeout: 60_000 }) } as unknown as Endpoint, prompts };
+  return { endpoint: { client: { chat: { completions: { create } } }, send: (_signal: AbortSignal | undefined, request: (options: object) => Promise<unknown>) => request({}) } as unknown as Endpoint, prompts };
 }
 
 describe('pairwise judgements', () => {

@@ -1,8 +1,8 @@
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent } from 'undici';
 import { AimdLimiter, borrowLimiter } from './limiter.js';
 import { readApiKey } from './secrets.js';
 import { requestFetch } from './request-fetch.js';
-import { WatchedOpenAI, type StreamTimeouts } from './watchdog.js';
+import { Watchdog, WatchedOpenAI, type StreamTimeouts } from './watchdog.js';
 
 export interface EndpointOptions {
   /** Requests in flight at most; also the size of the connection pool. */
@@ -41,6 +41,8 @@ export class Endpoint {
   readonly client: WatchedOpenAI;
   readonly limiter: AimdLimiter;
   private readonly agent: Agent;
+  /** What the client and `json` send through (undici's request API on `agent`). */
+  private readonly fetch: typeof globalThis.fetch;
   private readonly releaseLimiter: () => void;
 
   constructor(baseUrl: string, readonly opts: EndpointOptions) {
@@ -61,6 +63,9 @@ export class Endpoint {
       bodyTimeout: undiciTimeout,
       keepAliveTimeout: 30_000,
     });
+    // A hosted API (https) sends its big answers (embeddings) compressed when asked; a server
+    // on this machine or network answers faster as it is, as vLLM, SGLang and llama.cpp do.
+    this.fetch = requestFetch(this.agent, { compressed: this.baseUrl.startsWith('https:') });
     this.client = new WatchedOpenAI({
       baseURL: this.baseUrl,
       // From the environment as the endpoint opens (only this process's own environment could
@@ -69,9 +74,7 @@ export class Endpoint {
       apiKey: readApiKey(opts.apiKeyEnv) ?? 'none',
       maxRetries: 0,
       timeout: opts.timeoutMs,
-      // A hosted API (https) sends its big answers (embeddings) compressed when asked; a server
-      // on this machine or network answers faster as it is, as vLLM, SGLang and llama.cpp do.
-      fetch: requestFetch(this.agent, { compressed: this.baseUrl.startsWith('https:') }),
+      fetch: this.fetch,
       logLevel: 'off',
     });
   }
@@ -83,11 +86,22 @@ export class Endpoint {
   }
 
   /**
-   * SDK options of a request whose reply is a few tokens (a judgement, a rating, a score): the
-   * whole reply is due when a stream's first token would be, so a stalled one is retried as soon.
+   * One SDK request, not streamed, under a watchdog that follows the caller's `signal`: given the
+   * signal itself, the SDK adds a listener to it per request and never takes it off, and on a
+   * step's signal those pile up, each added after a walk over all the others (here 10,000 took
+   * 0.2 s to add, the next 20,000 3.7 s, 40,000 more 26 s).
+   * The whole reply is due within `dueMs`: by default when a stream's first token would be (a
+   * judgement, a rating, a score is a few tokens), so a stalled one is retried as soon.
    */
-  shortReplyOptions(signal: AbortSignal | undefined): { signal?: AbortSignal; timeout: number } {
-    return { signal, timeout: this.streamTimeouts.firstTokenMs };
+  async send<T>(signal: AbortSignal | undefined, request: (options: Watchdog['requestOptions']) => Promise<T>, dueMs = this.streamTimeouts.firstTokenMs): Promise<T> {
+    const watchdog = new Watchdog({ firstTokenMs: dueMs, idleMs: dueMs, totalMs: this.streamTimeouts.totalMs }, signal);
+    try {
+      return await request(watchdog.requestOptions);
+    } catch (err) {
+      throw watchdog.explain(err);
+    } finally {
+      watchdog.dispose();
+    }
   }
 
   /** The server root, where vLLM puts /tokenize and llama.cpp /props (base URL minus /v1). */
@@ -98,7 +112,7 @@ export class Endpoint {
   /** A JSON request the SDK has no method for; `path` is absolute from the server root. */
   async json(path: string, init: { body?: unknown; signal?: AbortSignal; method?: string } = {}): Promise<{ status: number; body: unknown }> {
     const key = readApiKey(this.opts.apiKeyEnv);
-    const res = await undiciFetch(this.root + path, {
+    const res = await this.fetch(this.root + path, {
       method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
       headers: {
         'content-type': 'application/json',
@@ -106,7 +120,6 @@ export class Endpoint {
       },
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
       signal: init.signal ?? AbortSignal.timeout(this.opts.timeoutMs),
-      dispatcher: this.agent,
     });
     const text = await res.text();
     let body: unknown = text;

@@ -94,7 +94,7 @@ class OpenAIModel implements LanguageModel {
     for (let i = 0; i < texts.length; i += EMBED_BATCH) {
       const batch = texts.slice(i, i + EMBED_BATCH);
       // Always floats: the SDK's default base64 decoding corrupts vectors from most local servers.
-      const res = await this.pool.call((e) => e.client.embeddings.create({ model: this.model, input: batch, encoding_format: 'float' }, { signal: opts.signal }), {
+      const res = await this.pool.call((e) => e.send(opts.signal, (options) => e.client.embeddings.create({ model: this.model, input: batch, encoding_format: 'float' }, options), e.opts.timeoutMs), {
         what: `embeddings for model "${this.id}"`,
         signal: opts.signal,
       });

@@ -36,7 +36,7 @@ export async function scoreOn(
   // vLLM refuses max_tokens 0, so one token is generated and ignored.
   const base = { model, prompt: ids, max_tokens: 1, temperature: 0 };
 
-  const echoed = (await unlessRefused(endpoint.client.completions.create({ ...base, echo: true, logprobs: 0 }, endpoint.shortReplyOptions(signal)))) as
+  const echoed = (await unlessRefused(endpoint.send(signal, (options) => endpoint.client.completions.create({ ...base, echo: true, logprobs: 0 }, options)))) as
     | { choices: CompletionChoice[]; usage?: { completion_tokens?: number } }
     | undefined;
   const echo = echoed?.choices[0]?.logprobs;
@@ -50,7 +50,7 @@ export async function scoreOn(
   }
 
   // vLLM's own parameter, for servers whose echo path is missing or partial.
-  const viaPrompt = (await unlessRefused(endpoint.client.completions.create({ ...base, prompt_logprobs: 0 } as never, endpoint.shortReplyOptions(signal)))) as
+  const viaPrompt = (await unlessRefused(endpoint.send(signal, (options) => endpoint.client.completions.create({ ...base, prompt_logprobs: 0 } as never, options)))) as
     | { choices: CompletionChoice[] }
     | undefined;
   const promptLogprobs = viaPrompt?.choices[0]?.prompt_logprobs;
