@@ -30,6 +30,8 @@ if (ONLY !== undefined && ONLY !== 'raw' && ONLY !== 'step') throw new Error(`BE
 const INSTRUCTIONS = 400;
 const SAMPLES = 5; // 2000 requests per measurement
 export const MAX_TOKENS = 16;
+/** The instructions both sides answer. */
+export const EXAMPLES: Example[] = Array.from({ length: INSTRUCTIONS }, (_, i) => ({ id: String(i), instruction: `Instruction ${i}: describe a basket.`, context: '', response: '', category: 'bench' }));
 
 interface Measure {
   completionsPerS: number;
@@ -66,16 +68,7 @@ async function rawSdk(url: string, concurrency: number, examples: Example[]): Pr
       const worker = async () => {
         while (next < requests) {
           const seed = next++;
-          const stream = await client.chat.completions.create({
-            model: MODEL,
-            messages: promptMessages(examples[seed % examples.length]),
-            stream: true,
-            stream_options: { include_usage: true },
-            temperature: SAMPLING.temperature,
-            top_p: SAMPLING.topP,
-            max_tokens: MAX_TOKENS,
-            seed,
-          });
+          const stream = await client.chat.completions.create(requestBody(examples, seed));
           for await (const chunk of stream) if (chunk.choices[0]?.delta?.content) tokens++;
         }
       };
@@ -83,6 +76,20 @@ async function rawSdk(url: string, concurrency: number, examples: Example[]): Pr
     },
     async () => tokens,
   );
+}
+
+/** The streamed chat request the step sends for request `seed` (an instruction, a source's default sampling, the token limit). */
+export function requestBody(examples: readonly Example[], seed: number) {
+  return {
+    model: MODEL,
+    messages: promptMessages(examples[seed % examples.length]),
+    stream: true as const,
+    stream_options: { include_usage: true },
+    temperature: SAMPLING.temperature,
+    top_p: SAMPLING.topP,
+    max_tokens: MAX_TOKENS,
+    seed,
+  };
 }
 
 /** The generate step on a fresh session: keyed files, progress events, accounting and all. */
@@ -164,15 +171,14 @@ async function main() {
     return;
   }
   const { url, stop } = await serveChild();
-  const examples: Example[] = Array.from({ length: INSTRUCTIONS }, (_, i) => ({ id: String(i), instruction: `Instruction ${i}: describe a basket.`, context: '', response: '', category: 'bench' }));
   // Warm-up, both sides in full, unmeasured, until both are steady: the probe cache, and every
   // path compiled by the JIT before the first row of the table. The raw loop is steady after one
   // pass of 2000 requests; the step's CPU per request still falls for about ten (README.md), so a
   // single pass left the first row measured, concurrency 16, on a step still warming up.
   for (let pass = 0; pass < WARMUP_PASSES; pass++) {
     for (const c of CONCURRENCIES) {
-      if (ONLY !== 'raw') await step(url, c, examples);
-      if (ONLY !== 'step') await rawSdk(url, c, examples);
+      if (ONLY !== 'raw') await step(url, c, EXAMPLES);
+      if (ONLY !== 'step') await rawSdk(url, c, EXAMPLES);
     }
   }
   const rows: string[] = [];
@@ -181,8 +187,8 @@ async function main() {
     const gen: Measure[] = [];
     for (let r = 0; r < REPEATS; r++) {
       // Alternate which goes first, so warm-up and background load fall on both alike.
-      const runRaw = async () => raw.push(await rawSdk(url, c, examples));
-      const runStep = async () => gen.push(await step(url, c, examples));
+      const runRaw = async () => raw.push(await rawSdk(url, c, EXAMPLES));
+      const runStep = async () => gen.push(await step(url, c, EXAMPLES));
       const only = ONLY === 'raw' ? runRaw : ONLY === 'step' ? runStep : undefined;
       for (const run of only ? [only] : r % 2 ? [runStep, runRaw] : [runRaw, runStep]) await run();
     }

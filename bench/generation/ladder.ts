@@ -6,7 +6,8 @@ import { Endpoint } from '../../src/engines/openai/endpoint.js';
 import { streamChat } from '../../src/engines/openai/chat.js';
 import { Watchdog } from '../../src/engines/openai/watchdog.js';
 import { openOpenAIModel } from '../../src/engines/openai/index.js';
-import { serveChild, step, MODEL, MAX_TOKENS, SAMPLING } from './bench.js';
+import { promptMessages } from '../../src/domain/example.js';
+import { serveChild, step, requestBody, EXAMPLES, MODEL, MAX_TOKENS, SAMPLING } from './bench.js';
 
 const C = Number(process.argv[2] ?? 16);
 const REPEATS = Number(process.argv[3] ?? 6);
@@ -28,7 +29,9 @@ async function cpuPerRequest(one: (seed: number) => Promise<unknown>): Promise<n
 const { url, stop } = await serveChild();
 const raw = new OpenAI({ baseURL: url, apiKey: 'unused', maxRetries: 0 });
 const params = { temperature: SAMPLING.temperature, topP: SAMPLING.topP, maxTokens: MAX_TOKENS };
-const body = (seed: number) => ({ model: MODEL, messages: [{ role: 'user' as const, content: `Instruction ${seed}` }], temperature: params.temperature, top_p: params.topP, max_tokens: MAX_TOKENS, seed, stream: true as const, stream_options: { include_usage: true } });
+// Every layer sends what the step sends.
+const body = (seed: number) => requestBody(EXAMPLES, seed);
+const messages = (seed: number) => promptMessages(EXAMPLES[seed % EXAMPLES.length]);
 const drain = async (stream: AsyncIterable<{ choices: { delta?: { content?: string | null } }[] }>) => {
   let tokens = 0;
   for await (const chunk of stream) if (chunk.choices[0]?.delta?.content) tokens++;
@@ -52,19 +55,18 @@ const layers: Record<string, (seed: number) => Promise<unknown>> = {
       w.dispose();
     }
   },
-  '+ streamChat (watchdog)': (seed) => streamChat(endpoint, MODEL, [{ role: 'user', content: `Instruction ${seed}` }], { ...params, seed }, {}),
-  '+ pool (model.generate)': (seed) => model.generate([{ role: 'user', content: `Instruction ${seed}` }], { ...params, seed }, { what: 'chat' } as never),
+  '+ streamChat (watchdog)': (seed) => streamChat(endpoint, MODEL, messages(seed), { ...params, seed }, {}),
+  '+ pool (model.generate)': (seed) => model.generate(messages(seed), { ...params, seed }, { what: 'chat' } as never),
 };
-const examples = Array.from({ length: 400 }, (_, i) => ({ id: String(i), instruction: `Instruction ${i}: describe a basket.`, context: '', response: '', category: 'bench' }));
 const ratios: Record<string, number[]> = {};
 // Warm-up: the step's CPU per request settles only after about ten passes (README.md).
 for (let pass = 0; pass < 4; pass++) {
   for (const one of Object.values(layers)) await cpuPerRequest(one);
-  await step(url, C, examples);
+  await step(url, C, EXAMPLES);
 }
 for (let r = 0; r < REPEATS; r++) {
   for (const [name, one] of [...Object.entries(layers).slice(1), ['the step', null] as const]) {
-    const pair = async () => (one ? cpuPerRequest(one) : (await step(url, C, examples)).cpuMsPerRequest);
+    const pair = async () => (one ? cpuPerRequest(one) : (await step(url, C, EXAMPLES)).cpuMsPerRequest);
     const [a, b] = r % 2 ? [await pair(), await cpuPerRequest(layers['raw SDK'])] : [await cpuPerRequest(layers['raw SDK']), await pair()].reverse();
     (ratios[name] ??= []).push(a / b);
   }
